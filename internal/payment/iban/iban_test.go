@@ -40,7 +40,7 @@ func TestValidateAcceptsRegistryExamples(t *testing.T) {
 func TestValidateRejects(t *testing.T) {
 	tests := []struct {
 		name, in, key string
-		args     map[string]any
+		args          map[string]any
 	}{
 		{"empty", "  ", "payment.iban.empty", nil},
 		{"too short", "JO9", "payment.iban.too_short", map[string]any{"got": 3}},
