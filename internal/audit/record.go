@@ -148,4 +148,3 @@ func appendRecords(ctx context.Context, tx *db.Tx, recs []Record) error {
 	}
 	return nil
 }
-
