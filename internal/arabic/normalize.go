@@ -1,0 +1,275 @@
+package arabic
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Results of foldRune besides a rune to keep.
+const (
+	drop rune = -1 // remove without a trace (marks, tatweel, format characters)
+	sep  rune = -2 // a word boundary (punctuation, symbols, spaces)
+)
+
+// arabicFold maps U+0600..U+06FF to the rune kept in keys, or drop, or sep.
+// It is built once from the Unicode categories plus the letter rules listed
+// in the package comment.
+var arabicFold = func() (t [0x100]rune) {
+	for i := range t {
+		r := rune(0x600 + i)
+		switch {
+		case unicode.Is(unicode.Mn, r), unicode.Is(unicode.Me, r), unicode.Is(unicode.Cf, r):
+			t[i] = drop
+		case unicode.IsLetter(r):
+			t[i] = r
+		default:
+			t[i] = sep
+		}
+	}
+	set := func(to rune, from ...rune) {
+		for _, r := range from {
+			t[r-0x600] = to
+		}
+	}
+	set(drop, 'ـ', 'ٴ', '٬', 'ۥ', 'ۦ') // tatweel, high hamza, thousands separator, small waw/yeh
+	for d := rune(0); d < 10; d++ {
+		set('0'+d, '٠'+d, '۰'+d)
+	}
+	set('ا', 'ٱ', 'ٲ', 'ٳ', 'ٵ')                // alef wasla and hamza/wavy forms
+	set('ة', 'ۃ')                               // Urdu ta marbuta goal
+	set('ي', 'ى', 'ی', 'ې', 'ۍ', 'ێ', 'ے')      // alef maqsura, Farsi/Urdu/Pashto yeh
+	set('ك', 'ک', 'ڪ', 'گ', 'ڭ', 'ڱ', 'ڳ')      // keheh, swash kaf, gaf forms
+	set('ه', 'ھ', 'ہ', 'ە', 'ۿ')                // heh doachashmee, heh goal, ae
+	set('و', 'ۅ', 'ۆ', 'ۇ', 'ۈ', 'ۉ', 'ۋ', 'ۏ') // Kurdish/Uyghur waw forms
+	set('ب', 'پ')                               // peh: Arabic writes /p/ with ba
+	set('ج', 'چ')                               // tcheh: Iraqi/Gulf /tʃ/, written jim
+	set('ز', 'ژ')                               // jeh
+	set('ف', 'ڤ', 'ڥ')                          // veh (Levant, Maghreb)
+	set('ق', 'ڨ')                               // Algerian/Tunisian gaf
+	return t
+}()
+
+// foldRune returns the key form of a non-ASCII rune r from an NFKD stream.
+func foldRune(r rune, keepTa bool) rune {
+	if r >= 0x600 && r <= 0x6FF {
+		v := arabicFold[r-0x600]
+		if v == 'ة' && !keepTa {
+			return 'ه'
+		}
+		return v
+	}
+	switch r {
+	case '\u02BC', '\u02BE', '\u02BF', '\u2018', '\u2019', '`':
+		// Apostrophes and ʾ/ʿ mark hamza or ayn inside a transliterated
+		// word (Sa'ad, Ma'moun): they must not split it in two.
+		return drop
+	case utf8.RuneError:
+		return sep
+	}
+	switch {
+	case unicode.Is(unicode.Mn, r), unicode.Is(unicode.Me, r), unicode.Is(unicode.Cf, r):
+		return drop
+	case unicode.IsLetter(r):
+		return unicode.ToLower(r)
+	case unicode.Is(unicode.Nd, r), unicode.Is(unicode.Mc, r):
+		return r
+	}
+	return sep
+}
+
+// appendNormalized appends the Normalize key of s to dst. With keepTa the
+// ta marbuta stays distinct from heh (Translit needs it).
+func appendNormalized(dst []byte, s string, keepTa bool) []byte {
+	start := len(dst)
+	space := false
+	var it norm.Iter
+	it.InitString(norm.NFKD, s)
+	for !it.Done() {
+		seg := it.Next()
+		for i := 0; i < len(seg); {
+			c := seg[i]
+			var r rune
+			if c < utf8.RuneSelf {
+				i++
+				switch {
+				case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+					r = rune(c)
+				case 'A' <= c && c <= 'Z':
+					r = rune(c + 'a' - 'A')
+				case c == '\'' || c == '`':
+					continue
+				default:
+					space = true
+					continue
+				}
+			} else {
+				var size int
+				r, size = utf8.DecodeRune(seg[i:])
+				i += size
+				r = foldRune(r, keepTa)
+				if r == drop {
+					continue
+				}
+				if r == sep {
+					space = true
+					continue
+				}
+			}
+			if space && len(dst) > start {
+				dst = append(dst, ' ')
+			}
+			space = false
+			dst = utf8.AppendRune(dst, r)
+		}
+	}
+	return dst
+}
+
+// Normalize returns the search and matching key of free text: NFKC/NFKD
+// compatibility folding, diacritics, tatweel and format characters removed,
+// letter forms unified (see the package comment), Latin lower-cased and
+// stripped of accents, Arabic-Indic digits converted to ASCII, punctuation
+// turned into spaces, whitespace collapsed and trimmed.
+// Normalize(Normalize(s)) == Normalize(s).
+func Normalize(s string) string {
+	var buf [128]byte
+	b := appendNormalized(buf[:0], s, false)
+	if string(b) == s {
+		return s
+	}
+	return string(b)
+}
+
+// Compound parts. Prefixes join the word after them, suffixes the word
+// before them; a lone article joins the word after it. Latin forms are the
+// common transliterations after Normalize.
+var (
+	namePrefixes = []string{"عبد", "عبدال", "ابو", "ابوال",
+		"abd", "abdel", "abdal", "abdul", "abdol", "abdoul", "abu", "abou", "abo"}
+	nameSuffixes = []string{"الله", "الدين", "الاسلام",
+		"allah", "ullah", "ellah", "illah", "eldin", "aldin", "eddin", "uddin", "addin",
+		"eldine", "eddine", "eldeen", "aldeen", "uddeen", "eddeen"}
+	articles = []string{"ال", "al", "el"}
+)
+
+func isOneOf(w []byte, list []string) bool {
+	for _, s := range list {
+		if string(w) == s {
+			return true
+		}
+	}
+	return false
+}
+
+// isSuffixPair reports whether a followed by b spells a suffix word.
+func isSuffixPair(a, b []byte) bool {
+	for _, s := range nameSuffixes {
+		if len(a)+len(b) == len(s) && string(a) == s[:len(a)] && string(b) == s[len(a):] {
+			return true
+		}
+	}
+	return false
+}
+
+// appendJoined appends to dst the words of the normalized key src with
+// compound names joined.
+func appendJoined(dst, src []byte) []byte {
+	var arr [16][]byte
+	toks := arr[:0]
+	for i := 0; i < len(src); {
+		j := i
+		for j < len(src) && src[j] != ' ' {
+			j++
+		}
+		if j > i {
+			toks = append(toks, src[i:j])
+		}
+		i = j + 1
+	}
+	wrote := false
+	for i := 0; i < len(toks); {
+		w := toks[i]
+		i++
+		var next []byte
+		article := isOneOf(w, articles) && i < len(toks)
+		if article {
+			next = toks[i]
+		}
+		if wrote && (isSuffixPair(w, next) || !article && isSuffixPair(w, nil)) {
+			// "فتح الله" → "فتحالله": no space before a suffix.
+		} else if wrote {
+			dst = append(dst, ' ')
+		}
+		wrote = true
+		dst = append(dst, w...)
+		if article {
+			dst = append(dst, next...)
+			i++
+			continue
+		}
+		if isOneOf(w, namePrefixes) && i < len(toks) {
+			n := toks[i]
+			i++
+			dst = append(dst, n...)
+			if isOneOf(n, articles) && i < len(toks) {
+				dst = append(dst, toks[i]...)
+				i++
+			}
+		}
+	}
+	return dst
+}
+
+// NameKey is Normalize plus compound names joined, for one name part or a
+// full name: "عبد الله", "عبد  الله" and "عبدالله" give "عبدالله"; "ابو بكر"
+// gives "ابوبكر"; "عبد ال رحمن" gives "عبدالرحمن"; "نور الدين" gives
+// "نورالدين"; "Abd el Rahman" gives "abdelrahman".
+func NameKey(s string) string {
+	var b1, b2 [128]byte
+	n := appendNormalized(b1[:0], s, false)
+	k := appendJoined(b2[:0], n)
+	if string(k) == s {
+		return s
+	}
+	return string(k)
+}
+
+// FamilyKey is NameKey plus a leading "ال" removed from each word
+// ("الحسيني" → "حسيني"), and a leading Latin "al"/"el" from joined Latin
+// words ("El Sayed" → "sayed"), so that a dropped al- still matches. Words
+// that would keep fewer than three Arabic letters (four Latin ones) stay
+// intact: "الياس" → "ياس" but "العز" stays.
+func FamilyKey(s string) string {
+	var b1, b2, b3 [128]byte
+	n := appendNormalized(b1[:0], s, false)
+	k := appendJoined(b2[:0], n)
+	out := b3[:0]
+	for i := 0; i < len(k); {
+		j := i
+		for j < len(k) && k[j] != ' ' {
+			j++
+		}
+		w := k[i:j]
+		switch {
+		case strings.HasPrefix(string(w), "ال") && utf8.RuneCount(w[len("ال"):]) >= 3:
+			w = w[len("ال"):]
+		case (strings.HasPrefix(string(w), "al") || strings.HasPrefix(string(w), "el")) && utf8.RuneCount(w[2:]) >= 4:
+			w = w[2:]
+		}
+		if len(out) > 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, w...)
+		i = j + 1
+	}
+	return string(out)
+}
+
+// Tokens splits a full name into its NameKey words: Tokens("عبد الله محمد")
+// is ["عبدالله" "محمد"]. Passing an already NameKey'd string is fine.
+func Tokens(s string) []string {
+	return strings.Fields(NameKey(s))
+}
