@@ -39,7 +39,7 @@ func Digits(s string) string {
 // ToArabicIndic converts ASCII digits to Arabic-Indic ones (٠-٩) for display
 // and leaves other text as it is.
 func ToArabicIndic(s string) string {
-	if strings.IndexAny(s, "0123456789") < 0 {
+	if !strings.ContainsAny(s, "0123456789") {
 		return s
 	}
 	var b strings.Builder

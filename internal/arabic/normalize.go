@@ -12,11 +12,15 @@ import (
 const (
 	drop rune = -1 // remove without a trace (marks, tatweel, format characters)
 	sep  rune = -2 // a word boundary (punctuation, symbols, spaces)
+	slow rune = -3 // in arabicFold: decompose through norm first
 )
 
-// arabicFold maps U+0600..U+06FF to the rune kept in keys, or drop, or sep.
-// It is built once from the Unicode categories plus the letter rules listed
-// in the package comment.
+// arabicFold maps U+0600..U+06FF to the rune kept in keys, or drop, or sep,
+// so that the common case needs no Unicode normalization call. It is built
+// once from the Unicode categories and the letter rules listed in the
+// package comment; letters with a compatibility decomposition (أ إ آ ؤ ئ ۀ …)
+// get the fold of their decomposition, which is what the slow path would
+// give.
 var arabicFold = func() (t [0x100]rune) {
 	for i := range t {
 		r := rune(0x600 + i)
@@ -38,7 +42,7 @@ var arabicFold = func() (t [0x100]rune) {
 	for d := rune(0); d < 10; d++ {
 		set('0'+d, '٠'+d, '۰'+d)
 	}
-	set('ا', 'ٱ', 'ٲ', 'ٳ', 'ٵ')                // alef wasla and hamza/wavy forms
+	set('ا', 'ٱ', 'ٲ', 'ٳ')                     // alef wasla and wavy hamza forms
 	set('ة', 'ۃ')                               // Urdu ta marbuta goal
 	set('ي', 'ى', 'ی', 'ې', 'ۍ', 'ێ', 'ے')      // alef maqsura, Farsi/Urdu/Pashto yeh
 	set('ك', 'ک', 'ڪ', 'گ', 'ڭ', 'ڱ', 'ڳ')      // keheh, swash kaf, gaf forms
@@ -49,11 +53,49 @@ var arabicFold = func() (t [0x100]rune) {
 	set('ز', 'ژ')                               // jeh
 	set('ف', 'ڤ', 'ڥ')                          // veh (Levant, Maghreb)
 	set('ق', 'ڨ')                               // Algerian/Tunisian gaf
-	return t
+	// Letters that decompose: fold the decomposition with the table above.
+	var folded [0x100]rune
+	for i := range t {
+		r := rune(0x600 + i)
+		d := norm.NFKD.String(string(r))
+		if d == string(r) {
+			folded[i] = t[i]
+			continue
+		}
+		kept := []rune{}
+		for _, x := range d {
+			if x >= 0x600 && x <= 0x6FF {
+				x = t[x-0x600]
+			}
+			if x >= 0 {
+				kept = append(kept, x)
+			}
+		}
+		switch len(kept) {
+		case 0:
+			folded[i] = drop
+		case 1:
+			folded[i] = kept[0]
+		default:
+			folded[i] = slow
+		}
+	}
+	return folded
 }()
 
-// foldRune returns the key form of a non-ASCII rune r from an NFKD stream.
+// foldRune returns the key form of rune r from an NFKD stream.
 func foldRune(r rune, keepTa bool) rune {
+	if r < utf8.RuneSelf {
+		switch {
+		case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
+			return r
+		case 'A' <= r && r <= 'Z':
+			return r + 'a' - 'A'
+		case r == '\'' || r == '`':
+			return drop
+		}
+		return sep
+	}
 	if r >= 0x600 && r <= 0x6FF {
 		v := arabicFold[r-0x600]
 		if v == 'ة' && !keepTa {
@@ -62,7 +104,7 @@ func foldRune(r rune, keepTa bool) rune {
 		return v
 	}
 	switch r {
-	case '\u02BC', '\u02BE', '\u02BF', '\u2018', '\u2019', '`':
+	case '\u02BC', '\u02BE', '\u02BF', '\u2018', '\u2019':
 		// Apostrophes and ʾ/ʿ mark hamza or ayn inside a transliterated
 		// word (Sa'ad, Ma'moun): they must not split it in two.
 		return drop
@@ -80,52 +122,69 @@ func foldRune(r rune, keepTa bool) rune {
 	return sep
 }
 
-// appendNormalized appends the Normalize key of s to dst. With keepTa the
-// ta marbuta stays distinct from heh (Translit needs it).
-func appendNormalized(dst []byte, s string, keepTa bool) []byte {
-	start := len(dst)
-	space := false
-	var it norm.Iter
-	it.InitString(norm.NFKD, s)
-	for !it.Done() {
-		seg := it.Next()
-		for i := 0; i < len(seg); {
-			c := seg[i]
-			var r rune
-			if c < utf8.RuneSelf {
-				i++
-				switch {
-				case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-					r = rune(c)
-				case 'A' <= c && c <= 'Z':
-					r = rune(c + 'a' - 'A')
-				case c == '\'' || c == '`':
-					continue
-				default:
-					space = true
-					continue
-				}
-			} else {
-				var size int
-				r, size = utf8.DecodeRune(seg[i:])
-				i += size
-				r = foldRune(r, keepTa)
-				if r == drop {
-					continue
-				}
-				if r == sep {
-					space = true
-					continue
-				}
-			}
-			if space && len(dst) > start {
-				dst = append(dst, ' ')
-			}
-			space = false
-			dst = utf8.AppendRune(dst, r)
+// keyWriter appends folded runes, turning separator runs into one space.
+type keyWriter struct {
+	b      []byte
+	start  int
+	space  bool
+	keepTa bool
+}
+
+func (w *keyWriter) put(r rune) {
+	switch r = foldRune(r, w.keepTa); r {
+	case drop, slow:
+	case sep:
+		w.space = true
+	default:
+		if w.space && len(w.b) > w.start {
+			w.b = append(w.b, ' ')
 		}
+		w.space = false
+		w.b = utf8.AppendRune(w.b, r)
 	}
-	return dst
+}
+
+// appendNormalized appends the Normalize key of s to dst. With keepTa the
+// ta marbuta stays distinct from heh (Translit needs it). ASCII and the
+// Arabic block are folded by table; other runes go through their NFKD
+// decomposition first. Dropping every combining mark makes canonical
+// reordering moot, so per-rune decomposition gives the same key as
+// normalizing the whole string.
+func appendNormalized(dst []byte, s string, keepTa bool) []byte {
+	w := keyWriter{b: dst, start: len(dst), keepTa: keepTa}
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			w.put(rune(c))
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r >= 0x600 && r <= 0x6FF && arabicFold[r-0x600] != slow || r == utf8.RuneError {
+			w.put(r)
+			i += size
+			continue
+		}
+		w.putDecomposed(s[i : i+size])
+		i += size
+	}
+	return w.b
+}
+
+func (w *keyWriter) putDecomposed(s string) {
+	d := norm.NFKD.PropertiesString(s).Decomposition()
+	if d == nil && norm.NFKD.IsNormalString(s) {
+		r, _ := utf8.DecodeRuneInString(s)
+		w.put(r)
+		return
+	}
+	if d == nil { // Hangul syllables decompose algorithmically
+		d = []byte(norm.NFKD.String(s))
+	}
+	for len(d) > 0 {
+		r, size := utf8.DecodeRune(d)
+		w.put(r)
+		d = d[size:]
+	}
 }
 
 // Normalize returns the search and matching key of free text: NFKC/NFKD
