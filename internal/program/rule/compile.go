@@ -1,0 +1,314 @@
+package rule
+
+import (
+	"fmt"
+	"strings"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/operators"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/ext"
+
+	"github.com/tadamun/tadamun/internal/errs"
+)
+
+// env is the one CEL environment every rule is compiled in: the vocabulary,
+// CEL's standard library, cross-type numeric comparisons (so that
+// household.income_per_capita < 1200 needs no 1200.0) and the math and
+// strings extensions (math.least, math.greatest, math.round, lowerAscii, …).
+var env = func() *cel.Env {
+	e, err := cel.NewEnv(
+		cel.CustomTypeProvider(prov),
+		cel.CustomTypeAdapter(prov),
+		cel.Variable("household", cel.ObjectType(householdType)),
+		cel.Variable("members", cel.ListType(cel.ObjectType(memberType))),
+		cel.CrossTypeNumericComparisons(true),
+		cel.EnableMacroCallTracking(), // clause texts print macros as written
+		ext.Math(),
+		ext.Strings(),
+	)
+	if err != nil {
+		panic(fmt.Sprintf("rule: build CEL environment: %v", err))
+	}
+	return e
+}()
+
+// Rule is one compiled rule or formula. It is immutable and safe for
+// concurrent use.
+type Rule struct {
+	kind    Kind
+	src     string
+	prg     cel.Program
+	clauses []clause // top-level clauses, for explanations
+}
+
+// Kind returns what the rule returns.
+func (r *Rule) Kind() Kind { return r.kind }
+
+// Source returns the rule as written.
+func (r *Rule) Source() string { return r.src }
+
+// Clauses returns the text of the rule's top-level clauses, in order: the
+// operands of its top-level && (or ||), or the whole rule when it has none.
+func (r *Rule) Clauses() []string {
+	out := make([]string, len(r.clauses))
+	for i, c := range r.clauses {
+		out[i] = c.text
+	}
+	return out
+}
+
+// clause is one top-level operand of a rule, compiled on its own so that an
+// explanation can show its value, with the inputs it reads.
+type clause struct {
+	text   string
+	prg    cel.Program
+	inputs []input
+}
+
+// Compile parses and type-checks src as a rule of kind k. A rule that does
+// not parse or type-check, returns the wrong type, reads a protected
+// attribute or uses custom attributes other than by a literal key is refused
+// with an *errs.Error of code errs.Invalid whose Args carry line and col
+// (1-based) and whose Fields list every problem found.
+func Compile(src string, k Kind) (*Rule, error) {
+	if strings.TrimSpace(src) == "" {
+		return nil, errs.E(errs.Invalid, "rule.empty", "kind", k.String())
+	}
+	parsed, iss := env.Parse(src)
+	if iss != nil && iss.Err() != nil {
+		return nil, issuesError(iss, "rule.syntax")
+	}
+	if err := inspect(parsed.NativeRep()); err != nil {
+		return nil, err
+	}
+	checked, iss := env.Check(parsed)
+	if iss != nil && iss.Err() != nil {
+		return nil, issuesError(iss, "")
+	}
+	out := checked.OutputType()
+	switch k {
+	case Eligibility:
+		if !out.IsExactType(types.BoolType) {
+			return nil, errs.E(errs.Invalid, "rule.return_bool", "got", out.String())
+		}
+	default:
+		if !out.IsExactType(types.IntType) && !out.IsExactType(types.DoubleType) && !out.IsExactType(types.UintType) {
+			return nil, errs.E(errs.Invalid, "rule.return_number", "got", out.String(), "kind", k.String())
+		}
+	}
+	prg, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize))
+	if err != nil {
+		return nil, errs.Wrapf(err, "rule: plan %s rule", k)
+	}
+	r := &Rule{kind: k, src: src, prg: prg}
+	if r.clauses, err = clauses(checked); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Compiled is a program's compiled rules. It is immutable and safe for
+// concurrent use.
+type Compiled struct {
+	Eligibility *Rule
+	Score       *Rule // nil when the program has no score formula
+	Benefit     *Rule // nil when the program has no benefit formula
+}
+
+// CompileProgram compiles the three rules of p. The error of a rule has the
+// arg "rule" set to "eligibility", "score" or "benefit".
+func CompileProgram(p Program) (*Compiled, error) {
+	var c Compiled
+	var err error
+	if c.Eligibility, err = compileAs(p.Eligibility, Eligibility); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(p.Score) != "" {
+		if c.Score, err = compileAs(p.Score, Score); err != nil {
+			return nil, err
+		}
+	}
+	if strings.TrimSpace(p.Benefit) != "" {
+		if c.Benefit, err = compileAs(p.Benefit, Benefit); err != nil {
+			return nil, err
+		}
+	}
+	return &c, nil
+}
+
+func compileAs(src string, k Kind) (*Rule, error) {
+	r, err := Compile(src, k)
+	if err != nil {
+		e := errs.As(err)
+		if e.Args == nil {
+			e.Args = map[string]any{}
+		}
+		e.Args["rule"] = k.String()
+		return nil, e
+	}
+	return r, nil
+}
+
+// issuesError turns CEL's issues into one Invalid error: the first issue is
+// the message, every issue is also a field problem. key "" classifies each
+// issue from CEL's message.
+func issuesError(iss *cel.Issues, key string) error {
+	var e *errs.Error
+	for _, ce := range iss.Errors() {
+		k := key
+		if k == "" {
+			k = classify(ce.Message)
+		}
+		line, col := ce.Location.Line(), ce.Location.Column()+1
+		if e == nil {
+			e = errs.E(errs.Invalid, k, "line", line, "col", col, "detail", ce.Message)
+		}
+		e.WithField("rule", k, "line", line, "col", col, "detail", ce.Message)
+	}
+	if e == nil {
+		return errs.E(errs.Invalid, "rule.syntax", "line", 1, "col", 1, "detail", iss.String())
+	}
+	return e
+}
+
+func classify(msg string) string {
+	switch {
+	case strings.Contains(msg, "undeclared reference"):
+		return "rule.unknown_name"
+	case strings.Contains(msg, "undefined field"):
+		return "rule.unknown_field"
+	default:
+		return "rule.type"
+	}
+}
+
+// children returns the direct subexpressions of e.
+func children(e ast.Expr) []ast.Expr {
+	switch e.Kind() {
+	case ast.CallKind:
+		c := e.AsCall()
+		if c.IsMemberFunction() {
+			return append([]ast.Expr{c.Target()}, c.Args()...)
+		}
+		return c.Args()
+	case ast.ComprehensionKind:
+		c := e.AsComprehension()
+		return []ast.Expr{c.IterRange(), c.AccuInit(), c.LoopCondition(), c.LoopStep(), c.Result()}
+	case ast.ListKind:
+		return e.AsList().Elements()
+	case ast.MapKind:
+		var out []ast.Expr
+		for _, en := range e.AsMap().Entries() {
+			me := en.AsMapEntry()
+			out = append(out, me.Key(), me.Value())
+		}
+		return out
+	case ast.SelectKind:
+		return []ast.Expr{e.AsSelect().Operand()}
+	case ast.StructKind:
+		var out []ast.Expr
+		for _, f := range e.AsStruct().Fields() {
+			out = append(out, f.AsStructField().Value())
+		}
+		return out
+	}
+	return nil
+}
+
+// literalString returns the value of a string literal.
+func literalString(e ast.Expr) (string, bool) {
+	if e.Kind() != ast.LiteralKind {
+		return "", false
+	}
+	s, ok := e.AsLiteral().(types.String)
+	return string(s), ok
+}
+
+// isAttrs reports whether e selects a field named attrs.
+func isAttrs(e ast.Expr) bool {
+	return e.Kind() == ast.SelectKind && e.AsSelect().FieldName() == "attrs" && !e.AsSelect().IsTestOnly()
+}
+
+// attrKey returns the literal key with which parent reads the attrs map
+// child: parent.key, has(parent.key), parent["key"] or "key" in parent.
+func attrKey(parent, child ast.Expr) (string, bool) {
+	switch parent.Kind() {
+	case ast.SelectKind:
+		return parent.AsSelect().FieldName(), true
+	case ast.CallKind:
+		c := parent.AsCall()
+		args := c.Args()
+		if len(args) != 2 || c.IsMemberFunction() {
+			return "", false
+		}
+		switch c.FunctionName() {
+		case operators.Index:
+			if args[0] == child {
+				return literalString(args[1])
+			}
+		case operators.In:
+			if args[1] == child {
+				return literalString(args[0])
+			}
+		}
+	}
+	return "", false
+}
+
+// inspect refuses a parsed rule that reads a protected attribute, by field
+// name or attribute key, or that uses an attrs map other than through a
+// literal key (a computed key or a loop over the keys could hide which
+// attribute the rule reads).
+func inspect(a *ast.AST) error {
+	info := a.SourceInfo()
+	at := func(id int64) (int, int) {
+		l := info.GetStartLocation(id)
+		return l.Line(), l.Column() + 1
+	}
+	var err error
+	var walk func(e, parent ast.Expr)
+	walk = func(e, parent ast.Expr) {
+		if err != nil {
+			return
+		}
+		switch e.Kind() {
+		case ast.SelectKind:
+			if name := e.AsSelect().FieldName(); isProtected(name) {
+				l, c := at(e.ID())
+				err = errs.E(errs.Invalid, "rule.protected", "name", name, "line", l, "col", c)
+				return
+			}
+			if isAttrs(e) {
+				key, ok := "", false
+				if parent != nil {
+					key, ok = attrKey(parent, e)
+				}
+				l, c := at(e.ID())
+				if !ok {
+					err = errs.E(errs.Invalid, "rule.attrs_use", "line", l, "col", c)
+					return
+				}
+				if isProtected(key) {
+					err = errs.E(errs.Invalid, "rule.protected", "name", key, "line", l, "col", c)
+					return
+				}
+			}
+		case ast.CallKind:
+			c := e.AsCall()
+			if args := c.Args(); c.FunctionName() == operators.Index && len(args) == 2 {
+				if key, ok := literalString(args[1]); ok && isProtected(key) {
+					l, col := at(args[1].ID())
+					err = errs.E(errs.Invalid, "rule.protected", "name", key, "line", l, "col", col)
+					return
+				}
+			}
+		}
+		for _, ch := range children(e) {
+			walk(ch, e)
+		}
+	}
+	walk(a.Expr(), nil)
+	return err
+}

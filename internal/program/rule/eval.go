@@ -1,0 +1,177 @@
+package rule
+
+import (
+	"errors"
+	"math"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+
+	"github.com/tadamun/tadamun/internal/errs"
+)
+
+// Decision is the outcome of a program for one household.
+type Decision struct {
+	Eligible bool
+	// Score is the score formula's value, computed for every household, or
+	// 0 without a score formula.
+	Score float64
+	// Benefit is the benefit formula's value for an eligible household in
+	// the currency's major unit, unrounded: the caller rounds it half away
+	// from zero to the currency's minor unit (math.Round(b*100)/100 for a
+	// 2-digit currency, but in integer minor units). 0 when not eligible or
+	// without a benefit formula.
+	Benefit float64
+	// Clauses explains the eligibility rule, when explanation was asked for.
+	Clauses []Clause
+	// Err is the *errs.Error that stopped evaluation for this household (a
+	// division by zero, a missing attribute, an unknown age, a score that is
+	// not a finite number, a negative benefit); Eligible, Score and Benefit
+	// are then zero. The Args of Err carry "rule": eligibility, score or
+	// benefit.
+	Err error
+}
+
+// Evaluate decides one household at reference date asOf, which fixes the
+// members' ages. With explain, the Decision lists each top-level clause of
+// the eligibility rule with its value and inputs.
+func (c *Compiled) Evaluate(h *Household, asOf time.Time, explain bool) Decision {
+	var s scope
+	return c.decide(&s, h, dateOf(asOf), explain)
+}
+
+// EvaluateAll decides every household of hs on workers goroutines (all
+// cores when workers <= 0) and returns the decisions in the order of hs.
+// The result does not depend on workers. progress, when not nil, receives
+// the number of households done so far, increasing, one call at a time,
+// from the worker goroutines.
+func (c *Compiled) EvaluateAll(hs []Household, asOf time.Time, workers int, explain bool, progress func(done int)) []Decision {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	const chunk = 512
+	out := make([]Decision, len(hs))
+	at := dateOf(asOf)
+	var next, done atomic.Int64
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var s scope
+			for {
+				lo := int(next.Add(chunk)) - chunk
+				if lo >= len(hs) {
+					return
+				}
+				hi := min(lo+chunk, len(hs))
+				for i := lo; i < hi; i++ {
+					out[i] = c.decide(&s, &hs[i], at, explain)
+				}
+				if progress != nil {
+					mu.Lock()
+					progress(int(done.Add(int64(hi - lo))))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func (c *Compiled) decide(s *scope, h *Household, at date, explain bool) Decision {
+	s.reset(h, at)
+	var d Decision
+	v, _, err := c.Eligibility.prg.Eval(s)
+	if err != nil {
+		d.Err = runtimeError(err, Eligibility)
+	} else {
+		d.Eligible = v == types.True
+	}
+	if d.Err == nil && c.Score != nil {
+		d.Score, d.Err = number(c.Score.prg, s, Score)
+	}
+	if d.Err == nil && d.Eligible && c.Benefit != nil {
+		d.Benefit, d.Err = number(c.Benefit.prg, s, Benefit)
+		if d.Err == nil && d.Benefit < 0 {
+			d.Err = errs.E(errs.Invalid, "rule.negative_benefit", "amount", d.Benefit, "rule", Benefit.String())
+		}
+	}
+	if d.Err != nil {
+		d.Eligible, d.Score, d.Benefit = false, 0, 0
+	}
+	if explain {
+		d.Clauses = make([]Clause, len(c.Eligibility.clauses))
+		for i, cl := range c.Eligibility.clauses {
+			d.Clauses[i] = Clause{Text: cl.text, Inputs: s.values(cl.inputs)}
+			v, _, err := cl.prg.Eval(s)
+			if err != nil {
+				d.Clauses[i].Value = runtimeError(err, Eligibility)
+			} else {
+				d.Clauses[i].Value = v.Value()
+			}
+		}
+	}
+	return d
+}
+
+// number evaluates a score or benefit formula to a finite float64.
+func number(p cel.Program, s *scope, k Kind) (float64, error) {
+	v, _, err := p.Eval(s)
+	if err != nil {
+		return 0, runtimeError(err, k)
+	}
+	var f float64
+	switch x := v.(type) {
+	case types.Double:
+		f = float64(x)
+	case types.Int:
+		f = float64(x)
+	case types.Uint:
+		f = float64(x)
+	default:
+		return 0, errs.E(errs.Invalid, "rule.return_number", "got", typeName(v), "rule", k.String())
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, errs.E(errs.Invalid, "rule.not_finite", "rule", k.String())
+	}
+	return f, nil
+}
+
+func typeName(v ref.Val) string {
+	if v == nil {
+		return "null"
+	}
+	return v.Type().TypeName()
+}
+
+// runtimeError turns an evaluation failure into a bilingual error.
+func runtimeError(err error, k Kind) *errs.Error {
+	var e *errs.Error
+	if errors.As(err, &e) {
+		c := *e
+		c.Args = map[string]any{"rule": k.String()}
+		for key, v := range e.Args {
+			c.Args[key] = v
+		}
+		return &c
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "division by zero"), strings.Contains(msg, "modulus by zero"):
+		e = errs.E(errs.Invalid, "rule.divide_by_zero", "rule", k.String())
+	case strings.HasPrefix(msg, "no such key: "):
+		e = errs.E(errs.Invalid, "rule.missing_attr", "key", strings.TrimPrefix(msg, "no such key: "), "rule", k.String())
+	default:
+		e = errs.E(errs.Invalid, "rule.eval", "detail", msg, "rule", k.String())
+	}
+	return e.Cause(err)
+}

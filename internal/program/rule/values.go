@@ -1,0 +1,242 @@
+package rule
+
+import (
+	"errors"
+	"reflect"
+	"time"
+
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/interpreter"
+)
+
+// registry adapts Go values to CEL values; provider adds the two record
+// types on top of it. Both are read-only after init and safe to share.
+var (
+	registry = mustRegistry()
+	prov     = &provider{Registry: registry}
+)
+
+func mustRegistry() *types.Registry {
+	r, err := types.NewRegistry()
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// provider declares tadamun.Household and tadamun.Member to the type checker
+// and gives the interpreter direct field getters, so a rule reads a field with
+// one function call instead of reflection or a map lookup.
+type provider struct {
+	*types.Registry
+}
+
+func (p *provider) fields(structType string) map[string]*field {
+	switch structType {
+	case householdType:
+		return householdIndex
+	case memberType:
+		return memberIndex
+	}
+	return nil
+}
+
+// FindStructType implements types.Provider.
+func (p *provider) FindStructType(structType string) (*types.Type, bool) {
+	if p.fields(structType) != nil {
+		return types.NewTypeTypeWithParam(types.NewObjectType(structType)), true
+	}
+	return p.Registry.FindStructType(structType)
+}
+
+// FindStructFieldNames implements types.Provider.
+func (p *provider) FindStructFieldNames(structType string) ([]string, bool) {
+	if fs := p.fields(structType); fs != nil {
+		names := make([]string, 0, len(fs))
+		for n := range fs {
+			names = append(names, n)
+		}
+		return names, true
+	}
+	return p.Registry.FindStructFieldNames(structType)
+}
+
+// FindStructFieldType implements types.Provider.
+func (p *provider) FindStructFieldType(structType, fieldName string) (*types.FieldType, bool) {
+	fs := p.fields(structType)
+	if fs == nil {
+		return p.Registry.FindStructFieldType(structType, fieldName)
+	}
+	f, ok := fs[fieldName]
+	if !ok {
+		return nil, false
+	}
+	get := func(v any) (any, error) {
+		val, err := f.get(v)
+		if err != nil {
+			return nil, err
+		}
+		return val, nil
+	}
+	set := func(any) bool { return true }
+	if f.set != nil {
+		set = f.set
+	}
+	return &types.FieldType{Type: f.typ, IsSet: set, GetFrom: get}, true
+}
+
+// NewValue implements types.Provider: rules cannot build records.
+func (p *provider) NewValue(structType string, fields map[string]ref.Val) ref.Val {
+	if p.fields(structType) != nil {
+		return types.NewErr("rule: %s values cannot be created in a rule", structType)
+	}
+	return p.Registry.NewValue(structType, fields)
+}
+
+// date is a reference date split once, so that ages cost no calendar math
+// on the reference side.
+type date struct{ y, m, d int }
+
+func dateOf(t time.Time) date {
+	y, m, d := t.Date()
+	return date{y, int(m), d}
+}
+
+// ageAt returns whole years from birth to ref, or -1 when birth is unknown
+// (zero) or after ref.
+func ageAt(birth time.Time, ref date) int {
+	if birth.IsZero() {
+		return -1
+	}
+	by, bm, bd := birth.Date()
+	a := ref.y - by
+	if ref.m < int(bm) || (ref.m == int(bm) && ref.d < bd) {
+		a--
+	}
+	if a < 0 {
+		return -1
+	}
+	return a
+}
+
+func disabled(p *Person) bool {
+	for _, d := range p.Disability {
+		if d >= 3 {
+			return true
+		}
+	}
+	return false
+}
+
+// hhVal is the CEL value of the variable household. Workers reuse one per
+// goroutine, so a value must not outlive the evaluation it was built for.
+type hhVal struct {
+	h   *Household
+	ref date
+}
+
+func (h *hhVal) total() float64 {
+	t := h.h.MonthlyIncome
+	for i := range h.h.Members {
+		t += h.h.Members[i].MonthlyIncome
+	}
+	return t
+}
+
+// memberVal is the CEL value of one member.
+type memberVal struct {
+	p   *Person
+	i   int // index in the household, for messages
+	hv  *hhVal
+	ag  int // cached age; ageUnset until first read
+	got bool
+}
+
+func (m *memberVal) age() int {
+	if !m.got {
+		m.ag, m.got = ageAt(m.p.BirthDate, m.hv.ref), true
+	}
+	return m.ag
+}
+
+var errNoConversion = errors.New("rule: records cannot be converted")
+
+// ConvertToNative implements ref.Val.
+func (h *hhVal) ConvertToNative(reflect.Type) (any, error) { return nil, errNoConversion }
+
+// ConvertToType implements ref.Val.
+func (h *hhVal) ConvertToType(t ref.Type) ref.Val {
+	if t == types.TypeType {
+		return householdObj
+	}
+	return types.NewErr("no conversion of household to %s", t.TypeName())
+}
+
+// Equal implements ref.Val: a record equals only itself.
+func (h *hhVal) Equal(o ref.Val) ref.Val { return types.Bool(o == ref.Val(h)) }
+
+// Type implements ref.Val.
+func (h *hhVal) Type() ref.Type { return householdObj }
+
+// Value implements ref.Val; field getters receive it.
+func (h *hhVal) Value() any { return h }
+
+// ConvertToNative implements ref.Val.
+func (m *memberVal) ConvertToNative(reflect.Type) (any, error) { return nil, errNoConversion }
+
+// ConvertToType implements ref.Val.
+func (m *memberVal) ConvertToType(t ref.Type) ref.Val {
+	if t == types.TypeType {
+		return memberObj
+	}
+	return types.NewErr("no conversion of member to %s", t.TypeName())
+}
+
+// Equal implements ref.Val: a record equals only itself.
+func (m *memberVal) Equal(o ref.Val) ref.Val { return types.Bool(o == ref.Val(m)) }
+
+// Type implements ref.Val.
+func (m *memberVal) Type() ref.Type { return memberObj }
+
+// Value implements ref.Val; field getters receive it.
+func (m *memberVal) Value() any { return m }
+
+// scope is one worker's reusable evaluation state: the activation that
+// resolves household and members, and the member values. Not safe for
+// concurrent use; each goroutine has its own.
+type scope struct {
+	hh      hhVal
+	mems    []memberVal
+	refs    []ref.Val
+	members ref.Val
+}
+
+func (s *scope) reset(h *Household, at date) {
+	s.hh = hhVal{h: h, ref: at}
+	n := len(h.Members)
+	if cap(s.mems) < n {
+		s.mems = make([]memberVal, n, n*2)
+		s.refs = make([]ref.Val, n, n*2)
+	}
+	s.mems, s.refs = s.mems[:n], s.refs[:n]
+	for i := range h.Members {
+		s.mems[i] = memberVal{p: &h.Members[i], i: i, hv: &s.hh}
+		s.refs[i] = &s.mems[i]
+	}
+	s.members = types.NewRefValList(registry, s.refs)
+}
+
+// ResolveName implements interpreter.Activation.
+func (s *scope) ResolveName(name string) (any, bool) {
+	switch name {
+	case "household":
+		return &s.hh, true
+	case "members":
+		return s.members, true
+	}
+	return nil, false
+}
+
+// Parent implements interpreter.Activation.
+func (s *scope) Parent() interpreter.Activation { return nil }
