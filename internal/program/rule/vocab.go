@@ -72,10 +72,10 @@ func mf(name, typ string, t *types.Type, en, ar, ex string, get func(m *memberVa
 	}
 }
 
-func str(s string) (ref.Val, error)      { return types.String(s), nil }
-func integer(i int) (ref.Val, error)     { return types.Int(i), nil }
-func double(f float64) (ref.Val, error)  { return types.Double(f), nil }
-func boolean(b bool) (ref.Val, error)    { return types.Bool(b), nil }
+func str(s string) (ref.Val, error)     { return types.String(s), nil }
+func integer(i int) (ref.Val, error)    { return types.Int(i), nil }
+func double(f float64) (ref.Val, error) { return types.Double(f), nil }
+func boolean(b bool) (ref.Val, error)   { return types.Bool(b), nil }
 func attrs(m map[string]string) ref.Val { return types.NewStringStringMap(registry, m) }
 
 func domain(i int) func(m *memberVal) (ref.Val, error) {
