@@ -40,8 +40,13 @@ type Rule struct {
 	kind    Kind
 	src     string
 	prg     cel.Program
+	fast    *fexpr   // the same rule as Go closures; nil when not supported
 	clauses []clause // top-level clauses, for explanations
 }
+
+// Fast reports whether the rule runs as compiled Go closures rather than on
+// CEL's interpreter; both give the same results.
+func (r *Rule) Fast() bool { return r.fast != nil }
 
 // Kind returns what the rule returns.
 func (r *Rule) Kind() Kind { return r.kind }
@@ -103,6 +108,9 @@ func Compile(src string, k Kind) (*Rule, error) {
 		return nil, errs.Wrapf(err, "rule: plan %s rule", k)
 	}
 	r := &Rule{kind: k, src: src, prg: prg}
+	if f, err := compileFast(checked.NativeRep()); err == nil {
+		r.fast = &f
+	}
 	if r.clauses, err = clauses(checked); err != nil {
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 
@@ -90,17 +89,12 @@ func (c *Compiled) EvaluateAll(hs []Household, asOf time.Time, workers int, expl
 func (c *Compiled) decide(s *scope, h *Household, at date, explain bool) Decision {
 	s.reset(h, at)
 	var d Decision
-	v, _, err := c.Eligibility.prg.Eval(s)
-	if err != nil {
-		d.Err = runtimeError(err, Eligibility)
-	} else {
-		d.Eligible = v == types.True
-	}
+	d.Eligible, d.Err = c.Eligibility.boolean(s)
 	if d.Err == nil && c.Score != nil {
-		d.Score, d.Err = number(c.Score.prg, s, Score)
+		d.Score, d.Err = c.Score.number(s)
 	}
 	if d.Err == nil && d.Eligible && c.Benefit != nil {
-		d.Benefit, d.Err = number(c.Benefit.prg, s, Benefit)
+		d.Benefit, d.Err = c.Benefit.number(s)
 		if d.Err == nil && d.Benefit < 0 {
 			d.Err = errs.E(errs.Invalid, "rule.negative_benefit", "amount", d.Benefit, "rule", Benefit.String())
 		}
@@ -123,13 +117,44 @@ func (c *Compiled) decide(s *scope, h *Household, at date, explain bool) Decisio
 	return d
 }
 
+// boolean evaluates an eligibility rule for the household in s.
+func (r *Rule) boolean(s *scope) (bool, error) {
+	if r.fast != nil {
+		v, err := r.fast.b(s)
+		if err != nil {
+			return false, runtimeError(err, r.kind)
+		}
+		return v, nil
+	}
+	v, _, err := r.prg.Eval(s)
+	if err != nil {
+		return false, runtimeError(err, r.kind)
+	}
+	return v == types.True, nil
+}
+
 // number evaluates a score or benefit formula to a finite float64.
-func number(p cel.Program, s *scope, k Kind) (float64, error) {
-	v, _, err := p.Eval(s)
+func (r *Rule) number(s *scope) (float64, error) {
+	k := r.kind
+	var f float64
+	if r.fast != nil {
+		var err error
+		if r.fast.d != nil {
+			f, err = r.fast.d(s)
+		} else {
+			var i int64
+			i, err = r.fast.i(s)
+			f = float64(i)
+		}
+		if err != nil {
+			return 0, runtimeError(err, k)
+		}
+		return finite(f, k)
+	}
+	v, _, err := r.prg.Eval(s)
 	if err != nil {
 		return 0, runtimeError(err, k)
 	}
-	var f float64
 	switch x := v.(type) {
 	case types.Double:
 		f = float64(x)
@@ -140,6 +165,10 @@ func number(p cel.Program, s *scope, k Kind) (float64, error) {
 	default:
 		return 0, errs.E(errs.Invalid, "rule.return_number", "got", typeName(v), "rule", k.String())
 	}
+	return finite(f, k)
+}
+
+func finite(f float64, k Kind) (float64, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, errs.E(errs.Invalid, "rule.not_finite", "rule", k.String())
 	}

@@ -265,3 +265,19 @@ func BenchmarkEvaluateExplain(b *testing.B) {
 	}
 	reportPersons(b, hs, time.Since(start))
 }
+
+// BenchmarkEvaluateAllInterpreted is BenchmarkEvaluateAll with the fast path
+// off: every rule runs on CEL's interpreter.
+func BenchmarkEvaluateAllInterpreted(b *testing.B) {
+	hs := households(b)
+	c := mustCompile(b, realistic)
+	for _, r := range []*Rule{c.Eligibility, c.Score, c.Benefit} {
+		r.fast = nil
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		c.EvaluateAll(hs, asOf, 0, false, nil)
+	}
+	reportPersons(b, hs, time.Since(start))
+}

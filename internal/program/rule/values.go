@@ -202,10 +202,14 @@ func (m *memberVal) Type() ref.Type { return memberObj }
 // Value implements ref.Val; field getters receive it.
 func (m *memberVal) Value() any { return m }
 
+// maxDepth bounds the nesting of macros over members on the fast path.
+const maxDepth = 4
+
 // scope is one worker's reusable evaluation state: the activation that
 // resolves household and members, and the member values. Not safe for
 // concurrent use; each goroutine has its own.
 type scope struct {
+	cur     [maxDepth]*memberVal // fast path: members bound by nested macros
 	hh      hhVal
 	mems    []memberVal
 	refs    []ref.Val
@@ -217,14 +221,25 @@ func (s *scope) reset(h *Household, at date) {
 	n := len(h.Members)
 	if cap(s.mems) < n {
 		s.mems = make([]memberVal, n, n*2)
-		s.refs = make([]ref.Val, n, n*2)
 	}
-	s.mems, s.refs = s.mems[:n], s.refs[:n]
+	s.mems = s.mems[:n]
 	for i := range h.Members {
 		s.mems[i] = memberVal{p: &h.Members[i], i: i, hv: &s.hh}
-		s.refs[i] = &s.mems[i]
 	}
-	s.members = types.NewRefValList(registry, s.refs)
+	s.members = nil
+}
+
+// list returns the CEL list of the members, built on first use: the fast
+// path never needs it.
+func (s *scope) list() ref.Val {
+	if s.members == nil {
+		s.refs = s.refs[:0]
+		for i := range s.mems {
+			s.refs = append(s.refs, &s.mems[i])
+		}
+		s.members = types.NewRefValList(registry, s.refs)
+	}
+	return s.members
 }
 
 // ResolveName implements interpreter.Activation.
@@ -233,7 +248,7 @@ func (s *scope) ResolveName(name string) (any, bool) {
 	case "household":
 		return &s.hh, true
 	case "members":
-		return s.members, true
+		return s.list(), true
 	}
 	return nil, false
 }
