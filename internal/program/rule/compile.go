@@ -69,6 +69,7 @@ func (r *Rule) Clauses() []string {
 type clause struct {
 	text   string
 	prg    cel.Program
+	fast   *fexpr // nil when off the fast path
 	inputs []input
 }
 

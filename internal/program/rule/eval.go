@@ -106,15 +106,27 @@ func (c *Compiled) decide(s *scope, h *Household, at date, explain bool) Decisio
 		d.Clauses = make([]Clause, len(c.Eligibility.clauses))
 		for i, cl := range c.Eligibility.clauses {
 			d.Clauses[i] = Clause{Text: cl.text, Inputs: s.values(cl.inputs)}
-			v, _, err := cl.prg.Eval(s)
-			if err != nil {
-				d.Clauses[i].Value = runtimeError(err, Eligibility)
-			} else {
-				d.Clauses[i].Value = v.Value()
-			}
+			d.Clauses[i].Value = cl.value(s)
 		}
 	}
 	return d
+}
+
+// value evaluates a clause for the explanation: its result, or the
+// *errs.Error that stopped it.
+func (cl *clause) value(s *scope) any {
+	if cl.fast != nil {
+		v, err := cl.fast.b(s)
+		if err != nil {
+			return runtimeError(err, Eligibility)
+		}
+		return v
+	}
+	v, _, err := cl.prg.Eval(s)
+	if err != nil {
+		return runtimeError(err, Eligibility)
+	}
+	return v.Value()
 }
 
 // boolean evaluates an eligibility rule for the household in s.

@@ -59,7 +59,11 @@ func clauses(checked *cel.Ast) ([]clause, error) {
 		if err != nil {
 			return nil, errs.Wrapf(err, "rule: plan clause %q", text)
 		}
-		out = append(out, clause{text: text, prg: prg, inputs: inputsOf(cc.NativeRep())})
+		cl := clause{text: text, prg: prg, inputs: inputsOf(cc.NativeRep())}
+		if f, err := compileFast(cc.NativeRep()); err == nil && f.b != nil {
+			cl.fast = &f
+		}
+		out = append(out, cl)
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package rule
 
 import (
 	"errors"
+	"os"
 	"reflect"
 	"sort"
 	"strings"
@@ -382,6 +383,23 @@ func TestProtectedList(t *testing.T) {
 	for _, n := range []string{"family_size", "district_name", "camp", "مدينة", "dependents", "section", "grace"} {
 		if isProtected(n) {
 			t.Errorf("got %q protected, want allowed", n)
+		}
+	}
+}
+
+func TestDocsListVocabularyAndProtected(t *testing.T) {
+	doc, err := os.ReadFile("../../../docs/rules.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range Vocabulary() {
+		if !strings.Contains(string(doc), "`"+f.Path()+"`") {
+			t.Errorf("docs/rules.md does not document %s", f.Path())
+		}
+	}
+	for _, n := range Protected() {
+		if !strings.Contains(string(doc), n) {
+			t.Errorf("docs/rules.md does not list protected %q", n)
 		}
 	}
 }
