@@ -1,0 +1,128 @@
+// Package auth holds users, roles, sessions, API tokens, the permission
+// checks and the approvals (maker-checker) of Tadamun. Permission checks live
+// here and only here: capability packages call Require and MemberScope, and
+// transports never decide who may do what.
+package auth
+
+import (
+	"context"
+	"slices"
+
+	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/errs"
+)
+
+// Permission is one thing a role allows.
+type Permission string
+
+// The permissions.
+const (
+	MemberRead       Permission = "member.read"
+	MemberManage     Permission = "member.manage" // create members, union level
+	AreaManage       Permission = "area.manage"
+	UserRead         Permission = "user.read"
+	UserManage       Permission = "user.manage"
+	AuditRead        Permission = "audit.read"
+	ApprovalDecide   Permission = "approval.decide"
+	RegistryRead     Permission = "registry.read"
+	RegistryWrite    Permission = "registry.write"
+	ProgramRead      Permission = "program.read"
+	ProgramManage    Permission = "program.manage"
+	EnrollPropose    Permission = "enrollment.propose"
+	EnrollDecide     Permission = "enrollment.decide"
+	PaymentRead      Permission = "payment.read"
+	PaymentPrepare   Permission = "payment.prepare"
+	PaymentApprove   Permission = "payment.approve"
+	CaseRead         Permission = "case.read"
+	CaseWrite        Permission = "case.write"
+	GrievanceRead    Permission = "grievance.read"
+	GrievanceHandle  Permission = "grievance.handle"
+)
+
+var grants = map[actor.Role][]Permission{
+	actor.MemberAdmin:      {MemberRead, AreaManage, UserRead, UserManage, AuditRead, RegistryRead, ProgramRead, PaymentRead, CaseRead, GrievanceRead},
+	actor.Registrar:        {MemberRead, RegistryRead, RegistryWrite},
+	actor.ProgramManager:   {MemberRead, RegistryRead, ProgramRead, ProgramManage, EnrollPropose},
+	actor.Approver:         {MemberRead, RegistryRead, ProgramRead, PaymentRead, ApprovalDecide, EnrollDecide, PaymentApprove},
+	actor.FinanceOfficer:   {MemberRead, ProgramRead, PaymentRead, PaymentPrepare},
+	actor.CaseWorker:       {MemberRead, RegistryRead, CaseRead, CaseWrite},
+	actor.GrievanceOfficer: {MemberRead, RegistryRead, GrievanceRead, GrievanceHandle},
+	actor.Auditor:          {MemberRead, UserRead, AuditRead, RegistryRead, ProgramRead, PaymentRead},
+	actor.Viewer:           {MemberRead, ProgramRead},
+}
+
+// Permissions returns what role r allows.
+func Permissions(r actor.Role) []Permission {
+	if r == actor.UnionAdmin {
+		return allPermissions()
+	}
+	return grants[r]
+}
+
+func allPermissions() []Permission {
+	seen := map[Permission]bool{MemberManage: true}
+	out := []Permission{MemberManage}
+	for _, r := range actor.Roles {
+		for _, p := range grants[r] {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// Can reports whether a holds permission p through any of its roles.
+func Can(a actor.Actor, p Permission) bool {
+	if a.System {
+		return true
+	}
+	if a.UserID == 0 {
+		return false
+	}
+	for _, r := range a.Roles {
+		if r == actor.UnionAdmin || slices.Contains(grants[r], p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Require returns nil if the actor in ctx holds p, and a Forbidden (or, for
+// nobody logged in, Unauthenticated) error otherwise.
+func Require(ctx context.Context, p Permission) error {
+	a := actor.From(ctx)
+	if a.Anonymous() {
+		return errs.E(errs.Unauthenticated, "auth.login_required")
+	}
+	if !Can(a, p) {
+		return errs.E(errs.Forbidden, "auth.forbidden", "permission", string(p))
+	}
+	return nil
+}
+
+// RequireMember is Require plus a check that the actor may act for member:
+// union-level actors may act for any, member-scoped actors only for theirs.
+// A member-scoped actor asking about another member gets NotFound, so that
+// other members' existence and data do not leak.
+func RequireMember(ctx context.Context, p Permission, member int64) error {
+	if err := Require(ctx, p); err != nil {
+		return err
+	}
+	if a := actor.From(ctx); !a.Union() && a.MemberID != member {
+		return errs.E(errs.NotFound, "error.not_found")
+	}
+	return nil
+}
+
+// MemberScope returns the member the actor in ctx is confined to, and
+// all=true for union-level actors who see every member. Stores add
+// "member_id = ?" to every query when all is false.
+func MemberScope(ctx context.Context) (member int64, all bool) {
+	a := actor.From(ctx)
+	if a.Union() {
+		return 0, true
+	}
+	return a.MemberID, false
+}
