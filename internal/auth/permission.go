@@ -17,26 +17,26 @@ type Permission string
 
 // The permissions.
 const (
-	MemberRead       Permission = "member.read"
-	MemberManage     Permission = "member.manage" // create members, union level
-	AreaManage       Permission = "area.manage"
-	UserRead         Permission = "user.read"
-	UserManage       Permission = "user.manage"
-	AuditRead        Permission = "audit.read"
-	ApprovalDecide   Permission = "approval.decide"
-	RegistryRead     Permission = "registry.read"
-	RegistryWrite    Permission = "registry.write"
-	ProgramRead      Permission = "program.read"
-	ProgramManage    Permission = "program.manage"
-	EnrollPropose    Permission = "enrollment.propose"
-	EnrollDecide     Permission = "enrollment.decide"
-	PaymentRead      Permission = "payment.read"
-	PaymentPrepare   Permission = "payment.prepare"
-	PaymentApprove   Permission = "payment.approve"
-	CaseRead         Permission = "case.read"
-	CaseWrite        Permission = "case.write"
-	GrievanceRead    Permission = "grievance.read"
-	GrievanceHandle  Permission = "grievance.handle"
+	MemberRead      Permission = "member.read"
+	MemberManage    Permission = "member.manage" // create members, union level
+	AreaManage      Permission = "area.manage"
+	UserRead        Permission = "user.read"
+	UserManage      Permission = "user.manage"
+	AuditRead       Permission = "audit.read"
+	ApprovalDecide  Permission = "approval.decide"
+	RegistryRead    Permission = "registry.read"
+	RegistryWrite   Permission = "registry.write"
+	ProgramRead     Permission = "program.read"
+	ProgramManage   Permission = "program.manage"
+	EnrollPropose   Permission = "enrollment.propose"
+	EnrollDecide    Permission = "enrollment.decide"
+	PaymentRead     Permission = "payment.read"
+	PaymentPrepare  Permission = "payment.prepare"
+	PaymentApprove  Permission = "payment.approve"
+	CaseRead        Permission = "case.read"
+	CaseWrite       Permission = "case.write"
+	GrievanceRead   Permission = "grievance.read"
+	GrievanceHandle Permission = "grievance.handle"
 )
 
 var grants = map[actor.Role][]Permission{

@@ -98,7 +98,6 @@ func mayManage(ctx context.Context, member int64, roles []actor.Role) error {
 	return nil
 }
 
-
 func rolesString(rs []actor.Role) string {
 	ss := make([]string, len(rs))
 	for i, r := range rs {

@@ -1,0 +1,314 @@
+// Command tadamun is the Tadamun social-protection platform: one binary for
+// administration from the command line (and, in progress, the web UI and API).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/audit"
+	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/member"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `tadamun — open social-protection platform
+
+Usage: tadamun [--db PATH|URL] COMMAND [flags]
+
+Commands:
+  migrate                      apply database migrations
+  member create                create a member state or organization
+  user create                  create a user
+  token create                 print a new API token for a user
+  audit sign                   sign a checkpoint of the audit log
+  audit verify                 recompute the audit tree and check every checkpoint
+  version                      print the version
+
+Global flags (also TADAMUN_DB, TADAMUN_AUDIT_KEY, TADAMUN_LANG):
+  --db PATH|URL     SQLite file (default ./tadamun.db) or postgres:// URL
+  --audit-key FILE  audit signing key, created on first use (default ./tadamun-audit.key)
+  --lang ar|en      language of messages (default ar)
+
+Run "tadamun COMMAND --help" for a command's flags.
+`
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if err := run(ctx, os.Args[1:]); err != nil {
+		os.Exit(1)
+	}
+}
+
+type globals struct {
+	dsn, keyFile string
+	lang         i18n.Lang
+}
+
+func run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("tadamun", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(os.Stderr, usage) }
+	g := globals{}
+	fs.StringVar(&g.dsn, "db", env("TADAMUN_DB", "tadamun.db"), "database")
+	fs.StringVar(&g.keyFile, "audit-key", env("TADAMUN_AUDIT_KEY", "tadamun-audit.key"), "audit key file")
+	lang := fs.String("lang", env("TADAMUN_LANG", "ar"), "language")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	g.lang = i18n.Parse(*lang)
+	rest := fs.Args()
+	if len(rest) == 0 {
+		fs.Usage()
+		return errors.New("no command")
+	}
+	cmd := rest[0]
+	if len(rest) > 1 && !strings.HasPrefix(rest[1], "-") && (cmd == "member" || cmd == "user" || cmd == "token" || cmd == "audit") {
+		cmd += " " + rest[1]
+		rest = rest[1:]
+	}
+	var err error
+	switch cmd {
+	case "version":
+		fmt.Println("tadamun", version)
+		return nil
+	case "migrate":
+		err = withDB(ctx, g, func(d *db.DB) error { return nil })
+	case "member create":
+		err = memberCreate(ctx, g, rest[1:])
+	case "user create":
+		err = userCreate(ctx, g, rest[1:])
+	case "token create":
+		err = tokenCreate(ctx, g, rest[1:])
+	case "audit sign":
+		err = auditSign(ctx, g)
+	case "audit verify":
+		err = auditVerify(ctx, g)
+	case "help", "-h", "--help":
+		fs.Usage()
+		return nil
+	default:
+		fs.Usage()
+		err = fmt.Errorf("unknown command %q", cmd)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tadamun:", message(g.lang, err))
+	}
+	return err
+}
+
+// message renders err for a person, with each field problem on its own line.
+func message(l i18n.Lang, err error) string {
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		return err.Error()
+	}
+	if e.Code == errs.Internal {
+		return i18n.T(l, e.Key, e.Args) + " (" + err.Error() + ")"
+	}
+	var b strings.Builder
+	b.WriteString(i18n.T(l, e.Key, e.Args))
+	for _, f := range e.Fields {
+		b.WriteString("\n  ")
+		if f.Row > 0 {
+			fmt.Fprintf(&b, "row %d, ", f.Row)
+		}
+		if f.Field != "" {
+			b.WriteString(f.Field + ": ")
+		}
+		b.WriteString(i18n.T(l, f.Key, f.Args))
+	}
+	return b.String()
+}
+
+func withDB(ctx context.Context, g globals, fn func(d *db.DB) error) error {
+	d, err := db.Open(ctx, g.dsn)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	applied, err := d.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range applied {
+		slog.Info("migrated", "migration", m)
+	}
+	return fn(d)
+}
+
+func memberCreate(ctx context.Context, g globals, args []string) error {
+	fs := flag.NewFlagSet("member create", flag.ContinueOnError)
+	var m member.Member
+	fs.StringVar(&m.Code, "code", "", "ISO 3166 alpha-2 code for a state, or an organization code")
+	fs.StringVar(&m.Kind, "kind", member.State, "state or organization")
+	fs.StringVar(&m.NameAR, "name-ar", "", "Arabic name")
+	fs.StringVar(&m.NameEN, "name-en", "", "English name")
+	fs.StringVar(&m.Currency, "currency", "", "ISO 4217 currency, e.g. JOD")
+	fs.StringVar(&m.Timezone, "timezone", "UTC", "IANA time zone, e.g. Asia/Amman")
+	fs.StringVar(&m.CallingCode, "calling-code", "", "international calling code, e.g. 962")
+	areas := fs.String("areas", "", "CSV of administrative areas to load (level,code,parent_code,name_ar,name_en)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return withDB(ctx, g, func(d *db.DB) error {
+		ctx := actor.System(ctx)
+		s := member.New(d)
+		m, err := s.Create(ctx, m)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("member %s created (id %d)\n", m.Code, m.ID)
+		if *areas != "" {
+			f, err := os.Open(*areas)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			as, err := s.ImportAreasCSV(ctx, m.Code, *areas, f)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("%d areas loaded\n", len(as))
+		}
+		return nil
+	})
+}
+
+func userCreate(ctx context.Context, g globals, args []string) error {
+	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
+	var n auth.NewUser
+	code := fs.String("member", "", "member code; empty for a union-level user")
+	fs.StringVar(&n.Username, "username", "", "login name")
+	fs.StringVar(&n.DisplayName, "name", "", "display name")
+	fs.StringVar(&n.Email, "email", "", "email")
+	fs.StringVar(&n.Password, "password", os.Getenv("TADAMUN_PASSWORD"), "password (or TADAMUN_PASSWORD)")
+	roles := fs.String("roles", "", "comma-separated roles: "+rolesList())
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	for _, r := range strings.Split(*roles, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			n.Roles = append(n.Roles, actor.Role(r))
+		}
+	}
+	return withDB(ctx, g, func(d *db.DB) error {
+		ctx := actor.System(ctx)
+		if *code != "" {
+			m, err := member.New(d).Get(ctx, *code)
+			if err != nil {
+				return err
+			}
+			n.MemberID = m.ID
+		}
+		u, err := auth.New(d).CreateUser(ctx, n)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("user %s created (id %d)\n", u.Username, u.ID)
+		return nil
+	})
+}
+
+func rolesList() string {
+	var s []string
+	for _, r := range actor.Roles {
+		s = append(s, string(r))
+	}
+	return strings.Join(s, ", ")
+}
+
+func tokenCreate(ctx context.Context, g globals, args []string) error {
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	username := fs.String("username", "", "the user the token acts as")
+	name := fs.String("name", "script", "what the token is for")
+	ttl := fs.Duration("ttl", 0, "lifetime, e.g. 720h; 0 for none")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return withDB(ctx, g, func(d *db.DB) error {
+		ctx := actor.System(ctx)
+		s := auth.New(d)
+		u, err := s.UserByUsername(ctx, *username)
+		if err != nil {
+			return err
+		}
+		secret, _, err := s.CreateToken(ctx, u.ID, *name, *ttl)
+		if err != nil {
+			return err
+		}
+		fmt.Println(secret)
+		return nil
+	})
+}
+
+func openLog(d *db.DB, keyFile string) (*audit.Log, error) {
+	skey, vkey, err := audit.LoadKey(keyFile, audit.DefaultOrigin)
+	if err != nil {
+		return nil, err
+	}
+	return audit.New(d, skey, vkey)
+}
+
+func auditSign(ctx context.Context, g globals) error {
+	return withDB(ctx, g, func(d *db.DB) error {
+		l, err := openLog(d, g.keyFile)
+		if err != nil {
+			return err
+		}
+		cp, err := l.Sign(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Print(cp.Note)
+		return nil
+	})
+}
+
+func auditVerify(ctx context.Context, g globals) error {
+	return withDB(ctx, g, func(d *db.DB) error {
+		l, err := openLog(d, g.keyFile)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		rep, err := audit.Verify(ctx, d, l.Verifier(), func(done, total int64) {
+			fmt.Fprintf(os.Stderr, "\rverified %d of %d records", done, total)
+		})
+		fmt.Fprintln(os.Stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%d records, %d checkpoints, latest checkpoint size %d, %.2fs\n", rep.Records, rep.Checkpoints, rep.LatestSize, time.Since(start).Seconds())
+		for _, p := range rep.Problems {
+			fmt.Printf("PROBLEM at record %d: %s\n", p.Seq, p.Message)
+		}
+		if !rep.OK() {
+			return fmt.Errorf("audit log does not verify: %d problems", len(rep.Problems))
+		}
+		fmt.Println("OK")
+		return nil
+	})
+}
