@@ -385,40 +385,29 @@ func conditional(c, x, y fexpr) (fexpr, error) {
 	}
 	switch {
 	case x.d != nil && y.d != nil:
-		return fexpr{d: func(s *scope) (float64, error) {
-			ok, err := cond(s)
-			if err != nil {
-				return 0, err
-			}
-			if ok {
-				return x.d(s)
-			}
-			return y.d(s)
-		}}, nil
+		return fexpr{d: pick(cond, x.d, y.d)}, nil
 	case x.i != nil && y.i != nil:
-		return fexpr{i: func(s *scope) (int64, error) {
-			ok, err := cond(s)
-			if err != nil {
-				return 0, err
-			}
-			if ok {
-				return x.i(s)
-			}
-			return y.i(s)
-		}}, nil
+		return fexpr{i: pick(cond, x.i, y.i)}, nil
 	case x.b != nil && y.b != nil:
-		return fexpr{b: func(s *scope) (bool, error) {
-			ok, err := cond(s)
-			if err != nil {
-				return false, err
-			}
-			if ok {
-				return x.b(s)
-			}
-			return y.b(s)
-		}}, nil
+		return fexpr{b: pick(cond, x.b, y.b)}, nil
 	}
 	return fexpr{}, errUnsupported
+}
+
+// pick is cond ? x : y over closures of one result type; an error in cond
+// is the result, as in CEL.
+func pick[T any](cond func(*scope) (bool, error), x, y func(*scope) (T, error)) func(*scope) (T, error) {
+	return func(s *scope) (T, error) {
+		ok, err := cond(s)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		if ok {
+			return x(s)
+		}
+		return y(s)
+	}
 }
 
 func compare(op string, x, y fexpr) (fexpr, error) {
