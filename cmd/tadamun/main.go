@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -26,19 +27,14 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-const usage = `tadamun — open social-protection platform
+const usageHead = `tadamun — open social-protection platform
 
 Usage: tadamun [--db PATH|URL] COMMAND [flags]
 
 Commands:
-  migrate                      apply database migrations
-  member create                create a member state or organization
-  user create                  create a user
-  token create                 print a new API token for a user
-  audit sign                   sign a checkpoint of the audit log
-  audit verify                 recompute the audit tree and check every checkpoint
-  version                      print the version
+`
 
+const usageTail = `
 Global flags (also TADAMUN_DB, TADAMUN_AUDIT_KEY, TADAMUN_LANG):
   --db PATH|URL     SQLite file (default ./tadamun.db) or postgres:// URL
   --audit-key FILE  audit signing key, created on first use (default ./tadamun-audit.key)
@@ -46,6 +42,39 @@ Global flags (also TADAMUN_DB, TADAMUN_AUDIT_KEY, TADAMUN_LANG):
 
 Run "tadamun COMMAND --help" for a command's flags.
 `
+
+// command is one subcommand. Each lives in its own cmd_*.go file and adds
+// itself to commands in an init function, so that adding a command never
+// edits this file.
+type command struct {
+	summary string
+	run     func(ctx context.Context, g globals, args []string) error
+}
+
+// commands maps a command's name ("member create", "serve") to it.
+var commands = map[string]command{}
+
+func register(name, summary string, run func(ctx context.Context, g globals, args []string) error) {
+	if _, dup := commands[name]; dup {
+		panic("tadamun: command registered twice: " + name)
+	}
+	commands[name] = command{summary, run}
+}
+
+func usage() {
+	var b strings.Builder
+	b.WriteString(usageHead)
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %-28s %s\n", n, commands[n].summary)
+	}
+	b.WriteString(usageTail)
+	fmt.Fprint(os.Stderr, b.String())
+}
 
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
@@ -70,48 +99,45 @@ type globals struct {
 
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("tadamun", flag.ContinueOnError)
-	fs.Usage = func() { fmt.Fprint(os.Stderr, usage) }
+	fs.Usage = usage
 	g := globals{}
 	fs.StringVar(&g.dsn, "db", env("TADAMUN_DB", "tadamun.db"), "database")
 	fs.StringVar(&g.keyFile, "audit-key", env("TADAMUN_AUDIT_KEY", "tadamun-audit.key"), "audit key file")
 	lang := fs.String("lang", env("TADAMUN_LANG", "ar"), "language")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	g.lang = i18n.Parse(*lang)
 	rest := fs.Args()
 	if len(rest) == 0 {
-		fs.Usage()
+		usage()
 		return errors.New("no command")
 	}
 	cmd := rest[0]
-	if len(rest) > 1 && !strings.HasPrefix(rest[1], "-") && (cmd == "member" || cmd == "user" || cmd == "token" || cmd == "audit") {
-		cmd += " " + rest[1]
-		rest = rest[1:]
-	}
-	var err error
 	switch cmd {
-	case "version":
-		fmt.Println("tadamun", version)
-		return nil
-	case "migrate":
-		err = withDB(ctx, g, func(d *db.DB) error { return nil })
-	case "member create":
-		err = memberCreate(ctx, g, rest[1:])
-	case "user create":
-		err = userCreate(ctx, g, rest[1:])
-	case "token create":
-		err = tokenCreate(ctx, g, rest[1:])
-	case "audit sign":
-		err = auditSign(ctx, g)
-	case "audit verify":
-		err = auditVerify(ctx, g)
 	case "help", "-h", "--help":
-		fs.Usage()
+		usage()
 		return nil
-	default:
-		fs.Usage()
+	}
+	if len(rest) > 1 && !strings.HasPrefix(rest[1], "-") {
+		if _, ok := commands[cmd+" "+rest[1]]; ok {
+			cmd += " " + rest[1]
+			rest = rest[1:]
+		}
+	}
+	c, ok := commands[cmd]
+	var err error
+	if !ok {
+		usage()
 		err = fmt.Errorf("unknown command %q", cmd)
+	} else {
+		err = c.run(ctx, g, rest[1:])
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tadamun:", message(g.lang, err))
@@ -141,6 +167,25 @@ func message(l i18n.Lang, err error) string {
 		b.WriteString(i18n.T(l, f.Key, f.Args))
 	}
 	return b.String()
+}
+
+func init() {
+	register("version", "print the version", func(context.Context, globals, []string) error {
+		fmt.Println("tadamun", version)
+		return nil
+	})
+	register("migrate", "apply database migrations", func(ctx context.Context, g globals, args []string) error {
+		fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		return withDB(ctx, g, func(d *db.DB) error { return nil })
+	})
+	register("member create", "create a member state or organization", memberCreate)
+	register("user create", "create a user", userCreate)
+	register("token create", "print a new API token for a user", tokenCreate)
+	register("audit sign", "sign a checkpoint of the audit log", auditSign)
+	register("audit verify", "recompute the audit tree and check every checkpoint", auditVerify)
 }
 
 func withDB(ctx context.Context, g globals, fn func(d *db.DB) error) error {
@@ -272,7 +317,11 @@ func openLog(d *db.DB, keyFile string) (*audit.Log, error) {
 	return audit.New(d, skey, vkey)
 }
 
-func auditSign(ctx context.Context, g globals) error {
+func auditSign(ctx context.Context, g globals, args []string) error {
+	fs := flag.NewFlagSet("audit sign", flag.ContinueOnError)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	return withDB(ctx, g, func(d *db.DB) error {
 		l, err := openLog(d, g.keyFile)
 		if err != nil {
@@ -287,7 +336,11 @@ func auditSign(ctx context.Context, g globals) error {
 	})
 }
 
-func auditVerify(ctx context.Context, g globals) error {
+func auditVerify(ctx context.Context, g globals, args []string) error {
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	return withDB(ctx, g, func(d *db.DB) error {
 		l, err := openLog(d, g.keyFile)
 		if err != nil {
