@@ -24,12 +24,13 @@ const (
 	FinanceOfficer   Role = "finance_officer"
 	CaseWorker       Role = "case_worker"
 	GrievanceOfficer Role = "grievance_officer"
+	IntegrityOfficer Role = "integrity_officer" // reads whistleblower reports; nobody else may
 	Auditor          Role = "auditor"
 	Viewer           Role = "viewer"
 )
 
 // Roles lists every role, most powerful first.
-var Roles = []Role{UnionAdmin, MemberAdmin, Registrar, ProgramManager, Approver, FinanceOfficer, CaseWorker, GrievanceOfficer, Auditor, Viewer}
+var Roles = []Role{UnionAdmin, MemberAdmin, Registrar, ProgramManager, Approver, FinanceOfficer, CaseWorker, GrievanceOfficer, IntegrityOfficer, Auditor, Viewer}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }

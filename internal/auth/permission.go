@@ -37,7 +37,13 @@ const (
 	CaseWrite       Permission = "case.write"
 	GrievanceRead   Permission = "grievance.read"
 	GrievanceHandle Permission = "grievance.handle"
+	WhistleHandle   Permission = "whistle.handle" // read and handle whistleblower reports
 )
+
+// exclusive permissions are held only through a role that grants them by
+// name: not by the union administrator, not by the system. Whistleblower
+// reports must stay with the integrity officers (issue 7).
+var exclusive = map[Permission]bool{WhistleHandle: true}
 
 var grants = map[actor.Role][]Permission{
 	actor.MemberAdmin:      {MemberRead, AreaManage, UserRead, UserManage, AuditRead, RegistryRead, ProgramRead, PaymentRead, CaseRead, GrievanceRead},
@@ -47,6 +53,7 @@ var grants = map[actor.Role][]Permission{
 	actor.FinanceOfficer:   {MemberRead, ProgramRead, PaymentRead, PaymentPrepare},
 	actor.CaseWorker:       {MemberRead, RegistryRead, CaseRead, CaseWrite},
 	actor.GrievanceOfficer: {MemberRead, RegistryRead, GrievanceRead, GrievanceHandle},
+	actor.IntegrityOfficer: {MemberRead, WhistleHandle},
 	actor.Auditor:          {MemberRead, UserRead, AuditRead, RegistryRead, ProgramRead, PaymentRead},
 	actor.Viewer:           {MemberRead, ProgramRead},
 }
@@ -64,7 +71,7 @@ func allPermissions() []Permission {
 	out := []Permission{MemberManage}
 	for _, r := range actor.Roles {
 		for _, p := range grants[r] {
-			if !seen[p] {
+			if !seen[p] && !exclusive[p] {
 				seen[p] = true
 				out = append(out, p)
 			}
@@ -75,14 +82,14 @@ func allPermissions() []Permission {
 
 // Can reports whether a holds permission p through any of its roles.
 func Can(a actor.Actor, p Permission) bool {
-	if a.System {
+	if a.System && !exclusive[p] {
 		return true
 	}
 	if a.UserID == 0 {
 		return false
 	}
 	for _, r := range a.Roles {
-		if r == actor.UnionAdmin || slices.Contains(grants[r], p) {
+		if (r == actor.UnionAdmin && !exclusive[p]) || slices.Contains(grants[r], p) {
 			return true
 		}
 	}
