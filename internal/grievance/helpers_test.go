@@ -1,0 +1,74 @@
+package grievance
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/i18n"
+)
+
+// clock is a settable time for tests.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func mustMember(tb testing.TB, d *db.DB, code, tz string) int64 {
+	tb.Helper()
+	ctx := context.Background()
+	var id int64
+	err := d.Tx(ctx, func(tx *db.Tx) error {
+		var err error
+		now := time.Now().UTC()
+		id, err = tx.InsertID(ctx, `INSERT INTO members (code, kind, name_ar, name_en, currency, timezone, created_at, updated_at) VALUES (?, 'state', ?, ?, 'JOD', ?, ?, ?) RETURNING id`, code, code, code, tz, now, now)
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return id
+}
+
+// as returns a context acting as a new user of member with roles.
+func as(tb testing.TB, d *db.DB, member int64, name string, roles ...actor.Role) (context.Context, int64) {
+	tb.Helper()
+	u, err := auth.New(d).CreateUser(actor.System(context.Background()), auth.NewUser{MemberID: member, Username: name, DisplayName: name, Password: "correct horse battery", Roles: roles})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	a := u.Actor()
+	a.Lang = i18n.EN
+	return actor.With(context.Background(), a), u.ID
+}
+
+// solve answers a challenge by reading its token, as only a test can.
+func solve(tb testing.TB, c Challenge) string {
+	tb.Helper()
+	b, err := base64.RawURLEncoding.DecodeString(c.Token)
+	if err != nil || len(b) != tokenLen {
+		tb.Fatalf("bad token %q", c.Token)
+	}
+	return strconv.Itoa(int(b[16]) + int(b[17]))
+}
+
+// public fills in the public form's challenge fields of in.
+func public(tb testing.TB, s *Service, in Intake, ip string) Intake {
+	tb.Helper()
+	c := s.Challenge(i18n.AR)
+	in.Channel, in.IP, in.ChallengeToken, in.ChallengeAnswer = Web, ip, c.Token, solve(tb, c)
+	return in
+}
