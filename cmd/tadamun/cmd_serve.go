@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/tadamun/tadamun/internal/audit"
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/demo"
+	"github.com/tadamun/tadamun/internal/server"
+)
+
+func init() {
+	register("serve", "run the web UI and the JSON API", serve)
+}
+
+func serve(ctx context.Context, g globals, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", env("TADAMUN_ADDR", "127.0.0.1:8080"), "address to listen on (TADAMUN_ADDR)")
+	withDemo := fs.Bool("demo", false, "load the demo data first if the database has none")
+	every := fs.Duration("checkpoint-every", time.Minute, "how often to sign a checkpoint of the audit log when it has grown")
+	secure := fs.Bool("secure-cookies", os.Getenv("TADAMUN_SECURE_COOKIES") == "1", "always mark cookies Secure (TADAMUN_SECURE_COOKIES=1); set it behind a TLS proxy that does not send X-Forwarded-Proto")
+	logFormat := fs.String("log-format", env("TADAMUN_LOG_FORMAT", "text"), "log format: text or json (TADAMUN_LOG_FORMAT)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if *logFormat == "json" {
+		logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	slog.SetDefault(logger)
+	return withDB(ctx, g, func(d *db.DB) error {
+		if *withDemo {
+			if err := demo.Load(ctx, d, func(s string) { logger.Info("demo", "loaded", s) }); err != nil {
+				return err
+			}
+		}
+		l, err := openLog(d, g.keyFile)
+		if err != nil {
+			return err
+		}
+		srv, err := server.New(server.Config{DB: d, Audit: l, Log: logger, SecureCookies: *secure})
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", *addr)
+		if err != nil {
+			return err
+		}
+		hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute,
+			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+		url := "http://" + ln.Addr().String() + "/"
+		logger.Info("serving", "url", url, "db", d.Dialect)
+		if *withDemo {
+			fmt.Fprintf(os.Stderr, "\nTadamun is running at %s\nSign in with a demo account, password %q: %s (union admin), jo.admin, jo.registrar, jo.programs, jo.approver, jo.finance, … (see README)\n\n", url, demo.Password, demo.Accounts[0].Username)
+		}
+		sctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go signCheckpoints(sctx, l, *every, logger)
+		errc := make(chan error, 1)
+		go func() { errc <- hs.Serve(ln) }()
+		select {
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+		}
+		logger.Info("shutting down: finishing requests in flight")
+		shctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		err = hs.Shutdown(shctx)
+		stop()
+		signOnce(context.Background(), l, logger)
+		if err == nil || errors.Is(err, http.ErrServerClosed) {
+			logger.Info("stopped")
+			return nil
+		}
+		return err
+	})
+}
+
+// signCheckpoints signs a checkpoint whenever the log has grown, every
+// interval, so that the public can hold the server to its history.
+func signCheckpoints(ctx context.Context, l *audit.Log, every time.Duration, logger *slog.Logger) {
+	signOnce(ctx, l, logger)
+	if every <= 0 {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			signOnce(ctx, l, logger)
+		}
+	}
+}
+
+func signOnce(ctx context.Context, l *audit.Log, logger *slog.Logger) {
+	size, err := l.Size(ctx)
+	if err != nil || size == 0 {
+		return
+	}
+	if cp, err := l.Latest(ctx); err == nil && cp.Size >= size {
+		return
+	}
+	cp, err := l.Sign(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			logger.Error("audit checkpoint", "err", err)
+		}
+		return
+	}
+	logger.Info("audit checkpoint signed", "size", cp.Size)
+}

@@ -1,0 +1,124 @@
+// Package demo fills a database with a realistic synthetic member, users
+// for every role and some data, so that a new user can try Tadamun at once.
+// Every name and number in it is invented.
+package demo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/member"
+)
+
+// Password is every demo account's password. Demo data is for trying the
+// system on one machine; never load it into a real deployment.
+const Password = "tadamun-demo"
+
+// Account is one demo login.
+type Account struct {
+	Username string
+	Role     actor.Role
+	Member   string // member code, empty for the union level
+}
+
+// Accounts lists the demo logins, one for every role.
+var Accounts = []Account{
+	{"admin", actor.UnionAdmin, ""},
+	{"auditor", actor.Auditor, ""},
+	{"viewer", actor.Viewer, ""},
+	{"jo.admin", actor.MemberAdmin, "JO"},
+	{"jo.registrar", actor.Registrar, "JO"},
+	{"jo.programs", actor.ProgramManager, "JO"},
+	{"jo.approver", actor.Approver, "JO"},
+	{"jo.finance", actor.FinanceOfficer, "JO"},
+	{"jo.caseworker", actor.CaseWorker, "JO"},
+	{"jo.grievance", actor.GrievanceOfficer, "JO"},
+	{"eg.admin", actor.MemberAdmin, "EG"},
+	{"eg.registrar", actor.Registrar, "EG"},
+}
+
+// Loaded reports whether the demo member already exists in d.
+func Loaded(ctx context.Context, d *db.DB) (bool, error) {
+	_, err := member.New(d).Get(actor.System(ctx), "JO")
+	if errs.CodeOf(err) == errs.NotFound {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Step is a further piece of demo data that another capability adds (for
+// example households in the registry), run after the members and users.
+type Step struct {
+	Name string
+	Run  func(ctx context.Context, d *db.DB, progress func(string)) error
+}
+
+var steps []Step
+
+// AddStep registers a step. Call it from an init function.
+func AddStep(s Step) { steps = append(steps, s) }
+
+// Load writes the demo data, unless it is already there. progress gets a
+// line per step.
+func Load(ctx context.Context, d *db.DB, progress func(string)) error {
+	if progress == nil {
+		progress = func(string) {}
+	}
+	ctx = actor.System(ctx)
+	if ok, err := Loaded(ctx, d); err != nil || ok {
+		if ok {
+			progress("demo data already present")
+		}
+		return err
+	}
+	ms := member.New(d)
+	for _, m := range members {
+		created, err := ms.Create(ctx, m.Member)
+		if err != nil {
+			return fmt.Errorf("demo: member %s: %w", m.Code, err)
+		}
+		if _, err := ms.SaveAreas(ctx, created.Code, m.areas); err != nil {
+			return fmt.Errorf("demo: areas of %s: %w", m.Code, err)
+		}
+		progress(fmt.Sprintf("member %s with %d areas", m.Code, len(m.areas)))
+	}
+	as := auth.New(d)
+	for _, a := range Accounts {
+		n := auth.NewUser{Username: a.Username, DisplayName: displayName(a), Password: Password, Roles: []actor.Role{a.Role}, Email: a.Username + "@demo.tadamun.invalid"}
+		if a.Member != "" {
+			m, err := ms.Get(ctx, a.Member)
+			if err != nil {
+				return err
+			}
+			n.MemberID = m.ID
+		}
+		if _, err := as.CreateUser(ctx, n); err != nil {
+			return fmt.Errorf("demo: user %s: %w", a.Username, err)
+		}
+	}
+	progress(fmt.Sprintf("%d users, one for every role", len(Accounts)))
+	for _, s := range steps {
+		if err := s.Run(ctx, d, progress); err != nil {
+			return fmt.Errorf("demo: %s: %w", s.Name, err)
+		}
+	}
+	return nil
+}
+
+func displayName(a Account) string {
+	names := map[actor.Role]string{
+		actor.UnionAdmin: "سلمى الحسيني", actor.Auditor: "خالد المصري", actor.Viewer: "ليلى حداد",
+		actor.MemberAdmin: "عمر العبادي", actor.Registrar: "رنا الخطيب", actor.ProgramManager: "يوسف النعيمي",
+		actor.Approver: "هدى الزعبي", actor.FinanceOfficer: "طارق الشريف", actor.CaseWorker: "منى العمري",
+		actor.GrievanceOfficer: "باسل القضاة",
+	}
+	n := names[a.Role]
+	if a.Member == "EG" {
+		n = map[actor.Role]string{actor.MemberAdmin: "أحمد عبد الحميد", actor.Registrar: "فاطمة السيد"}[a.Role]
+	}
+	return n
+}

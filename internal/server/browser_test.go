@@ -1,0 +1,206 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/db/dbtest"
+	"github.com/tadamun/tadamun/internal/demo"
+)
+
+// chromium finds the browser. When TADAMUN_BROWSER_TESTS is set a missing
+// browser fails the test; otherwise the test is skipped.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("TADAMUN_BROWSER_TESTS") != "" {
+		t.Fatal("TADAMUN_BROWSER_TESTS is set but no Chromium was found (apt-get install chromium fonts-noto-core)")
+	}
+	t.Skip("no Chromium; set TADAMUN_BROWSER_TESTS=1 to require it")
+	return ""
+}
+
+// newBrowserContext starts headless Chromium with the flags the project
+// uses on closed networks and a fresh profile.
+func newBrowserContext(t *testing.T) context.Context {
+	t.Helper()
+	path := chromium(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelA() })
+	// Start the browser now, on a context without a timeout (a timeout on the
+	// first run would bound the browser's whole life).
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx
+}
+
+// consoleErrors collects the page's console errors and uncaught exceptions.
+type consoleErrors struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func watchConsole(ctx context.Context) *consoleErrors {
+	ce := &consoleErrors{}
+	msgs := chromedp.Console(ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				ce.mu.Lock()
+				ce.msgs = append(ce.msgs, m.String()+" at "+m.URL)
+				ce.mu.Unlock()
+			}
+		}
+	}()
+	return ce
+}
+
+func (ce *consoleErrors) take() []string {
+	ce.mu.Lock()
+	defer ce.mu.Unlock()
+	out := ce.msgs
+	ce.msgs = nil
+	return out
+}
+
+func shot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("TADAMUN_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	_ = os.MkdirAll(dir, 0o755)
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Error(err)
+	}
+}
+
+func attr(ctx context.Context, sel, name string) (string, error) {
+	return chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).getAttribute(%q)`, sel, name)))
+}
+
+// TestBrowser signs in as a demo user in real Chromium, switches language,
+// and opens every page of the shell: each must render right to left in
+// Arabic and left to right in English, without console errors.
+func TestBrowser(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	ts := newServer(t, d)
+	ctx := newBrowserContext(t)
+	ce := watchConsole(ctx)
+	quiet := false // the next step expects an error status, which Chromium logs
+	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		defer func() { quiet = false }()
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if errs := ce.take(); len(errs) > 0 && !quiet {
+			t.Errorf("%s: console errors: %s", what, strings.Join(errs, "; "))
+		}
+	}
+	step("open login", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#f-username")))
+	if dir, err := attr(ctx, "html", "dir"); err != nil || dir != "rtl" {
+		t.Fatalf("login page dir = %q (%v), want rtl", dir, err)
+	}
+	shot(t, ctx, "login-ar")
+
+	quiet = true
+	step("wrong password",
+		chromedp.SendKeys(chromedp.CSS("#f-username"), "jo.admin"),
+		chromedp.SendKeys(chromedp.CSS("#f-password"), "not-the-password"),
+		chromedp.Submit(chromedp.CSS("#f-password")),
+		chromedp.WaitVisible(chromedp.CSS(".message.bad")),
+	)
+	msg, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".message.bad")))
+	if !strings.Contains(msg, "كلمة المرور غير صحيحة") {
+		t.Errorf("wrong password message = %q, want the Arabic message", msg)
+	}
+
+	step("sign in",
+		chromedp.SetValue(chromedp.CSS("#f-username"), "jo.admin"),
+		chromedp.SetValue(chromedp.CSS("#f-password"), demo.Password),
+		chromedp.Submit(chromedp.CSS("#f-password")),
+		chromedp.WaitVisible(chromedp.CSS("nav.menu")),
+	)
+	h1, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1")))
+	if !strings.Contains(h1, "مرحبًا") {
+		t.Errorf("dashboard heading = %q, want an Arabic welcome", h1)
+	}
+	shot(t, ctx, "dashboard-ar")
+
+	pages := []string{"/members", "/members/JO", "/users", "/audit", "/audit/1", "/approvals"}
+	for _, p := range pages {
+		step("open "+p, chromedp.Navigate(ts.URL+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		if dir, _ := attr(ctx, "html", "dir"); dir != "rtl" {
+			t.Errorf("%s: dir = %q, want rtl", p, dir)
+		}
+		shot(t, ctx, "ar"+strings.ReplaceAll(p, "/", "-"))
+	}
+
+	step("switch to English", chromedp.Click(chromedp.CSS(`a[hreflang="en"]`)), chromedp.WaitVisible(chromedp.CSS(`html[dir="ltr"]`)))
+	if lang, _ := attr(ctx, "html", "lang"); lang != "en" {
+		t.Errorf("after the switch lang = %q, want en", lang)
+	}
+	for _, p := range append([]string{"/"}, pages...) {
+		step("open "+p+" in English", chromedp.Navigate(ts.URL+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		if dir, _ := attr(ctx, "html", "dir"); dir != "ltr" {
+			t.Errorf("%s: dir = %q, want ltr (the choice must be remembered)", p, dir)
+		}
+		shot(t, ctx, "en"+strings.ReplaceAll(p, "/", "-"))
+	}
+	title, _ := chromedp.Run(ctx, chromedp.Title())
+	if !strings.Contains(title, "Tadamun") {
+		t.Errorf("English title = %q", title)
+	}
+
+	step("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(ts.URL+"/members/JO"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	overflow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+	if err != nil || overflow {
+		t.Errorf("the member page is wider than a phone screen (overflow %v, %v)", overflow, err)
+	}
+	shot(t, ctx, "phone-member")
+
+	step("sign out", chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitVisible(chromedp.CSS("#f-username")))
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`true`)); errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+}

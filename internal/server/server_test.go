@@ -1,0 +1,106 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/tadamun/tadamun/internal/audit"
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/demo"
+)
+
+// newServer returns a running server over d with the demo data loaded.
+func newServer(tb testing.TB, d *db.DB) *httptest.Server {
+	tb.Helper()
+	ctx := context.Background()
+	if err := demo.Load(ctx, d, nil); err != nil {
+		tb.Fatal(err)
+	}
+	skey, vkey, err := note.GenerateKey(rand.Reader, audit.DefaultOrigin)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	l, err := audit.New(d, skey, vkey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := l.Sign(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	s, err := New(Config{DB: d, Audit: l, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	tb.Cleanup(ts.Close)
+	return ts
+}
+
+// browser is a cookie-keeping HTTP client that acts like a browser: it
+// sends Sec-Fetch-Site same-origin as browsers do for their own forms.
+type browser struct {
+	tb   testing.TB
+	base string
+	c    *http.Client
+}
+
+func newBrowser(tb testing.TB, base string) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{tb: tb, base: base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (b *browser) do(method, path string, form url.Values) (*http.Response, string) {
+	b.tb.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.base+path, body)
+	if err != nil {
+		b.tb.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp, string(out)
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrf opens path and returns the CSRF token of its forms.
+func (b *browser) csrf(path string) string {
+	b.tb.Helper()
+	_, body := b.do("GET", path, nil)
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		b.tb.Fatalf("no csrf token on %s", path)
+	}
+	return m[1]
+}
+
+func (b *browser) login(user string) {
+	b.tb.Helper()
+	tok := b.csrf("/login")
+	resp, body := b.do("POST", "/login", url.Values{"csrf": {tok}, "username": {user}, "password": {demo.Password}})
+	if resp.StatusCode != http.StatusSeeOther {
+		b.tb.Fatalf("login %s: status %d, body %.300s", user, resp.StatusCode, body)
+	}
+}

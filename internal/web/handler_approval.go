@@ -1,0 +1,38 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/tadamun/tadamun/internal/auth"
+)
+
+func init() {
+	Register(Module{
+		Name: "approvals",
+		Menu: []MenuItem{{Path: "/approvals", Key: "web.approvals", Perm: auth.MemberRead, Order: 70}},
+		Routes: func(s *Server, mux *http.ServeMux) {
+			s.Handle(mux, "GET /approvals", auth.MemberRead, s.approvalList)
+		},
+	})
+}
+
+// approvalList shows the maker-checker requests: each capability links its
+// own page for deciding them, where the proposal's details are.
+func (s *Server) approvalList(w http.ResponseWriter, r *http.Request) error {
+	status := r.URL.Query().Get("status")
+	if status == "" {
+		status = auth.Pending
+	}
+	if status == "all" {
+		status = ""
+	}
+	as, err := s.Auth.Approvals(r.Context(), status, "")
+	if err != nil {
+		return err
+	}
+	return s.Render(w, r, "approvals", View{Title: "web.approvals", Data: struct {
+		Approvals []auth.Approval
+		Status    string
+		Users     map[int64]string
+	}{as, r.URL.Query().Get("status"), s.userNames(r)}})
+}

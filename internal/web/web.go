@@ -1,0 +1,105 @@
+// Package web is Tadamun's HTML user interface: server-rendered pages in
+// Arabic (right to left, the default) and English, over the same services the
+// JSON API uses. It holds no business rules: handlers parse a request, call a
+// capability package with the acting user in the context, and render.
+//
+// Capabilities add their pages as modules (see Register), each in its own
+// files, so that adding a page never edits the shell.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+
+	"github.com/tadamun/tadamun/internal/audit"
+	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/member"
+)
+
+// Config is what the UI needs to run.
+type Config struct {
+	DB    *db.DB
+	Auth  *auth.Service
+	Audit *audit.Log
+	Log   *slog.Logger
+	// Secure forces the Secure attribute on cookies. Without it cookies are
+	// Secure when the request came over TLS (directly or through a proxy
+	// that says so) or to a loopback address, where browsers accept them.
+	Secure bool
+}
+
+// Server serves the pages. It is safe for concurrent use.
+type Server struct {
+	Config
+	Members *member.Service
+	tmpl    *templates
+}
+
+// MenuItem is one entry of the main menu. The entry shows only to users
+// who hold Perm (none: every signed-in user).
+type MenuItem struct {
+	Path  string
+	Key   string // message key of its label
+	Perm  auth.Permission
+	Order int // position: lower first
+}
+
+// Module is a set of pages added by a capability.
+type Module struct {
+	Name   string
+	Menu   []MenuItem
+	Routes func(s *Server, mux *http.ServeMux)
+}
+
+var (
+	modulesMu sync.Mutex
+	modules   []Module
+)
+
+// Register adds a module. Call it from an init function in the module's
+// own file.
+func Register(m Module) {
+	modulesMu.Lock()
+	defer modulesMu.Unlock()
+	modules = append(modules, m)
+}
+
+func menu() []MenuItem {
+	modulesMu.Lock()
+	defer modulesMu.Unlock()
+	var items []MenuItem
+	for _, m := range modules {
+		items = append(items, m.Menu...)
+	}
+	slices.SortStableFunc(items, func(a, b MenuItem) int { return a.Order - b.Order })
+	return items
+}
+
+// New parses the templates and returns the server.
+func New(c Config) (*Server, error) {
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	t, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	return &Server{Config: c, Members: member.New(c.DB), tmpl: t}, nil
+}
+
+// Routes adds every page of the UI, and the static files, to mux. The
+// caller has already put the acting user (or the anonymous one) in each
+// request's context.
+func (s *Server) Routes(mux *http.ServeMux) {
+	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler()))
+	mux.HandleFunc("GET /{$}", s.home)
+	modulesMu.Lock()
+	ms := slices.Clone(modules)
+	modulesMu.Unlock()
+	for _, m := range ms {
+		m.Routes(s, mux)
+	}
+}
