@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
-		"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/i18n"
 )
 
