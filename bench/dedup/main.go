@@ -1,0 +1,166 @@
+// Command dedup-bench prints the deduplication figures of issue 6: quality
+// (pairwise precision, recall, F1) against two baselines on a synthetic
+// registry, speed and memory of a full run, and the p99 latency of the
+// real-time check of one new registration.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"runtime"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/tadamun/tadamun/internal/dedup"
+	"github.com/tadamun/tadamun/internal/dedup/synth"
+)
+
+func main() {
+	n := flag.Int("n", 100_000, "records to generate")
+	quality := flag.Bool("quality", true, "print precision, recall and F1 next to the baselines")
+	checks := flag.Int("checks", 0, "real-time checks to time (0 for none)")
+	seed := flag.Uint64("seed", 1, "generator seed")
+	verbose := flag.Bool("v", false, "print the model and some errors")
+	flag.Parse()
+	ctx := context.Background()
+
+	t := time.Now()
+	data := synth.Generate(synth.Config{Records: *n, Seed: *seed})
+	gen := time.Since(t)
+	runtime.GC()
+	fmt.Printf("generated %d records in %.1fs (planted: %v)\n", len(data.Records), gen.Seconds(), data.Plants)
+
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	t = time.Now()
+	res, err := dedup.Run(ctx, data.Records, dedup.Options{CallingCode: "962"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	wall := time.Since(t)
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	st := res.Stats
+	fmt.Printf("dedup of %d records: wall %.2fs on %d cores, compared pairs %d (%.1f per record), peak RSS %d MB\n",
+		st.Records, wall.Seconds(), runtime.GOMAXPROCS(0), st.Compared, float64(st.Compared)/float64(max(st.Records, 1)), ru.Maxrss/1024)
+	fmt.Printf("  stages: prepare %.2fs, compare %.2fs, estimate %.2fs, score %.2fs, cluster %.2fs\n",
+		st.Times["prepare"].Seconds(), st.Times["compare"].Seconds(), st.Times["estimate"].Seconds(), st.Times["score"].Seconds(), st.Times["cluster"].Seconds())
+	fmt.Printf("  by rule: %v; oversized blocks skipped: %d\n", st.ByRule, st.DroppedBlocks)
+	fmt.Printf("  likely pairs %d, possible (review) %d, groups %d, EM iterations %d, lambda %.4f\n",
+		st.Likely, st.Possible, st.Groups, res.Model.EMIterations, res.Model.Lambda)
+
+	if *verbose {
+		for f := dedup.Field(0); f < dedup.NFields; f++ {
+			fmt.Printf("  %-12s", f)
+			for l := 1; l < len(res.Model.Fields[f].Levels); l++ {
+				fmt.Printf(" %s=%.2f", dedup.LevelName(f, uint8(l)), res.Model.Weight(f, uint8(l)))
+			}
+			fmt.Println()
+		}
+	}
+	if *quality {
+		q := synth.Score(data.Truth, res.Groups)
+		b1 := synth.Score(data.Truth, synth.BaselineID(data.Records))
+		b2 := synth.Score(data.Truth, synth.BaselineNameDate(data.Records))
+		fmt.Printf("quality on %d records (%d true duplicate pairs):\n", len(data.Records), q.TruePairs)
+		fmt.Printf("  %-28s %9s %9s %9s\n", "method", "precision", "recall", "F1")
+		for _, row := range []struct {
+			name string
+			q    synth.Quality
+		}{{"tadamun dedup", q}, {"baseline: exact national ID", b1}, {"baseline: exact name + date", b2}} {
+			fmt.Printf("  %-28s %9.4f %9.4f %9.4f\n", row.name, row.q.Precision, row.q.Recall, row.q.F1)
+		}
+		if *verbose {
+			printErrors(data, res)
+		}
+	}
+	if *checks > 0 {
+		check(ctx, data, res, *checks, *seed)
+	}
+}
+
+// check times real-time checks of new registrations: duplicates of
+// registered persons generated anew, against the index of the run.
+func check(ctx context.Context, data *synth.Data, res *dedup.Result, n int, seed uint64) {
+	fresh := synth.Generate(synth.Config{Records: n, Seed: seed + 1000})
+	lat := make([]time.Duration, 0, n)
+	found := 0
+	for i := range fresh.Records {
+		r := fresh.Records[i]
+		if i%2 == 0 { // half are re-registrations of known persons
+			r = data.Records[(i*7919)%len(data.Records)]
+			r.NationalID = ""
+		}
+		t := time.Now()
+		ms, err := res.Index.Check(ctx, r)
+		lat = append(lat, time.Since(t))
+		if err != nil {
+			log.Fatal(err)
+		}
+		if len(ms) > 0 {
+			found++
+		}
+	}
+	slices.Sort(lat)
+	p := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
+	fmt.Printf("real-time check against %d records: %d checks, p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d with a match)\n",
+		res.Index.Len(), n, p(0.5), p(0.99), p(1), found)
+}
+
+func printErrors(data *synth.Data, res *dedup.Result) {
+	group := map[int]int{}
+	for gi, g := range res.Groups {
+		for _, i := range g {
+			group[i] = gi + 1
+		}
+	}
+	fp, fn := 0, 0
+	for _, g := range res.Groups {
+		for x := range g {
+			for y := x + 1; y < len(g); y++ {
+				if data.Truth[g[x]] != data.Truth[g[y]] && fp < 15 {
+					fp++
+					show("FALSE MERGE", data, res, g[x], g[y])
+				}
+			}
+		}
+	}
+	byTruth := map[int][]int{}
+	for i, t := range data.Truth {
+		byTruth[t] = append(byTruth[t], i)
+	}
+	for _, ms := range byTruth {
+		for x := range ms {
+			for y := x + 1; y < len(ms); y++ {
+				a, b := ms[x], ms[y]
+				if (group[a] == 0 || group[a] != group[b]) && fn < 25 {
+					fn++
+					show("MISSED", data, res, a, b)
+				}
+			}
+		}
+	}
+}
+
+func show(what string, data *synth.Data, res *dedup.Result, a, b int) {
+	ra, rb := data.Records[a], data.Records[b]
+	fmt.Fprintf(os.Stdout, "%s\n  %s | %s | %d-%d-%d | %s | %s | %s\n  %s | %s | %d-%d-%d | %s | %s | %s\n", what,
+		ra.Name(), ra.Latin, ra.BirthYear, ra.BirthMonth, ra.BirthDay, ra.NationalID, ra.Phone, ra.Area,
+		rb.Name(), rb.Latin, rb.BirthYear, rb.BirthMonth, rb.BirthDay, rb.NationalID, rb.Phone, rb.Area)
+	for _, p := range res.Pairs {
+		if p.A == min(a, b) && p.B == max(a, b) {
+			e := res.Explain(p)
+			fmt.Printf("  weight %.1f class %s vetoes %v:", e.Weight, e.Class, e.Vetoes)
+			for _, f := range e.Fields {
+				fmt.Printf(" %s=%s(%.1f%+.1f)", f.Field, f.Level, f.Weight, f.TF)
+			}
+			fmt.Println()
+			return
+		}
+	}
+	fmt.Println("  (not a kept candidate pair)")
+}

@@ -1,0 +1,205 @@
+package dedup
+
+import (
+	"slices"
+	"strconv"
+)
+
+// Blocking keys. A record has up to nSlots keys; two records are a
+// candidate pair when they share a key in one slot. Slot order is rule
+// order: a pair is compared in the first slot it shares, and only there.
+const (
+	sID          = iota // national ID
+	sNearID0            // national ID with its first two quarters masked
+	sNearID1            // … the middle two quarters
+	sNearID2            // … the last two quarters
+	sPhone              // phone key
+	sNameYear           // first and father name keys, birth year
+	sPhonetic           // phonetic keys of first, father and family name
+	sTranslit           // transliteration keys of first and father name, birth year
+	sBirthFamily        // full birth date, phonetic family name
+	nSlots
+)
+
+// Rule names a blocking rule for statistics.
+var slotRule = [nSlots]string{"national_id", "near_id", "near_id", "near_id", "phone", "name_year", "phonetic", "translit_year", "birth_family"}
+
+// RuleNames lists the blocking rules in the order they are applied.
+func RuleNames() []string {
+	return []string{"national_id", "near_id", "phone", "name_year", "phonetic", "translit_year", "birth_family"}
+}
+
+// keyer hashes key parts (FNV-1a, 64 bits); 0 means "no key".
+type keyer uint64
+
+func newKey(slot int) keyer { return keyer(14695981039346656037 ^ uint64(slot+1)*0x9E3779B97F4A7C15) }
+
+func (k keyer) str(s string) keyer {
+	for i := 0; i < len(s); i++ {
+		k ^= keyer(s[i])
+		k *= 1099511628211
+	}
+	k ^= 0xff // separator
+	k *= 1099511628211
+	return k
+}
+
+func (k keyer) num(n int) keyer {
+	var b [20]byte
+	return k.str(string(strconv.AppendInt(b[:0], int64(n), 10)))
+}
+
+func (k keyer) sum() uint64 {
+	if k == 0 {
+		return 1
+	}
+	return uint64(k)
+}
+
+// blockKeys computes the blocking keys of r into out (length nSlots).
+func blockKeys(r *rec, out []uint64) {
+	clear(out)
+	if id := r.nid; id != "" {
+		out[sID] = newKey(sID).str(id).sum()
+		if n := len(id); n >= 8 {
+			// Quarters q0..q3; a changed digit or a swapped neighbour pair
+			// touches at most two adjacent quarters, so one of three
+			// masks leaves the rest of the ID intact.
+			q1, q2, q3 := n/4, n/2, 3*n/4
+			out[sNearID0] = newKey(sNearID0).num(n).str(id[q2:]).sum()
+			out[sNearID1] = newKey(sNearID1).num(n).str(id[:q1]).str(id[q3:]).sum()
+			out[sNearID2] = newKey(sNearID2).num(n).str(id[:q2]).sum()
+		}
+	}
+	if r.phone != "" {
+		out[sPhone] = newKey(sPhone).str(r.phone).sum()
+	}
+	first, father, family := r.parts[pFirst], r.parts[pFather], r.parts[pFamily]
+	if father == nil {
+		father = r.parts[pGrand]
+	}
+	if first != nil && father != nil && r.year != 0 {
+		out[sNameYear] = newKey(sNameYear).str(first.key).str(father.key).num(int(r.year)).sum()
+		out[sTranslit] = newKey(sTranslit).str(first.skel).str(father.skel).num(int(r.year)).sum()
+	}
+	if first != nil && family != nil {
+		k := newKey(sPhonetic).str(first.phon)
+		if father != nil {
+			k = k.str(father.phon)
+		}
+		out[sPhonetic] = k.str(family.phon).sum()
+	}
+	if family != nil && r.month != 0 {
+		out[sBirthFamily] = newKey(sBirthFamily).num(int(r.year)).num(int(r.month)).num(int(r.day)).str(family.phon).sum()
+	}
+}
+
+// slotFilter reports whether a pair sharing a key in slot s is a candidate:
+// near-ID keys only gather IDs within one digit or one swap.
+func slotFilter(s int, a, b *rec) bool {
+	if s >= sNearID0 && s <= sNearID2 {
+		return nearID(a.nid, b.nid)
+	}
+	return true
+}
+
+// entry is one record's key in one slot.
+type entry struct {
+	key uint64
+	idx uint32
+}
+
+// slotIndex is one slot's keys sorted, with oversized blocks removed.
+type slotIndex struct {
+	keys []uint64
+	idx  []uint32
+}
+
+// buildSlot sorts the records' keys of slot s. Blocks larger than maxBlock
+// are dropped (a phone number shared by a whole institution says nothing),
+// their keys zeroed in keys, and counted in dropped.
+func buildSlot(s int, keys []uint64, n int, maxBlock int) (si slotIndex, dropped int) {
+	es := make([]entry, 0, n)
+	for i := 0; i < n; i++ {
+		if k := keys[i*nSlots+s]; k != 0 {
+			es = append(es, entry{k, uint32(i)})
+		}
+	}
+	radixSort(es)
+	si.keys = make([]uint64, 0, len(es))
+	si.idx = make([]uint32, 0, len(es))
+	for i := 0; i < len(es); {
+		j := i + 1
+		for j < len(es) && es[j].key == es[i].key {
+			j++
+		}
+		if j-i > maxBlock {
+			dropped++
+			for _, e := range es[i:j] {
+				keys[int(e.idx)*nSlots+s] = 0
+			}
+		} else {
+			for _, e := range es[i:j] {
+				si.keys = append(si.keys, e.key)
+				si.idx = append(si.idx, e.idx)
+			}
+		}
+		i = j
+	}
+	return si, dropped
+}
+
+// radixSort sorts entries by key, least significant byte first, skipping
+// byte positions where all keys agree.
+func radixSort(es []entry) {
+	if len(es) < 256 {
+		slices.SortFunc(es, func(a, b entry) int {
+			switch {
+			case a.key < b.key:
+				return -1
+			case a.key > b.key:
+				return 1
+			}
+			return 0
+		})
+		return
+	}
+	tmp := make([]entry, len(es))
+	src, dst := es, tmp
+	for shift := uint(0); shift < 64; shift += 8 {
+		var count [256]int
+		for _, e := range src {
+			count[byte(e.key>>shift)]++
+		}
+		if count[byte(src[0].key>>shift)] == len(src) {
+			continue
+		}
+		pos := 0
+		for i := range count {
+			c := count[i]
+			count[i] = pos
+			pos += c
+		}
+		for _, e := range src {
+			b := byte(e.key >> shift)
+			dst[count[b]] = e
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &es[0] {
+		copy(es, src)
+	}
+}
+
+// sharedEarlier reports whether records a and b already meet in a slot
+// before s, so that the pair was compared there.
+func sharedEarlier(keys []uint64, recs []rec, a, b uint32, s int) bool {
+	ka, kb := keys[int(a)*nSlots:int(a)*nSlots+s], keys[int(b)*nSlots:int(b)*nSlots+s]
+	for t := range ka {
+		if ka[t] != 0 && ka[t] == kb[t] && slotFilter(t, &recs[a], &recs[b]) {
+			return true
+		}
+	}
+	return false
+}

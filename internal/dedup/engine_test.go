@@ -1,0 +1,240 @@
+package dedup_test
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/tadamun/tadamun/internal/dedup"
+	"github.com/tadamun/tadamun/internal/dedup/synth"
+)
+
+// person builds a record: name parts, birth date as y, m, d, ID and phone.
+func person(first, father, grand, family string, sex dedup.Sex, y, m, d int, id, phone, area string) dedup.Record {
+	return dedup.Record{First: first, Father: father, Grandfather: grand, Family: family, Sex: sex,
+		BirthYear: y, BirthMonth: m, BirthDay: d, NationalID: id, Phone: phone, Area: area}
+}
+
+// planted is a pair of records and whether they are one person.
+type planted struct {
+	name string
+	a, b dedup.Record
+	same bool
+}
+
+var cases = []planted{
+	{"alef and ta marbuta variants are one person",
+		person("فاطمة", "أحمد", "علي", "الخطيب", dedup.Female, 1980, 3, 4, "280030412345", "0791110001", "A001"),
+		person("فاطمه", "احمد", "على", "الخطيب", dedup.Female, 1980, 3, 4, "", "", "A002"), true},
+	{"compound name joined and dropped al- are one person",
+		person("عبد الله", "محمد", "سعيد", "العمري", dedup.Male, 1975, 6, 15, "275061512345", "0791110002", "A003"),
+		person("عبدالله", "محمد", "سعيد", "عمري", dedup.Male, 1975, 6, 15, "275061512345", "", "A004"), true},
+	{"one wrong ID digit and day and month swapped are one person",
+		person("زكريا", "يحيى", "موسى", "الحلبي", dedup.Male, 1990, 5, 11, "290051112345", "0791110003", "A005"),
+		person("زكريا", "يحيى", "موسى", "الحلبي", dedup.Male, 1990, 11, 5, "290051112845", "", "A006"), true},
+	{"Latin spelling with the same ID is one person",
+		person("خالد", "محمود", "حسن", "النجار", dedup.Male, 1985, 2, 20, "285022012345", "0791110004", "A007"),
+		dedup.Record{Latin: "Khaled Mahmoud Hassan El Naggar", Sex: dedup.Male, BirthYear: 1985, BirthMonth: 2, BirthDay: 20, NationalID: "285022012345"}, true},
+	{"typo in the first name with everything else equal is one person",
+		person("ابتسام", "خليل", "جابر", "الدباغ", dedup.Female, 1970, 8, 9, "270080912345", "0791110005", "A008"),
+		person("ابتسان", "خليل", "جابر", "الدباغ", dedup.Female, 1970, 8, 9, "270080912345", "0791110005", "A008"), true},
+	{"twins are two persons",
+		person("حسن", "علي", "محمود", "الزين", dedup.Male, 2010, 4, 4, "", "0791110006", "A009"),
+		person("حسين", "علي", "محمود", "الزين", dedup.Male, 2010, 4, 4, "", "0791110006", "A009"), false},
+	{"mohammed and mahmoud are two persons",
+		person("محمد", "سامي", "فؤاد", "الكيلاني", dedup.Male, 2001, 1, 1, "", "0791110007", "A010"),
+		person("محمود", "سامي", "فؤاد", "الكيلاني", dedup.Male, 2001, 1, 1, "", "0791110007", "A010"), false},
+	{"father and son with the same first name are two persons",
+		person("محمد", "علي", "حسن", "الطحان", dedup.Male, 1960, 1, 10, "260011012345", "0791110008", "A011"),
+		person("محمد", "محمد", "علي", "الطحان", dedup.Male, 1990, 1, 10, "290011012345", "0791110008", "A011"), false},
+	{"common full name with another birth date is two persons",
+		person("محمد", "أحمد", "علي", "حسن", dedup.Male, 1980, 1, 1, "", "", "A012"),
+		person("محمد", "أحمد", "علي", "حسن", dedup.Male, 1983, 7, 22, "", "", "A013"), false},
+	{"records with almost no data are never merged",
+		dedup.Record{First: "نزار", Phone: "0791110009"},
+		dedup.Record{First: "نزار", Phone: "0791110009"}, false},
+}
+
+// run runs the engine over a small synthetic registry with the planted
+// pairs appended, so that the weights are estimated from realistic data.
+func run(t *testing.T, opts dedup.Options) (*dedup.Result, []dedup.Record, int) {
+	t.Helper()
+	data := synth.Generate(synth.Config{Records: 20000, Seed: 3})
+	recs := data.Records
+	base := len(recs)
+	for i, c := range cases {
+		a, b := c.a, c.b
+		a.ID, b.ID = int64(1_000_000+2*i), int64(1_000_000+2*i+1)
+		recs = append(recs, a, b)
+	}
+	opts.CallingCode = "962"
+	res, err := dedup.Run(context.Background(), recs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, recs, base
+}
+
+func sameGroup(res *dedup.Result, a, b int) bool {
+	for _, g := range res.Groups {
+		if slices.Contains(g, a) {
+			return slices.Contains(g, b)
+		}
+	}
+	return false
+}
+
+func TestRunHardCases(t *testing.T) {
+	res, _, base := run(t, dedup.Options{})
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := sameGroup(res, base+2*i, base+2*i+1); got != c.same {
+				t.Errorf("grouped together = %v, want %v", got, c.same)
+				for _, p := range res.Pairs {
+					if p.A == base+2*i && p.B == base+2*i+1 {
+						e, _ := json.Marshal(res.Explain(p))
+						t.Logf("explanation: %s", e)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestRunQuality(t *testing.T) {
+	if testing.Short() {
+		t.Skip("quality on 20,000 records")
+	}
+	data := synth.Generate(synth.Config{Records: 20000, Seed: 9})
+	res, err := dedup.Run(context.Background(), data.Records, dedup.Options{CallingCode: "962"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := synth.Score(data.Truth, res.Groups)
+	base := synth.Score(data.Truth, synth.BaselineID(data.Records))
+	if q.Precision < 0.97 || q.F1 < 0.95 {
+		t.Errorf("precision %.4f, F1 %.4f; want ≥ 0.97 and ≥ 0.95", q.Precision, q.F1)
+	}
+	if q.F1 <= base.F1 {
+		t.Errorf("F1 %.4f not above the exact-ID baseline %.4f", q.F1, base.F1)
+	}
+}
+
+func TestRunRejectedNeverProposed(t *testing.T) {
+	first, recs, base := run(t, dedup.Options{})
+	a, b := recs[base].ID, recs[base+1].ID // the alef variants, a sure pair
+	if !sameGroup(first, base, base+1) {
+		t.Fatal("the pair is not grouped without a rejection")
+	}
+	res, _, _ := run(t, dedup.Options{Rejected: func(x, y int64) bool { return x == a && y == b || x == b && y == a }})
+	if sameGroup(res, base, base+1) {
+		t.Error("a rejected pair was grouped")
+	}
+	for _, p := range res.Pairs {
+		if p.A == base && p.B == base+1 {
+			t.Errorf("a rejected pair was proposed again: %+v", p)
+		}
+	}
+}
+
+func TestRunConfirmedJoined(t *testing.T) {
+	_, recs, base := run(t, dedup.Options{})
+	twinA, twinB := base+2*5, base+2*5+1
+	res, _, _ := run(t, dedup.Options{Confirmed: [][2]int64{{recs[twinA].ID, recs[twinB].ID}}})
+	if !sameGroup(res, twinA, twinB) {
+		t.Error("a pair a person confirmed is not grouped")
+	}
+}
+
+func TestRunChainGuard(t *testing.T) {
+	// b is close to a and to c, but a and c are different people: a chain
+	// must not put all three in one group.
+	a := person("سلمى", "يوسف", "كمال", "الفرا", dedup.Female, 1995, 3, 3, "295030312345", "0792220001", "A100")
+	b := person("سلمى", "يوسف", "كمال", "الفرا", dedup.Female, 1995, 0, 0, "", "0792220001", "A100")
+	c := person("سلمى", "يوسف", "كمال", "الفرا", dedup.Female, 1995, 9, 27, "295092712399", "0792220001", "A100")
+	data := synth.Generate(synth.Config{Records: 20000, Seed: 4})
+	recs := append(data.Records, a, b, c)
+	n := len(recs)
+	res, err := dedup.Run(context.Background(), recs, dedup.Options{CallingCode: "962"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sameGroup(res, n-3, n-1) {
+		t.Errorf("a and c, different birth dates and IDs, were joined through b: groups %v", groupOf(res, n-2))
+	}
+}
+
+func groupOf(res *dedup.Result, i int) []int {
+	for _, g := range res.Groups {
+		if slices.Contains(g, i) {
+			return g
+		}
+	}
+	return nil
+}
+
+func TestRunSmallAndOdd(t *testing.T) {
+	tests := []struct {
+		name string
+		recs []dedup.Record
+	}{
+		{"empty registry", nil},
+		{"one person", []dedup.Record{person("علي", "حسن", "", "", dedup.Male, 1990, 1, 1, "", "", "")}},
+		{"mixed scripts and digits in names", []dedup.Record{
+			{First: "Ali علي 3", Father: "٤٥", Family: "x"}, {Latin: "123"}, {}, {First: "ـــ", Family: "َ"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := dedup.Run(context.Background(), tt.recs, dedup.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Groups) != 0 {
+				t.Errorf("groups %v, want none", res.Groups)
+			}
+		})
+	}
+}
+
+func TestCheckRealTime(t *testing.T) {
+	res, recs, base := run(t, dedup.Options{})
+	newReg := recs[base] // the Fatima of the first case, registered again
+	newReg.NationalID, newReg.First = "", "فاطِمة"
+	ms, err := res.Index.Check(context.Background(), newReg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) == 0 || ms[0].Index != base && ms[0].Index != base+1 {
+		t.Fatalf("Check found %v, want record %d first", ms, base)
+	}
+	if ms[0].Class != dedup.Likely || len(ms[0].Explanation.Fields) != int(dedup.NFields) {
+		t.Errorf("got class %v with %d explained fields, want likely with %d", ms[0].Class, len(ms[0].Explanation.Fields), dedup.NFields)
+	}
+	stranger := person("غدير", "ثابت", "ذياب", "الفايز", dedup.Female, 1944, 2, 2, "244020299999", "0790000000", "A399")
+	if ms, _ := res.Index.Check(context.Background(), stranger); len(ms) != 0 {
+		t.Errorf("a stranger matched %d records", len(ms))
+	}
+}
+
+func TestModelFixed(t *testing.T) {
+	res, recs, base := run(t, dedup.Options{})
+	b, err := json.Marshal(res.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := dedup.ParseModel(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed, err := dedup.Run(context.Background(), recs, dedup.Options{Model: m, CallingCode: "962"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fixed.Stats.Groups != res.Stats.Groups || !sameGroup(fixed, base, base+1) {
+		t.Errorf("fixed model: %d groups, want %d as estimated", fixed.Stats.Groups, res.Stats.Groups)
+	}
+	if _, err := dedup.ParseModel([]byte(`{"lambda": 2, "fields": []}`)); err == nil {
+		t.Error("a model with lambda 2 was accepted")
+	}
+}

@@ -1,0 +1,77 @@
+package dedup
+
+import (
+	"context"
+	"slices"
+	"sort"
+)
+
+// Match is a registered person that a new registration may duplicate.
+type Match struct {
+	Index       int // the record's index in the Index
+	Record      Record
+	Weight      float64
+	Class       Class
+	Veto        Veto
+	Explanation Explanation
+}
+
+// Check compares one new registration r with the index: it looks up r's
+// blocking keys, compares it with every record sharing one, and returns
+// those at the Possible level or above, most likely first. It does not add
+// r to the index. It is safe for concurrent use.
+func (ix *Index) Check(ctx context.Context, r Record) ([]Match, error) {
+	if ix.scorer == nil {
+		return nil, ErrNoModel
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	q := ix.names.prepare(&r, ix.opts.CallingCode, false)
+	var keys [nSlots]uint64
+	blockKeys(&q, keys[:])
+	var cand []uint32
+	for s, k := range keys {
+		if k == 0 {
+			continue
+		}
+		si := &ix.slots[s]
+		i := sort.Search(len(si.keys), func(i int) bool { return si.keys[i] >= k })
+		j := i
+		for j < len(si.keys) && si.keys[j] == k {
+			j++
+		}
+		if j-i >= ix.opts.MaxBlock {
+			continue // with r the block is oversized: skipped, as in Run
+		}
+		for _, idx := range si.idx[i:j] {
+			if slotFilter(s, &q, &ix.recs[idx]) {
+				cand = append(cand, idx)
+			}
+		}
+	}
+	slices.Sort(cand)
+	cand = slices.Compact(cand)
+	var out []Match
+	for _, idx := range cand {
+		b := &ix.recs[idx]
+		v := ix.cmp.compare(&q, b)
+		w := ix.scorer.score(&q, b, v)
+		class, veto := ix.scorer.classify(&q, b, v, w)
+		if class == Unlikely {
+			continue
+		}
+		out = append(out, Match{Index: int(idx), Record: ix.records[idx], Weight: w, Class: class, Veto: veto,
+			Explanation: ix.scorer.explain(&q, b, v, w, class, veto)})
+	}
+	slices.SortFunc(out, func(a, b Match) int {
+		switch {
+		case a.Weight > b.Weight:
+			return -1
+		case a.Weight < b.Weight:
+			return 1
+		}
+		return a.Index - b.Index
+	})
+	return out, nil
+}
