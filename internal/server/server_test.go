@@ -38,6 +38,7 @@ func newServer(tb testing.TB, d *db.DB) *httptest.Server {
 	if _, err := l.Sign(ctx); err != nil {
 		tb.Fatal(err)
 	}
+	logs[d] = l
 	s, err := New(Config{DB: d, Audit: l, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		tb.Fatal(err)
@@ -45,6 +46,18 @@ func newServer(tb testing.TB, d *db.DB) *httptest.Server {
 	ts := httptest.NewServer(s)
 	tb.Cleanup(ts.Close)
 	return ts
+}
+
+// logs remembers each test database's audit log, to sign more checkpoints.
+var logs = map[*db.DB]*audit.Log{}
+
+func signer(tb testing.TB, d *db.DB) *audit.Log {
+	tb.Helper()
+	l, ok := logs[d]
+	if !ok {
+		tb.Fatal("no audit log for this database")
+	}
+	return l
 }
 
 // browser is a cookie-keeping HTTP client that acts like a browser: it
