@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/registry"
+)
+
+func init() {
+	register("import", "import households and members (two CSV files or one .xlsx), all or nothing", cmdImport)
+	register("registry template", "write the import template (households.csv, members.csv and template.xlsx)", cmdRegistryTemplate)
+}
+
+func cmdImport(ctx context.Context, g globals, args []string) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: tadamun import --member CODE households.csv members.csv\n       tadamun import --member CODE registry.xlsx")
+		fs.PrintDefaults()
+	}
+	code := fs.String("member", "", "member code, e.g. JO (required)")
+	encoding := fs.String("encoding", "", "encoding of CSV files: utf-8 (default) or windows-1256")
+	dry := fs.Bool("dry-run", false, "validate everything and write nothing")
+	report := fs.String("report", "", "write the problems of a failed import to this CSV file (file,row,column,message)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	files := fs.Args()
+	if *code == "" || (len(files) != 2 && (len(files) != 1 || !strings.EqualFold(filepath.Ext(files[0]), ".xlsx"))) {
+		fs.Usage()
+		return errors.New("import: give --member and two CSV files or one .xlsx file")
+	}
+	return withDB(ctx, g, func(d *db.DB) error {
+		ctx := actor.System(ctx)
+		m, err := member.New(d).Get(ctx, *code)
+		if err != nil {
+			return err
+		}
+		opt := registry.ImportOptions{Encoding: *encoding, DryRun: *dry}
+		start := time.Now()
+		if !*quiet {
+			opt.Progress = func(file string, rows int) {
+				fmt.Fprintf(os.Stderr, "\r%s: %d rows (%.0fs)   ", file, rows, time.Since(start).Seconds())
+			}
+		}
+		s := registry.New(d)
+		var b registry.ImportBatch
+		if len(files) == 1 {
+			f, ferr := os.Open(files[0])
+			if ferr != nil {
+				return ferr
+			}
+			defer f.Close()
+			b, err = s.ImportXLSX(ctx, m.ID, filepath.Base(files[0]), f, opt)
+		} else {
+			hf, ferr := os.Open(files[0])
+			if ferr != nil {
+				return ferr
+			}
+			defer hf.Close()
+			mf, ferr := os.Open(files[1])
+			if ferr != nil {
+				return ferr
+			}
+			defer mf.Close()
+			b, err = s.ImportCSV(ctx, m.ID, filepath.Base(files[0]), hf, filepath.Base(files[1]), mf, opt)
+		}
+		if !*quiet {
+			fmt.Fprintln(os.Stderr)
+		}
+		if err != nil {
+			fails := registry.Failures(err)
+			if fails == nil || errs.CodeOf(err) != errs.Invalid {
+				return err
+			}
+			// Every problem with its file, row and column; the summary
+			// line is main's.
+			for _, f := range fails {
+				fmt.Fprintf(os.Stderr, "%s, row %d, %s: %s\n", f.File, f.Row, f.Column, i18n.T(g.lang, f.Key, f.Args))
+			}
+			if *report != "" {
+				if werr := writeImportReport(*report, g.lang, err); werr != nil {
+					return errors.Join(err, werr)
+				}
+				fmt.Fprintf(os.Stderr, "problems written to %s\n", *report)
+			}
+			e := errs.As(err)
+			return errs.E(e.Code, e.Key, "count", len(fails))
+		}
+		el := time.Since(start)
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		verb := "imported"
+		if *dry {
+			verb = "checked (dry run, nothing written)"
+		}
+		fmt.Printf("%s: %d households new, %d updated; %d persons new, %d updated; batch %d, sha256 %s; %.1fs, %.0f persons/s\n",
+			verb, b.HouseholdsNew, b.HouseholdsUpd, b.PersonsNew, b.PersonsUpd, b.ID, b.SHA256, el.Seconds(),
+			float64(b.PersonsNew+b.PersonsUpd)/el.Seconds())
+		return nil
+	})
+}
+
+// writeImportReport writes every problem as file,row,column,message.
+func writeImportReport(path string, lang i18n.Lang, err error) error {
+	f, ferr := os.Create(path)
+	if ferr != nil {
+		return ferr
+	}
+	defer f.Close()
+	if err := registry.WriteReportCSV(f, lang, err); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+func cmdRegistryTemplate(ctx context.Context, g globals, args []string) error {
+	fs := flag.NewFlagSet("registry template", flag.ContinueOnError)
+	dir := fs.String("dir", ".", "directory to write households.csv, members.csv and template.xlsx into")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	for _, t := range []struct {
+		name  string
+		write func(f *os.File) error
+	}{
+		{"households.csv", func(f *os.File) error { return registry.WriteTemplateCSV(f, "households") }},
+		{"members.csv", func(f *os.File) error { return registry.WriteTemplateCSV(f, "members") }},
+		{"template.xlsx", func(f *os.File) error { return registry.WriteTemplateXLSX(f) }},
+	} {
+		f, err := os.Create(filepath.Join(*dir, t.name))
+		if err != nil {
+			return err
+		}
+		if err := t.write(f); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		fmt.Println(filepath.Join(*dir, t.name))
+	}
+	return nil
+}

@@ -1,0 +1,983 @@
+package registry
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tadamun/tadamun/internal/arabic"
+	"github.com/tadamun/tadamun/internal/audit"
+	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/money"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// ImportOptions tunes an import. The zero value imports UTF-8 files.
+type ImportOptions struct {
+	// Encoding of CSV files: "" or "utf-8", or "windows-1256" to decode the
+	// legacy Arabic Windows code page. Without it, text that is not UTF-8
+	// is reported (with what it would say in Windows-1256) and nothing is
+	// imported.
+	Encoding string
+	// DryRun validates everything, inside the database too, and then
+	// rolls back: nothing is written.
+	DryRun bool
+	// Progress, if set, is called every 10,000 rows and at each file's end
+	// with the file's name and the rows read so far.
+	Progress func(file string, rows int)
+	// MaxErrors caps the problems reported (default 1000); the count of
+	// the others is in the error's "more" argument.
+	MaxErrors int
+}
+
+// ImportCSV imports a households CSV and a members CSV for member memberID,
+// all or nothing. A household or person whose reference already exists is
+// updated, never duplicated. A bad import returns an errs.Invalid error
+// whose Fields hold every problem: Row is the file row (the header is 1),
+// Field the column as written in the file, Args["file"] the file.
+func (s *Service) ImportCSV(ctx context.Context, memberID int64, hhName string, hh io.Reader, mName string, m io.Reader, opt ImportOptions) (ImportBatch, error) {
+	sum := sha256.New()
+	ht, err := newCSVTable(hhName, io.TeeReader(hh, sum), opt.Encoding)
+	if err != nil {
+		return ImportBatch{}, err
+	}
+	mt, err := newCSVTable(mName, io.TeeReader(m, sum), opt.Encoding)
+	if err != nil {
+		return ImportBatch{}, err
+	}
+	return s.runImport(ctx, memberID, hhName+", "+mName, sum, ht, mt, opt)
+}
+
+// ImportXLSX imports an .xlsx workbook with a households sheet and a members
+// sheet (named so in English or Arabic, or else the first two sheets), as
+// ImportCSV does. Dates may be Excel dates or text.
+func (s *Service) ImportXLSX(ctx context.Context, memberID int64, name string, r io.Reader, opt ImportOptions) (ImportBatch, error) {
+	sum := sha256.New()
+	f, ht, mt, err := openXLSX(name, io.TeeReader(r, sum))
+	if err != nil {
+		var re *readError
+		if errors.As(err, &re) {
+			e := errs.E(errs.Invalid, "import.failed", "file", name)
+			e.Fields = append(e.Fields, errs.FieldError{Key: re.key, Args: withFile(re.args, name)})
+			return ImportBatch{}, e
+		}
+		return ImportBatch{}, err
+	}
+	defer f.Close()
+	return s.runImport(ctx, memberID, name, sum, ht, mt, opt)
+}
+
+func withFile(args map[string]any, file string) map[string]any {
+	out := map[string]any{"file": file}
+	for k, v := range args {
+		out[k] = v
+	}
+	return out
+}
+
+// hhState is what the import knows about one household reference.
+type hhState struct {
+	id      int64
+	row     int32 // row in the households file; 0 when not in it
+	heads   int32 // heads after the import, as far as read
+	firstM  int32 // first row of the members file that names it
+	dbHead  int64 // the head in the database now: 0 none, -1 a new person not yet written
+	existed bool
+	reg     string // registration date given in the households file
+}
+
+// personState is what the import knows about one member reference.
+type personState struct {
+	id   int64
+	hh   *hhState
+	head bool
+	row  int32 // row in the members file; 0 when not in it
+}
+
+type importer struct {
+	s        *Service
+	tx       *db.Tx
+	mi       *memberInfo
+	opt      ImportOptions
+	today    string
+	now      time.Time
+	actor    int64
+	importID int64
+	w        bulkWriter
+	fail     *errs.Error
+	problems int
+	hh       map[string]*hhState
+	persons  map[string]personState
+	batch    ImportBatch
+
+	newHH, updHH []*Household
+	newP, updP   []*Person
+	deferred     []*Person
+	present      map[string]bool // columns of the file being read
+}
+
+const importBatch = 5000
+
+var errDryRun = errors.New("registry: dry run")
+
+func (s *Service) runImport(ctx context.Context, memberID int64, files string, sum hash.Hash, ht, mt table, opt ImportOptions) (ImportBatch, error) {
+	if err := auth.RequireMember(ctx, auth.RegistryWrite, memberID); err != nil {
+		return ImportBatch{}, err
+	}
+	mi, err := s.memberInfo(ctx, memberID)
+	if err != nil {
+		return ImportBatch{}, err
+	}
+	if opt.MaxErrors <= 0 {
+		opt.MaxErrors = 1000
+	}
+	im := &importer{s: s, mi: mi, opt: opt, today: s.today(), now: s.now(), actor: actorID(ctx),
+		w: newBulkWriter(s.db.Dialect), fail: errs.E(errs.Invalid, "import.failed", "file", files),
+		hh: map[string]*hhState{}, persons: map[string]personState{}}
+	im.batch = ImportBatch{MemberID: memberID, Files: files, ActorID: im.actor, At: im.now}
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		im.tx = tx
+		defer im.w.close()
+		id, err := tx.InsertID(ctx, `INSERT INTO registry_imports (member_id, files, sha256, households_new, households_upd, persons_new, persons_upd, actor_id, at)
+			VALUES (?, ?, '', 0, 0, 0, 0, ?, ?) RETURNING id`, memberID, files, im.actor, im.now)
+		if err != nil {
+			return err
+		}
+		im.importID, im.batch.ID = id, id
+		if err := im.preload(ctx); err != nil {
+			return err
+		}
+		if err := im.readHouseholds(ctx, ht); err != nil {
+			return err
+		}
+		if err := im.readMembers(ctx, mt); err != nil {
+			return err
+		}
+		im.checkHeads()
+		if len(im.fail.Fields) > 0 {
+			return im.fail
+		}
+		if err := im.flushAll(ctx); err != nil {
+			return err
+		}
+		for _, p := range im.deferred {
+			if p.ID == 0 {
+				im.newP = append(im.newP, p)
+			} else {
+				im.updP = append(im.updP, p)
+			}
+		}
+		if err := im.flushAll(ctx); err != nil {
+			return err
+		}
+		im.batch.SHA256 = hex.EncodeToString(sum.Sum(nil))
+		b := im.batch
+		if _, err := tx.Exec(ctx, `UPDATE registry_imports SET sha256 = ?, households_new = ?, households_upd = ?, persons_new = ?, persons_upd = ? WHERE id = ?`,
+			b.SHA256, b.HouseholdsNew, b.HouseholdsUpd, b.PersonsNew, b.PersonsUpd, b.ID); err != nil {
+			return err
+		}
+		// The batch record hashes both files, so every person row is covered.
+		if err := audit.Append(ctx, tx, audit.Entry{MemberID: memberID, Action: "registry.import", EntityType: "registry_import",
+			EntityID: strconv.FormatInt(b.ID, 10), State: b}); err != nil {
+			return err
+		}
+		if opt.DryRun {
+			return errDryRun
+		}
+		return nil
+	})
+	if errors.Is(err, errDryRun) {
+		return im.batch, nil
+	}
+	if err != nil {
+		var e *errs.Error
+		if errors.As(err, &e) && e.Code != errs.Internal {
+			return ImportBatch{}, err
+		}
+		return ImportBatch{}, errs.Wrapf(err, "registry: import %s", files)
+	}
+	return im.batch, nil
+}
+
+// problem records one problem; it reports whether more may be recorded.
+func (im *importer) problem(file string, row int, field, key string, args map[string]any) {
+	im.problems++
+	if len(im.fail.Fields) >= im.opt.MaxErrors {
+		im.fail.Args["more"] = im.problems - len(im.fail.Fields)
+		return
+	}
+	im.fail.Fields = append(im.fail.Fields, errs.FieldError{Field: field, Row: row, Key: key, Args: withFile(args, file)})
+}
+
+func (im *importer) failed() bool { return len(im.fail.Fields) > 0 }
+
+// preload reads the member's existing household and person references.
+func (im *importer) preload(ctx context.Context) error {
+	byID := map[int64]*hhState{}
+	rows, err := im.tx.Query(ctx, `SELECT id, household_ref FROM households WHERE member_id = ?`, im.mi.ID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		st := &hhState{existed: true}
+		var ref string
+		if err := rows.Scan(&st.id, &ref); err != nil {
+			rows.Close()
+			return err
+		}
+		im.hh[ref], byID[st.id] = st, st
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = im.tx.Query(ctx, `SELECT id, member_ref, household_id, relationship FROM persons WHERE member_id = ?`, im.mi.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ps personState
+		var ref, rel string
+		var hid int64
+		if err := rows.Scan(&ps.id, &ref, &hid, &rel); err != nil {
+			return err
+		}
+		ps.hh, ps.head = byID[hid], rel == "head"
+		if ps.head {
+			ps.hh.heads++
+			ps.hh.dbHead = ps.id
+		}
+		im.persons[ref] = ps
+	}
+	return rows.Err()
+}
+
+// header reads a table's header row and maps columns.
+type header struct {
+	names   []string       // as written
+	col     map[string]int // canonical name → index
+	attrs   []int          // columns kept as custom attributes
+	written map[string]string
+}
+
+func (im *importer) readHeader(t table, cols []Column) (*header, bool) {
+	rec, row, err := t.Next()
+	if err == io.EOF {
+		im.problem(t.Name(), 1, "", "registry.empty_file", nil)
+		return nil, false
+	}
+	if err != nil {
+		im.readProblem(t, nil, row, err)
+		return nil, false
+	}
+	idx := headerIndex(cols)
+	h := &header{col: map[string]int{}, written: map[string]string{}}
+	ok := true
+	for i, name := range rec {
+		name = strings.TrimSpace(strings.TrimPrefix(name, "\ufeff"))
+		h.names = append(h.names, name)
+		if name == "" {
+			continue
+		}
+		c, known := idx[headerKey(name)]
+		if !known {
+			h.attrs = append(h.attrs, i)
+			continue
+		}
+		if prev, dup := h.col[c]; dup {
+			im.problem(t.Name(), 1, name, "registry.duplicate_column", map[string]any{"column": name, "first": h.names[prev]})
+			ok = false
+		}
+		h.col[c], h.written[c] = i, name
+	}
+	for _, c := range cols {
+		if _, have := h.col[c.Name]; c.Required && !have {
+			im.problem(t.Name(), 1, c.Name, "import.missing_column", map[string]any{"column": c.Name})
+			ok = false
+		}
+	}
+	im.present = map[string]bool{}
+	for c := range h.col {
+		im.present[c] = true
+	}
+	return h, ok
+}
+
+func (im *importer) readProblem(t table, h *header, row int, err error) {
+	var re *readError
+	if errors.As(err, &re) {
+		field := ""
+		if re.col > 0 {
+			field = strconv.Itoa(re.col)
+			if h != nil && re.col <= len(h.names) && h.names[re.col-1] != "" {
+				field = h.names[re.col-1]
+			}
+		}
+		im.problem(t.Name(), re.row, field, re.key, re.args)
+		return
+	}
+	im.problem(t.Name(), row, "", "registry.bad_file", map[string]any{"detail": err.Error()})
+}
+
+// cells gives a row's cells by canonical column name.
+type cells struct {
+	rec []string
+	h   *header
+	p   *problems
+	t   table
+	exp int
+}
+
+func (c cells) get(name string) string {
+	if i, ok := c.h.col[name]; ok && i < len(c.rec) {
+		return c.rec[i]
+	}
+	return ""
+}
+
+func (c cells) intp(name string, lo, hi int) *int {
+	s := strings.TrimSpace(c.get(name))
+	if s == "" {
+		return nil
+	}
+	n, err := arabic.ParseInt(s)
+	if err != nil || n < int64(lo) || n > int64(hi) {
+		c.p.add(name, "registry.out_of_range", "value", s, "min", lo, "max", hi)
+		return nil
+	}
+	v := int(n)
+	return &v
+}
+
+func (c cells) money(name string) *int64 {
+	s := strings.TrimSpace(c.get(name))
+	if s == "" {
+		return nil
+	}
+	d, err := arabic.ParseDecimal(strings.ReplaceAll(s, ",", ""))
+	if err != nil {
+		c.p.add(name, "registry.bad_amount", "value", s)
+		return nil
+	}
+	v, err := money.Parse(d, c.exp)
+	if err != nil {
+		c.p.add(name, "registry.bad_amount", "value", s)
+		return nil
+	}
+	return &v
+}
+
+func (c cells) yesno(name string) *bool {
+	s := strings.TrimSpace(c.get(name))
+	if s == "" {
+		return nil
+	}
+	v, ok := yesNo(s)
+	if !ok {
+		c.p.add(name, "registry.bad_yes_no", "value", s)
+		return nil
+	}
+	return &v
+}
+
+// date returns a date cell as text for checkDate, turning Excel serial
+// numbers into dates.
+func (c cells) date(name string) string {
+	s := strings.TrimSpace(c.get(name))
+	if c.t.ExcelDates() && s != "" && strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' }) < 0 {
+		if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 && f < 100000 {
+			if t, err := excelize.ExcelDateToTime(f, false); err == nil {
+				return t.Format(time.DateOnly)
+			}
+		}
+	}
+	return s
+}
+
+func (c cells) attrs() map[string]string {
+	if len(c.h.attrs) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(c.h.attrs))
+	for _, i := range c.h.attrs {
+		if i < len(c.rec) {
+			if v := strings.TrimSpace(c.rec[i]); v != "" {
+				m[c.h.names[i]] = v
+			}
+		}
+	}
+	return m
+}
+
+func blank(rec []string) bool {
+	for _, s := range rec {
+		if strings.TrimSpace(s) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// rowProblems reports a row's problems with the column names as written.
+func (im *importer) rowProblems(t table, h *header, row int, p *problems) {
+	for _, f := range p.fields {
+		field := f.Field
+		if w, ok := h.written[field]; ok {
+			field = w
+		}
+		im.problem(t.Name(), row, field, f.Key, f.Args)
+	}
+}
+
+func (im *importer) progress(t table, row int, done bool) {
+	if im.opt.Progress != nil && (done || row%10000 == 0) {
+		im.opt.Progress(t.Name(), row-1)
+	}
+}
+
+func (im *importer) readHouseholds(ctx context.Context, t table) error {
+	h, ok := im.readHeader(t, HouseholdColumns)
+	if !ok {
+		return nil
+	}
+	for {
+		rec, row, err := t.Next()
+		if err == io.EOF {
+			im.progress(t, row, true)
+			break
+		}
+		if err != nil {
+			im.readProblem(t, h, row, err)
+			var re *readError
+			if !errors.As(err, &re) || re.key != "registry.not_utf8" {
+				break // the rest of the file cannot be trusted
+			}
+			continue
+		}
+		im.progress(t, row, false)
+		if blank(rec) {
+			continue
+		}
+		if len(rec) != len(h.names) {
+			im.problem(t.Name(), row, "", "import.column_count", map[string]any{"got": len(rec), "want": len(h.names)})
+			continue
+		}
+		p := problems{row: row}
+		c := cells{rec: rec, h: h, p: &p, t: t, exp: im.mi.Exponent}
+		hh := &Household{
+			Ref: c.get("household_ref"), Governorate: c.get("governorate"), District: c.get("district"), Locality: c.get("locality"),
+			Address: c.get("address"), DwellingType: c.get("dwelling_type"), Rooms: c.intp("rooms", 0, 100),
+			WaterSource: c.get("water_source"), Sanitation: c.get("sanitation"), Electricity: c.yesno("electricity"),
+			MonthlyIncome: c.money("monthly_income"), RegisteredOn: c.date("registration_date"), Source: c.get("source"),
+			Consent: c.yesno("consent"), Attrs: c.attrs(),
+		}
+		if as := strings.TrimSpace(c.get("assets")); as != "" {
+			hh.Assets = strings.FieldsFunc(as, func(r rune) bool { return r == ';' || r == '؛' || r == ',' || r == '،' })
+		}
+		if hh.Source == "" {
+			hh.Source = "import"
+		}
+		hh.normalize(&p, im.mi, im.today)
+		st := im.hh[hh.Ref]
+		if hh.Ref != "" && st != nil && st.row != 0 {
+			p.add("household_ref", "registry.duplicate_household_ref", "ref", hh.Ref, "row", st.row)
+		} else if hh.Ref != "" {
+			if st == nil {
+				// Known even when the row is bad, so that its members
+				// are not reported again as naming an unknown household.
+				st = &hhState{}
+				im.hh[hh.Ref] = st
+			}
+			st.row = int32(row)
+		}
+		if len(p.fields) > 0 {
+			im.rowProblems(t, h, row, &p)
+			continue
+		}
+		if im.present["registration_date"] {
+			st.reg = hh.RegisteredOn
+		}
+		hh.Version, hh.CreatedAt, hh.UpdatedAt = 1, im.now, im.now
+		if st.existed {
+			hh.ID = st.id
+			im.updHH = append(im.updHH, hh)
+		} else {
+			im.newHH = append(im.newHH, hh)
+		}
+		if err := im.maybeFlush(ctx); err != nil {
+			return err
+		}
+	}
+	if im.failed() {
+		return nil
+	}
+	if err := im.flushAll(ctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (im *importer) readMembers(ctx context.Context, t table) error {
+	h, ok := im.readHeader(t, MemberColumns)
+	if !ok {
+		return nil
+	}
+	for {
+		rec, row, err := t.Next()
+		if err == io.EOF {
+			im.progress(t, row, true)
+			break
+		}
+		if err != nil {
+			im.readProblem(t, h, row, err)
+			var re *readError
+			if !errors.As(err, &re) || re.key != "registry.not_utf8" {
+				break
+			}
+			continue
+		}
+		im.progress(t, row, false)
+		if blank(rec) {
+			continue
+		}
+		if len(rec) != len(h.names) {
+			im.problem(t.Name(), row, "", "import.column_count", map[string]any{"got": len(rec), "want": len(h.names)})
+			continue
+		}
+		p := problems{row: row}
+		c := cells{rec: rec, h: h, p: &p, t: t, exp: im.mi.Exponent}
+		q := &Person{
+			HouseholdRef: arabic.Digits(clean(c.get("household_ref"))), Ref: c.get("member_ref"), Relationship: c.get("relationship"),
+			FirstName: c.get("first_name"), FatherName: c.get("father_name"), GrandfatherName: c.get("grandfather_name"),
+			FamilyName: c.get("family_name"), NameLatin: c.get("name_latin"), Sex: c.get("sex"), BirthDate: c.date("birth_date"),
+			NationalID: c.get("national_id"), NationalIDType: c.get("national_id_type"), Phone: c.get("phone"),
+			MaritalStatus: c.get("marital_status"), Education: c.get("education"), EmploymentStatus: c.get("employment_status"),
+			MonthlyIncome: c.money("monthly_income"), Orphan: c.get("orphan"), Attrs: c.attrs(),
+		}
+		for i, name := range WGDomains {
+			if v := c.intp(name, 1, 4); v != nil {
+				q.Disability[i] = int8(*v)
+			}
+		}
+		if v := c.yesno("pregnant"); v != nil {
+			q.Pregnant = *v
+		}
+		q.normalize(&p, im.mi, im.today)
+		hs := im.hh[q.HouseholdRef]
+		switch {
+		case q.HouseholdRef == "":
+			p.add("household_ref", "error.required")
+		case hs == nil:
+			p.add("household_ref", "registry.unknown_household", "ref", q.HouseholdRef)
+		case hs.reg != "" && q.BirthDate > hs.reg:
+			p.add("birth_date", "registry.birth_after_registration", "birth", q.BirthDate, "registered", hs.reg)
+		}
+		old, exists := im.persons[q.Ref]
+		switch {
+		case q.Ref == "":
+		case exists && old.row != 0:
+			p.add("member_ref", "registry.duplicate_member_ref", "ref", q.Ref, "row", old.row)
+		case exists && hs != nil && old.hh != hs:
+			p.add("member_ref", "registry.member_in_other_household", "ref", q.Ref)
+		}
+		if len(p.fields) > 0 {
+			im.rowProblems(t, h, row, &p)
+			if q.Ref != "" && !exists {
+				im.persons[q.Ref] = personState{row: int32(row)} // later duplicates are still found
+			}
+			continue
+		}
+		if hs.firstM == 0 {
+			hs.firstM = int32(row)
+		}
+		head := q.Relationship == "head"
+		ps := personState{id: old.id, hh: hs, head: head, row: int32(row)}
+		im.persons[q.Ref] = ps
+		switch {
+		case exists && old.head && !head:
+			hs.heads--
+		case exists && !old.head && head:
+			hs.heads++
+		case !exists && head:
+			hs.heads++
+		}
+		q.HouseholdID, q.Version, q.CreatedAt, q.UpdatedAt = hs.id, 1, im.now, im.now
+		q.ID = old.id
+		if exists && old.head && !head && hs.dbHead == old.id {
+			hs.dbHead = 0 // written in order, before any deferred promotion
+		}
+		switch {
+		case head && hs.dbHead != 0 && hs.dbHead != old.id:
+			// The household's present head steps down later in the file
+			// (or the file is wrong, which checkHeads reports): promote
+			// after everything else is written.
+			im.deferred = append(im.deferred, q)
+			continue
+		case head:
+			hs.dbHead = -1
+			if exists {
+				hs.dbHead = old.id
+			}
+		}
+		if exists {
+			im.updP = append(im.updP, q)
+		} else {
+			im.newP = append(im.newP, q)
+		}
+		if err := im.maybeFlush(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkHeads reports every household of the import that would not have
+// exactly one head.
+func (im *importer) checkHeads() {
+	for ref, st := range im.hh {
+		if st.row == 0 && st.firstM == 0 {
+			continue // not touched by this import
+		}
+		if st.heads == 1 {
+			continue
+		}
+		file, row := "households", int(st.row)
+		if row == 0 {
+			file, row = "members", int(st.firstM)
+		}
+		key := "registry.no_head"
+		if st.heads > 1 {
+			key = "registry.two_heads"
+		}
+		im.problem(im.fileName(file), row, "household_ref", key, map[string]any{"ref": ref, "count": st.heads})
+	}
+}
+
+func (im *importer) fileName(which string) string {
+	files := strings.Split(im.batch.Files, ", ")
+	if which == "members" && len(files) > 1 {
+		return files[1]
+	}
+	return files[0]
+}
+
+func (im *importer) maybeFlush(ctx context.Context) error {
+	if im.failed() {
+		// Nothing will be written: keep validating without holding rows.
+		im.newHH, im.updHH, im.newP, im.updP = im.newHH[:0], im.updHH[:0], im.newP[:0], im.updP[:0]
+		return nil
+	}
+	if len(im.newHH)+len(im.updHH)+len(im.newP)+len(im.updP) < importBatch {
+		return nil
+	}
+	return im.flushAll(ctx)
+}
+
+func (im *importer) flushAll(ctx context.Context) error {
+	if im.failed() {
+		return nil
+	}
+	if err := im.flushHouseholds(ctx); err != nil {
+		return err
+	}
+	return im.flushPersons(ctx)
+}
+
+func (im *importer) flushHouseholds(ctx context.Context) error {
+	if len(im.newHH) > 0 {
+		if err := im.w.households(ctx, im.tx, im.newHH, im.importID); err != nil {
+			return err
+		}
+		entries := make([]audit.Entry, 0, len(im.newHH))
+		for _, h := range im.newHH {
+			im.hh[h.Ref].id = h.ID
+			entries = append(entries, audit.Entry{MemberID: im.mi.ID, Action: "household.import", EntityType: "household", EntityID: strconv.FormatInt(h.ID, 10), State: h})
+		}
+		if err := audit.Append(ctx, im.tx, entries...); err != nil {
+			return err
+		}
+		im.batch.HouseholdsNew += len(im.newHH)
+		im.newHH = im.newHH[:0]
+	}
+	if len(im.updHH) > 0 {
+		if err := im.updateHouseholds(ctx, im.updHH); err != nil {
+			return err
+		}
+		im.batch.HouseholdsUpd += len(im.updHH)
+		im.updHH = im.updHH[:0]
+	}
+	return nil
+}
+
+func (im *importer) flushPersons(ctx context.Context) error {
+	if len(im.newP) > 0 {
+		for _, p := range im.newP {
+			if p.HouseholdID == 0 {
+				p.HouseholdID = im.hh[p.HouseholdRef].id
+			}
+		}
+		if err := im.w.persons(ctx, im.tx, im.newP, im.importID); err != nil {
+			return err
+		}
+		var tokens []string
+		var ids []int64
+		var buf []string
+		for _, p := range im.newP {
+			buf = p.nameTokens(buf[:0])
+			for _, t := range buf {
+				tokens = append(tokens, t)
+				ids = append(ids, p.ID)
+			}
+			st := im.persons[p.Ref]
+			st.id = p.ID
+			im.persons[p.Ref] = st
+		}
+		if err := im.w.names(ctx, im.tx, im.mi.ID, tokens, ids); err != nil {
+			return err
+		}
+		im.batch.PersonsNew += len(im.newP)
+		im.newP = im.newP[:0]
+	}
+	if len(im.updP) > 0 {
+		if err := im.updatePersons(ctx, im.updP); err != nil {
+			return err
+		}
+		im.batch.PersonsUpd += len(im.updP)
+		im.updP = im.updP[:0]
+	}
+	return nil
+}
+
+// updateHouseholds writes re-imported households over the stored ones,
+// keeping what the file has no column for, with history and audit.
+func (im *importer) updateHouseholds(ctx context.Context, hs []*Household) error {
+	ids := make([]any, len(hs))
+	for i, h := range hs {
+		ids[i] = h.ID
+	}
+	old := map[int64]Household{}
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		rows, err := im.tx.Query(ctx, `SELECT `+householdCols+` FROM households h WHERE h.id IN (?`+strings.Repeat(", ?", len(part)-1)+`)`, part...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			h, err := scanHousehold(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			old[h.ID] = h
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	var hist []historyRow
+	var entries []audit.Entry
+	for _, h := range hs {
+		o := old[h.ID]
+		keepHousehold(h, &o, im.present)
+		changes := diff(o.fields(im.mi.Exponent), h.fields(im.mi.Exponent))
+		if len(changes) == 0 {
+			continue
+		}
+		h.Version, h.CreatedAt = o.Version+1, o.CreatedAt
+		if _, err := im.tx.Exec(ctx, householdUpdate, householdUpdateArgs(h)...); err != nil {
+			return err
+		}
+		for _, c := range changes {
+			hist = append(hist, historyRow{household: h.ID, action: "import", c: c})
+		}
+		entries = append(entries, audit.Entry{MemberID: im.mi.ID, Action: "household.update", EntityType: "household", EntityID: strconv.FormatInt(h.ID, 10), State: h})
+	}
+	if err := writeHistory(ctx, im.tx, im.mi.ID, im.actor, im.importID, im.now, hist); err != nil {
+		return err
+	}
+	return audit.Append(ctx, im.tx, entries...)
+}
+
+// keepHousehold copies into h the stored values of the columns the file
+// does not have.
+func keepHousehold(h, old *Household, present map[string]bool) {
+	for _, c := range HouseholdColumns {
+		if present[c.Name] {
+			continue
+		}
+		switch c.Name {
+		case "governorate":
+			h.Governorate = old.Governorate
+		case "district":
+			h.District = old.District
+		case "locality":
+			h.Locality = old.Locality
+		case "dwelling_type":
+			h.DwellingType = old.DwellingType
+		case "rooms":
+			h.Rooms = old.Rooms
+		case "water_source":
+			h.WaterSource = old.WaterSource
+		case "sanitation":
+			h.Sanitation = old.Sanitation
+		case "electricity":
+			h.Electricity = old.Electricity
+		case "assets":
+			h.Assets = old.Assets
+		case "monthly_income":
+			h.MonthlyIncome = old.MonthlyIncome
+		case "address":
+			h.Address = old.Address
+		case "registration_date":
+			h.RegisteredOn = old.RegisteredOn
+		case "consent":
+			h.Consent = old.Consent
+		case "source":
+			h.Source = old.Source
+		}
+	}
+	h.Attrs = mergeAttrs(old.Attrs, h.Attrs)
+}
+
+func mergeAttrs(old, new map[string]string) map[string]string {
+	if len(old) == 0 {
+		return new
+	}
+	out := cloneAttrs(old)
+	for k, v := range new {
+		out[k] = v
+	}
+	return out
+}
+
+// keepPerson copies into q the stored values of the columns the file does
+// not have.
+func keepPerson(q, old *Person, present map[string]bool) {
+	for _, c := range MemberColumns {
+		if present[c.Name] {
+			continue
+		}
+		switch c.Name {
+		case "father_name":
+			q.FatherName = old.FatherName
+		case "grandfather_name":
+			q.GrandfatherName = old.GrandfatherName
+		case "family_name":
+			q.FamilyName = old.FamilyName
+		case "name_latin":
+			q.NameLatin = old.NameLatin
+		case "birth_date":
+			q.BirthDate = old.BirthDate
+		case "national_id":
+			q.NationalID, q.IDKey = old.NationalID, old.IDKey
+		case "national_id_type":
+			q.NationalIDType = old.NationalIDType
+		case "phone":
+			q.Phone, q.PhoneKey = old.Phone, old.PhoneKey
+		case "marital_status":
+			q.MaritalStatus = old.MaritalStatus
+		case "education":
+			q.Education = old.Education
+		case "employment_status":
+			q.EmploymentStatus = old.EmploymentStatus
+		case "monthly_income":
+			q.MonthlyIncome = old.MonthlyIncome
+		case "orphan":
+			q.Orphan = old.Orphan
+		case "pregnant":
+			q.Pregnant = old.Pregnant
+		default:
+			for i, d := range WGDomains {
+				if d == c.Name {
+					q.Disability[i] = old.Disability[i]
+				}
+			}
+		}
+	}
+	q.Attrs = mergeAttrs(old.Attrs, q.Attrs)
+	q.NameKey = arabic.NameKey(q.FullName())
+}
+
+// updatePersons writes re-imported persons over the stored ones, with
+// history and one audit record per changed person.
+func (im *importer) updatePersons(ctx context.Context, ps []*Person) error {
+	ids := make([]any, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	old := map[int64]Person{}
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		rows, err := im.tx.Query(ctx, `SELECT `+personCols+personFrom+` WHERE p.id IN (?`+strings.Repeat(", ?", len(part)-1)+`)`, part...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			p, err := scanPerson(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			old[p.ID] = p
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	var hist []historyRow
+	var entries []audit.Entry
+	for _, q := range ps {
+		o := old[q.ID]
+		keepPerson(q, &o, im.present)
+		changes := diff(o.fields(im.mi.Exponent), q.fields(im.mi.Exponent))
+		if len(changes) == 0 {
+			continue
+		}
+		q.CreatedAt, q.Version = o.CreatedAt, o.Version+1
+		if err := im.s.updatePerson(ctx, im.tx, &o, q, o.Version); err != nil {
+			return err
+		}
+		for _, c := range changes {
+			hist = append(hist, historyRow{household: q.HouseholdID, person: q.ID, action: "import", c: c})
+		}
+		entries = append(entries, audit.Entry{MemberID: im.mi.ID, Action: "person.update", EntityType: "person", EntityID: strconv.FormatInt(q.ID, 10), State: q})
+	}
+	if err := writeHistory(ctx, im.tx, im.mi.ID, im.actor, im.importID, im.now, hist); err != nil {
+		return err
+	}
+	return audit.Append(ctx, im.tx, entries...)
+}
+
+// ImportFailure is one problem of a failed import, for reports.
+type ImportFailure struct {
+	File, Column string
+	Row          int
+	Key          string
+	Args         map[string]any
+}
+
+// Failures lists the problems of an import error, in order.
+func Failures(err error) []ImportFailure {
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		return nil
+	}
+	out := make([]ImportFailure, 0, len(e.Fields))
+	for _, f := range e.Fields {
+		file, _ := f.Args["file"].(string)
+		out = append(out, ImportFailure{File: file, Column: f.Field, Row: f.Row, Key: f.Key, Args: f.Args})
+	}
+	return out
+}

@@ -1,0 +1,330 @@
+package registry
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tadamun/tadamun/internal/arabic"
+	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/errs"
+)
+
+func requireRead(ctx context.Context, memberID int64) error {
+	return auth.RequireMember(ctx, auth.RegistryRead, memberID)
+}
+
+// Query selects persons for Search. Zero fields do not filter.
+type Query struct {
+	// MemberID is the member searched; 0 means the actor's own member
+	// (union-level actors must name one).
+	MemberID int64
+	// Text is what a person types in the search box: name words in Arabic
+	// or Latin script (every word must match some part of the name,
+	// normalized, so أحمد finds احمد and Mohammed finds محمد), or a
+	// national ID, phone number (any digit form) or person or household
+	// reference.
+	Text         string
+	NationalID   string
+	Phone        string
+	HouseholdRef string
+	Governorate  string
+	District     string
+	Locality     string
+	Sex          string
+	Relationship string
+	Orphan       string
+	Disabled     *bool
+	Pregnant     *bool
+	AgeMin       *int // in whole years today
+	AgeMax       *int
+	// Sort is one of id, name, birth_date, member_ref, household_ref,
+	// optionally prefixed "-" for descending. Default: id (registration order).
+	Sort   string
+	Limit  int // default 50, at most 1000
+	Offset int
+}
+
+// Page is one page of search results.
+type Page struct {
+	Persons []Person `json:"persons"`
+	More    bool     `json:"more"` // another page follows
+	Limit   int      `json:"limit"`
+	Offset  int      `json:"offset"`
+}
+
+var sorts = map[string]string{
+	"id": "p.id", "name": "p.name_key", "birth_date": "p.birth_date", "member_ref": "p.member_ref", "household_ref": "h.household_ref",
+}
+
+// scopeMember resolves the member a read is about.
+func scopeMember(ctx context.Context, memberID int64) (int64, error) {
+	if memberID == 0 {
+		if id, all := auth.MemberScope(ctx); !all {
+			memberID = id
+		} else {
+			return 0, errs.E(errs.Invalid, "error.invalid_input").WithField("member", "error.required")
+		}
+	}
+	return memberID, requireRead(ctx, memberID)
+}
+
+// Search returns the persons matching q, scoped to the member.
+func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
+	member, err := scopeMember(ctx, q.MemberID)
+	if err != nil {
+		return Page{}, err
+	}
+	mi, err := s.members.ByID(ctx, member)
+	if err != nil {
+		return Page{}, err
+	}
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	q.Limit = min(q.Limit, 1000)
+	q.Offset = max(q.Offset, 0)
+	sortKey, desc := strings.CutPrefix(q.Sort, "-")
+	if sortKey == "" {
+		sortKey = "id"
+	}
+	order, ok := sorts[sortKey]
+	if !ok {
+		return Page{}, errs.E(errs.Invalid, "error.invalid_input").WithField("sort", "registry.bad_sort", "value", q.Sort)
+	}
+	where := []string{"p.member_id = ?"}
+	args := []any{member}
+	add := func(cond string, a ...any) {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	var v problems
+	text := strings.TrimSpace(q.Text)
+	if d := idKey(text); text != "" && len(d) >= 5 && len(d) == len(strings.Map(dropPhoneSeparators, arabic.Digits(text))) && strings.IndexFunc(d, func(r rune) bool { return r < '0' || r > '9' }) < 0 {
+		// A number: a national ID, a phone, or a reference.
+		ref := arabic.Digits(text)
+		add(`(p.id_key = ? OR p.phone_key = ? OR p.member_ref = ? OR h.household_ref = ?)`, d, arabic.PhoneKey(text, mi.CallingCode), ref, ref)
+	} else if text != "" {
+		isRef := false
+		if !strings.ContainsAny(text, " \t") {
+			// One word may be a reference such as "HH-0012".
+			ref := arabic.Digits(text)
+			var n int
+			err := s.db.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM persons WHERE member_id = ? AND member_ref = ?) +
+				(SELECT COUNT(*) FROM households WHERE member_id = ? AND household_ref = ?)`, member, ref, member, ref).Scan(&n)
+			if err != nil {
+				return Page{}, errs.Wrapf(err, "registry: search")
+			}
+			if isRef = n > 0; isRef {
+				add(`(p.member_ref = ? OR h.household_ref = ?)`, ref, ref)
+			}
+		}
+		if !isRef {
+			type word struct {
+				cands []string
+				n     int
+			}
+			var ws []word
+			for _, w := range arabic.Tokens(text) {
+				cands := tokenCandidates(w)
+				n, err := s.tokenCount(ctx, member, cands)
+				if err != nil {
+					return Page{}, err
+				}
+				ws = append(ws, word{cands, n})
+			}
+			// The rarest word first: it drives the lookup, the others probe.
+			slices.SortStableFunc(ws, func(a, b word) int { return a.n - b.n })
+			for _, w := range ws {
+				cond, a := nameCondition(member, w.cands)
+				add(cond, a...)
+			}
+		}
+	}
+	if q.NationalID != "" {
+		add(`p.id_key = ?`, idKey(q.NationalID))
+	}
+	if q.Phone != "" {
+		add(`p.phone_key = ?`, arabic.PhoneKey(q.Phone, mi.CallingCode))
+	}
+	if q.HouseholdRef != "" {
+		add(`h.household_ref = ?`, arabic.Digits(strings.TrimSpace(q.HouseholdRef)))
+	}
+	for _, f := range []struct{ col, val string }{{"h.governorate", q.Governorate}, {"h.district", q.District}, {"h.locality", q.Locality}} {
+		if f.val != "" {
+			add(f.col+` = ?`, arabic.Digits(strings.TrimSpace(f.val)))
+		}
+	}
+	for _, f := range []struct {
+		col string
+		v   *Vocab
+		val string
+	}{{"p.sex", Sexes, q.Sex}, {"p.relationship", Relationships, q.Relationship}, {"p.orphan", Orphanhoods, q.Orphan}} {
+		if f.val != "" {
+			val := f.val
+			checkCode(&v, f.v, &val, false)
+			add(f.col+` = ?`, val)
+		}
+	}
+	if q.Disabled != nil {
+		add(`p.disabled = ?`, b2i(*q.Disabled))
+	}
+	if q.Pregnant != nil {
+		add(`p.pregnant = ?`, b2i(*q.Pregnant))
+	}
+	now := s.now()
+	if q.AgeMin != nil {
+		add(`p.birth_date <> '' AND p.birth_date <= ?`, now.AddDate(-*q.AgeMin, 0, 0).Format(time.DateOnly))
+	}
+	if q.AgeMax != nil {
+		add(`p.birth_date <> '' AND p.birth_date > ?`, now.AddDate(-*q.AgeMax-1, 0, 0).Format(time.DateOnly))
+	}
+	if err := v.err(); err != nil {
+		return Page{}, err
+	}
+	dir := ""
+	if desc {
+		dir = " DESC"
+	}
+	sql := `SELECT ` + personCols + personFrom + ` WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY ` + order + dir + `, p.id` + dir + ` LIMIT ? OFFSET ?`
+	rows, err := s.db.Query(ctx, sql, append(args, q.Limit+1, q.Offset)...)
+	if err != nil {
+		return Page{}, errs.Wrapf(err, "registry: search")
+	}
+	defer rows.Close()
+	page := Page{Limit: q.Limit, Offset: q.Offset}
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			return Page{}, errs.Wrapf(err, "registry: search")
+		}
+		page.Persons = append(page.Persons, p)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, errs.Wrapf(err, "registry: search")
+	}
+	if len(page.Persons) > q.Limit {
+		page.Persons, page.More = page.Persons[:q.Limit], true
+	}
+	return page, nil
+}
+
+// tokenCandidates returns the tokens one NameKey word of a query may be
+// stored as: itself, its FamilyKey (al- dropped) and, for a Latin word, its
+// Translit key, which meets the Arabic spellings.
+func tokenCandidates(w string) []string {
+	out := []string{w}
+	if f := arabic.FamilyKey(w); f != "" && f != w {
+		out = append(out, f)
+	}
+	if arabic.IsLatin(w) {
+		if t := strings.ReplaceAll(arabic.Translit(w), " ", ""); t != "" {
+			out = append(out, "~"+t)
+		}
+	}
+	return out
+}
+
+// tokenCount estimates how many persons a word matches, up to a cap: enough
+// to order the words of a query from rarest to commonest.
+func (s *Service) tokenCount(ctx context.Context, member int64, cands []string) (int, error) {
+	cond := `token IN (?` + strings.Repeat(", ?", len(cands)-1) + `)`
+	args := []any{member}
+	for _, c := range cands {
+		args = append(args, c)
+	}
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM person_names WHERE member_id = ? AND `+cond+` LIMIT 20000) t`, args...).Scan(&n)
+	if err != nil {
+		return 0, errs.Wrapf(err, "registry: search")
+	}
+	return n, nil
+}
+
+func nameCondition(member int64, cands []string) (string, []any) {
+	if len(cands) == 0 {
+		return "1 = 0", nil
+	}
+	args := []any{member}
+	for _, c := range cands {
+		args = append(args, c)
+	}
+	return `p.id IN (SELECT person_id FROM person_names WHERE member_id = ? AND token IN (?` + strings.Repeat(", ?", len(cands)-1) + `))`, args
+}
+
+// HouseholdQuery selects households for ListHouseholds. Zero fields do not
+// filter.
+type HouseholdQuery struct {
+	MemberID    int64 // 0: the actor's member
+	Ref         string
+	Governorate string
+	District    string
+	Locality    string
+	Sort        string // id, household_ref, registered_on, optionally "-" prefixed
+	Limit       int
+	Offset      int
+}
+
+// HouseholdPage is one page of households.
+type HouseholdPage struct {
+	Households []Household `json:"households"`
+	More       bool        `json:"more"`
+	Limit      int         `json:"limit"`
+	Offset     int         `json:"offset"`
+}
+
+// ListHouseholds returns households of the member, with their sizes.
+func (s *Service) ListHouseholds(ctx context.Context, q HouseholdQuery) (HouseholdPage, error) {
+	member, err := scopeMember(ctx, q.MemberID)
+	if err != nil {
+		return HouseholdPage{}, err
+	}
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	q.Limit, q.Offset = min(q.Limit, 1000), max(q.Offset, 0)
+	sortKey, desc := strings.CutPrefix(q.Sort, "-")
+	order := map[string]string{"": "h.id", "id": "h.id", "household_ref": "h.household_ref", "registered_on": "h.registered_on"}[sortKey]
+	if order == "" {
+		return HouseholdPage{}, errs.E(errs.Invalid, "error.invalid_input").WithField("sort", "registry.bad_sort", "value", q.Sort)
+	}
+	if desc {
+		order += " DESC"
+	}
+	sql := `SELECT ` + householdCols + `, (SELECT COUNT(*) FROM persons p WHERE p.member_id = h.member_id AND p.household_id = h.id) FROM households h WHERE h.member_id = ?`
+	args := []any{member}
+	if q.Ref != "" {
+		sql += ` AND h.household_ref = ?`
+		args = append(args, arabic.Digits(strings.TrimSpace(q.Ref)))
+	}
+	for _, f := range []struct{ col, val string }{{"h.governorate", q.Governorate}, {"h.district", q.District}, {"h.locality", q.Locality}} {
+		if f.val != "" {
+			sql += ` AND ` + f.col + ` = ?`
+			args = append(args, arabic.Digits(strings.TrimSpace(f.val)))
+		}
+	}
+	rows, err := s.db.Query(ctx, sql+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, q.Limit+1, q.Offset)...)
+	if err != nil {
+		return HouseholdPage{}, errs.Wrapf(err, "registry: list households")
+	}
+	defer rows.Close()
+	page := HouseholdPage{Limit: q.Limit, Offset: q.Offset}
+	for rows.Next() {
+		var size int
+		h, err := scanHousehold(rows, &size)
+		if err != nil {
+			return HouseholdPage{}, errs.Wrapf(err, "registry: list households")
+		}
+		h.Size = size
+		page.Households = append(page.Households, h)
+	}
+	if err := rows.Err(); err != nil {
+		return HouseholdPage{}, errs.Wrapf(err, "registry: list households")
+	}
+	if len(page.Households) > q.Limit {
+		page.Households, page.More = page.Households[:q.Limit], true
+	}
+	return page, nil
+}
