@@ -1,0 +1,102 @@
+package payment_test
+
+import (
+	"testing"
+
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/db/dbtest"
+	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/payment"
+)
+
+func TestProposeInstrumentValidates(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		good := joIBAN(1)
+		tests := []struct {
+			name  string
+			in    payment.Instrument
+			code  errs.Code
+			field string
+			key   string
+		}{
+			{"bank with a valid Jordanian IBAN", payment.Instrument{HouseholdID: 1, Kind: payment.Bank, Provider: "bank9", IBAN: good}, "", "", ""},
+			{"IBAN with a mistyped digit", payment.Instrument{HouseholdID: 2, Kind: payment.Bank, Provider: "BANK9", IBAN: good[:10] + string('0'+(good[10]-'0'+1)%10) + good[11:]}, errs.Invalid, "iban", "payment.iban.bad_check_digits"},
+			{"Jordanian IBAN of Egyptian length", payment.Instrument{HouseholdID: 2, Kind: payment.Bank, Provider: "BANK9", IBAN: mkIBAN("JO", "CBJO001000000000013100030")}, errs.Invalid, "iban", "payment.iban.bad_length"},
+			{"Egyptian IBAN", payment.Instrument{HouseholdID: 2, Kind: payment.Bank, Provider: "BANK9", IBAN: mkIBAN("EG", "0019000500000000263180002")}, "", "", ""},
+			{"bank account at a wallet provider", payment.Instrument{HouseholdID: 3, Kind: payment.Bank, Provider: "ZAIN", IBAN: good}, errs.Invalid, "provider", "payment.provider.wrong_kind"},
+			{"unknown provider", payment.Instrument{HouseholdID: 3, Kind: payment.Wallet, Provider: "NOPE", MSISDN: "+962 79 123 4567"}, errs.Invalid, "provider", "payment.provider.not_found"},
+			{"wallet in Arabic-Indic digits", payment.Instrument{HouseholdID: 4, Kind: payment.Wallet, Provider: "ZAIN", MSISDN: "٠٠٩٦٢٧٩١٢٣٤٥٦٧"}, "", "", ""},
+			{"wallet without country code", payment.Instrument{HouseholdID: 5, Kind: payment.Wallet, Provider: "ZAIN", MSISDN: "0791234567"}, errs.Invalid, "msisdn", "payment.walletcsv.bad_msisdn"},
+			{"cash at an agent", payment.Instrument{HouseholdID: 6, Kind: payment.Cash, Provider: "POST"}, "", "", ""},
+			{"unknown kind", payment.Instrument{HouseholdID: 7, Kind: "gold", Provider: "POST"}, errs.Invalid, "kind", "payment.bad_kind"},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				tc.in.MemberID, tc.in.RecipientName = f.member, "سعاد"
+				got, err := f.s.ProposeInstrument(f.fo1, tc.in)
+				if c := errs.CodeOf(err); c != tc.code {
+					t.Fatalf("got %q (%v), want %q", c, err, tc.code)
+				}
+				if tc.field != "" {
+					e := errs.As(err)
+					if len(e.Fields) != 1 || e.Fields[0].Field != tc.field || e.Fields[0].Key != tc.key {
+						t.Errorf("got fields %+v, want %s %s", e.Fields, tc.field, tc.key)
+					}
+				}
+				if err == nil && (got.Status != payment.InstrumentPending || got.ApprovalID == 0) {
+					t.Errorf("got %+v, want a pending change with an approval", got)
+				}
+			})
+		}
+		if got, _ := f.s.Instruments(f.fo1, f.member, 4); len(got) != 1 || got[0].MSISDN != "962791234567" {
+			t.Errorf("got %+v, want the MSISDN in international form", got)
+		}
+	})
+}
+
+func TestInstrumentChangeNeedsASecondPerson(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		first := f.instrument(t, payment.Instrument{HouseholdID: 10, Kind: payment.Bank, Provider: "BANK9", IBAN: joIBAN(10)})
+		if first.Status != payment.InstrumentActive {
+			t.Fatalf("got %s, want active", first.Status)
+		}
+		// The classic fraud: someone changes the account to their own.
+		change, err := f.s.ProposeInstrument(f.both, payment.Instrument{MemberID: f.member, HouseholdID: 10, RecipientName: "x", Kind: payment.Bank, Provider: "BANK9", IBAN: joIBAN(666)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.s.ProposeInstrument(f.fo2, payment.Instrument{MemberID: f.member, HouseholdID: 10, RecipientName: "y", Kind: payment.Cash, Provider: "POST"})
+		wantCode(t, err, errs.Conflict, "payment.instrument.change_pending")
+		_, err = f.s.DecideInstrument(f.both, f.member, change.ID, true, "")
+		wantCode(t, err, errs.Forbidden, "approval.own_proposal")
+		_, err = f.s.DecideInstrument(f.fo2, f.member, change.ID, true, "")
+		wantCode(t, err, errs.Forbidden, "auth.forbidden")
+		_, err = f.s.DecideInstrument(f.ap1, f.member, change.ID, false, "")
+		wantCode(t, err, errs.Invalid, "approval.reason_required")
+		rej, err := f.s.DecideInstrument(f.ap1, f.member, change.ID, false, "the household did not ask for it")
+		if err != nil || rej.Status != payment.InstrumentRejected {
+			t.Fatalf("got %+v, %v; want rejected", rej, err)
+		}
+		_, err = f.s.DecideInstrument(f.ap2, f.member, change.ID, true, "")
+		wantCode(t, err, errs.Conflict, "approval.already_decided")
+		// A genuine change, approved, replaces the active instrument.
+		second := f.instrument(t, payment.Instrument{HouseholdID: 10, Kind: payment.Wallet, Provider: "ZAIN", MSISDN: "962791234567"})
+		list, err := f.s.Instruments(f.fo1, f.member, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		statuses := map[int64]string{}
+		for _, in := range list {
+			statuses[in.ID] = in.Status
+		}
+		if statuses[first.ID] != payment.InstrumentReplaced || statuses[second.ID] != payment.InstrumentActive || statuses[change.ID] != payment.InstrumentRejected {
+			t.Errorf("got statuses %v", statuses)
+		}
+		var audited int
+		if err := d.QueryRow(f.sys, `SELECT COUNT(*) FROM audit_records WHERE entity_type = 'payment_instrument'`).Scan(&audited); err != nil || audited != 6 {
+			t.Errorf("got %d audit records of instruments (%v), want 6 (3 proposals, 3 decisions)", audited, err)
+		}
+	})
+}

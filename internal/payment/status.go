@@ -1,0 +1,364 @@
+package payment
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tadamun/tadamun/internal/audit"
+	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/payment/iso20022"
+	"github.com/tadamun/tadamun/internal/payment/walletcsv"
+)
+
+// Status file formats.
+const (
+	FormatPain002 = "pain.002"
+	FormatCSV     = "csv"
+)
+
+// StatusImport is the outcome of one status file: how many of its rows
+// marked payments paid, failed (rejected before payment), returned (sent
+// back after payment) or accepted (in progress), and how many changed nothing
+// because the payment already had that status.
+type StatusImport struct {
+	ID        int64     `json:"id"`
+	MemberID  int64     `json:"member_id"`
+	Format    string    `json:"format"`
+	SHA256    string    `json:"sha256"`
+	Rows      int64     `json:"rows"`
+	Paid      int64     `json:"paid"`
+	Failed    int64     `json:"failed"`
+	Returned  int64     `json:"returned"`
+	Accepted  int64     `json:"accepted"`
+	Unchanged int64     `json:"unchanged"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// RowProblem is one status row that cannot be applied.
+type RowProblem struct {
+	Row        int64  `json:"row"`
+	EndToEndID string `json:"end_to_end_id"`
+	Status     string `json:"status,omitempty"`  // the file's status
+	Current    string `json:"current,omitempty"` // the payment's status now
+}
+
+// acceptedCodes are the ISO 20022 statuses of a payment in progress.
+var acceptedCodes = `('ACCP', 'ACSP', 'ACTC', 'ACWC', 'PDNG')`
+
+// maxProblems bounds the rows a refusal lists.
+const maxProblems = 20
+
+// ImportStatus reads a provider's status file — a pain.002 report or the
+// CSV layout of package walletcsv — and applies it all or nothing: every
+// row is matched to a payment by EndToEndId; ACSC marks it paid, RJCT failed
+// (or returned when it was paid), ACCP and the like accepted; the ledger moves
+// the money from in transit to paid or returned. A file with an unknown
+// EndToEndId, the same id twice, or a status that contradicts the payment (a
+// confirmation of a cancelled, failed or unsent payment) is refused with the
+// rows named, and nothing changes. The same file imported twice is refused
+// the second time; a different file repeating known statuses changes
+// nothing. The actor needs payment.prepare.
+func (s *Service) ImportStatus(ctx context.Context, memberID int64, format string, r io.Reader) (StatusImport, error) {
+	if err := auth.RequireMember(ctx, auth.PaymentPrepare, memberID); err != nil {
+		return StatusImport{}, err
+	}
+	if format != FormatPain002 && format != FormatCSV {
+		return StatusImport{}, errs.E(errs.Invalid, "payment.status.bad_format", "format", format)
+	}
+	imp := StatusImport{MemberID: memberID, Format: format, CreatedAt: time.Now().UTC()}
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		var err error
+		imp.ID, err = tx.InsertID(ctx, `INSERT INTO payment_status_imports (member_id, sha256, format, status, created_by, created_at) VALUES (?, '', ?, 'staged', ?, ?) RETURNING id`,
+			memberID, format, actorID(ctx), imp.CreatedAt)
+		return internal(err, "status import")
+	})
+	if err != nil {
+		return StatusImport{}, err
+	}
+	h := sha256.New()
+	rep, err := s.stage(ctx, &imp, io.TeeReader(r, h))
+	if err != nil {
+		s.refuseImport(imp.ID)
+		return StatusImport{}, err
+	}
+	imp.SHA256 = hex.EncodeToString(h.Sum(nil))
+	var refusal error
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		refusal = nil
+		var prior int64
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM payment_status_imports WHERE member_id = ? AND sha256 = ? AND status = 'applied'`, memberID, imp.SHA256).Scan(&prior); err != nil {
+			return internal(err, "status import")
+		}
+		if prior != 0 {
+			refusal = errs.E(errs.Conflict, "payment.status.already_imported", "id", prior)
+			return nil
+		}
+		if imp.Rows == 0 && rep.GroupStatus == "RJCT" && rep.OriginalMessageID != "" {
+			if err := stageGroupRejection(ctx, tx, &imp, rep); err != nil {
+				return err
+			}
+		}
+		if imp.Rows == 0 {
+			refusal = errs.E(errs.Invalid, "payment.status.empty")
+			return nil
+		}
+		if refusal = checkStatusRows(ctx, tx, imp.ID); refusal != nil {
+			if errs.Is(refusal, errs.Internal) {
+				return refusal
+			}
+			return nil
+		}
+		return applyStatusRows(ctx, tx, &imp)
+	})
+	if err == nil && refusal != nil {
+		err = refusal
+	}
+	if err != nil {
+		s.refuseImport(imp.ID)
+		if db.IsUnique(err) {
+			err = errs.E(errs.Conflict, "payment.status.already_imported", "id", "?")
+		}
+		return StatusImport{}, err
+	}
+	return imp, nil
+}
+
+// refuseImport marks a status import refused and drops its staged rows.
+func (s *Service) refuseImport(id int64) {
+	ctx := context.Background()
+	s.db.Tx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM payment_status_rows WHERE import_id = ?`, id); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE payment_status_imports SET status = 'refused' WHERE id = ?`, id)
+		return err
+	})
+}
+
+// stagedRow is one parsed status row.
+type stagedRow struct {
+	row                 int64
+	e2e, status, reason string
+	paidAt              time.Time
+}
+
+func (r stagedRow) values(imp *StatusImport) []any {
+	var paid any
+	if !r.paidAt.IsZero() {
+		paid = r.paidAt.UTC()
+	}
+	return []any{imp.ID, imp.MemberID, r.row, r.e2e, r.status, r.reason, paid}
+}
+
+var stageColumns = []string{"import_id", "member_id", "row_no", "end_to_end_id", "status", "reason", "paid_at"}
+
+// parse reads the file and calls fn for each row.
+func parseStatus(format string, r io.Reader, fn func(stagedRow) error) (iso20022.Report, error) {
+	if format == FormatCSV {
+		return iso20022.Report{}, walletcsv.ReadStatus(r, func(st walletcsv.Status) error {
+			return fn(stagedRow{row: int64(st.Row), e2e: st.EndToEndID, status: st.Status, reason: st.Reason, paidAt: st.PaidAt})
+		})
+	}
+	var n int64
+	return iso20022.ReadStatus(r, func(st iso20022.Status) error {
+		n++
+		reason := st.Reason
+		if st.AdditionalInfo != "" {
+			reason = strings.TrimSpace(reason + " " + st.AdditionalInfo)
+		}
+		return fn(stagedRow{row: n, e2e: st.OriginalEndToEndID, status: st.Status, reason: reason})
+	})
+}
+
+// stage parses the file into payment_status_rows in large batches.
+func (s *Service) stage(ctx context.Context, imp *StatusImport, r io.Reader) (iso20022.Report, error) {
+	var rep iso20022.Report
+	if s.db.Dialect == db.Postgres {
+		err := s.db.Raw(ctx, func(conn *pgx.Conn) error {
+			tx, err := conn.Begin(ctx)
+			if err != nil {
+				return internal(err, "stage status")
+			}
+			defer tx.Rollback(ctx)
+			rows := make([][]any, 0, entitlementBatch)
+			flush := func() error {
+				_, err := tx.CopyFrom(ctx, pgx.Identifier{"payment_status_rows"}, stageColumns, pgx.CopyFromRows(rows))
+				rows = rows[:0]
+				return internal(err, "stage status")
+			}
+			rep, err = parseStatus(imp.Format, r, func(sr stagedRow) error {
+				imp.Rows++
+				rows = append(rows, sr.values(imp))
+				if len(rows) == cap(rows) {
+					return flush()
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if len(rows) > 0 {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			return internal(tx.Commit(ctx), "stage status")
+		})
+		return rep, err
+	}
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		st, err := tx.Prepare(ctx, `INSERT INTO payment_status_rows (`+strings.Join(stageColumns, ", ")+`) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return internal(err, "stage status")
+		}
+		defer st.Close()
+		rep, err = parseStatus(imp.Format, r, func(sr stagedRow) error {
+			imp.Rows++
+			_, err := st.ExecContext(ctx, sr.values(imp)...)
+			return internal(err, "stage status row %d", sr.row)
+		})
+		return err
+	})
+	return rep, err
+}
+
+// stageGroupRejection stages a RJCT for every sent payment of the batch a
+// whole-file rejection answers.
+func stageGroupRejection(ctx context.Context, tx *db.Tx, imp *StatusImport, rep iso20022.Report) error {
+	res, err := tx.Exec(ctx, `INSERT INTO payment_status_rows (import_id, member_id, row_no, end_to_end_id, status, reason)
+		SELECT ?, p.member_id, p.id, p.end_to_end_id, 'RJCT', ? FROM payments p JOIN payment_batches b ON b.id = p.batch_id
+		WHERE b.member_id = ? AND b.msg_id = ? AND p.status <> 'cancelled'`, imp.ID, rep.GroupReason, imp.MemberID, rep.OriginalMessageID)
+	if err != nil {
+		return internal(err, "stage group rejection")
+	}
+	imp.Rows, _ = res.RowsAffected()
+	return nil
+}
+
+// checkStatusRows returns an Invalid error naming the rows that make the
+// file unusable, or nil.
+func checkStatusRows(ctx context.Context, tx *db.Tx, importID int64) error {
+	list := func(key, q string) error {
+		rows, err := tx.Query(ctx, q, importID)
+		if err != nil {
+			return internal(err, "check status rows")
+		}
+		defer rows.Close()
+		var ps []RowProblem
+		for rows.Next() {
+			var p RowProblem
+			if err := rows.Scan(&p.Row, &p.EndToEndID, &p.Status, &p.Current); err != nil {
+				return internal(err, "check status rows")
+			}
+			ps = append(ps, p)
+		}
+		if err := rows.Err(); err != nil {
+			return internal(err, "check status rows")
+		}
+		if len(ps) == 0 {
+			return nil
+		}
+		e := errs.E(errs.Invalid, key, "count", len(ps), "first", ps[0].EndToEndID, "row", ps[0].Row)
+		for _, p := range ps {
+			e.Fields = append(e.Fields, errs.FieldError{Field: "end_to_end_id", Row: int(p.Row), Key: key + "_row",
+				Args: map[string]any{"end_to_end_id": p.EndToEndID, "status": p.Status, "current": p.Current}})
+		}
+		return e
+	}
+	limit := " LIMIT " + idString(maxProblems)
+	if err := list("payment.status.duplicate", `SELECT MIN(row_no), end_to_end_id, MIN(status), '' FROM payment_status_rows WHERE import_id = ? GROUP BY end_to_end_id HAVING COUNT(*) > 1 ORDER BY MIN(row_no)`+limit); err != nil {
+		return err
+	}
+	if err := list("payment.status.unknown", `SELECT s.row_no, s.end_to_end_id, s.status, '' FROM payment_status_rows s
+		LEFT JOIN payments p ON p.member_id = s.member_id AND p.end_to_end_id = s.end_to_end_id
+		WHERE s.import_id = ? AND p.id IS NULL ORDER BY s.row_no`+limit); err != nil {
+		return err
+	}
+	return list("payment.status.contradiction", `SELECT s.row_no, s.end_to_end_id, s.status, p.status FROM payment_status_rows s
+		JOIN payments p ON p.member_id = s.member_id AND p.end_to_end_id = s.end_to_end_id
+		WHERE s.import_id = ? AND (
+			p.status = 'created'
+			OR (s.status = 'ACSC' AND p.status IN ('failed', 'returned', 'cancelled'))
+			OR (s.status NOT IN ('ACSC', 'RJCT') AND s.status NOT IN `+acceptedCodes+`)
+		) ORDER BY s.row_no`+limit)
+}
+
+// applyStatusRows applies a checked import: ledger entries per cycle, then
+// four set-based updates.
+func applyStatusRows(ctx context.Context, tx *db.Tx, imp *StatusImport) error {
+	const match = ` FROM payment_status_rows s JOIN payments p ON p.member_id = s.member_id AND p.end_to_end_id = s.end_to_end_id `
+	type cycleSums struct {
+		cycle, program                  int64
+		currency                        string
+		paid, failed, returned          int64
+		nPaid, nFailed, nRet, nAccepted int64
+	}
+	rows, err := tx.Query(ctx, `SELECT p.cycle_id, c.program_id, c.currency,
+			COALESCE(SUM(CASE WHEN s.status = 'ACSC' AND p.status IN ('sent', 'accepted') THEN p.amount ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN s.status = 'RJCT' AND p.status IN ('sent', 'accepted') THEN p.amount ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN s.status = 'RJCT' AND p.status = 'paid' THEN p.amount ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN s.status = 'ACSC' AND p.status IN ('sent', 'accepted') THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN s.status = 'RJCT' AND p.status IN ('sent', 'accepted') THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN s.status = 'RJCT' AND p.status = 'paid' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN s.status IN `+acceptedCodes+` AND p.status = 'sent' THEN 1 ELSE 0 END), 0)`+
+		match+` JOIN payment_cycles c ON c.id = p.cycle_id WHERE s.import_id = ? GROUP BY p.cycle_id, c.program_id, c.currency ORDER BY p.cycle_id`, imp.ID)
+	if err != nil {
+		return internal(err, "status sums")
+	}
+	var sums []cycleSums
+	for rows.Next() {
+		var c cycleSums
+		if err := rows.Scan(&c.cycle, &c.program, &c.currency, &c.paid, &c.failed, &c.returned, &c.nPaid, &c.nFailed, &c.nRet, &c.nAccepted); err != nil {
+			rows.Close()
+			return internal(err, "status sums")
+		}
+		sums = append(sums, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return internal(err, "status sums")
+	}
+	ref := "status_import:" + idString(imp.ID)
+	for _, c := range sums {
+		imp.Paid += c.nPaid
+		imp.Failed += c.nFailed
+		imp.Returned += c.nRet
+		imp.Accepted += c.nAccepted
+		if err := post(ctx, tx, imp.MemberID, c.program, c.currency, "status.import", cycleRef(c.cycle), ref,
+			move{AccountInTransit, AccountPaid, c.paid}, move{AccountInTransit, AccountReturned, c.failed}, move{AccountPaid, AccountReturned, c.returned}); err != nil {
+			return err
+		}
+	}
+	imp.Unchanged = imp.Rows - imp.Paid - imp.Failed - imp.Returned - imp.Accepted
+	now := time.Now().UTC()
+	const from = ` FROM payment_status_rows s WHERE s.import_id = ? AND payments.member_id = s.member_id AND payments.end_to_end_id = s.end_to_end_id AND `
+	for _, u := range []struct {
+		set, where string
+	}{
+		{`status = 'paid', reason = '', paid_at = COALESCE(s.paid_at, ?), updated_at = ?`, `s.status = 'ACSC' AND payments.status IN ('sent', 'accepted')`},
+		{`status = 'failed', reason = s.reason, paid_at = NULL, updated_at = ?`, `s.status = 'RJCT' AND payments.status IN ('sent', 'accepted')`},
+		{`status = 'returned', reason = s.reason, updated_at = ?`, `s.status = 'RJCT' AND payments.status = 'paid'`},
+		{`status = 'accepted', updated_at = ?`, `s.status IN ` + acceptedCodes + ` AND payments.status = 'sent'`},
+	} {
+		args := []any{now}
+		if strings.Contains(u.set, "paid_at = COALESCE") {
+			args = []any{now, now}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE payments SET `+u.set+from+u.where, append(args, imp.ID)...); err != nil {
+			return internal(err, "apply status")
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE payment_status_imports SET status = 'applied', sha256 = ?, row_count = ?, paid = ?, failed = ?, returned = ?, accepted = ?, unchanged = ? WHERE id = ?`,
+		imp.SHA256, imp.Rows, imp.Paid, imp.Failed, imp.Returned, imp.Accepted, imp.Unchanged, imp.ID); err != nil {
+		return err // a unique violation: the same file applied at the same moment
+	}
+	return audit.Append(ctx, tx, audit.Entry{MemberID: imp.MemberID, Action: "payment.status.import", EntityType: "payment_status_import", EntityID: idString(imp.ID), State: imp})
+}
