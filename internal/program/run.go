@@ -1,0 +1,627 @@
+package program
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/audit"
+	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/program/rule"
+)
+
+// Source streams every household of a member, with its members, calling fn
+// once per household in a stable order (by id). The registry's
+// EachHousehold is one; tests use an in-memory slice. An error from fn stops
+// the stream and is returned.
+type Source func(ctx context.Context, memberID int64, fn func(id int64, h rule.Household) error) error
+
+// Run is a stored targeting run: which version of which program decided,
+// at which reference date, by whom, and the counts. Runs are never changed
+// after they finish.
+type Run struct {
+	ID          int64     `json:"id"`
+	MemberID    int64     `json:"member_id"`
+	ProgramID   int64     `json:"program_id"`
+	VersionID   int64     `json:"version_id"`
+	Version     int       `json:"version"`
+	AsOf        string    `json:"as_of"` // reference date YYYY-MM-DD: ages are computed at it
+	ActorID     int64     `json:"actor_id"`
+	StartedAt   time.Time `json:"started_at"`
+	FinishedAt  time.Time `json:"finished_at"`
+	Households  int64     `json:"households"`
+	Eligible    int64     `json:"eligible"`
+	Selected    int64     `json:"selected"`
+	Errors      int64     `json:"errors"`
+	BenefitSum  int64     `json:"benefit_total_minor"` // benefits of the selected households, minor units
+	LoadTime    Duration  `json:"load_ms"`             // reading households from the source
+	EvalTime    Duration  `json:"eval_ms"`             // evaluating rules and explanations
+	StoreTime   Duration  `json:"store_ms"`            // writing decisions
+	DecisionSum string    `json:"decisions_sha256,omitempty"`
+}
+
+// Duration is a time.Duration stored and shown in whole milliseconds.
+type Duration = time.Duration
+
+// Progress reports how far a run is: Stage "evaluate" with Done households
+// read and decided so far, then "store" with Done of Total decisions written.
+type Progress struct {
+	Stage string
+	Done  int
+	Total int
+}
+
+// RunOptions tune a targeting run. The zero value runs the current version
+// at today's date (UTC) on all cores.
+type RunOptions struct {
+	AsOf     time.Time      // reference date; zero for today
+	Version  int            // version of the rules; 0 for the current one
+	Workers  int            // goroutines evaluating; 0 for all cores
+	Progress func(Progress) // called from the run's goroutine; may be nil
+}
+
+// Decision is the stored outcome of one run for one household.
+type Decision struct {
+	RunID        int64          `json:"run_id"`
+	HouseholdID  int64          `json:"household_id"`
+	HouseholdRef string         `json:"household_ref"`
+	Eligible     bool           `json:"eligible"`
+	Selected     bool           `json:"selected"`
+	Rank         int            `json:"rank,omitempty"` // 1 is first; 0 when not ranked
+	Score        float64        `json:"score"`
+	Benefit      int64          `json:"benefit_minor"`
+	ErrKey       string         `json:"error,omitempty"` // i18n key of the error that stopped the rule
+	ErrArgs      map[string]any `json:"error_args,omitempty"`
+	Clauses      []ClauseResult `json:"clauses,omitempty"`
+}
+
+// decision is a run's working record for one household.
+type decision struct {
+	hh       int64
+	ref      string
+	score    float64
+	benefit  int64
+	rank     int32
+	eligible bool
+	selected bool
+	errKey   string
+	errArgs  []byte
+	expl     []byte
+	g        groups
+}
+
+// chunk is how many households are read before they are decided together;
+// it bounds the memory held in rule.Household values.
+const chunk = 32 * 1024
+
+// Run decides every household of the program's member that src yields, with
+// the program's current version (or opt.Version), stores the run and one
+// decision per household, and returns the run. A household whose rule fails
+// is stored as an error with its reason and counted; the run goes on. Runs
+// on an archived program are refused. The same households, reference date
+// and version always give the same decisions.
+//
+// The run is written in three steps — the run row, the decisions in bulk,
+// then the counts, fairness table and audit record — and is visible only
+// once the last step commits; a failure removes what was written.
+func (s *Service) Run(ctx context.Context, programID int64, src Source, opt RunOptions) (Run, error) {
+	p, err := s.Get(ctx, programID)
+	if err != nil {
+		return Run{}, err
+	}
+	if err := auth.RequireMember(ctx, auth.ProgramManage, p.MemberID); err != nil {
+		return Run{}, err
+	}
+	if p.Status == Archived {
+		return Run{}, errs.E(errs.Conflict, "program.run_archived", "code", p.Code)
+	}
+	v, err := s.Version(ctx, programID, opt.Version)
+	if err != nil {
+		return Run{}, err
+	}
+	c, err := v.Compile()
+	if err != nil {
+		return Run{}, err
+	}
+	m, err := s.members.ByID(ctx, p.MemberID)
+	if err != nil {
+		return Run{}, err
+	}
+	asOf := opt.AsOf
+	if asOf.IsZero() {
+		asOf = time.Now().UTC()
+	}
+	asOf = time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
+	r := Run{MemberID: p.MemberID, ProgramID: p.ID, VersionID: v.ID, Version: v.Version, AsOf: asOf.Format(time.DateOnly),
+		ActorID: actor.From(ctx).UserID, StartedAt: time.Now().UTC()}
+
+	start := time.Now()
+	ds, err := evaluate(ctx, c, src, p.MemberID, asOf, m.Exponent(), opt)
+	if err != nil {
+		return Run{}, err
+	}
+	r.EvalTime = ds.eval
+	r.LoadTime = time.Since(start) - ds.eval
+	fair := rankAndSelect(ds.list, v.Rules, &r)
+
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		r.ID, err = tx.InsertID(ctx, `INSERT INTO program_runs (member_id, program_id, version_id, version, as_of, status, actor_id, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?) RETURNING id`,
+			r.MemberID, r.ProgramID, r.VersionID, r.Version, r.AsOf, r.ActorID, r.StartedAt)
+		return err
+	})
+	if err != nil {
+		return Run{}, errs.Wrapf(err, "program: start run of %s", p.Code)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			s.dropRun(context.WithoutCancel(ctx), r.ID)
+		}
+	}()
+	start = time.Now()
+	sum, err := s.storeDecisions(ctx, r, ds.list, opt.Progress)
+	if err != nil {
+		return Run{}, errs.Wrapf(err, "program: store decisions of run %d", r.ID)
+	}
+	r.DecisionSum = sum
+	r.StoreTime = time.Since(start)
+	r.FinishedAt = time.Now().UTC()
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		st, err := tx.Prepare(ctx, `INSERT INTO program_run_fairness (run_id, member_id, dimension, grp, households, eligible, selected) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, g := range fair {
+			if _, err := st.ExecContext(ctx, r.ID, r.MemberID, g.Dimension, g.Group, g.Households, g.Eligible, g.Selected); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE program_runs SET status = 'done', finished_at = ?, households = ?, eligible = ?, selected = ?, errors = ?, benefit_total_minor = ?, load_ms = ?, eval_ms = ?, store_ms = ? WHERE id = ?`,
+			r.FinishedAt, r.Households, r.Eligible, r.Selected, r.Errors, r.BenefitSum, r.LoadTime.Milliseconds(), r.EvalTime.Milliseconds(), r.StoreTime.Milliseconds(), r.ID); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, audit.Entry{MemberID: r.MemberID, Action: "program.run", EntityType: "program_run", EntityID: idString(r.ID), State: r})
+	})
+	if err != nil {
+		return Run{}, errs.Wrapf(err, "program: finish run %d", r.ID)
+	}
+	ok = true
+	return r, nil
+}
+
+// dropRun removes what a failed run wrote.
+func (s *Service) dropRun(ctx context.Context, id int64) {
+	if id == 0 {
+		return
+	}
+	_ = s.db.Tx(ctx, func(tx *db.Tx) error {
+		for _, q := range []string{`DELETE FROM program_decisions WHERE run_id = ?`, `DELETE FROM program_run_fairness WHERE run_id = ?`, `DELETE FROM program_runs WHERE id = ? AND status = 'running'`} {
+			if _, err := tx.Exec(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+type evaluated struct {
+	list []decision
+	eval time.Duration
+}
+
+// evaluate reads households from src in chunks and decides each chunk on
+// all cores, keeping only the compact decisions.
+func evaluate(ctx context.Context, c *rule.Compiled, src Source, memberID int64, asOf time.Time, exp int, opt RunOptions) (evaluated, error) {
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var out evaluated
+	buf := make([]rule.Household, 0, chunk)
+	ids := make([]int64, 0, chunk)
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		t := time.Now()
+		ds := c.EvaluateAll(buf, asOf, workers, true, nil)
+		base := len(out.list)
+		out.list = slices.Grow(out.list, len(buf))[:base+len(buf)]
+		var wg sync.WaitGroup
+		per := (len(buf) + workers - 1) / workers
+		for w := range workers {
+			lo, hi := w*per, min((w+1)*per, len(buf))
+			if lo >= hi {
+				break
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := lo; i < hi; i++ {
+					out.list[base+i] = compact(ids[i], &buf[i], &ds[i], exp, asOf)
+				}
+			}()
+		}
+		wg.Wait()
+		out.eval += time.Since(t)
+		buf, ids = buf[:0], ids[:0]
+		if opt.Progress != nil {
+			opt.Progress(Progress{Stage: "evaluate", Done: len(out.list)})
+		}
+		return ctx.Err()
+	}
+	err := src(ctx, memberID, func(id int64, h rule.Household) error {
+		buf = append(buf, h)
+		ids = append(ids, id)
+		if len(buf) == chunk {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	return out, err
+}
+
+// compact keeps what a run stores of one engine decision.
+func compact(id int64, h *rule.Household, d *rule.Decision, exp int, asOf time.Time) decision {
+	out := decision{hh: id, ref: h.Ref, score: d.Score, eligible: d.Eligible, g: groupsOf(h, asOf)}
+	if d.Err == nil && d.Eligible {
+		b, err := roundMinor(d.Benefit, exp)
+		if err != nil {
+			d.Err = errs.E(errs.Invalid, "rule.not_finite", "rule", "benefit")
+		}
+		out.benefit = b
+	}
+	if d.Err != nil {
+		e := errs.As(d.Err)
+		out.eligible, out.score, out.benefit = false, 0, 0
+		out.errKey = e.Key
+		if len(e.Args) > 0 {
+			out.errArgs = appendArgs(nil, e.Args)
+		}
+	}
+	out.expl = appendExplanation(make([]byte, 0, 128), d.Clauses)
+	return out
+}
+
+// rankAndSelect ranks the eligible households by score (ties by household
+// id), applies the cap, fills the run's counts and returns the fairness
+// counts.
+func rankAndSelect(ds []decision, rules Rules, r *Run) []GroupCount {
+	idx := make([]int32, 0, len(ds)/2)
+	for i := range ds {
+		if ds[i].eligible {
+			idx = append(idx, int32(i))
+		}
+	}
+	desc := rules.ScoreOrder != LowFirst
+	slices.SortFunc(idx, func(a, b int32) int {
+		x, y := &ds[a], &ds[b]
+		c := cmp.Compare(x.score, y.score)
+		if desc {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+		return cmp.Compare(x.hh, y.hh)
+	})
+	var spent int64
+	full := false
+	for rank, i := range idx {
+		d := &ds[i]
+		d.rank = int32(rank + 1)
+		switch rules.CapKind {
+		case CapCount:
+			d.selected = int64(rank) < rules.CapCount
+		case CapBudget:
+			// Households are taken in rank order while their benefits fit:
+			// a lower-ranked household never passes one ranked above it.
+			if !full && spent+d.benefit <= rules.CapBudget {
+				d.selected = true
+				spent += d.benefit
+			} else {
+				full = true
+			}
+		default:
+			d.selected = true
+		}
+	}
+	r.Households = int64(len(ds))
+	r.Eligible = int64(len(idx))
+	var tally fairnessTally
+	for i := range ds {
+		d := &ds[i]
+		if d.errKey != "" {
+			r.Errors++
+		}
+		if d.selected {
+			r.Selected++
+			r.BenefitSum += d.benefit
+		}
+		tally.add(d.g, d.eligible, d.selected)
+	}
+	return tally.counts()
+}
+
+// storeDecisions writes ds as the decisions of run r and returns the hex
+// SHA-256 of their canonical form, which the run's audit record carries so
+// that any later change to a decision shows.
+func (s *Service) storeDecisions(ctx context.Context, r Run, ds []decision, progress func(Progress)) (string, error) {
+	h := sha256.New()
+	var line []byte
+	digest := func(d *decision) {
+		line = line[:0]
+		line = appendDecisionLine(line, d)
+		h.Write(line)
+	}
+	report := func(done int) {
+		if progress != nil {
+			progress(Progress{Stage: "store", Done: done, Total: len(ds)})
+		}
+	}
+	if s.db.Dialect == db.Postgres {
+		if err := s.copyDecisions(ctx, r, ds, digest, report); err != nil {
+			return "", err
+		}
+	} else if err := s.insertDecisions(ctx, r, ds, digest, report); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func appendDecisionLine(b []byte, d *decision) []byte {
+	b = appendValue(b, d.hh)
+	b = append(b, '\t')
+	b = appendString(b, d.ref)
+	b = append(b, '\t')
+	b = appendValue(b, d.eligible)
+	b = append(b, '\t')
+	b = appendValue(b, d.selected)
+	b = append(b, '\t')
+	b = appendValue(b, int64(d.rank))
+	b = append(b, '\t')
+	b = appendValue(b, d.score)
+	b = append(b, '\t')
+	b = appendValue(b, d.benefit)
+	b = append(b, '\t')
+	b = appendString(b, d.errKey)
+	b = append(b, '\t')
+	b = append(b, d.errArgs...)
+	b = append(b, '\t')
+	b = append(b, d.expl...)
+	return append(b, '\n')
+}
+
+const decisionCols = `run_id, household_id, member_id, household_ref, eligible, selected, rank, score, benefit_minor, error_key, error_args, explanation`
+
+func decisionArgs(r *Run, d *decision, args []any) []any {
+	return append(args, r.ID, d.hh, r.MemberID, d.ref, d.eligible, d.selected, int64(d.rank), d.score, d.benefit, d.errKey, string(d.errArgs), string(d.expl))
+}
+
+// insertDecisions writes decisions on SQLite in one transaction with a
+// prepared statement of many rows.
+func (s *Service) insertDecisions(ctx context.Context, r Run, ds []decision, digest func(*decision), report func(int)) error {
+	const rows = 64 // 64 rows × 12 columns stays far below SQLite's variable limit
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		one := "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		q := `INSERT INTO program_decisions (` + decisionCols + `) VALUES ` + one
+		for range rows - 1 {
+			q += ", " + one
+		}
+		many, err := tx.Prepare(ctx, q)
+		if err != nil {
+			return err
+		}
+		defer many.Close()
+		single, err := tx.Prepare(ctx, `INSERT INTO program_decisions (`+decisionCols+`) VALUES `+one)
+		if err != nil {
+			return err
+		}
+		defer single.Close()
+		args := make([]any, 0, rows*12)
+		i := 0
+		for ; i+rows <= len(ds); i += rows {
+			args = args[:0]
+			for j := i; j < i+rows; j++ {
+				digest(&ds[j])
+				args = decisionArgs(&r, &ds[j], args)
+			}
+			if _, err := many.ExecContext(ctx, args...); err != nil {
+				return err
+			}
+			if i%(64*rows) == 0 {
+				report(i + rows)
+			}
+		}
+		for ; i < len(ds); i++ {
+			digest(&ds[i])
+			if _, err := single.ExecContext(ctx, decisionArgs(&r, &ds[i], args[:0])...); err != nil {
+				return err
+			}
+		}
+		report(len(ds))
+		return nil
+	})
+}
+
+// Runs returns the finished runs of program id, newest first.
+func (s *Service) Runs(ctx context.Context, id int64) ([]Run, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+runCols+` FROM program_runs WHERE program_id = ? AND status = 'done' ORDER BY id DESC`, id)
+	if err != nil {
+		return nil, errs.Wrapf(err, "program: runs of %d", id)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, errs.Wrapf(err, "program: runs of %d", id)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+const runCols = `id, member_id, program_id, version_id, version, as_of, actor_id, started_at, finished_at, households, eligible, selected, errors, benefit_total_minor, load_ms, eval_ms, store_ms`
+
+func scanRun(row interface{ Scan(...any) error }) (Run, error) {
+	var r Run
+	var fin sql.NullTime
+	var load, eval, store int64
+	err := row.Scan(&r.ID, &r.MemberID, &r.ProgramID, &r.VersionID, &r.Version, &r.AsOf, &r.ActorID, &r.StartedAt, &fin, &r.Households, &r.Eligible, &r.Selected, &r.Errors, &r.BenefitSum, &load, &eval, &store)
+	r.FinishedAt = fin.Time
+	r.LoadTime, r.EvalTime, r.StoreTime = time.Duration(load)*time.Millisecond, time.Duration(eval)*time.Millisecond, time.Duration(store)*time.Millisecond
+	return r, err
+}
+
+// GetRun returns finished run id if the actor may read its program.
+func (s *Service) GetRun(ctx context.Context, id int64) (Run, error) {
+	if err := auth.Require(ctx, auth.ProgramRead); err != nil {
+		return Run{}, err
+	}
+	r, err := scanRun(s.db.QueryRow(ctx, `SELECT `+runCols+` FROM program_runs WHERE id = ? AND status = 'done'`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Run{}, errs.E(errs.NotFound, "program.run_not_found", "id", id)
+	}
+	if err != nil {
+		return Run{}, errs.Wrapf(err, "program: run %d", id)
+	}
+	if m, all := auth.MemberScope(ctx); !all && m != r.MemberID {
+		return Run{}, errs.E(errs.NotFound, "program.run_not_found", "id", id)
+	}
+	return r, nil
+}
+
+// DecisionFilter selects decisions of a run. The zero value selects all, in
+// household order.
+type DecisionFilter struct {
+	Eligible *bool
+	Selected *bool
+	Errors   bool // only households whose rule failed
+	ByRank   bool // ranked households first, by rank
+	Explain  bool // decode the clauses
+	Limit    int  // 0: no limit
+	Offset   int
+}
+
+// EachDecision streams the decisions of run id that f selects, in household
+// order (or by rank), to fn.
+func (s *Service) EachDecision(ctx context.Context, id int64, f DecisionFilter, fn func(Decision) error) error {
+	r, err := s.GetRun(ctx, id)
+	if err != nil {
+		return err
+	}
+	var texts []string
+	if f.Explain {
+		if texts, err = s.clauseTexts(ctx, r.VersionID); err != nil {
+			return err
+		}
+	}
+	q := `SELECT household_id, household_ref, eligible, selected, rank, score, benefit_minor, error_key, error_args, explanation FROM program_decisions WHERE run_id = ?`
+	args := []any{id}
+	if f.Eligible != nil {
+		q += ` AND eligible = ?`
+		args = append(args, *f.Eligible)
+	}
+	if f.Selected != nil {
+		q += ` AND selected = ?`
+		args = append(args, *f.Selected)
+	}
+	if f.Errors {
+		q += ` AND error_key <> ''`
+	}
+	if f.ByRank {
+		q += ` ORDER BY CASE WHEN rank = 0 THEN 1 ELSE 0 END, rank, household_id`
+	} else {
+		q += ` ORDER BY household_id`
+	}
+	if f.Limit > 0 {
+		q += ` LIMIT ? OFFSET ?`
+		args = append(args, f.Limit, f.Offset)
+	}
+	rows, err := s.db.Query(ctx, q, args...)
+	if err != nil {
+		return errs.Wrapf(err, "program: decisions of run %d", id)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d := Decision{RunID: id}
+		var eargs, expl string
+		if err := rows.Scan(&d.HouseholdID, &d.HouseholdRef, &d.Eligible, &d.Selected, &d.Rank, &d.Score, &d.Benefit, &d.ErrKey, &eargs, &expl); err != nil {
+			return errs.Wrapf(err, "program: decisions of run %d", id)
+		}
+		if err := d.decode(eargs, expl, texts, f.Explain); err != nil {
+			return errs.Wrapf(err, "program: decision of household %d in run %d", d.HouseholdID, id)
+		}
+		if err := fn(d); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (d *Decision) decode(eargs, expl string, texts []string, explain bool) error {
+	if eargs != "" {
+		if err := jsonUnmarshal(eargs, &d.ErrArgs); err != nil {
+			return err
+		}
+	}
+	if explain {
+		var err error
+		if d.Clauses, err = decodeExplanation(expl, texts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clauseTexts returns the top-level clauses of a version's eligibility rule.
+func (s *Service) clauseTexts(ctx context.Context, versionID int64) ([]string, error) {
+	r, err := s.compiledVersion(ctx, versionID)
+	if err != nil {
+		return nil, err
+	}
+	return r.Eligibility.Clauses(), nil
+}
+
+// compiledVersion compiles a stored version's rules, with a cache: stored
+// versions never change.
+func (s *Service) compiledVersion(ctx context.Context, versionID int64) (*rule.Compiled, error) {
+	if c, ok := compiledCache.Load(cacheKey{s.db, versionID}); ok {
+		return c.(*rule.Compiled), nil
+	}
+	v, err := scanVersion(s.db.QueryRow(ctx, `SELECT `+versionCols+` FROM program_versions WHERE id = ?`, versionID))
+	if err != nil {
+		return nil, errs.Wrapf(err, "program: version %d", versionID)
+	}
+	c, err := v.Compile()
+	if err != nil {
+		return nil, err
+	}
+	compiledCache.Store(cacheKey{s.db, versionID}, c)
+	return c, nil
+}
+
+var compiledCache sync.Map // cacheKey → *rule.Compiled
+
+type cacheKey struct {
+	db *db.DB
+	id int64
+}
