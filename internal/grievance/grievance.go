@@ -149,6 +149,7 @@ type Service struct {
 	keyFile    string
 	boxMu      sync.Mutex
 	box        *sealer
+	cache      statsCache
 	now        func() time.Time
 }
 
@@ -350,6 +351,7 @@ func (s *Service) insert(ctx context.Context, m member.Member, in Intake, then f
 			}
 		}
 		rc = Receipt{ID: g.ID, Number: g.Number, Code: FormatCode(code), DueAt: g.DueAt}
+		s.invalidate()
 		return nil
 	})
 	return rc, err

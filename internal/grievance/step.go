@@ -147,6 +147,7 @@ func (s *Service) save(ctx context.Context, tx *db.Tx, g *Grievance, from Step, 
 	if n, _ := res.RowsAffected(); n != 1 {
 		return errs.E(errs.Conflict, "grievance.changed")
 	}
+	s.invalidate()
 	return audit.Append(ctx, tx, audit.Entry{MemberID: g.MemberID, Action: action, EntityType: "grievance", EntityID: id(g.ID), State: g})
 }
 
