@@ -296,10 +296,15 @@ func households(n int) []rule.Household {
 	return hs
 }
 
+// memSource streams hs as the registry does, reusing one members slice.
 func memSource(hs []rule.Household) program.Source {
 	return func(ctx context.Context, _ int64, fn func(int64, rule.Household) error) error {
+		var members []rule.Person
 		for i := range hs {
-			if err := fn(int64(i+1), hs[i]); err != nil {
+			h := hs[i]
+			members = append(members[:0], h.Members...)
+			h.Members = members
+			if err := fn(int64(i+1), h); err != nil {
 				return err
 			}
 		}

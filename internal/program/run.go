@@ -261,7 +261,14 @@ func evaluate(ctx context.Context, c *rule.Compiled, src Source, memberID int64,
 		}
 		return ctx.Err()
 	}
+	var arena []rule.Person // the chunk's members: sources may reuse h.Members
 	err := src(ctx, memberID, func(id int64, h rule.Household) error {
+		if len(buf) == 0 {
+			arena = arena[:0]
+		}
+		n := len(arena)
+		arena = append(arena, h.Members...)
+		h.Members = arena[n:len(arena):len(arena)]
 		buf = append(buf, h)
 		ids = append(ids, id)
 		if len(buf) == chunk {

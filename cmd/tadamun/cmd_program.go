@@ -1,0 +1,453 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/arabic"
+	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/money"
+	"github.com/tadamun/tadamun/internal/program"
+	"github.com/tadamun/tadamun/internal/registry"
+)
+
+func init() {
+	register("program apply", "create or update a program from a YAML or JSON file (a rule change makes a new version)", programApply)
+	register("program list", "list a member's programs", programList)
+	register("program show", "print a program as a YAML file (current or given version)", programShow)
+	register("program status", "move a program: draft → active → closed → archived", programStatus)
+	register("program run", "targeting run: decide every household of the member, store and summarize", programRun)
+	register("targeting run", "same as program run", programRun)
+	register("program fairness", "print the fairness report of a run (and its SVG chart)", programFairness)
+	register("program explain", "explain a household's decision in a run in plain words", programExplain)
+	register("program propose", "propose households of a run for enrollment (maker)", programPropose)
+	register("program decide", "approve or reject an enrollment proposal (checker)", programDecide)
+}
+
+// programFlags are the flags most program commands share.
+type programFlags struct {
+	fs         *flag.FlagSet
+	memberCode *string
+	code       *string
+	as         *string
+}
+
+func newProgramFlags(name, usage string) programFlags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: tadamun "+name+" "+usage)
+		fs.PrintDefaults()
+	}
+	return programFlags{fs: fs,
+		memberCode: fs.String("member", "", "member code, e.g. JO"),
+		code:       fs.String("program", "", "program code"),
+		as:         fs.String("as", "", "act as this user (username) instead of the system; proposals and decisions need a person"),
+	}
+}
+
+// context returns ctx acting as --as, or as the system.
+func (pf programFlags) context(ctx context.Context, d *db.DB) (context.Context, error) {
+	sys := actor.System(ctx)
+	if *pf.as == "" {
+		return sys, nil
+	}
+	u, err := auth.New(d).UserByUsername(sys, *pf.as)
+	if err != nil {
+		return nil, err
+	}
+	return actor.With(ctx, u.Actor()), nil
+}
+
+func (pf programFlags) member(ctx context.Context, d *db.DB) (member.Member, error) {
+	if *pf.memberCode == "" {
+		pf.fs.Usage()
+		return member.Member{}, errors.New("--member is required")
+	}
+	return member.New(d).Get(actor.System(ctx), *pf.memberCode)
+}
+
+func (pf programFlags) program(ctx context.Context, d *db.DB, s *program.Service) (program.Program, error) {
+	m, err := pf.member(ctx, d)
+	if err != nil {
+		return program.Program{}, err
+	}
+	if *pf.code == "" {
+		pf.fs.Usage()
+		return program.Program{}, errors.New("--program is required")
+	}
+	return s.ByCode(ctx, m.ID, *pf.code)
+}
+
+func programApply(ctx context.Context, g globals, args []string) error {
+	pf := newProgramFlags("program apply", "--member CODE program.yaml|program.json")
+	if err := pf.fs.Parse(args); err != nil {
+		return err
+	}
+	if pf.fs.NArg() != 1 {
+		pf.fs.Usage()
+		return errors.New("program apply: give one program file")
+	}
+	name := pf.fs.Arg(0)
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	return withDB(ctx, g, func(d *db.DB) error {
+		ctx, err := pf.context(ctx, d)
+		if err != nil {
+			return err
+		}
+		m, err := pf.member(ctx, d)
+		if err != nil {
+			return err
+		}
+		a, err := program.New(d).ApplyFile(ctx, m.ID, name, data)
+		if err != nil {
+			return err
+		}
+		switch {
+		case a.Created:
+			fmt.Printf("program %s created (id %d), version 1, %s\n", a.Program.Code, a.Program.ID, a.Program.Status)
+		case a.NewVersion:
+			fmt.Printf("program %s: new version %d\n", a.Program.Code, a.Version.Version)
+		case a.Changed:
+			fmt.Printf("program %s updated, version %d unchanged\n", a.Program.Code, a.Version.Version)
+		default:
+			fmt.Printf("program %s unchanged (version %d)\n", a.Program.Code, a.Version.Version)
+		}
+		return nil
+	})
+}
+
+func programList(ctx context.Context, g globals, args []string) error {
+	pf := newProgramFlags("program list", "[--member CODE]")
+	if err := pf.fs.Parse(args); err != nil {
+		return err
+	}
+	return withDB(ctx, g, func(d *db.DB) error {
+		ctx, err := pf.context(ctx, d)
+		if err != nil {
+			return err
+		}
+		var mid int64
+		if *pf.memberCode != "" {
+			m, err := pf.member(ctx, d)
+			if err != nil {
+				return err
+			}
+			mid = m.ID
+		}
+		ps, err := program.New(d).List(ctx, mid)
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriter(os.Stdout)
+		defer w.Flush()
+		for _, p := range ps {
+			name := p.NameAR
+			if g.lang == i18n.EN {
+				name = p.NameEN
+			}
+			fmt.Fprintf(w, "%-16s v%-3d %-9s %-18s %s\n", p.Code, p.Version, p.Status, p.Kind, name)
+		}
+		return nil
+	})
+}
+
+func programShow(ctx context.Context, g globals, args []string) error {
+	pf := newProgramFlags("program show", "--member CODE --program CODE [--version N]")
+	version := pf.fs.Int("version", 0, "version to print; 0 for the current one")
+	if err := pf.fs.Parse(args); err != nil {
+		return err
+	}
+	return withDB(ctx, g, func(d *db.DB) error {
+		ctx, err := pf.context(ctx, d)
+		if err != nil {
+			return err
+		}
+		s := program.New(d)
+		p, err := pf.program(ctx, d, s)
+		if err != nil {
+			return err
+		}
+		v, err := s.Version(ctx, p.ID, *version)
+		if err != nil {
+			return err
+		}
+		out, err := p.Spec(v).MarshalFile()
+		if err != nil {
+			return err
+		}
+		fmt.Printf("# version %d of %d, created %s\n", v.Version, p.Version, v.CreatedAt.Format(time.RFC3339))
+		os.Stdout.Write(out)
+		return nil
+	})
+}
+
+func programStatus(ctx context.Context, g globals, args []string) error {
+	pf := newProgramFlags("program status", "--member CODE --program CODE --to active|closed|archived")
+	to := pf.fs.String("to", "", "new status: active, closed or archived")
+	if err := pf.fs.Parse(args); err != nil {
+		return err
+	}
+	return withDB(ctx, g, func(d *db.DB) error {
+		ctx, err := pf.context(ctx, d)
+		if err != nil {
+			return err
+		}
+		s := program.New(d)
+		p, err := pf.program(ctx, d, s)
+		if err != nil {
+			return err
+		}
+		if p, err = s.SetStatus(ctx, p.ID, *to); err != nil {
+			return err
+		}
+		fmt.Printf("program %s is %s\n", p.Code, p.Status)
+		return nil
+	})
+}
+
+func programRun(ctx context.Context, g globals, args []string) error {
+	pf := newProgramFlags("program run", "--member CODE --program CODE [--as-of YYYY-MM-DD] [--version N] [--out results.csv]")
+	asOf := pf.fs.String("as-of", "", "reference date for ages, YYYY-MM-DD (default today)")
+	version := pf.fs.Int("version", 0, "version of the rules; 0 for the current one")
+	out := pf.fs.String("out", "", "write household_ref,eligible,score,rank,selected,benefit for every household to this CSV file")
+	quiet := pf.fs.Bool("quiet", false, "no progress on stderr")
+	if err := pf.fs.Parse(args); err != nil {
+		return err
+	}
+	var opt program.RunOptions
+	opt.Version = *version
+	if *asOf != "" {
+		t, err := arabic.ParseDate(*asOf)
+		if err != nil {
+			return fmt.Errorf("--as-of: %w", err)
+		}
+		opt.AsOf = t
+	}
+	return withDB(ctx, g, func(d *db.DB) error {
+		ctx, err := pf.context(ctx, d)
+		if err != nil {
+			return err
+		}
+		s := program.New(d)
+		p, err := pf.program(ctx, d, s)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		if !*quiet {
+			opt.Progress = func(pr program.Progress) {
+				if pr.Total > 0 {
+					fmt.Fprintf(os.Stderr, "\r%s: %d of %d (%.1fs)   ", pr.Stage, pr.Done, pr.Total, time.Since(start).Seconds())
+				} else {
+					fmt.Fprintf(os.Stderr, "\r%s: %d households (%.1fs)   ", pr.Stage, pr.Done, time.Since(start).Seconds())
+				}
+			}
+		}
+		r, err := s.Run(ctx, p.ID, registry.New(d).EachHousehold, opt)
+		if !*quiet {
+			fmt.Fprintln(os.Stderr)
+		}
+		if err != nil {
+			return err
+		}
+		exp := 2
+		if c, ok := money.Lookup(p.Currency); ok {
+			exp = c.Exponent
+		}
+		fmt.Printf("run %d of %s version %d as of %s\n", r.ID, p.Code, r.Version, r.AsOf)
+		fmt.Printf("households %d, eligible %d, selected %d, errors %d, benefits %s %s\n", r.Households, r.Eligible, r.Selected, r.Errors, money.Format(r.BenefitSum, exp), p.Currency)
+		fmt.Printf("load %.2fs, evaluate %.2fs, store %.2fs, total %.2fs\n", r.LoadTime.Seconds(), r.EvalTime.Seconds(), r.StoreTime.Seconds(), time.Since(start).Seconds())
+		if rep, err := s.Fairness(ctx, r.ID); err == nil && rep.Largest != nil {
+			fmt.Println(fairnessLine(g.lang, rep))
+		}
+		if *out != "" {
+			return writeResults(ctx, s, r.ID, exp, *out)
+		}
+		return nil
+	})
+}
+
+func fairnessLine(l i18n.Lang, rep program.FairnessReport) string {
+	g := rep.Largest
+	pct := func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
+	s := i18n.T(l, "program.fairness.gap", map[string]any{
+		"measure": i18n.T(l, "program.measure."+g.Measure, nil), "dimension": i18n.T(l, "program.dimension."+g.Dimension, nil),
+		"high": g.High, "high_rate": pct(g.HighRate), "low": g.Low, "low_rate": pct(g.LowRate),
+		"gap": strconv.FormatFloat(g.Gap*100, 'f', 1, 64), "threshold": strconv.FormatFloat(rep.Threshold*100, 'f', 0, 64)})
+	if g.Flagged {
+		s += "\n" + i18n.T(l, "program.fairness.flagged", nil)
+	}
+	return s
+}
+
+// writeResults writes results.csv: one row per household, in household order.
+func writeResults(ctx context.Context, s *program.Service, runID int64, exp int, name string) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	w := csv.NewWriter(bw)
+	w.Write([]string{"household_ref", "eligible", "score", "rank", "selected", "benefit"})
+	err = s.EachDecision(ctx, runID, program.DecisionFilter{}, func(d program.Decision) error {
+		rank := ""
+		if d.Rank > 0 {
+			rank = strconv.Itoa(d.Rank)
+		}
+		return w.Write([]string{d.HouseholdRef, strconv.FormatBool(d.Eligible), strconv.FormatFloat(d.Score, 'f', -1, 64), rank, strconv.FormatBool(d.Selected), money.Format(d.Benefit, exp)})
+	})
+	w.Flush()
+	if err == nil {
+		err = w.Error()
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func programFairness(ctx context.Context, g globals, args []string) error {
+	pf := newProgramFlags("program fairness", "--run ID [--svg chart.svg]")
+	run := pf.fs.Int64("run", 0, "run id")
+	svg := pf.fs.String("svg", "", "also write the chart to this SVG file")
+	if err := pf.fs.Parse(args); err != nil {
+		return err
+	}
+	return withDB(ctx, g, func(d *db.DB) error {
+		ctx, err := pf.context(ctx, d)
+		if err != nil {
+			return err
+		}
+		rep, err := program.New(d).Fairness(ctx, *run)
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriter(os.Stdout)
+		fmt.Fprintf(w, "%-16s %-14s %10s %10s %10s %9s %9s\n", "dimension", "group", "households", "eligible", "selected", "elig.%", "sel.%")
+		for _, c := range rep.Groups {
+			fmt.Fprintf(w, "%-16s %-14s %10d %10d %10d %8.1f%% %8.1f%%\n", c.Dimension, c.Group, c.Households, c.Eligible, c.Selected, c.EligibilityRate()*100, c.SelectionRate()*100)
+		}
+		if rep.Largest != nil {
+			fmt.Fprintln(w, fairnessLine(g.lang, rep))
+		} else {
+			fmt.Fprintln(w, i18n.T(g.lang, "program.fairness.none", map[string]any{"min": program.MinGroupSize}))
+		}
+		w.Flush()
+		if *svg != "" {
+			return os.WriteFile(*svg, []byte(program.FairnessSVG(rep, g.lang)), 0o644)
+		}
+		return nil
+	})
+}
+
+func programExplain(ctx context.Context, g globals, args []string) error {
+	pf := newProgramFlags("program explain", "--run ID --household REF")
+	run := pf.fs.Int64("run", 0, "run id")
+	ref := pf.fs.String("household", "", "household reference")
+	if err := pf.fs.Parse(args); err != nil {
+		return err
+	}
+	return withDB(ctx, g, func(d *db.DB) error {
+		ctx, err := pf.context(ctx, d)
+		if err != nil {
+			return err
+		}
+		found := false
+		err = program.New(d).EachDecision(ctx, *run, program.DecisionFilter{Explain: true}, func(dc program.Decision) error {
+			if dc.HouseholdRef != *ref {
+				return nil
+			}
+			found = true
+			for _, line := range dc.Plain(g.lang) {
+				fmt.Println(line)
+			}
+			return errStop
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("household %s is not in run %d", *ref, *run)
+		}
+		return nil
+	})
+}
+
+var errStop = errors.New("stop")
+
+func programPropose(ctx context.Context, g globals, args []string) error {
+	pf := newProgramFlags("program propose", "--as USER --run ID (--all | --households ID,ID,…)")
+	run := pf.fs.Int64("run", 0, "run id")
+	all := pf.fs.Bool("all", false, "propose every selected household not already enrolled")
+	list := pf.fs.String("households", "", "comma-separated household ids")
+	if err := pf.fs.Parse(args); err != nil {
+		return err
+	}
+	var ids []int64
+	for _, s := range strings.Split(*list, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			id, err := arabic.ParseInt(s)
+			if err != nil {
+				return fmt.Errorf("--households: %q is not an id", s)
+			}
+			ids = append(ids, id)
+		}
+	}
+	return withDB(ctx, g, func(d *db.DB) error {
+		ctx, err := pf.context(ctx, d)
+		if err != nil {
+			return err
+		}
+		p, err := program.New(d).Propose(ctx, *run, ids, *all)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("approval %d: %d households proposed (%d already enrolled or proposed)\n", p.ApprovalID, p.Count, p.Skipped)
+		return nil
+	})
+}
+
+func programDecide(ctx context.Context, g globals, args []string) error {
+	pf := newProgramFlags("program decide", "--as USER --approval ID (--approve | --reject --reason TEXT)")
+	id := pf.fs.Int64("approval", 0, "approval id")
+	approve := pf.fs.Bool("approve", false, "approve the proposal")
+	reject := pf.fs.Bool("reject", false, "reject the proposal")
+	reason := pf.fs.String("reason", "", "reason (required to reject)")
+	if err := pf.fs.Parse(args); err != nil {
+		return err
+	}
+	if *approve == *reject {
+		pf.fs.Usage()
+		return errors.New("program decide: give --approve or --reject")
+	}
+	return withDB(ctx, g, func(d *db.DB) error {
+		ctx, err := pf.context(ctx, d)
+		if err != nil {
+			return err
+		}
+		n, err := program.New(d).Decide(ctx, *id, *approve, *reason)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("approval %d decided: %d households\n", *id, n)
+		return nil
+	})
+}
