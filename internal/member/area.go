@@ -305,3 +305,16 @@ func (s *Service) ImportAreasCSV(ctx context.Context, code, file string, r io.Re
 	}
 	return out, nil
 }
+
+// AreaCount returns how many administrative areas member code has.
+func (s *Service) AreaCount(ctx context.Context, code string) (int, error) {
+	m, err := s.Get(ctx, code)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM admin_areas WHERE member_id = ?`, m.ID).Scan(&n); err != nil {
+		return 0, errs.Wrapf(err, "member: count areas of %s", code)
+	}
+	return n, nil
+}

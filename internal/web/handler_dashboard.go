@@ -50,11 +50,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if len(d.Members) == 1 {
-			areas, err := s.Members.Areas(ctx, d.Members[0].Code)
-			if err != nil {
+			if d.Areas, err = s.Members.AreaCount(ctx, d.Members[0].Code); err != nil {
 				return err
 			}
-			d.Areas = len(areas)
 		}
 		if d.Pending, err = s.Auth.Approvals(ctx, auth.Pending, ""); err != nil {
 			return err
