@@ -148,6 +148,7 @@ func (s *Server) memberUpdate(w http.ResponseWriter, r *http.Request) error {
 		p.Edit = f
 		return s.memberFailed(w, r, p, err)
 	}
+	s.zones.Delete(p.Member.ID)
 	Flash(w, "web.saved")
 	http.Redirect(w, r, "/members/"+p.Member.Code, http.StatusSeeOther)
 	return nil

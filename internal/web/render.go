@@ -118,6 +118,8 @@ func funcs(v variant) template.FuncMap {
 			}
 			return v.digits(t.Format("2006-01-02"))
 		},
+		// datetime shows t in the time zone given, else the page's (the
+		// member's, for a member-scoped user; UTC for the union level).
 		"datetime": func(t time.Time, loc ...*time.Location) string {
 			if t.IsZero() {
 				return ""
@@ -125,7 +127,7 @@ func funcs(v variant) template.FuncMap {
 			if len(loc) > 0 && loc[0] != nil {
 				t = t.In(loc[0])
 			}
-			return v.digits(t.Format("2006-01-02 15:04"))
+			return v.digits(t.Format("2006-01-02 15:04 MST"))
 		},
 		"static": staticPath,
 		"role":   func(r actor.Role) string { return i18n.T(v.lang, "role."+string(r), nil) },
@@ -207,6 +209,9 @@ type Page struct {
 	Actor     actor.Actor
 	Menu      []MenuItem
 	Flash     string
+	// Loc is the time zone times are shown in: the member's for a
+	// member-scoped user, UTC otherwise.
+	Loc *time.Location
 }
 
 // Render writes page name (its path under templates, without .html).
@@ -226,6 +231,7 @@ func (s *Server) Render(w http.ResponseWriter, r *http.Request, name string, v V
 	if vr.lang == i18n.EN {
 		p.OtherLang = string(i18n.AR)
 	}
+	p.Loc = s.location(r, a)
 	if !a.Anonymous() {
 		for _, m := range menu() {
 			if m.Perm == "" || auth.Can(a, m.Perm) {

@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"time"
 
+	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
@@ -36,6 +38,26 @@ type Server struct {
 	Config
 	Members *member.Service
 	tmpl    *templates
+	zones   sync.Map // member id → *time.Location
+}
+
+// location returns the time zone of a's member, UTC for the union level.
+// Zones are cached: a member's zone changes rarely, and its page forgets
+// the cached one when it does.
+func (s *Server) location(r *http.Request, a actor.Actor) *time.Location {
+	if a.MemberID == 0 {
+		return time.UTC
+	}
+	if l, ok := s.zones.Load(a.MemberID); ok {
+		return l.(*time.Location)
+	}
+	m, err := s.Members.ByID(r.Context(), a.MemberID)
+	if err != nil {
+		return time.UTC
+	}
+	l := m.Location()
+	s.zones.Store(a.MemberID, l)
+	return l
 }
 
 // MenuItem is one entry of the main menu. The entry shows only to users
