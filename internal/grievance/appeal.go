@@ -107,25 +107,25 @@ func (s *Service) AppealOf(ctx context.Context, gid int64) (Appeal, string, erro
 // path in the same transaction: if that fails, nothing is recorded.
 func (s *Service) DecideAppeal(ctx context.Context, gid int64, outcome, reason string) (Appeal, error) {
 	reason = strings.TrimSpace(reason)
-	e := errs.E(errs.Invalid, "error.invalid_input")
-	if outcome != Upheld && outcome != Rejected {
-		e.WithField("outcome", "appeal.outcome_unknown")
-	}
-	if reason == "" {
-		e.WithField("reason", "appeal.reason_required")
-	} else if runes(reason) > maxBody {
-		e.WithField("reason", "grievance.too_long", "max", maxBody)
-	}
-	if len(e.Fields) > 0 {
-		return Appeal{}, e
-	}
-	if outcome == Upheld && s.decisions == nil {
-		return Appeal{}, errs.Wrapf(errors.New("no program decisions configured"), "grievance: decide appeal")
-	}
 	var ap Appeal
 	_, err := s.update(ctx, gid, func(ctx context.Context, tx *db.Tx, g *Grievance) error {
 		if err := visible(ctx, *g, auth.GrievanceHandle); err != nil {
 			return err
+		}
+		e := errs.E(errs.Invalid, "error.invalid_input")
+		if outcome != Upheld && outcome != Rejected {
+			e.WithField("outcome", "appeal.outcome_unknown")
+		}
+		if reason == "" {
+			e.WithField("reason", "appeal.reason_required")
+		} else if runes(reason) > maxBody {
+			e.WithField("reason", "grievance.too_long", "max", maxBody)
+		}
+		if len(e.Fields) > 0 {
+			return e
+		}
+		if outcome == Upheld && s.decisions == nil {
+			return errs.Wrapf(errors.New("no program decisions configured"), "grievance: decide appeal")
 		}
 		if !CanMove(g.Step, Resolved) {
 			return errs.E(errs.Invalid, "grievance.step_skip", "from", string(g.Step), "to", string(Resolved))

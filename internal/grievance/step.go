@@ -63,11 +63,11 @@ func CanMove(from, to Step) bool {
 
 // Change is one move of a grievance to its next step.
 type Change struct {
-	To           Step
-	Note         string // internal note, for the history
-	Answer       string // required to resolve: the answer the complainant reads
-	Satisfaction int    // at feedback: 1–5, or 0 when the complainant gave none
-	Feedback     string // at feedback: the complainant's words
+	To           Step   `json:"to"`
+	Note         string `json:"note,omitempty"`         // internal note, for the history
+	Answer       string `json:"answer,omitempty"`       // required to resolve: the answer the complainant reads
+	Satisfaction int    `json:"satisfaction,omitempty"` // at feedback: 1–5, or 0 when the complainant gave none
+	Feedback     string `json:"feedback,omitempty"`     // at feedback: the complainant's words
 }
 
 // Move takes grievance gid to the step in c. Skipping a step, moving a case
@@ -75,10 +75,22 @@ type Change struct {
 // case must be assigned (Assign) before it moves on. The actor needs
 // grievance.handle and must not be the staff member the case is about.
 func (s *Service) Move(ctx context.Context, gid int64, c Change) (Grievance, error) {
-	if c.To == Assigned {
-		return Grievance{}, errs.E(errs.Invalid, "grievance.use_assign")
-	}
 	c.Note, c.Answer, c.Feedback = strings.TrimSpace(c.Note), strings.TrimSpace(c.Answer), strings.TrimSpace(c.Feedback)
+	return s.update(ctx, gid, func(ctx context.Context, tx *db.Tx, g *Grievance) error {
+		if err := visible(ctx, *g, auth.GrievanceHandle); err != nil {
+			return err
+		}
+		if err := c.validate(); err != nil {
+			return err
+		}
+		return s.apply(ctx, tx, g, c)
+	})
+}
+
+func (c Change) validate() error {
+	if c.To == Assigned {
+		return errs.E(errs.Invalid, "grievance.use_assign")
+	}
 	e := errs.E(errs.Invalid, "error.invalid_input")
 	if c.To == Resolved && c.Answer == "" {
 		e.WithField("answer", "grievance.answer_required")
@@ -92,14 +104,9 @@ func (s *Service) Move(ctx context.Context, gid int64, c Change) (Grievance, err
 		}
 	}
 	if len(e.Fields) > 0 {
-		return Grievance{}, e
+		return e
 	}
-	return s.update(ctx, gid, func(ctx context.Context, tx *db.Tx, g *Grievance) error {
-		if err := visible(ctx, *g, auth.GrievanceHandle); err != nil {
-			return err
-		}
-		return s.apply(ctx, tx, g, c)
-	})
+	return nil
 }
 
 // apply moves g in tx after the permission checks.
@@ -181,10 +188,10 @@ func (s *Service) update(ctx context.Context, gid int64, fn func(ctx context.Con
 
 // Assignment sorts and assigns a grievance.
 type Assignment struct {
-	UserID   int64    // the officer who will handle it
-	Category Category // "" keeps the category
-	Priority Priority // "" keeps the priority; a change recomputes the deadline from receipt
-	Note     string
+	UserID   int64    `json:"user_id"`            // the officer who will handle it
+	Category Category `json:"category,omitempty"` // "" keeps the category
+	Priority Priority `json:"priority,omitempty"` // "" keeps the priority; a change recomputes the deadline from receipt
+	Note     string   `json:"note,omitempty"`
 }
 
 // Assign sorts grievance gid and gives it to an officer of its member who
@@ -192,15 +199,15 @@ type Assignment struct {
 // on keeps its step and changes hands. The officer cannot be the staff
 // member the case is about.
 func (s *Service) Assign(ctx context.Context, gid int64, a Assignment) (Grievance, error) {
-	if a.Category != "" && !a.Category.Valid() {
-		return Grievance{}, errs.E(errs.Invalid, "error.invalid_input").WithField("category", "grievance.category_unknown", "category", string(a.Category))
-	}
-	if a.Priority != "" && !a.Priority.Valid() {
-		return Grievance{}, errs.E(errs.Invalid, "error.invalid_input").WithField("priority", "grievance.priority_unknown", "priority", string(a.Priority))
-	}
 	return s.update(ctx, gid, func(ctx context.Context, tx *db.Tx, g *Grievance) error {
 		if err := visible(ctx, *g, auth.GrievanceHandle); err != nil {
 			return err
+		}
+		if a.Category != "" && !a.Category.Valid() {
+			return errs.E(errs.Invalid, "error.invalid_input").WithField("category", "grievance.category_unknown", "category", string(a.Category))
+		}
+		if a.Priority != "" && !a.Priority.Valid() {
+			return errs.E(errs.Invalid, "error.invalid_input").WithField("priority", "grievance.priority_unknown", "priority", string(a.Priority))
 		}
 		if !g.Step.Open() {
 			return errs.E(errs.Invalid, "grievance.not_open", "step", string(g.Step))
