@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"flag"
 	"fmt"
 	"log"
@@ -25,8 +26,15 @@ func main() {
 	checks := flag.Int("checks", 0, "real-time checks to time (0 for none)")
 	seed := flag.Uint64("seed", 1, "generator seed")
 	verbose := flag.Bool("v", false, "print the model and some errors")
+	csvOut := flag.String("csv", "", "only write the generated persons to this CSV file (the columns tadamun dedup --persons reads)")
 	flag.Parse()
 	ctx := context.Background()
+	if *csvOut != "" {
+		if err := writeCSV(*csvOut, synth.Generate(synth.Config{Records: *n, Seed: *seed})); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 
 	t := time.Now()
 	data := synth.Generate(synth.Config{Records: *n, Seed: *seed})
@@ -163,4 +171,35 @@ func show(what string, data *synth.Data, res *dedup.Result, a, b int) {
 		}
 	}
 	fmt.Println("  (not a kept candidate pair)")
+}
+
+func writeCSV(path string, data *synth.Data) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := csv.NewWriter(f)
+	w.Write([]string{"id", "member_ref", "household_ref", "first_name", "father_name", "grandfather_name", "family_name",
+		"name_latin", "sex", "birth_date", "national_id", "phone", "area", "truth"})
+	for i, r := range data.Records {
+		bd := ""
+		if r.BirthYear != 0 {
+			bd = fmt.Sprint(r.BirthYear)
+			if r.BirthMonth != 0 {
+				bd = fmt.Sprintf("%04d-%02d-%02d", r.BirthYear, r.BirthMonth, r.BirthDay)
+			}
+		}
+		sex := ""
+		if r.Sex != 0 {
+			sex = string(rune(r.Sex))
+		}
+		w.Write([]string{fmt.Sprint(r.ID), r.Ref, r.Household, r.First, r.Father, r.Grandfather, r.Family, r.Latin, sex, bd,
+			r.NationalID, r.Phone, r.Area, fmt.Sprint(data.Truth[i])})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return f.Close()
 }
