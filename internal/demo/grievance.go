@@ -91,7 +91,10 @@ func loadGrievances(ctx context.Context, d *db.DB, progress func(string)) error 
 		walk := []func() error{
 			func() error { _, err := svc.Assign(off, rc.ID, grievance.Assignment{UserID: officer.ID}); return err },
 			func() error { _, err := svc.Move(off, rc.ID, grievance.Change{To: grievance.Acknowledged}); return err },
-			func() error { _, err := svc.Move(off, rc.ID, grievance.Change{To: grievance.Investigating}); return err },
+			func() error {
+				_, err := svc.Move(off, rc.ID, grievance.Change{To: grievance.Investigating})
+				return err
+			},
 			func() error {
 				_, err := svc.Move(off, rc.ID, grievance.Change{To: grievance.Resolved, Answer: "تمت معالجة طلبك، ونعتذر عن التأخير."})
 				return err
