@@ -235,7 +235,7 @@ func evaluate(ctx context.Context, c *rule.Compiled, src Source, memberID int64,
 			return nil
 		}
 		t := time.Now()
-		ds := c.EvaluateAll(buf, asOf, workers, true, nil)
+		ds := c.EvaluateAllJSON(buf, asOf, workers, nil)
 		base := len(out.list)
 		out.list = slices.Grow(out.list, len(buf))[:base+len(buf)]
 		var wg sync.WaitGroup
@@ -265,6 +265,11 @@ func evaluate(ctx context.Context, c *rule.Compiled, src Source, memberID int64,
 	err := src(ctx, memberID, func(id int64, h rule.Household) error {
 		if len(buf) == 0 {
 			arena = arena[:0]
+		}
+		if len(arena)+len(h.Members) > cap(arena) {
+			// A new block rather than a bigger copy: households of this
+			// chunk keep pointing into the old one.
+			arena = make([]rule.Person, 0, max(6*chunk, len(h.Members)))
 		}
 		n := len(arena)
 		arena = append(arena, h.Members...)
@@ -297,10 +302,10 @@ func compact(id int64, h *rule.Household, d *rule.Decision, exp int, asOf time.T
 		out.eligible, out.score, out.benefit = false, 0, 0
 		out.errKey = e.Key
 		if len(e.Args) > 0 {
-			out.errArgs = appendArgs(nil, e.Args)
+			out.errArgs = rule.AppendJSON(nil, e.Args)
 		}
 	}
-	out.expl = appendExplanation(make([]byte, 0, 128), d.Clauses)
+	out.expl = d.Explanation
 	return out
 }
 
@@ -391,21 +396,21 @@ func (s *Service) storeDecisions(ctx context.Context, r Run, ds []decision, prog
 }
 
 func appendDecisionLine(b []byte, d *decision) []byte {
-	b = appendValue(b, d.hh)
+	b = rule.AppendJSON(b, d.hh)
 	b = append(b, '\t')
-	b = appendString(b, d.ref)
+	b = rule.AppendJSON(b, d.ref)
 	b = append(b, '\t')
-	b = appendValue(b, d.eligible)
+	b = rule.AppendJSON(b, d.eligible)
 	b = append(b, '\t')
-	b = appendValue(b, d.selected)
+	b = rule.AppendJSON(b, d.selected)
 	b = append(b, '\t')
-	b = appendValue(b, int64(d.rank))
+	b = rule.AppendJSON(b, int64(d.rank))
 	b = append(b, '\t')
-	b = appendValue(b, d.score)
+	b = rule.AppendJSON(b, d.score)
 	b = append(b, '\t')
-	b = appendValue(b, d.benefit)
+	b = rule.AppendJSON(b, d.benefit)
 	b = append(b, '\t')
-	b = appendString(b, d.errKey)
+	b = rule.AppendJSON(b, d.errKey)
 	b = append(b, '\t')
 	b = append(b, d.errArgs...)
 	b = append(b, '\t')

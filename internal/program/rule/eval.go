@@ -29,6 +29,10 @@ type Decision struct {
 	Benefit float64
 	// Clauses explains the eligibility rule, when explanation was asked for.
 	Clauses []Clause
+	// Explanation is the same as Clauses in compact JSON, from
+	// EvaluateAllJSON: a list with one object per clause, {"v": value} or
+	// {"err": key, "args": {…}}, and "in": the inputs it read.
+	Explanation []byte
 	// Err is the *errs.Error that stopped evaluation for this household (a
 	// division by zero, a missing attribute, an unknown age, a score that is
 	// not a finite number, a negative benefit); Eligible, Score and Benefit
@@ -42,7 +46,23 @@ type Decision struct {
 // the eligibility rule with its value and inputs.
 func (c *Compiled) Evaluate(h *Household, asOf time.Time, explain bool) Decision {
 	var s scope
-	return c.decide(&s, h, dateOf(asOf), explain)
+	return c.decide(&s, h, dateOf(asOf), mode(explain))
+}
+
+// explainMode says what explanation a decision carries.
+type explainMode int
+
+const (
+	explainNone explainMode = iota
+	explainClauses
+	explainJSON
+)
+
+func mode(explain bool) explainMode {
+	if explain {
+		return explainClauses
+	}
+	return explainNone
 }
 
 // EvaluateAll decides every household of hs on workers goroutines (all
@@ -51,6 +71,17 @@ func (c *Compiled) Evaluate(h *Household, asOf time.Time, explain bool) Decision
 // the number of households done so far, increasing, one call at a time,
 // from the worker goroutines.
 func (c *Compiled) EvaluateAll(hs []Household, asOf time.Time, workers int, explain bool, progress func(done int)) []Decision {
+	return c.evaluateAll(hs, asOf, workers, mode(explain), progress)
+}
+
+// EvaluateAllJSON is EvaluateAll with each decision's explanation in
+// Decision.Explanation as compact JSON instead of Clauses: several times
+// cheaper, for runs that store every explanation.
+func (c *Compiled) EvaluateAllJSON(hs []Household, asOf time.Time, workers int, progress func(done int)) []Decision {
+	return c.evaluateAll(hs, asOf, workers, explainJSON, progress)
+}
+
+func (c *Compiled) evaluateAll(hs []Household, asOf time.Time, workers int, explain explainMode, progress func(done int)) []Decision {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -86,7 +117,7 @@ func (c *Compiled) EvaluateAll(hs []Household, asOf time.Time, workers int, expl
 	return out
 }
 
-func (c *Compiled) decide(s *scope, h *Household, at date, explain bool) Decision {
+func (c *Compiled) decide(s *scope, h *Household, at date, explain explainMode) Decision {
 	s.reset(h, at)
 	var d Decision
 	d.Eligible, d.Err = c.Eligibility.boolean(s)
@@ -102,7 +133,10 @@ func (c *Compiled) decide(s *scope, h *Household, at date, explain bool) Decisio
 	if d.Err != nil {
 		d.Eligible, d.Score, d.Benefit = false, 0, 0
 	}
-	if explain {
+	switch explain {
+	case explainJSON:
+		d.Explanation = c.Eligibility.appendExplanation(make([]byte, 0, 160), s)
+	case explainClauses:
 		d.Clauses = make([]Clause, len(c.Eligibility.clauses))
 		for i, cl := range c.Eligibility.clauses {
 			d.Clauses[i] = Clause{Text: cl.text, Inputs: s.values(cl.inputs)}
