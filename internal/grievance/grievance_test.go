@@ -9,6 +9,7 @@ import (
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
+	"github.com/tadamun/tadamun/internal/disclosure"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 )
@@ -422,4 +423,50 @@ func TestChallenge(t *testing.T) {
 	if err := NewChallenger(nil).Verify(en.Token, solve(t, en)); err == nil {
 		t.Error("a token signed with another key accepted")
 	}
+}
+
+func TestPublicStats(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		jo := mustMember(t, d, "JO", "Asia/Amman")
+		eg := mustMember(t, d, "EG", "Africa/Cairo")
+		s, c := newService(t, d, Options{})
+		off, _ := as(t, d, jo, "jo.officer", actor.GrievanceOfficer)
+		egOff, _ := as(t, d, eg, "eg.officer", actor.GrievanceOfficer)
+		submit := func(ctx context.Context, m int64, cat Category, n int) {
+			for range n {
+				if _, err := s.Submit(ctx, Intake{MemberID: m, Channel: Staff, Category: cat, Body: "x"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		submit(off, jo, PaymentProblem, 40)
+		submit(off, jo, Other, 12)
+		submit(egOff, eg, PaymentProblem, 3) // small: must not show
+		submit(egOff, eg, Other, 25)
+		st, err := s.PublicStats(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := st.Received
+		if len(r.Rows) != 2 || r.Rows[0] != "EG" || r.Total.Count != 80 || r.Total.Hidden() {
+			t.Fatalf("received %+v", r)
+		}
+		pay := 1 // column of PaymentProblem
+		if c := r.Cells[0][pay]; c.Status != disclosure.Primary || c.Text() != "<10" {
+			t.Errorf("EG's 3 payment complaints show as %q", c.Text())
+		}
+		if !r.Cells[0][len(Categories)-1].Hidden() || !r.Cells[1][pay].Hidden() {
+			t.Error("no secondary suppression: EG's small cell follows from EG's total or the payment column")
+		}
+		t.Run("cached until a change, then refreshed", func(t *testing.T) {
+			submit(off, jo, Other, 1)
+			if again, _ := s.PublicStats(context.Background()); again.Received.Total.Count != 80 {
+				t.Errorf("refreshed at once: total %d", again.Received.Total.Count)
+			}
+			c.Add(10 * time.Second)
+			if again, _ := s.PublicStats(context.Background()); again.Received.Total.Count != 81 {
+				t.Errorf("stale after a change: total %d, want 81", again.Received.Total.Count)
+			}
+		})
+	})
 }

@@ -24,7 +24,8 @@ type PublicStatus struct {
 	Answer       string     `json:"answer,omitempty"` // as given; escape when showing
 	ResolvedAt   *time.Time `json:"resolved_at,omitempty"`
 	Satisfaction int        `json:"satisfaction,omitempty"`
-	Steps        []Event    `json:"steps"` // step changes only, without notes or actors
+	Steps        []Event    `json:"steps"`     // step changes only, without notes or actors
+	TimeZone     string     `json:"time_zone"` // the member's, for showing the times
 }
 
 // byCode finds the grievance with a tracking code for the public pages. A
@@ -63,7 +64,10 @@ func (s *Service) Status(ctx context.Context, code, ip string) (PublicStatus, er
 }
 
 func (s *Service) publicStatus(ctx context.Context, g Grievance) (PublicStatus, error) {
-	ps := PublicStatus{Number: g.Number, Category: g.Category, Step: g.Step, ReceivedAt: g.ReceivedAt, DueAt: g.DueAt, ResolvedAt: g.ResolvedAt, Satisfaction: g.Satisfaction}
+	ps := PublicStatus{Number: g.Number, Category: g.Category, Step: g.Step, ReceivedAt: g.ReceivedAt, DueAt: g.DueAt, ResolvedAt: g.ResolvedAt, Satisfaction: g.Satisfaction, TimeZone: "UTC"}
+	if m, err := s.members.ByID(ctx, g.MemberID); err == nil {
+		ps.TimeZone = m.Timezone
+	}
 	if g.Step == Resolved || g.Step == Feedback || g.Step == Closed {
 		ps.Answer = g.Answer
 	}

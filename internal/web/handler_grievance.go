@@ -31,6 +31,7 @@ func init() {
 }
 
 type queuePage struct {
+	Loc        *time.Location
 	Items      []grievance.Grievance
 	Filter     grievance.Filter
 	Steps      []Option
@@ -83,8 +84,11 @@ func (s *Server) grievanceQueue(w http.ResponseWriter, r *http.Request) error {
 	}
 	l := Lang(r)
 	p := queuePage{Items: items, Filter: f, Steps: stepOptions(l), Categories: withAny(l, categoryOptions(l, true)), Priorities: withAny(l, priorityOptions(l, false)),
-		Now: time.Now(), CanHandle: auth.Can(a, auth.GrievanceHandle), Show: show}
+		Now: time.Now(), CanHandle: auth.Can(a, auth.GrievanceHandle), Show: show, Loc: time.UTC}
 	if !a.Union() {
+		if m, err := s.Members.ByID(ctx, a.MemberID); err == nil {
+			p.Loc = m.Location()
+		}
 		now := time.Now()
 		st, err := s.grievances().Stats(ctx, a.MemberID, now.AddDate(0, 0, -90), now.Add(time.Minute))
 		if err != nil {
@@ -144,6 +148,7 @@ func (s *Server) grievanceCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 type casePage struct {
+	Loc         *time.Location // the member's time zone
 	G           grievance.Grievance
 	History     []grievance.Event
 	Users       map[int64]string
@@ -189,6 +194,10 @@ func (s *Server) casePage(r *http.Request) (casePage, error) {
 		Categories: categoryOptions(l, true), Priorities: priorityOptions(l, false), Scores: append([]Option{{"0", tr(l, "grievance.page_no_feedback")}}, scoreOptions(l)...),
 		Now: time.Now(), Assign: &Form{Values: map[string][]string{"user_id": {strconv.FormatInt(g.AssignedTo, 10)}, "category": {string(g.Category)}, "priority": {string(g.Priority)}}, Errors: map[string]string{}},
 		Move: &Form{Values: map[string][]string{}, Errors: map[string]string{}}, AppealForm: &Form{Values: map[string][]string{}, Errors: map[string]string{}}}
+	p.Loc = time.UTC
+	if m, err := s.Members.ByID(ctx, g.MemberID); err == nil {
+		p.Loc = m.Location()
+	}
 	for _, st := range grievance.Steps {
 		if st != grievance.Assigned && grievance.CanMove(g.Step, st) {
 			p.Next = append(p.Next, st)

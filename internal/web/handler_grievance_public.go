@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/errs"
@@ -106,6 +107,13 @@ func (s *Server) complaintForm(w http.ResponseWriter, r *http.Request) error {
 	return s.Render(w, r, "grievance/complaint", View{Title: "grievance.page_complaint", Form: f, Data: p})
 }
 
+func location(tz string) *time.Location {
+	if l, err := time.LoadLocation(tz); err == nil {
+		return l
+	}
+	return time.UTC
+}
+
 func intField(v string) int64 {
 	n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 	return n
@@ -146,6 +154,7 @@ func (s *Server) complaintSubmit(w http.ResponseWriter, r *http.Request) error {
 }
 
 type statusPage struct {
+	Loc     *time.Location // the member's time zone
 	Code    string
 	Status  *grievance.PublicStatus
 	Scores  []Option
@@ -172,7 +181,7 @@ func (s *Server) complaintStatus(w http.ResponseWriter, r *http.Request) error {
 		f.Fail(Lang(r), err)
 		return s.Render(w, r, "grievance/status", View{Title: "grievance.page_status", Form: f, Data: p, Status: Status(errs.CodeOf(err))})
 	}
-	p.Status = &st
+	p.Status, p.Loc = &st, location(st.TimeZone)
 	return s.Render(w, r, "grievance/status", View{Title: "grievance.page_status", Form: f, Data: p})
 }
 
@@ -196,11 +205,11 @@ func (s *Server) complaintFeedback(w http.ResponseWriter, r *http.Request) error
 		}
 		f.Fail(Lang(r), err)
 		if cur, err2 := s.grievances().Status(r.Context(), code, clientIP(r)); err2 == nil {
-			p.Status = &cur
+			p.Status, p.Loc = &cur, location(cur.TimeZone)
 		}
 		return s.Render(w, r, "grievance/status", View{Title: "grievance.page_status", Form: f, Data: p, Status: Status(errs.CodeOf(err))})
 	}
-	p.Status = &st
+	p.Status, p.Loc = &st, location(st.TimeZone)
 	Flash(w, "grievance.page_thanks")
 	return s.Render(w, r, "grievance/status", View{Title: "grievance.page_status", Form: &Form{Errors: map[string]string{}}, Data: p})
 }
