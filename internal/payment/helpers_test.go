@@ -174,9 +174,9 @@ func mustReconcile(tb testing.TB, f *fixture, cycle int64) payment.Reconciliatio
 	return r
 }
 
-// mustValidateXML runs xmllint on data against the official schema of v, in
-// ../shared/standards/iso20022 next to the repository root. Without xmllint
-// it skips, unless CI is set.
+// mustValidateXML runs xmllint on data against the official schema of v
+// (copied into internal/payment/iso20022/testdata from
+// ../shared/standards/iso20022). Without xmllint it skips, unless CI is set.
 func mustValidateXML(tb testing.TB, data []byte, v iso20022.Version) {
 	tb.Helper()
 	lint, err := exec.LookPath("xmllint")
@@ -193,7 +193,7 @@ func mustValidateXML(tb testing.TB, data []byte, v iso20022.Version) {
 		}
 		dir = filepath.Dir(dir)
 	}
-	xsd := filepath.Join(dir, "..", "shared", "standards", "iso20022", string(v)+".xsd")
+	xsd := filepath.Join(dir, "internal", "payment", "iso20022", "testdata", string(v)+".xsd")
 	file := filepath.Join(tb.TempDir(), "file.xml")
 	if err := os.WriteFile(file, data, 0o600); err != nil {
 		tb.Fatal(err)

@@ -9,8 +9,8 @@ import (
 	"github.com/tadamun/tadamun/internal/errs"
 )
 
-// schemaPath returns the official XSD of version v, in ../shared/standards
-// next to the repository root (the directory that holds go.mod).
+// schemaPath returns the official XSD of version v, copied into testdata
+// from ../shared/standards/iso20022 so that a checkout tests on its own.
 func schemaPath(tb testing.TB, v Version) string {
 	tb.Helper()
 	dir, err := os.Getwd()
@@ -27,7 +27,7 @@ func schemaPath(tb testing.TB, v Version) string {
 		}
 		dir = parent
 	}
-	p := filepath.Join(dir, "..", "shared", "standards", "iso20022", string(v)+".xsd")
+	p := filepath.Join(dir, "internal", "payment", "iso20022", "testdata", string(v)+".xsd")
 	if _, err := os.Stat(p); err != nil {
 		tb.Fatalf("schema for %s: %v", v, err)
 	}
