@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
@@ -26,6 +27,7 @@ func main() {
 	checks := flag.Int("checks", 0, "real-time checks to time (0 for none)")
 	seed := flag.Uint64("seed", 1, "generator seed")
 	verbose := flag.Bool("v", false, "print the model and some errors")
+	modelOut := flag.String("model-out", "", "write the estimated model to this JSON file")
 	csvOut := flag.String("csv", "", "only write the generated persons to this CSV file (the columns tadamun dedup --persons reads)")
 	flag.Parse()
 	ctx := context.Background()
@@ -61,6 +63,15 @@ func main() {
 	fmt.Printf("  likely pairs %d, possible (review) %d, groups %d, EM iterations %d, lambda %.4f\n",
 		st.Likely, st.Possible, st.Groups, res.Model.EMIterations, res.Model.Lambda)
 
+	if *modelOut != "" {
+		b, err := json.MarshalIndent(res.Model, "", "  ")
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := os.WriteFile(*modelOut, append(b, '\n'), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
 	if *verbose {
 		for f := dedup.Field(0); f < dedup.NFields; f++ {
 			fmt.Printf("  %-12s", f)

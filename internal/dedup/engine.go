@@ -140,6 +140,7 @@ func Build(ctx context.Context, records []Record, opts Options) (*Index, error) 
 		if err := opts.Model.check(); err != nil {
 			return nil, err
 		}
+		opts.Model = opts.Model.scaled(len(records))
 	}
 	ix := &Index{opts: opts, records: records, names: newNames()}
 	ix.cmp = &comparer{names: ix.names}
@@ -212,6 +213,11 @@ func Run(ctx context.Context, records []Record, opts Options) (*Result, error) {
 	res.Stats.Times["compare"] = time.Since(t)
 
 	t = time.Now()
+	if opts.Model == nil && len(records) < MinEstimate {
+		opts.Model = DefaultModel().scaled(len(records))
+		ix.opts.Model = opts.Model
+		ix.scorer = newScorer(ix.cmp, opts.Model, opts.Likely, opts.Possible)
+	}
 	if opts.Model != nil {
 		res.Model = opts.Model
 	} else {

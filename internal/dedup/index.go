@@ -8,12 +8,12 @@ import (
 
 // Match is a registered person that a new registration may duplicate.
 type Match struct {
-	Index       int // the record's index in the Index
-	Record      Record
-	Weight      float64
-	Class       Class
-	Veto        Veto
-	Explanation Explanation
+	Index       int         `json:"-"` // the record's index in the Index
+	Record      Record      `json:"person"`
+	Weight      float64     `json:"weight"`
+	Class       Class       `json:"class"`
+	Veto        Veto        `json:"-"` // also in Explanation.Vetoes
+	Explanation Explanation `json:"explanation"`
 }
 
 // Check compares one new registration r with the index: it looks up r's

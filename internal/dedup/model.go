@@ -1,6 +1,7 @@
 package dedup
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -33,6 +34,38 @@ type Model struct {
 	Fields []FieldModel `json:"fields"`
 	// EMIterations is how many EM steps estimated the model (0 when fixed).
 	EMIterations int `json:"em_iterations,omitempty"`
+	// Records is the number of records Lambda was estimated on. Used on
+	// n other records, Lambda is scaled by Records/n: with a steady share
+	// of persons registered twice, matches grow with n but pairs with n².
+	Records int `json:"records,omitempty"`
+}
+
+//go:embed default_model.json
+var defaultModelJSON []byte
+
+// MinEstimate is the number of records from which Run estimates its own
+// weights; below it the data are too few for EM and the default model is
+// used (estimated on 200,000 generated records, see bench/dedup).
+const MinEstimate = 5000
+
+// DefaultModel returns the built-in model.
+func DefaultModel() *Model {
+	m, err := ParseModel(defaultModelJSON)
+	if err != nil {
+		panic("dedup: built-in model: " + err.Error())
+	}
+	return m
+}
+
+// scaled returns m with Lambda scaled to n records.
+func (m *Model) scaled(n int) *Model {
+	if m.Records <= 0 || n < 2 || n == m.Records {
+		return m
+	}
+	c := *m
+	c.Lambda = min(m.Lambda*float64(m.Records)/float64(n), 0.5)
+	c.Records = n
+	return &c
 }
 
 // Probability floors keep weights finite.
@@ -297,6 +330,7 @@ func (m *Model) estimate(bySlot [nSlots]map[Vector]int64, records int, maxIter i
 	} else if p := share(&idS, FFirst, NameExact) * share(&idS, FFather, NameExact); nameS.n > 0 && p > 0.05 {
 		matches = nameS.lambda * float64(nameS.n) / p
 	}
+	m.Records = records
 	if all > 0 && matches > 0 {
 		m.Lambda = min(max(matches/all, 1e-12), 0.5)
 	} else {
@@ -318,6 +352,9 @@ const (
 func (c Class) String() string {
 	return [...]string{"unlikely", "possible", "likely"}[c]
 }
+
+// MarshalText writes the class's name.
+func (c Class) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 // Veto is a reason a pair that scores Likely is still only Possible.
 type Veto uint8

@@ -6,8 +6,30 @@ import (
 	"github.com/tadamun/tadamun/internal/arabic"
 )
 
-// Sex is a person's sex as registered: 'M', 'F', or 0 when unknown.
+// Sex is a person's sex as registered: 'M', 'F', or 0 when unknown. It
+// marshals to JSON as "M", "F" or "".
 type Sex byte
+
+// MarshalText writes "M", "F" or "".
+func (s Sex) MarshalText() ([]byte, error) {
+	if s == Male || s == Female {
+		return []byte{byte(s)}, nil
+	}
+	return []byte{}, nil
+}
+
+// UnmarshalText reads "M", "F" (any case) or anything else as unknown.
+func (s *Sex) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "M", "m":
+		*s = Male
+	case "F", "f":
+		*s = Female
+	default:
+		*s = SexUnknown
+	}
+	return nil
+}
 
 // The sexes.
 const (
@@ -21,21 +43,21 @@ const (
 // script has empty name parts and a Latin full name. The zero value is a
 // record with no data, which is compared but never merged.
 type Record struct {
-	ID          int64  // the person's id in the registry, unique in one run
-	Ref         string // the member's reference for the person (member_ref)
-	Household   string // the household reference
-	First       string // first name as entered
-	Father      string
-	Grandfather string
-	Family      string
-	Latin       string // full name in Latin script, optional
-	Sex         Sex
-	BirthYear   int // 0 when unknown
-	BirthMonth  int // 0 when only the year is known
-	BirthDay    int
-	NationalID  string // in any digit form
-	Phone       string // in any form; keyed with Options.CallingCode
-	Area        string // admin area code
+	ID          int64  `json:"id"`            // the person's id in the registry, unique in one run
+	Ref         string `json:"member_ref"`    // the member's reference for the person
+	Household   string `json:"household_ref"` // the household reference
+	First       string `json:"first_name"`    // as entered
+	Father      string `json:"father_name"`
+	Grandfather string `json:"grandfather_name"`
+	Family      string `json:"family_name"`
+	Latin       string `json:"name_latin"` // full name in Latin script, optional
+	Sex         Sex    `json:"sex"`
+	BirthYear   int    `json:"birth_year"`  // 0 when unknown
+	BirthMonth  int    `json:"birth_month"` // 0 when only the year is known
+	BirthDay    int    `json:"birth_day"`
+	NationalID  string `json:"national_id"` // in any digit form
+	Phone       string `json:"phone"`       // in any form; keyed with Options.CallingCode
+	Area        string `json:"area"`        // admin area code
 }
 
 // Name returns the record's full name as entered, Arabic parts first.
