@@ -28,11 +28,10 @@ type Checker struct {
 }
 
 type built struct {
-	once  sync.Once
-	ix    *dedup.Index
-	err   error
-	at    time.Time
-	byRef map[int64]bool
+	once sync.Once
+	ix   *dedup.Index
+	err  error
+	at   time.Time
 }
 
 // NewChecker returns a checker over d.
@@ -97,7 +96,7 @@ func (c *Checker) CheckPerson(ctx context.Context, p registry.Person) ([]dedup.M
 func (c *Checker) index(ctx context.Context, memberID int64) (*dedup.Index, error) {
 	c.mu.Lock()
 	b, ok := c.idx[memberID]
-	if !ok || (!b.at.IsZero() && time.Since(b.at) > c.MaxAge) || b.err != nil && b.at.IsZero() == false {
+	if !ok || !b.at.IsZero() && time.Since(b.at) > c.MaxAge {
 		b = &built{}
 		c.idx[memberID] = b
 	}
