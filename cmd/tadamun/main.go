@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"sort"
@@ -338,8 +339,14 @@ func auditSign(ctx context.Context, g globals, args []string) error {
 
 func auditVerify(ctx context.Context, g globals, args []string) error {
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	remote := fs.String("remote", "", "verify a running server from outside: its site URL, e.g. https://tadamun.example.org")
+	state := fs.String("state", "tadamun-remote.json", "with --remote: file that keeps the trusted key and the last checkpoint seen")
+	key := fs.String("key", "", "with --remote: the server's note verifier key (else taken from the server on first use and pinned)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *remote != "" {
+		return auditVerifyRemote(ctx, *remote, *state, *key)
 	}
 	return withDB(ctx, g, func(d *db.DB) error {
 		l, err := openLog(d, g.keyFile)
@@ -364,4 +371,33 @@ func auditVerify(ctx context.Context, g globals, args []string) error {
 		fmt.Println("OK")
 		return nil
 	})
+}
+
+func auditVerifyRemote(ctx context.Context, url, stateFile, key string) error {
+	st, err := audit.LoadRemoteState(stateFile)
+	if err != nil {
+		return err
+	}
+	if key != "" {
+		if st.Key != "" && st.Key != key {
+			return fmt.Errorf("the key given differs from the one pinned in %s", stateFile)
+		}
+		st.Key = key
+	}
+	rep, err := audit.VerifyRemote(ctx, &http.Client{Timeout: time.Minute}, url, &st)
+	if err != nil {
+		return err
+	}
+	if !rep.TrustedKey {
+		fmt.Printf("first run: pinned the server's key %s in %s — compare it with the key the operator publishes\n", st.Key, stateFile)
+	}
+	if rep.PreviousSize > 0 && rep.PreviousSize == rep.Size {
+		fmt.Printf("the log still has %d records, the same tree as seen before\n", rep.Size)
+	} else if rep.PreviousSize > 0 {
+		fmt.Printf("the log grew from %d to %d records and is consistent with the checkpoint seen before\n", rep.PreviousSize, rep.Size)
+	} else {
+		fmt.Printf("latest checkpoint: %d records\n", rep.Size)
+	}
+	fmt.Printf("%d signed checkpoints checked against it\nOK\n", rep.Checkpoints)
+	return st.Save(stateFile)
 }

@@ -39,6 +39,7 @@ func newServer(tb testing.TB, d *db.DB) *httptest.Server {
 		tb.Fatal(err)
 	}
 	logs[d] = l
+	skeys[d] = skey
 	s, err := New(Config{DB: d, Audit: l, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		tb.Fatal(err)
@@ -50,6 +51,9 @@ func newServer(tb testing.TB, d *db.DB) *httptest.Server {
 
 // logs remembers each test database's audit log, to sign more checkpoints.
 var logs = map[*db.DB]*audit.Log{}
+
+// skeys remembers each test database's audit signing key.
+var skeys = map[*db.DB]string{}
 
 func signer(tb testing.TB, d *db.DB) *audit.Log {
 	tb.Helper()
