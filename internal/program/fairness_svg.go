@@ -32,8 +32,10 @@ func FairnessSVG(f FairnessReport, lang i18n.Lang) string {
 		}
 		return d
 	}
+	// The svg's direction attribute already flips start and end for
+	// Arabic; only x positions are mirrored by hand.
 	anchor := func(start bool) string {
-		if start != rtl {
+		if start {
 			return "start"
 		}
 		return "end"
