@@ -17,18 +17,16 @@ import (
 	"github.com/tadamun/tadamun/internal/payment/walletcsv"
 )
 
-// Payment statuses. An attempt is created in a batch, sent when its batch is
-// exported, accepted when the provider says it is in progress, and then paid
-// or failed; a paid payment the provider sends back is returned. A created
-// attempt is cancelled when its entitlement is.
+// Payment statuses. A payment (an attempt) is written sent when its batch
+// is exported, becomes accepted when the provider says it is in progress,
+// and then paid or failed; a paid payment the provider sends back is
+// returned.
 const (
-	PaymentCreated   = "created"
-	PaymentSent      = "sent"
-	PaymentAccepted  = "accepted"
-	PaymentPaid      = "paid"
-	PaymentFailed    = "failed"
-	PaymentReturned  = "returned"
-	PaymentCancelled = "cancelled"
+	PaymentSent     = "sent"
+	PaymentAccepted = "accepted"
+	PaymentPaid     = "paid"
+	PaymentFailed   = "failed"
+	PaymentReturned = "returned"
 )
 
 // Batch statuses.
@@ -56,17 +54,24 @@ type Batch struct {
 // BatchResult says what CreateBatches did.
 type BatchResult struct {
 	Batches      []Batch `json:"batches"`
-	Payments     int64   `json:"payments"`
-	NoInstrument int64   `json:"no_instrument"` // entitlements left unpaid: the household has no active instrument
+	Payments     int64   `json:"payments"`      // entitlements planned in the new batches
+	NoInstrument int64   `json:"no_instrument"` // due entitlements left out: the household has no active instrument
 }
 
-// CreateBatches makes a payment attempt for every due entitlement of an
-// approved cycle that has no live or paid attempt — the first attempt, or a
-// retry after a failure or a return — to the household's active instrument,
-// and groups the new attempts into one batch per instrument kind and
-// provider. Each attempt gets a new EndToEndId; cash attempts a new one-time
-// voucher code. The actor needs payment.prepare. Everything is done in a few
-// set-based statements, never one per payment.
+// unpaid selects the due entitlements of cycle ? that have no live or paid
+// attempt — never paid, or whose last attempt failed or came back — with the
+// household's active instrument.
+const unpaid = ` FROM payment_entitlements e
+	JOIN payment_instruments i ON i.member_id = e.member_id AND i.household_id = e.household_id AND i.status = 'active'
+	WHERE e.cycle_id = ? AND e.status = 'due'
+	AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.entitlement_id = e.id AND p.status IN ('sent', 'accepted', 'paid'))`
+
+// CreateBatches plans one batch per instrument kind and provider for the
+// due entitlements of an approved cycle that have no payment in progress or
+// paid: the first attempt, or a retry after a failure or a return. A kind and
+// provider that already has a batch waiting for export gets no second one.
+// The payments themselves are written when a batch is exported, to the
+// household's instrument at that moment. The actor needs payment.prepare.
 func (s *Service) CreateBatches(ctx context.Context, memberID, cycleID int64) (BatchResult, error) {
 	if err := auth.RequireMember(ctx, auth.PaymentPrepare, memberID); err != nil {
 		return BatchResult{}, err
@@ -80,47 +85,37 @@ func (s *Service) CreateBatches(ctx context.Context, memberID, cycleID int64) (B
 		if c.Status != CycleApproved {
 			return errs.E(errs.Conflict, "payment.cycle.not_approved", "status", c.Status)
 		}
-		voucher := `upper(hex(randomblob(8)))`
-		if s.db.Dialect == db.Postgres {
-			voucher = `upper(substr(replace(gen_random_uuid()::text, '-', ''), 1, 16))`
+		if c.Status == CycleApproved && tx.DB().Dialect == db.Postgres {
+			// Two people making batches at once: the second waits here and
+			// then sees the first one's batches.
+			if _, err := tx.Exec(ctx, `SELECT id FROM payment_cycles WHERE id = ? FOR UPDATE`, cycleID); err != nil {
+				return internal(err, "lock cycle %d", cycleID)
+			}
 		}
 		now := time.Now().UTC()
-		res, err := tx.Exec(ctx, `INSERT INTO payments (member_id, cycle_id, entitlement_id, household_id, attempt, end_to_end_id, instrument_id, kind, provider, amount, voucher_code, status, updated_at)
-			SELECT x.member_id, x.cycle_id, x.id, x.household_id, x.attempt, 'TDM-' || x.id || '-' || x.attempt, i.id, i.kind, i.provider, x.amount,
-				CASE WHEN i.kind = 'cash' THEN `+voucher+` END, 'created', ?
-			FROM (SELECT e.id, e.member_id, e.cycle_id, e.household_id, e.amount,
-					COALESCE((SELECT MAX(p.attempt) FROM payments p WHERE p.entitlement_id = e.id), 0) + 1 AS attempt
-				FROM payment_entitlements e
-				WHERE e.cycle_id = ? AND e.status = 'due'
-				AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.entitlement_id = e.id AND p.status IN ('created', 'sent', 'accepted', 'paid'))) x
-			JOIN payment_instruments i ON i.member_id = x.member_id AND i.household_id = x.household_id AND i.status = 'active'`,
-			now, cycleID)
-		if db.IsUnique(err) {
-			return errs.E(errs.Conflict, "payment.batch.concurrent")
-		}
+		groups, err := tx.Query(ctx, `SELECT i.kind, i.provider, COUNT(*), SUM(e.amount)`+unpaid+`
+			AND NOT EXISTS (SELECT 1 FROM payment_batches b WHERE b.cycle_id = e.cycle_id AND b.status = 'created' AND b.kind = i.kind AND b.provider = i.provider)
+			GROUP BY i.kind, i.provider ORDER BY i.kind, i.provider`, cycleID)
 		if err != nil {
-			return internal(err, "create payments of cycle %d", cycleID)
-		}
-		out.Payments, _ = res.RowsAffected()
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM payment_entitlements e WHERE e.cycle_id = ? AND e.status = 'due'
-			AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.entitlement_id = e.id AND p.status IN ('created', 'sent', 'accepted', 'paid'))`, cycleID).Scan(&out.NoInstrument); err != nil {
-			return internal(err, "cycle %d", cycleID)
-		}
-		groups, err := tx.Query(ctx, `SELECT kind, provider, COUNT(*), SUM(amount) FROM payments WHERE cycle_id = ? AND batch_id IS NULL AND status = 'created' GROUP BY kind, provider ORDER BY kind, provider`, cycleID)
-		if err != nil {
-			return internal(err, "group payments of cycle %d", cycleID)
+			return internal(err, "plan batches of cycle %d", cycleID)
 		}
 		for groups.Next() {
 			b := Batch{MemberID: memberID, CycleID: cycleID, Status: BatchCreated, CreatedAt: now}
 			if err := groups.Scan(&b.Kind, &b.Provider, &b.Count, &b.Total); err != nil {
 				groups.Close()
-				return internal(err, "group payments of cycle %d", cycleID)
+				return internal(err, "plan batches of cycle %d", cycleID)
 			}
 			out.Batches = append(out.Batches, b)
+			out.Payments += b.Count
 		}
 		groups.Close()
 		if err := groups.Err(); err != nil {
-			return internal(err, "group payments of cycle %d", cycleID)
+			return internal(err, "plan batches of cycle %d", cycleID)
+		}
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM payment_entitlements e WHERE e.cycle_id = ? AND e.status = 'due'
+			AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.entitlement_id = e.id AND p.status IN ('sent', 'accepted', 'paid'))
+			AND NOT EXISTS (SELECT 1 FROM payment_instruments i WHERE i.member_id = e.member_id AND i.household_id = e.household_id AND i.status = 'active')`, cycleID).Scan(&out.NoInstrument); err != nil {
+			return internal(err, "cycle %d", cycleID)
 		}
 		var seq int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM payment_batches WHERE cycle_id = ?`, cycleID).Scan(&seq); err != nil {
@@ -132,11 +127,11 @@ func (s *Service) CreateBatches(ctx context.Context, memberID, cycleID int64) (B
 			b.MsgID = fmt.Sprintf("TDM-C%d-B%d", cycleID, seq)
 			b.ID, err = tx.InsertID(ctx, `INSERT INTO payment_batches (member_id, cycle_id, kind, provider, msg_id, status, count, total, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 				b.MemberID, b.CycleID, b.Kind, b.Provider, b.MsgID, b.Status, b.Count, b.Total, b.CreatedAt)
+			if db.IsUnique(err) {
+				return errs.E(errs.Conflict, "payment.batch.concurrent")
+			}
 			if err != nil {
 				return internal(err, "create batch")
-			}
-			if _, err := tx.Exec(ctx, `UPDATE payments SET batch_id = ? WHERE cycle_id = ? AND batch_id IS NULL AND status = 'created' AND kind = ? AND provider = ?`, b.ID, cycleID, b.Kind, b.Provider); err != nil {
-				return internal(err, "fill batch %d", b.ID)
 			}
 			if err := audit.Append(ctx, tx, audit.Entry{MemberID: memberID, Action: "payment.batch.create", EntityType: "payment_batch", EntityID: idString(b.ID), State: b}); err != nil {
 				return err
@@ -192,13 +187,16 @@ func (s *Service) Batches(ctx context.Context, memberID, cycleID int64) ([]Batch
 	return out, rows.Err()
 }
 
-// Export marks a batch sent — its payments move from payable (or, for
-// retries, from returned) to in transit in the ledger — and writes its file
-// to w: pain.001 in the provider's version for a bank, the wallet or cash CSV
-// layout otherwise. A batch is exported once: of two people exporting at the
-// same moment exactly one succeeds, the other gets Conflict. The actor needs
-// payment.prepare. If writing to w fails after the batch was marked, Download
-// writes the same file again.
+// Export writes the batch's payments — one attempt, with a new EndToEndId,
+// for each unpaid due entitlement whose household's active instrument is of
+// the batch's kind and provider; cash attempts get a new one-time voucher
+// code — marks the batch exported, moves the money from payable (or, for
+// retries, from returned) to in transit in the ledger, and then streams the
+// file to w: pain.001 in the provider's version for a bank, the wallet or
+// cash CSV layout otherwise. A batch is exported once: of two people
+// exporting at the same moment exactly one succeeds, the other gets Conflict.
+// The actor needs payment.prepare. If writing to w fails after the batch was
+// marked, Download writes the same file again.
 func (s *Service) Export(ctx context.Context, memberID, batchID int64, w io.Writer) (Batch, error) {
 	if err := auth.RequireMember(ctx, auth.PaymentPrepare, memberID); err != nil {
 		return Batch{}, err
@@ -225,16 +223,29 @@ func (s *Service) Export(ctx context.Context, memberID, batchID int64, w io.Writ
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.E(errs.Conflict, "payment.batch.already_exported", "msg_id", b.MsgID)
 		}
+		voucher := `upper(hex(randomblob(8)))`
+		if s.db.Dialect == db.Postgres {
+			voucher = `upper(substr(replace(gen_random_uuid()::text, '-', ''), 1, 16))`
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO payments (member_id, cycle_id, entitlement_id, household_id, attempt, end_to_end_id, batch_id, instrument_id, kind, provider, amount, voucher_code, status, updated_at)
+			SELECT x.member_id, x.cycle_id, x.id, x.household_id, x.attempt, 'TDM-' || x.id || '-' || x.attempt, ?, x.instrument_id, x.kind, x.provider, x.amount,
+				CASE WHEN x.kind = 'cash' THEN `+voucher+` END, 'sent', ?
+			FROM (SELECT e.id, e.member_id, e.cycle_id, e.household_id, e.amount, i.id AS instrument_id, i.kind, i.provider,
+					COALESCE((SELECT MAX(p.attempt) FROM payments p WHERE p.entitlement_id = e.id), 0) + 1 AS attempt`+unpaid+`
+				AND i.kind = ? AND i.provider = ?) x`, b.ID, now, b.CycleID, b.Kind, b.Provider)
+		if db.IsUnique(err) {
+			return errs.E(errs.Conflict, "payment.batch.concurrent")
+		}
+		if err != nil {
+			return internal(err, "export batch %d", b.ID)
+		}
 		var first, retry, n int64
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN attempt = 1 THEN amount ELSE 0 END), 0), COALESCE(SUM(CASE WHEN attempt > 1 THEN amount ELSE 0 END), 0), COUNT(*)
-			FROM payments WHERE batch_id = ? AND status = 'created'`, b.ID).Scan(&first, &retry, &n); err != nil {
+			FROM payments WHERE batch_id = ?`, b.ID).Scan(&first, &retry, &n); err != nil {
 			return internal(err, "export batch %d", b.ID)
 		}
 		if n == 0 {
 			return errs.E(errs.Invalid, "payment.batch.empty", "msg_id", b.MsgID)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE payments SET status = 'sent', updated_at = ? WHERE batch_id = ? AND status = 'created'`, now, b.ID); err != nil {
-			return internal(err, "export batch %d", b.ID)
 		}
 		b.Status, b.ExportedAt, b.ExportedBy, b.Count, b.Total = BatchExported, &now, actorID(ctx), n, first+retry
 		if _, err := tx.Exec(ctx, `UPDATE payment_batches SET count = ?, total = ? WHERE id = ?`, b.Count, b.Total, b.ID); err != nil {
@@ -290,7 +301,7 @@ func (s *Service) writeBatch(ctx context.Context, b Batch, w io.Writer) error {
 	remittance := c.ProgramRef + " " + c.PeriodStart.Format("2006-01")
 	rows, err := s.db.Query(ctx, `SELECT p.end_to_end_id, p.amount, COALESCE(p.voucher_code, ''), i.recipient_name, i.recipient_national_id, i.iban, i.bic, i.msisdn, i.provider
 		FROM payments p JOIN payment_instruments i ON i.id = p.instrument_id
-		WHERE p.batch_id = ? AND p.status <> 'cancelled' ORDER BY p.id`, b.ID)
+		WHERE p.batch_id = ? ORDER BY p.id`, b.ID)
 	if err != nil {
 		return internal(err, "read batch %d", b.ID)
 	}

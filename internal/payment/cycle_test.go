@@ -229,8 +229,6 @@ func TestPaymentsEndToEnd(t *testing.T) {
 		e2e2 := hist[0].EndToEndID
 		hist, _ = f.s.HouseholdHistory(f.fo1, f.member, 3)
 		e2e3 := hist[0].EndToEndID
-		hist, _ = f.s.HouseholdHistory(f.fo1, f.member, 4)
-		e2e4 := hist[0].EndToEndID
 
 		// A file with an unknown EndToEndId changes nothing.
 		_, err = f.s.ImportStatus(f.fo1, f.member, payment.FormatPain002, bytes.NewReader(pain002(t, bank9.MsgID,
@@ -264,7 +262,7 @@ func TestPaymentsEndToEnd(t *testing.T) {
 		}
 
 		// Cash for household 4 is cancelled before its batch goes out; a
-		// later confirmation of it is refused.
+		// confirmation of household 2's failed payment is refused.
 		var ent4 int64
 		if err := d.QueryRow(f.sys, `SELECT id FROM payment_entitlements WHERE cycle_id = ? AND household_id = 4`, c.ID).Scan(&ent4); err != nil {
 			t.Fatal(err)
@@ -274,11 +272,11 @@ func TestPaymentsEndToEnd(t *testing.T) {
 		}
 		_, err = f.s.Export(f.fo1, f.member, byProvider["POST"].ID, &bytes.Buffer{})
 		wantCode(t, err, errs.Invalid, "payment.batch.empty")
-		csvStatus := "end_to_end_id,status,reason,paid_at\n" + e2e3 + ",ACSC,,2026-05-02\n" + e2e4 + ",ACSC,,2026-05-02\n"
+		csvStatus := "end_to_end_id,status,reason,paid_at\n" + e2e3 + ",ACSC,,2026-05-02\n" + e2e2 + ",ACSC,,2026-05-02\n"
 		_, err = f.s.ImportStatus(f.fo1, f.member, payment.FormatCSV, strings.NewReader(csvStatus))
 		wantCode(t, err, errs.Invalid, "payment.status.contradiction")
-		if e := errs.As(err); len(e.Fields) != 1 || e.Fields[0].Row != 3 || e.Fields[0].Args["current"] != "cancelled" {
-			t.Errorf("got fields %+v, want row 3, cancelled", e.Fields)
+		if e := errs.As(err); len(e.Fields) != 1 || e.Fields[0].Row != 3 || e.Fields[0].Args["current"] != "failed" {
+			t.Errorf("got fields %+v, want row 3, failed", e.Fields)
 		}
 		imp, err = f.s.ImportStatus(f.fo1, f.member, payment.FormatCSV, strings.NewReader("end_to_end_id,status,reason,paid_at\n"+e2e3+",ACSC,,2026-05-02\n"))
 		if err != nil || imp.Paid != 1 {
@@ -314,9 +312,21 @@ func TestPaymentsEndToEnd(t *testing.T) {
 		if err != nil || imp.Returned != 1 {
 			t.Fatalf("return: got %+v, %v", imp, err)
 		}
+		mustReconcile(t, f, c.ID)
+		// The household of the returned payment has left: its entitlement is
+		// cancelled, and a late confirmation of the payment is refused.
+		var ent1 int64
+		if err := d.QueryRow(f.sys, `SELECT id FROM payment_entitlements WHERE cycle_id = ? AND household_id = 1`, c.ID).Scan(&ent1); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.CancelEntitlement(f.ap1, f.member, ent1, "left the country"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.s.ImportStatus(f.fo1, f.member, payment.FormatPain002, bytes.NewReader(pain002(t, "LATE", iso20022.Status{OriginalEndToEndID: e2e1, Status: "ACSC"})))
+		wantCode(t, err, errs.Invalid, "payment.status.contradiction")
 		r = mustReconcile(t, f, c.ID)
-		want := payment.Reconciliation{Due: payment.Figure{Count: 5, Amount: 127_500}, Cancelled: payment.Figure{Count: 1, Amount: 20_000},
-			Unsent: payment.Figure{Count: 1, Amount: 10_000}, Paid: payment.Figure{Count: 2, Amount: 52_500}, Returned: payment.Figure{Count: 1, Amount: 45_000}}
+		want := payment.Reconciliation{Due: payment.Figure{Count: 5, Amount: 127_500}, Cancelled: payment.Figure{Count: 2, Amount: 65_000},
+			Unsent: payment.Figure{Count: 1, Amount: 10_000}, Paid: payment.Figure{Count: 2, Amount: 52_500}}
 		if r.Due != want.Due || r.Cancelled != want.Cancelled || r.Unsent != want.Unsent || r.Paid != want.Paid || r.Returned != want.Returned || r.InTransit.Count != 0 || r.Failed.Count != 0 {
 			t.Errorf("final reconciliation: got %+v, want %+v", r, want)
 		}
@@ -354,6 +364,7 @@ func TestNeverPaysTwice(t *testing.T) {
 		if _, err := f.s.ImportStatus(f.fo1, f.member, payment.FormatPain002, bytes.NewReader(pain002(t, "X", sts...))); err != nil {
 			t.Fatal(err)
 		}
+		// Two people make retry batches at once, three times over.
 		for range 3 {
 			var wg sync.WaitGroup
 			for _, ctx := range []contextT{f.fo1, f.fo2} {
@@ -367,15 +378,42 @@ func TestNeverPaysTwice(t *testing.T) {
 			}
 			wg.Wait()
 		}
+		bs, err := f.s.Batches(f.fo1, f.member, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pending []payment.Batch
+		for _, b := range bs {
+			if b.Status == payment.BatchCreated && b.Kind == payment.Bank {
+				pending = append(pending, b)
+			}
+		}
+		if len(pending) != 2 {
+			t.Fatalf("got %d bank retry batches, want 2 (one per bank)", len(pending))
+		}
+		// And export each of them twice at once.
+		for _, b := range pending {
+			var wg sync.WaitGroup
+			for _, ctx := range []contextT{f.fo1, f.fo2} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := f.s.Export(ctx, f.member, b.ID, &bytes.Buffer{}); err != nil && !errs.Is(err, errs.Conflict) {
+						t.Errorf("export retry: %v", err)
+					}
+				}()
+			}
+			wg.Wait()
+		}
 		var worst int
-		if err := d.QueryRow(f.sys, `SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM payments WHERE status IN ('created', 'sent', 'accepted', 'paid') GROUP BY entitlement_id) x`).Scan(&worst); err != nil || worst != 1 {
+		if err := d.QueryRow(f.sys, `SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM payments WHERE status IN ('sent', 'accepted', 'paid') GROUP BY entitlement_id) x`).Scan(&worst); err != nil || worst != 1 {
 			t.Fatalf("got %d live attempts for one entitlement (%v), want 1", worst, err)
 		}
 		// Even a hand-written insert of a second live attempt is refused.
 		err = d.Tx(f.sys, func(tx *db.Tx) error {
-			_, err := tx.Exec(f.sys, `INSERT INTO payments (member_id, cycle_id, entitlement_id, household_id, attempt, end_to_end_id, instrument_id, kind, provider, amount, status, updated_at)
-				SELECT member_id, cycle_id, entitlement_id, household_id, attempt + 10, end_to_end_id || 'X', instrument_id, kind, provider, amount, 'paid', updated_at
-				FROM payments WHERE household_id = 1 AND status = 'created'`)
+			_, err := tx.Exec(f.sys, `INSERT INTO payments (member_id, cycle_id, entitlement_id, household_id, attempt, end_to_end_id, batch_id, instrument_id, kind, provider, amount, status, updated_at)
+				SELECT member_id, cycle_id, entitlement_id, household_id, attempt + 10, end_to_end_id || 'X', batch_id, instrument_id, kind, provider, amount, 'paid', updated_at
+				FROM payments WHERE household_id = 1 AND status = 'sent'`)
 			return err
 		})
 		if !db.IsUnique(err) {
@@ -383,8 +421,8 @@ func TestNeverPaysTwice(t *testing.T) {
 		}
 		// And an EndToEndId is never reused.
 		err = d.Tx(f.sys, func(tx *db.Tx) error {
-			_, err := tx.Exec(f.sys, `INSERT INTO payments (member_id, cycle_id, entitlement_id, household_id, attempt, end_to_end_id, instrument_id, kind, provider, amount, status, updated_at)
-				SELECT member_id, cycle_id, entitlement_id, household_id, attempt + 10, end_to_end_id, instrument_id, kind, provider, amount, 'failed', updated_at
+			_, err := tx.Exec(f.sys, `INSERT INTO payments (member_id, cycle_id, entitlement_id, household_id, attempt, end_to_end_id, batch_id, instrument_id, kind, provider, amount, status, updated_at)
+				SELECT member_id, cycle_id, entitlement_id, household_id, attempt + 10, end_to_end_id, batch_id, instrument_id, kind, provider, amount, 'failed', updated_at
 				FROM payments WHERE household_id = 1 AND attempt = 1`)
 			return err
 		})

@@ -14,10 +14,11 @@ import (
 )
 
 // CancelEntitlement cancels a due entitlement that has no payment in
-// progress or paid: an attempt not yet exported is cancelled with it, and the
-// money goes back to the program's budget (from payable, or from returned when
-// an earlier attempt failed). A provider's later confirmation of a cancelled
-// payment is refused by ImportStatus. The actor needs payment.approve.
+// progress or paid, and the money goes back to the program's budget (from
+// payable, or from returned when an earlier attempt failed or came back). A
+// batch exported later leaves it out, and a provider's late confirmation of
+// an earlier attempt is refused by ImportStatus. The actor needs
+// payment.approve.
 func (s *Service) CancelEntitlement(ctx context.Context, memberID, entitlementID int64, reason string) error {
 	if err := auth.RequireMember(ctx, auth.PaymentApprove, memberID); err != nil {
 		return err
@@ -40,8 +41,7 @@ func (s *Service) CancelEntitlement(ctx context.Context, memberID, entitlementID
 			return errs.E(errs.Conflict, "payment.entitlement.not_due", "status", status)
 		}
 		var live, exported int64
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN status IN ('sent', 'accepted', 'paid') THEN 1 ELSE 0 END), 0),
-				COALESCE(SUM(CASE WHEN status NOT IN ('created', 'cancelled') THEN 1 ELSE 0 END), 0)
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN status IN ('sent', 'accepted', 'paid') THEN 1 ELSE 0 END), 0), COUNT(*)
 			FROM payments WHERE entitlement_id = ?`, entitlementID).Scan(&live, &exported); err != nil {
 			return internal(err, "entitlement %d", entitlementID)
 		}
@@ -51,9 +51,6 @@ func (s *Service) CancelEntitlement(ctx context.Context, memberID, entitlementID
 		c, err := cycle(ctx, tx.QueryRow, memberID, cycleID)
 		if err != nil {
 			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE payments SET status = 'cancelled', reason = ?, updated_at = ? WHERE entitlement_id = ? AND status = 'created'`, reason, time.Now().UTC(), entitlementID); err != nil {
-			return internal(err, "cancel entitlement %d", entitlementID)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE payment_entitlements SET status = 'cancelled' WHERE id = ?`, entitlementID); err != nil {
 			return internal(err, "cancel entitlement %d", entitlementID)
@@ -85,7 +82,7 @@ func (f *Figure) add(g Figure) { f.Count += g.Count; f.Amount += g.Amount }
 //
 //	Due = Cancelled + Unsent + InTransit + Paid + Failed + Returned
 //
-// Unsent are entitlements not yet in an exported batch (outstanding);
+// Unsent are entitlements never sent (outstanding);
 // InTransit those sent or accepted and not yet confirmed; Failed and
 // Returned those whose last attempt failed or came back and await a retry.
 // Sent counts every attempt ever exported, retries included. Ledger holds
@@ -137,7 +134,7 @@ func (s *Service) Reconcile(ctx context.Context, memberID, cycleID int64) (Recon
 		switch state {
 		case "entitlement_cancelled":
 			r.Cancelled.add(f)
-		case "none", PaymentCreated, PaymentCancelled:
+		case "none":
 			r.Unsent.add(f)
 		case PaymentSent, PaymentAccepted:
 			r.InTransit.add(f)
@@ -152,7 +149,7 @@ func (s *Service) Reconcile(ctx context.Context, memberID, cycleID int64) (Recon
 	if err := rows.Err(); err != nil {
 		return Reconciliation{}, internal(err, "reconcile cycle %d", cycleID)
 	}
-	if err := s.db.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM payments WHERE cycle_id = ? AND status NOT IN ('created', 'cancelled')`, cycleID).
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM payments WHERE batch_id IN (SELECT id FROM payment_batches WHERE cycle_id = ?)`, cycleID).
 		Scan(&r.Sent.Count, &r.Sent.Amount); err != nil {
 		return Reconciliation{}, internal(err, "reconcile cycle %d", cycleID)
 	}
@@ -176,16 +173,10 @@ func (s *Service) Reconcile(ctx context.Context, memberID, cycleID int64) (Recon
 	sum := r.Cancelled.Amount + r.Unsent.Amount + r.InTransit.Amount + r.Paid.Amount + r.Failed.Amount + r.Returned.Amount
 	r.AddsUp = sum == r.Due.Amount
 	if c.Status == CycleApproved {
-		// Unsent includes created attempts not exported yet: a retry's money
-		// still sits in returned until its batch is exported.
-		var retryUnsent int64
-		if err := s.db.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM payments WHERE cycle_id = ? AND status = 'created' AND attempt > 1`, cycleID).Scan(&retryUnsent); err != nil {
-			return Reconciliation{}, internal(err, "reconcile cycle %d", cycleID)
-		}
-		r.LedgerAgrees = r.Ledger[AccountPayable] == r.Unsent.Amount-retryUnsent &&
+		r.LedgerAgrees = r.Ledger[AccountPayable] == r.Unsent.Amount &&
 			r.Ledger[AccountInTransit] == r.InTransit.Amount &&
 			r.Ledger[AccountPaid] == r.Paid.Amount &&
-			r.Ledger[AccountReturned] == r.Failed.Amount+r.Returned.Amount+retryUnsent &&
+			r.Ledger[AccountReturned] == r.Failed.Amount+r.Returned.Amount &&
 			r.Ledger[AccountBudget] == -(r.Due.Amount-r.Cancelled.Amount)
 	} else {
 		r.LedgerAgrees = len(r.Ledger) == 0

@@ -51,7 +51,14 @@ type RowProblem struct {
 }
 
 // acceptedCodes are the ISO 20022 statuses of a payment in progress.
-var acceptedCodes = `('ACCP', 'ACSP', 'ACTC', 'ACWC', 'PDNG')`
+const acceptedCodes = `('ACCP', 'ACSP', 'ACTC', 'ACWC', 'PDNG')`
+
+// contradiction is true for a status row s that cannot apply to its payment
+// p: a confirmation of a payment that failed or came back (a retry may be
+// under way; the entitlement may be cancelled), or a status code this
+// package does not know.
+const contradiction = `(p.id IS NOT NULL AND ((s.status = 'ACSC' AND p.status IN ('failed', 'returned'))
+	OR (s.status NOT IN ('ACSC', 'RJCT') AND s.status NOT IN ` + acceptedCodes + `)))`
 
 // maxProblems bounds the rows a refusal lists.
 const maxProblems = 20
@@ -62,7 +69,8 @@ const maxProblems = 20
 // (or returned when it was paid), ACCP and the like accepted; the ledger moves
 // the money from in transit to paid or returned. A file with an unknown
 // EndToEndId, the same id twice, or a status that contradicts the payment (a
-// confirmation of a cancelled, failed or unsent payment) is refused with the
+// confirmation of a failed or returned payment, or of a cancelled
+// entitlement) is refused with the
 // rows named, and nothing changes. The same file imported twice is refused
 // the second time; a different file repeating known statuses changes
 // nothing. The actor needs payment.prepare.
@@ -235,7 +243,7 @@ func (s *Service) stage(ctx context.Context, imp *StatusImport, r io.Reader) (is
 func stageGroupRejection(ctx context.Context, tx *db.Tx, imp *StatusImport, rep iso20022.Report) error {
 	res, err := tx.Exec(ctx, `INSERT INTO payment_status_rows (import_id, member_id, row_no, end_to_end_id, status, reason)
 		SELECT ?, p.member_id, p.id, p.end_to_end_id, 'RJCT', ? FROM payments p JOIN payment_batches b ON b.id = p.batch_id
-		WHERE b.member_id = ? AND b.msg_id = ? AND p.status <> 'cancelled'`, imp.ID, rep.GroupReason, imp.MemberID, rep.OriginalMessageID)
+		WHERE b.member_id = ? AND b.msg_id = ?`, imp.ID, rep.GroupReason, imp.MemberID, rep.OriginalMessageID)
 	if err != nil {
 		return internal(err, "stage group rejection")
 	}
@@ -273,6 +281,18 @@ func checkStatusRows(ctx context.Context, tx *db.Tx, importID int64) error {
 		}
 		return e
 	}
+	var dups, unknown, bad int64
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT end_to_end_id FROM payment_status_rows WHERE import_id = ? GROUP BY end_to_end_id HAVING COUNT(*) > 1) d`, importID).Scan(&dups); err != nil {
+		return internal(err, "check status rows")
+	}
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN p.id IS NULL THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN `+contradiction+` THEN 1 ELSE 0 END), 0)
+		FROM payment_status_rows s LEFT JOIN payments p ON p.member_id = s.member_id AND p.end_to_end_id = s.end_to_end_id
+		WHERE s.import_id = ?`, importID).Scan(&unknown, &bad); err != nil {
+		return internal(err, "check status rows")
+	}
+	if dups+unknown+bad == 0 {
+		return nil
+	}
 	limit := " LIMIT " + idString(maxProblems)
 	if err := list("payment.status.duplicate", `SELECT MIN(row_no), end_to_end_id, MIN(status), '' FROM payment_status_rows WHERE import_id = ? GROUP BY end_to_end_id HAVING COUNT(*) > 1 ORDER BY MIN(row_no)`+limit); err != nil {
 		return err
@@ -284,39 +304,34 @@ func checkStatusRows(ctx context.Context, tx *db.Tx, importID int64) error {
 	}
 	return list("payment.status.contradiction", `SELECT s.row_no, s.end_to_end_id, s.status, p.status FROM payment_status_rows s
 		JOIN payments p ON p.member_id = s.member_id AND p.end_to_end_id = s.end_to_end_id
-		WHERE s.import_id = ? AND (
-			p.status = 'created'
-			OR (s.status = 'ACSC' AND p.status IN ('failed', 'returned', 'cancelled'))
-			OR (s.status NOT IN ('ACSC', 'RJCT') AND s.status NOT IN `+acceptedCodes+`)
-		) ORDER BY s.row_no`+limit)
+		WHERE s.import_id = ? AND `+contradiction+` ORDER BY s.row_no`+limit)
 }
 
-// applyStatusRows applies a checked import: ledger entries per cycle, then
-// four set-based updates.
+// applyStatusRows applies a checked import in two passes over its rows:
+// one that sums the money per cycle for the ledger, and one set-based update.
 func applyStatusRows(ctx context.Context, tx *db.Tx, imp *StatusImport) error {
-	const match = ` FROM payment_status_rows s JOIN payments p ON p.member_id = s.member_id AND p.end_to_end_id = s.end_to_end_id `
 	type cycleSums struct {
-		cycle, program                  int64
-		currency                        string
+		cycle                           int64
 		paid, failed, returned          int64
 		nPaid, nFailed, nRet, nAccepted int64
 	}
-	rows, err := tx.Query(ctx, `SELECT p.cycle_id, c.program_id, c.currency,
+	rows, err := tx.Query(ctx, `SELECT p.cycle_id,
 			COALESCE(SUM(CASE WHEN s.status = 'ACSC' AND p.status IN ('sent', 'accepted') THEN p.amount ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN s.status = 'RJCT' AND p.status IN ('sent', 'accepted') THEN p.amount ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN s.status = 'RJCT' AND p.status = 'paid' THEN p.amount ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN s.status = 'ACSC' AND p.status IN ('sent', 'accepted') THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN s.status = 'RJCT' AND p.status IN ('sent', 'accepted') THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN s.status = 'RJCT' AND p.status = 'paid' THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN s.status IN `+acceptedCodes+` AND p.status = 'sent' THEN 1 ELSE 0 END), 0)`+
-		match+` JOIN payment_cycles c ON c.id = p.cycle_id WHERE s.import_id = ? GROUP BY p.cycle_id, c.program_id, c.currency ORDER BY p.cycle_id`, imp.ID)
+			COALESCE(SUM(CASE WHEN s.status IN `+acceptedCodes+` AND p.status = 'sent' THEN 1 ELSE 0 END), 0)
+		FROM payment_status_rows s JOIN payments p ON p.member_id = s.member_id AND p.end_to_end_id = s.end_to_end_id
+		WHERE s.import_id = ? GROUP BY p.cycle_id ORDER BY p.cycle_id`, imp.ID)
 	if err != nil {
 		return internal(err, "status sums")
 	}
 	var sums []cycleSums
 	for rows.Next() {
 		var c cycleSums
-		if err := rows.Scan(&c.cycle, &c.program, &c.currency, &c.paid, &c.failed, &c.returned, &c.nPaid, &c.nFailed, &c.nRet, &c.nAccepted); err != nil {
+		if err := rows.Scan(&c.cycle, &c.paid, &c.failed, &c.returned, &c.nPaid, &c.nFailed, &c.nRet, &c.nAccepted); err != nil {
 			rows.Close()
 			return internal(err, "status sums")
 		}
@@ -327,34 +342,34 @@ func applyStatusRows(ctx context.Context, tx *db.Tx, imp *StatusImport) error {
 		return internal(err, "status sums")
 	}
 	ref := "status_import:" + idString(imp.ID)
-	for _, c := range sums {
-		imp.Paid += c.nPaid
-		imp.Failed += c.nFailed
-		imp.Returned += c.nRet
-		imp.Accepted += c.nAccepted
-		if err := post(ctx, tx, imp.MemberID, c.program, c.currency, "status.import", cycleRef(c.cycle), ref,
-			move{AccountInTransit, AccountPaid, c.paid}, move{AccountInTransit, AccountReturned, c.failed}, move{AccountPaid, AccountReturned, c.returned}); err != nil {
+	for _, cs := range sums {
+		imp.Paid += cs.nPaid
+		imp.Failed += cs.nFailed
+		imp.Returned += cs.nRet
+		imp.Accepted += cs.nAccepted
+		c, err := cycle(ctx, tx.QueryRow, imp.MemberID, cs.cycle)
+		if err != nil {
+			return err
+		}
+		if err := post(ctx, tx, imp.MemberID, c.ProgramID, c.Currency, "status.import", cycleRef(c.ID), ref,
+			move{AccountInTransit, AccountPaid, cs.paid}, move{AccountInTransit, AccountReturned, cs.failed}, move{AccountPaid, AccountReturned, cs.returned}); err != nil {
 			return err
 		}
 	}
 	imp.Unchanged = imp.Rows - imp.Paid - imp.Failed - imp.Returned - imp.Accepted
 	now := time.Now().UTC()
-	const from = ` FROM payment_status_rows s WHERE s.import_id = ? AND payments.member_id = s.member_id AND payments.end_to_end_id = s.end_to_end_id AND `
-	for _, u := range []struct {
-		set, where string
-	}{
-		{`status = 'paid', reason = '', paid_at = COALESCE(s.paid_at, ?), updated_at = ?`, `s.status = 'ACSC' AND payments.status IN ('sent', 'accepted')`},
-		{`status = 'failed', reason = s.reason, paid_at = NULL, updated_at = ?`, `s.status = 'RJCT' AND payments.status IN ('sent', 'accepted')`},
-		{`status = 'returned', reason = s.reason, updated_at = ?`, `s.status = 'RJCT' AND payments.status = 'paid'`},
-		{`status = 'accepted', updated_at = ?`, `s.status IN ` + acceptedCodes + ` AND payments.status = 'sent'`},
-	} {
-		args := []any{now}
-		if strings.Contains(u.set, "paid_at = COALESCE") {
-			args = []any{now, now}
-		}
-		if _, err := tx.Exec(ctx, `UPDATE payments SET `+u.set+from+u.where, append(args, imp.ID)...); err != nil {
-			return internal(err, "apply status")
-		}
+	// The SET expressions see the payment's status before the update.
+	if _, err := tx.Exec(ctx, `UPDATE payments SET
+			status = CASE WHEN s.status = 'ACSC' THEN 'paid' WHEN s.status = 'RJCT' AND payments.status = 'paid' THEN 'returned' WHEN s.status = 'RJCT' THEN 'failed' ELSE 'accepted' END,
+			reason = CASE WHEN s.status = 'ACSC' THEN '' WHEN s.status = 'RJCT' THEN s.reason ELSE payments.reason END,
+			paid_at = CASE WHEN s.status = 'ACSC' THEN COALESCE(s.paid_at, ?) WHEN s.status = 'RJCT' AND payments.status <> 'paid' THEN NULL ELSE payments.paid_at END,
+			updated_at = ?
+		FROM payment_status_rows s
+		WHERE s.import_id = ? AND payments.member_id = s.member_id AND payments.end_to_end_id = s.end_to_end_id
+		AND ((s.status = 'ACSC' AND payments.status IN ('sent', 'accepted'))
+			OR (s.status = 'RJCT' AND payments.status IN ('sent', 'accepted', 'paid'))
+			OR (s.status IN `+acceptedCodes+` AND payments.status = 'sent'))`, now, now, imp.ID); err != nil {
+		return internal(err, "apply status")
 	}
 	if _, err := tx.Exec(ctx, `UPDATE payment_status_imports SET status = 'applied', sha256 = ?, row_count = ?, paid = ?, failed = ?, returned = ?, accepted = ?, unchanged = ? WHERE id = ?`,
 		imp.SHA256, imp.Rows, imp.Paid, imp.Failed, imp.Returned, imp.Accepted, imp.Unchanged, imp.ID); err != nil {
