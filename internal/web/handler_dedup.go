@@ -215,7 +215,7 @@ func (s *Server) dedupPairPage(r *http.Request) (dedupPairPage, error) {
 	add := func(label, field, x, y string) {
 		p.Rows = append(p.Rows, sideRow{Label: label, A: x, B: y, Same: x == y, Level: levels[field]})
 	}
-	add("dedup.page_ref", "", a.Ref, b.Ref)
+	p.Rows = append(p.Rows, sideRow{Label: "dedup.page_ref", A: a.Ref, B: b.Ref, Same: true})
 	add("dedup.page_household", "", a.HouseholdRef, b.HouseholdRef)
 	add("dedup.field_first", "first", a.FirstName, b.FirstName)
 	add("dedup.field_father", "father", a.FatherName, b.FatherName)
