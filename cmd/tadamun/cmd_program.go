@@ -30,6 +30,7 @@ func init() {
 	register("program status", "move a program: draft → active → closed → archived", programStatus)
 	register("program run", "targeting run: decide every household of the member, store and summarize", programRun)
 	register("targeting run", "same as program run", programRun)
+	register("program compare", "what-if: how two versions of a program's rules decide today's registry (who gains, who loses)", programCompare)
 	register("program fairness", "print the fairness report of a run (and its SVG chart)", programFairness)
 	register("program explain", "explain a household's decision in a run in plain words", programExplain)
 	register("program propose", "propose households of a run for enrollment (maker)", programPropose)
@@ -448,6 +449,48 @@ func programDecide(ctx context.Context, g globals, args []string) error {
 			return err
 		}
 		fmt.Printf("approval %d decided: %d households\n", *id, n)
+		return nil
+	})
+}
+
+func programCompare(ctx context.Context, g globals, args []string) error {
+	pf := newProgramFlags("program compare", "--member CODE --program CODE --from N [--to M] [--as-of YYYY-MM-DD]")
+	from := pf.fs.Int("from", 0, "version to compare from (0: current)")
+	to := pf.fs.Int("to", 0, "version to compare to (0: current)")
+	asOf := pf.fs.String("as-of", "", "reference date for ages, YYYY-MM-DD (default today)")
+	if err := pf.fs.Parse(args); err != nil {
+		return err
+	}
+	var day time.Time
+	if *asOf != "" {
+		t, err := arabic.ParseDate(*asOf)
+		if err != nil {
+			return fmt.Errorf("--as-of: %w", err)
+		}
+		day = t
+	}
+	return withDB(ctx, g, func(d *db.DB) error {
+		ctx, err := pf.context(ctx, d)
+		if err != nil {
+			return err
+		}
+		s := program.New(d)
+		p, err := pf.program(ctx, d, s)
+		if err != nil {
+			return err
+		}
+		c, err := s.Compare(ctx, p.ID, *from, *to, registry.New(d).EachHousehold, day)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%s: version %d → %d over %d households as of %s\n", p.Code, c.From, c.To, c.Households, c.AsOf)
+		fmt.Printf("eligible %d → %d, selected %d → %d; %d gain, %d lose\n", c.EligibleA, c.EligibleB, c.SelectedA, c.SelectedB, c.Gain, c.Lose)
+		if len(c.Gained) > 0 {
+			fmt.Println("gain:", strings.Join(c.Gained, " "))
+		}
+		if len(c.Lost) > 0 {
+			fmt.Println("lose:", strings.Join(c.Lost, " "))
+		}
 		return nil
 	})
 }

@@ -202,6 +202,29 @@ func init() {
 				}
 				return programs(a).Run(r.Context(), id, registry.New(a.DB).EachHousehold, program.RunOptions{AsOf: asOf, Version: b.Version})
 			}},
+		Route{Method: "GET", Path: "/programs/{id}/compare", Tag: "targeting", Summary: "What-if: how two versions of the rules decide today's registry; who gains and who loses selection",
+			Query: []Param{{Name: "from", Type: "integer", Description: "version to compare from (default the current one)"}, {Name: "to", Type: "integer", Description: "version to compare to (default the current one)"},
+				{Name: "as_of", Description: "reference date YYYY-MM-DD (default today)"}},
+			Response: program.Comparison{},
+			Handle: func(a *API, r *http.Request) (any, error) {
+				id, err := PathInt(r, "id")
+				if err != nil {
+					return nil, err
+				}
+				from, err := QueryInt(r, "from", 0)
+				if err != nil {
+					return nil, err
+				}
+				to, err := QueryInt(r, "to", 0)
+				if err != nil {
+					return nil, err
+				}
+				day, err := parseDay(r.URL.Query().Get("as_of"))
+				if err != nil {
+					return nil, err
+				}
+				return programs(a).Compare(r.Context(), id, int(from), int(to), registry.New(a.DB).EachHousehold, day)
+			}},
 		Route{Method: "GET", Path: "/runs/{id}", Tag: "targeting", Summary: "Get a targeting run with its counts", Response: program.Run{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")

@@ -218,3 +218,31 @@ func TestFairnessReport(t *testing.T) {
 		}
 	})
 }
+
+func TestCompareVersions(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := mustFixture(t, d)
+		a, err := f.s.Apply(f.manager, f.member, baseSpec())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp := baseSpec()
+		sp.Eligibility = `household.income_per_capita < 50.0 && members.exists(m, has(m.age) && m.age >= 65)`
+		if _, err := f.s.Apply(f.manager, f.member, sp); err != nil {
+			t.Fatal(err)
+		}
+		hs := households(300)
+		c, err := f.s.Compare(f.manager, a.Program.ID, 1, 2, memSource(hs), asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Version 2 lowers the income line: nobody gains, everyone between
+		// 50 and 100 a person loses.
+		if c.Gain != 0 || c.Lose == 0 || c.SelectedA-c.Lose != c.SelectedB || len(c.Lost) != c.Lose || c.Households != 300 {
+			t.Errorf("got %+v", c)
+		}
+		if runs, _ := f.s.Runs(f.manager, a.Program.ID); len(runs) != 0 {
+			t.Errorf("compare stored %d runs", len(runs))
+		}
+	})
+}

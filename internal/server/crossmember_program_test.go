@@ -76,6 +76,7 @@ func init() {
 	crossCases["GET /programs/{id}/runs"] = crossGet(prog("/runs"))
 	crossCases["POST /programs/{id}/runs"] = crossWrite("POST", write(prog("/runs"), `{}`))
 	crossCases["GET /programs/{id}/enrolled"] = crossGet(prog("/enrolled"))
+	crossCases["GET /programs/{id}/compare"] = crossGet(prog("/compare?from=1&to=1"))
 	crossCases["GET /runs/{id}"] = crossGet(run(""))
 	crossCases["GET /runs/{id}/decisions"] = crossGet(run("/decisions"))
 	crossCases["GET /runs/{id}/fairness"] = crossGet(run("/fairness"))
