@@ -382,3 +382,20 @@ func (s *Service) writeBatch(ctx context.Context, b Batch, w io.Writer) error {
 		return x.Close()
 	}
 }
+
+// BatchByID returns batch id of whichever member it belongs to, when the
+// actor may read that member's payments; another member's batch is NotFound.
+func (s *Service) BatchByID(ctx context.Context, id int64) (Batch, error) {
+	var m int64
+	err := s.db.QueryRow(ctx, `SELECT member_id FROM payment_batches WHERE id = ?`, id).Scan(&m)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Batch{}, errs.E(errs.NotFound, "payment.batch.not_found", "id", id)
+	}
+	if err != nil {
+		return Batch{}, internal(err, "batch %d", id)
+	}
+	if err := auth.RequireMember(ctx, auth.PaymentRead, m); err != nil {
+		return Batch{}, errs.E(errs.NotFound, "payment.batch.not_found", "id", id)
+	}
+	return batch(ctx, s.db.QueryRow, m, id)
+}

@@ -389,3 +389,20 @@ func (s *Service) Budget(ctx context.Context, memberID, program int64) (int64, e
 	}
 	return n, nil
 }
+
+// CycleByID returns cycle id of whichever member it belongs to, when the
+// actor may read that member's payments; another member's cycle is NotFound.
+func (s *Service) CycleByID(ctx context.Context, id int64) (Cycle, error) {
+	var m int64
+	err := s.db.QueryRow(ctx, `SELECT member_id FROM payment_cycles WHERE id = ?`, id).Scan(&m)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Cycle{}, errs.E(errs.NotFound, "payment.cycle.not_found", "id", id)
+	}
+	if err != nil {
+		return Cycle{}, internal(err, "cycle %d", id)
+	}
+	if err := auth.RequireMember(ctx, auth.PaymentRead, m); err != nil {
+		return Cycle{}, errs.E(errs.NotFound, "payment.cycle.not_found", "id", id)
+	}
+	return cycle(ctx, s.db.QueryRow, m, id)
+}

@@ -216,3 +216,20 @@ func (s *Service) Instruments(ctx context.Context, memberID, household int64) ([
 	}
 	return out, rows.Err()
 }
+
+// InstrumentByID returns instrument id of whichever member it belongs to,
+// when the actor may read that member's payments; another member's is
+// NotFound.
+func (s *Service) InstrumentByID(ctx context.Context, id int64) (Instrument, error) {
+	in, err := scanInstrument(s.db.QueryRow(ctx, `SELECT `+instrumentCols+` FROM payment_instruments WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Instrument{}, errs.E(errs.NotFound, "payment.instrument.not_found")
+	}
+	if err != nil {
+		return Instrument{}, internal(err, "instrument %d", id)
+	}
+	if err := auth.RequireMember(ctx, auth.PaymentRead, in.MemberID); err != nil {
+		return Instrument{}, errs.E(errs.NotFound, "payment.instrument.not_found")
+	}
+	return in, nil
+}
