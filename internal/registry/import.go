@@ -7,6 +7,7 @@ import (
 	"errors"
 	"hash"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -123,9 +124,14 @@ type importer struct {
 	newP, updP   []*Person
 	deferred     []*Person
 	present      map[string]bool // columns of the file being read
+	// audit holds the import's audit entries until the end: appending
+	// takes the audit log's lock until commit, and a long import must
+	// not hold it while it reads files. Each State is the hex SHA-256 of
+	// the record's JSON, so the entries stay small.
+	audit []audit.Entry
 }
 
-const importBatch = 5000
+const importBatch = 20000
 
 var errDryRun = errors.New("registry: dry run")
 
@@ -147,6 +153,15 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		im.tx = tx
 		defer im.w.close()
+		if s.db.Dialect == db.SQLite {
+			// The name-token b-tree takes inserts all over its key space;
+			// with SQLite's default 2 MB page cache a big import spends
+			// its time re-reading pages. 128 MB for this transaction.
+			if _, err := tx.Exec(ctx, `PRAGMA cache_size = -131072`); err != nil {
+				return err
+			}
+			defer tx.Exec(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
+		}
 		id, err := tx.InsertID(ctx, `INSERT INTO registry_imports (member_id, files, sha256, households_new, households_upd, persons_new, persons_upd, actor_id, at)
 			VALUES (?, ?, '', 0, 0, 0, 0, ?, ?) RETURNING id`, memberID, files, im.actor, im.now)
 		if err != nil {
@@ -186,8 +201,9 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 			return err
 		}
 		// The batch record hashes both files, so every person row is covered.
-		if err := audit.Append(ctx, tx, audit.Entry{MemberID: memberID, Action: "registry.import", EntityType: "registry_import",
-			EntityID: strconv.FormatInt(b.ID, 10), State: b}); err != nil {
+		im.audit = append(im.audit, audit.Entry{MemberID: memberID, Action: "registry.import", EntityType: "registry_import",
+			EntityID: strconv.FormatInt(b.ID, 10), State: b})
+		if err := audit.Append(ctx, tx, im.audit...); err != nil {
 			return err
 		}
 		if opt.DryRun {
@@ -698,13 +714,9 @@ func (im *importer) flushHouseholds(ctx context.Context) error {
 		if err := im.w.households(ctx, im.tx, im.newHH, im.importID); err != nil {
 			return err
 		}
-		entries := make([]audit.Entry, 0, len(im.newHH))
 		for _, h := range im.newHH {
 			im.hh[h.Ref].id = h.ID
-			entries = append(entries, audit.Entry{MemberID: im.mi.ID, Action: "household.import", EntityType: "household", EntityID: strconv.FormatInt(h.ID, 10), State: h})
-		}
-		if err := audit.Append(ctx, im.tx, entries...); err != nil {
-			return err
+			im.audit = append(im.audit, audit.Entry{MemberID: im.mi.ID, Action: "household.import", EntityType: "household", EntityID: strconv.FormatInt(h.ID, 10), State: audit.StateHash(h)})
 		}
 		im.batch.HouseholdsNew += len(im.newHH)
 		im.newHH = im.newHH[:0]
@@ -742,6 +754,8 @@ func (im *importer) flushPersons(ctx context.Context) error {
 			st.id = p.ID
 			im.persons[p.Ref] = st
 		}
+		// In index order, the token b-tree is written page by page.
+		sort.Sort(byToken{tokens, ids})
 		if err := im.w.names(ctx, im.tx, im.mi.ID, tokens, ids); err != nil {
 			return err
 		}
@@ -786,7 +800,6 @@ func (im *importer) updateHouseholds(ctx context.Context, hs []*Household) error
 		}
 	}
 	var hist []historyRow
-	var entries []audit.Entry
 	for _, h := range hs {
 		o := old[h.ID]
 		keepHousehold(h, &o, im.present)
@@ -801,12 +814,9 @@ func (im *importer) updateHouseholds(ctx context.Context, hs []*Household) error
 		for _, c := range changes {
 			hist = append(hist, historyRow{household: h.ID, action: "import", c: c})
 		}
-		entries = append(entries, audit.Entry{MemberID: im.mi.ID, Action: "household.update", EntityType: "household", EntityID: strconv.FormatInt(h.ID, 10), State: h})
+		im.audit = append(im.audit, audit.Entry{MemberID: im.mi.ID, Action: "household.update", EntityType: "household", EntityID: strconv.FormatInt(h.ID, 10), State: audit.StateHash(h)})
 	}
-	if err := writeHistory(ctx, im.tx, im.mi.ID, im.actor, im.importID, im.now, hist); err != nil {
-		return err
-	}
-	return audit.Append(ctx, im.tx, entries...)
+	return writeHistory(ctx, im.tx, im.mi.ID, im.actor, im.importID, im.now, hist)
 }
 
 // keepHousehold copies into h the stored values of the columns the file
@@ -937,7 +947,6 @@ func (im *importer) updatePersons(ctx context.Context, ps []*Person) error {
 		}
 	}
 	var hist []historyRow
-	var entries []audit.Entry
 	for _, q := range ps {
 		o := old[q.ID]
 		keepPerson(q, &o, im.present)
@@ -952,12 +961,9 @@ func (im *importer) updatePersons(ctx context.Context, ps []*Person) error {
 		for _, c := range changes {
 			hist = append(hist, historyRow{household: q.HouseholdID, person: q.ID, action: "import", c: c})
 		}
-		entries = append(entries, audit.Entry{MemberID: im.mi.ID, Action: "person.update", EntityType: "person", EntityID: strconv.FormatInt(q.ID, 10), State: q})
+		im.audit = append(im.audit, audit.Entry{MemberID: im.mi.ID, Action: "person.update", EntityType: "person", EntityID: strconv.FormatInt(q.ID, 10), State: audit.StateHash(q)})
 	}
-	if err := writeHistory(ctx, im.tx, im.mi.ID, im.actor, im.importID, im.now, hist); err != nil {
-		return err
-	}
-	return audit.Append(ctx, im.tx, entries...)
+	return writeHistory(ctx, im.tx, im.mi.ID, im.actor, im.importID, im.now, hist)
 }
 
 // ImportFailure is one problem of a failed import, for reports.
@@ -980,4 +986,19 @@ func Failures(err error) []ImportFailure {
 		out = append(out, ImportFailure{File: file, Column: f.Field, Row: f.Row, Key: f.Key, Args: f.Args})
 	}
 	return out
+}
+
+// byToken sorts name tokens with their person ids by (token, id).
+type byToken struct {
+	t  []string
+	id []int64
+}
+
+func (b byToken) Len() int { return len(b.t) }
+func (b byToken) Less(i, j int) bool {
+	return b.t[i] < b.t[j] || b.t[i] == b.t[j] && b.id[i] < b.id[j]
+}
+func (b byToken) Swap(i, j int) {
+	b.t[i], b.t[j] = b.t[j], b.t[i]
+	b.id[i], b.id[j] = b.id[j], b.id[i]
 }

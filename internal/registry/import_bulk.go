@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -43,50 +44,100 @@ var (
 		"text", "text", "text", "text", "text", "bigint", "int", "timestamptz", "timestamptz"}
 )
 
-type sqliteBulk struct{}
+// sqliteBulk writes with multi-row prepared inserts and ids it assigns
+// itself: the import holds SQLite's only write lock for its whole
+// transaction, so MAX(id)+1 onwards is free, and a statement of many rows
+// costs SQLite far less per row than one statement per row.
+type sqliteBulk struct {
+	nextHH, nextP int64 // the next ids to give; 0 until read
+}
 
 func (b *sqliteBulk) close() {}
 
-func (b *sqliteBulk) households(ctx context.Context, tx *db.Tx, hs []*Household, importID int64) error {
-	st, err := tx.Prepare(ctx, householdInsert)
-	if err != nil {
-		return err
+// sqliteRows is how many rows one multi-row insert carries.
+const sqliteRows = 64
+
+// multiInsert inserts n rows into table, sqliteRows per statement.
+func multiInsert(ctx context.Context, tx *db.Tx, table string, cols []string, n int, row func(i int) []any) error {
+	one := "(?" + strings.Repeat(", ?", len(cols)-1) + ")"
+	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
+	var many *sql.Stmt
+	i := 0
+	if n >= sqliteRows {
+		st, err := tx.Prepare(ctx, head+one+strings.Repeat(", "+one, sqliteRows-1))
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		many = st
+		args := make([]any, 0, sqliteRows*len(cols))
+		for ; i+sqliteRows <= n; i += sqliteRows {
+			args = args[:0]
+			for k := i; k < i+sqliteRows; k++ {
+				args = append(args, row(k)...)
+			}
+			if _, err := many.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("insert into %s: %w", table, err)
+			}
+		}
 	}
-	defer st.Close()
-	for _, h := range hs {
-		if err := st.QueryRowContext(ctx, householdArgs(h, importID)...).Scan(&h.ID); err != nil {
-			return fmt.Errorf("insert household %s: %w", h.Ref, err)
+	if i < n {
+		st, err := tx.Prepare(ctx, head+one)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for ; i < n; i++ {
+			if _, err := st.ExecContext(ctx, row(i)...); err != nil {
+				return fmt.Errorf("insert into %s: %w", table, err)
+			}
 		}
 	}
 	return nil
+}
+
+func (b *sqliteBulk) next(ctx context.Context, tx *db.Tx, table string, at *int64) error {
+	if *at != 0 {
+		return nil
+	}
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM `+table).Scan(at); err != nil {
+		return fmt.Errorf("next id of %s: %w", table, err)
+	}
+	return nil
+}
+
+func (b *sqliteBulk) households(ctx context.Context, tx *db.Tx, hs []*Household, importID int64) error {
+	if err := b.next(ctx, tx, "households", &b.nextHH); err != nil {
+		return err
+	}
+	for _, h := range hs {
+		h.ID = b.nextHH
+		b.nextHH++
+	}
+	cols := append([]string{"id"}, householdColumns...)
+	return multiInsert(ctx, tx, "households", cols, len(hs), func(i int) []any {
+		return append([]any{hs[i].ID}, householdArgs(hs[i], importID)...)
+	})
 }
 
 func (b *sqliteBulk) persons(ctx context.Context, tx *db.Tx, ps []*Person, importID int64) error {
-	st, err := tx.Prepare(ctx, personInsert)
-	if err != nil {
+	if err := b.next(ctx, tx, "persons", &b.nextP); err != nil {
 		return err
 	}
-	defer st.Close()
 	for _, p := range ps {
-		if err := st.QueryRowContext(ctx, personArgs(p, importID)...).Scan(&p.ID); err != nil {
-			return fmt.Errorf("insert person %s: %w", p.Ref, err)
-		}
+		p.ID = b.nextP
+		b.nextP++
 	}
-	return nil
+	cols := append([]string{"id"}, personColumns...)
+	return multiInsert(ctx, tx, "persons", cols, len(ps), func(i int) []any {
+		return append([]any{ps[i].ID}, personArgs(ps[i], importID)...)
+	})
 }
 
 func (b *sqliteBulk) names(ctx context.Context, tx *db.Tx, member int64, tokens []string, ids []int64) error {
-	st, err := tx.Prepare(ctx, `INSERT INTO person_names (member_id, token, person_id) VALUES (?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	for i, t := range tokens {
-		if _, err := st.ExecContext(ctx, member, t, ids[i]); err != nil {
-			return fmt.Errorf("insert name token: %w", err)
-		}
-	}
-	return nil
+	return multiInsert(ctx, tx, "person_names", []string{"member_id", "token", "person_id"}, len(tokens), func(i int) []any {
+		return []any{member, tokens[i], ids[i]}
+	})
 }
 
 type pgBulk struct{}

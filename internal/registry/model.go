@@ -377,10 +377,11 @@ func idKey(s string) string {
 	}, s)
 }
 
-// nameTokens returns the distinct search tokens of q's name: NameKey and
-// FamilyKey words of every part and of the Latin name, and the Translit
-// keys of the Arabic parts (prefixed "~" so that a Latin spelling and a
-// consonant skeleton never collide).
+// nameTokens returns the distinct search tokens of q's name: the FamilyKey
+// words of every part and of the Latin name (NameKey with compounds joined
+// and a leading al- dropped, so الحسيني and حسيني are one token), and the
+// Translit keys of the Arabic first and family names (prefixed "~" so that
+// a Latin spelling and a consonant skeleton never collide).
 func (q *Person) nameTokens(dst []string) []string {
 	add := func(t string) {
 		if t != "" && !slices.Contains(dst, t) {
@@ -391,17 +392,16 @@ func (q *Person) nameTokens(dst []string) []string {
 		if part == "" {
 			continue
 		}
-		for _, w := range strings.Fields(arabic.NameKey(part)) {
-			add(w)
-		}
 		for _, w := range strings.Fields(arabic.FamilyKey(part)) {
 			add(w)
 		}
-		if i < 4 && !arabic.IsLatin(part) {
-			// Latin queries reach Arabic names through the consonant
-			// skeleton; Arabic queries match Arabic keys only, since
-			// the skeleton is too coarse to decide (Hassan = Hussein).
-			for _, w := range strings.Fields(arabic.Translit(part)) {
+		if (i == 0 || i == 3) && !arabic.IsLatin(part) {
+			// Latin queries reach the Arabic first and family names
+			// through the consonant skeleton (people type those two in
+			// Latin; the father's names rarely). Arabic queries match
+			// Arabic keys only: the skeleton is too coarse to decide
+			// (Hassan = Hussein).
+			for _, w := range strings.Fields(arabic.Translit(arabic.FamilyKey(part))) {
 				add("~" + w)
 			}
 		}

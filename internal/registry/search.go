@@ -93,8 +93,20 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 	if !ok {
 		return Page{}, errs.E(errs.Invalid, "error.invalid_input").WithField("sort", "registry.bad_sort", "value", q.Sort)
 	}
+	from := `persons p JOIN households h ON h.id = p.household_id`
+	var fromArgs []any
 	where := []string{"p.member_id = ?"}
 	args := []any{member}
+	// driven says the rows come from a key lookup in from (c), not from
+	// persons: SQLite must not be tempted to walk persons in id order to
+	// find a page, so the member test is made unindexable (+) and the
+	// default order follows c.
+	driven := func(id string) {
+		where[0] = "+p.member_id = ?"
+		if order == "p.id" {
+			order = id
+		}
+	}
 	add := func(cond string, a ...any) {
 		where = append(where, cond)
 		args = append(args, a...)
@@ -104,7 +116,16 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 	if d := idKey(text); text != "" && len(d) >= 5 && len(d) == len(strings.Map(dropPhoneSeparators, arabic.Digits(text))) && strings.IndexFunc(d, func(r rune) bool { return r < '0' || r > '9' }) < 0 {
 		// A number: a national ID, a phone, or a reference.
 		ref := arabic.Digits(text)
-		add(`(p.id_key = ? OR p.phone_key = ? OR p.member_ref = ? OR h.household_ref = ?)`, d, arabic.PhoneKey(text, mi.CallingCode), ref, ref)
+		// Each key has its own index; a UNION uses all four where an OR
+		// would scan.
+		from = `(SELECT id FROM persons WHERE member_id = ? AND id_key = ? AND id_key <> ''
+			UNION SELECT id FROM persons WHERE member_id = ? AND phone_key = ? AND phone_key <> ''
+			UNION SELECT id FROM persons WHERE member_id = ? AND member_ref = ?
+			UNION SELECT p2.id FROM households h2 JOIN persons p2 ON p2.member_id = h2.member_id AND p2.household_id = h2.id
+				WHERE h2.member_id = ? AND h2.household_ref = ?) c
+			JOIN persons p ON p.id = c.id JOIN households h ON h.id = p.household_id`
+		fromArgs = []any{member, d, member, arabic.PhoneKey(text, mi.CallingCode), member, ref, member, ref}
+		driven("c.id")
 	} else if text != "" {
 		isRef := false
 		if !strings.ContainsAny(text, " \t") {
@@ -117,7 +138,12 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 				return Page{}, errs.Wrapf(err, "registry: search")
 			}
 			if isRef = n > 0; isRef {
-				add(`(p.member_ref = ? OR h.household_ref = ?)`, ref, ref)
+				from = `(SELECT id FROM persons WHERE member_id = ? AND member_ref = ?
+					UNION SELECT p2.id FROM households h2 JOIN persons p2 ON p2.member_id = h2.member_id AND p2.household_id = h2.id
+						WHERE h2.member_id = ? AND h2.household_ref = ?) c
+					JOIN persons p ON p.id = c.id JOIN households h ON h.id = p.household_id`
+				fromArgs = []any{member, ref, member, ref}
+				driven("c.id")
 			}
 		}
 		if !isRef {
@@ -134,19 +160,41 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 				}
 				ws = append(ws, word{cands, n})
 			}
-			// The rarest word first: it drives the lookup, the others probe.
+			// The rarest word drives the lookup from the token index; the
+			// others probe it person by person.
 			slices.SortStableFunc(ws, func(a, b word) int { return a.n - b.n })
-			for _, w := range ws {
-				cond, a := nameCondition(member, w.cands)
-				add(cond, a...)
+			for i, w := range ws {
+				in := `token IN (?` + strings.Repeat(", ?", len(w.cands)-1) + `)`
+				a := []any{member}
+				for _, c := range w.cands {
+					a = append(a, c)
+				}
+				switch {
+				case i == 0 && len(w.cands) == 1:
+					// One token: its index entries are in person id order,
+					// so the default sort reads them in order and stops at
+					// the page's end.
+					from = `person_names c JOIN persons p ON p.id = c.person_id JOIN households h ON h.id = p.household_id`
+					where = append(where, `c.member_id = ? AND c.token = ?`)
+					args = append(args, a...)
+					driven("c.person_id")
+					continue
+				case i == 0:
+					from = `(SELECT DISTINCT person_id FROM person_names WHERE member_id = ? AND ` + in + `) c
+						JOIN persons p ON p.id = c.person_id JOIN households h ON h.id = p.household_id`
+					fromArgs = a
+					driven("c.person_id")
+					continue
+				}
+				add(`EXISTS (SELECT 1 FROM person_names n WHERE n.member_id = ? AND n.`+in+` AND n.person_id = p.id)`, a...)
 			}
 		}
 	}
 	if q.NationalID != "" {
-		add(`p.id_key = ?`, idKey(q.NationalID))
+		add(`p.id_key = ? AND p.id_key <> ''`, idKey(q.NationalID))
 	}
 	if q.Phone != "" {
-		add(`p.phone_key = ?`, arabic.PhoneKey(q.Phone, mi.CallingCode))
+		add(`p.phone_key = ? AND p.phone_key <> ''`, arabic.PhoneKey(q.Phone, mi.CallingCode))
 	}
 	if q.HouseholdRef != "" {
 		add(`h.household_ref = ?`, arabic.Digits(strings.TrimSpace(q.HouseholdRef)))
@@ -187,9 +235,13 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 	if desc {
 		dir = " DESC"
 	}
-	sql := `SELECT ` + personCols + personFrom + ` WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY ` + order + dir + `, p.id` + dir + ` LIMIT ? OFFSET ?`
-	rows, err := s.db.Query(ctx, sql, append(args, q.Limit+1, q.Offset)...)
+	tiebreak := ", p.id" + dir
+	if order == "c.person_id" || order == "c.id" || order == "p.id" {
+		tiebreak = ""
+	}
+	sql := `SELECT ` + personCols + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY ` + order + dir + tiebreak + ` LIMIT ? OFFSET ?`
+	rows, err := s.db.Query(ctx, sql, append(append(fromArgs, args...), q.Limit+1, q.Offset)...)
 	if err != nil {
 		return Page{}, errs.Wrapf(err, "registry: search")
 	}
@@ -212,15 +264,12 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 }
 
 // tokenCandidates returns the tokens one NameKey word of a query may be
-// stored as: itself, its FamilyKey (al- dropped) and, for a Latin word, its
+// stored as: its FamilyKey (al- dropped) and, for a Latin word, its
 // Translit key, which meets the Arabic spellings.
 func tokenCandidates(w string) []string {
-	out := []string{w}
-	if f := arabic.FamilyKey(w); f != "" && f != w {
-		out = append(out, f)
-	}
+	out := []string{arabic.FamilyKey(w)}
 	if arabic.IsLatin(w) {
-		if t := strings.ReplaceAll(arabic.Translit(w), " ", ""); t != "" {
+		if t := strings.ReplaceAll(arabic.Translit(out[0]), " ", ""); t != "" {
 			out = append(out, "~"+t)
 		}
 	}
@@ -236,22 +285,11 @@ func (s *Service) tokenCount(ctx context.Context, member int64, cands []string) 
 		args = append(args, c)
 	}
 	var n int
-	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM person_names WHERE member_id = ? AND `+cond+` LIMIT 20000) t`, args...).Scan(&n)
+	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM person_names WHERE member_id = ? AND `+cond+` LIMIT 5000) t`, args...).Scan(&n)
 	if err != nil {
 		return 0, errs.Wrapf(err, "registry: search")
 	}
 	return n, nil
-}
-
-func nameCondition(member int64, cands []string) (string, []any) {
-	if len(cands) == 0 {
-		return "1 = 0", nil
-	}
-	args := []any{member}
-	for _, c := range cands {
-		args = append(args, c)
-	}
-	return `p.id IN (SELECT person_id FROM person_names WHERE member_id = ? AND token IN (?` + strings.Repeat(", ?", len(cands)-1) + `))`, args
 }
 
 // HouseholdQuery selects households for ListHouseholds. Zero fields do not
