@@ -1,6 +1,9 @@
 package arabic
 
-import "unicode/utf8"
+import (
+	"slices"
+	"unicode/utf8"
+)
 
 // JaroWinkler returns the Jaro–Winkler similarity of a and b, between 0 (no
 // common letters) and 1 (equal), counting runes, not bytes, with the usual
@@ -33,6 +36,18 @@ func toRunes(dst []rune, s string) []rune {
 		i += size
 	}
 	return dst
+}
+
+// JaroWinklerRunes is JaroWinkler over names already decoded to runes, for
+// callers that compare one name with many.
+func JaroWinklerRunes(a, b []rune) float64 {
+	if slices.Equal(a, b) {
+		if len(a) == 0 {
+			return 0
+		}
+		return 1
+	}
+	return jaroWinklerRunes(a, b)
 }
 
 func jaroWinklerRunes(a, b []rune) float64 {

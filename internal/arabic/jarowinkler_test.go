@@ -27,6 +27,9 @@ func TestJaroWinkler(t *testing.T) {
 			if math.Abs(got-tt.want) > 0.0005 {
 				t.Errorf("JaroWinkler(%q, %q) = %.4f, want %.3f", tt.a, tt.b, got, tt.want)
 			}
+			if r := JaroWinklerRunes([]rune(tt.a), []rune(tt.b)); r != got {
+				t.Errorf("JaroWinklerRunes = %.4f, JaroWinkler = %.4f", r, got)
+			}
 		})
 	}
 }

@@ -1,6 +1,8 @@
 package dedup
 
 import (
+	"slices"
+
 	"github.com/tadamun/tadamun/internal/arabic"
 )
 
@@ -157,23 +159,14 @@ func (c *comparer) compareName(a, b *nameInfo) uint8 {
 // swapped) in names of at least three letters, where Jaro–Winkler is
 // harsh on short names (خالد/خالف 0.883, حسن/حنس).
 func (c *comparer) close(a, b *nameInfo) bool {
-	x, y := a.key, b.key
+	x, y := a.kr, b.kr
 	if a.latin != b.latin {
-		x, y = a.skel, b.skel
+		x, y = a.sr, b.sr
 	}
-	if arabic.JaroWinkler(x, y) >= jwClose {
+	if arabic.JaroWinklerRunes(x, y) >= jwClose {
 		return true
 	}
-	var bx, by [64]rune
-	rx, ry := appendRunes(bx[:0], x), appendRunes(by[:0], y)
-	return len(rx) >= 3 && len(ry) >= 3 && oneEdit(rx, ry)
-}
-
-func appendRunes(dst []rune, s string) []rune {
-	for _, r := range s {
-		dst = append(dst, r)
-	}
-	return dst
+	return len(x) >= 3 && len(y) >= 3 && oneEdit(x, y)
 }
 
 // oneEdit reports whether a and b are one substitution, insertion,
@@ -193,12 +186,12 @@ func oneEdit(a, b []rune) bool {
 		return len(b)-len(a) == 1
 	}
 	if len(a) == len(b) {
-		if string(a[i+1:]) == string(b[i+1:]) {
+		if slices.Equal(a[i+1:], b[i+1:]) {
 			return true
 		}
-		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && string(a[i+2:]) == string(b[i+2:])
+		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && slices.Equal(a[i+2:], b[i+2:])
 	}
-	return string(a[i:]) == string(b[i+1:])
+	return slices.Equal(a[i:], b[i+1:])
 }
 
 // distinct reports whether a and b are two different names rather than two

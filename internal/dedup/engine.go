@@ -28,8 +28,8 @@ type Options struct {
 	MaxBlock int
 	// Workers is the number of goroutines (default GOMAXPROCS).
 	Workers int
-	// USample is the number of random pairs that estimate u (default 10
-	// per record, at least 100,000, at most 2,000,000).
+	// USample is the number of random pairs that estimate u (default 3
+	// per record, at least 300,000, at most 1,000,000).
 	USample int
 	// Seed makes the random sample repeatable.
 	Seed uint64
@@ -62,7 +62,7 @@ func (o *Options) defaults(n int) {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	if o.USample == 0 {
-		o.USample = min(max(10*n, 100_000), 2_000_000)
+		o.USample = min(max(3*n, 300_000), 1_000_000)
 	}
 	if o.Seed == 0 {
 		o.Seed = 6
@@ -221,7 +221,7 @@ func Run(ctx context.Context, records []Record, opts Options) (*Result, error) {
 	if opts.Model != nil {
 		res.Model = opts.Model
 	} else {
-		opts.progress("estimate", 0, len(cands))
+		opts.progress("estimate", 0, int(res.Stats.Compared))
 		m := newModel()
 		m.estimateU(ix.cmp, ix.recs, opts.USample, opts.Workers, opts.Seed)
 		m.estimate(counts, len(records), 100)
@@ -231,7 +231,7 @@ func Run(ctx context.Context, records []Record, opts Options) (*Result, error) {
 	res.Stats.Times["estimate"] = time.Since(t)
 
 	t = time.Now()
-	opts.progress("score", 0, len(cands))
+	opts.progress("score", 0, int(res.Stats.Compared))
 	res.Pairs = ix.scorePairs(cands)
 	res.Stats.Times["score"] = time.Since(t)
 
@@ -264,7 +264,9 @@ type run struct {
 }
 
 // candidates compares every pair that shares a blocking key, once.
-func (ix *Index) candidates(ctx context.Context) ([]candidate, [nSlots]map[Vector]int64, [nSlots]int64, error) {
+// The candidates come back in one slice per worker, so that a million
+// records' pairs are never copied into one.
+func (ix *Index) candidates(ctx context.Context) ([][]candidate, [nSlots]map[Vector]int64, [nSlots]int64, error) {
 	var runs []run
 	for s := range ix.slots {
 		keys := ix.slots[s].keys
@@ -345,19 +347,14 @@ func (ix *Index) candidates(ctx context.Context) ([]candidate, [nSlots]map[Vecto
 	if err := ctx.Err(); err != nil {
 		return nil, [nSlots]map[Vector]int64{}, [nSlots]int64{}, err
 	}
-	total := 0
-	for _, o := range outs {
-		total += len(o.c)
-	}
-	all := make([]candidate, 0, total)
+	all := make([][]candidate, len(outs))
 	var counts [nSlots]map[Vector]int64
 	for s := range counts {
 		counts[s] = map[Vector]int64{}
 	}
 	var byRule [nSlots]int64
 	for i := range outs {
-		all = append(all, outs[i].c...)
-		outs[i].c = nil
+		all[i], outs[i].c = outs[i].c, nil
 		for s := range outs[i].counts {
 			for v, n := range outs[i].counts[s] {
 				counts[s][v] += n
@@ -371,10 +368,10 @@ func (ix *Index) candidates(ctx context.Context) ([]candidate, [nSlots]map[Vecto
 }
 
 // scorePairs weighs and classifies candidates, keeping Possible and Likely.
-func (ix *Index) scorePairs(cands []candidate) []Pair {
-	parts := make([][]Pair, ix.opts.Workers)
-	parallel(ix.opts.Workers, len(cands), func(w, lo, hi int) {
-		for _, c := range cands[lo:hi] {
+func (ix *Index) scorePairs(cands [][]candidate) []Pair {
+	parts := make([][]Pair, len(cands))
+	each(ix.opts.Workers, len(cands), func(w int) {
+		for _, c := range cands[w] {
 			a, b := &ix.recs[c.a], &ix.recs[c.b]
 			wt := ix.scorer.score(a, b, c.v)
 			class, veto := ix.scorer.classify(a, b, c.v, wt)

@@ -79,6 +79,7 @@ func (r Record) Name() string {
 type nameInfo struct {
 	key    string // NameKey (FamilyKey for family names)
 	skel   string // Translit of the key: meets the other script
+	kr, sr []rune // key and skel as runes, for Jaro–Winkler
 	phon   string // Phonetic of the key: blocking only
 	id     int32  // index in the name table; -1 for a name seen only in a query
 	skelID int32
@@ -160,6 +161,7 @@ func (n *names) lookup(s string, family, add bool) *nameInfo {
 	ni, ok := n.byKey[key]
 	if !ok {
 		ni = &nameInfo{key: key, skel: arabic.Translit(key), phon: arabic.Phonetic(key), id: -1, skelID: -1}
+		ni.kr, ni.sr = []rune(ni.key), []rune(ni.skel)
 		ni.latin = !arabic.IsArabic(key)
 		if add {
 			ni.id = int32(len(n.list))
