@@ -288,12 +288,26 @@ func (s *Server) statsCurrent(r *http.Request) (*statsSnapshot, *memberStats, er
 		return nil, nil, err
 	}
 	code := r.URL.Query().Get("member")
+	var best *memberStats
 	for i := range snap.Members {
-		if snap.Members[i].Member.Code == code || (code == "" && i == 0) {
-			return snap, &snap.Members[i], nil
+		m := &snap.Members[i]
+		if m.Member.Code == code {
+			return snap, m, nil
+		}
+		// Without a choice, the member with the most enrolled households.
+		if code == "" && (best == nil || total(m) > total(best)) {
+			best = m
 		}
 	}
-	return snap, nil, nil
+	return snap, best, nil
+}
+
+func total(m *memberStats) int64 {
+	var n int64
+	for _, c := range m.Households.OneWay(0).Counts[0] {
+		n += c
+	}
+	return n
 }
 
 func (s *Server) portalStatistics(w http.ResponseWriter, r *http.Request) error {
