@@ -55,6 +55,10 @@ type NewUser struct {
 	Email       string       `json:"email"`
 	Password    string       `json:"password"`
 	Roles       []actor.Role `json:"roles"`
+	// PasswordHash, when set, is stored instead of hashing Password: for
+	// accounts that share one known password (demo data), hashed once.
+	// It never comes from a request body.
+	PasswordHash string `json:"-"`
 }
 
 // UserUpdate changes a user; nil fields stay as they are.
@@ -129,20 +133,23 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (User, error) {
 	if n.DisplayName == "" {
 		e.WithField("display_name", "error.required")
 	}
-	if len([]rune(n.Password)) < MinPasswordLength {
+	if n.PasswordHash == "" && len([]rune(n.Password)) < MinPasswordLength {
 		e.WithField("password", "user.password_short", "min", MinPasswordLength)
 	}
 	validateRoles(e, n.MemberID, n.Roles)
 	if len(e.Fields) > 0 {
 		return User{}, e
 	}
-	hash, err := HashPassword(n.Password)
-	if err != nil {
-		return User{}, errs.Wrapf(err, "auth: create user")
+	hash := n.PasswordHash
+	if hash == "" {
+		var err error
+		if hash, err = HashPassword(n.Password); err != nil {
+			return User{}, errs.Wrapf(err, "auth: create user")
+		}
 	}
 	now := time.Now().UTC()
 	u := User{MemberID: n.MemberID, Username: n.Username, DisplayName: n.DisplayName, Email: n.Email, Roles: n.Roles, Active: true, CreatedAt: now, UpdatedAt: now}
-	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		var member any
 		if n.MemberID != 0 {
 			member = n.MemberID

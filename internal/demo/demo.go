@@ -6,6 +6,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
@@ -87,8 +88,12 @@ func Load(ctx context.Context, d *db.DB, progress func(string)) error {
 		progress(fmt.Sprintf("member %s with %d areas", m.Code, len(m.areas)))
 	}
 	as := auth.New(d)
+	hash, err := passwordHash()
+	if err != nil {
+		return err
+	}
 	for _, a := range Accounts {
-		n := auth.NewUser{Username: a.Username, DisplayName: displayName(a), Password: Password, Roles: []actor.Role{a.Role}, Email: a.Username + "@demo.tadamun.invalid"}
+		n := auth.NewUser{Username: a.Username, DisplayName: displayName(a), PasswordHash: hash, Roles: []actor.Role{a.Role}, Email: a.Username + "@demo.tadamun.invalid"}
 		if a.Member != "" {
 			m, err := ms.Get(ctx, a.Member)
 			if err != nil {
@@ -107,6 +112,19 @@ func Load(ctx context.Context, d *db.DB, progress func(string)) error {
 		}
 	}
 	return nil
+}
+
+var (
+	hashOnce sync.Once
+	hash     string
+	hashErr  error
+)
+
+// passwordHash hashes the demo password once per process: argon2id is slow
+// on purpose, and every demo account shares the one public password.
+func passwordHash() (string, error) {
+	hashOnce.Do(func() { hash, hashErr = auth.HashPassword(Password) })
+	return hash, hashErr
 }
 
 func displayName(a Account) string {

@@ -6,13 +6,12 @@ import (
 	"testing"
 
 	"github.com/tadamun/tadamun/internal/db"
-	"github.com/tadamun/tadamun/internal/db/dbtest"
 )
 
 // benchPage serves path through the whole handler (middleware included)
 // without the network; bench/web/run.sh measures over loopback with wrk.
 func benchPage(b *testing.B, path string, signedIn bool) {
-	d := dbtest.Open(b, db.SQLite)
+	d := demoDB(b, db.SQLite)
 	ts := newServer(b, d)
 	h := ts.Config.Handler
 	var cookie *http.Cookie

@@ -15,7 +15,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tadamun/tadamun/internal/db"
-	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/demo"
 )
 
@@ -120,7 +119,7 @@ func attr(ctx context.Context, sel, name string) (string, error) {
 // and opens every page of the shell: each must render right to left in
 // Arabic and left to right in English, without console errors.
 func TestBrowser(t *testing.T) {
-	d := dbtest.Open(t, db.SQLite)
+	d := demoDB(t, db.SQLite)
 	ts := newServer(t, d)
 	ctx := newBrowserContext(t)
 	ce := watchConsole(ctx)

@@ -13,12 +13,11 @@ import (
 
 	"github.com/tadamun/tadamun/internal/api"
 	"github.com/tadamun/tadamun/internal/db"
-	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/demo"
 )
 
 func TestSecurityHeaders(t *testing.T) {
-	ts := newServer(t, dbtest.Open(t, db.SQLite))
+	ts := newServer(t, demoDB(t, db.SQLite))
 	for _, p := range []string{"/login", "/api/v1/members", "/static/app.css"} {
 		resp, err := http.Get(ts.URL + p)
 		if err != nil {
@@ -41,7 +40,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestNoOutsideHosts(t *testing.T) {
-	ts := newServer(t, dbtest.Open(t, db.SQLite))
+	ts := newServer(t, demoDB(t, db.SQLite))
 	b := newBrowser(t, ts.URL)
 	b.login("admin")
 	for _, p := range []string{"/", "/members", "/members/JO", "/users", "/audit", "/approvals"} {
@@ -55,7 +54,7 @@ func TestNoOutsideHosts(t *testing.T) {
 }
 
 func TestLogin(t *testing.T) {
-	d := dbtest.Open(t, db.SQLite)
+	d := demoDB(t, db.SQLite)
 	ts := newServer(t, d)
 
 	t.Run("wrong password is refused in Arabic and changes nothing", func(t *testing.T) {
@@ -179,7 +178,7 @@ func mustURL(s string) *url.URL {
 }
 
 func TestUserFormErrors(t *testing.T) {
-	d := dbtest.Open(t, db.SQLite)
+	d := demoDB(t, db.SQLite)
 	ts := newServer(t, d)
 	b := newBrowser(t, ts.URL)
 	b.login("jo.admin")
@@ -212,7 +211,7 @@ func TestUserFormErrors(t *testing.T) {
 }
 
 func TestAPIErrors(t *testing.T) {
-	d := dbtest.Open(t, db.SQLite)
+	d := demoDB(t, db.SQLite)
 	fx := newFixture(t, d)
 	call := func(method, path, body, lang string, auth bool) (int, api.Error) {
 		req, _ := http.NewRequest(method, fx.url+path, strings.NewReader(body))
@@ -277,7 +276,7 @@ func TestAPIErrors(t *testing.T) {
 }
 
 func TestHealthAndMetrics(t *testing.T) {
-	ts := newServer(t, dbtest.Open(t, db.SQLite))
+	ts := newServer(t, demoDB(t, db.SQLite))
 	for p, want := range map[string]string{"/healthz": "ok", "/readyz": "ready"} {
 		resp, err := http.Get(ts.URL + p)
 		if err != nil {
@@ -305,7 +304,7 @@ func TestHealthAndMetrics(t *testing.T) {
 // registered route is in it with a summary, and that every path in it is
 // served (not the API's catch-all).
 func TestOpenAPI(t *testing.T) {
-	fx := newFixture(t, dbtest.Open(t, db.SQLite))
+	fx := newFixture(t, demoDB(t, db.SQLite))
 	resp, err := http.Get(fx.url + "/api/v1/openapi.json")
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@ import (
 // as `tadamun audit verify --remote` does: a log that grows passes, and a
 // log whose history was rewritten (same key, other records) is caught.
 func TestVerifyRemote(t *testing.T) {
-	d := dbtest.Open(t, db.SQLite)
+	d := demoDB(t, db.SQLite)
 	ts := newServer(t, d)
 	state := filepath.Join(t.TempDir(), "state.json")
 	verify := func() (audit.RemoteReport, error) {

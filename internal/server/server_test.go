@@ -9,18 +9,87 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/demo"
 )
 
-// newServer returns a running server over d with the demo data loaded.
+// demoDB returns a fresh database of dialect dl with the demo data. On
+// SQLite it is a copy of one demo database built once per process: the
+// demo takes seconds under the race detector, a file copy milliseconds.
+func demoDB(tb testing.TB, dl db.Dialect) *db.DB {
+	tb.Helper()
+	if dl != db.SQLite {
+		d := dbtest.Open(tb, dl)
+		if err := demo.Load(context.Background(), d, nil); err != nil {
+			tb.Fatal(err)
+		}
+		return d
+	}
+	templateOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "tadamun-demo-")
+		if err != nil {
+			templateErr = err
+			return
+		}
+		templateDir = dir
+		templatePath = filepath.Join(dir, "demo.db")
+		d, err := db.Open(context.Background(), templatePath)
+		if err != nil {
+			templateErr = err
+			return
+		}
+		defer d.Close()
+		if _, err = d.Migrate(context.Background()); err == nil {
+			err = demo.Load(context.Background(), d, nil)
+		}
+		templateErr = err
+	})
+	if templateErr != nil {
+		tb.Fatalf("demo database: %v", templateErr)
+	}
+	b, err := os.ReadFile(templatePath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(tb.TempDir(), "demo.db")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	d, err := db.Open(context.Background(), path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { d.Close() })
+	return d
+}
+
+var (
+	templateOnce              sync.Once
+	templateDir, templatePath string
+	templateErr               error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if templateDir != "" {
+		os.RemoveAll(templateDir)
+	}
+	os.Exit(code)
+}
+
+// newServer returns a running server over d with the demo data loaded
+// (loading it first if d has none).
 func newServer(tb testing.TB, d *db.DB) *httptest.Server {
 	tb.Helper()
 	ctx := context.Background()
