@@ -43,6 +43,7 @@ func init() {
 			s.Handle(mux, "POST /programs/{id}/status", auth.ProgramManage, s.programStatus)
 			s.Handle(mux, "POST /programs/{id}/runs", auth.ProgramManage, s.programRunStart)
 			s.Handle(mux, "GET /programs/{id}/enrollments", auth.ProgramRead, s.programEnrollments)
+			s.Handle(mux, "GET /programs/{id}/compare", auth.ProgramManage, s.programCompare)
 			s.Handle(mux, "GET /runs/{id}", auth.ProgramRead, s.runShow)
 			s.Handle(mux, "GET /runs/{id}/fairness.svg", auth.ProgramRead, s.runFairnessSVG)
 			s.Handle(mux, "GET /runs/{id}/households/{hh}", auth.ProgramRead, s.runDecision)
@@ -783,4 +784,43 @@ func (s *Server) programHousehold(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	return s.Render(w, r, "program/household", View{Title: "programs.household", Data: pg})
+}
+
+type comparePage struct {
+	Program    program.Program
+	Versions   []Option
+	From, To   string
+	Comparison *program.Comparison
+}
+
+// programCompare is the what-if page: two versions over today's registry.
+func (s *Server) programCompare(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ps := s.programs()
+	pg := comparePage{From: r.URL.Query().Get("from"), To: r.URL.Query().Get("to")}
+	if pg.Program, err = ps.Get(ctx, id); err != nil {
+		return err
+	}
+	vs, err := ps.Versions(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, v := range vs {
+		n := strconv.Itoa(v.Version)
+		pg.Versions = append(pg.Versions, Option{n, n + " — " + v.Note})
+	}
+	if pg.From != "" && pg.To != "" {
+		from, _ := strconv.Atoi(pg.From)
+		to, _ := strconv.Atoi(pg.To)
+		c, err := ps.Compare(ctx, id, from, to, registry.New(s.DB).EachHousehold, time.Time{})
+		if err != nil {
+			return err
+		}
+		pg.Comparison = &c
+	}
+	return s.Render(w, r, "program/compare", View{Title: "programs.compare", Data: pg})
 }
