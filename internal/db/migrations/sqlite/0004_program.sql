@@ -78,9 +78,11 @@ CREATE TABLE program_decisions (
     benefit_minor  INTEGER NOT NULL,
     error_key      TEXT NOT NULL DEFAULT '',
     error_args     TEXT NOT NULL DEFAULT '',
-    explanation    TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (run_id, household_id)
-) WITHOUT ROWID;
+    explanation    TEXT NOT NULL DEFAULT ''
+);
+-- A rowid table with the key as an index: rows are appended in rowid order
+-- (SQLite's quick balance) and only the small index entries are sorted.
+CREATE UNIQUE INDEX program_decisions_run ON program_decisions (run_id, household_id);
 CREATE INDEX program_decisions_household ON program_decisions (member_id, household_id, run_id);
 
 CREATE TABLE program_run_fairness (
