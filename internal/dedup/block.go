@@ -14,9 +14,9 @@ const (
 	sNearID1            // … the middle two quarters
 	sNearID2            // … the last two quarters
 	sPhone              // phone key
-	sNameYear           // first and father name keys, birth year
-	sPhonetic           // phonetic keys of first, father and family name
-	sTranslit           // transliteration keys of first and father name, birth year
+	sNameYear           // first and father name keys, birth year, phonetic family name
+	sPhonetic           // phonetic keys of first, father and family name, grandfather initial
+	sTranslit           // transliteration keys of first and father name, birth year, family initial
 	sBirthFamily        // full birth date, phonetic family name
 	nSlots
 )
@@ -57,6 +57,9 @@ func (k keyer) sum() uint64 {
 }
 
 // blockKeys computes the blocking keys of r into out (length nSlots).
+// Every name key carries a third name (or its initial) so that blocks of
+// common names stay small as the registry grows: pairs within a block grow
+// with the square of its size.
 func blockKeys(r *rec, out []uint64) {
 	clear(out)
 	if id := r.nid; id != "" {
@@ -79,13 +82,27 @@ func blockKeys(r *rec, out []uint64) {
 		father = r.parts[pGrand]
 	}
 	if first != nil && father != nil && r.year != 0 {
-		out[sNameYear] = newKey(sNameYear).str(first.key).str(father.key).num(int(r.year)).sum()
-		out[sTranslit] = newKey(sTranslit).str(first.skel).str(father.skel).num(int(r.year)).sum()
+		// The family name's phonetic key (or its first letter, across
+		// scripts) keeps blocks of common first and father names small:
+		// without it, محمد بن أحمد born in one year is a block of hundreds
+		// in a million persons, and pairs grow with the square.
+		k := newKey(sNameYear).str(first.key).str(father.key).num(int(r.year))
+		t := newKey(sTranslit).str(first.skel).str(father.skel).num(int(r.year))
+		if family != nil {
+			k = k.str(family.phon)
+			if family.skel != "" {
+				t = t.str(family.skel[:1])
+			}
+		}
+		out[sNameYear], out[sTranslit] = k.sum(), t.sum()
 	}
 	if first != nil && family != nil {
 		k := newKey(sPhonetic).str(first.phon)
 		if father != nil {
 			k = k.str(father.phon)
+		}
+		if g := r.parts[pGrand]; g != nil && g != father && g.phon != "" {
+			k = k.str(g.phon[:1])
 		}
 		out[sPhonetic] = k.str(family.phon).sum()
 	}

@@ -1,5 +1,7 @@
 package synth
 
+import "strings"
+
 // Name lists, most common first: the draw is Zipf-like over the list, so
 // that محمد, أحمد and فاطمة are as frequent as in real registries.
 
@@ -42,6 +44,24 @@ var familyNames = []string{
 	"الخياط", "الصباغ", "العطار", "الفرا", "الدباغ", "الحلاق", "السقا", "الجمال", "الطيب", "الكيلاني",
 	"عثمان", "بكر", "زيدان", "رمضان", "شعبان", "عبد النبي", "سالم", "مبارك", "فرج", "ناصر",
 	"الحمد", "السالم", "الراشد", "الفهد", "الناصر", "المنصور", "البدوي", "الصعيدي", "الشرقاوي", "المنوفي",
+}
+
+// moreFamilies adds the family names real registries have by the
+// thousand: nisba forms of given names (الخالدي, الياسري) and kunya forms
+// (أبو خالد). Without them a million generated persons would share 120
+// family names, far fewer than any country has.
+func init() {
+	for _, n := range maleNames {
+		if strings.Contains(n, " ") || strings.HasSuffix(n, "ي") || strings.HasSuffix(n, "ى") || strings.HasSuffix(n, "ا") || strings.HasSuffix(n, "ة") || strings.HasSuffix(n, "ء") {
+			continue
+		}
+		familyNames = append(familyNames, "ال"+strings.TrimPrefix(strings.TrimPrefix(n, "أ"), "إ")+"ي")
+	}
+	for _, n := range maleNames[:60] {
+		if !strings.Contains(n, " ") {
+			familyNames = append(familyNames, "أبو "+n)
+		}
+	}
 }
 
 // latinOf holds the Latin spellings field data shows for common names;
