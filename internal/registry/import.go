@@ -113,7 +113,7 @@ type importer struct {
 	now      time.Time
 	actor    int64
 	importID int64
-	w        bulkWriter
+	w        *bulkWriter
 	fail     *errs.Error
 	problems int
 	hh       map[string]*hhState
