@@ -223,12 +223,15 @@ func (s *Service) Export(ctx context.Context, memberID, batchID int64, w io.Writ
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.E(errs.Conflict, "payment.batch.already_exported", "msg_id", b.MsgID)
 		}
-		voucher := `upper(hex(randomblob(8)))`
+		// The EndToEndId pads the entitlement id to twelve digits, so that
+		// ids sort as they are made: the unique index grows at its end and
+		// a status file in batch order walks it in order.
+		voucher, e2e := `upper(hex(randomblob(8)))`, `printf('%012d', x.id)`
 		if s.db.Dialect == db.Postgres {
-			voucher = `upper(substr(replace(gen_random_uuid()::text, '-', ''), 1, 16))`
+			voucher, e2e = `upper(substr(replace(gen_random_uuid()::text, '-', ''), 1, 16))`, `lpad(x.id::text, 12, '0')`
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO payments (member_id, cycle_id, entitlement_id, household_id, attempt, end_to_end_id, batch_id, instrument_id, kind, provider, amount, voucher_code, status, updated_at)
-			SELECT x.member_id, x.cycle_id, x.id, x.household_id, x.attempt, 'TDM-' || x.id || '-' || x.attempt, ?, x.instrument_id, x.kind, x.provider, x.amount,
+			SELECT x.member_id, x.cycle_id, x.id, x.household_id, x.attempt, 'TDM-' || `+e2e+` || '-' || x.attempt, ?, x.instrument_id, x.kind, x.provider, x.amount,
 				CASE WHEN x.kind = 'cash' THEN `+voucher+` END, 'sent', ?
 			FROM (SELECT e.id, e.member_id, e.cycle_id, e.household_id, e.amount, i.id AS instrument_id, i.kind, i.provider,
 					COALESCE((SELECT MAX(p.attempt) FROM payments p WHERE p.entitlement_id = e.id), 0) + 1 AS attempt`+unpaid+`

@@ -207,7 +207,8 @@ func (s *Service) HouseholdHistory(ctx context.Context, memberID, household int6
 		return nil, err
 	}
 	rows, err := s.db.Query(ctx, `SELECT p.id, p.cycle_id, c.program_ref, c.period_start, p.attempt, p.end_to_end_id, p.kind, p.provider, p.amount, c.currency, p.status, p.reason, p.paid_at
-		FROM payments p JOIN payment_cycles c ON c.id = p.cycle_id WHERE p.member_id = ? AND p.household_id = ? ORDER BY p.id DESC LIMIT 500`, memberID, household)
+		FROM payment_entitlements e JOIN payments p ON p.entitlement_id = e.id JOIN payment_cycles c ON c.id = p.cycle_id
+		WHERE e.member_id = ? AND e.household_id = ? ORDER BY p.id DESC LIMIT 500`, memberID, household)
 	if err != nil {
 		return nil, internal(err, "household history")
 	}

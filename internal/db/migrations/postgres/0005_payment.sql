@@ -132,7 +132,6 @@ CREATE TABLE payments (
 CREATE UNIQUE INDEX payments_one_live ON payments (entitlement_id) WHERE status IN ('sent', 'accepted', 'paid');
 CREATE UNIQUE INDEX payments_voucher ON payments (member_id, voucher_code) WHERE voucher_code IS NOT NULL;
 CREATE INDEX payments_batch ON payments (batch_id);
-CREATE INDEX payments_household ON payments (member_id, household_id);
 
 -- A status import is one status file applied once. Its rows are staged here
 -- and matched to payments by end_to_end_id in one set-based step.
