@@ -13,6 +13,10 @@
 #   REGISTRY=1 bench/program/run.sh      # also the command line over a registry
 #                                        # imported from bench/registry/gen
 #
+# Wall times swing with whatever else the machine runs; the CPU column
+# (getrusage of the process around each part) does not, and is the fairer
+# figure on a shared machine.
+#
 # Part 1 reads households from an in-memory source (the generator), so its
 # "load" is the source callback only. Part 2 (REGISTRY=1) runs
 # `tadamun program run` on a SQLite registry of about N households: there
@@ -33,12 +37,13 @@ report() { # $1 engine, $2 benchmark output, $3 time -v output
 		END {
 			printf "engine                %s\n", eng
 			printf "households            %d (%d persons), %d eligible\n", v["households"], v["persons"], v["eligible"]
-			printf "whole run             %.2f s\n", v["s/run"]
-			printf "  load (source)       %.2f s\n", v["load-s"]
-			printf "  evaluate+explain    %.2f s\n", v["eval-s"]
-			printf "  store decisions     %.2f s\n", v["store-s"]
-			printf "hand-written Go       %.3f s\n", v["hand-s"]
-			printf "ratio evaluate/hand   %.1fx\n", v["eval/hand"]
+			printf "                      wall      CPU (process, all cores)\n"
+			printf "whole run             %6.2f s\n", v["s/run"]
+			printf "  load (source)       %6.2f s\n", v["load-s"]
+			printf "  evaluate+explain    %6.2f s  %6.2f s (with loading)\n", v["eval-s"], v["eval-cpu-s"]
+			printf "  store decisions     %6.2f s  %6.2f s\n", v["store-s"], v["store-cpu-s"]
+			printf "hand-written Go       %6.3f s  %6.3f s\n", v["hand-s"], v["hand-cpu-s"]
+			printf "ratio evaluate/hand   %6.1fx   %5.1fx\n", v["eval/hand"], v["eval-cpu-s"] / v["hand-cpu-s"]
 			printf "peak RSS              %.0f MiB (includes the %d generated households)\n", rss / 1024, v["households"]
 		}' "$2"
 }
