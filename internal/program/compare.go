@@ -68,16 +68,17 @@ func (s *Service) Compare(ctx context.Context, id int64, from, to int, src Sourc
 	}
 	asOf = time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
 	exp := m.Exponent()
-	var da, db []decision
+	var da, db decisions
 	buf := make([]rule.Household, 0, chunk)
 	ids := make([]int64, 0, chunk)
 	flush := func() {
 		for _, x := range []struct {
 			c   *rule.Compiled
-			out *[]decision
+			out *decisions
 		}{{ca, &da}, {cb, &db}} {
+			block := x.out.add(len(buf))
 			for i, d := range x.c.EvaluateAll(buf, asOf, 0, false, nil) {
-				*x.out = append(*x.out, compact(ids[i], &buf[i], &d, exp, asOf))
+				block[i] = compact(ids[i], &buf[i], &d, exp, asOf)
 			}
 		}
 		buf, ids = buf[:0], ids[:0]
@@ -95,13 +96,13 @@ func (s *Service) Compare(ctx context.Context, id int64, from, to int, src Sourc
 	}
 	flush()
 	var ra, rb Run
-	rankAndSelect(da, va.Rules, &ra)
-	rankAndSelect(db, vb.Rules, &rb)
-	c := Comparison{ProgramID: id, From: va.Version, To: vb.Version, AsOf: asOf.Format(time.DateOnly), Households: len(da),
+	rankAndSelect(&da, va.Rules, &ra)
+	rankAndSelect(&db, vb.Rules, &rb)
+	c := Comparison{ProgramID: id, From: va.Version, To: vb.Version, AsOf: asOf.Format(time.DateOnly), Households: da.Len(),
 		EligibleA: int(ra.Eligible), EligibleB: int(rb.Eligible), SelectedA: int(ra.Selected), SelectedB: int(rb.Selected),
 		BenefitSumA: ra.BenefitSum, BenefitSumB: rb.BenefitSum}
-	for i := range da {
-		a, b := &da[i], &db[i]
+	for i := range da.Len() {
+		a, b := da.At(i), db.At(i)
 		switch {
 		case b.selected && !a.selected:
 			c.Gain++

@@ -28,3 +28,21 @@ func TestRoundMinorMatchesMoney(t *testing.T) {
 		}
 	}
 }
+
+func TestDecisionsBlocks(t *testing.T) {
+	var ds decisions
+	for _, n := range []int{chunk, chunk, 5} {
+		b := ds.add(n)
+		for i := range b {
+			b[i].hh = int64(ds.Len() - n + i)
+		}
+	}
+	if ds.Len() != 2*chunk+5 {
+		t.Fatalf("got %d records", ds.Len())
+	}
+	for _, i := range []int{0, chunk - 1, chunk, 2*chunk + 4} {
+		if got := ds.At(i).hh; got != int64(i) {
+			t.Errorf("At(%d) = record %d", i, got)
+		}
+	}
+}

@@ -152,7 +152,7 @@ func (s *Service) Run(ctx context.Context, programID int64, src Source, opt RunO
 	}
 	r.EvalTime = ds.eval
 	r.LoadTime = time.Since(start) - ds.eval
-	fair := rankAndSelect(ds.list, v.Rules, &r)
+	fair := rankAndSelect(&ds.list, v.Rules, &r)
 
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		r.ID, err = tx.InsertID(ctx, `INSERT INTO program_runs (member_id, program_id, version_id, version, as_of, status, actor_id, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?) RETURNING id`,
@@ -169,7 +169,7 @@ func (s *Service) Run(ctx context.Context, programID int64, src Source, opt RunO
 		}
 	}()
 	start = time.Now()
-	sum, err := s.storeDecisions(ctx, r, ds.list, opt.Progress)
+	sum, err := s.storeDecisions(ctx, r, &ds.list, opt.Progress)
 	if err != nil {
 		return Run{}, errs.Wrapf(err, "program: store decisions of run %d", r.ID)
 	}
@@ -216,9 +216,31 @@ func (s *Service) dropRun(ctx context.Context, id int64) {
 }
 
 type evaluated struct {
-	list []decision
+	list decisions
 	eval time.Duration
 }
+
+// decisions holds a run's records in blocks of chunk, one per chunk of
+// households read, so that a million of them are never copied to grow one
+// slice.
+type decisions struct {
+	blocks [][]decision
+	n      int
+}
+
+// add appends a block of n records and returns it.
+func (ds *decisions) add(n int) []decision {
+	b := make([]decision, n)
+	ds.blocks = append(ds.blocks, b)
+	ds.n += n
+	return b
+}
+
+// Len returns the number of records.
+func (ds *decisions) Len() int { return ds.n }
+
+// At returns record i. Every block but the last holds exactly chunk records.
+func (ds *decisions) At(i int) *decision { return &ds.blocks[i/chunk][i%chunk] }
 
 // evaluate reads households from src in chunks and decides each chunk on
 // all cores, keeping only the compact decisions.
@@ -236,8 +258,7 @@ func evaluate(ctx context.Context, c *rule.Compiled, src Source, memberID int64,
 		}
 		t := time.Now()
 		ds := c.EvaluateAllJSON(buf, asOf, workers, nil)
-		base := len(out.list)
-		out.list = slices.Grow(out.list, len(buf))[:base+len(buf)]
+		block := out.list.add(len(buf))
 		var wg sync.WaitGroup
 		per := (len(buf) + workers - 1) / workers
 		for w := range workers {
@@ -249,7 +270,7 @@ func evaluate(ctx context.Context, c *rule.Compiled, src Source, memberID int64,
 			go func() {
 				defer wg.Done()
 				for i := lo; i < hi; i++ {
-					out.list[base+i] = compact(ids[i], &buf[i], &ds[i], exp, asOf)
+					block[i] = compact(ids[i], &buf[i], &ds[i], exp, asOf)
 				}
 			}()
 		}
@@ -257,7 +278,7 @@ func evaluate(ctx context.Context, c *rule.Compiled, src Source, memberID int64,
 		out.eval += time.Since(t)
 		buf, ids = buf[:0], ids[:0]
 		if opt.Progress != nil {
-			opt.Progress(Progress{Stage: "evaluate", Done: len(out.list)})
+			opt.Progress(Progress{Stage: "evaluate", Done: out.list.Len()})
 		}
 		return ctx.Err()
 	}
@@ -312,16 +333,16 @@ func compact(id int64, h *rule.Household, d *rule.Decision, exp int, asOf time.T
 // rankAndSelect ranks the eligible households by score (ties by household
 // id), applies the cap, fills the run's counts and returns the fairness
 // counts.
-func rankAndSelect(ds []decision, rules Rules, r *Run) []GroupCount {
-	idx := make([]int32, 0, len(ds)/2)
-	for i := range ds {
-		if ds[i].eligible {
+func rankAndSelect(ds *decisions, rules Rules, r *Run) []GroupCount {
+	idx := make([]int32, 0, ds.Len()/2)
+	for i := range ds.Len() {
+		if ds.At(i).eligible {
 			idx = append(idx, int32(i))
 		}
 	}
 	desc := rules.ScoreOrder != LowFirst
 	slices.SortFunc(idx, func(a, b int32) int {
-		x, y := &ds[a], &ds[b]
+		x, y := ds.At(int(a)), ds.At(int(b))
 		c := cmp.Compare(x.score, y.score)
 		if desc {
 			c = -c
@@ -334,7 +355,7 @@ func rankAndSelect(ds []decision, rules Rules, r *Run) []GroupCount {
 	var spent int64
 	full := false
 	for rank, i := range idx {
-		d := &ds[i]
+		d := ds.At(int(i))
 		d.rank = int32(rank + 1)
 		switch rules.CapKind {
 		case CapCount:
@@ -352,11 +373,11 @@ func rankAndSelect(ds []decision, rules Rules, r *Run) []GroupCount {
 			d.selected = true
 		}
 	}
-	r.Households = int64(len(ds))
+	r.Households = int64(ds.Len())
 	r.Eligible = int64(len(idx))
 	var tally fairnessTally
-	for i := range ds {
-		d := &ds[i]
+	for i := range ds.Len() {
+		d := ds.At(i)
 		if d.errKey != "" {
 			r.Errors++
 		}
@@ -372,7 +393,7 @@ func rankAndSelect(ds []decision, rules Rules, r *Run) []GroupCount {
 // storeDecisions writes ds as the decisions of run r and returns the hex
 // SHA-256 of their canonical form, which the run's audit record carries so
 // that any later change to a decision shows.
-func (s *Service) storeDecisions(ctx context.Context, r Run, ds []decision, progress func(Progress)) (string, error) {
+func (s *Service) storeDecisions(ctx context.Context, r Run, ds *decisions, progress func(Progress)) (string, error) {
 	h := sha256.New()
 	var line []byte
 	digest := func(d *decision) {
@@ -382,7 +403,7 @@ func (s *Service) storeDecisions(ctx context.Context, r Run, ds []decision, prog
 	}
 	report := func(done int) {
 		if progress != nil {
-			progress(Progress{Stage: "store", Done: done, Total: len(ds)})
+			progress(Progress{Stage: "store", Done: done, Total: ds.Len()})
 		}
 	}
 	if s.db.Dialect == db.Postgres {
@@ -426,7 +447,7 @@ func decisionArgs(r *Run, d *decision, args []any) []any {
 
 // insertDecisions writes decisions on SQLite in one transaction with a
 // prepared statement of many rows.
-func (s *Service) insertDecisions(ctx context.Context, r Run, ds []decision, digest func(*decision), report func(int)) error {
+func (s *Service) insertDecisions(ctx context.Context, r Run, ds *decisions, digest func(*decision), report func(int)) error {
 	const rows = 64 // 64 rows × 12 columns stays far below SQLite's variable limit
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
 		one := "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -446,11 +467,12 @@ func (s *Service) insertDecisions(ctx context.Context, r Run, ds []decision, dig
 		defer single.Close()
 		args := make([]any, 0, rows*12)
 		i := 0
-		for ; i+rows <= len(ds); i += rows {
+		for ; i+rows <= ds.Len(); i += rows {
 			args = args[:0]
 			for j := i; j < i+rows; j++ {
-				digest(&ds[j])
-				args = decisionArgs(&r, &ds[j], args)
+				d := ds.At(j)
+				digest(d)
+				args = decisionArgs(&r, d, args)
 			}
 			if _, err := many.ExecContext(ctx, args...); err != nil {
 				return err
@@ -459,13 +481,14 @@ func (s *Service) insertDecisions(ctx context.Context, r Run, ds []decision, dig
 				report(i + rows)
 			}
 		}
-		for ; i < len(ds); i++ {
-			digest(&ds[i])
-			if _, err := single.ExecContext(ctx, decisionArgs(&r, &ds[i], args[:0])...); err != nil {
+		for ; i < ds.Len(); i++ {
+			d := ds.At(i)
+			digest(d)
+			if _, err := single.ExecContext(ctx, decisionArgs(&r, d, args[:0])...); err != nil {
 				return err
 			}
 		}
-		report(len(ds))
+		report(ds.Len())
 		return nil
 	})
 }
