@@ -25,9 +25,10 @@ END {
 # persons (default 1,000,000) from bench/registry/gen: import, a targeting
 # run of examples/programs/older-persons.yaml with maker-checker enrollment,
 # then `tadamun serve` and the public statistics page. The first request
-# builds the aggregates from the registry and the enrollments (the refresh);
-# the next REQUESTS (default 500) are served from them, and their p99 is the
-# issue's figure (target: under 200 ms).
+# starts building the aggregates from the registry and the enrollments (the
+# refresh, timed until the page answers 200); the next REQUESTS (default 500)
+# are served from them, and their p99 is the issue's figure (target: under
+# 200 ms).
 if [ "${REGISTRY:-}" = 1 ]; then
 	PERSONS=${PERSONS:-1000000}
 	REQUESTS=${REQUESTS:-500}
@@ -53,8 +54,10 @@ if [ "${REGISTRY:-}" = 1 ]; then
 	$t serve --addr "127.0.0.1:$PORT" >"$tmp/serve.log" 2>&1 &
 	srv=$!
 	for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
-	first=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/portal/statistics?member=JO")
-	echo "first request (aggregates $PERSONS persons and the enrollments, protects, renders): ${first} s"
+	# The first request starts the aggregation and answers 503 until it is done.
+	start=$(date +%s.%N)
+	while [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/portal/statistics?member=JO")" != 200 ]; do sleep 0.5; done
+	echo "aggregates of $PERSONS persons and the enrollments ready after $(echo "$(date +%s.%N) - $start" | bc) s (the refresh, in the background)"
 	for _ in $(seq "$REQUESTS"); do
 		curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$PORT/portal/statistics?member=JO"
 	done | sort -n | awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1; printf "served from the aggregates: %d requests, median %.1f ms, p99 %.1f ms (target < 200 ms)\n", NR, v[int((NR+1)/2)] * 1000, v[i] * 1000 }'

@@ -81,9 +81,11 @@ var (
 
 const statsEvery = 10 * time.Minute
 
-// stats returns the latest snapshot, computing the first one now and later
-// ones in the background once the snapshot is older than statsEvery.
-func (s *Server) stats(ctx context.Context) (*statsSnapshot, error) {
+// stats returns the latest snapshot, or nil while the first one is being
+// computed: over a large registry that takes seconds, and no request waits
+// for it. Once the snapshot is older than statsEvery a background refresh
+// replaces it.
+func (s *Server) stats() *statsSnapshot {
 	statsMu.Lock()
 	c := statsCaches[s]
 	if c == nil {
@@ -93,27 +95,27 @@ func (s *Server) stats(ctx context.Context) (*statsSnapshot, error) {
 	statsMu.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.snap == nil {
-		snap := buildStats(context.WithoutCancel(ctx), s)
-		if snap.Err != nil {
-			return nil, snap.Err
-		}
-		c.snap = snap
-	} else if time.Since(c.snap.At) > statsEvery && !c.running {
+	if (c.snap == nil || time.Since(c.snap.At) > statsEvery) && !c.running {
 		c.running = true
 		go func() {
 			snap := buildStats(context.Background(), s)
 			c.mu.Lock()
 			defer c.mu.Unlock()
 			c.running = false
-			if snap.Err == nil {
-				c.snap = snap
-			} else {
+			if snap.Err != nil {
 				s.Log.Error("portal statistics refresh failed", "err", snap.Err)
+				return
 			}
+			c.snap = snap
 		}()
 	}
-	return c.snap, nil
+	return c.snap
+}
+
+// notReady answers while the first aggregates are being computed.
+func (s *Server) notReady(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Retry-After", "30")
+	return s.Render(w, r, "grievance/computing", View{Title: "grievance.stats_title", Status: http.StatusServiceUnavailable})
 }
 
 func ageBand(birth time.Time, today time.Time) int {
@@ -282,24 +284,24 @@ func (ms *memberStats) tables(l i18n.Lang) []statsTable {
 	return out
 }
 
-func (s *Server) statsCurrent(r *http.Request) (*statsSnapshot, *memberStats, error) {
-	snap, err := s.stats(r.Context())
-	if err != nil {
-		return nil, nil, err
+func (s *Server) statsCurrent(r *http.Request) (*statsSnapshot, *memberStats) {
+	snap := s.stats()
+	if snap == nil {
+		return nil, nil
 	}
 	code := r.URL.Query().Get("member")
 	var best *memberStats
 	for i := range snap.Members {
 		m := &snap.Members[i]
 		if m.Member.Code == code {
-			return snap, m, nil
+			return snap, m
 		}
 		// Without a choice, the member with the most enrolled households.
 		if code == "" && (best == nil || total(m) > total(best)) {
 			best = m
 		}
 	}
-	return snap, best, nil
+	return snap, best
 }
 
 func total(m *memberStats) int64 {
@@ -311,9 +313,9 @@ func total(m *memberStats) int64 {
 }
 
 func (s *Server) portalStatistics(w http.ResponseWriter, r *http.Request) error {
-	snap, cur, err := s.statsCurrent(r)
-	if err != nil {
-		return err
+	snap, cur := s.statsCurrent(r)
+	if snap == nil {
+		return s.notReady(w, r)
 	}
 	p := statsPage{Current: cur, At: snap.At}
 	for _, m := range snap.Members {
@@ -340,9 +342,9 @@ func (s *Server) portalStatistics(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) portalStatisticsCSV(w http.ResponseWriter, r *http.Request) error {
-	_, cur, err := s.statsCurrent(r)
-	if err != nil {
-		return err
+	snap, cur := s.statsCurrent(r)
+	if snap == nil {
+		return s.notReady(w, r)
 	}
 	var b bytes.Buffer
 	cw := csv.NewWriter(&b)
@@ -374,14 +376,14 @@ func (s *Server) portalStatisticsCSV(w http.ResponseWriter, r *http.Request) err
 	cw.Flush()
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="statistics.csv"`)
-	_, err = w.Write(b.Bytes())
+	_, err := w.Write(b.Bytes())
 	return err
 }
 
 func (s *Server) portalStatisticsJSON(w http.ResponseWriter, r *http.Request) error {
-	snap, cur, err := s.statsCurrent(r)
-	if err != nil {
-		return err
+	snap, cur := s.statsCurrent(r)
+	if snap == nil {
+		return s.notReady(w, r)
 	}
 	type table struct {
 		Name     string      `json:"name"`
