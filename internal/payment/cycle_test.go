@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
@@ -430,5 +431,47 @@ func TestNeverPaysTwice(t *testing.T) {
 			t.Fatalf("reused EndToEndId: got %v, want a unique violation", err)
 		}
 		mustReconcile(t, f, c.ID)
+	})
+}
+
+// TestWholeFileRejection imports a pain.002 that rejects a whole file with
+// no per-payment status: every payment of the batch it answers fails.
+func TestWholeFileRejection(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		c := f.prepare(t, scenario(t, f))
+		f.s.AllocateBudget(f.ap1, f.member, 7, 1_000_000, "")
+		if _, err := f.s.Approve(f.ap1, f.member, c.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		res, err := f.s.CreateBatches(f.fo1, f.member, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bank9 payment.Batch
+		for _, b := range res.Batches {
+			if b.Provider == "BANK9" {
+				bank9 = b
+			}
+		}
+		if _, err := f.s.Export(f.fo1, f.member, bank9.ID, &bytes.Buffer{}); err != nil {
+			t.Fatal(err)
+		}
+		var rep bytes.Buffer
+		w, err := iso20022.NewStatusWriter(&rep, iso20022.Report{MessageID: "REJ-1", Created: time.Now(), OriginalMessageID: bank9.MsgID, OriginalMessageName: string(iso20022.Pain001V09), GroupStatus: "RJCT", GroupReason: "FF01"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		imp, err := f.s.ImportStatus(f.fo1, f.member, payment.FormatPain002, &rep)
+		if err != nil || imp.Failed != 1 || imp.Rows != 1 {
+			t.Fatalf("got %+v, %v; want the batch's one payment failed", imp, err)
+		}
+		r := mustReconcile(t, f, c.ID)
+		if r.Failed.Amount != 45_000 {
+			t.Errorf("got %+v, want 45.000 failed", r)
+		}
 	})
 }
