@@ -111,6 +111,13 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	}
 }
 
+// outside lists elements that lie outside the page's width (beyond a
+// scrolling table): in a right-to-left page they shift the whole layout.
+const outsideJS = `(() => { const w = document.documentElement.clientWidth; const out = [];
+  document.querySelectorAll('body *').forEach(e => { if (e.closest('.table-wrap')) return;
+    const r = e.getBoundingClientRect(); if (r.width > 0 && (r.right > w + 1 || r.left < -1)) out.push(e.tagName + '.' + e.className); });
+  return out.slice(0, 5); })()`
+
 func attr(ctx context.Context, sel, name string) (string, error) {
 	return chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).getAttribute(%q)`, sel, name)))
 }
@@ -171,6 +178,9 @@ func TestBrowser(t *testing.T) {
 		step("open "+p, chromedp.Navigate(ts.URL+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
 		if dir, _ := attr(ctx, "html", "dir"); dir != "rtl" {
 			t.Errorf("%s: dir = %q, want rtl", p, dir)
+		}
+		if out, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](outsideJS)); err != nil || len(out) > 0 {
+			t.Errorf("%s: elements outside the page width: %v %v", p, out, err)
 		}
 		shot(t, ctx, "ar"+strings.ReplaceAll(p, "/", "-"))
 	}
