@@ -75,6 +75,10 @@ func (o *Options) progress(stage string, done, total int) {
 	}
 }
 
+// minIDPairs is the number of pairs sharing a national ID from which EM
+// estimates the weights.
+const minIDPairs = 200
+
 // Pair is a candidate pair kept by a run: Possible or Likely.
 type Pair struct {
 	A, B   int // indices into the records, A < B
@@ -213,7 +217,14 @@ func Run(ctx context.Context, records []Record, opts Options) (*Result, error) {
 	res.Stats.Times["compare"] = time.Since(t)
 
 	t = time.Now()
-	if opts.Model == nil && len(records) < MinEstimate {
+	// EM trains on the pairs that share a national ID; with too few of them
+	// (a registry without IDs) the estimate would follow relatives rather
+	// than persons, so the built-in model is used, as for small registries.
+	var idPairs int64
+	for _, n := range counts[sID] {
+		idPairs += n
+	}
+	if opts.Model == nil && (len(records) < MinEstimate || idPairs < minIDPairs) {
 		opts.Model = DefaultModel().scaled(len(records))
 		ix.opts.Model = opts.Model
 		ix.scorer = newScorer(ix.cmp, opts.Model, opts.Likely, opts.Possible)

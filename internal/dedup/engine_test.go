@@ -199,6 +199,22 @@ func groupOf(res *dedup.Result, i int) []int {
 	return nil
 }
 
+func TestRunWithoutIDs(t *testing.T) {
+	// Without national IDs EM has nothing clean to train on; the built-in
+	// model must keep precision.
+	data := synth.Generate(synth.Config{Records: 10000, Seed: 5})
+	for i := range data.Records {
+		data.Records[i].NationalID = ""
+	}
+	res, err := dedup.Run(context.Background(), data.Records, dedup.Options{CallingCode: "962"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := synth.Score(data.Truth, res.Groups); q.Precision < 0.97 || q.Recall < 0.5 {
+		t.Errorf("without IDs: precision %.4f, recall %.4f; want ≥ 0.97 and ≥ 0.5", q.Precision, q.Recall)
+	}
+}
+
 func TestRunSmallAndOdd(t *testing.T) {
 	tests := []struct {
 		name string
