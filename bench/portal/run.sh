@@ -4,21 +4,24 @@
 # the bare aggregation as baseline, measured in the same run, and one page
 # request served from the cached cube with its p99.
 #
-#   bench/portal/run.sh            # 10 iterations each
+#   bench/portal/run.sh            # 50 iterations each, five rounds
 #   BENCHTIME=50x bench/portal/run.sh
 #   REGISTRY=1 bench/portal/run.sh             # also part 2 below (about 5 minutes)
 #   REGISTRY=1 PERSONS=100000 bench/portal/run.sh
 set -eu
 cd "$(dirname "$0")/../.."
-out=$(go test -run '^$' -bench 'Portal' -benchtime "${BENCHTIME:-10x}" -count 1 ./internal/disclosure/)
+# Five rounds each, interleaved; the minimum of each is compared, which
+# keeps other processes on a shared machine out of the ratio.
+out=$(go test -run '^$' -bench 'Portal' -benchtime "${BENCHTIME:-50x}" -count 5 ./internal/disclosure/)
 echo "$out" | grep -E '^Benchmark'
 echo "$out" | awk '
-/^BenchmarkPortalAggregate-/        { base = $3 }
-/^BenchmarkPortalAggregateProtect-/ { prot = $3 }
-/^BenchmarkPortalPage-/             { page = $3; for (i = 4; i <= NF; i++) if ($(i+1) == "p99-µs") p99 = $i }
+function lo(v, cur) { return (cur == "" || v + 0 < cur + 0) ? v : cur }
+/^BenchmarkPortalAggregate-/        { base = lo($3, base) }
+/^BenchmarkPortalAggregateProtect-/ { prot = lo($3, prot) }
+/^BenchmarkPortalPage-/             { page = lo($3, page); for (i = 4; i <= NF; i++) if ($(i+1) == "p99-µs") p99 = lo($i, p99) }
 END {
-	printf "\nrefresh (aggregate 1,000,000 persons + protect 5 tables): %.1f ms, %.2fx the bare aggregation (%.1f ms)\n", prot/1e6, prot/base, base/1e6
-	printf "page from the cached cube: %.3f ms mean, p99 %.3f ms (target: p99 < 200 ms)\n", page/1e6, p99/1e3
+	printf "\nrefresh (aggregate 1,000,000 persons + protect 5 tables): %.1f ms, %.2fx the bare aggregation (%.1f ms); best of 5\n", prot/1e6, prot/base, base/1e6
+	printf "page from the cached cube: %.3f ms mean, p99 %.3f ms (target: p99 < 200 ms); best of 5\n", page/1e6, p99/1e3
 }'
 
 # Part 2 (REGISTRY=1): the real thing over a SQLite registry of PERSONS
