@@ -42,6 +42,7 @@ type Rule struct {
 	prg     cel.Program
 	fast    *fexpr   // the same rule as Go closures; nil when not supported
 	clauses []clause // top-level clauses, for explanations
+	rootOr  bool     // the clauses are joined by || rather than &&
 }
 
 // Fast reports whether the rule runs as compiled Go closures rather than on
@@ -111,6 +112,9 @@ func Compile(src string, k Kind) (*Rule, error) {
 	r := &Rule{kind: k, src: src, prg: prg}
 	if f, err := compileFast(checked.NativeRep()); err == nil {
 		r.fast = &f
+	}
+	if root := checked.NativeRep().Expr(); root.Kind() == ast.CallKind && root.AsCall().FunctionName() == operators.LogicalOr {
+		r.rootOr = true
 	}
 	if r.clauses, err = clauses(checked); err != nil {
 		return nil, err

@@ -120,7 +120,18 @@ func (c *Compiled) evaluateAll(hs []Household, asOf time.Time, workers int, expl
 func (c *Compiled) decide(s *scope, h *Household, at date, explain explainMode) Decision {
 	s.reset(h, at)
 	var d Decision
-	d.Eligible, d.Err = c.Eligibility.boolean(s)
+	e := c.Eligibility
+	if explain == explainJSON && len(e.clauses) > 1 {
+		// The explanation evaluates every clause anyway; the rule's value
+		// follows from theirs, so the rule is not evaluated twice.
+		s.vals = s.vals[:0]
+		for i := range e.clauses {
+			s.vals = append(s.vals, e.clauses[i].value(s))
+		}
+		d.Eligible, d.Err = e.combine(s)
+	} else {
+		d.Eligible, d.Err = e.boolean(s)
+	}
 	if d.Err == nil && c.Score != nil {
 		d.Score, d.Err = c.Score.number(s)
 	}
@@ -135,7 +146,10 @@ func (c *Compiled) decide(s *scope, h *Household, at date, explain explainMode) 
 	}
 	switch explain {
 	case explainJSON:
-		d.Explanation = c.Eligibility.appendExplanation(make([]byte, 0, 160), s)
+		if len(e.clauses) <= 1 {
+			s.vals = append(s.vals[:0], e.clauses[0].value(s))
+		}
+		d.Explanation = e.appendExplanation(make([]byte, 0, 160), s)
 	case explainClauses:
 		d.Clauses = make([]Clause, len(c.Eligibility.clauses))
 		for i, cl := range c.Eligibility.clauses {
@@ -249,4 +263,29 @@ func runtimeError(err error, k Kind) *errs.Error {
 		e = errs.E(errs.Invalid, "rule.eval", "detail", msg, "rule", k.String())
 	}
 	return e.Cause(err)
+}
+
+// combine gives the rule's value from the values of its clauses in s.vals,
+// with CEL's semantics of && and || (commutative, errors absorbed by a
+// deciding operand). When the result is an error the rule is evaluated
+// whole, so that the error is exactly the one evaluation reports.
+func (r *Rule) combine(s *scope) (bool, error) {
+	decided, failed := false, false
+	for _, v := range s.vals {
+		switch x := v.(type) {
+		case bool:
+			if x == r.rootOr {
+				decided = true
+			}
+		default:
+			failed = true
+		}
+	}
+	switch {
+	case decided:
+		return r.rootOr, nil
+	case failed:
+		return r.boolean(s)
+	}
+	return !r.rootOr, nil
 }

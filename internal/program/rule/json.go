@@ -108,8 +108,9 @@ func appendValue(b []byte, v any) []byte {
 //	[{"v":true,"in":{"household.income_per_capita":812.5}},
 //	 {"err":"rule.unknown_age","args":{"member":2},"in":{"m.age":[34,null]}}]
 //
-// Inputs are in the order the clause reads them; clause texts are not
-// repeated (they are the rule's Clauses, in order).
+// The clause values are those decide put in s.vals. Inputs are in the
+// order the clause reads them; clause texts are not repeated (they are the
+// rule's Clauses, in order).
 func (r *Rule) appendExplanation(b []byte, s *scope) []byte {
 	b = append(b, '[')
 	for i := range r.clauses {
@@ -118,7 +119,7 @@ func (r *Rule) appendExplanation(b []byte, s *scope) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, '{')
-		switch v := cl.value(s).(type) {
+		switch v := s.vals[i].(type) {
 		case *errs.Error:
 			b = append(b, `"err":`...)
 			b = appendString(b, v.Key)

@@ -72,3 +72,33 @@ func normalize(v any) any {
 	json.Unmarshal(b, &out)
 	return out
 }
+
+// TestExplainedEligibilityMatches checks that deciding with JSON
+// explanations, which takes the rule's value from its clauses, gives the
+// same decisions as deciding without, for && and || rules with errors.
+func TestExplainedEligibilityMatches(t *testing.T) {
+	hs := Generate(3000, 13)
+	hs = append(hs, Household{Ref: "empty"})
+	for _, src := range []string{
+		`household.income_per_capita < 1200.0 && members.exists(m, m.age >= 65) && household.size >= 2`,
+		`household.income_per_capita < 300.0 || members.exists(m, m.age >= 70) || !household.electricity`,
+		`members.exists(m, m.age < 5) && (household.rooms > 2 || household.income_per_capita < 500.0)`,
+	} {
+		c := mustCompile(t, Program{Eligibility: src, Score: `double(household.size)`, Benefit: `10.0`})
+		plain := c.EvaluateAll(hs, asOf, 2, false, nil)
+		withJSON := c.EvaluateAllJSON(hs, asOf, 2, nil)
+		errors := 0
+		for i := range hs {
+			a, b := plain[i], withJSON[i]
+			if a.Eligible != b.Eligible || a.Score != b.Score || a.Benefit != b.Benefit || errKey(a.Err) != errKey(b.Err) {
+				t.Fatalf("%s, household %d: got %v %v %v %v with JSON, want %v %v %v %v", src, i, b.Eligible, b.Score, b.Benefit, b.Err, a.Eligible, a.Score, a.Benefit, a.Err)
+			}
+			if a.Err != nil {
+				errors++
+			}
+		}
+		if errors == 0 {
+			t.Errorf("%s: no errors in the test data", src)
+		}
+	}
+}

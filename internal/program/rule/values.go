@@ -214,6 +214,7 @@ type scope struct {
 	mems    []memberVal
 	refs    []ref.Val
 	members ref.Val
+	vals    []any // clause values of the current explanation
 }
 
 func (s *scope) reset(h *Household, at date) {
