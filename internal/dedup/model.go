@@ -473,6 +473,11 @@ func (s *scorer) classify(a, b *rec, v Vector, w float64) (Class, Veto) {
 	if a.sparse || b.sparse {
 		veto |= VetoSparse
 	}
+	if veto&(VetoFirstName|VetoBirth) == VetoFirstName|VetoBirth {
+		// Another first name and another birth date: a sibling or a
+		// cousin, however much else agrees. Not worth a reviewer's time.
+		return Unlikely, veto
+	}
 	if w < s.likely {
 		return Possible, veto
 	}
