@@ -143,7 +143,13 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("%s: console errors: %s", what, strings.Join(errs, "; "))
 		}
 	}
-	step("open login", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#f-username")))
+	step("open the portal", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`a[href="/portal/programs"]`)))
+	shot(t, ctx, "portal-ar")
+	for _, p := range []string{"/portal/programs", "/portal/audit"} {
+		step("open "+p, chromedp.Navigate(ts.URL+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		shot(t, ctx, "ar"+strings.ReplaceAll(p, "/", "-"))
+	}
+	step("open login", chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(chromedp.CSS("#f-username")))
 	if dir, err := attr(ctx, "html", "dir"); err != nil || dir != "rtl" {
 		t.Fatalf("login page dir = %q (%v), want rtl", dir, err)
 	}

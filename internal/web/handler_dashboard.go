@@ -27,12 +27,12 @@ type dashboard struct {
 	Roles      []actor.Role
 }
 
-// home is the dashboard for a signed-in user, and the way to the login page
+// home is the dashboard for a signed-in user, and the transparency portal
 // for everyone else.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	a := actor.From(r.Context())
 	if a.Anonymous() {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		http.Redirect(w, r, "/portal", http.StatusSeeOther)
 		return
 	}
 	if err := s.dashboard(w, r); err != nil {

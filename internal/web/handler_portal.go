@@ -1,0 +1,143 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/audit"
+	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/program"
+	"github.com/tadamun/tadamun/internal/program/rule"
+)
+
+// The transparency portal's front: what it holds, the public rules of
+// every active program, and the proof that the audit log was not
+// rewritten. No sign-in; nothing personal.
+func init() {
+	Register(Module{
+		Name: "portal",
+		Routes: func(s *Server, mux *http.ServeMux) {
+			s.Public(mux, "GET /portal", s.portalHome)
+			s.Public(mux, "GET /portal/programs", s.portalPrograms)
+			s.Public(mux, "GET /portal/audit", s.portalAudit)
+		},
+	})
+}
+
+func (s *Server) portalHome(w http.ResponseWriter, r *http.Request) error {
+	return s.Render(w, r, "portal/index", View{Title: "portal.title"})
+}
+
+// publicProgram is an active program as the public sees it.
+type publicProgram struct {
+	Program    program.Program
+	Member     member.Member
+	Rules      program.Rules
+	Households int // enrolled today
+}
+
+// programsCache keeps the public programs for a minute: counting the
+// enrolled households of every program is too much work for each view.
+type programsCache struct {
+	mu   sync.Mutex
+	at   time.Time
+	list []publicProgram
+}
+
+var publicPrograms programsCache
+
+func (s *Server) activePrograms(ctx context.Context) ([]publicProgram, error) {
+	publicPrograms.mu.Lock()
+	defer publicPrograms.mu.Unlock()
+	if time.Since(publicPrograms.at) < time.Minute && publicPrograms.list != nil {
+		return publicPrograms.list, nil
+	}
+	// The rules, budgets and counts of active programs are public by
+	// design; the system actor reads them, and only them.
+	ctx = actor.System(ctx)
+	ms, err := s.Members.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ps := program.New(s.DB)
+	var out []publicProgram
+	today := time.Now().UTC()
+	for _, m := range ms {
+		progs, err := ps.List(ctx, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range progs {
+			if p.Status != program.Active {
+				continue
+			}
+			v, err := ps.Version(ctx, p.ID, p.Version)
+			if err != nil {
+				return nil, err
+			}
+			n := 0
+			if err := ps.EachEnrolledAt(ctx, p.ID, today, func(program.Enrollment) error { n++; return nil }); err != nil {
+				return nil, err
+			}
+			out = append(out, publicProgram{Program: p, Member: m, Rules: v.Rules, Households: n})
+		}
+	}
+	if out == nil {
+		out = []publicProgram{}
+	}
+	publicPrograms.list, publicPrograms.at = out, time.Now()
+	return out, nil
+}
+
+// describe puts a rule into plain words in the page's language.
+func describe(l i18n.Lang, text string) string {
+	if strings.TrimSpace(text) == "" {
+		return ""
+	}
+	return rule.Describe(l, text)
+}
+
+func (s *Server) portalPrograms(w http.ResponseWriter, r *http.Request) error {
+	ps, err := s.activePrograms(r.Context())
+	if err != nil {
+		return err
+	}
+	l := Lang(r)
+	type shown struct {
+		publicProgram
+		Eligibility, Score, Benefit string
+	}
+	var out []shown
+	for _, p := range ps {
+		out = append(out, shown{p, describe(l, p.Rules.Eligibility), describe(l, p.Rules.Score), describe(l, p.Rules.Benefit)})
+	}
+	return s.Render(w, r, "portal/programs", View{Title: "portal.programs", Data: out})
+}
+
+func (s *Server) portalAudit(w http.ResponseWriter, r *http.Request) error {
+	cp, err := s.Audit.Latest(r.Context())
+	if err != nil && errs.CodeOf(err) != errs.NotFound {
+		return err
+	}
+	return s.Render(w, r, "portal/audit", View{Title: "portal.audit", Data: struct {
+		Checkpoint audit.Checkpoint
+		Key        string
+		Origin     string
+		Site       string
+	}{cp, s.Audit.VerifierKey(), s.Audit.Origin(), siteURL(r)}})
+}
+
+// siteURL is the address the page was asked at, for the commands it shows.
+func siteURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
