@@ -31,11 +31,14 @@ var householdColumns = []string{"member_id", "household_ref", "governorate", "di
 	"rooms", "water_source", "sanitation", "electricity", "assets", "monthly_income", "registered_on", "source", "consent", "attrs", "import_id",
 	"version", "created_at", "updated_at"}
 
-// bulkRows is how many rows one multi-row insert carries.
-const bulkRows = 64
+// bulkParams bounds the parameters of one multi-row insert (SQLite allows
+// 32,766, PostgreSQL 65,535): few statements, so few round trips, which is
+// what a loaded machine makes costly.
+const bulkParams = 8000
 
-// multiInsert inserts n rows into table, bulkRows per statement.
+// multiInsert inserts n rows into table, many rows per statement.
 func multiInsert(ctx context.Context, tx *db.Tx, table string, cols []string, n int, row func(i int) []any) error {
+	bulkRows := min(1000, bulkParams/len(cols))
 	one := "(?" + strings.Repeat(", ?", len(cols)-1) + ")"
 	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
 	var many *sql.Stmt
