@@ -11,9 +11,11 @@ import (
 	"os"
 	"time"
 
+	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/demo"
+	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/server"
 )
 
@@ -25,7 +27,8 @@ func serve(ctx context.Context, g globals, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", env("TADAMUN_ADDR", "127.0.0.1:8080"), "address to listen on (TADAMUN_ADDR)")
 	withDemo := fs.Bool("demo", false, "load the demo data first if the database has none")
-	every := fs.Duration("checkpoint-every", time.Minute, "how often to sign a checkpoint of the audit log when it has grown")
+	cpEvery := fs.Duration("checkpoint-every", time.Minute, "how often to sign a checkpoint of the audit log when it has grown")
+	sweepEvery := fs.Duration("sweep-every", 5*time.Minute, "how often to warn about grievances near their deadline and escalate late ones (0: never)")
 	secure := fs.Bool("secure-cookies", os.Getenv("TADAMUN_SECURE_COOKIES") == "1", "always mark cookies Secure (TADAMUN_SECURE_COOKIES=1); set it behind a TLS proxy that does not send X-Forwarded-Proto")
 	logFormat := fs.String("log-format", env("TADAMUN_LOG_FORMAT", "text"), "log format: text or json (TADAMUN_LOG_FORMAT)")
 	if err := fs.Parse(args); err != nil {
@@ -63,7 +66,15 @@ func serve(ctx context.Context, g globals, args []string) error {
 		}
 		sctx, stop := context.WithCancel(ctx)
 		defer stop()
-		go signCheckpoints(sctx, l, *every, logger)
+		go signCheckpoints(sctx, l, *cpEvery, logger)
+		go every(sctx, *sweepEvery, func(ctx context.Context) {
+			alerts, err := grievance.For(d).Sweep(actor.System(ctx))
+			if err != nil && ctx.Err() == nil {
+				logger.Error("grievance sweep", "err", err)
+			} else if len(alerts) > 0 {
+				logger.Info("grievance sweep", "alerts", len(alerts))
+			}
+		})
 		errc := make(chan error, 1)
 		go func() { errc <- hs.Serve(ln) }()
 		select {
@@ -85,23 +96,30 @@ func serve(ctx context.Context, g globals, args []string) error {
 	})
 }
 
-// signCheckpoints signs a checkpoint whenever the log has grown, every
-// interval, so that the public can hold the server to its history.
-func signCheckpoints(ctx context.Context, l *audit.Log, every time.Duration, logger *slog.Logger) {
-	signOnce(ctx, l, logger)
-	if every <= 0 {
+// every runs fn now and then every interval until ctx ends; a zero
+// interval never runs it.
+func every(ctx context.Context, interval time.Duration, fn func(context.Context)) {
+	if interval <= 0 {
 		return
 	}
-	t := time.NewTicker(every)
+	fn(ctx)
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			signOnce(ctx, l, logger)
+			fn(ctx)
 		}
 	}
+}
+
+// signCheckpoints signs a checkpoint whenever the log has grown, every
+// interval, so that the public can hold the server to its history.
+func signCheckpoints(ctx context.Context, l *audit.Log, interval time.Duration, logger *slog.Logger) {
+	signOnce(ctx, l, logger)
+	every(ctx, interval, func(ctx context.Context) { signOnce(ctx, l, logger) })
 }
 
 func signOnce(ctx context.Context, l *audit.Log, logger *slog.Logger) {
