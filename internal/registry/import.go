@@ -156,8 +156,8 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 		if s.db.Dialect == db.SQLite {
 			// The name-token b-tree takes inserts all over its key space;
 			// with SQLite's default 2 MB page cache a big import spends
-			// its time re-reading pages. 128 MB for this transaction.
-			if _, err := tx.Exec(ctx, `PRAGMA cache_size = -131072`); err != nil {
+			// its time re-reading pages. 64 MB for this transaction.
+			if _, err := tx.Exec(ctx, `PRAGMA cache_size = -65536`); err != nil {
 				return err
 			}
 			defer tx.Exec(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
@@ -512,7 +512,9 @@ func (im *importer) readHouseholds(ctx context.Context, t table) error {
 				// Known even when the row is bad, so that its members
 				// are not reported again as naming an unknown household.
 				st = &hhState{}
-				im.hh[hh.Ref] = st
+				// Cloned: the ref is a slice of the CSV line, which a
+				// map key would otherwise keep alive for the whole import.
+				im.hh[strings.Clone(hh.Ref)] = st
 			}
 			st.row = int32(row)
 		}
@@ -609,7 +611,7 @@ func (im *importer) readMembers(ctx context.Context, t table) error {
 		if len(p.fields) > 0 {
 			im.rowProblems(t, h, row, &p)
 			if q.Ref != "" && !exists {
-				im.persons[q.Ref] = personState{row: int32(row)} // later duplicates are still found
+				im.persons[strings.Clone(q.Ref)] = personState{row: int32(row)} // later duplicates are still found
 			}
 			continue
 		}
@@ -618,7 +620,7 @@ func (im *importer) readMembers(ctx context.Context, t table) error {
 		}
 		head := q.Relationship == "head"
 		ps := personState{id: old.id, hh: hs, head: head, row: int32(row)}
-		im.persons[q.Ref] = ps
+		im.persons[strings.Clone(q.Ref)] = ps
 		switch {
 		case exists && old.head && !head:
 			hs.heads--

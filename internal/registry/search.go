@@ -152,12 +152,18 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 				n     int
 			}
 			var ws []word
-			for _, w := range arabic.Tokens(text) {
-				cands := tokenCandidates(w)
-				n, err := s.tokenCount(ctx, member, cands)
+			toks := arabic.Tokens(text)
+			// Count from the last word, usually the family name and the
+			// rarest; each later count stops at the smallest so far, so
+			// that a common first name costs no more than the rare one.
+			limit := 50000
+			for i := len(toks) - 1; i >= 0; i-- {
+				cands := tokenCandidates(toks[i])
+				n, err := s.tokenCount(ctx, member, cands, limit+1)
 				if err != nil {
 					return Page{}, err
 				}
+				limit = min(limit, n)
 				ws = append(ws, word{cands, n})
 			}
 			// The rarest word drives the lookup from the token index; the
@@ -278,14 +284,14 @@ func tokenCandidates(w string) []string {
 
 // tokenCount estimates how many persons a word matches, up to a cap: enough
 // to order the words of a query from rarest to commonest.
-func (s *Service) tokenCount(ctx context.Context, member int64, cands []string) (int, error) {
+func (s *Service) tokenCount(ctx context.Context, member int64, cands []string, limit int) (int, error) {
 	cond := `token IN (?` + strings.Repeat(", ?", len(cands)-1) + `)`
 	args := []any{member}
 	for _, c := range cands {
 		args = append(args, c)
 	}
 	var n int
-	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM person_names WHERE member_id = ? AND `+cond+` LIMIT 5000) t`, args...).Scan(&n)
+	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM person_names WHERE member_id = ? AND `+cond+` LIMIT ?) t`, append(args, limit)...).Scan(&n)
 	if err != nil {
 		return 0, errs.Wrapf(err, "registry: search")
 	}
