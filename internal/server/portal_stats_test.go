@@ -98,6 +98,11 @@ func TestPortalStatistics(t *testing.T) {
 	if !strings.Contains(page, "&lt;10") || !strings.Contains(page, "<svg") {
 		t.Error("the page shows no suppressed cell or no chart")
 	}
+	// SDG 1.3.1 within the registry: every household is enrolled, so every
+	// group's coverage is 100%.
+	if !strings.Contains(page, `id="sdg"`) || !strings.Contains(page, `<td class="num">`+strconv.Itoa(persons)+`</td><td class="num">`+strconv.Itoa(persons)+`</td><td class="num">100٪</td>`) {
+		t.Errorf("the SDG 1.3.1 table lacks the total coverage of %d of %d persons (100%%)", persons, persons)
+	}
 	resp, csv := b.do("GET", "/portal/statistics.csv?member=JO", nil)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("csv status %d", resp.StatusCode)

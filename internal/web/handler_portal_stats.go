@@ -58,6 +58,7 @@ type memberStats struct {
 	Member     member.Member
 	Persons    *disclosure.Cube // beneficiaries: governorate × sex × age band × disability
 	Households *disclosure.Cube // enrolled households and monthly benefits (minor units): governorate
+	Registered *disclosure.Cube // every person of the registry, same dimensions as Persons
 	GovNames   map[string][2]string
 }
 
@@ -175,6 +176,8 @@ func memberCube(ctx context.Context, s *Server, reg *registry.Service, progs *pr
 	st.Persons = disclosure.NewCube(disclosure.Dim{Name: "governorate", Labels: govs}, disclosure.Dim{Name: "sex", Labels: sexLabels},
 		disclosure.Dim{Name: "age_band", Labels: ageLabels}, disclosure.Dim{Name: "disability", Labels: disLabels})
 	st.Households = disclosure.NewCube(disclosure.Dim{Name: "governorate", Labels: govs})
+	st.Registered = disclosure.NewCube(disclosure.Dim{Name: "governorate", Labels: govs}, disclosure.Dim{Name: "sex", Labels: sexLabels},
+		disclosure.Dim{Name: "age_band", Labels: ageLabels}, disclosure.Dim{Name: "disability", Labels: disLabels})
 	today := time.Now().In(m.Location())
 	benefit := map[int64]int64{} // household → monthly benefit across programs
 	ps, err := progs.List(ctx, m.ID)
@@ -195,19 +198,15 @@ func memberCube(ctx context.Context, s *Server, reg *registry.Service, progs *pr
 			return st, err
 		}
 	}
-	if len(benefit) == 0 {
-		return st, nil
-	}
 	err = reg.EachHousehold(ctx, m.ID, func(id int64, h rule.Household) error {
-		b, ok := benefit[id]
-		if !ok {
-			return nil
-		}
+		b, covered := benefit[id]
 		g, ok := govIndex[h.Governorate]
 		if !ok {
 			g = other
 		}
-		st.Households.Add(st.Households.Index(g), 1, b)
+		if covered {
+			st.Households.Add(st.Households.Index(g), 1, b)
+		}
 		for i := range h.Members {
 			p := &h.Members[i]
 			sex := 2
@@ -223,7 +222,11 @@ func memberCube(ctx context.Context, s *Server, reg *registry.Service, progs *pr
 					dis = 1
 				}
 			}
-			st.Persons.Add(st.Persons.Index(g, sex, ageBand(p.BirthDate, today), dis), 1, 0)
+			at := st.Persons.Index(g, sex, ageBand(p.BirthDate, today), dis)
+			st.Registered.Add(at, 1, 0)
+			if covered {
+				st.Persons.Add(at, 1, 0)
+			}
 		}
 		return nil
 	})
@@ -243,6 +246,7 @@ type statsTable struct {
 type statsPage struct {
 	Members []member.Member
 	Current *memberStats
+	SDG     []Coverage
 	Tables  []statsTable
 	Bars    []bar
 	Height  int
@@ -323,6 +327,7 @@ func (s *Server) portalStatistics(w http.ResponseWriter, r *http.Request) error 
 	}
 	if cur != nil {
 		p.Tables = cur.tables(Lang(r))
+		p.SDG = cur.sdg131()
 		t := p.Tables[0] // governorate × sex: its row totals draw the chart
 		var top int64 = 1
 		for _, c := range t.T.RowTotals {
@@ -431,4 +436,55 @@ func stripSums(t *publicTable) {
 		t.ColTotals[i].Sum = nil
 	}
 	t.Total.Sum = nil
+}
+
+// Coverage is one row of the SDG 1.3.1 table: the share of a group of the
+// registry's persons who live in a household that receives a benefit.
+type Coverage struct {
+	Group      string `json:"group"`
+	Covered    string `json:"covered"`    // a count, or "<10"
+	Registered string `json:"registered"` // a count, or "<10"
+	Percent    string `json:"percent"`    // whole percent; empty when either count is under 10
+}
+
+// sdg131 computes SDG indicator 1.3.1 within the registry — the proportion
+// of persons covered by social-protection cash benefits, in total and for
+// children, older persons, persons with disabilities, women and men. The
+// official indicator divides by the whole population; the registry is the
+// denominator here, as the page says. Counts under 10 are not shown, and no
+// percentage is given for them.
+func (ms *memberStats) sdg131() []Coverage {
+	if ms.Registered == nil {
+		return nil
+	}
+	sum := func(c *disclosure.Cube, dim int, idx ...int) int64 {
+		t := c.OneWay(dim)
+		var n int64
+		for _, i := range idx {
+			n += t.Counts[0][i]
+		}
+		return n
+	}
+	row := func(group string, cov, reg int64) Coverage {
+		show := func(n int64) string {
+			if n > 0 && n < 10 {
+				return "<10"
+			}
+			return strconv.FormatInt(n, 10)
+		}
+		c := Coverage{Group: group, Covered: show(cov), Registered: show(reg)}
+		if cov >= 10 && reg >= 10 {
+			c.Percent = strconv.FormatInt((cov*1000/reg+5)/10, 10)
+		}
+		return c
+	}
+	all := []int{0, 1, 2}
+	return []Coverage{
+		row("total", sum(ms.Persons, dimSex, all...), sum(ms.Registered, dimSex, all...)),
+		row("children", sum(ms.Persons, dimAge, 0, 1), sum(ms.Registered, dimAge, 0, 1)),
+		row("older", sum(ms.Persons, dimAge, 3), sum(ms.Registered, dimAge, 3)),
+		row("disability", sum(ms.Persons, dimDis, 1), sum(ms.Registered, dimDis, 1)),
+		row("women", sum(ms.Persons, dimSex, 0), sum(ms.Registered, dimSex, 0)),
+		row("men", sum(ms.Persons, dimSex, 1), sum(ms.Registered, dimSex, 1)),
+	}
 }
