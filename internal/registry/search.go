@@ -46,6 +46,9 @@ type Query struct {
 	Offset int
 }
 
+// searchHook, when set by a test, sees every search statement.
+var searchHook func(sql string, args []any)
+
 // Page is one page of search results.
 type Page struct {
 	Persons []Person `json:"persons"`
@@ -247,7 +250,11 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 	}
 	sql := `SELECT ` + personCols + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY ` + order + dir + tiebreak + ` LIMIT ? OFFSET ?`
-	rows, err := s.db.Query(ctx, sql, append(append(fromArgs, args...), q.Limit+1, q.Offset)...)
+	all := append(append(fromArgs, args...), q.Limit+1, q.Offset)
+	if searchHook != nil {
+		searchHook(sql, all)
+	}
+	rows, err := s.db.Query(ctx, sql, all...)
 	if err != nil {
 		return Page{}, errs.Wrapf(err, "registry: search")
 	}
