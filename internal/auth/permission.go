@@ -52,7 +52,7 @@ var grants = map[actor.Role][]Permission{
 	actor.Approver:         {MemberRead, RegistryRead, ProgramRead, PaymentRead, ApprovalDecide, EnrollDecide, PaymentApprove},
 	actor.FinanceOfficer:   {MemberRead, ProgramRead, PaymentRead, PaymentPrepare},
 	actor.CaseWorker:       {MemberRead, RegistryRead, CaseRead, CaseWrite},
-	actor.GrievanceOfficer: {MemberRead, RegistryRead, GrievanceRead, GrievanceHandle},
+	actor.GrievanceOfficer: {MemberRead, RegistryRead, ProgramRead, GrievanceRead, GrievanceHandle},
 	actor.IntegrityOfficer: {MemberRead, WhistleHandle},
 	actor.Auditor:          {MemberRead, UserRead, AuditRead, RegistryRead, ProgramRead, PaymentRead},
 	actor.Viewer:           {MemberRead, ProgramRead},

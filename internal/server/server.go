@@ -19,7 +19,9 @@ import (
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/web"
 )
 
@@ -50,6 +52,8 @@ func New(c Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Appeals explain and re-open program decisions.
+	grievance.For(c.DB).SetDecisions(program.NewAppeals(c.DB))
 	mux := http.NewServeMux()
 	w.Routes(mux)
 	a := api.New(api.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log})
