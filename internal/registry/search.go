@@ -195,7 +195,7 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 					driven("c.person_id")
 					continue
 				}
-				add(`EXISTS (SELECT 1 FROM person_names n WHERE n.member_id = ? AND n.`+in+` AND n.person_id = p.id)`, a...)
+				add(`EXISTS (SELECT 1 FROM person_names n WHERE n.member_id = ? AND n.`+in+` AND n.person_id = c.person_id)`, a...)
 			}
 		}
 	}
