@@ -85,6 +85,9 @@ func (s *Service) CreateBatches(ctx context.Context, memberID, cycleID int64) (B
 		if c.Status != CycleApproved {
 			return errs.E(errs.Conflict, "payment.cycle.not_approved", "status", c.Status)
 		}
+		if err := bulkMemory(ctx, tx); err != nil {
+			return err
+		}
 		if c.Status == CycleApproved && tx.DB().Dialect == db.Postgres {
 			// Two people making batches at once: the second waits here and
 			// then sees the first one's batches.
@@ -216,6 +219,9 @@ func (s *Service) Export(ctx context.Context, memberID, batchID int64, w io.Writ
 			return err
 		}
 		now := time.Now().UTC().Truncate(time.Second)
+		if err := bulkMemory(ctx, tx); err != nil {
+			return err
+		}
 		res, err := tx.Exec(ctx, `UPDATE payment_batches SET status = ?, exported_at = ?, exported_by = ? WHERE id = ? AND status = ?`, BatchExported, now, actorID(ctx), b.ID, BatchCreated)
 		if err != nil {
 			return internal(err, "export batch %d", b.ID)
@@ -241,6 +247,9 @@ func (s *Service) Export(ctx context.Context, memberID, batchID int64, w io.Writ
 		}
 		if err != nil {
 			return internal(err, "export batch %d", b.ID)
+		}
+		if err := analyze(ctx, tx, "payments"); err != nil {
+			return err
 		}
 		var first, retry, n int64
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN attempt = 1 THEN amount ELSE 0 END), 0), COALESCE(SUM(CASE WHEN attempt > 1 THEN amount ELSE 0 END), 0), COUNT(*)

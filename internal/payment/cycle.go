@@ -188,27 +188,55 @@ func (s *Service) computeEntitlements(ctx context.Context, src Source, p Program
 					return err
 				}
 			}
+			// The planner's statistics must know of the million new rows
+			// before batches and exports join them; autovacuum would learn of
+			// them only later.
+			if _, err := tx.Exec(ctx, `ANALYZE payment_entitlements`); err != nil {
+				return internal(err, "analyze entitlements")
+			}
 			return internal(tx.Commit(ctx), "commit entitlements")
 		})
 	}
+	// SQLite: multi-row inserts through one prepared statement, in one
+	// transaction; a statement per row costs more than the row itself.
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
-		st, err := tx.Prepare(ctx, `INSERT INTO payment_entitlements (member_id, cycle_id, household_id, household_ref, full_amount, amount, days, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return internal(err, "entitlements")
-		}
-		defer st.Close()
-		return src.Enrollments(ctx, c.MemberID, p, c.PeriodStart, c.PeriodEnd, func(e Enrollment) error {
+		ins := newMultiInsert(tx, `INSERT INTO payment_entitlements (member_id, cycle_id, household_id, household_ref, full_amount, amount, days, status) VALUES `, 8)
+		defer ins.close()
+		err := src.Enrollments(ctx, c.MemberID, p, c.PeriodStart, c.PeriodEnd, func(e Enrollment) error {
 			r, err := s.entitle(ctx, src, p, c, e)
 			if err != nil || r == nil {
 				return err
 			}
-			_, err = st.ExecContext(ctx, r...)
-			if db.IsUnique(err) {
-				return errs.E(errs.Invalid, "payment.cycle.duplicate_household", "household", e.HouseholdRef)
-			}
-			return internal(err, "entitlement of household %d", e.HouseholdID)
+			return s.insertEntitlements(ctx, tx, ins, c, ins.add(ctx, r...))
 		})
+		if err != nil {
+			return err
+		}
+		return s.insertEntitlements(ctx, tx, ins, c, ins.flush(ctx))
 	})
+}
+
+// insertEntitlements turns the error of a multi-row insert of entitlements
+// into the household enrolled twice, when that is what it is.
+func (s *Service) insertEntitlements(ctx context.Context, tx *db.Tx, ins *multiInsert, c *Cycle, err error) error {
+	if !db.IsUnique(err) {
+		return internal(err, "entitlements")
+	}
+	// The failed statement changed nothing; find the household that is
+	// there twice: in the rows it carried, or already in the cycle.
+	seen := map[int64]bool{}
+	for i := 0; i < len(ins.failed); i += ins.cols {
+		hh, ref := ins.failed[i+2].(int64), ins.failed[i+3].(string)
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM payment_entitlements WHERE cycle_id = ? AND household_id = ?`, c.ID, hh).Scan(&n); err != nil {
+			return internal(err, "entitlements")
+		}
+		if seen[hh] || n > 0 {
+			return errs.E(errs.Invalid, "payment.cycle.duplicate_household", "household", ref)
+		}
+		seen[hh] = true
+	}
+	return internal(err, "entitlements")
 }
 
 // entitle returns the entitlement row of e, or nil when e gets nothing (the

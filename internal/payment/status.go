@@ -118,6 +118,12 @@ func (s *Service) ImportStatus(ctx context.Context, memberID int64, format strin
 			refusal = errs.E(errs.Invalid, "payment.status.empty")
 			return nil
 		}
+		if err := bulkMemory(ctx, tx); err != nil {
+			return err
+		}
+		if err := analyze(ctx, tx, "payment_status_rows"); err != nil {
+			return err
+		}
 		if refusal = checkStatusRows(ctx, tx, imp.ID); refusal != nil {
 			if errs.Is(refusal, errs.Internal) {
 				return refusal
@@ -223,17 +229,17 @@ func (s *Service) stage(ctx context.Context, imp *StatusImport, r io.Reader) (is
 		return rep, err
 	}
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
-		st, err := tx.Prepare(ctx, `INSERT INTO payment_status_rows (`+strings.Join(stageColumns, ", ")+`) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return internal(err, "stage status")
-		}
-		defer st.Close()
+		ins := newMultiInsert(tx, `INSERT INTO payment_status_rows (`+strings.Join(stageColumns, ", ")+`) VALUES `, len(stageColumns))
+		defer ins.close()
+		var err error
 		rep, err = parseStatus(imp.Format, r, func(sr stagedRow) error {
 			imp.Rows++
-			_, err := st.ExecContext(ctx, sr.values(imp)...)
-			return internal(err, "stage status row %d", sr.row)
+			return internal(ins.add(ctx, sr.values(imp)...), "stage status row %d", sr.row)
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		return internal(ins.flush(ctx), "stage status")
 	})
 	return rep, err
 }
