@@ -96,9 +96,31 @@ func (s *Service) CreateBatches(ctx context.Context, memberID, cycleID int64) (B
 			}
 		}
 		now := time.Now().UTC()
-		groups, err := tx.Query(ctx, `SELECT i.kind, i.provider, COUNT(*), SUM(e.amount)`+unpaid+`
-			AND NOT EXISTS (SELECT 1 FROM payment_batches b WHERE b.cycle_id = e.cycle_id AND b.status = 'created' AND b.kind = i.kind AND b.provider = i.provider)
-			GROUP BY i.kind, i.provider ORDER BY i.kind, i.provider`, cycleID)
+		// One pass over the unpaid entitlements: grouped by the kind and
+		// provider of the household's active instrument, none when it has
+		// none.
+		waiting := map[[2]string]bool{}
+		created, err := tx.Query(ctx, `SELECT kind, provider FROM payment_batches WHERE cycle_id = ? AND status = 'created'`, cycleID)
+		if err != nil {
+			return internal(err, "plan batches of cycle %d", cycleID)
+		}
+		for created.Next() {
+			var k [2]string
+			if err := created.Scan(&k[0], &k[1]); err != nil {
+				created.Close()
+				return internal(err, "plan batches of cycle %d", cycleID)
+			}
+			waiting[k] = true
+		}
+		created.Close()
+		if err := created.Err(); err != nil {
+			return internal(err, "plan batches of cycle %d", cycleID)
+		}
+		groups, err := tx.Query(ctx, `SELECT COALESCE(i.kind, ''), COALESCE(i.provider, ''), COUNT(*), COALESCE(SUM(e.amount), 0) FROM payment_entitlements e
+			LEFT JOIN payment_instruments i ON i.member_id = e.member_id AND i.household_id = e.household_id AND i.status = 'active'
+			WHERE e.cycle_id = ? AND e.status = 'due'
+			AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.entitlement_id = e.id AND p.status IN ('sent', 'accepted', 'paid'))
+			GROUP BY i.kind, i.provider ORDER BY 1, 2`, cycleID)
 		if err != nil {
 			return internal(err, "plan batches of cycle %d", cycleID)
 		}
@@ -108,17 +130,17 @@ func (s *Service) CreateBatches(ctx context.Context, memberID, cycleID int64) (B
 				groups.Close()
 				return internal(err, "plan batches of cycle %d", cycleID)
 			}
-			out.Batches = append(out.Batches, b)
-			out.Payments += b.Count
+			switch {
+			case b.Kind == "":
+				out.NoInstrument += b.Count
+			case !waiting[[2]string{b.Kind, b.Provider}]:
+				out.Batches = append(out.Batches, b)
+				out.Payments += b.Count
+			}
 		}
 		groups.Close()
 		if err := groups.Err(); err != nil {
 			return internal(err, "plan batches of cycle %d", cycleID)
-		}
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM payment_entitlements e WHERE e.cycle_id = ? AND e.status = 'due'
-			AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.entitlement_id = e.id AND p.status IN ('sent', 'accepted', 'paid'))
-			AND NOT EXISTS (SELECT 1 FROM payment_instruments i WHERE i.member_id = e.member_id AND i.household_id = e.household_id AND i.status = 'active')`, cycleID).Scan(&out.NoInstrument); err != nil {
-			return internal(err, "cycle %d", cycleID)
 		}
 		var seq int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM payment_batches WHERE cycle_id = ?`, cycleID).Scan(&seq); err != nil {

@@ -124,13 +124,17 @@ func (s *Service) ImportStatus(ctx context.Context, memberID int64, format strin
 		if err := analyze(ctx, tx, "payment_status_rows"); err != nil {
 			return err
 		}
-		if refusal = checkStatusRows(ctx, tx, imp.ID); refusal != nil {
+		sums, wrong, err := statusSums(ctx, tx, imp.ID)
+		if err != nil {
+			return err
+		}
+		if refusal = checkStatusRows(ctx, tx, imp.ID, wrong); refusal != nil {
 			if errs.Is(refusal, errs.Internal) {
 				return refusal
 			}
 			return nil
 		}
-		return applyStatusRows(ctx, tx, &imp)
+		return applyStatusRows(ctx, tx, &imp, sums)
 	})
 	if err == nil && refusal != nil {
 		err = refusal
@@ -258,8 +262,9 @@ func stageGroupRejection(ctx context.Context, tx *db.Tx, imp *StatusImport, rep 
 }
 
 // checkStatusRows returns an Invalid error naming the rows that make the
-// file unusable, or nil.
-func checkStatusRows(ctx context.Context, tx *db.Tx, importID int64) error {
+// file unusable, or nil; wrong is the number of rows statusSums found
+// unknown or contradicting their payment.
+func checkStatusRows(ctx context.Context, tx *db.Tx, importID, wrong int64) error {
 	list := func(key, q string) error {
 		rows, err := tx.Query(ctx, q, importID)
 		if err != nil {
@@ -287,16 +292,11 @@ func checkStatusRows(ctx context.Context, tx *db.Tx, importID int64) error {
 		}
 		return e
 	}
-	var dups, unknown, bad int64
+	var dups int64
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT end_to_end_id FROM payment_status_rows WHERE import_id = ? GROUP BY end_to_end_id HAVING COUNT(*) > 1) d`, importID).Scan(&dups); err != nil {
 		return internal(err, "check status rows")
 	}
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN p.id IS NULL THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN `+contradiction+` THEN 1 ELSE 0 END), 0)
-		FROM payment_status_rows s LEFT JOIN payments p ON p.member_id = s.member_id AND p.end_to_end_id = s.end_to_end_id
-		WHERE s.import_id = ?`, importID).Scan(&unknown, &bad); err != nil {
-		return internal(err, "check status rows")
-	}
-	if dups+unknown+bad == 0 {
+	if dups+wrong == 0 {
 		return nil
 	}
 	limit := " LIMIT " + idString(maxProblems)
@@ -313,15 +313,20 @@ func checkStatusRows(ctx context.Context, tx *db.Tx, importID int64) error {
 		WHERE s.import_id = ? AND `+contradiction+` ORDER BY s.row_no`+limit)
 }
 
-// applyStatusRows applies a checked import in two passes over its rows:
-// one that sums the money per cycle for the ledger, and one set-based update.
-func applyStatusRows(ctx context.Context, tx *db.Tx, imp *StatusImport) error {
-	type cycleSums struct {
-		cycle                           int64
-		paid, failed, returned          int64
-		nPaid, nFailed, nRet, nAccepted int64
-	}
-	rows, err := tx.Query(ctx, `SELECT p.cycle_id,
+// cycleSums is what a status import changes in one cycle: the money that
+// moves and how many payments move.
+type cycleSums struct {
+	cycle                           int64
+	paid, failed, returned          int64
+	nPaid, nFailed, nRet, nAccepted int64
+}
+
+// statusSums reads a staged import in one pass joined with the payments: the
+// money per cycle for the ledger, and how many rows are unknown or
+// contradict their payment (wrong), which make the file refused.
+func statusSums(ctx context.Context, tx *db.Tx, importID int64) (sums []cycleSums, wrong int64, err error) {
+	rows, err := tx.Query(ctx, `SELECT COALESCE(p.cycle_id, 0),
+			COALESCE(SUM(CASE WHEN p.id IS NULL OR `+contradiction+` THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN s.status = 'ACSC' AND p.status IN ('sent', 'accepted') THEN p.amount ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN s.status = 'RJCT' AND p.status IN ('sent', 'accepted') THEN p.amount ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN s.status = 'RJCT' AND p.status = 'paid' THEN p.amount ELSE 0 END), 0),
@@ -329,24 +334,29 @@ func applyStatusRows(ctx context.Context, tx *db.Tx, imp *StatusImport) error {
 			COALESCE(SUM(CASE WHEN s.status = 'RJCT' AND p.status IN ('sent', 'accepted') THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN s.status = 'RJCT' AND p.status = 'paid' THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN s.status IN `+acceptedCodes+` AND p.status = 'sent' THEN 1 ELSE 0 END), 0)
-		FROM payment_status_rows s JOIN payments p ON p.member_id = s.member_id AND p.end_to_end_id = s.end_to_end_id
-		WHERE s.import_id = ? GROUP BY p.cycle_id ORDER BY p.cycle_id`, imp.ID)
+		FROM payment_status_rows s LEFT JOIN payments p ON p.member_id = s.member_id AND p.end_to_end_id = s.end_to_end_id
+		WHERE s.import_id = ? GROUP BY p.cycle_id ORDER BY 1`, importID)
 	if err != nil {
-		return internal(err, "status sums")
+		return nil, 0, internal(err, "status sums")
 	}
-	var sums []cycleSums
+	defer rows.Close()
 	for rows.Next() {
 		var c cycleSums
-		if err := rows.Scan(&c.cycle, &c.paid, &c.failed, &c.returned, &c.nPaid, &c.nFailed, &c.nRet, &c.nAccepted); err != nil {
-			rows.Close()
-			return internal(err, "status sums")
+		var w int64
+		if err := rows.Scan(&c.cycle, &w, &c.paid, &c.failed, &c.returned, &c.nPaid, &c.nFailed, &c.nRet, &c.nAccepted); err != nil {
+			return nil, 0, internal(err, "status sums")
 		}
-		sums = append(sums, c)
+		wrong += w
+		if c.cycle != 0 {
+			sums = append(sums, c)
+		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return internal(err, "status sums")
-	}
+	return sums, wrong, internal(rows.Err(), "status sums")
+}
+
+// applyStatusRows applies a checked import: the ledger entry of each cycle
+// from its sums, and one set-based update of the payments.
+func applyStatusRows(ctx context.Context, tx *db.Tx, imp *StatusImport, sums []cycleSums) error {
 	ref := "status_import:" + idString(imp.ID)
 	for _, cs := range sums {
 		imp.Paid += cs.nPaid
