@@ -30,9 +30,28 @@ func (s *Server) approvalList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	links := map[int64]string{}
+	for _, a := range as {
+		links[a.ID] = approvalLink(a)
+	}
 	return s.Render(w, r, "approvals", View{Title: "web.approvals", Data: struct {
 		Approvals []auth.Approval
 		Status    string
 		Users     map[int64]string
-	}{as, r.URL.Query().Get("status"), s.userNames(r)}})
+		Links     map[int64]string
+	}{as, r.URL.Query().Get("status"), s.userNames(r), links}})
+}
+
+// approvalLink is the page where an approval of its kind is decided, with
+// the proposal's details; "" when there is none.
+func approvalLink(a auth.Approval) string {
+	switch a.Kind {
+	case "enrollment":
+		return "/enrollment-approvals"
+	case "payment_cycle":
+		return "/payments/cycles/" + a.EntityID
+	case "instrument_change":
+		return "/payments"
+	}
+	return ""
 }
