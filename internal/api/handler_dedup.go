@@ -23,7 +23,11 @@ type DedupPair struct {
 // DedupDecision is a registrar's review of a pair.
 type DedupDecision struct {
 	Decision string `json:"decision"` // confirm or reject
-	Reason   string `json:"reason,omitempty"`
+	// Keep is the person id a confirmation keeps (person_a or person_b of
+	// the pair); the other is merged into it. Absent: the older record,
+	// unless only the newer one heads its household.
+	Keep   int64  `json:"keep,omitempty"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // DedupCheck is a registration to check before saving it.
@@ -102,9 +106,9 @@ func init() {
 				}
 				return pairPersons(r.Context(), a.DB, p)
 			}},
-		Route{Method: "POST", Path: "/dedup/pairs/{id}/decision", Tag: "dedup", Summary: "Confirm (the same person) or reject (two persons, never proposed again) a pair",
-			Description: "Confirming records the decision; the registry merges the two records keeping both histories. A rejected pair is remembered across runs.",
-			Query:       []Param{memberParam}, Body: DedupDecision{}, Response: dedup.StoredPair{},
+		Route{Method: "POST", Path: "/dedup/pairs/{id}/decision", Tag: "dedup", Summary: "Confirm (the same person: the two records are merged) or reject (two persons, never proposed again) a pair",
+			Description: "Confirming records the decision and, in the same transaction, merges the two persons: `keep` (default the older record) stays as it is, taking only the fields it lacks from the other; the other stays in the database with its whole history, marked as merged into it, and leaves search and its household's member list. A household's head cannot be merged away (422: make another person head first, or keep the head). A pair one of whose persons is already merged cannot be decided (409). A rejected pair is remembered across runs.",
+			Query:       []Param{memberParam}, Body: DedupDecision{}, Response: source.Decision{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				member, err := dedupMember(r)
 				if err != nil {
@@ -126,7 +130,7 @@ func init() {
 				if in.Decision != "confirm" && in.Decision != "reject" {
 					return nil, errs.E(errs.Invalid, "dedup.bad_decision", "decision", in.Decision).WithField("decision", "dedup.bad_decision", "decision", in.Decision)
 				}
-				return dedup.New(a.DB).Decide(r.Context(), member, id, in.Decision == "confirm", in.Reason)
+				return source.Decide(r.Context(), a.DB, member, id, in.Decision == "confirm", in.Keep, in.Reason)
 			}},
 		Route{Method: "POST", Path: "/dedup/check", Tag: "dedup", Summary: "Real-time check: registered persons a new registration may duplicate",
 			Description: "Send the person as entered (names, birth date, national ID, phone); likely and possible matches come back with their explanations, most likely first. Nothing is saved.",

@@ -291,10 +291,21 @@ func (s *Store) pair(_ context.Context, row *sql.Row, id int64) (StoredPair, err
 }
 
 // Decide records a registrar's review of an open pair: confirm (the same
-// person) or reject (two persons, never proposed again). Merging the two
-// records, keeping the history of both, is the registry's step after a
-// confirmation.
+// person) or reject (two persons, never proposed again). It records the
+// decision alone; source.Decide also merges the two records of a confirmed
+// pair, in the same transaction.
 func (s *Store) Decide(ctx context.Context, member, id int64, confirm bool, reason string) (StoredPair, error) {
+	return s.DecideWith(ctx, member, id, confirm, reason, nil)
+}
+
+// OnDecide is called by DecideWith inside the decision's transaction, once
+// the pair is found open and before the decision is written; its error
+// undoes the decision. It may write in tx (a merge of the two persons).
+type OnDecide func(ctx context.Context, tx *db.Tx, p StoredPair, confirm bool) error
+
+// DecideWith is Decide with then, when not nil, run in the same
+// transaction, so that the decision and what it causes commit together.
+func (s *Store) DecideWith(ctx context.Context, member, id int64, confirm bool, reason string, then OnDecide) (StoredPair, error) {
 	if err := auth.RequireMember(ctx, auth.RegistryWrite, member); err != nil {
 		return StoredPair{}, err
 	}
@@ -315,6 +326,11 @@ func (s *Store) Decide(ctx context.Context, member, id int64, confirm bool, reas
 		}
 		if p.Status != StatusOpen {
 			return errs.E(errs.Conflict, "dedup.already_decided", "status", p.Status)
+		}
+		if then != nil {
+			if err := then(ctx, tx, p, confirm); err != nil {
+				return err
+			}
 		}
 		now := time.Now().UTC()
 		if _, err := tx.Exec(ctx, `INSERT INTO dedup_decisions (member_id, person_a, person_b, decision, reason, actor_id, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,

@@ -8,6 +8,7 @@ import (
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/dedup"
+	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/registry"
@@ -150,18 +151,31 @@ type explainRow struct {
 }
 
 type dedupPairPage struct {
-	Member    int64
-	MemberQ   int64 // the member for links: set for union-level users only
-	Pair      dedup.StoredPair
-	Rows      []sideRow
-	Explain   []explainRow
-	Prior     string
-	Total     string
-	Percent   string
-	Vetoes    []string
-	Missing   bool // a person was merged or removed since the run
-	CanDecide bool
-	Form      *Form
+	Member  int64
+	MemberQ int64 // the member for links: set for union-level users only
+	Pair    dedup.StoredPair
+	Rows    []sideRow
+	Explain []explainRow
+	Prior   string
+	Total   string
+	Percent string
+	Vetoes  []string
+	Missing bool // a person was removed since the run
+	// Merged names a record of the pair merged since the run, and the
+	// record it went into: the pair can no longer be decided.
+	Merged, MergedInto string
+	Keep               []keepOption // the two records, for the choice of the one kept
+	CanDecide          bool
+	Form               *Form
+}
+
+// keepOption is one record a confirmation may keep.
+type keepOption struct {
+	ID      int64
+	Ref     string
+	Name    string
+	Head    string // the household it heads, if it does
+	Default bool
 }
 
 func signed(x float64) string { return fmt.Sprintf("%+.2f", x) }
@@ -193,6 +207,28 @@ func (s *Server) dedupPairPage(r *http.Request) (dedupPairPage, error) {
 		return p, err
 	}
 	p.Missing = a == nil || b == nil
+	if !p.Missing {
+		merged, err := reg.MergedInto(ctx, a.ID, b.ID)
+		if err != nil {
+			return p, err
+		}
+		for _, x := range []*registry.Person{a, b} {
+			if into, ok := merged[x.ID]; ok {
+				p.Merged, p.MergedInto = x.Ref, strconv.FormatInt(into, 10)
+				if q, err := reg.Person(ctx, into); err == nil {
+					p.MergedInto = q.Ref
+				}
+			}
+		}
+		def := source.DefaultKeep(*a, *b)
+		for _, x := range []*registry.Person{a, b} {
+			o := keepOption{ID: x.ID, Ref: x.Ref, Name: personName(x), Default: x.ID == def}
+			if x.Relationship == "head" {
+				o.Head = x.HouseholdRef
+			}
+			p.Keep = append(p.Keep, o)
+		}
+	}
 	if a == nil {
 		a = &registry.Person{Ref: p.Pair.RefA}
 	}
@@ -231,7 +267,7 @@ func (s *Server) dedupPairPage(r *http.Request) (dedupPairPage, error) {
 	for _, v := range e.Vetoes {
 		p.Vetoes = append(p.Vetoes, tr(l, "dedup.veto_"+v))
 	}
-	p.CanDecide = p.Pair.Status == dedup.StatusOpen && auth.Can(actor.From(ctx), auth.RegistryWrite)
+	p.CanDecide = p.Pair.Status == dedup.StatusOpen && p.Merged == "" && auth.Can(actor.From(ctx), auth.RegistryWrite)
 	p.Form = &Form{Values: map[string][]string{}, Errors: map[string]string{}}
 	return p, nil
 }
@@ -251,10 +287,20 @@ func (s *Server) dedupDecide(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := NewForm(r)
 	decision := f.Values.Get("decision")
+	var out source.Decision
 	if decision != "confirm" && decision != "reject" {
 		err = errs.E(errs.Invalid, "dedup.bad_decision", "decision", decision).WithField("decision", "dedup.bad_decision", "decision", decision)
 	} else {
-		_, err = dedup.New(s.DB).Decide(r.Context(), p.Member, p.Pair.ID, decision == "confirm", f.Values.Get("reason"))
+		// Confirming merges the two records in the same transaction;
+		// keep is the one the registrar chose (the suggested one when
+		// the form sent none).
+		var keep int64
+		if v := f.Values.Get("keep"); v != "" {
+			if keep, err = strconv.ParseInt(v, 10, 64); err != nil {
+				keep = -1
+			}
+		}
+		out, err = source.Decide(r.Context(), s.DB, p.Member, p.Pair.ID, decision == "confirm", keep, f.Values.Get("reason"))
 	}
 	if err != nil {
 		if c := errs.CodeOf(err); c == errs.Internal || c == errs.Forbidden || c == errs.NotFound {
@@ -264,7 +310,11 @@ func (s *Server) dedupDecide(w http.ResponseWriter, r *http.Request) error {
 		p.Form = f
 		return s.Render(w, r, "dedup/pair", View{Title: "dedup.page_pair", Data: p, Form: f, Status: Status(errs.CodeOf(err))})
 	}
-	Flash(w, "web.saved")
+	if out.Merge != nil {
+		Flash(w, "dedup.page_merged_done")
+	} else {
+		Flash(w, "web.saved")
+	}
 	next := "/dedup"
 	if actor.From(r.Context()).Union() {
 		next += "?member=" + strconv.FormatInt(p.Member, 10)
