@@ -45,6 +45,7 @@ type queueRow struct {
 	NameA, NameB string
 	Percent      string
 	Vetoes       []string
+	Merged       bool // a record of the pair was merged since the run
 }
 
 type dedupQueuePage struct {
@@ -107,8 +108,19 @@ func (s *Server) dedupQueue(w http.ResponseWriter, r *http.Request) error {
 		pairs, p.Next = pairs[:queuePageSize], p.Offset+queuePageSize
 	}
 	reg := registry.New(s.DB)
+	var ids []int64
+	for _, pr := range pairs {
+		ids = append(ids, pr.PersonA, pr.PersonB)
+	}
+	merged, err := reg.MergedInto(ctx, ids...)
+	if err != nil {
+		return err
+	}
 	for _, pr := range pairs {
 		row := queueRow{Pair: pr, Percent: percent(pr.Probability)}
+		_, ma := merged[pr.PersonA]
+		_, mb := merged[pr.PersonB]
+		row.Merged = ma || mb
 		for _, v := range pr.Explanation.Vetoes {
 			row.Vetoes = append(row.Vetoes, tr(l, "dedup.veto_"+v))
 		}
