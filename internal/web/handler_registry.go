@@ -11,6 +11,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/registry"
 )
 
@@ -67,6 +68,8 @@ func registryFormOptions(r *http.Request) registryFormChoices {
 }
 
 type registryListPage struct {
+	Members    []member.Member // the members a union-level user may choose from
+	Member     string          // the chosen member's code, for union-level users
 	Query      url.Values
 	Persons    *registry.Page
 	Households registry.HouseholdPage
@@ -79,16 +82,35 @@ func (s *Server) householdList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	offset, _ := strconv.Atoi(q.Get("offset"))
 	p := registryListPage{Query: q, CanWrite: auth.Can(actor.From(ctx), auth.RegistryWrite)}
+	// A union-level user reads one member's registry at a time: the one
+	// named by ?member=, else the first.
+	var memberID int64
+	if actor.From(ctx).Union() {
+		ms, err := s.Members.List(ctx)
+		if err != nil {
+			return err
+		}
+		p.Members = ms
+		for _, m := range ms {
+			if m.Code == q.Get("member") || (q.Get("member") == "" && memberID == 0) {
+				memberID, p.Member = m.ID, m.Code
+			}
+		}
+		if memberID == 0 {
+			return errs.E(errs.NotFound, "member.not_found", "code", q.Get("member"))
+		}
+		p.CanWrite = false // registering belongs to the member's own registrars
+	}
 	reg := registry.New(s.DB)
 	more := false
 	if q.Get("q") != "" || q.Get("governorate") != "" || q.Get("sex") != "" {
-		page, err := reg.Search(ctx, registry.Query{Text: q.Get("q"), Governorate: q.Get("governorate"), Sex: q.Get("sex"), Limit: 50, Offset: offset})
+		page, err := reg.Search(ctx, registry.Query{MemberID: memberID, Text: q.Get("q"), Governorate: q.Get("governorate"), Sex: q.Get("sex"), Limit: 50, Offset: offset})
 		if err != nil {
 			return err
 		}
 		p.Persons, more = &page, page.More
 	} else {
-		page, err := reg.ListHouseholds(ctx, registry.HouseholdQuery{Sort: "-id", Limit: 50, Offset: offset})
+		page, err := reg.ListHouseholds(ctx, registry.HouseholdQuery{MemberID: memberID, Sort: "-id", Limit: 50, Offset: offset})
 		if err != nil {
 			return err
 		}
