@@ -12,6 +12,7 @@ import (
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
 )
 
@@ -258,6 +259,18 @@ type registryHouseholdPage struct {
 	Move      *Form
 	Options   registryFormChoices
 	Others    []Option // persons who can become head when the head moves
+	// Programs: the latest decision of each program on the household, in
+	// words, and its enrollments; shown to those who may read programs.
+	Decisions   []regDecision
+	Enrollments []program.Enrollment
+	CanPrograms bool
+	CanPayments bool
+}
+
+// regDecision is one program's latest decision with its words.
+type regDecision struct {
+	program.HouseholdDecision
+	Why []string
 }
 
 // AddFields is the add-person form for the registry-person partial.
@@ -282,7 +295,22 @@ func (s *Server) registryHouseholdPage(r *http.Request) (registryHouseholdPage, 
 	if err != nil {
 		return registryHouseholdPage{}, err
 	}
-	p := registryHouseholdPage{Household: h, Persons: ps, History: hist, CanWrite: auth.Can(actor.From(ctx), auth.RegistryWrite), Options: registryFormOptions(r)}
+	a := actor.From(ctx)
+	p := registryHouseholdPage{Household: h, Persons: ps, History: hist, CanWrite: auth.Can(a, auth.RegistryWrite), Options: registryFormOptions(r),
+		CanPrograms: auth.Can(a, auth.ProgramRead), CanPayments: auth.Can(a, auth.PaymentRead)}
+	if p.CanPrograms {
+		progs := program.New(s.DB)
+		ds, err := progs.LatestDecisions(ctx, h.MemberID, h.ID)
+		if err != nil {
+			return registryHouseholdPage{}, err
+		}
+		for _, d := range ds {
+			p.Decisions = append(p.Decisions, regDecision{d, d.Decision.Plain(Lang(r))})
+		}
+		if p.Enrollments, err = progs.Enrollments(ctx, program.EnrollmentFilter{HouseholdID: h.ID}); err != nil {
+			return registryHouseholdPage{}, err
+		}
+	}
 	p.Edit = &Form{Values: url.Values{
 		"governorate": {h.Governorate}, "district": {h.District}, "locality": {h.Locality}, "address": {h.Address},
 		"dwelling_type": {h.DwellingType}, "water_source": {h.WaterSource}, "sanitation": {h.Sanitation},
