@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -374,22 +375,56 @@ func applyStatusRows(ctx context.Context, tx *db.Tx, imp *StatusImport, sums []c
 	}
 	imp.Unchanged = imp.Rows - imp.Paid - imp.Failed - imp.Returned - imp.Accepted
 	now := time.Now().UTC()
-	// The SET expressions see the payment's status before the update.
-	if _, err := tx.Exec(ctx, `UPDATE payments SET
-			status = CASE WHEN s.status = 'ACSC' THEN 'paid' WHEN s.status = 'RJCT' AND payments.status = 'paid' THEN 'returned' WHEN s.status = 'RJCT' THEN 'failed' ELSE 'accepted' END,
-			reason = CASE WHEN s.status = 'ACSC' THEN '' WHEN s.status = 'RJCT' THEN s.reason ELSE payments.reason END,
-			paid_at = CASE WHEN s.status = 'ACSC' THEN COALESCE(s.paid_at, ?) WHEN s.status = 'RJCT' AND payments.status <> 'paid' THEN NULL ELSE payments.paid_at END,
-			updated_at = ?
-		FROM payment_status_rows s
-		WHERE s.import_id = ? AND payments.member_id = s.member_id AND payments.end_to_end_id = s.end_to_end_id
-		AND ((s.status = 'ACSC' AND payments.status IN ('sent', 'accepted'))
-			OR (s.status = 'RJCT' AND payments.status IN ('sent', 'accepted', 'paid'))
-			OR (s.status IN `+acceptedCodes+` AND payments.status = 'sent'))`, now, now, imp.ID); err != nil {
-		return internal(err, "apply status")
+	if err := updatePayments(ctx, tx, imp.ID, now); err != nil {
+		return err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE payment_status_imports SET status = 'applied', sha256 = ?, row_count = ?, paid = ?, failed = ?, returned = ?, accepted = ?, unchanged = ? WHERE id = ?`,
 		imp.SHA256, imp.Rows, imp.Paid, imp.Failed, imp.Returned, imp.Accepted, imp.Unchanged, imp.ID); err != nil {
 		return err // a unique violation: the same file applied at the same moment
 	}
 	return audit.Append(ctx, tx, audit.Entry{MemberID: imp.MemberID, Action: "payment.status.import", EntityType: "payment_status_import", EntityID: idString(imp.ID), State: imp})
+}
+
+// statusChunk is how many staged rows one UPDATE applies on SQLite.
+const statusChunk = 50_000
+
+// updatePayments applies the staged rows of an import to their payments.
+// PostgreSQL does it in one statement (a hash join). SQLite materializes
+// the whole join of an UPDATE … FROM in memory before it writes, which for a
+// million rows is a quarter of a gigabyte, so there the rows are applied in
+// ranges of their ids, in the same transaction.
+func updatePayments(ctx context.Context, tx *db.Tx, importID int64, now time.Time) error {
+	// The SET expressions see the payment's status before the update.
+	q := `UPDATE payments SET
+			status = CASE WHEN s.status = 'ACSC' THEN 'paid' WHEN s.status = 'RJCT' AND payments.status = 'paid' THEN 'returned' WHEN s.status = 'RJCT' THEN 'failed' ELSE 'accepted' END,
+			reason = CASE WHEN s.status = 'ACSC' THEN '' WHEN s.status = 'RJCT' THEN s.reason ELSE payments.reason END,
+			paid_at = CASE WHEN s.status = 'ACSC' THEN COALESCE(s.paid_at, ?) WHEN s.status = 'RJCT' AND payments.status <> 'paid' THEN NULL ELSE payments.paid_at END,
+			updated_at = ?
+		FROM payment_status_rows s%s
+		WHERE s.import_id = ? AND payments.member_id = s.member_id AND payments.end_to_end_id = s.end_to_end_id%s
+		AND ((s.status = 'ACSC' AND payments.status IN ('sent', 'accepted'))
+			OR (s.status = 'RJCT' AND payments.status IN ('sent', 'accepted', 'paid'))
+			OR (s.status IN ` + acceptedCodes + ` AND payments.status = 'sent'))`
+	if tx.DB().Dialect == db.Postgres {
+		_, err := tx.Exec(ctx, fmt.Sprintf(q, "", ""), now, now, importID)
+		return internal(err, "apply status")
+	}
+	var lo, hi int64
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), -1) FROM payment_status_rows WHERE import_id = ?`, importID).Scan(&lo, &hi); err != nil {
+		return internal(err, "apply status")
+	}
+	// NOT INDEXED: walk the staged rows by their ids (the primary key), not
+	// through the index on the import, which would visit all of them for
+	// every range.
+	st, err := tx.Prepare(ctx, fmt.Sprintf(q, " NOT INDEXED", " AND s.id >= ? AND s.id < ?"))
+	if err != nil {
+		return internal(err, "apply status")
+	}
+	defer st.Close()
+	for from := lo; from <= hi; from += statusChunk {
+		if _, err := st.ExecContext(ctx, now, now, importID, from, from+statusChunk); err != nil {
+			return internal(err, "apply status")
+		}
+	}
+	return nil
 }
