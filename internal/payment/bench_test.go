@@ -181,7 +181,8 @@ func peakRSS() float64 {
 // the batch, exporting the pain.001 file and importing a pain.002 report for
 // every payment. It reports each step in seconds, the total of the first
 // four (the "compute + ledger + pain.001"), the baseline bulk load of
-// the same number of rows, and the process's peak RSS. The pain.001 file is
+// the same number of rows, and the process's peak RSS after the first four
+// steps (cycle-rss) and at the end (peak-rss). The pain.001 file is
 // kept in TADAMUN_BENCH_PAYMENT_OUT when set, for xmllint. Run it with
 // -benchtime=1x: one cycle is the unit.
 func BenchmarkCycle(b *testing.B) {
@@ -248,6 +249,7 @@ func benchCycle(b testing.TB, dl db.Dialect, n int, report func(float64, string)
 		}
 	})
 	report(total.Seconds(), "total-s")
+	report(peakRSS(), "cycle-rss-MiB")
 	report(base.Seconds(), "baseline-s")
 	report(total.Seconds()/base.Seconds(), "total/baseline")
 
