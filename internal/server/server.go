@@ -19,6 +19,7 @@ import (
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/program"
@@ -58,6 +59,7 @@ func New(c Config) (*Server, error) {
 	w.Routes(mux)
 	a := api.New(api.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log})
 	a.Routes(mux)
+	mux.Handle("/api/dci/", dci.New(c.DB, c.Log))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", s.metrics.handler())

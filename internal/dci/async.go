@@ -1,0 +1,235 @@
+package dci
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tadamun/tadamun/internal/i18n"
+)
+
+// callbackTimeout bounds the work and delivery of one asynchronous answer.
+const callbackTimeout = 2 * time.Minute
+
+// checkURI validates the header's sender_uri, where callbacks go.
+func checkURI(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func callbackURL(base, path string) string { return strings.TrimRight(base, "/") + path }
+
+// ack answers an accepted asynchronous request.
+func (h *Handler) ack(w http.ResponseWriter, correlation string) {
+	writeJSON(w, http.StatusOK, Ack{Message: AckMessage{AckStatus: "ACK", Timestamp: ts(h.now()), CorrelationID: correlation}})
+}
+
+// deliver POSTs env to url, retrying up to retries times with a growing
+// wait. It reports whether the receiver accepted it (2xx) and the attempts.
+func (h *Handler) deliver(ctx context.Context, url string, env any, retries int) (bool, int) {
+	body, err := json.Marshal(env)
+	if err != nil {
+		h.log.Error("dci: callback", "err", err)
+		return false, 0
+	}
+	for attempt := 1; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		if err != nil {
+			h.log.Warn("dci: callback", "url", url, "err", err)
+			return false, attempt
+		}
+		req.Header.Set("Content-Type", "application/json")
+		res, err := h.client.Do(req)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20))
+			res.Body.Close()
+			if res.StatusCode/100 == 2 {
+				return true, attempt
+			}
+			h.log.Warn("dci: callback refused", "url", url, "status", res.StatusCode, "attempt", attempt)
+		} else {
+			h.log.Warn("dci: callback failed", "url", url, "err", err, "attempt", attempt)
+		}
+		if attempt > retries {
+			return false, attempt
+		}
+		select {
+		case <-ctx.Done():
+			return false, attempt
+		case <-time.After(h.RetryWait * time.Duration(attempt)):
+		}
+	}
+}
+
+// background runs fn after the request is answered, with the request's
+// actor and a timeout.
+func (h *Handler) background(r *http.Request, fn func(ctx context.Context)) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), callbackTimeout)
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		defer cancel()
+		fn(ctx)
+	}()
+}
+
+func (h *Handler) asyncSearch(w http.ResponseWriter, r *http.Request) {
+	var m SearchRequest
+	q, f := h.read(r, "search", &m)
+	if f == nil && !checkURI(q.header.SenderURI) {
+		f = &failure{http.StatusBadRequest, "err.sender_uri.invalid", "dci.bad_sender_uri", nil}
+	}
+	if f == nil && (m.TransactionID == "" || len(m.SearchRequest) == 0) {
+		f = &failure{http.StatusBadRequest, "err.request.bad", "dci.missing_field", map[string]any{"field": "message.search_request"}}
+	}
+	if f != nil {
+		h.fail(w, r, f, true)
+		return
+	}
+	correlation := newID()
+	if err := h.record(q.ctx, q.member, correlation, m.TransactionID, q.header.SenderID, "search", "pdng", refIDs(m), nil); err != nil {
+		h.log.Error("dci: record", "err", err)
+		h.fail(w, r, &failure{http.StatusServiceUnavailable, "err.service.unavailable", "dci.unavailable", nil}, true)
+		return
+	}
+	lg := lang(r)
+	h.ack(w, correlation)
+	h.background(r, func(ctx context.Context) {
+		res, done := h.search(ctx, lg, m, correlation)
+		status := batchStatus(done, len(m.SearchRequest))
+		env, err := h.reply("on-search", q.header.SenderID, status, len(m.SearchRequest), done, res)
+		if err != nil {
+			h.log.Error("dci: reply", "err", err)
+			return
+		}
+		ok, attempts := h.deliver(ctx, callbackURL(q.header.SenderURI, "/registry/on-search"), env, h.Retries)
+		if err := h.finish(ctx, q.member, correlation, status, env, ok, attempts); err != nil {
+			h.log.Error("dci: finish", "err", err)
+		}
+	})
+}
+
+func batchStatus(done, total int) string {
+	if done == 0 && total > 0 {
+		return "rjct"
+	}
+	return "succ"
+}
+
+// TxnStatusRequest is the message of txn/status.
+type TxnStatusRequest struct {
+	TransactionID    string `json:"transaction_id"`
+	TxnStatusRequest struct {
+		ReferenceID    string          `json:"reference_id"`
+		TxnType        string          `json:"txn_type"`
+		AttributeType  string          `json:"attribute_type"`
+		AttributeValue json.RawMessage `json:"attribute_value"`
+		Locale         string          `json:"locale,omitempty"`
+	} `json:"txnstatus_request"`
+}
+
+// txnStatus looks a transaction up and builds the txn-on-status message
+// and its header status.
+func (h *Handler) txnStatus(ctx context.Context, lg i18n.Lang, member int64, sender string, m TxnStatusRequest) (map[string]any, string, *failure) {
+	t := m.TxnStatusRequest
+	action := map[string]string{"search": "search", "subscribe": "subscribe", "subscibe": "subscribe", "unsubscribe": "unsubscribe"}[t.TxnType]
+	if action == "" {
+		return nil, "", &failure{http.StatusBadRequest, "err.request.bad", "dci.bad_txn_type", map[string]any{"type": t.TxnType}}
+	}
+	var values []string
+	var one string
+	if json.Unmarshal(t.AttributeValue, &one) == nil {
+		values = []string{one}
+	} else if err := json.Unmarshal(t.AttributeValue, &values); err != nil || len(values) == 0 {
+		return nil, "", &failure{http.StatusBadRequest, "err.request.bad", "dci.missing_field", map[string]any{"field": "txnstatus_request.attribute_value"}}
+	}
+	var where string
+	switch t.AttributeType {
+	case "transaction_id":
+		where = "transaction_id = ?"
+	case "correlation_id":
+		where = "correlation_id = ?"
+	case "reference_id_list":
+		where = "reference_ids LIKE ?"
+		values = values[:1]
+		b, _ := json.Marshal(values[0])
+		values[0] = "%" + strings.NewReplacer("%", "", "_", "").Replace(string(b)) + "%"
+	default:
+		return nil, "", &failure{http.StatusBadRequest, "err.request.bad", "dci.missing_field", map[string]any{"field": "txnstatus_request.attribute_type"}}
+	}
+	var corr, txn, status, resp string
+	err := h.d.QueryRow(ctx, `SELECT correlation_id, transaction_id, status, response FROM dci_transactions
+		WHERE member_id = ? AND sender_id = ? AND action = ? AND `+where+` ORDER BY id DESC LIMIT 1`, member, sender, action, values[0]).Scan(&corr, &txn, &status, &resp)
+	if err != nil {
+		return nil, "", &failure{http.StatusNotFound, "err.request.not_found", "dci.txn_not_found", nil}
+	}
+	var txnStatus any = map[string]any{"transaction_id": txn, "correlation_id": corr}
+	if resp != "" {
+		var env struct {
+			Message json.RawMessage `json:"message"`
+		}
+		if json.Unmarshal([]byte(resp), &env) == nil && len(env.Message) > 0 {
+			txnStatus = env.Message
+		}
+	}
+	return map[string]any{"transaction_id": m.TransactionID, "correlation_id": corr,
+		"txnstatus_response": map[string]any{"txn_type": "on-" + action, "txn_status": txnStatus}}, status, nil
+}
+
+func (h *Handler) syncTxnStatus(w http.ResponseWriter, r *http.Request) {
+	var m TxnStatusRequest
+	q, f := h.read(r, "txn-status", &m)
+	if f != nil {
+		h.fail(w, r, f, false)
+		return
+	}
+	msg, status, f := h.txnStatus(q.ctx, lang(r), q.member, q.header.SenderID, m)
+	if f != nil {
+		h.fail(w, r, f, false)
+		return
+	}
+	env, err := h.reply("txn-on-status", q.header.SenderID, status, 1, 1, msg)
+	if err != nil {
+		h.log.Error("dci: reply", "err", err)
+		h.httpError(w, r, http.StatusServiceUnavailable, "err.service.unavailable", "dci.unavailable", nil)
+		return
+	}
+	writeJSON(w, http.StatusOK, env)
+}
+
+func (h *Handler) asyncTxnStatus(w http.ResponseWriter, r *http.Request) {
+	var m TxnStatusRequest
+	q, f := h.read(r, "txn-status", &m)
+	if f == nil && !checkURI(q.header.SenderURI) {
+		f = &failure{http.StatusBadRequest, "err.sender_uri.invalid", "dci.bad_sender_uri", nil}
+	}
+	if f != nil {
+		h.fail(w, r, f, true)
+		return
+	}
+	lg := lang(r)
+	h.ack(w, newID())
+	h.background(r, func(ctx context.Context) {
+		msg, status, f := h.txnStatus(ctx, lg, q.member, q.header.SenderID, m)
+		if f != nil {
+			msg = map[string]any{"transaction_id": m.TransactionID, "correlation_id": "",
+				"txnstatus_response": map[string]any{"txn_type": "on-" + m.TxnStatusRequest.TxnType, "txn_status": map[string]any{}}}
+			status = "rjct"
+		}
+		hd := CallbackHeader{Action: "txn-on-status", Status: status, TotalCount: 1, CompletedCount: 1, ReceiverID: q.header.SenderID}
+		if f != nil {
+			hd.StatusReasonCode, hd.StatusReasonMessage, hd.CompletedCount = f.code, i18n.T(lg, f.key, f.args), 0
+		}
+		env, err := h.replyWith(hd, msg)
+		if err != nil {
+			h.log.Error("dci: reply", "err", err)
+			return
+		}
+		h.deliver(ctx, callbackURL(q.header.SenderURI, "/registry/txn/on-status"), env, h.Retries)
+	})
+}

@@ -1,0 +1,359 @@
+package dci
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/audit"
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/i18n"
+)
+
+// SubscribeRequest is the message of registry/subscribe.
+type SubscribeRequest struct {
+	TransactionID    string          `json:"transaction_id"`
+	SubscribeRequest []SubscribeItem `json:"subscribe_request"`
+}
+
+// SubscribeItem asks for one subscription.
+type SubscribeItem struct {
+	ReferenceID       string            `json:"reference_id"`
+	Timestamp         string            `json:"timestamp"`
+	SubscribeCriteria SubscribeCriteria `json:"subscribe_criteria"`
+	Locale            string            `json:"locale,omitempty"`
+}
+
+// SubscribeCriteria says which records' changes are notified.
+type SubscribeCriteria struct {
+	Version          string          `json:"version,omitempty"`
+	RegType          string          `json:"reg_type,omitempty"`
+	RegEventType     string          `json:"reg_event_type"`
+	Frequency        json.RawMessage `json:"frequency,omitempty"`
+	FilterType       string          `json:"filter_type"`
+	Filter           json.RawMessage `json:"filter"`
+	NotifyRecordType string          `json:"notify_record_type"`
+}
+
+// UnsubscribeRequest is the message of registry/unsubscribe.
+type UnsubscribeRequest struct {
+	TransactionID     string   `json:"transaction_id"`
+	Timestamp         string   `json:"timestamp"`
+	SubscriptionCodes []string `json:"subscription_codes"`
+}
+
+func (c SubscribeCriteria) search() SearchCriteria {
+	return SearchCriteria{QueryType: c.FilterType, Query: c.Filter, RegType: c.RegType}
+}
+
+func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
+	var m SubscribeRequest
+	q, f := h.read(r, "subscribe", &m)
+	if f == nil && !checkURI(q.header.SenderURI) {
+		f = &failure{http.StatusBadRequest, "err.sender_uri.invalid", "dci.bad_sender_uri", nil}
+	}
+	if f == nil && (m.TransactionID == "" || len(m.SubscribeRequest) == 0) {
+		f = &failure{http.StatusBadRequest, "err.request.bad", "dci.missing_field", map[string]any{"field": "message.subscribe_request"}}
+	}
+	if f != nil {
+		h.fail(w, r, f, true)
+		return
+	}
+	lg := lang(r)
+	correlation := newID()
+	res := map[string]any{"transaction_id": m.TransactionID, "correlation_id": correlation}
+	var items []map[string]any
+	var refs []string
+	done := 0
+	err := h.d.Tx(q.ctx, func(tx *db.Tx) error {
+		var last int64
+		if err := tx.QueryRow(q.ctx, `SELECT COALESCE(MAX(id), 0) FROM registry_history WHERE member_id = ?`, q.member).Scan(&last); err != nil {
+			return fmt.Errorf("dci: subscribe: %w", err)
+		}
+		now := h.now().UTC()
+		for _, it := range m.SubscribeRequest {
+			refs = append(refs, it.ReferenceID)
+			item := map[string]any{"reference_id": it.ReferenceID, "timestamp": ts(now), "locale": it.Locale}
+			items = append(items, item)
+			var rerr error
+			if it.ReferenceID == "" {
+				rerr = reject("rjct.reference_id.invalid", "dci.missing_field", "field", "reference_id")
+			} else if _, err := time.Parse(time.RFC3339, it.Timestamp); err != nil {
+				rerr = reject("rjct.timestamp.invalid", "dci.bad_timestamp", "field", "timestamp")
+			} else if cs, err := parseConds(it.SubscribeCriteria.search()); err != nil {
+				rerr = err
+			} else if _, _, err := buildQuery(cs); err != nil {
+				rerr = err
+			}
+			if rerr != nil {
+				rj := rerr.(*rejection)
+				item["status"], item["status_reason_code"], item["status_reason_message"] = "rjct", "rjct.notify_details.invalid", i18n.T(lg, rj.key, rj.args)
+				if rj.code == "rjct.reference_id.invalid" || rj.code == "rjct.timestamp.invalid" {
+					item["status_reason_code"] = rj.code
+				}
+				continue
+			}
+			crit, err := json.Marshal(it.SubscribeCriteria)
+			if err != nil {
+				return fmt.Errorf("dci: subscribe: %w", err)
+			}
+			code := newID()
+			if _, err := tx.Exec(q.ctx, `INSERT INTO dci_subscriptions (member_id, code, sender_id, sender_uri, criteria, status, last_history_id, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, 'subscribe', ?, ?, ?)`, q.member, code, q.header.SenderID, q.header.SenderURI, string(crit), last, now, now); err != nil {
+				return fmt.Errorf("dci: subscribe: %w", err)
+			}
+			if err := audit.Append(q.ctx, tx, audit.Entry{MemberID: q.member, Action: "dci.subscribe", EntityType: "dci_subscription", EntityID: code,
+				State: map[string]any{"sender_id": q.header.SenderID, "sender_uri": q.header.SenderURI, "criteria": json.RawMessage(crit)}}); err != nil {
+				return err
+			}
+			item["status"] = "succ"
+			item["subscriptions"] = []map[string]any{{"version": "1.0.0", "code": code, "status": "subscribe", "timestamp": ts(now),
+				"reg_type": it.SubscribeCriteria.RegType, "reg_event_type": it.SubscribeCriteria.RegEventType, "filter_type": it.SubscribeCriteria.FilterType,
+				"filter": it.SubscribeCriteria.Filter, "notify_record_type": it.SubscribeCriteria.NotifyRecordType}}
+			done++
+		}
+		return nil
+	})
+	if err != nil {
+		h.log.Error("dci: subscribe", "err", err)
+		h.fail(w, r, &failure{http.StatusServiceUnavailable, "err.service.unavailable", "dci.unavailable", nil}, true)
+		return
+	}
+	res["subscribe_response"] = items
+	status := batchStatus(done, len(m.SubscribeRequest))
+	if err := h.record(q.ctx, q.member, correlation, m.TransactionID, q.header.SenderID, "subscribe", "pdng", refs, nil); err != nil {
+		h.log.Error("dci: record", "err", err)
+	}
+	h.ack(w, correlation)
+	h.startPoller()
+	h.background(r, func(ctx context.Context) {
+		env, err := h.reply("on-subscribe", q.header.SenderID, status, len(m.SubscribeRequest), done, res)
+		if err != nil {
+			h.log.Error("dci: reply", "err", err)
+			return
+		}
+		ok, attempts := h.deliver(ctx, callbackURL(q.header.SenderURI, "/registry/on-subscribe"), env, h.Retries)
+		if err := h.finish(ctx, q.member, correlation, status, env, ok, attempts); err != nil {
+			h.log.Error("dci: finish", "err", err)
+		}
+	})
+}
+
+func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
+	var m UnsubscribeRequest
+	q, f := h.read(r, "unsubscribe", &m)
+	if f == nil && !checkURI(q.header.SenderURI) {
+		f = &failure{http.StatusBadRequest, "err.sender_uri.invalid", "dci.bad_sender_uri", nil}
+	}
+	if f == nil && (m.TransactionID == "" || len(m.SubscriptionCodes) == 0) {
+		f = &failure{http.StatusBadRequest, "err.request.bad", "dci.missing_field", map[string]any{"field": "message.subscription_codes"}}
+	}
+	if f != nil {
+		h.fail(w, r, f, true)
+		return
+	}
+	lg := lang(r)
+	correlation := newID()
+	var statuses []map[string]any
+	var unknown string
+	err := h.d.Tx(q.ctx, func(tx *db.Tx) error {
+		for _, code := range m.SubscriptionCodes {
+			res, err := tx.Exec(q.ctx, `UPDATE dci_subscriptions SET status = 'unsubscribe', updated_at = ? WHERE member_id = ? AND sender_id = ? AND code = ?`,
+				h.now().UTC(), q.member, q.header.SenderID, code)
+			if err != nil {
+				return fmt.Errorf("dci: unsubscribe: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				unknown = code
+				continue
+			}
+			if err := audit.Append(q.ctx, tx, audit.Entry{MemberID: q.member, Action: "dci.unsubscribe", EntityType: "dci_subscription", EntityID: code,
+				State: map[string]any{"status": "unsubscribe"}}); err != nil {
+				return err
+			}
+			statuses = append(statuses, map[string]any{"code": code, "status": "unsubscribe"})
+		}
+		return nil
+	})
+	if err != nil {
+		h.log.Error("dci: unsubscribe", "err", err)
+		h.fail(w, r, &failure{http.StatusServiceUnavailable, "err.service.unavailable", "dci.unavailable", nil}, true)
+		return
+	}
+	res := map[string]any{"transaction_id": m.TransactionID, "correlation_id": correlation, "timestamp": ts(h.now()), "status": "succ",
+		"subscription_status": statuses}
+	if unknown != "" {
+		res["status"], res["status_reason_code"], res["status_reason_message"] = "rjct", "rjct.subscription_code.invalid", i18n.T(lg, "dci.subscription_not_found", map[string]any{"code": unknown})
+	}
+	if err := h.record(q.ctx, q.member, correlation, m.TransactionID, q.header.SenderID, "unsubscribe", "pdng", nil, nil); err != nil {
+		h.log.Error("dci: record", "err", err)
+	}
+	h.ack(w, correlation)
+	h.background(r, func(ctx context.Context) {
+		env, err := h.reply("on-unsubscribe", q.header.SenderID, res["status"].(string), len(m.SubscriptionCodes), len(statuses), res)
+		if err != nil {
+			h.log.Error("dci: reply", "err", err)
+			return
+		}
+		ok, attempts := h.deliver(ctx, callbackURL(q.header.SenderURI, "/registry/on-unsubscribe"), env, h.Retries)
+		if err := h.finish(ctx, q.member, correlation, res["status"].(string), env, ok, attempts); err != nil {
+			h.log.Error("dci: finish", "err", err)
+		}
+	})
+}
+
+// startPoller starts, once, the goroutine that notifies subscribers of
+// registry changes. It polls registry_history every Poll.
+func (h *Handler) startPoller() {
+	h.pollOnce.Do(func() {
+		ctx, cancel := context.WithCancel(actor.System(context.Background()))
+		h.stopPoll = cancel
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			t := time.NewTicker(h.Poll)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+				if err := h.pollOnceNow(ctx); err != nil && ctx.Err() == nil {
+					h.log.Error("dci: notify", "err", err)
+				}
+			}
+		}()
+	})
+}
+
+type subscription struct {
+	id, member, last int64
+	code, sender     string
+	uri              string
+	criteria         SubscribeCriteria
+}
+
+// maxHouseholdsPerPoll bounds the work of one poll per subscription.
+const maxHouseholdsPerPoll = 500
+
+// pollOnceNow notifies every active subscription of the changes since it
+// was last notified.
+func (h *Handler) pollOnceNow(ctx context.Context) error {
+	rows, err := h.d.Query(ctx, `SELECT id, member_id, last_history_id, code, sender_id, sender_uri, criteria FROM dci_subscriptions WHERE status = 'subscribe' ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("dci: subscriptions: %w", err)
+	}
+	var subs []subscription
+	for rows.Next() {
+		var s subscription
+		var crit string
+		if err := rows.Scan(&s.id, &s.member, &s.last, &s.code, &s.sender, &s.uri, &crit); err != nil {
+			rows.Close()
+			return fmt.Errorf("dci: subscriptions: %w", err)
+		}
+		if json.Unmarshal([]byte(crit), &s.criteria) == nil {
+			subs = append(subs, s)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("dci: subscriptions: %w", err)
+	}
+	for _, s := range subs {
+		if err := h.notify(ctx, s); err != nil {
+			h.log.Warn("dci: notify", "subscription", s.code, "err", err)
+		}
+	}
+	return nil
+}
+
+// notify sends subscription s the records matching its filter in the
+// households changed since s.last, then moves s.last on.
+func (h *Handler) notify(ctx context.Context, s subscription) error {
+	rows, err := h.d.Query(ctx, `SELECT r.household_id, MAX(r.id) FROM registry_history r WHERE r.member_id = ? AND r.id > ?
+		GROUP BY r.household_id ORDER BY MAX(r.id) LIMIT ?`, s.member, s.last, maxHouseholdsPerPoll)
+	if err != nil {
+		return fmt.Errorf("dci: changes: %w", err)
+	}
+	var households []int64
+	last := s.last
+	for rows.Next() {
+		var hh, id int64
+		if err := rows.Scan(&hh, &id); err != nil {
+			rows.Close()
+			return fmt.Errorf("dci: changes: %w", err)
+		}
+		households = append(households, hh)
+		last = max(last, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("dci: changes: %w", err)
+	}
+	if len(households) == 0 {
+		return nil
+	}
+	cs, err := parseConds(s.criteria.search())
+	if err != nil {
+		return err
+	}
+	base, memberRef, err := buildQuery(cs)
+	if err != nil {
+		return err
+	}
+	var records []Record
+	for _, id := range households {
+		hh, err := h.reg.Household(ctx, id)
+		if err != nil {
+			if errorsIsNotFound(err) {
+				continue
+			}
+			return err
+		}
+		q := base
+		if q.HouseholdRef != "" && q.HouseholdRef != hh.Ref {
+			continue
+		}
+		q.MemberID, q.HouseholdRef, q.Limit = s.member, hh.Ref, 1000
+		page, err := h.reg.Search(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, p := range page.Persons {
+			if memberRef == "" || p.Ref == memberRef {
+				records = append(records, record(p, &hh))
+			}
+		}
+	}
+	if len(records) > 0 {
+		msg := map[string]any{"transaction_id": newID(), "notify_event": []map[string]any{{
+			"reference_id": s.code, "timestamp": ts(h.now()),
+			"data": map[string]any{"version": "1.0.0", "reg_type": s.criteria.RegType, "reg_record_type": "Member", "reg_records": records},
+		}}}
+		env, err := h.reply("notify", s.sender, "succ", 1, 1, msg)
+		if err != nil {
+			return err
+		}
+		if ok, _ := h.deliver(ctx, callbackURL(s.uri, "/registry/notify"), env, 1); !ok {
+			return fmt.Errorf("dci: notify %s: not delivered", s.uri)
+		}
+	}
+	return h.d.Tx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE dci_subscriptions SET last_history_id = ?, updated_at = ? WHERE id = ? AND last_history_id = ?`, last, h.now().UTC(), s.id, s.last); err != nil {
+			return fmt.Errorf("dci: notify: %w", err)
+		}
+		return audit.Append(ctx, tx, audit.Entry{MemberID: s.member, Action: "dci.notify", EntityType: "dci_subscription", EntityID: s.code,
+			State: map[string]any{"last_history_id": last, "records": len(records)}})
+	})
+}
+
+func errorsIsNotFound(err error) bool {
+	return errors.Is(err, sql.ErrNoRows) || errs.Is(err, errs.NotFound)
+}
