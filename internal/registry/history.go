@@ -75,6 +75,11 @@ type ImportBatch struct {
 	PersonsUpd    int       `json:"persons_updated"`
 	ActorID       int64     `json:"actor_id"`
 	At            time.Time `json:"at"`
+	// Duplicates lists new persons likely registered already (at most
+	// 10,000; DuplicatesFound counts them all), when the import checked.
+	// Not stored: the import's answer only.
+	Duplicates      []ImportDuplicate `json:"duplicates,omitempty"`
+	DuplicatesFound int               `json:"duplicates_found,omitempty"`
 }
 
 // Imports returns the member's import batches, newest first.

@@ -139,7 +139,7 @@ func (s *Service) Household(ctx context.Context, id int64) (Household, error) {
 	if err := auth.Require(ctx, auth.RegistryRead); err != nil {
 		return Household{}, err
 	}
-	h, err := s.household(ctx, s.db.QueryRow(ctx, `SELECT `+householdCols+`, (SELECT COUNT(*) FROM persons p WHERE p.member_id = h.member_id AND p.household_id = h.id)
+	h, err := s.household(ctx, s.db.QueryRow(ctx, `SELECT `+householdCols+`, `+householdSize+`
 		FROM households h WHERE h.id = ?`, id))
 	if err != nil {
 		return Household{}, err
@@ -152,7 +152,7 @@ func (s *Service) HouseholdByRef(ctx context.Context, memberID int64, ref string
 	if err := auth.RequireMember(ctx, auth.RegistryRead, memberID); err != nil {
 		return Household{}, err
 	}
-	return s.household(ctx, s.db.QueryRow(ctx, `SELECT `+householdCols+`, (SELECT COUNT(*) FROM persons p WHERE p.member_id = h.member_id AND p.household_id = h.id)
+	return s.household(ctx, s.db.QueryRow(ctx, `SELECT `+householdCols+`, `+householdSize+`
 		FROM households h WHERE h.member_id = ? AND h.household_ref = ?`, memberID, ref))
 }
 

@@ -38,6 +38,13 @@ type ImportOptions struct {
 	// MaxErrors caps the problems reported (default 1000); the count of
 	// the others is in the error's "more" argument.
 	MaxErrors int
+	// Duplicates, if set, checks every new person against the registry
+	// as it stood before the import (source.Duplicates): each likely
+	// duplicate is a line of ImportBatch.Duplicates, and the import lands.
+	Duplicates DuplicateCheck
+	// NoDuplicates makes each likely duplicate a problem of its row
+	// instead, so that the import is refused.
+	NoDuplicates bool
 }
 
 // ImportCSV imports a households CSV and a members CSV for member memberID,
@@ -118,6 +125,8 @@ type importer struct {
 	problems int
 	hh       map[string]*hhState
 	persons  map[string]personState
+	merged   map[string]string // member_ref of a merged record → the kept record's
+	dups     importDuplicates
 	batch    ImportBatch
 
 	newHH, updHH []*Household
@@ -148,7 +157,8 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 	}
 	im := &importer{s: s, mi: mi, opt: opt, today: s.today(), now: s.now(), actor: actorID(ctx),
 		w: newBulkWriter(s.db.Dialect), fail: errs.E(errs.Invalid, "import.failed", "file", files),
-		hh: map[string]*hhState{}, persons: map[string]personState{}}
+		hh: map[string]*hhState{}, persons: map[string]personState{}, merged: map[string]string{},
+		dups: importDuplicates{check: opt.Duplicates, refuse: opt.NoDuplicates}}
 	im.batch = ImportBatch{MemberID: memberID, Files: files, ActorID: im.actor, At: im.now}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		im.tx = tx
@@ -194,6 +204,7 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 		if err := im.flushAll(ctx); err != nil {
 			return err
 		}
+		im.batch.Duplicates, im.batch.DuplicatesFound = im.dups.lines, im.dups.found
 		im.batch.SHA256 = hex.EncodeToString(sum.Sum(nil))
 		b := im.batch
 		if _, err := tx.Exec(ctx, `UPDATE registry_imports SET sha256 = ?, households_new = ?, households_upd = ?, persons_new = ?, persons_upd = ? WHERE id = ?`,
@@ -275,7 +286,10 @@ func (im *importer) preload(ctx context.Context) error {
 		}
 		im.persons[ref] = ps
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return im.preloadMerged(ctx)
 }
 
 // header reads a table's header row and maps columns.
@@ -605,8 +619,16 @@ func (im *importer) readMembers(ctx context.Context, t table) error {
 		case q.Ref == "":
 		case exists && old.row != 0:
 			p.add("member_ref", "registry.duplicate_member_ref", "ref", q.Ref, "row", old.row)
+		case exists && im.merged[q.Ref] != "":
+			p.add("member_ref", "registry.merged_ref", "ref", q.Ref, "into", im.merged[q.Ref])
 		case exists && hs != nil && old.hh != hs:
 			p.add("member_ref", "registry.member_in_other_household", "ref", q.Ref)
+		}
+		if !exists && len(p.fields) == 0 {
+			// The real-time check against the registry as it stood.
+			if err := im.dups.person(ctx, t.Name(), row, q, &p); err != nil {
+				return err
+			}
 		}
 		if len(p.fields) > 0 {
 			im.rowProblems(t, h, row, &p)

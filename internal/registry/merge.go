@@ -138,26 +138,13 @@ func fillFrom(kept, dropped Person, mi *memberInfo, today string) (Person, []str
 	return out, filled
 }
 
-// mergeScan reads a person row followed by its merged_into column.
-type mergeScan struct {
-	r     scanner
-	extra []any
-}
-
-func (m mergeScan) Scan(dst ...any) error { return m.r.Scan(append(dst, m.extra...)...) }
-
-// personForMerge reads person id inside tx with the id it was merged into
-// (0 when live).
-func personForMerge(ctx context.Context, tx *db.Tx, id int64) (Person, int64, error) {
-	var into sql.NullInt64
-	p, err := scanPerson(mergeScan{tx.QueryRow(ctx, `SELECT `+personCols+`, p.merged_into`+personFrom+` WHERE p.id = ?`, id), []any{&into}})
+// personForMerge reads person id inside tx.
+func personForMerge(ctx context.Context, tx *db.Tx, id int64) (Person, error) {
+	p, err := scanPerson(tx.QueryRow(ctx, `SELECT `+personCols+personFrom+` WHERE p.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Person{}, 0, errs.E(errs.NotFound, "registry.person_not_found")
+		return Person{}, errs.E(errs.NotFound, "registry.person_not_found")
 	}
-	if err != nil {
-		return Person{}, 0, err
-	}
-	return p, into.Int64, nil
+	return p, err
 }
 
 func (s *Service) merge(ctx context.Context, tx *db.Tx, keepID, dropID int64, reason string) (Merge, error) {
@@ -171,7 +158,7 @@ func (s *Service) merge(ctx context.Context, tx *db.Tx, keepID, dropID int64, re
 	if keepID == dropID {
 		return Merge{}, errs.E(errs.Invalid, "registry.merge_same")
 	}
-	keep, keepInto, err := personForMerge(ctx, tx, keepID)
+	keep, err := personForMerge(ctx, tx, keepID)
 	if err != nil {
 		return Merge{}, err
 	}
@@ -182,23 +169,20 @@ func (s *Service) merge(ctx context.Context, tx *db.Tx, keepID, dropID int64, re
 		}
 		return Merge{}, err
 	}
-	drop, dropInto, err := personForMerge(ctx, tx, dropID)
+	drop, err := personForMerge(ctx, tx, dropID)
 	if err != nil {
 		return Merge{}, err
 	}
 	if drop.MemberID != keep.MemberID {
 		return Merge{}, errs.E(errs.NotFound, "registry.person_not_found")
 	}
-	for _, x := range []struct {
-		p    *Person
-		into int64
-	}{{&keep, keepInto}, {&drop, dropInto}} {
-		if x.into != 0 {
+	for _, x := range []*Person{&keep, &drop} {
+		if x.MergedInto != 0 {
 			var ref string
-			if err := tx.QueryRow(ctx, `SELECT member_ref FROM persons WHERE id = ?`, x.into).Scan(&ref); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT member_ref FROM persons WHERE id = ?`, x.MergedInto).Scan(&ref); err != nil {
 				return Merge{}, err
 			}
-			return Merge{}, errs.E(errs.Conflict, "registry.merge_already", "ref", x.p.Ref, "into", ref)
+			return Merge{}, errs.E(errs.Conflict, "registry.merge_already", "ref", x.Ref, "into", ref)
 		}
 	}
 	if drop.Relationship == "head" {

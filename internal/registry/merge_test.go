@@ -12,6 +12,7 @@ import (
 	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/program/rule"
 	"github.com/tadamun/tadamun/internal/registry"
 )
 
@@ -227,5 +228,105 @@ func TestMergeChain(t *testing.T) {
 		if !found {
 			t.Error("Q3's history does not show it now points at P2")
 		}
+	})
+}
+
+// TestMergedRecordsLeaveReaders checks that every reader of the registry
+// leaves a merged record out, and that the record is read only.
+func TestMergedRecordsLeaveReaders(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := mergeSetup(t, d)
+		keep, drop := f.p["P2"], f.p["Q2"]
+		if err := f.s.MergePersons(f.registrar, keep.ID, drop.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		search := func(q registry.Query) []string {
+			t.Helper()
+			page, err := f.s.Search(f.registrar, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var refs []string
+			for _, p := range page.Persons {
+				refs = append(refs, p.Ref)
+			}
+			return refs
+		}
+		tests := []struct {
+			name string
+			q    registry.Query
+			want string
+		}{
+			{"national ID finds the kept record, which took it", registry.Query{Text: "9845012345"}, "P2"},
+			{"phone", registry.Query{Text: "0795551234"}, "P2"},
+			{"the dropped reference", registry.Query{Text: "Q2"}, ""},
+			{"the dropped record's household", registry.Query{HouseholdRef: "H2"}, "Q1,Q3"},
+			{"household reference typed", registry.Query{Text: "H2"}, "Q1,Q3"},
+			{"name", registry.Query{Text: "سلمى الفرا"}, "P2,Q3"},
+			{"filter only", registry.Query{Sex: "female"}, "P2,Q3"},
+		}
+		for _, tt := range tests {
+			t.Run("search by "+tt.name, func(t *testing.T) {
+				if got := strings.Join(search(tt.q), ","); got != tt.want {
+					t.Errorf("found %q, want %q", got, tt.want)
+				}
+			})
+		}
+		t.Run("household members and size", func(t *testing.T) {
+			h, err := f.s.Household(f.registrar, drop.HouseholdID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps, err := f.s.Persons(f.registrar, drop.HouseholdID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.Size != 2 || len(ps) != 2 {
+				t.Errorf("H2 size %d with %d persons listed, want 2 and 2", h.Size, len(ps))
+			}
+			page, err := f.s.ListHouseholds(f.registrar, registry.HouseholdQuery{Ref: "H2"})
+			if err != nil || len(page.Households) != 1 || page.Households[0].Size != 2 {
+				t.Errorf("list households H2: %+v, %v; want size 2", page.Households, err)
+			}
+		})
+		t.Run("streams", func(t *testing.T) {
+			var refs []string
+			if err := f.s.EachPerson(f.registrar, f.jo, func(p registry.Person) error { refs = append(refs, p.Ref); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if slices.Contains(refs, "Q2") || len(refs) != 4 {
+				t.Errorf("EachPerson gave %v, want the four live records", refs)
+			}
+			sizes := map[string]int{}
+			if err := f.s.EachHousehold(f.registrar, f.jo, func(_ int64, h rule.Household) error { sizes[h.Ref] = len(h.Members); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if sizes["H1"] != 2 || sizes["H2"] != 2 {
+				t.Errorf("EachHousehold sizes %v, want H1 2 and H2 2", sizes)
+			}
+		})
+		t.Run("the merged record is read only", func(t *testing.T) {
+			p, err := f.s.Person(f.registrar, drop.ID)
+			if err != nil || p.MergedInto != keep.ID {
+				t.Fatalf("dropped = merged into %d, %v; want %d", p.MergedInto, err, keep.ID)
+			}
+			p.Phone = "0790000000"
+			_, uerr := f.s.UpdatePerson(f.registrar, drop.ID, p)
+			_, merr := f.s.MovePerson(f.registrar, drop.ID, keep.HouseholdID, "other", 0)
+			herr := f.s.ChangeHead(f.registrar, drop.ID, "other")
+			for name, err := range map[string]error{"update": uerr, "move": merr, "change head": herr} {
+				if e := errs.As(err); e == nil || e.Code != errs.Conflict || e.Key != "registry.merged_record" {
+					t.Errorf("%s: %v, want registry.merged_record", name, err)
+				}
+			}
+		})
+		t.Run("an import naming the merged record is refused", func(t *testing.T) {
+			_, err := f.s.ImportCSV(f.registrar, f.jo, "households.csv", strings.NewReader("household_ref\nH2\n"),
+				"members.csv", strings.NewReader("household_ref,member_ref,relationship,first_name,sex\nH2,Q1,head,نزار,male\nH2,Q2,other_relative,سلمى,female\n"), registry.ImportOptions{})
+			e := errs.As(err)
+			if e == nil || len(e.Fields) != 1 || e.Fields[0].Key != "registry.merged_ref" || e.Fields[0].Row != 3 || e.Fields[0].Args["into"] != "P2" {
+				t.Fatalf("got %v (%+v), want registry.merged_ref on row 3 naming P2", err, e)
+			}
+		})
 	})
 }

@@ -68,6 +68,10 @@ type Person struct {
 	Version          int               `json:"version"`
 	CreatedAt        time.Time         `json:"created_at"`
 	UpdatedAt        time.Time         `json:"updated_at"`
+	// MergedInto is the id of the record this one was merged into (see
+	// MergePersons); 0 for a live record. A merged record is kept with its
+	// history but read only, and readers of the registry leave it out.
+	MergedInto int64 `json:"merged_into,omitempty"`
 
 	// Keys computed from the fields above on every write.
 	NameKey  string `json:"-"`

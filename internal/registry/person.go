@@ -45,13 +45,14 @@ func (s *Service) person(ctx context.Context, row *sql.Row) (Person, error) {
 	return p, nil
 }
 
-// Persons returns the persons of household id, the head first.
+// Persons returns the persons of household id, the head first; records
+// merged into another one have left it.
 func (s *Service) Persons(ctx context.Context, householdID int64) ([]Person, error) {
 	h, err := s.Household(ctx, householdID)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+personCols+personFrom+` WHERE p.household_id = ? AND p.member_id = ?
+	rows, err := s.db.Query(ctx, `SELECT `+personCols+personFrom+` WHERE p.household_id = ? AND p.member_id = ? AND p.merged_into IS NULL
 		ORDER BY CASE p.relationship WHEN 'head' THEN 0 WHEN 'spouse' THEN 1 ELSE 2 END, p.birth_date, p.id`, h.ID, h.MemberID)
 	if err != nil {
 		return nil, errs.Wrapf(err, "registry: persons of %d", householdID)
@@ -132,6 +133,9 @@ func (s *Service) UpdatePerson(ctx context.Context, id int64, q Person) (Person,
 	}
 	if err := auth.RequireMember(ctx, auth.RegistryWrite, old.MemberID); err != nil {
 		return Person{}, err
+	}
+	if old.MergedInto != 0 {
+		return Person{}, errs.E(errs.Conflict, "registry.merged_record", "ref", old.Ref)
 	}
 	if q.Version != 0 && q.Version != old.Version {
 		return Person{}, errs.E(errs.Conflict, "registry.stale")
@@ -221,6 +225,9 @@ func (s *Service) MovePerson(ctx context.Context, id, to int64, relationship str
 	if err := auth.RequireMember(ctx, auth.RegistryWrite, q.MemberID); err != nil {
 		return Person{}, err
 	}
+	if q.MergedInto != 0 {
+		return Person{}, errs.E(errs.Conflict, "registry.merged_record", "ref", q.Ref)
+	}
 	dst, err := s.Household(ctx, to)
 	if err != nil || dst.MemberID != q.MemberID {
 		return Person{}, errs.E(errs.NotFound, "registry.household_not_found")
@@ -242,7 +249,7 @@ func (s *Service) MovePerson(ctx context.Context, id, to int64, relationship str
 	q.Version, q.UpdatedAt = old.Version+1, s.now()
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		var left int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM persons WHERE member_id = ? AND household_id = ?`, old.MemberID, old.HouseholdID).Scan(&left); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM persons WHERE member_id = ? AND household_id = ? AND merged_into IS NULL`, old.MemberID, old.HouseholdID).Scan(&left); err != nil {
 			return err
 		}
 		if left <= 1 {
@@ -252,7 +259,7 @@ func (s *Service) MovePerson(ctx context.Context, id, to int64, relationship str
 		var entries []audit.Entry
 		if old.Relationship == "head" {
 			nh, err := s.Person(ctx, newHead)
-			if err != nil || nh.HouseholdID != old.HouseholdID || nh.ID == old.ID {
+			if err != nil || nh.HouseholdID != old.HouseholdID || nh.ID == old.ID || nh.MergedInto != 0 {
 				return errs.E(errs.Invalid, "error.invalid_input").WithField("new_head", "registry.new_head_required", "ref", old.HouseholdRef)
 			}
 			// The leaving head steps down first so the one-head index holds.
@@ -307,6 +314,9 @@ func (s *Service) ChangeHead(ctx context.Context, id int64, formerRelationship s
 	}
 	if err := auth.RequireMember(ctx, auth.RegistryWrite, q.MemberID); err != nil {
 		return err
+	}
+	if q.MergedInto != 0 {
+		return errs.E(errs.Conflict, "registry.merged_record", "ref", q.Ref)
 	}
 	if q.Relationship == "head" {
 		return nil

@@ -98,7 +98,8 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 	}
 	from := `persons p JOIN households h ON h.id = p.household_id`
 	var fromArgs []any
-	where := []string{"p.member_id = ?"}
+	// Records merged into another one are found through the one kept.
+	where := []string{"p.member_id = ?", "p.merged_into IS NULL"}
 	args := []any{member}
 	// driven says the rows come from a key lookup in from (c), not from
 	// persons: SQLite must not be tempted to walk persons in id order to
@@ -344,7 +345,7 @@ func (s *Service) ListHouseholds(ctx context.Context, q HouseholdQuery) (Househo
 	if desc {
 		order += " DESC"
 	}
-	sql := `SELECT ` + householdCols + `, (SELECT COUNT(*) FROM persons p WHERE p.member_id = h.member_id AND p.household_id = h.id) FROM households h WHERE h.member_id = ?`
+	sql := `SELECT ` + householdCols + `, ` + householdSize + ` FROM households h WHERE h.member_id = ?`
 	args := []any{member}
 	if q.Ref != "" {
 		sql += ` AND h.household_ref = ?`

@@ -15,6 +15,10 @@ import (
 
 // The SQL of households and persons, written once for both engines.
 
+// householdSize counts a household's persons: records merged into another
+// one have left it.
+const householdSize = `(SELECT COUNT(*) FROM persons p WHERE p.member_id = h.member_id AND p.household_id = h.id AND p.merged_into IS NULL)`
+
 const householdCols = `h.id, h.member_id, h.household_ref, h.governorate, h.district, h.locality, h.address, h.dwelling_type,
 	h.rooms, h.water_source, h.sanitation, h.electricity, h.assets, h.monthly_income, h.registered_on, h.source, h.consent,
 	h.attrs, h.version, h.created_at, h.updated_at`
@@ -120,7 +124,7 @@ const personCols = `p.id, p.member_id, p.household_id, h.household_ref, p.member
 	p.grandfather_name, p.family_name, p.name_latin, p.sex, p.birth_date, p.national_id, p.national_id_type, p.phone,
 	p.wg_seeing, p.wg_hearing, p.wg_walking, p.wg_remembering, p.wg_selfcare, p.wg_communicating,
 	p.marital_status, p.education, p.employment_status, p.monthly_income, p.orphan, p.pregnant, p.attrs,
-	p.name_key, p.id_key, p.phone_key, p.version, p.created_at, p.updated_at`
+	p.name_key, p.id_key, p.phone_key, p.version, p.created_at, p.updated_at, COALESCE(p.merged_into, 0)`
 
 func scanPerson(r scanner) (Person, error) {
 	var p Person
@@ -132,7 +136,7 @@ func scanPerson(r scanner) (Person, error) {
 		&p.GrandfatherName, &p.FamilyName, &p.NameLatin, &p.Sex, &p.BirthDate, &p.NationalID, &p.NationalIDType, &p.Phone,
 		&wg[0], &wg[1], &wg[2], &wg[3], &wg[4], &wg[5],
 		&p.MaritalStatus, &p.Education, &p.EmploymentStatus, &income, &p.Orphan, &pregnant, &attrs,
-		&p.NameKey, &p.IDKey, &p.PhoneKey, &p.Version, &p.CreatedAt, &p.UpdatedAt)
+		&p.NameKey, &p.IDKey, &p.PhoneKey, &p.Version, &p.CreatedAt, &p.UpdatedAt, &p.MergedInto)
 	if err != nil {
 		return p, err
 	}

@@ -43,7 +43,7 @@ func (s *Service) EachHousehold(ctx context.Context, memberID int64, fn func(id 
 	prows, err := s.db.Query(ctx, `SELECT p.household_id, p.relationship, p.sex, p.birth_date, p.wg_seeing, p.wg_hearing, p.wg_walking,
 		p.wg_remembering, p.wg_selfcare, p.wg_communicating, p.employment_status, p.education, p.marital_status, p.orphan,
 		p.monthly_income, p.pregnant, p.attrs
-		FROM persons p WHERE p.member_id = ? ORDER BY p.household_id, p.id`, memberID)
+		FROM persons p WHERE p.member_id = ? AND p.merged_into IS NULL ORDER BY p.household_id, p.id`, memberID)
 	if err != nil {
 		return errs.Wrapf(err, "registry: stream persons")
 	}
@@ -118,14 +118,15 @@ func (s *Service) EachHousehold(ctx context.Context, memberID int64, fn func(id 
 	return nil
 }
 
-// EachPerson calls fn with every person of member memberID, in id order,
+// EachPerson calls fn with every person of member memberID (records merged
+// into another one left out), in id order,
 // with the household reference, names as entered and keys filled, for
 // deduplication. fn's error stops the walk and is returned.
 func (s *Service) EachPerson(ctx context.Context, memberID int64, fn func(p Person) error) error {
 	if err := requireRead(ctx, memberID); err != nil {
 		return err
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+personCols+personFrom+` WHERE p.member_id = ? ORDER BY p.id`, memberID)
+	rows, err := s.db.Query(ctx, `SELECT `+personCols+personFrom+` WHERE p.member_id = ? AND p.merged_into IS NULL ORDER BY p.id`, memberID)
 	if err != nil {
 		return errs.Wrapf(err, "registry: stream persons")
 	}

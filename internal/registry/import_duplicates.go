@@ -1,0 +1,64 @@
+package registry
+
+import (
+	"context"
+	"strings"
+)
+
+// maxDuplicateLines bounds an import's duplicate report held in memory;
+// ImportBatch.DuplicatesFound counts them all.
+const maxDuplicateLines = 10000
+
+// importDuplicates is an import's real-time duplicate check and report.
+type importDuplicates struct {
+	check  DuplicateCheck
+	refuse bool
+	lines  []ImportDuplicate
+	found  int
+}
+
+// person checks the new person q of file's row against the registry as it
+// was before the import: each likely duplicate is a line of the report,
+// or, when the registrar asked for no duplicates, a problem of the row.
+func (d *importDuplicates) person(ctx context.Context, file string, row int, q *Person, p *problems) error {
+	if d.check == nil {
+		return nil
+	}
+	ds, err := d.check(ctx, *q)
+	if err != nil {
+		return err
+	}
+	for _, x := range ds {
+		if x.Class != "likely" {
+			continue
+		}
+		if d.refuse {
+			p.add("member_ref", "registry.likely_duplicate", "ref", q.Ref, "other", x.Ref, "household", x.HouseholdRef)
+			continue
+		}
+		d.found++
+		if len(d.lines) < maxDuplicateLines {
+			d.lines = append(d.lines, ImportDuplicate{File: file, Row: row, Ref: strings.Clone(q.Ref), Of: x})
+		}
+	}
+	return nil
+}
+
+// preloadMerged reads the references of the member's merged records and
+// of the records they went into: a file naming a merged record is wrong.
+func (im *importer) preloadMerged(ctx context.Context) error {
+	rows, err := im.tx.Query(ctx, `SELECT p.member_ref, k.member_ref FROM persons p JOIN persons k ON k.id = p.merged_into
+		WHERE p.member_id = ? AND p.merged_into IS NOT NULL`, im.mi.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ref, into string
+		if err := rows.Scan(&ref, &into); err != nil {
+			return err
+		}
+		im.merged[ref] = into
+	}
+	return rows.Err()
+}

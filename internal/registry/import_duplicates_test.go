@@ -1,0 +1,67 @@
+package registry_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/db/dbtest"
+	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/registry"
+)
+
+func TestImportDuplicates(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := mergeSetup(t, d)
+		// A stand-in for the matching engine: every سلمى is P2.
+		var checked []string
+		check := func(_ context.Context, p registry.Person) ([]registry.Duplicate, error) {
+			checked = append(checked, p.Ref)
+			if p.FirstName != "سلمى" {
+				return []registry.Duplicate{{PersonID: f.p["P1"].ID, Ref: "P1", HouseholdRef: "H1", Class: "possible", Probability: 0.95}}, nil
+			}
+			return []registry.Duplicate{{PersonID: f.p["P2"].ID, Ref: "P2", HouseholdRef: "H1", Name: "سلمى كمال الفرا", Class: "likely", Probability: 0.9999}}, nil
+		}
+		households := "household_ref\nH9\nH2\n"
+		members := "household_ref,member_ref,relationship,first_name,sex\n" +
+			"H9,N1,head,سلمى,female\n" + // likely P2
+			"H9,N2,son,كريم,male\n" + // possible only: not reported
+			"H2,Q3,other,سلمى,female\n" // already registered: an update, not checked
+		imp := func(opt registry.ImportOptions) (registry.ImportBatch, error) {
+			opt.Duplicates = check
+			return f.s.ImportCSV(f.registrar, f.jo, "households.csv", strings.NewReader(households), "members.csv", strings.NewReader(members), opt)
+		}
+		t.Run("refused when the registrar asks for no duplicates", func(t *testing.T) {
+			_, err := imp(registry.ImportOptions{NoDuplicates: true})
+			e := errs.As(err)
+			// (The refused row was H9's head, so H9 has none: a second problem.)
+			if e == nil || len(e.Fields) == 0 || e.Fields[0].Key != "registry.likely_duplicate" || e.Fields[0].Row != 2 || e.Fields[0].Args["other"] != "P2" {
+				t.Fatalf("got %v (%+v), want registry.likely_duplicate on row 2 naming P2", err, e)
+			}
+			if _, err := f.s.HouseholdByRef(f.ctx, f.jo, "H9"); !errs.Is(err, errs.NotFound) {
+				t.Errorf("H9 after a refused import: %v, want not found", err)
+			}
+		})
+		t.Run("reported, and the import lands", func(t *testing.T) {
+			checked = nil
+			b, err := imp(registry.ImportOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.DuplicatesFound != 1 || len(b.Duplicates) != 1 {
+				t.Fatalf("report = %d lines (%d found), want 1", len(b.Duplicates), b.DuplicatesFound)
+			}
+			l := b.Duplicates[0]
+			if l.File != "members.csv" || l.Row != 2 || l.Ref != "N1" || l.Of.Ref != "P2" || l.Of.HouseholdRef != "H1" {
+				t.Errorf("line = %+v, want members.csv row 2 N1 → P2 of H1", l)
+			}
+			if strings.Join(checked, ",") != "N1,N2" {
+				t.Errorf("checked %v, want the new persons N1 and N2 only", checked)
+			}
+			if _, err := f.s.PersonByRef(f.ctx, f.jo, "N1"); err != nil {
+				t.Errorf("N1 after the import: %v", err)
+			}
+		})
+	})
+}
