@@ -166,9 +166,9 @@ func init() {
 				p.Households = nonNil(p.Households)
 				return p, err
 			}},
-		Route{Method: "POST", Path: "/households", Tag: "registry", Summary: "Register a household with its persons",
-			Description: "Exactly one person is the head. Validation problems come back per field; a person's problems carry its 1-based position as row.",
-			Query:       []Param{{Name: "member", Description: "member code or id; default the caller's member"}},
+		Route{Method: "POST", Path: "/households", Tag: "registry", Summary: "Register a household with its persons (409 when a person is likely registered already, unless force=true)",
+			Description: "Exactly one person is the head. Validation problems come back per field; a person's problems carry its 1-based position as row. Every person is first checked against the registry: one likely registered already refuses the request with 409, one problem per match naming the registered person, household and probability (row: the person's position); send force=true to register anyway. POST /dedup/check gives the matches as data.",
+			Query:       []Param{{Name: "member", Description: "member code or id; default the caller's member"}, forceParam},
 			Body:        NewHousehold{}, Response: HouseholdDetail{}, Status: http.StatusCreated,
 			Handle: func(a *API, r *http.Request) (any, error) {
 				member, err := registryMember(a, r)
@@ -182,6 +182,9 @@ func init() {
 				}
 				in, err := Decode[NewHousehold](r)
 				if err != nil {
+					return nil, err
+				}
+				if err := refuseDuplicates(a.DB, r, member, true, in.Persons...); err != nil {
 					return nil, err
 				}
 				h, ps, err := registry.New(a.DB).CreateHousehold(r.Context(), member, in.Household, in.Persons)
@@ -234,8 +237,9 @@ func init() {
 				cs, err := registry.New(a.DB).History(r.Context(), id, before, int(limit))
 				return List[registry.Change]{nonNil(cs)}, err
 			}},
-		Route{Method: "POST", Path: "/households/{id}/persons", Tag: "registry", Summary: "Add a person to a household",
-			Body: registry.Person{}, Response: registry.Person{}, Status: http.StatusCreated,
+		Route{Method: "POST", Path: "/households/{id}/persons", Tag: "registry", Summary: "Add a person to a household (409 when likely registered already, unless force=true)",
+			Description: "The person is first checked against the registry: if likely registered already, the answer is 409 with one problem per match naming the registered person, household and probability; send force=true to register anyway. POST /dedup/check gives the matches as data.",
+			Query:       []Param{forceParam}, Body: registry.Person{}, Response: registry.Person{}, Status: http.StatusCreated,
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
 				if err != nil {
@@ -243,6 +247,14 @@ func init() {
 				}
 				p, err := Decode[registry.Person](r)
 				if err != nil {
+					return nil, err
+				}
+				h, err := registry.New(a.DB).Household(r.Context(), id)
+				if err != nil {
+					return nil, err
+				}
+				p.HouseholdRef = h.Ref
+				if err := refuseDuplicates(a.DB, r, h.MemberID, false, p); err != nil {
 					return nil, err
 				}
 				return registry.New(a.DB).AddPerson(r.Context(), id, p)

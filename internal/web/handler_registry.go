@@ -9,6 +9,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/member"
@@ -144,11 +145,14 @@ type registryNewData struct {
 type PersonFields struct {
 	Form    *Form
 	Options registryFormChoices
+	// Duplicates are registered persons the person being saved may be,
+	// shown with a "save anyway" confirmation (registryDuplicates).
+	Duplicates []registryDuplicateRow
 }
 
 func registryNewPage(r *http.Request, f *Form) registryNewData {
 	o := registryFormOptions(r)
-	return registryNewData{o, PersonFields{f, o}}
+	return registryNewData{o, PersonFields{Form: f, Options: o}}
 }
 
 func (s *Server) householdNew(w http.ResponseWriter, r *http.Request) error {
@@ -235,7 +239,17 @@ func (s *Server) householdCreate(w http.ResponseWriter, r *http.Request) error {
 	if all {
 		return errs.E(errs.Forbidden, "registry.union_cannot_register")
 	}
-	h, _, err := registry.New(s.DB).CreateHousehold(ctx, member, regHouseholdFromForm(f.Values), []registry.Person{regPersonFromForm(f.Values)})
+	head := regPersonFromForm(f.Values)
+	dups, err := s.registryDuplicates(r, f, member, head)
+	if err != nil {
+		return err
+	}
+	if len(dups) > 0 {
+		data := registryNewPage(r, f)
+		data.Person.Duplicates = dups
+		return s.Render(w, r, "registry/new", View{Title: "registry.new", Form: f, Data: data, Status: http.StatusConflict})
+	}
+	h, _, err := registry.New(s.DB).CreateHousehold(ctx, member, regHouseholdFromForm(f.Values), []registry.Person{head})
 	if err != nil {
 		if c := errs.CodeOf(err); c == errs.Internal || c == errs.Forbidden {
 			return err
@@ -256,6 +270,7 @@ type registryHouseholdPage struct {
 	CanWrite  bool
 	Edit      *Form
 	Add       *Form
+	AddDups   []registryDuplicateRow // what the add-person form may duplicate
 	Move      *Form
 	Options   registryFormChoices
 	Others    []Option // persons who can become head when the head moves
@@ -274,7 +289,9 @@ type regDecision struct {
 }
 
 // AddFields is the add-person form for the registry-person partial.
-func (p registryHouseholdPage) AddFields() PersonFields { return PersonFields{p.Add, p.Options} }
+func (p registryHouseholdPage) AddFields() PersonFields {
+	return PersonFields{p.Add, p.Options, p.AddDups}
+}
 
 func (s *Server) registryHouseholdPage(r *http.Request) (registryHouseholdPage, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -374,7 +391,16 @@ func (s *Server) personAdd(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := NewForm(r)
-	if _, err := registry.New(s.DB).AddPerson(r.Context(), p.Household.ID, regPersonFromForm(f.Values)); err != nil {
+	q := regPersonFromForm(f.Values)
+	q.HouseholdRef = p.Household.Ref
+	if p.AddDups, err = s.registryDuplicates(r, f, p.Household.MemberID, q); err != nil {
+		return err
+	}
+	if len(p.AddDups) > 0 {
+		p.Add = f
+		return s.Render(w, r, "registry/household", View{Title: "registry.household", Data: p, Status: http.StatusConflict})
+	}
+	if _, err := registry.New(s.DB).AddPerson(r.Context(), p.Household.ID, q); err != nil {
 		f.Fail(Lang(r), err)
 		p.Add = f
 		return s.householdFailed(w, r, p, err)
@@ -448,7 +474,10 @@ func (s *Server) registryImport(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.Render(w, r, "registry/upload", View{Title: "registry.upload", Form: f, Status: Status(errs.CodeOf(err))})
 	}
-	opt := registry.ImportOptions{Encoding: r.FormValue("encoding"), DryRun: r.FormValue("dry_run") == "yes"}
+	// Every new person is checked against the registry: likely duplicates
+	// are listed with the result, or refuse the import when asked.
+	opt := registry.ImportOptions{Encoding: r.FormValue("encoding"), DryRun: r.FormValue("dry_run") == "yes",
+		Duplicates: source.Duplicates(s.DB), NoDuplicates: r.FormValue("no_duplicates") == "yes"}
 	var batch registry.ImportBatch
 	var err error
 	if x, hdr, ferr := r.FormFile("workbook"); ferr == nil {
@@ -466,6 +495,9 @@ func (s *Server) registryImport(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return fail(err)
+	}
+	if !opt.DryRun {
+		source.For(s.DB).Invalidate(member) // the real-time check sees the new persons
 	}
 	return s.Render(w, r, "registry/upload", View{Title: "registry.upload", Form: &Form{Errors: map[string]string{}}, Data: registryUploadPage{&batch}})
 }

@@ -1,0 +1,46 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/tadamun/tadamun/internal/dedup/source"
+	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/registry"
+)
+
+// registryDuplicateRow is a registered person whom the person being saved
+// may duplicate, as the registration forms list them.
+type registryDuplicateRow struct {
+	registry.Duplicate
+	HouseholdID int64
+	Percent     string
+}
+
+// registryDuplicates is the real-time check of a registration form: the
+// registered persons of member that p may duplicate, likely and possible,
+// unless the registrar has seen them and ticked "save anyway"
+// (duplicates_ok). The caller shows them beside the form instead of saving.
+func (s *Server) registryDuplicates(r *http.Request, f *Form, member int64, p registry.Person) ([]registryDuplicateRow, error) {
+	if f.Values.Get("duplicates_ok") == "yes" {
+		return nil, nil
+	}
+	ctx := r.Context()
+	p.MemberID = member
+	ds, err := source.Duplicates(s.DB)(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	reg := registry.New(s.DB)
+	var out []registryDuplicateRow
+	for _, d := range ds {
+		q, err := reg.Person(ctx, d.PersonID)
+		if errs.Is(err, errs.NotFound) {
+			continue // gone since the index was built
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, registryDuplicateRow{Duplicate: d, HouseholdID: q.HouseholdID, Percent: percent(d.Probability)})
+	}
+	return out, nil
+}
