@@ -13,6 +13,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/member"
@@ -35,6 +36,8 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 	dry := fs.Bool("dry-run", false, "validate everything and write nothing")
 	report := fs.String("report", "", "write the problems of a failed import to this CSV file (file,row,column,message)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	checkDups := fs.Bool("check-duplicates", true, "check every new person against the registry and list the likely duplicates (false: skip, e.g. for a first load into an empty registry)")
+	noDups := fs.Bool("no-duplicates", false, "refuse the whole import if a new person is likely registered already (default: import and list them)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,7 +52,10 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 		if err != nil {
 			return err
 		}
-		opt := registry.ImportOptions{Encoding: *encoding, DryRun: *dry}
+		opt := registry.ImportOptions{Encoding: *encoding, DryRun: *dry, NoDuplicates: *noDups}
+		if *checkDups || *noDups {
+			opt.Duplicates = source.Duplicates(d)
+		}
 		start := time.Now()
 		if !*quiet {
 			opt.Progress = func(file string, rows int) {
@@ -101,14 +107,24 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 			return errs.E(e.Code, e.Key, "count", len(fails))
 		}
 		el := time.Since(start)
+		if !*dry {
+			source.For(d).Invalidate(m.ID) // this process's real-time check sees the new persons
+		}
+		for _, x := range b.Duplicates {
+			fmt.Println(i18n.T(g.lang, "registry.import_duplicate_line", map[string]any{"file": x.File, "row": x.Row, "ref": x.Ref,
+				"other": x.Of.Ref, "household": x.Of.HouseholdRef, "probability": fmt.Sprintf("%.4f", x.Of.Probability)}))
+		}
+		if b.DuplicatesFound > len(b.Duplicates) {
+			fmt.Println(i18n.T(g.lang, "registry.import_duplicates_more", map[string]any{"count": b.DuplicatesFound - len(b.Duplicates)}))
+		}
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		verb := "imported"
 		if *dry {
 			verb = "checked (dry run, nothing written)"
 		}
-		fmt.Printf("%s: %d households new, %d updated; %d persons new, %d updated; batch %d, sha256 %s; %.1fs, %.0f persons/s\n",
-			verb, b.HouseholdsNew, b.HouseholdsUpd, b.PersonsNew, b.PersonsUpd, b.ID, b.SHA256, el.Seconds(),
+		fmt.Printf("%s: %d households new, %d updated; %d persons new, %d updated; %d likely duplicates; batch %d, sha256 %s; %.1fs, %.0f persons/s\n",
+			verb, b.HouseholdsNew, b.HouseholdsUpd, b.PersonsNew, b.PersonsUpd, b.DuplicatesFound, b.ID, b.SHA256, el.Seconds(),
 			float64(b.PersonsNew+b.PersonsUpd)/el.Seconds())
 		return nil
 	})
