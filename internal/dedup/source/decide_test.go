@@ -3,6 +3,7 @@ package source_test
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,8 +128,16 @@ func TestDecideConfirmMerges(t *testing.T) {
 		if out.Pair.Status != dedup.StatusConfirmed || out.Merge == nil || out.Merge.KeptRef != "W2" || out.Merge.DroppedRef != "W1" {
 			t.Fatalf("decision = %+v, merge %+v; want confirmed, W1 merged into W2", out.Pair, out.Merge)
 		}
-		if got := f.search(t, "سلمى الفرا"); len(got) != 1 || got[0] != "W2" {
-			t.Errorf("after: search finds %v, want W2 alone", got)
+		for q, want := range map[string]string{"سلمى الفرا": "W2", "9845012345": "W2", "W1": ""} {
+			if got := strings.Join(f.search(t, q), ","); got != want {
+				t.Errorf("after: search for %s finds %q, want %q", q, got, want)
+			}
+		}
+		// The real-time check was rebuilt without the merged record.
+		ds, err := source.Duplicates(d)(f.registrar, registry.Person{MemberID: f.jo, FirstName: "سلمى", FatherName: "كمال", FamilyName: "الفرا",
+			Sex: "female", BirthDate: "1984-07-09", NationalID: "9845012345"})
+		if err != nil || len(ds) != 1 || ds[0].Ref != "W2" {
+			t.Errorf("check after the merge: %+v, %v; want W2 alone", ds, err)
 		}
 		for _, x := range []string{"W1", "W2"} {
 			h, err := f.reg.History(f.registrar, f.p[x].HouseholdID, 0, 0)
