@@ -42,7 +42,7 @@ func init() {
 		return crossWrite(method, func(v map[string]string) (string, string) { return path(v), body })
 	}
 	crossCases["GET /households"] = func(t *testing.T, fx *fixture) {
-		crossList(v1 + "/households")(t, fx)
+		crossList(v1+"/households")(t, fx)
 		crossGet(func(v map[string]string) string { return v1 + "/households?member=" + v["reg_eg"] })(t, fx)
 		crossGet(func(v map[string]string) string { return v1 + "/households?member=EG" })(t, fx)
 	}
@@ -53,8 +53,8 @@ func init() {
 	crossCases["GET /households/{id}/history"] = crossGet(hh("/history"))
 	crossCases["POST /households/{id}/persons"] = write("POST", hh("/persons"), `{"member_ref":"X2","relationship":"son","first_name":"س","sex":"male"}`)
 	crossCases["GET /persons"] = func(t *testing.T, fx *fixture) {
-		crossList(v1 + "/persons?q=" + "الشناوي")(t, fx)
-		crossList(v1 + "/persons?q=EG-CROSS-1")(t, fx)
+		crossList(v1+"/persons?q="+"الشناوي")(t, fx)
+		crossList(v1+"/persons?q=EG-CROSS-1")(t, fx)
 		crossGet(func(v map[string]string) string { return v1 + "/persons?member=" + v["reg_eg"] })(t, fx)
 	}
 	crossCases["GET /persons/export.csv"] = func(t *testing.T, fx *fixture) {
