@@ -327,3 +327,15 @@ func TestBenchCycleSmall(t *testing.T) {
 		})
 	}
 }
+
+// TestStatusAppliedInRanges runs the benchmark's path with a status file
+// applied in ranges of 7 rows, so that a range left out or applied twice
+// shows in the reconciliation.
+func TestStatusAppliedInRanges(t *testing.T) {
+	defer payment.SetStatusChunk(7)()
+	got := map[string]float64{}
+	benchCycle(t, db.SQLite, 100, func(v float64, unit string) { got[unit] = v })
+	if got["pain002-s"] <= 0 {
+		t.Errorf("got figures %v", got)
+	}
+}

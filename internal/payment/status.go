@@ -386,7 +386,7 @@ func applyStatusRows(ctx context.Context, tx *db.Tx, imp *StatusImport, sums []c
 }
 
 // statusChunk is how many staged rows one UPDATE applies on SQLite.
-const statusChunk = 50_000
+var statusChunk int64 = 50_000
 
 // updatePayments applies the staged rows of an import to their payments.
 // PostgreSQL does it in one statement (a hash join). SQLite materializes
