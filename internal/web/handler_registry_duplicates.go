@@ -19,7 +19,8 @@ type registryDuplicateRow struct {
 // registryDuplicates is the real-time check of a registration form: the
 // registered persons of member that p may duplicate, likely and possible,
 // unless the registrar has seen them and ticked "save anyway"
-// (duplicates_ok). The caller shows them beside the form instead of saving.
+// (duplicates_ok). The caller shows them in the form instead of saving;
+// f's message points at them.
 func (s *Server) registryDuplicates(r *http.Request, f *Form, member int64, p registry.Person) ([]registryDuplicateRow, error) {
 	if f.Values.Get("duplicates_ok") == "yes" {
 		return nil, nil
@@ -41,6 +42,10 @@ func (s *Server) registryDuplicates(r *http.Request, f *Form, member int64, p re
 			return nil, err
 		}
 		out = append(out, registryDuplicateRow{Duplicate: d, HouseholdID: q.HouseholdID, Percent: percent(d.Probability)})
+	}
+	if len(out) > 0 {
+		// The list sits beside the save button; say so at the top.
+		f.Message = tr(Lang(r), "registry.dup_see_below")
 	}
 	return out, nil
 }
