@@ -56,7 +56,8 @@ type Handler struct {
 
 	pollOnce sync.Once
 	stopPoll context.CancelFunc
-	wg       sync.WaitGroup
+	pollWG   sync.WaitGroup
+	wg       sync.WaitGroup // callbacks in flight
 }
 
 // New returns the handler over d. The server key file is $TADAMUN_DCI_KEY
@@ -388,5 +389,6 @@ func (h *Handler) Close() {
 	if h.stopPoll != nil {
 		h.stopPoll()
 	}
+	h.pollWG.Wait()
 	h.wg.Wait()
 }

@@ -214,9 +214,9 @@ func (h *Handler) startPoller() {
 	h.pollOnce.Do(func() {
 		ctx, cancel := context.WithCancel(actor.System(context.Background()))
 		h.stopPoll = cancel
-		h.wg.Add(1)
+		h.pollWG.Add(1)
 		go func() {
-			defer h.wg.Done()
+			defer h.pollWG.Done()
 			t := time.NewTicker(h.Poll)
 			defer t.Stop()
 			for {

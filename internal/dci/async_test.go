@@ -1,0 +1,225 @@
+package dci_test
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/db/dbtest"
+	"github.com/tadamun/tadamun/internal/dci"
+	"github.com/tadamun/tadamun/internal/registry"
+)
+
+// callbacks is a caller's callback server that records what it receives.
+type callbacks struct {
+	mu   sync.Mutex
+	got  map[string][]map[string]any
+	raw  map[string][]dci.Envelope
+	fail int // refuse this many requests first
+	srv  *httptest.Server
+}
+
+func newCallbacks(t *testing.T) *callbacks {
+	c := &callbacks{got: map[string][]map[string]any{}, raw: map[string][]dci.Envelope{}}
+	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.fail > 0 {
+			c.fail--
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		var m map[string]any
+		var e dci.Envelope
+		_ = json.Unmarshal(b, &m)
+		_ = json.Unmarshal(b, &e)
+		c.got[r.URL.Path] = append(c.got[r.URL.Path], m)
+		c.raw[r.URL.Path] = append(c.raw[r.URL.Path], e)
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(c.srv.Close)
+	return c
+}
+
+// wait returns the n-th message received on path, waiting up to 10 s.
+func (c *callbacks) wait(t *testing.T, path string, n int) (map[string]any, dci.Envelope) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		c.mu.Lock()
+		if len(c.got[path]) > n {
+			m, e := c.got[path][n], c.raw[path][n]
+			c.mu.Unlock()
+			return m, e
+		}
+		c.mu.Unlock()
+	}
+	t.Fatalf("no callback %d on %s", n, path)
+	return nil, dci.Envelope{}
+}
+
+// serverKey fetches the registry's public key.
+func (f *fixture) serverKey(t *testing.T) ed25519.PublicKey {
+	res, err := http.Get(f.srv.URL + "/api/dci/key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var k struct {
+		PublicKey string `json:"public_key"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&k); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := base64.StdEncoding.DecodeString(k.PublicKey)
+	return ed25519.PublicKey(b)
+}
+
+func TestAsyncSearch(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		cb := newCallbacks(t)
+		cb.fail = 1 // the first delivery is retried
+		msg := searchMsg("idtype-value", map[string]any{"type": "UIN", "value": "9801234567"})
+		status, ack := f.post("/api/dci/registry/search", envelope("search", "spmis.example.org", cb.srv.URL+"/", msg, nil))
+		if status != 200 || dig(ack, "message", "ack_status") != "ACK" {
+			t.Fatalf("ack %d: %v", status, ack)
+		}
+		corr, _ := dig(ack, "message", "correlation_id").(string)
+		if corr == "" {
+			t.Fatal("no correlation_id")
+		}
+		got, env := cb.wait(t, "/registry/on-search", 0)
+		if a := dig(got, "header", "action"); a != "on-search" {
+			t.Errorf("action %v", a)
+		}
+		if c := dig(got, "message", "correlation_id"); c != corr {
+			t.Errorf("correlation %v, want %s", c, corr)
+		}
+		if r := strings.Join(refs(got["message"]), ","); r != "P-1/أحمد" {
+			t.Errorf("records %q", r)
+		}
+		if err := dci.Verify(f.serverKey(t), "tadamun", env.Signature, time.Now(), env.Header, env.Message); err != nil {
+			t.Errorf("callback signature: %v", err)
+		}
+		f.h.Wait()
+
+		// The transaction's status, synchronously and by callback.
+		ts := map[string]any{"transaction_id": "t-2", "txnstatus_request": map[string]any{"reference_id": "s-1", "txn_type": "search",
+			"attribute_type": "transaction_id", "attribute_value": "t-1"}}
+		status, res := f.post("/api/dci/registry/sync/txn/status", envelope("txn-status", "spmis.example.org", "", ts, nil))
+		if status != 200 {
+			t.Fatalf("txn status %d: %v", status, res)
+		}
+		if s := dig(res, "header", "status"); s != "succ" {
+			t.Errorf("header status %v", s)
+		}
+		if r := strings.Join(refs(dig(res, "message", "txnstatus_response", "txn_status")), ","); r != "P-1/أحمد" {
+			t.Errorf("txn status records %q: %v", r, res)
+		}
+		status, ack = f.post("/api/dci/registry/txn/status", envelope("txn-status", "spmis.example.org", cb.srv.URL, ts, nil))
+		if status != 200 || dig(ack, "message", "ack_status") != "ACK" {
+			t.Fatalf("ack %d: %v", status, ack)
+		}
+		got, _ = cb.wait(t, "/registry/txn/on-status", 0)
+		if a := dig(got, "header", "action"); a != "txn-on-status" {
+			t.Errorf("action %v", a)
+		}
+		if c := dig(got, "message", "correlation_id"); c != corr {
+			t.Errorf("on-status correlation %v, want %s", c, corr)
+		}
+		// Another sender never sees this transaction.
+		status, res = f.post("/api/dci/registry/sync/txn/status", envelope("txn-status", "other.example.org", "", ts, nil))
+		if status != 404 || dig(res, "errors", 0, "code") != "err.request.not_found" {
+			t.Errorf("other sender: %d %v", status, res)
+		}
+		// No callback address: an ERR ack.
+		status, ack = f.post("/api/dci/registry/search", envelope("search", "spmis.example.org", "ftp://x", msg, nil))
+		if status != 400 || dig(ack, "message", "ack_status") != "ERR" || dig(ack, "message", "error", "code") != "err.sender_uri.invalid" {
+			t.Errorf("bad sender_uri: %d %v", status, ack)
+		}
+	})
+}
+
+func TestSubscribeNotify(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		cb := newCallbacks(t)
+		sub := map[string]any{"transaction_id": "t-s", "subscribe_request": []any{map[string]any{
+			"reference_id": "r-s", "timestamp": time.Now().UTC().Format(time.RFC3339),
+			"subscribe_criteria": map[string]any{"reg_event_type": "UPDATE", "filter_type": "predicate", "notify_record_type": "Member",
+				"filter": []any{map[string]any{"expression1": map[string]any{"attribute_name": "sex", "operator": "eq", "attribute_value": "female"}}}},
+		}}}
+		status, ack := f.post("/api/dci/registry/subscribe", envelope("subscribe", "spmis.example.org", cb.srv.URL, sub, nil))
+		if status != 200 || dig(ack, "message", "ack_status") != "ACK" {
+			t.Fatalf("ack %d: %v", status, ack)
+		}
+		got, _ := cb.wait(t, "/registry/on-subscribe", 0)
+		code, _ := dig(got, "message", "subscribe_response", 0, "subscriptions", 0, "code").(string)
+		if code == "" || dig(got, "message", "subscribe_response", 0, "status") != "succ" {
+			t.Fatalf("on-subscribe: %v", got)
+		}
+
+		// A change in the subscribed household: the female member is notified.
+		persons, err := f.reg.Search(f.sys, registry.Query{MemberID: f.jo, HouseholdRef: "HH-1", Sex: "female"})
+		if err != nil || len(persons.Persons) != 1 {
+			t.Fatalf("search: %v %v", persons, err)
+		}
+		p := persons.Persons[0]
+		p.Education = "secondary"
+		if p, err = f.reg.UpdatePerson(f.sys, p.ID, p); err != nil {
+			t.Fatal(err)
+		}
+		got, env := cb.wait(t, "/registry/notify", 0)
+		if a := dig(got, "header", "action"); a != "notify" {
+			t.Errorf("action %v", a)
+		}
+		recs, _ := dig(got, "message", "notify_event", 0, "data", "reg_records").([]any)
+		if len(recs) != 1 || dig(recs[0], "member_identifier", 0, "identifier_value") != "P-2" {
+			t.Errorf("notified records: %v", recs)
+		}
+		if dig(got, "message", "notify_event", 0, "reference_id") != code {
+			t.Errorf("notify reference %v, want %s", dig(got, "message", "notify_event", 0, "reference_id"), code)
+		}
+		if err := dci.Verify(f.serverKey(t), "tadamun", env.Signature, time.Now(), env.Header, env.Message); err != nil {
+			t.Errorf("notify signature: %v", err)
+		}
+
+		// Unsubscribed: later changes are not notified.
+		un := map[string]any{"transaction_id": "t-u", "timestamp": time.Now().UTC().Format(time.RFC3339), "subscription_codes": []string{code}}
+		status, ack = f.post("/api/dci/registry/unsubscribe", envelope("unsubscribe", "spmis.example.org", cb.srv.URL, un, nil))
+		if status != 200 || dig(ack, "message", "ack_status") != "ACK" {
+			t.Fatalf("ack %d: %v", status, ack)
+		}
+		got, _ = cb.wait(t, "/registry/on-unsubscribe", 0)
+		if dig(got, "message", "status") != "succ" || dig(got, "message", "subscription_status", 0, "status") != "unsubscribe" {
+			t.Errorf("on-unsubscribe: %v", got)
+		}
+		p.Education = "primary"
+		if _, err := f.reg.UpdatePerson(f.sys, p.ID, p); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond)
+		cb.mu.Lock()
+		n := len(cb.got["/registry/notify"])
+		cb.mu.Unlock()
+		if n != 1 {
+			t.Errorf("%d notifications after unsubscribe, want 1 in all", n)
+		}
+		// An unknown code is rejected.
+		un["subscription_codes"] = []string{"nope"}
+		f.post("/api/dci/registry/unsubscribe", envelope("unsubscribe", "spmis.example.org", cb.srv.URL, un, nil))
+		got, _ = cb.wait(t, "/registry/on-unsubscribe", 1)
+		if dig(got, "message", "status_reason_code") != "rjct.subscription_code.invalid" {
+			t.Errorf("unknown code: %v", got)
+		}
+	})
+}
