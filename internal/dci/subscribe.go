@@ -113,9 +113,13 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 			item["status"] = "succ"
-			item["subscriptions"] = []map[string]any{{"version": "1.0.0", "code": code, "status": "subscribe", "timestamp": ts(now),
-				"reg_type": it.SubscribeCriteria.RegType, "reg_event_type": it.SubscribeCriteria.RegEventType, "filter_type": it.SubscribeCriteria.FilterType,
-				"filter": it.SubscribeCriteria.Filter, "notify_record_type": it.SubscribeCriteria.NotifyRecordType}}
+			// SubscriptionInfo names its properties code and the criteria
+			// flat, but requires subscription_code and
+			// subscribe_criteria: both are given.
+			c := it.SubscribeCriteria
+			item["subscriptions"] = []map[string]any{{"version": "1.0.0", "code": code, "subscription_code": code, "status": "subscribe", "timestamp": ts(now),
+				"reg_type": c.RegType, "reg_event_type": c.RegEventType, "filter_type": c.FilterType, "filter": c.Filter,
+				"notify_record_type": c.NotifyRecordType, "subscribe_criteria": c}}
 			done++
 		}
 		return nil
