@@ -50,9 +50,12 @@ type programsCache struct {
 	list []publicProgram
 }
 
-var publicPrograms programsCache
+// caches holds each server's programs cache (a server per database).
+var caches sync.Map // *Server → *programsCache
 
 func (s *Server) activePrograms(ctx context.Context) ([]publicProgram, error) {
+	v, _ := caches.LoadOrStore(s, &programsCache{})
+	publicPrograms := v.(*programsCache)
 	publicPrograms.mu.Lock()
 	defer publicPrograms.mu.Unlock()
 	if time.Since(publicPrograms.at) < time.Minute && publicPrograms.list != nil {
