@@ -13,8 +13,8 @@ import (
 
 	"github.com/tadamun/tadamun/internal/api"
 	"github.com/tadamun/tadamun/internal/db"
-	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/demo"
+	"github.com/tadamun/tadamun/internal/i18n"
 )
 
 func TestSecurityHeaders(t *testing.T) {
