@@ -169,7 +169,8 @@ func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 // Tx is a write transaction. Its methods rebind placeholders.
 type Tx struct {
 	*sql.Tx
-	db *DB
+	db   *DB
+	conn *sql.Conn // PostgreSQL: the connection the transaction runs on, for CopyFrom
 }
 
 // DB returns the database the transaction belongs to.
@@ -216,11 +217,23 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (d *DB) tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	stx, err := d.write.BeginTx(ctx, nil)
+	var conn *sql.Conn
+	var stx *sql.Tx
+	if d.Dialect == Postgres {
+		// On its own connection, so that CopyFrom can reach the pgx
+		// connection the transaction runs on.
+		if conn, err = d.write.Conn(ctx); err != nil {
+			return fmt.Errorf("db: begin: %w", err)
+		}
+		defer conn.Close()
+		stx, err = conn.BeginTx(ctx, nil)
+	} else {
+		stx, err = d.write.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}
-	tx := &Tx{Tx: stx, db: d}
+	tx := &Tx{Tx: stx, db: d, conn: conn}
 	defer func() {
 		if p := recover(); p != nil {
 			stx.Rollback()
@@ -272,6 +285,22 @@ func IsForeignKey(err error) bool {
 		return se.SQLState() == "23503"
 	}
 	return strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}
+
+// CopyFrom writes rows into table with PostgreSQL's COPY, inside the
+// transaction, so they commit or roll back with everything else it wrote.
+// It is only for PostgreSQL; it returns the number of rows copied.
+func (tx *Tx) CopyFrom(ctx context.Context, table string, cols []string, rows pgx.CopyFromSource) (int64, error) {
+	if tx.conn == nil {
+		return 0, fmt.Errorf("db: COPY on %s", tx.db.Dialect)
+	}
+	var n int64
+	err := tx.conn.Raw(func(dc any) error {
+		var err error
+		n, err = dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, rows)
+		return err
+	})
+	return n, err
 }
 
 // Raw gives fn the underlying connection of a pgx pool connection, for

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
 	"sort"
@@ -124,8 +126,9 @@ type importer struct {
 	fail     *errs.Error
 	problems int
 	hh       map[string]*hhState
-	persons  map[string]personState
-	merged   map[string]string // member_ref of a merged record → the kept record's
+	persons  map[string]personState // the member's stored persons, by member_ref
+	seen     map[string]int32       // member_ref of a new person → its row in the file
+	merged   map[string]string      // member_ref of a merged record → the kept record's
 	dups     importDuplicates
 	batch    ImportBatch
 
@@ -135,9 +138,50 @@ type importer struct {
 	present      map[string]bool // columns of the file being read
 	// audit holds the import's audit entries until the end: appending
 	// takes the audit log's lock until commit, and a long import must
-	// not hold it while it reads files. Each State is the hex SHA-256 of
-	// the record's JSON, so the entries stay small.
-	audit []audit.Entry
+	// not hold it while it reads files. Each is kept as the entity's id
+	// and the SHA-256 of its JSON, so that a million of them stay small.
+	audit []auditRef
+}
+
+// auditRef is one audit entry of an import, held until the end.
+type auditRef struct {
+	action uint8 // index in auditActions
+	id     int64
+	sum    [sha256.Size]byte
+}
+
+var auditActions = [...]struct{ action, entity string }{{"household.import", "household"}, {"household.update", "household"}, {"person.update", "person"}}
+
+// note keeps the audit entry of action (an index in auditActions) on
+// entity id with state v.
+func (im *importer) note(action uint8, id int64, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("registry: audit state of %T: %v", v, err)) // a Household or a Person always encodes
+	}
+	im.audit = append(im.audit, auditRef{action: action, id: id, sum: sha256.Sum256(b)})
+}
+
+// appendAudit appends the import's held entries and then last, in blocks,
+// so that the records being hashed stay few at any time.
+func (im *importer) appendAudit(ctx context.Context, last audit.Entry) error {
+	const block = 10000
+	es := make([]audit.Entry, 0, min(block, len(im.audit)))
+	for i, r := range im.audit {
+		a := auditActions[r.action]
+		// The State is the hex SHA-256 of the record's JSON, as
+		// audit.StateHash gives it.
+		es = append(es, audit.Entry{MemberID: im.mi.ID, Action: a.action, EntityType: a.entity, EntityID: strconv.FormatInt(r.id, 10),
+			State: hex.EncodeToString(r.sum[:])})
+		if len(es) == block || i == len(im.audit)-1 {
+			if err := audit.Append(ctx, im.tx, es...); err != nil {
+				return err
+			}
+			es = es[:0]
+		}
+	}
+	im.audit = nil
+	return audit.Append(ctx, im.tx, last)
 }
 
 const importBatch = 20000
@@ -157,7 +201,7 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 	}
 	im := &importer{s: s, mi: mi, opt: opt, today: s.today(), now: s.now(), actor: actorID(ctx),
 		w: newBulkWriter(s.db.Dialect), fail: errs.E(errs.Invalid, "import.failed", "file", files),
-		hh: map[string]*hhState{}, persons: map[string]personState{}, merged: map[string]string{},
+		hh: map[string]*hhState{}, persons: map[string]personState{}, seen: map[string]int32{}, merged: map[string]string{},
 		dups: importDuplicates{check: opt.Duplicates, refuse: opt.NoDuplicates}}
 	im.batch = ImportBatch{MemberID: memberID, Files: files, ActorID: im.actor, At: im.now}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
@@ -166,8 +210,9 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 		if s.db.Dialect == db.SQLite {
 			// The name-token b-tree takes inserts all over its key space;
 			// with SQLite's default 2 MB page cache a big import spends
-			// its time re-reading pages. 64 MB for this transaction.
-			if _, err := tx.Exec(ctx, `PRAGMA cache_size = -65536`); err != nil {
+			// its time re-reading pages. 32 MB for this transaction (64 MB measured
+			// no faster, and the import must stay under 500 MB).
+			if _, err := tx.Exec(ctx, `PRAGMA cache_size = -32768`); err != nil {
 				return err
 			}
 			defer tx.Exec(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
@@ -212,9 +257,8 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 			return err
 		}
 		// The batch record hashes both files, so every person row is covered.
-		im.audit = append(im.audit, audit.Entry{MemberID: memberID, Action: "registry.import", EntityType: "registry_import",
-			EntityID: strconv.FormatInt(b.ID, 10), State: b})
-		if err := audit.Append(ctx, tx, im.audit...); err != nil {
+		if err := im.appendAudit(ctx, audit.Entry{MemberID: memberID, Action: "registry.import", EntityType: "registry_import",
+			EntityID: strconv.FormatInt(b.ID, 10), State: b}); err != nil {
 			return err
 		}
 		if opt.DryRun {
@@ -615,8 +659,14 @@ func (im *importer) readMembers(ctx context.Context, t table) error {
 			p.add("birth_date", "registry.birth_after_registration", "birth", q.BirthDate, "registered", hs.reg)
 		}
 		old, exists := im.persons[q.Ref]
+		first, again := int32(0), false
+		if !exists {
+			first, again = im.seen[q.Ref]
+		}
 		switch {
 		case q.Ref == "":
+		case again:
+			p.add("member_ref", "registry.duplicate_member_ref", "ref", q.Ref, "row", first)
 		case exists && old.row != 0:
 			p.add("member_ref", "registry.duplicate_member_ref", "ref", q.Ref, "row", old.row)
 		case exists && im.merged[q.Ref] != "":
@@ -624,7 +674,7 @@ func (im *importer) readMembers(ctx context.Context, t table) error {
 		case exists && hs != nil && old.hh != hs:
 			p.add("member_ref", "registry.member_in_other_household", "ref", q.Ref)
 		}
-		if !exists && len(p.fields) == 0 {
+		if !exists && !again && len(p.fields) == 0 {
 			// The real-time check against the registry as it stood.
 			if err := im.dups.person(ctx, t.Name(), row, q, &p); err != nil {
 				return err
@@ -632,8 +682,8 @@ func (im *importer) readMembers(ctx context.Context, t table) error {
 		}
 		if len(p.fields) > 0 {
 			im.rowProblems(t, h, row, &p)
-			if q.Ref != "" && !exists {
-				im.persons[strings.Clone(q.Ref)] = personState{row: int32(row)} // later duplicates are still found
+			if q.Ref != "" && !exists && !again {
+				im.seen[strings.Clone(q.Ref)] = int32(row) // later duplicates are still found
 			}
 			continue
 		}
@@ -641,8 +691,16 @@ func (im *importer) readMembers(ctx context.Context, t table) error {
 			hs.firstM = int32(row)
 		}
 		head := q.Relationship == "head"
-		ps := personState{id: old.id, hh: hs, head: head, row: int32(row)}
-		im.persons[strings.Clone(q.Ref)] = ps
+		// Cloned: the ref is a slice of the CSV line, which a map key would
+		// keep alive for the whole import (storing under an equal key
+		// replaces the key).
+		if exists {
+			im.persons[strings.Clone(q.Ref)] = personState{id: old.id, hh: hs, head: head, row: int32(row)}
+		} else {
+			// A new person needs only its row: any later row with its
+			// ref is a duplicate.
+			im.seen[strings.Clone(q.Ref)] = int32(row)
+		}
 		switch {
 		case exists && old.head && !head:
 			hs.heads--
@@ -740,7 +798,7 @@ func (im *importer) flushHouseholds(ctx context.Context) error {
 		}
 		for _, h := range im.newHH {
 			im.hh[h.Ref].id = h.ID
-			im.audit = append(im.audit, audit.Entry{MemberID: im.mi.ID, Action: "household.import", EntityType: "household", EntityID: strconv.FormatInt(h.ID, 10), State: audit.StateHash(h)})
+			im.note(0, h.ID, h)
 		}
 		im.batch.HouseholdsNew += len(im.newHH)
 		im.newHH = im.newHH[:0]
@@ -774,9 +832,6 @@ func (im *importer) flushPersons(ctx context.Context) error {
 				tokens = append(tokens, t)
 				ids = append(ids, p.ID)
 			}
-			st := im.persons[p.Ref]
-			st.id = p.ID
-			im.persons[p.Ref] = st
 		}
 		// In index order, the token b-tree is written page by page.
 		sort.Sort(byToken{tokens, ids})
@@ -838,7 +893,7 @@ func (im *importer) updateHouseholds(ctx context.Context, hs []*Household) error
 		for _, c := range changes {
 			hist = append(hist, historyRow{household: h.ID, action: "import", c: c})
 		}
-		im.audit = append(im.audit, audit.Entry{MemberID: im.mi.ID, Action: "household.update", EntityType: "household", EntityID: strconv.FormatInt(h.ID, 10), State: audit.StateHash(h)})
+		im.note(1, h.ID, h)
 	}
 	return writeHistory(ctx, im.tx, im.mi.ID, im.actor, im.importID, im.now, hist)
 }
@@ -985,7 +1040,7 @@ func (im *importer) updatePersons(ctx context.Context, ps []*Person) error {
 		for _, c := range changes {
 			hist = append(hist, historyRow{household: q.HouseholdID, person: q.ID, action: "import", c: c})
 		}
-		im.audit = append(im.audit, audit.Entry{MemberID: im.mi.ID, Action: "person.update", EntityType: "person", EntityID: strconv.FormatInt(q.ID, 10), State: audit.StateHash(q)})
+		im.note(2, q.ID, q)
 	}
 	return writeHistory(ctx, im.tx, im.mi.ID, im.actor, im.importID, im.now, hist)
 }
