@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -516,6 +518,39 @@ func TestEachHousehold(t *testing.T) {
 		}
 		if hh1.MonthlyIncome != 150.5 || hh1.Members[0].MonthlyIncome != 400 || hh1.Members[1].Disability[2] != 3 || hh1.Members[0].BirthDate.Year() != 1980 {
 			t.Errorf("HH-001 = %+v", hh1)
+		}
+		// The same walk in segments of one and two household ids, read
+		// in parallel, gives the same households in the same order.
+		walk := func() []string {
+			var out []string
+			if err := f.s.EachHousehold(f.ctx, f.jo, func(id int64, h rule.Household) error {
+				out = append(out, fmt.Sprintf("%d %+v", id, h))
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		want := walk()
+		if len(want) != 3 || !strings.Contains(strings.Join(want, "\n"), "Attrs:map[") {
+			t.Errorf("households %q: want 3, with custom attributes", want)
+		}
+		for _, span := range []int64{1, 2} {
+			restore := registry.SetStreamSpan(span)
+			got := walk()
+			restore()
+			if !slices.Equal(got, want) {
+				t.Errorf("span %d:\n%q\nwant\n%q", span, got, want)
+			}
+		}
+		// fn's error stops the walk and is returned.
+		restore := registry.SetStreamSpan(1)
+		stop := errors.New("stop")
+		seen := 0
+		err = f.s.EachHousehold(f.ctx, f.jo, func(int64, rule.Household) error { seen++; return stop })
+		restore()
+		if !errors.Is(err, stop) || seen != 1 {
+			t.Errorf("stopping walk: %v after %d households", err, seen)
 		}
 		n := 0
 		if err := f.s.EachPerson(f.ctx, f.jo, func(p registry.Person) error { n++; return nil }); err != nil || n != 6 {

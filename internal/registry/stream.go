@@ -1,21 +1,36 @@
 package registry
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/program/rule"
 )
 
+// streamSpan is how many household ids one segment of EachHousehold
+// covers; tests make it small.
+var streamSpan int64 = 16384
+
 // EachHousehold calls fn with every household of member memberID and its
-// members, in id order, as the rule engine reads them. It runs two ordered
-// queries (households, persons by household) and merges them, so memory
-// holds one household at a time and the database sees two queries, not one
-// per household. Incomes are in the currency's major unit. fn's error stops
-// the walk and is returned. fn must not keep h.Members past its call: the
-// slice is reused.
+// members, in id order, as the rule engine reads them. Incomes are in the
+// currency's major unit. fn's error stops the walk and is returned. fn must
+// not keep h.Members past its call.
+//
+// The households are read in segments of consecutive ids, each with two
+// ordered queries (households, persons by household) merged, by several
+// readers at once on their own connections, and handed to fn in order: a
+// bounded number of segments is held at any time, so memory does not grow
+// with the registry. Each row comes back as a few columns, the rest joined
+// by the database into one text (unit separator between fields): on the
+// embedded SQLite every column fetched is a call into the engine, which
+// costs more than the joining.
 func (s *Service) EachHousehold(ctx context.Context, memberID int64, fn func(id int64, h rule.Household) error) error {
 	if err := requireRead(ctx, memberID); err != nil {
 		return err
@@ -28,94 +43,303 @@ func (s *Service) EachHousehold(ctx context.Context, memberID int64, fn func(id 
 	for range m.Exponent() {
 		scale *= 10
 	}
-	major := func(n sql.NullInt64) float64 {
-		if !n.Valid {
-			return 0
-		}
-		return float64(n.Int64) / scale
-	}
-	hrows, err := s.db.Query(ctx, `SELECT id, household_ref, governorate, district, locality, dwelling_type, water_source, sanitation,
-		COALESCE(rooms, 0), COALESCE(electricity, 0), assets, monthly_income, attrs FROM households WHERE member_id = ? ORDER BY id`, memberID)
+	var lo, hi int64
+	err = s.db.QueryRow(ctx, `SELECT COALESCE((SELECT id FROM households WHERE member_id = ? ORDER BY id LIMIT 1), 0),
+		COALESCE((SELECT id FROM households WHERE member_id = ? ORDER BY id DESC LIMIT 1), -1)`, memberID, memberID).Scan(&lo, &hi)
 	if err != nil {
 		return errs.Wrapf(err, "registry: stream households")
 	}
-	defer hrows.Close()
-	prows, err := s.db.Query(ctx, `SELECT p.household_id, p.relationship, p.sex, p.birth_date, p.wg_seeing, p.wg_hearing, p.wg_walking,
-		p.wg_remembering, p.wg_selfcare, p.wg_communicating, p.employment_status, p.education, p.marital_status, p.orphan,
-		p.monthly_income, p.pregnant, p.attrs
-		FROM persons p WHERE p.member_id = ? AND p.merged_into IS NULL ORDER BY p.household_id, p.id`, memberID)
-	if err != nil {
-		return errs.Wrapf(err, "registry: stream persons")
+	if hi < lo {
+		return nil
 	}
-	defer prows.Close()
+	span := streamSpan
+	n := int((hi-lo)/span + 1)
+	readers := min(max(runtime.GOMAXPROCS(0), 1), 4, n)
 
-	var (
-		members  []rule.Person
-		pending  bool // a scanned person not yet given to its household
-		pHH      int64
-		pPerson  rule.Person
-		wg       [6]int
-		birth    string
-		income   sql.NullInt64
-		pregnant int
-		attrs    string
-	)
-	nextPerson := func() (bool, error) {
-		if !prows.Next() {
-			return false, prows.Err()
-		}
-		pPerson = rule.Person{}
-		if err := prows.Scan(&pHH, &pPerson.Relationship, &pPerson.Sex, &birth, &wg[0], &wg[1], &wg[2], &wg[3], &wg[4], &wg[5],
-			&pPerson.EmploymentStatus, &pPerson.Education, &pPerson.MaritalStatus, &pPerson.Orphan, &income, &pregnant, &attrs); err != nil {
-			return false, err
-		}
-		for i, v := range wg {
-			pPerson.Disability[i] = int8(v)
-		}
-		if birth != "" {
-			pPerson.BirthDate, _ = parseDay(birth)
-		}
-		pPerson.MonthlyIncome = major(income)
-		pPerson.Pregnant = pregnant != 0
-		pPerson.Attrs = parseAttrs(attrs)
-		return true, nil
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([]chan *segment, n)
+	for i := range results {
+		results[i] = make(chan *segment, 1)
 	}
-	pending, err = nextPerson()
-	if err != nil {
-		return errs.Wrapf(err, "registry: stream persons")
-	}
-	for hrows.Next() {
-		var id int64
-		var h rule.Household
-		var rooms, elec int
-		var assets, hattrs string
-		var hincome sql.NullInt64
-		if err := hrows.Scan(&id, &h.Ref, &h.Governorate, &h.District, &h.Locality, &h.DwellingType, &h.WaterSource, &h.Sanitation,
-			&rooms, &elec, &assets, &hincome, &hattrs); err != nil {
-			return errs.Wrapf(err, "registry: stream households")
-		}
-		h.Rooms, h.Electricity = rooms, elec != 0
-		h.Assets = splitAssets(assets)
-		h.MonthlyIncome = major(hincome)
-		h.Attrs = parseAttrs(hattrs)
-		members = members[:0]
-		for pending && pHH <= id {
-			if pHH == id {
-				members = append(members, pPerson)
+	// A reader takes a slot before it takes the next segment, and the
+	// walk frees it once fn has seen the segment: segments are taken in
+	// order, so the one the walk waits for always holds a slot.
+	slots := make(chan struct{}, 2*readers)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range readers {
+		wg.Go(func() {
+			r := streamReader{s: s, member: memberID, scale: scale, intern: map[string]string{}}
+			for {
+				select {
+				case slots <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				k := next.Add(1) - 1
+				if k >= int64(n) {
+					return
+				}
+				from := lo + k*span
+				results[k] <- r.segment(ctx, from, min(from+span, hi+1))
 			}
-			if pending, err = nextPerson(); err != nil {
-				return errs.Wrapf(err, "registry: stream persons")
+		})
+	}
+	defer func() {
+		cancel()
+		wg.Wait() // no query outlives the walk
+	}()
+	for k := range n {
+		var seg *segment
+		select {
+		case seg = <-results[k]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if seg.err != nil {
+			return errs.Wrapf(seg.err, "registry: stream households")
+		}
+		for i := range seg.hs {
+			if err := fn(seg.ids[i], seg.hs[i]); err != nil {
+				return err
 			}
 		}
-		h.Members = members
-		if err := fn(id, h); err != nil {
-			return err
-		}
-	}
-	if err := hrows.Err(); err != nil {
-		return errs.Wrapf(err, "registry: stream households")
+		<-slots
 	}
 	return nil
+}
+
+// segment is the households of one range of ids with their members.
+type segment struct {
+	ids []int64
+	hs  []rule.Household
+	err error
+}
+
+// streamReader reads segments for EachHousehold on one goroutine. intern
+// keeps one copy of each code and area string it has seen.
+type streamReader struct {
+	s      *Service
+	member int64
+	scale  float64
+	intern map[string]string
+}
+
+// The fields joined after the id (and household_ref): '\x1f' never occurs
+// in codes, dates or numbers, and JSON escapes it in attrs.
+const (
+	streamHouseholds = `SELECT id, household_ref, concat_ws(?, governorate, district, locality, dwelling_type, water_source, sanitation,
+		COALESCE(CAST(rooms AS TEXT), ''), COALESCE(CAST(electricity AS TEXT), ''), assets, COALESCE(CAST(monthly_income AS TEXT), ''), attrs)
+		FROM households WHERE member_id = ? AND id >= ? AND id < ? ORDER BY id`
+	streamPersons = `SELECT household_id, concat_ws(?, relationship, sex, birth_date,
+		CAST(wg_seeing AS TEXT), CAST(wg_hearing AS TEXT), CAST(wg_walking AS TEXT), CAST(wg_remembering AS TEXT), CAST(wg_selfcare AS TEXT), CAST(wg_communicating AS TEXT),
+		employment_status, education, marital_status, orphan, COALESCE(CAST(monthly_income AS TEXT), ''), CAST(pregnant AS TEXT), attrs)
+		FROM persons WHERE member_id = ? AND household_id >= ? AND household_id < ? AND merged_into IS NULL ORDER BY household_id, id`
+)
+
+const sep = "\x1f"
+
+// segment reads the households with ids in [from, to) and their members.
+func (r *streamReader) segment(ctx context.Context, from, to int64) *segment {
+	seg := &segment{}
+	seg.err = r.read(ctx, from, to, seg)
+	return seg
+}
+
+func (r *streamReader) read(ctx context.Context, from, to int64, seg *segment) error {
+	hrows, err := r.s.db.Query(ctx, streamHouseholds, sep, r.member, from, to)
+	if err != nil {
+		return err
+	}
+	defer hrows.Close()
+	for hrows.Next() {
+		var id int64
+		var ref string
+		var rest sql.RawBytes
+		if err := hrows.Scan(&id, &ref, &rest); err != nil {
+			return err
+		}
+		h, err := r.household(rest)
+		if err != nil {
+			return err
+		}
+		h.Ref = ref
+		seg.ids = append(seg.ids, id)
+		seg.hs = append(seg.hs, h)
+	}
+	if err := hrows.Err(); err != nil {
+		return err
+	}
+	hrows.Close()
+	if len(seg.ids) == 0 {
+		return nil
+	}
+	prows, err := r.s.db.Query(ctx, streamPersons, sep, r.member, from, to)
+	if err != nil {
+		return err
+	}
+	defer prows.Close()
+	// One arena for the segment's members; households slice into it once
+	// it is complete, so that growing it moves nothing they point at.
+	var people []rule.Person
+	var owner []int // index in seg.hs of each person
+	i := 0
+	for prows.Next() {
+		var hh int64
+		var rest sql.RawBytes
+		if err := prows.Scan(&hh, &rest); err != nil {
+			return err
+		}
+		for i < len(seg.ids) && seg.ids[i] < hh {
+			i++
+		}
+		if i == len(seg.ids) || seg.ids[i] != hh {
+			continue // a person of a household not in the list: cannot be, as both read the same range
+		}
+		p, err := r.person(rest)
+		if err != nil {
+			return err
+		}
+		people = append(people, p)
+		owner = append(owner, i)
+	}
+	if err := prows.Err(); err != nil {
+		return err
+	}
+	for a := 0; a < len(people); {
+		b := a
+		for b < len(people) && owner[b] == owner[a] {
+			b++
+		}
+		seg.hs[owner[a]].Members = people[a:b:b]
+		a = b
+	}
+	return nil
+}
+
+// fields splits b at sep into dst.
+func fields(b []byte, dst [][]byte) ([][]byte, bool) {
+	for i := range dst {
+		j := bytes.IndexByte(b, sep[0])
+		if i == len(dst)-1 {
+			if j >= 0 {
+				return dst, false
+			}
+			dst[i] = b
+			return dst, true
+		}
+		if j < 0 {
+			return dst, false
+		}
+		dst[i], b = b[:j], b[j+1:]
+	}
+	return dst, true
+}
+
+// str returns b as a string, one copy per distinct value.
+func (r *streamReader) str(b []byte) string {
+	if s, ok := r.intern[string(b)]; ok {
+		return s
+	}
+	if len(r.intern) > 100000 {
+		return string(b) // not a code: do not keep
+	}
+	s := string(b)
+	r.intern[s] = s
+	return s
+}
+
+// major parses a whole number of minor units into the major unit; "" is 0.
+func (r *streamReader) major(b []byte) (float64, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	return float64(n) / r.scale, err
+}
+
+var errStreamRow = errs.E(errs.Internal, "error.internal")
+
+func (r *streamReader) household(b []byte) (rule.Household, error) {
+	var f [11][]byte
+	if _, ok := fields(b, f[:]); !ok {
+		return rule.Household{}, errStreamRow
+	}
+	h := rule.Household{Governorate: r.str(f[0]), District: r.str(f[1]), Locality: r.str(f[2]), DwellingType: r.str(f[3]),
+		WaterSource: r.str(f[4]), Sanitation: r.str(f[5])}
+	if len(f[6]) > 0 {
+		n, err := strconv.Atoi(string(f[6]))
+		if err != nil {
+			return h, err
+		}
+		h.Rooms = n
+	}
+	h.Electricity = len(f[7]) > 0 && string(f[7]) != "0"
+	if len(f[8]) > 0 {
+		n := bytes.Count(f[8], []byte{';'}) + 1
+		h.Assets = make([]string, 0, n)
+		for a := range bytes.SplitSeq(f[8], []byte{';'}) {
+			h.Assets = append(h.Assets, r.str(a))
+		}
+	}
+	var err error
+	if h.MonthlyIncome, err = r.major(f[9]); err != nil {
+		return h, err
+	}
+	h.Attrs = parseAttrs(string(f[10]))
+	return h, nil
+}
+
+func (r *streamReader) person(b []byte) (rule.Person, error) {
+	var f [16][]byte
+	if _, ok := fields(b, f[:]); !ok {
+		return rule.Person{}, errStreamRow
+	}
+	p := rule.Person{Relationship: r.str(f[0]), Sex: r.str(f[1]), EmploymentStatus: r.str(f[9]), Education: r.str(f[10]),
+		MaritalStatus: r.str(f[11]), Orphan: r.str(f[12])}
+	if len(f[2]) > 0 {
+		d, ok := day(f[2])
+		if !ok {
+			return p, errStreamRow
+		}
+		p.BirthDate = d
+	}
+	for i := range 6 {
+		if len(f[3+i]) != 1 || f[3+i][0] < '0' || f[3+i][0] > '9' {
+			return p, errStreamRow
+		}
+		p.Disability[i] = int8(f[3+i][0] - '0')
+	}
+	var err error
+	if p.MonthlyIncome, err = r.major(f[13]); err != nil {
+		return p, err
+	}
+	p.Pregnant = len(f[14]) > 0 && string(f[14]) != "0"
+	p.Attrs = parseAttrs(string(f[15]))
+	return p, nil
+}
+
+// day parses YYYY-MM-DD without time.Parse's generality.
+func day(b []byte) (time.Time, bool) {
+	if len(b) != 10 || b[4] != '-' || b[7] != '-' {
+		return time.Time{}, false
+	}
+	num := func(b []byte) int {
+		n := 0
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	y, m, d := num(b[:4]), num(b[5:7]), num(b[8:])
+	if y < 0 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), true
 }
 
 // EachPerson calls fn with every person of member memberID (records merged

@@ -1,0 +1,9 @@
+package registry
+
+// SetStreamSpan sets how many household ids one segment of EachHousehold
+// covers and returns a function that restores it.
+func SetStreamSpan(n int64) (restore func()) {
+	old := streamSpan
+	streamSpan = n
+	return func() { streamSpan = old }
+}
