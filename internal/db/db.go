@@ -161,6 +161,27 @@ func (d *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 	return d.read.QueryContext(ctx, d.Rebind(q), args...)
 }
 
+// QueryPlanned runs a read query that PostgreSQL plans anew for these
+// argument values on every call, rather than from a prepared statement
+// whose generic plan, after a few calls, assumes average values: for
+// skewed data such as name tokens (a common first name against a rare
+// family name) that plan can be a thousand times slower. On SQLite it is
+// Query.
+func (d *DB) QueryPlanned(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if d.Dialect == Postgres {
+		args = append([]any{pgx.QueryExecModeExec}, args...)
+	}
+	return d.read.QueryContext(ctx, d.Rebind(q), args...)
+}
+
+// QueryRowPlanned is QueryPlanned for at most one row.
+func (d *DB) QueryRowPlanned(ctx context.Context, q string, args ...any) *sql.Row {
+	if d.Dialect == Postgres {
+		args = append([]any{pgx.QueryExecModeExec}, args...)
+	}
+	return d.read.QueryRowContext(ctx, d.Rebind(q), args...)
+}
+
 // QueryRow runs a read query that returns at most one row.
 func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return d.read.QueryRowContext(ctx, d.Rebind(q), args...)
@@ -285,6 +306,26 @@ func IsForeignKey(err error) bool {
 		return se.SQLState() == "23503"
 	}
 	return strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}
+
+// AfterBulkWrite tidies up after a bulk write into tables has committed,
+// so that the reads that follow are as fast as on a settled database: on
+// PostgreSQL, VACUUM (ANALYZE) gives the planner statistics of the new
+// rows (without them it guesses, and guesses badly for skewed keys) and
+// marks their pages all-visible for index-only scans, work autovacuum
+// would otherwise do some minutes later; on SQLite, a checkpoint copies
+// the write-ahead log into the database and truncates it, so that readers
+// no longer look pages up in a log of a gigabyte or more.
+func (d *DB) AfterBulkWrite(ctx context.Context, tables ...string) error {
+	if d.Dialect == Postgres {
+		if len(tables) == 0 {
+			return nil
+		}
+		_, err := d.write.ExecContext(ctx, `VACUUM (ANALYZE) `+strings.Join(tables, ", "))
+		return err
+	}
+	_, err := d.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return err
 }
 
 // CopyFrom writes rows into table with PostgreSQL's COPY, inside the

@@ -128,3 +128,13 @@ func TestCopyFromIsInTheTransaction(t *testing.T) {
 		}
 	})
 }
+
+// TestAfterBulkWrite checks that the tidying after a bulk write runs on
+// both engines (VACUUM cannot run inside a transaction: it must not).
+func TestAfterBulkWrite(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		if err := d.AfterBulkWrite(context.Background(), "members"); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -268,6 +269,12 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 	})
 	if errors.Is(err, errDryRun) {
 		return im.batch, nil
+	}
+	if b := im.batch; err == nil && b.HouseholdsNew+b.HouseholdsUpd+b.PersonsNew+b.PersonsUpd >= 10000 {
+		// The import is in; tidying up after it is best effort.
+		if err := s.db.AfterBulkWrite(ctx, "households", "persons", "person_names"); err != nil {
+			slog.WarnContext(ctx, "registry: after import", "batch", b.ID, "err", err)
+		}
 	}
 	if err != nil {
 		var e *errs.Error
