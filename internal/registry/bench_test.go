@@ -181,8 +181,9 @@ func searchLatencies(b *testing.B, s *Service, d *db.DB, memberID int64) (p50, p
 
 // BenchmarkRawInsert is the engine's raw bulk path for the same rows, the
 // baseline of BenchmarkImport: the CSV read with encoding/csv, no
-// validation, keys or name tokens; SQLite one prepared insert per row in one
-// transaction, PostgreSQL COPY.
+// validation, history or audit, but the same rows written — households,
+// persons with their keys, and the persons' name tokens that search reads;
+// SQLite one prepared insert per row in one transaction, PostgreSQL COPY.
 func BenchmarkRawInsert(b *testing.B) {
 	dir := benchDir(b)
 	persons := countRows(b, filepath.Join(dir, "members.csv"))
@@ -249,11 +250,11 @@ func rawHousehold(rec []string, memberID, id int64, now time.Time) []any {
 var rawHouseholdCols = []string{"id", "member_id", "household_ref", "governorate", "district", "locality", "address", "dwelling_type", "rooms",
 	"water_source", "sanitation", "electricity", "assets", "monthly_income", "registered_on", "source", "attrs", "version", "created_at", "updated_at"}
 
-// rawPerson maps a members.csv row to personColumns: the same row the
-// import stores, keys included, without validation.
-func rawPerson(rec []string, memberID, householdID int64, now time.Time) []any {
+// rawPerson maps a members.csv row to id and personColumns: the same row
+// the import stores, keys included, without validation.
+func rawPerson(rec []string, memberID, id, householdID int64, now time.Time) []any {
 	full := joinNonEmpty(rec[3], rec[4], rec[5], rec[6])
-	return []any{memberID, householdID, rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7], rec[8], rec[9], rec[10], "national_id", rec[11],
+	return []any{id, memberID, householdID, rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7], rec[8], rec[9], rec[10], "national_id", rec[11],
 		atoiOr0(rec[12]), atoiOr0(rec[13]), atoiOr0(rec[14]), atoiOr0(rec[15]), atoiOr0(rec[16]), atoiOr0(rec[17]), int64(0),
 		rec[18], rec[19], rec[20], atoiOr0(rec[21]) * 1000, rec[22], int64(0), "{}",
 		arabic.NameKey(full), arabic.FamilyKey(rec[6]), arabic.Translit(full), idKey(rec[10]), arabic.PhoneKey(rec[11], "962"), nil, int64(1), now, now}
@@ -278,14 +279,31 @@ func rawSQLite(d *db.DB, dir string, memberID int64) error {
 		}); err != nil {
 			return err
 		}
-		ps, err := tx.Prepare(ctx, strings.TrimSuffix(personInsert, " RETURNING id"))
+		cols := append([]string{"id"}, personColumns...)
+		ps, err := tx.Prepare(ctx, `INSERT INTO persons (`+strings.Join(cols, ", ")+`) VALUES (?`+strings.Repeat(", ?", len(cols)-1)+`)`)
 		if err != nil {
 			return err
 		}
 		defer ps.Close()
-		return rawRows(filepath.Join(dir, "members.csv"), func(rec []string) error {
-			_, err := ps.ExecContext(ctx, rawPerson(rec, memberID, ids[rec[0]], now)...)
+		ns, err := tx.Prepare(ctx, `INSERT INTO person_names (member_id, token, person_id) VALUES (?, ?, ?)`)
+		if err != nil {
 			return err
+		}
+		defer ns.Close()
+		var pid int64
+		var toks []string
+		return rawRows(filepath.Join(dir, "members.csv"), func(rec []string) error {
+			pid++
+			if _, err := ps.ExecContext(ctx, rawPerson(rec, memberID, pid, ids[rec[0]], now)...); err != nil {
+				return err
+			}
+			toks = rawTokens(rec, toks[:0])
+			for _, t := range toks {
+				if _, err := ns.ExecContext(ctx, memberID, t, pid); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 	})
 }
@@ -308,13 +326,55 @@ func rawCopy(d *db.DB, dir string, memberID int64) error {
 		}); err != nil {
 			return err
 		}
-		if err := copyRows(ctx, tx, "persons", personColumns, filepath.Join(dir, "members.csv"), func(rec []string) []any {
-			return rawPerson(rec, memberID, ids[rec[0]], now)
+		// Persons, then their name tokens, a block at a time: one
+		// connection carries one COPY at a time.
+		var pid int64
+		var block [][]string
+		var names [][]any
+		var toks []string
+		flush := func() error {
+			if len(block) == 0 {
+				return nil
+			}
+			rows := make([][]any, len(block))
+			names = names[:0]
+			for i, rec := range block {
+				pid++
+				rows[i] = rawPerson(rec, memberID, pid, ids[rec[0]], now)
+				toks = rawTokens(rec, toks[:0])
+				for _, t := range toks {
+					names = append(names, []any{memberID, t, pid})
+				}
+			}
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"persons"}, append([]string{"id"}, personColumns...), pgx.CopyFromRows(rows)); err != nil {
+				return err
+			}
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"person_names"}, []string{"member_id", "token", "person_id"}, pgx.CopyFromRows(names)); err != nil {
+				return err
+			}
+			block = block[:0]
+			return nil
+		}
+		if err := rawRows(filepath.Join(dir, "members.csv"), func(rec []string) error {
+			block = append(block, slices.Clone(rec))
+			if len(block) == 20000 {
+				return flush()
+			}
+			return nil
 		}); err != nil {
+			return err
+		}
+		if err := flush(); err != nil {
 			return err
 		}
 		return tx.Commit(ctx)
 	})
+}
+
+// rawTokens appends the name tokens the import stores for a members.csv row.
+func rawTokens(rec []string, dst []string) []string {
+	p := Person{FirstName: rec[3], FatherName: rec[4], GrandfatherName: rec[5], FamilyName: rec[6], NameLatin: rec[7]}
+	return p.nameTokens(dst)
 }
 
 // copyRows streams a CSV file into table with COPY.

@@ -133,10 +133,15 @@ type importer struct {
 	dups     importDuplicates
 	batch    ImportBatch
 
-	newHH, updHH []*Household
-	newP, updP   []*Person
-	deferred     []*Person
-	present      map[string]bool // columns of the file being read
+	// cur is the batch being read; full batches go to the writer, which
+	// writes them on the import's transaction while the next is read and
+	// checked (two cores: one validates, one writes).
+	cur      writeBatch
+	queue    chan writeBatch
+	werr     error // the writer's error; read after done is closed
+	done     chan struct{}
+	deferred []pendingPerson
+	present  map[string]bool // columns of the file being read
 	// audit holds the import's audit entries until the end: appending
 	// takes the audit log's lock until commit, and a long import must
 	// not hold it while it reads files. Each is kept as the entity's id
@@ -187,6 +192,66 @@ func (im *importer) appendAudit(ctx context.Context, last audit.Entry) error {
 
 const importBatch = 20000
 
+// writeBatch is rows read and checked, for the writer. A new household or
+// person carries the state of its household, where the writer leaves the
+// household's id.
+type writeBatch struct {
+	newHH   []*Household
+	newHHSt []*hhState
+	updHH   []*Household
+	newP    []*Person
+	newPSt  []*hhState
+	updP    []*Person
+	present map[string]bool // columns of the file the rows came from
+}
+
+func (b *writeBatch) size() int { return len(b.newHH) + len(b.updHH) + len(b.newP) + len(b.updP) }
+
+// pendingPerson is a person held until everything else is written.
+type pendingPerson struct {
+	p  *Person
+	hs *hhState
+}
+
+// startWriter starts the goroutine that writes batches, in order, on im.tx.
+// After the first error it only drains the queue.
+func (im *importer) startWriter(ctx context.Context) {
+	queue, done := make(chan writeBatch, 1), make(chan struct{})
+	im.queue, im.done = queue, done
+	go func() {
+		defer close(done)
+		for b := range queue {
+			if im.werr == nil {
+				im.werr = im.write(ctx, &b)
+			}
+		}
+	}()
+}
+
+// stopWriter waits for the writer to write what it was given and returns
+// its error. It may be called more than once.
+func (im *importer) stopWriter() error {
+	if im.queue != nil {
+		close(im.queue)
+		im.queue = nil
+	}
+	if im.done == nil {
+		return nil
+	}
+	<-im.done
+	return im.werr
+}
+
+// writerFailed returns the writer's error once it has stopped on one.
+func (im *importer) writerFailed() error {
+	select {
+	case <-im.done:
+		return im.werr
+	default:
+		return nil
+	}
+}
+
 var errDryRun = errors.New("registry: dry run")
 
 func (s *Service) runImport(ctx context.Context, memberID int64, files string, sum hash.Hash, ht, mt table, opt ImportOptions) (ImportBatch, error) {
@@ -227,6 +292,8 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 		if err := im.preload(ctx); err != nil {
 			return err
 		}
+		im.startWriter(ctx)
+		defer im.stopWriter() // on every way out: nothing may use tx after it ends
 		if err := im.readHouseholds(ctx, ht); err != nil {
 			return err
 		}
@@ -234,20 +301,25 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 			return err
 		}
 		im.checkHeads()
-		if len(im.fail.Fields) > 0 {
-			return im.fail
-		}
 		if err := im.flushAll(ctx); err != nil {
 			return err
 		}
-		for _, p := range im.deferred {
-			if p.ID == 0 {
-				im.newP = append(im.newP, p)
+		if err := im.stopWriter(); err != nil {
+			return err
+		}
+		if len(im.fail.Fields) > 0 {
+			return im.fail
+		}
+		// The writer is done: the rest is written here.
+		for _, d := range im.deferred {
+			if d.p.ID == 0 {
+				im.cur.newP, im.cur.newPSt = append(im.cur.newP, d.p), append(im.cur.newPSt, d.hs)
 			} else {
-				im.updP = append(im.updP, p)
+				im.cur.updP = append(im.cur.updP, d.p)
 			}
 		}
-		if err := im.flushAll(ctx); err != nil {
+		im.cur.present = im.present
+		if err := im.write(ctx, &im.cur); err != nil {
 			return err
 		}
 		im.batch.Duplicates, im.batch.DuplicatesFound = im.dups.lines, im.dups.found
@@ -593,9 +665,9 @@ func (im *importer) readHouseholds(ctx context.Context, t table) error {
 		hh.Version, hh.CreatedAt, hh.UpdatedAt = 1, im.now, im.now
 		if st.existed {
 			hh.ID = st.id
-			im.updHH = append(im.updHH, hh)
+			im.cur.updHH = append(im.cur.updHH, hh)
 		} else {
-			im.newHH = append(im.newHH, hh)
+			im.cur.newHH, im.cur.newHHSt = append(im.cur.newHH, hh), append(im.cur.newHHSt, st)
 		}
 		if err := im.maybeFlush(ctx); err != nil {
 			return err
@@ -716,7 +788,10 @@ func (im *importer) readMembers(ctx context.Context, t table) error {
 		case !exists && head:
 			hs.heads++
 		}
-		q.HouseholdID, q.Version, q.CreatedAt, q.UpdatedAt = hs.id, 1, im.now, im.now
+		q.Version, q.CreatedAt, q.UpdatedAt = 1, im.now, im.now
+		if hs.existed {
+			q.HouseholdID = hs.id // a new household's id is the writer's to give
+		}
 		q.ID = old.id
 		if exists && old.head && !head && hs.dbHead == old.id {
 			hs.dbHead = 0 // written in order, before any deferred promotion
@@ -726,7 +801,7 @@ func (im *importer) readMembers(ctx context.Context, t table) error {
 			// The household's present head steps down later in the file
 			// (or the file is wrong, which checkHeads reports): promote
 			// after everything else is written.
-			im.deferred = append(im.deferred, q)
+			im.deferred = append(im.deferred, pendingPerson{q, hs})
 			continue
 		case head:
 			hs.dbHead = -1
@@ -735,9 +810,9 @@ func (im *importer) readMembers(ctx context.Context, t table) error {
 			}
 		}
 		if exists {
-			im.updP = append(im.updP, q)
+			im.cur.updP = append(im.cur.updP, q)
 		} else {
-			im.newP = append(im.newP, q)
+			im.cur.newP, im.cur.newPSt = append(im.cur.newP, q), append(im.cur.newPSt, hs)
 		}
 		if err := im.maybeFlush(ctx); err != nil {
 			return err
@@ -779,61 +854,78 @@ func (im *importer) fileName(which string) string {
 func (im *importer) maybeFlush(ctx context.Context) error {
 	if im.failed() {
 		// Nothing will be written: keep validating without holding rows.
-		im.newHH, im.updHH, im.newP, im.updP = im.newHH[:0], im.updHH[:0], im.newP[:0], im.updP[:0]
+		im.cur = writeBatch{}
 		return nil
 	}
-	if len(im.newHH)+len(im.updHH)+len(im.newP)+len(im.updP) < importBatch {
+	if im.cur.size() < importBatch {
 		return nil
 	}
 	return im.flushAll(ctx)
 }
 
+// flushAll hands the batch read so far to the writer.
 func (im *importer) flushAll(ctx context.Context) error {
-	if im.failed() {
+	if im.failed() || im.cur.size() == 0 {
 		return nil
 	}
-	if err := im.flushHouseholds(ctx); err != nil {
+	if err := im.writerFailed(); err != nil {
 		return err
 	}
-	return im.flushPersons(ctx)
+	im.cur.present = im.present
+	select {
+	case im.queue <- im.cur:
+	case <-im.done:
+		return im.werr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	im.cur = writeBatch{}
+	return nil
 }
 
-func (im *importer) flushHouseholds(ctx context.Context) error {
-	if len(im.newHH) > 0 {
-		if err := im.w.households(ctx, im.tx, im.newHH, im.importID); err != nil {
+// write writes batch b: households first, then persons, whose households
+// then all have ids.
+func (im *importer) write(ctx context.Context, b *writeBatch) error {
+	if err := im.writeHouseholds(ctx, b); err != nil {
+		return err
+	}
+	return im.writePersons(ctx, b)
+}
+
+func (im *importer) writeHouseholds(ctx context.Context, b *writeBatch) error {
+	if len(b.newHH) > 0 {
+		if err := im.w.households(ctx, im.tx, b.newHH, im.importID); err != nil {
 			return err
 		}
-		for _, h := range im.newHH {
-			im.hh[h.Ref].id = h.ID
+		for i, h := range b.newHH {
+			b.newHHSt[i].id = h.ID
 			im.note(0, h.ID, h)
 		}
-		im.batch.HouseholdsNew += len(im.newHH)
-		im.newHH = im.newHH[:0]
+		im.batch.HouseholdsNew += len(b.newHH)
 	}
-	if len(im.updHH) > 0 {
-		if err := im.updateHouseholds(ctx, im.updHH); err != nil {
+	if len(b.updHH) > 0 {
+		if err := im.updateHouseholds(ctx, b.updHH, b.present); err != nil {
 			return err
 		}
-		im.batch.HouseholdsUpd += len(im.updHH)
-		im.updHH = im.updHH[:0]
+		im.batch.HouseholdsUpd += len(b.updHH)
 	}
 	return nil
 }
 
-func (im *importer) flushPersons(ctx context.Context) error {
-	if len(im.newP) > 0 {
-		for _, p := range im.newP {
+func (im *importer) writePersons(ctx context.Context, b *writeBatch) error {
+	if len(b.newP) > 0 {
+		for i, p := range b.newP {
 			if p.HouseholdID == 0 {
-				p.HouseholdID = im.hh[p.HouseholdRef].id
+				p.HouseholdID = b.newPSt[i].id
 			}
 		}
-		if err := im.w.persons(ctx, im.tx, im.newP, im.importID); err != nil {
+		if err := im.w.persons(ctx, im.tx, b.newP, im.importID); err != nil {
 			return err
 		}
 		var tokens []string
 		var ids []int64
 		var buf []string
-		for _, p := range im.newP {
+		for _, p := range b.newP {
 			buf = p.nameTokens(buf[:0])
 			for _, t := range buf {
 				tokens = append(tokens, t)
@@ -845,22 +937,20 @@ func (im *importer) flushPersons(ctx context.Context) error {
 		if err := im.w.names(ctx, im.tx, im.mi.ID, tokens, ids); err != nil {
 			return err
 		}
-		im.batch.PersonsNew += len(im.newP)
-		im.newP = im.newP[:0]
+		im.batch.PersonsNew += len(b.newP)
 	}
-	if len(im.updP) > 0 {
-		if err := im.updatePersons(ctx, im.updP); err != nil {
+	if len(b.updP) > 0 {
+		if err := im.updatePersons(ctx, b.updP, b.present); err != nil {
 			return err
 		}
-		im.batch.PersonsUpd += len(im.updP)
-		im.updP = im.updP[:0]
+		im.batch.PersonsUpd += len(b.updP)
 	}
 	return nil
 }
 
 // updateHouseholds writes re-imported households over the stored ones,
 // keeping what the file has no column for, with history and audit.
-func (im *importer) updateHouseholds(ctx context.Context, hs []*Household) error {
+func (im *importer) updateHouseholds(ctx context.Context, hs []*Household, present map[string]bool) error {
 	ids := make([]any, len(hs))
 	for i, h := range hs {
 		ids[i] = h.ID
@@ -888,7 +978,7 @@ func (im *importer) updateHouseholds(ctx context.Context, hs []*Household) error
 	var hist []historyRow
 	for _, h := range hs {
 		o := old[h.ID]
-		keepHousehold(h, &o, im.present)
+		keepHousehold(h, &o, present)
 		changes := diff(o.fields(im.mi.Exponent), h.fields(im.mi.Exponent))
 		if len(changes) == 0 {
 			continue
@@ -1007,7 +1097,7 @@ func keepPerson(q, old *Person, present map[string]bool) {
 
 // updatePersons writes re-imported persons over the stored ones, with
 // history and one audit record per changed person.
-func (im *importer) updatePersons(ctx context.Context, ps []*Person) error {
+func (im *importer) updatePersons(ctx context.Context, ps []*Person, present map[string]bool) error {
 	ids := make([]any, len(ps))
 	for i, p := range ps {
 		ids[i] = p.ID
@@ -1035,7 +1125,7 @@ func (im *importer) updatePersons(ctx context.Context, ps []*Person) error {
 	var hist []historyRow
 	for _, q := range ps {
 		o := old[q.ID]
-		keepPerson(q, &o, im.present)
+		keepPerson(q, &o, present)
 		changes := diff(o.fields(im.mi.Exponent), q.fields(im.mi.Exponent))
 		if len(changes) == 0 {
 			continue
