@@ -7,3 +7,11 @@ func SetStreamSpan(n int64) (restore func()) {
 	streamSpan = n
 	return func() { streamSpan = old }
 }
+
+// SetImportBatch sets how many checked rows make a batch for the import's
+// writer and returns a function that restores it.
+func SetImportBatch(n int) (restore func()) {
+	old := importBatch
+	importBatch = n
+	return func() { importBatch = old }
+}

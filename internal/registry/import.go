@@ -190,7 +190,9 @@ func (im *importer) appendAudit(ctx context.Context, last audit.Entry) error {
 	return audit.Append(ctx, im.tx, last)
 }
 
-const importBatch = 20000
+// importBatch is how many checked rows make a batch for the writer; tests
+// make it small.
+var importBatch = 20000
 
 // writeBatch is rows read and checked, for the writer. A new household or
 // person carries the state of its household, where the writer leaves the

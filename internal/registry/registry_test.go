@@ -558,3 +558,36 @@ func TestEachHousehold(t *testing.T) {
 		}
 	})
 }
+
+// TestImportInSmallBatches runs an import whose every row is a batch of its
+// own, so that households and persons cross the writer in many batches (a
+// person's household written in an earlier one), then a re-import that
+// updates: the registry comes out as from one batch, and a failed import
+// still lands nothing.
+func TestImportInSmallBatches(t *testing.T) {
+	defer registry.SetImportBatch(1)()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		b := f.importTestdata(t)
+		if b.HouseholdsNew != 3 || b.PersonsNew != 6 {
+			t.Fatalf("batch = %+v, want 3 households and 6 persons", b)
+		}
+		sizes := map[string]int{}
+		if err := f.s.EachHousehold(f.ctx, f.jo, func(_ int64, h rule.Household) error { sizes[h.Ref] = len(h.Members); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if sizes["HH-001"] != 3 || sizes["HH-002"] != 2 || sizes["HH-003"] != 1 {
+			t.Errorf("sizes %v", sizes)
+		}
+		b = f.importTestdata(t)
+		n := count(t, d, "persons")
+		if b.HouseholdsNew != 0 || b.PersonsNew != 0 || b.HouseholdsUpd != 3 || b.PersonsUpd != 6 || n != 6 {
+			t.Errorf("re-import of the same files = %+v, %d persons; want 3 and 6 matched, nothing new", b, n)
+		}
+		_, err := f.s.ImportCSV(f.ctx, f.jo, "h.csv", strings.NewReader(hhHeader+okHH), "m.csv",
+			strings.NewReader(mHeader+okHead+"H1,M1,son,علي,,,,,male,2000-01-01,,,,,,,,,,,,,,\n"), registry.ImportOptions{})
+		if err == nil || count(t, d, "persons") != n {
+			t.Errorf("bad import: %v, %d persons after (want an error and %d)", err, count(t, d, "persons"), n)
+		}
+	})
+}
