@@ -370,4 +370,3 @@ func (s *Service) EachPerson(ctx context.Context, memberID int64, fn func(p Pers
 	return nil
 }
 
-func parseDay(s string) (time.Time, error) { return time.Parse(time.DateOnly, s) }
