@@ -138,8 +138,9 @@ type importer struct {
 	// checked (two cores: one validates, one writes).
 	cur      writeBatch
 	queue    chan writeBatch
-	werr     error // the writer's error; read after done is closed
-	done     chan struct{}
+	werr     error         // the writer's first error; read once wfailed or done is closed
+	wfailed  chan struct{} // closed when the writer fails
+	done     chan struct{} // closed when the writer has written all it was given
 	deferred []pendingPerson
 	present  map[string]bool // columns of the file being read
 	// audit holds the import's audit entries until the end: appending
@@ -218,13 +219,17 @@ type pendingPerson struct {
 // startWriter starts the goroutine that writes batches, in order, on im.tx.
 // After the first error it only drains the queue.
 func (im *importer) startWriter(ctx context.Context) {
-	queue, done := make(chan writeBatch, 1), make(chan struct{})
-	im.queue, im.done = queue, done
+	queue, failed, done := make(chan writeBatch, 1), make(chan struct{}), make(chan struct{})
+	im.queue, im.wfailed, im.done = queue, failed, done
 	go func() {
 		defer close(done)
 		for b := range queue {
-			if im.werr == nil {
-				im.werr = im.write(ctx, &b)
+			if im.werr != nil {
+				continue
+			}
+			if err := im.write(ctx, &b); err != nil {
+				im.werr = err
+				close(failed)
 			}
 		}
 	}()
@@ -244,10 +249,10 @@ func (im *importer) stopWriter() error {
 	return im.werr
 }
 
-// writerFailed returns the writer's error once it has stopped on one.
+// writerFailed returns the writer's error if it has failed.
 func (im *importer) writerFailed() error {
 	select {
-	case <-im.done:
+	case <-im.wfailed:
 		return im.werr
 	default:
 		return nil
@@ -876,7 +881,7 @@ func (im *importer) flushAll(ctx context.Context) error {
 	im.cur.present = im.present
 	select {
 	case im.queue <- im.cur:
-	case <-im.done:
+	case <-im.wfailed:
 		return im.werr
 	case <-ctx.Done():
 		return ctx.Err()

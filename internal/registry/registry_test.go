@@ -589,5 +589,21 @@ func TestImportInSmallBatches(t *testing.T) {
 		if err == nil || count(t, d, "persons") != n {
 			t.Errorf("bad import: %v, %d persons after (want an error and %d)", err, count(t, d, "persons"), n)
 		}
+		// Cancelled halfway, with batches already written: an error, and
+		// nothing of it lands.
+		g := setup(t, dbtest.Open(t, d.Dialect))
+		ctx, cancel := context.WithCancel(g.ctx)
+		defer cancel()
+		opt := registry.ImportOptions{Progress: func(file string, rows int) {
+			if strings.HasPrefix(file, "members") && rows >= 3 {
+				cancel()
+			}
+		}}
+		if _, err := g.s.ImportCSV(ctx, g.jo, "households.csv", open(t, "households.csv"), "members.csv", open(t, "members.csv"), opt); err == nil {
+			t.Error("cancelled import: no error")
+		}
+		if n := count(t, g.d, "persons") + count(t, g.d, "households"); n != 0 {
+			t.Errorf("cancelled import left %d rows", n)
+		}
 	})
 }
