@@ -369,4 +369,3 @@ func (s *Service) EachPerson(ctx context.Context, memberID int64, fn func(p Pers
 	}
 	return nil
 }
-
