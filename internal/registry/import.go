@@ -962,25 +962,10 @@ func (im *importer) updateHouseholds(ctx context.Context, hs []*Household, prese
 	for i, h := range hs {
 		ids[i] = h.ID
 	}
-	old := map[int64]Household{}
-	for start := 0; start < len(ids); start += 500 {
-		part := ids[start:min(start+500, len(ids))]
-		rows, err := im.tx.Query(ctx, `SELECT `+householdCols+` FROM households h WHERE h.id IN (?`+strings.Repeat(", ?", len(part)-1)+`)`, part...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			h, err := scanHousehold(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			old[h.ID] = h
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+	old, err := storedByID(ctx, im.tx, `SELECT `+householdCols+` FROM households h WHERE h.id IN `, ids,
+		func(r scanner) (Household, error) { return scanHousehold(r) }, func(h Household) int64 { return h.ID })
+	if err != nil {
+		return err
 	}
 	var hist []historyRow
 	for _, h := range hs {
@@ -1000,6 +985,32 @@ func (im *importer) updateHouseholds(ctx context.Context, hs []*Household, prese
 		im.note(1, h.ID, h)
 	}
 	return writeHistory(ctx, im.tx, im.mi.ID, im.actor, im.importID, im.now, hist)
+}
+
+// storedByID reads the stored records with the given ids, 500 per query:
+// query ends with "IN ", and the id list is appended to it.
+func storedByID[T any](ctx context.Context, tx *db.Tx, query string, ids []any, scan func(scanner) (T, error), id func(T) int64) (map[int64]T, error) {
+	out := make(map[int64]T, len(ids))
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		rows, err := tx.Query(ctx, query+`(?`+strings.Repeat(", ?", len(part)-1)+`)`, part...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id(v)] = v
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // keepHousehold copies into h the stored values of the columns the file
@@ -1109,25 +1120,9 @@ func (im *importer) updatePersons(ctx context.Context, ps []*Person, present map
 	for i, p := range ps {
 		ids[i] = p.ID
 	}
-	old := map[int64]Person{}
-	for start := 0; start < len(ids); start += 500 {
-		part := ids[start:min(start+500, len(ids))]
-		rows, err := im.tx.Query(ctx, `SELECT `+personCols+personFrom+` WHERE p.id IN (?`+strings.Repeat(", ?", len(part)-1)+`)`, part...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			p, err := scanPerson(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			old[p.ID] = p
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+	old, err := storedByID(ctx, im.tx, `SELECT `+personCols+personFrom+` WHERE p.id IN `, ids, scanPerson, func(p Person) int64 { return p.ID })
+	if err != nil {
+		return err
 	}
 	var hist []historyRow
 	for _, q := range ps {
