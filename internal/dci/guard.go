@@ -165,8 +165,8 @@ func (g Guard) Check(ctx context.Context, s string) error {
 
 // clip shortens what a message repeats of a caller's input.
 func clip(s string) string {
-	if len(s) > 200 {
-		return s[:200] + "…"
+	if r := []rune(strings.ToValidUTF8(s, "?")); len(r) > 200 {
+		return string(r[:200]) + "…"
 	}
 	return s
 }
