@@ -291,6 +291,9 @@ func (s *Senders) validate(ctx context.Context, in *Sender, create bool) error {
 	if len(uris) > maxCallbacks {
 		e.WithField("callback_uris", "dci_senders.too_many_uris", "max", maxCallbacks)
 	} else {
+		// One deadline for all the names to resolve, not one each.
+		ctx, cancel := context.WithTimeout(ctx, resolveTimeout)
+		defer cancel()
 		for _, u := range uris {
 			if err := s.guard.Check(ctx, u); err != nil {
 				if ee := errs.As(err); ee != nil {
