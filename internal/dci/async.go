@@ -85,9 +85,9 @@ func (h *Handler) deliver(ctx context.Context, url string, env any, retries int)
 
 // background prepares fn to run after the request is answered, with the
 // request's actor and a timeout, and returns the function that lets it
-// start. The work counts for Wait from now, before the acknowledgement is
-// written, so that a caller who has its Ack and then calls Wait always
-// waits for the callback.
+// start (handlers defer it, then write the Ack). The work counts
+// for Wait from now, before the acknowledgement is written, so that a
+// caller who has its Ack and then calls Wait always waits for the callback.
 func (h *Handler) background(r *http.Request, fn func(ctx context.Context)) (start func()) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), callbackTimeout)
 	ready := make(chan struct{})
@@ -135,8 +135,8 @@ func (h *Handler) asyncSearch(w http.ResponseWriter, r *http.Request) {
 			h.log.Error("dci: finish", "err", err)
 		}
 	})
+	defer start()
 	h.ack(w, correlation)
-	start()
 }
 
 func batchStatus(done, total int) string {
@@ -257,6 +257,6 @@ func (h *Handler) asyncTxnStatus(w http.ResponseWriter, r *http.Request) {
 		}
 		h.deliver(ctx, uri, env, h.Retries)
 	})
+	defer start()
 	h.ack(w, newID())
-	start()
 }

@@ -148,8 +148,8 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 			h.log.Error("dci: finish", "err", err)
 		}
 	})
+	defer start()
 	h.ack(w, correlation)
-	start()
 }
 
 func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
@@ -213,8 +213,8 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 			h.log.Error("dci: finish", "err", err)
 		}
 	})
+	defer start()
 	h.ack(w, correlation)
-	start()
 }
 
 // startPoller starts, once, the goroutine that notifies subscribers of
