@@ -13,6 +13,7 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/dci"
+	"github.com/tadamun/tadamun/internal/demo"
 	"github.com/tadamun/tadamun/internal/member"
 )
 
@@ -148,6 +149,15 @@ func TestSenderRegistryPages(t *testing.T) {
 	_, page = b.do("GET", "/dci/senders", nil)
 	if !strings.Contains(page, "DCI senders") || !strings.Contains(page, "spmis.example.org") {
 		t.Errorf("English page: %.300s", page)
+	}
+	// The union administrator chooses the member, and sees every member's senders.
+	u := newBrowser(t, ts.URL)
+	u.login(demo.Accounts[0].Username)
+	if resp, body := u.do("GET", "/dci/senders/new", nil); resp.StatusCode != http.StatusOK || !strings.Contains(body, `name="member"`) {
+		t.Errorf("union administrator's form: status %d: %.300s", resp.StatusCode, body)
+	}
+	if resp, body := u.do("GET", "/dci/senders", nil); resp.StatusCode != http.StatusOK || !strings.Contains(body, "spmis.example.org") {
+		t.Errorf("union administrator's list: status %d: %.300s", resp.StatusCode, body)
 	}
 	// A registrar has no access.
 	r := newBrowser(t, ts.URL)
