@@ -30,6 +30,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 	cpEvery := fs.Duration("checkpoint-every", time.Minute, "how often to sign a checkpoint of the audit log when it has grown")
 	sweepEvery := fs.Duration("sweep-every", 5*time.Minute, "how often to warn about grievances near their deadline and escalate late ones (0: never)")
 	secure := fs.Bool("secure-cookies", os.Getenv("TADAMUN_SECURE_COOKIES") == "1", "always mark cookies Secure (TADAMUN_SECURE_COOKIES=1); set it behind a TLS proxy that does not send X-Forwarded-Proto")
+	dciPrivate := fs.Bool("dci-allow-private-callbacks", os.Getenv("TADAMUN_DCI_ALLOW_PRIVATE_CALLBACKS") == "1", "let DCI callbacks reach loopback, link-local and private addresses (TADAMUN_DCI_ALLOW_PRIVATE_CALLBACKS=1); only for receivers on an internal network")
 	logFormat := fs.String("log-format", env("TADAMUN_LOG_FORMAT", "text"), "log format: text or json (TADAMUN_LOG_FORMAT)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -49,7 +50,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 		if err != nil {
 			return err
 		}
-		srv, err := server.New(server.Config{DB: d, Audit: l, Log: logger, SecureCookies: *secure})
+		srv, err := server.New(server.Config{DB: d, Audit: l, Log: logger, SecureCookies: *secure, DCIAllowPrivateCallbacks: *dciPrivate})
 		if err != nil {
 			return err
 		}
@@ -86,6 +87,9 @@ func serve(ctx context.Context, g globals, args []string) error {
 		shctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		err = hs.Shutdown(shctx)
+		if cerr := srv.Close(shctx); cerr != nil {
+			logger.Warn("DCI callbacks still in flight at shutdown", "err", cerr)
+		}
 		stop()
 		signOnce(context.Background(), l, logger)
 		if err == nil || errors.Is(err, http.ErrServerClosed) {

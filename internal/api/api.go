@@ -23,6 +23,7 @@ import (
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/member"
@@ -37,6 +38,8 @@ type Config struct {
 	Auth  *auth.Service
 	Audit *audit.Log
 	Log   *slog.Logger
+	// Senders is the DCI sender registry.
+	Senders *dci.Senders
 }
 
 // API serves the endpoints. It is safe for concurrent use.

@@ -38,6 +38,7 @@ const (
 	GrievanceRead   Permission = "grievance.read"
 	GrievanceHandle Permission = "grievance.handle"
 	WhistleHandle   Permission = "whistle.handle" // read and handle whistleblower reports
+	SenderManage    Permission = "sender.manage"  // keep the DCI sender registry (keys, callback addresses)
 )
 
 // exclusive permissions are held only through a role that grants them by
@@ -46,7 +47,7 @@ const (
 var exclusive = map[Permission]bool{WhistleHandle: true}
 
 var grants = map[actor.Role][]Permission{
-	actor.MemberAdmin:      {MemberRead, AreaManage, UserRead, UserManage, AuditRead, RegistryRead, ProgramRead, PaymentRead, CaseRead, GrievanceRead},
+	actor.MemberAdmin:      {MemberRead, AreaManage, UserRead, UserManage, AuditRead, RegistryRead, ProgramRead, PaymentRead, CaseRead, GrievanceRead, SenderManage},
 	actor.Registrar:        {MemberRead, RegistryRead, RegistryWrite},
 	actor.ProgramManager:   {MemberRead, RegistryRead, ProgramRead, ProgramManage, EnrollPropose},
 	actor.Approver:         {MemberRead, RegistryRead, ProgramRead, PaymentRead, ApprovalDecide, EnrollDecide, PaymentApprove},

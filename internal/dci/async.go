@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -16,13 +16,26 @@ import (
 // callbackTimeout bounds the work and delivery of one asynchronous answer.
 const callbackTimeout = 2 * time.Minute
 
-// checkURI validates the header's sender_uri, where callbacks go.
-func checkURI(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+// callback returns where the callback of an asynchronous request goes:
+// its sender_uri as given when that is one of the addresses registered for
+// the sender, the sender's default address when sender_uri is absent. Any
+// other address, and a sender that is not registered, is refused: the
+// server never sends anything to an address a member's administrator did
+// not register.
+func (q *request) callback() (string, *failure) {
+	if q.sender == nil {
+		return "", &failure{http.StatusForbidden, "err.sender_id.invalid", "dci_senders.unregistered", map[string]any{"sender": q.header.SenderID}}
+	}
+	uri, ok := q.sender.callback(q.header.SenderURI)
+	switch {
+	case ok:
+		return uri, nil
+	case q.header.SenderURI == "":
+		return "", &failure{http.StatusBadRequest, "err.sender_uri.invalid", "dci_senders.no_default", map[string]any{"sender": q.header.SenderID}}
+	default:
+		return "", &failure{http.StatusBadRequest, "err.sender_uri.invalid", "dci_senders.uri_unregistered", map[string]any{"uri": clip(q.header.SenderURI), "sender": q.header.SenderID}}
+	}
 }
-
-func callbackURL(base, path string) string { return strings.TrimRight(base, "/") + path }
 
 // ack answers an accepted asynchronous request.
 func (h *Handler) ack(w http.ResponseWriter, correlation string) {
@@ -46,12 +59,16 @@ func (h *Handler) deliver(ctx context.Context, url string, env any, retries int)
 		req.Header.Set("Content-Type", "application/json")
 		res, err := h.client.Do(req)
 		if err == nil {
-			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20))
+			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxCallbackReply))
 			res.Body.Close()
 			if res.StatusCode/100 == 2 {
 				return true, attempt
 			}
 			h.log.Warn("dci: callback refused", "url", url, "status", res.StatusCode, "attempt", attempt)
+		} else if errors.Is(err, errBlocked) {
+			// The address resolved to one the guard refuses: no retry.
+			h.log.Warn("dci: callback to a refused address", "url", url, "err", err)
+			return false, attempt
 		} else {
 			h.log.Warn("dci: callback failed", "url", url, "err", err, "attempt", attempt)
 		}
@@ -66,23 +83,30 @@ func (h *Handler) deliver(ctx context.Context, url string, env any, retries int)
 	}
 }
 
-// background runs fn after the request is answered, with the request's
-// actor and a timeout.
-func (h *Handler) background(r *http.Request, fn func(ctx context.Context)) {
+// background prepares fn to run after the request is answered, with the
+// request's actor and a timeout, and returns the function that lets it
+// start (handlers defer it, then write the Ack). The work counts
+// for Wait from now, before the acknowledgement is written, so that a
+// caller who has its Ack and then calls Wait always waits for the callback.
+func (h *Handler) background(r *http.Request, fn func(ctx context.Context)) (start func()) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), callbackTimeout)
+	ready := make(chan struct{})
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
 		defer cancel()
+		<-ready
 		fn(ctx)
 	}()
+	return func() { close(ready) }
 }
 
 func (h *Handler) asyncSearch(w http.ResponseWriter, r *http.Request) {
 	var m SearchRequest
 	q, f := h.read(r, "search", &m)
-	if f == nil && !checkURI(q.header.SenderURI) {
-		f = &failure{http.StatusBadRequest, "err.sender_uri.invalid", "dci.bad_sender_uri", nil}
+	var uri string
+	if f == nil {
+		uri, f = q.callback()
 	}
 	if f == nil && (m.TransactionID == "" || len(m.SearchRequest) == 0) {
 		f = &failure{http.StatusBadRequest, "err.request.bad", "dci.missing_field", map[string]any{"field": "message.search_request"}}
@@ -98,8 +122,7 @@ func (h *Handler) asyncSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lg := lang(r)
-	h.ack(w, correlation)
-	h.background(r, func(ctx context.Context) {
+	start := h.background(r, func(ctx context.Context) {
 		res, done := h.search(ctx, lg, m, correlation)
 		status := batchStatus(done, len(m.SearchRequest))
 		env, err := h.reply("on-search", q.header.SenderID, status, len(m.SearchRequest), done, res)
@@ -107,11 +130,13 @@ func (h *Handler) asyncSearch(w http.ResponseWriter, r *http.Request) {
 			h.log.Error("dci: reply", "err", err)
 			return
 		}
-		ok, attempts := h.deliver(ctx, callbackURL(q.header.SenderURI, "/registry/on-search"), env, h.Retries)
+		ok, attempts := h.deliver(ctx, uri, env, h.Retries)
 		if err := h.finish(ctx, q.member, correlation, status, env, ok, attempts); err != nil {
 			h.log.Error("dci: finish", "err", err)
 		}
 	})
+	defer start()
+	h.ack(w, correlation)
 }
 
 func batchStatus(done, total int) string {
@@ -205,16 +230,16 @@ func (h *Handler) syncTxnStatus(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) asyncTxnStatus(w http.ResponseWriter, r *http.Request) {
 	var m TxnStatusRequest
 	q, f := h.read(r, "txn-status", &m)
-	if f == nil && !checkURI(q.header.SenderURI) {
-		f = &failure{http.StatusBadRequest, "err.sender_uri.invalid", "dci.bad_sender_uri", nil}
+	var uri string
+	if f == nil {
+		uri, f = q.callback()
 	}
 	if f != nil {
 		h.fail(w, r, f, true)
 		return
 	}
 	lg := lang(r)
-	h.ack(w, newID())
-	h.background(r, func(ctx context.Context) {
+	start := h.background(r, func(ctx context.Context) {
 		msg, status, f := h.txnStatus(ctx, lg, q.member, q.header.SenderID, m)
 		if f != nil {
 			msg = map[string]any{"transaction_id": m.TransactionID, "correlation_id": "",
@@ -230,6 +255,8 @@ func (h *Handler) asyncTxnStatus(w http.ResponseWriter, r *http.Request) {
 			h.log.Error("dci: reply", "err", err)
 			return
 		}
-		h.deliver(ctx, callbackURL(q.header.SenderURI, "/registry/txn/on-status"), env, h.Retries)
+		h.deliver(ctx, uri, env, h.Retries)
 	})
+	defer start()
+	h.ack(w, newID())
 }

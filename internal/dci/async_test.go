@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,13 +19,15 @@ import (
 	"github.com/tadamun/tadamun/internal/registry"
 )
 
-// callbacks is a caller's callback server that records what it receives.
+// callbacks is a caller's callback server that records what it receives,
+// by the header's action, and every path a request came to.
 type callbacks struct {
-	mu   sync.Mutex
-	got  map[string][]map[string]any
-	raw  map[string][]dci.Envelope
-	fail int // refuse this many requests first
-	srv  *httptest.Server
+	mu    sync.Mutex
+	got   map[string][]map[string]any
+	raw   map[string][]dci.Envelope
+	paths []string // "path action" of every request, in order
+	fail  int      // refuse this many requests first
+	srv   *httptest.Server
 }
 
 func newCallbacks(t *testing.T) *callbacks {
@@ -33,36 +36,46 @@ func newCallbacks(t *testing.T) *callbacks {
 		b, _ := io.ReadAll(r.Body)
 		c.mu.Lock()
 		defer c.mu.Unlock()
+		var m map[string]any
+		var e dci.Envelope
+		_ = json.Unmarshal(b, &m)
+		_ = json.Unmarshal(b, &e)
+		action, _ := dig(m, "header", "action").(string)
+		c.paths = append(c.paths, r.URL.Path+" "+action)
 		if c.fail > 0 {
 			c.fail--
 			http.Error(w, "busy", http.StatusServiceUnavailable)
 			return
 		}
-		var m map[string]any
-		var e dci.Envelope
-		_ = json.Unmarshal(b, &m)
-		_ = json.Unmarshal(b, &e)
-		c.got[r.URL.Path] = append(c.got[r.URL.Path], m)
-		c.raw[r.URL.Path] = append(c.raw[r.URL.Path], e)
+		c.got[action] = append(c.got[action], m)
+		c.raw[action] = append(c.raw[action], e)
 		w.WriteHeader(http.StatusOK)
 	}))
 	t.Cleanup(c.srv.Close)
 	return c
 }
 
-// wait returns the n-th message received on path, waiting up to 10 s.
-func (c *callbacks) wait(t *testing.T, path string, n int) (map[string]any, dci.Envelope) {
+// received returns the "path action" of every request so far.
+func (c *callbacks) received() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.paths)
+}
+
+// wait returns the n-th message received with header action, waiting up
+// to 10 s.
+func (c *callbacks) wait(t *testing.T, action string, n int) (map[string]any, dci.Envelope) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		c.mu.Lock()
-		if len(c.got[path]) > n {
-			m, e := c.got[path][n], c.raw[path][n]
+		if len(c.got[action]) > n {
+			m, e := c.got[action][n], c.raw[action][n]
 			c.mu.Unlock()
 			return m, e
 		}
 		c.mu.Unlock()
 	}
-	t.Fatalf("no callback %d on %s", n, path)
+	t.Fatalf("no callback %d with action %s", n, action)
 	return nil, dci.Envelope{}
 }
 
@@ -88,8 +101,9 @@ func TestAsyncSearch(t *testing.T) {
 		f := setup(t, d)
 		cb := newCallbacks(t)
 		cb.fail = 1 // the first delivery is retried
+		f.allow(t, "spmis.example.org", "", cb.srv.URL+"/registry/on-search", cb.srv.URL+"/registry/txn/on-status")
 		msg := searchMsg("idtype-value", map[string]any{"type": "UIN", "value": "9801234567"})
-		status, ack := f.post("/api/dci/registry/search", envelope("search", "spmis.example.org", cb.srv.URL+"/", msg, nil))
+		status, ack := f.post("/api/dci/registry/search", envelope("search", "spmis.example.org", cb.srv.URL+"/registry/on-search", msg, nil))
 		if status != 200 || dig(ack, "message", "ack_status") != "ACK" {
 			t.Fatalf("ack %d: %v", status, ack)
 		}
@@ -97,7 +111,7 @@ func TestAsyncSearch(t *testing.T) {
 		if corr == "" {
 			t.Fatal("no correlation_id")
 		}
-		got, env := cb.wait(t, "/registry/on-search", 0)
+		got, env := cb.wait(t, "on-search", 0)
 		if a := dig(got, "header", "action"); a != "on-search" {
 			t.Errorf("action %v", a)
 		}
@@ -125,11 +139,11 @@ func TestAsyncSearch(t *testing.T) {
 		if r := strings.Join(refs(dig(res, "message", "txnstatus_response", "txn_status")), ","); r != "P-1/أحمد" {
 			t.Errorf("txn status records %q: %v", r, res)
 		}
-		status, ack = f.post("/api/dci/registry/txn/status", envelope("txn-status", "spmis.example.org", cb.srv.URL, ts, nil))
+		status, ack = f.post("/api/dci/registry/txn/status", envelope("txn-status", "spmis.example.org", cb.srv.URL+"/registry/txn/on-status", ts, nil))
 		if status != 200 || dig(ack, "message", "ack_status") != "ACK" {
 			t.Fatalf("ack %d: %v", status, ack)
 		}
-		got, _ = cb.wait(t, "/registry/txn/on-status", 0)
+		got, _ = cb.wait(t, "txn-on-status", 0)
 		if a := dig(got, "header", "action"); a != "txn-on-status" {
 			t.Errorf("action %v", a)
 		}
@@ -141,7 +155,11 @@ func TestAsyncSearch(t *testing.T) {
 		if status != 404 || dig(res, "errors", 0, "code") != "err.request.not_found" {
 			t.Errorf("other sender: %d %v", status, res)
 		}
-		// No callback address: an ERR ack.
+		f.h.Wait()
+		if got, want := strings.Join(cb.received(), ","), "/registry/on-search on-search,/registry/on-search on-search,/registry/txn/on-status txn-on-status"; got != want {
+			t.Errorf("callbacks came to %s, want %s", got, want)
+		}
+		// A callback address that is not registered: an ERR ack.
 		status, ack = f.post("/api/dci/registry/search", envelope("search", "spmis.example.org", "ftp://x", msg, nil))
 		if status != 400 || dig(ack, "message", "ack_status") != "ERR" || dig(ack, "message", "error", "code") != "err.sender_uri.invalid" {
 			t.Errorf("bad sender_uri: %d %v", status, ack)
@@ -153,16 +171,17 @@ func TestSubscribeNotify(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := setup(t, d)
 		cb := newCallbacks(t)
+		f.allow(t, "spmis.example.org", "", cb.srv.URL+"/dci/callback")
 		sub := map[string]any{"transaction_id": "t-s", "subscribe_request": []any{map[string]any{
 			"reference_id": "r-s", "timestamp": time.Now().UTC().Format(time.RFC3339),
 			"subscribe_criteria": map[string]any{"reg_event_type": "UPDATE", "filter_type": "predicate", "notify_record_type": "Member",
 				"filter": []any{map[string]any{"expression1": map[string]any{"attribute_name": "sex", "operator": "eq", "attribute_value": "female"}}}},
 		}}}
-		status, ack := f.post("/api/dci/registry/subscribe", envelope("subscribe", "spmis.example.org", cb.srv.URL, sub, nil))
+		status, ack := f.post("/api/dci/registry/subscribe", envelope("subscribe", "spmis.example.org", cb.srv.URL+"/dci/callback", sub, nil))
 		if status != 200 || dig(ack, "message", "ack_status") != "ACK" {
 			t.Fatalf("ack %d: %v", status, ack)
 		}
-		got, _ := cb.wait(t, "/registry/on-subscribe", 0)
+		got, _ := cb.wait(t, "on-subscribe", 0)
 		code, _ := dig(got, "message", "subscribe_response", 0, "subscriptions", 0, "code").(string)
 		if code == "" || dig(got, "message", "subscribe_response", 0, "status") != "succ" {
 			t.Fatalf("on-subscribe: %v", got)
@@ -178,7 +197,7 @@ func TestSubscribeNotify(t *testing.T) {
 		if p, err = f.reg.UpdatePerson(f.sys, p.ID, p); err != nil {
 			t.Fatal(err)
 		}
-		got, env := cb.wait(t, "/registry/notify", 0)
+		got, env := cb.wait(t, "notify", 0)
 		if a := dig(got, "header", "action"); a != "notify" {
 			t.Errorf("action %v", a)
 		}
@@ -195,11 +214,11 @@ func TestSubscribeNotify(t *testing.T) {
 
 		// Unsubscribed: later changes are not notified.
 		un := map[string]any{"transaction_id": "t-u", "timestamp": time.Now().UTC().Format(time.RFC3339), "subscription_codes": []string{code}}
-		status, ack = f.post("/api/dci/registry/unsubscribe", envelope("unsubscribe", "spmis.example.org", cb.srv.URL, un, nil))
+		status, ack = f.post("/api/dci/registry/unsubscribe", envelope("unsubscribe", "spmis.example.org", cb.srv.URL+"/dci/callback", un, nil))
 		if status != 200 || dig(ack, "message", "ack_status") != "ACK" {
 			t.Fatalf("ack %d: %v", status, ack)
 		}
-		got, _ = cb.wait(t, "/registry/on-unsubscribe", 0)
+		got, _ = cb.wait(t, "on-unsubscribe", 0)
 		if dig(got, "message", "status") != "succ" || dig(got, "message", "subscription_status", 0, "status") != "unsubscribe" {
 			t.Errorf("on-unsubscribe: %v", got)
 		}
@@ -209,15 +228,15 @@ func TestSubscribeNotify(t *testing.T) {
 		}
 		time.Sleep(300 * time.Millisecond)
 		cb.mu.Lock()
-		n := len(cb.got["/registry/notify"])
+		n := len(cb.got["notify"])
 		cb.mu.Unlock()
 		if n != 1 {
 			t.Errorf("%d notifications after unsubscribe, want 1 in all", n)
 		}
 		// An unknown code is rejected.
 		un["subscription_codes"] = []string{"nope"}
-		f.post("/api/dci/registry/unsubscribe", envelope("unsubscribe", "spmis.example.org", cb.srv.URL, un, nil))
-		got, _ = cb.wait(t, "/registry/on-unsubscribe", 1)
+		f.post("/api/dci/registry/unsubscribe", envelope("unsubscribe", "spmis.example.org", cb.srv.URL+"/dci/callback", un, nil))
+		got, _ = cb.wait(t, "on-unsubscribe", 1)
 		if dig(got, "message", "status_reason_code") != "rjct.subscription_code.invalid" {
 			t.Errorf("unknown code: %v", got)
 		}

@@ -35,6 +35,35 @@ type fixture struct {
 	hhJO    registry.Household
 	sender  ed25519.PrivateKey
 	keysDir string
+	senders *dci.Senders
+}
+
+// allow registers callback addresses uris for sender of JO (creating the
+// sender if need be), with def as its default address.
+func (f *fixture) allow(t *testing.T, sender, def string, uris ...string) dci.Sender {
+	t.Helper()
+	ss, err := f.senders.List(f.sys, f.jo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range ss {
+		if s.SenderID == sender {
+			all := append(s.CallbackURIs, uris...)
+			if def == "" {
+				def = s.DefaultCallbackURI
+			}
+			s, err = f.senders.Update(f.sys, s.ID, dci.SenderUpdate{CallbackURIs: &all, DefaultCallbackURI: &def})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+	}
+	s, err := f.senders.Create(f.sys, dci.Sender{MemberID: f.jo, SenderID: sender, Name: sender, CallbackURIs: uris, DefaultCallbackURI: def, Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func setup(t *testing.T, d *db.DB) *fixture {
@@ -69,7 +98,8 @@ func setup(t *testing.T, d *db.DB) *fixture {
 	if err := os.WriteFile(keys, []byte("# senders\nsigned.example.org "+base64.StdEncoding.EncodeToString(pub)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f.h = dci.New(d, nil)
+	f.senders = dci.NewSenders(d, dci.Guard{AllowPrivate: true}) // the callback servers listen on 127.0.0.1
+	f.h = dci.New(d, nil, f.senders)
 	f.h.KeyFile = filepath.Join(f.keysDir, "server.key")
 	f.h.KeysFile = keys
 	f.h.RetryWait = 50 * time.Millisecond

@@ -33,6 +33,9 @@ type Handler struct {
 	mux    *http.ServeMux
 	now    func() time.Time
 	client *http.Client
+	// senders is the sender registry: who may call, with which key, and
+	// where callbacks may go.
+	senders *Senders
 
 	// SenderID names this registry in outgoing headers and signatures.
 	SenderID string
@@ -60,16 +63,21 @@ type Handler struct {
 	wg       sync.WaitGroup // callbacks in flight
 }
 
-// New returns the handler over d. The server key file is $TADAMUN_DCI_KEY
-// (default ./tadamun-dci.key), the senders' keys $TADAMUN_DCI_KEYS, and the
-// registry's own sender id $TADAMUN_DCI_SENDER_ID (default tadamun).
-func New(d *db.DB, log *slog.Logger) *Handler {
+// New returns the handler over d with the sender registry senders (nil: a
+// registry over d whose guard refuses internal addresses). The server key
+// file is $TADAMUN_DCI_KEY (default ./tadamun-dci.key), the senders' keys
+// not in the registry $TADAMUN_DCI_KEYS, and the registry's own sender id
+// $TADAMUN_DCI_SENDER_ID (default tadamun).
+func New(d *db.DB, log *slog.Logger, senders *Senders) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
+	if senders == nil {
+		senders = NewSenders(d, Guard{})
+	}
 	h := &Handler{
 		d: d, reg: registry.New(d), log: log, now: time.Now,
-		client:   &http.Client{Timeout: 15 * time.Second},
+		client: senders.guard.Client(), senders: senders,
 		SenderID: envOr("TADAMUN_DCI_SENDER_ID", "tadamun"),
 		KeyFile:  envOr("TADAMUN_DCI_KEY", "tadamun-dci.key"),
 		KeysFile: os.Getenv("TADAMUN_DCI_KEYS"),
@@ -112,8 +120,8 @@ func (h *Handler) serverKey() (ed25519.PrivateKey, error) {
 	return h.key, h.keyErr
 }
 
-// senderKey returns the configured key of sender, if any. The file is
-// re-read at most once a minute.
+// senderKey returns the key of sender listed in the TADAMUN_DCI_KEYS file,
+// if any. The file is re-read at most once a minute.
 func (h *Handler) senderKey(sender string) (ed25519.PublicKey, error) {
 	h.keysMu.Lock()
 	defer h.keysMu.Unlock()
@@ -155,6 +163,7 @@ type request struct {
 	env    Envelope
 	header Header
 	member int64
+	sender *Sender // the registered sender; nil when the sender_id is not registered
 	ctx    context.Context
 }
 
@@ -213,10 +222,29 @@ func (h *Handler) read(r *http.Request, action string, msg any) (*request, *fail
 	if _, err := time.Parse(time.RFC3339, hd.MessageTS); err != nil {
 		return nil, &failure{http.StatusBadRequest, "err.request.bad", "dci.bad_timestamp", map[string]any{"field": "header.message_ts"}}
 	}
-	pub, err := h.senderKey(hd.SenderID)
+	found, err := h.senders.lookup(ctx, member, hd.SenderID)
 	if err != nil {
-		h.log.Error("dci: sender keys", "err", err)
+		h.log.Error("dci: sender registry", "err", err)
 		return nil, &failure{http.StatusServiceUnavailable, "err.service.unavailable", "dci.unavailable", nil}
+	}
+	// A sender registered for other members only is theirs: its requests
+	// are answered for them, never with this token's member.
+	if found.registered && found.sender == nil {
+		return nil, &failure{http.StatusForbidden, "err.sender_id.invalid", "dci_senders.other_member", map[string]any{"sender": hd.SenderID}}
+	}
+	if found.sender != nil && !found.sender.Active {
+		return nil, &failure{http.StatusForbidden, "err.sender_id.invalid", "dci_senders.inactive", map[string]any{"sender": hd.SenderID}}
+	}
+	q.sender = found.sender
+	var pub ed25519.PublicKey
+	if q.sender != nil {
+		pub = q.sender.key()
+	}
+	if pub == nil {
+		if pub, err = h.senderKey(hd.SenderID); err != nil {
+			h.log.Error("dci: sender keys", "err", err)
+			return nil, &failure{http.StatusServiceUnavailable, "err.service.unavailable", "dci.unavailable", nil}
+		}
 	}
 	if pub != nil {
 		if err := Verify(pub, hd.SenderID, q.env.Signature, h.now(), q.env.Header, q.env.Message); err != nil {

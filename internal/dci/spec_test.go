@@ -197,6 +197,7 @@ func TestSpec(t *testing.T) {
 		})
 		t.Run("ack", func(t *testing.T) {
 			cb := newCallbacks(t)
+			f.allow(t, "spmis.example.org", "", cb.srv.URL)
 			msg := searchMsg("idtype-value", map[string]any{"type": "UIN", "value": "9801234567"})
 			_, ack := f.post("/api/dci/registry/search", envelope("search", "spmis.example.org", cb.srv.URL, msg, nil))
 			resp := social.at("paths", "/registry/search", "post", "responses")
@@ -214,7 +215,7 @@ func TestSpec(t *testing.T) {
 			if err := social.check(schema, normalize(ack), "ack", 0); err != nil {
 				t.Errorf("ack does not follow the spec: %v", err)
 			}
-			got, _ := cb.wait(t, "/registry/on-search", 0)
+			got, _ := cb.wait(t, "on-search", 0)
 			onSearch := requestSchema(social, "/registry/on-search")
 			if err := social.check(onSearch, normalize(got), "on-search", 0); err != nil {
 				t.Errorf("on-search does not follow the spec: %v", err)
@@ -228,12 +229,13 @@ func TestSpec(t *testing.T) {
 				"subscribe_criteria": map[string]any{"reg_event_type": "UPDATE", "filter_type": "idtype-value", "notify_record_type": "Member",
 					"filter": map[string]any{"type": "UIN", "value": "9801234567"}},
 			}}}
+			f.allow(t, "spmis.example.org", "", cb.srv.URL)
 			req := envelope("subscribe", "spmis.example.org", cb.srv.URL, sub, nil)
 			if err := core.check(requestSchema(core, "/registry/subscribe"), decode(req), "subscribe", 0); err != nil {
 				t.Fatalf("subscribe request does not follow the spec: %v", err)
 			}
 			f.post("/api/dci/registry/subscribe", req)
-			got, _ := cb.wait(t, "/registry/on-subscribe", 0)
+			got, _ := cb.wait(t, "on-subscribe", 0)
 			if err := core.check(requestSchema(core, "/registry/on-subscribe"), normalize(got), "on-subscribe", 0); err != nil {
 				t.Errorf("on-subscribe does not follow the spec: %v", err)
 			}

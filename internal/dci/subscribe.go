@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
@@ -55,8 +56,9 @@ func (c SubscribeCriteria) search() SearchCriteria {
 func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 	var m SubscribeRequest
 	q, f := h.read(r, "subscribe", &m)
-	if f == nil && !checkURI(q.header.SenderURI) {
-		f = &failure{http.StatusBadRequest, "err.sender_uri.invalid", "dci.bad_sender_uri", nil}
+	var uri string
+	if f == nil {
+		uri, f = q.callback()
 	}
 	if f == nil && (m.TransactionID == "" || len(m.SubscribeRequest) == 0) {
 		f = &failure{http.StatusBadRequest, "err.request.bad", "dci.missing_field", map[string]any{"field": "message.subscribe_request"}}
@@ -105,11 +107,11 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 			}
 			code := newID()
 			if _, err := tx.Exec(q.ctx, `INSERT INTO dci_subscriptions (member_id, code, sender_id, sender_uri, criteria, status, last_history_id, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, 'subscribe', ?, ?, ?)`, q.member, code, q.header.SenderID, q.header.SenderURI, string(crit), last, now, now); err != nil {
+				VALUES (?, ?, ?, ?, ?, 'subscribe', ?, ?, ?)`, q.member, code, q.header.SenderID, uri, string(crit), last, now, now); err != nil {
 				return fmt.Errorf("dci: subscribe: %w", err)
 			}
 			if err := audit.Append(q.ctx, tx, audit.Entry{MemberID: q.member, Action: "dci.subscribe", EntityType: "dci_subscription", EntityID: code,
-				State: map[string]any{"sender_id": q.header.SenderID, "sender_uri": q.header.SenderURI, "criteria": json.RawMessage(crit)}}); err != nil {
+				State: map[string]any{"sender_id": q.header.SenderID, "sender_uri": uri, "criteria": json.RawMessage(crit)}}); err != nil {
 				return err
 			}
 			item["status"] = "succ"
@@ -134,26 +136,28 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 	if err := h.record(q.ctx, q.member, correlation, m.TransactionID, q.header.SenderID, "subscribe", "pdng", refs, nil); err != nil {
 		h.log.Error("dci: record", "err", err)
 	}
-	h.ack(w, correlation)
 	h.startPoller()
-	h.background(r, func(ctx context.Context) {
+	start := h.background(r, func(ctx context.Context) {
 		env, err := h.reply("on-subscribe", q.header.SenderID, status, len(m.SubscribeRequest), done, res)
 		if err != nil {
 			h.log.Error("dci: reply", "err", err)
 			return
 		}
-		ok, attempts := h.deliver(ctx, callbackURL(q.header.SenderURI, "/registry/on-subscribe"), env, h.Retries)
+		ok, attempts := h.deliver(ctx, uri, env, h.Retries)
 		if err := h.finish(ctx, q.member, correlation, status, env, ok, attempts); err != nil {
 			h.log.Error("dci: finish", "err", err)
 		}
 	})
+	defer start()
+	h.ack(w, correlation)
 }
 
 func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	var m UnsubscribeRequest
 	q, f := h.read(r, "unsubscribe", &m)
-	if f == nil && !checkURI(q.header.SenderURI) {
-		f = &failure{http.StatusBadRequest, "err.sender_uri.invalid", "dci.bad_sender_uri", nil}
+	var uri string
+	if f == nil {
+		uri, f = q.callback()
 	}
 	if f == nil && (m.TransactionID == "" || len(m.SubscriptionCodes) == 0) {
 		f = &failure{http.StatusBadRequest, "err.request.bad", "dci.missing_field", map[string]any{"field": "message.subscription_codes"}}
@@ -198,18 +202,19 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	if err := h.record(q.ctx, q.member, correlation, m.TransactionID, q.header.SenderID, "unsubscribe", "pdng", nil, nil); err != nil {
 		h.log.Error("dci: record", "err", err)
 	}
-	h.ack(w, correlation)
-	h.background(r, func(ctx context.Context) {
+	start := h.background(r, func(ctx context.Context) {
 		env, err := h.reply("on-unsubscribe", q.header.SenderID, res["status"].(string), len(m.SubscriptionCodes), len(statuses), res)
 		if err != nil {
 			h.log.Error("dci: reply", "err", err)
 			return
 		}
-		ok, attempts := h.deliver(ctx, callbackURL(q.header.SenderURI, "/registry/on-unsubscribe"), env, h.Retries)
+		ok, attempts := h.deliver(ctx, uri, env, h.Retries)
 		if err := h.finish(ctx, q.member, correlation, res["status"].(string), env, ok, attempts); err != nil {
 			h.log.Error("dci: finish", "err", err)
 		}
 	})
+	defer start()
+	h.ack(w, correlation)
 }
 
 // startPoller starts, once, the goroutine that notifies subscribers of
@@ -281,6 +286,16 @@ func (h *Handler) pollOnceNow(ctx context.Context) error {
 // notify sends subscription s the records matching its filter in the
 // households changed since s.last, then moves s.last on.
 func (h *Handler) notify(ctx context.Context, s subscription) error {
+	// The subscription's address must still be registered for an active
+	// sender: a registry change stops notifications at once (they resume,
+	// from where they stopped, if the address is registered again).
+	found, err := h.senders.lookup(ctx, s.member, s.sender)
+	if err != nil {
+		return err
+	}
+	if found.sender == nil || !found.sender.Active || !slices.Contains(found.sender.CallbackURIs, s.uri) {
+		return fmt.Errorf("dci: notify %s: %s is not a registered address of an active sender %s", s.code, s.uri, s.sender)
+	}
 	rows, err := h.d.Query(ctx, `SELECT r.household_id, MAX(r.id) FROM registry_history r WHERE r.member_id = ? AND r.id > ?
 		GROUP BY r.household_id ORDER BY MAX(r.id) LIMIT ?`, s.member, s.last, maxHouseholdsPerPoll)
 	if err != nil {
@@ -345,7 +360,7 @@ func (h *Handler) notify(ctx context.Context, s subscription) error {
 		if err != nil {
 			return err
 		}
-		if ok, _ := h.deliver(ctx, callbackURL(s.uri, "/registry/notify"), env, 1); !ok {
+		if ok, _ := h.deliver(ctx, s.uri, env, 1); !ok {
 			return fmt.Errorf("dci: notify %s: not delivered", s.uri)
 		}
 	}

@@ -33,6 +33,9 @@ type Config struct {
 	Log   *slog.Logger
 	// SecureCookies forces the Secure attribute on every cookie.
 	SecureCookies bool
+	// DCIAllowPrivateCallbacks lets DCI callbacks reach loopback,
+	// link-local and private addresses (tests, internal deployments).
+	DCIAllowPrivateCallbacks bool
 }
 
 // Server is the assembled HTTP handler. It is safe for concurrent use.
@@ -40,6 +43,7 @@ type Server struct {
 	cfg     Config
 	auth    *auth.Service
 	metrics *metrics
+	dci     *dci.Handler
 	handler http.Handler
 }
 
@@ -49,7 +53,8 @@ func New(c Config) (*Server, error) {
 		c.Log = slog.Default()
 	}
 	s := &Server{cfg: c, auth: auth.New(c.DB), metrics: newMetrics()}
-	w, err := web.New(web.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Secure: c.SecureCookies})
+	senders := dci.NewSenders(c.DB, dci.Guard{AllowPrivate: c.DCIAllowPrivateCallbacks})
+	w, err := web.New(web.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Secure: c.SecureCookies, Senders: senders})
 	if err != nil {
 		return nil, err
 	}
@@ -57,9 +62,10 @@ func New(c Config) (*Server, error) {
 	grievance.For(c.DB).SetDecisions(program.NewAppeals(c.DB))
 	mux := http.NewServeMux()
 	w.Routes(mux)
-	a := api.New(api.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log})
+	a := api.New(api.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Senders: senders})
 	a.Routes(mux)
-	mux.Handle("/api/dci/", dci.New(c.DB, c.Log))
+	s.dci = dci.New(c.DB, c.Log, senders)
+	mux.Handle("/api/dci/", s.dci)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", s.metrics.handler())
@@ -76,6 +82,20 @@ func New(c Config) (*Server, error) {
 
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Close stops background work (the DCI subscription poller) and waits for
+// the DCI callbacks in flight, or until ctx ends. Call it after the HTTP
+// server has shut down.
+func (s *Server) Close(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { s.dci.Close(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

@@ -18,6 +18,7 @@ import (
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/member"
 )
 
@@ -31,6 +32,8 @@ type Config struct {
 	// Secure when the request came over TLS (directly or through a proxy
 	// that says so) or to a loopback address, where browsers accept them.
 	Secure bool
+	// Senders is the DCI sender registry.
+	Senders *dci.Senders
 }
 
 // Server serves the pages. It is safe for concurrent use.
