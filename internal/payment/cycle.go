@@ -125,6 +125,13 @@ func (s *Service) Prepare(ctx context.Context, src Source, r CycleRequest) (Cycl
 	if p.Frequency == "" {
 		p.Frequency = Monthly
 	}
+	// An overlap is said first: no other period would cure it. This look
+	// only words the refusal; the database refuses what it misses in a race.
+	if o, ok, err := s.overlapping(ctx, Cycle{MemberID: r.MemberID, ProgramID: r.ProgramID, PeriodStart: r.PeriodStart, PeriodEnd: r.PeriodEnd}, 0); err != nil {
+		return Cycle{}, err
+	} else if ok {
+		return Cycle{}, overlapConflict(o)
+	}
 	basis, err := periodBasis(p.Frequency, r)
 	if err != nil {
 		return Cycle{}, err
@@ -236,21 +243,40 @@ func isOverlap(err error) bool {
 	return strings.Contains(err.Error(), "payment_cycles_no_overlap")
 }
 
-// overlapError returns the conflict naming the first cycle of c's program,
-// other than self, that shares a day with c's period and is not rejected.
-func (s *Service) overlapError(ctx context.Context, c Cycle, self int64) error {
-	o, err := scanCycle(s.db.QueryRow(ctx, `SELECT `+cycleCols+` FROM payment_cycles
+// overlapping returns the first cycle of c's program, other than self, that
+// shares a day with c's period and is not rejected; ok is false when there
+// is none.
+func (s *Service) overlapping(ctx context.Context, c Cycle, self int64) (o Cycle, ok bool, err error) {
+	o, err = scanCycle(s.db.QueryRow(ctx, `SELECT `+cycleCols+` FROM payment_cycles
 		WHERE member_id = ? AND program_id = ? AND id <> ? AND status <> ? AND period_start <= ? AND period_end >= ?
 		ORDER BY period_start, id LIMIT 1`, c.MemberID, c.ProgramID, self, CycleRejected, c.PeriodEnd, c.PeriodStart))
 	if errors.Is(err, sql.ErrNoRows) {
+		return Cycle{}, false, nil
+	}
+	if err != nil {
+		return Cycle{}, false, internal(err, "overlapping cycle")
+	}
+	return o, true, nil
+}
+
+// overlapConflict is the refusal of a period that shares days with cycle o.
+func overlapConflict(o Cycle) error {
+	return errs.E(errs.Conflict, "paycycle.overlap", "cycle", o.ID, "program", o.ProgramRef,
+		"start", o.PeriodStart.Format(time.DateOnly), "end", o.PeriodEnd.Format(time.DateOnly))
+}
+
+// overlapError is the refusal of c once the database refused it for
+// overlapping another cycle.
+func (s *Service) overlapError(ctx context.Context, c Cycle, self int64) error {
+	o, ok, err := s.overlapping(ctx, c, self)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		// It was discarded in the meantime (its computation failed).
 		return errs.E(errs.Conflict, "paycycle.overlap_gone", "start", c.PeriodStart.Format(time.DateOnly), "end", c.PeriodEnd.Format(time.DateOnly))
 	}
-	if err != nil {
-		return internal(err, "overlapping cycle")
-	}
-	return errs.E(errs.Conflict, "paycycle.overlap", "cycle", o.ID, "program", o.ProgramRef,
-		"start", o.PeriodStart.Format(time.DateOnly), "end", o.PeriodEnd.Format(time.DateOnly))
+	return overlapConflict(o)
 }
 
 // leaveOutPaidBefore removes from a one-off program's cycle the households

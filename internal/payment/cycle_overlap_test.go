@@ -92,7 +92,7 @@ func TestCyclesOfAProgram(t *testing.T) {
 		}
 
 		t.Run("a period that does not fit the frequency", func(t *testing.T) {
-			for _, p := range [][2]string{{"2027-02-01", "2027-02-28"}, {"2027-04-01", "2027-04-01"}, {"2027-04-01", "2027-07-31"}, {"2027-03-01", "2027-05-31"}} {
+			for _, p := range [][2]string{{"2027-05-01", "2027-05-31"}, {"2027-04-01", "2027-04-01"}, {"2027-04-01", "2027-07-31"}, {"2027-04-15", "2027-07-14"}} {
 				_, err := f.cycle(t, f.fo1, src, p[0], p[1], false)
 				wantCode(t, err, errs.Invalid, "error.invalid_input")
 				if got := errs.As(err).Fields; len(got) != 1 || got[0].Key != "paycycle.not_fit.quarterly" {
@@ -249,6 +249,52 @@ func TestOverlappingCyclesRace(t *testing.T) {
 		}
 		if n := liveDoubles(t, d, f.member); n != 0 {
 			t.Errorf("%d households have two live entitlements for one day", n)
+		}
+	})
+}
+
+// TestDatabaseRefusesOverlappingCycles: whatever the code does, the
+// database keeps two live cycles of a program from sharing a day, and lets a
+// rejected one be.
+func TestDatabaseRefusesOverlappingCycles(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		write := func(q string, args ...any) error {
+			return d.Tx(ctx, func(tx *db.Tx) error { _, err := tx.Exec(ctx, q, args...); return err })
+		}
+		insert := func(program int64, from, to, status string) error {
+			return write(`INSERT INTO payment_cycles (member_id, program_id, program_version, program_ref, period_start, period_end, currency, proration, status, prepared_by, created_at)
+				VALUES (?, ?, 1, 'P', ?, ?, 'JOD', 'daily', ?, 0, ?)`, f.member, program, date(from), date(to), status, time.Now().UTC())
+		}
+		if err := insert(7, "2027-01-01", "2027-03-31", payment.CycleApproved); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name     string
+			program  int64
+			from, to string
+			status   string
+			ok       bool
+		}{
+			{"inside", 7, "2027-02-01", "2027-02-28", payment.CyclePrepared, false},
+			{"sharing the last day", 7, "2027-03-31", "2027-04-30", payment.CycleComputing, false},
+			{"sharing the first day", 7, "2026-12-01", "2027-01-01", payment.CycleApproved, false},
+			{"around", 7, "2026-12-01", "2027-04-30", payment.CyclePrepared, false},
+			{"rejected", 7, "2027-02-01", "2027-02-28", payment.CycleRejected, true},
+			{"the next day on", 7, "2027-04-01", "2027-04-01", payment.CyclePrepared, true},
+			{"another program", 8, "2027-01-01", "2027-03-31", payment.CycleApproved, true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				err := insert(tc.program, tc.from, tc.to, tc.status)
+				if (err == nil) != tc.ok {
+					t.Errorf("got %v, want ok %v", err, tc.ok)
+				}
+			})
+		}
+		// A rejected cycle cannot come back to life over a live one.
+		if err := write(`UPDATE payment_cycles SET status = ? WHERE status = ?`, payment.CyclePrepared, payment.CycleRejected); err == nil {
+			t.Error("a rejected cycle became live over an approved one")
 		}
 	})
 }
