@@ -16,6 +16,12 @@ type CycleRequestBody struct {
 	Version     int64  `json:"version,omitempty"` // default the program's current version
 	PeriodStart string `json:"period_start"`      // YYYY-MM-DD
 	PeriodEnd   string `json:"period_end"`        // YYYY-MM-DD, inclusive
+	// Partial asks for part of one calendar period of the program's
+	// frequency, each household paid its benefit × days ÷ the days of that
+	// period (rounded down to the minor unit). Without it the period must be
+	// a whole month, quarter, half-year or year as the program's frequency
+	// says (any period for a one-off program).
+	Partial bool `json:"partial,omitempty"`
 }
 
 // BudgetRequest adds money to a program's budget, in minor units.
@@ -93,7 +99,7 @@ func init() {
 				return List[payment.Cycle]{nonNil(cs)}, err
 			}},
 		Route{Method: "POST", Path: "/payment-cycles", Tag: "payments", Summary: "Prepare a payment cycle: compute every enrolled household's entitlement (finance officer)",
-			Description: "The cycle then waits for an approver who did not prepare it.",
+			Description: "The period must be one calendar period of the program's frequency (month, quarter, half-year, year; any period for a one-off program), or part of one with `partial` set, prorated by day. A period that shares a day with another cycle of the program that is not rejected is refused with 409 naming that cycle. The cycle then waits for an approver who did not prepare it.",
 			Query:       []Param{memberParam}, Body: CycleRequestBody{}, Response: payment.Cycle{}, Status: http.StatusCreated,
 			Handle: func(a *API, r *http.Request) (any, error) {
 				mid, err := programMember(a, r)
@@ -112,7 +118,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				return payments(a).Prepare(r.Context(), payment.ProgramSource(a.DB), payment.CycleRequest{MemberID: mid, ProgramID: b.ProgramID, ProgramVersion: b.Version, PeriodStart: from, PeriodEnd: to})
+				return payments(a).Prepare(r.Context(), payment.ProgramSource(a.DB), payment.CycleRequest{MemberID: mid, ProgramID: b.ProgramID, ProgramVersion: b.Version, PeriodStart: from, PeriodEnd: to, Partial: b.Partial})
 			}},
 		Route{Method: "GET", Path: "/payment-cycles/{id}", Tag: "payments", Summary: "A payment cycle with its totals", Response: payment.Cycle{},
 			Handle: func(a *API, r *http.Request) (any, error) { return cycleOf(a, r) }},

@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
@@ -24,7 +26,8 @@ const (
 	CycleRejected  = "rejected"
 )
 
-// Cycle is one payment round of a program version for a period.
+// Cycle is one payment round of a program version for a period. A
+// program's cycles that are not rejected never share a day.
 type Cycle struct {
 	ID             int64      `json:"id"`
 	MemberID       int64      `json:"member_id"`
@@ -45,19 +48,39 @@ type Cycle struct {
 	ApprovedBy     int64      `json:"approved_by,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
 	ApprovedAt     *time.Time `json:"approved_at,omitempty"`
+	// Frequency is the program's frequency the cycle was prepared for (""
+	// on cycles made before frequencies were kept).
+	Frequency string `json:"frequency,omitempty"`
+	// Days is the number of days of the period; BasisDays the number of
+	// days of the frequency period the benefits are for. A partial cycle
+	// has fewer Days than BasisDays and pays each household its benefit ×
+	// its share of days ÷ BasisDays.
+	Days      int64 `json:"days"`
+	BasisDays int64 `json:"basis_days"`
+	Partial   bool  `json:"partial"`
+	// FullTotal is the sum of the entitled households' full benefits for a
+	// whole frequency period; Total is what the cycle pays.
+	FullTotal int64 `json:"full_total"`
+	// OverlapsCycleID is set on a cycle made before overlapping cycles were
+	// refused that shares days with that earlier cycle of the program. Such
+	// a cycle cannot be approved.
+	OverlapsCycleID int64 `json:"overlaps_cycle_id,omitempty"`
 	// Excluded counts households that get nothing, by reason; filled by
 	// Prepare only.
 	Excluded map[string]int64 `json:"excluded,omitempty"`
 }
 
 // CycleRequest asks for a cycle of a program version over a period of whole
-// days, inclusive.
+// days, inclusive. The period is one calendar period of the program's
+// frequency (see FrequencyPeriod), any period for a one-off program, or,
+// when Partial is set, part of one calendar period, prorated by day.
 type CycleRequest struct {
 	MemberID       int64
 	ProgramID      int64
 	ProgramVersion int64
 	PeriodStart    time.Time
 	PeriodEnd      time.Time
+	Partial        bool
 }
 
 func actorID(ctx context.Context) int64 { return actor.From(ctx).UserID }
@@ -68,6 +91,14 @@ func actorID(ctx context.Context) int64 { return actor.From(ctx).UserID }
 // for approval by someone other than the actor, who needs payment.prepare.
 // Entitlements are written in large batches (COPY on PostgreSQL), so memory
 // does not grow with the number of households.
+//
+// The period must fit the program's frequency, or be explicitly partial; a
+// period that shares a day with another cycle of the program that is not
+// rejected is refused as a conflict naming that cycle, by the database (an
+// exclusion constraint on PostgreSQL, a trigger on SQLite), so that of two
+// people preparing overlapping cycles at once exactly one succeeds and the
+// other writes nothing. A one-off program pays a household once: households
+// already entitled by another cycle of the program are left out.
 func (s *Service) Prepare(ctx context.Context, src Source, r CycleRequest) (Cycle, error) {
 	if err := auth.RequireMember(ctx, auth.PaymentPrepare, r.MemberID); err != nil {
 		return Cycle{}, err
@@ -91,19 +122,43 @@ func (s *Service) Prepare(ctx context.Context, src Source, r CycleRequest) (Cycl
 	default:
 		return Cycle{}, errs.E(errs.Invalid, "payment.cycle.bad_proration", "proration", string(p.Proration))
 	}
+	if p.Frequency == "" {
+		p.Frequency = Monthly
+	}
+	// An overlap is said first: no other period would cure it. This look
+	// only words the refusal; the database refuses what it misses in a race.
+	if o, ok, err := s.overlapping(ctx, Cycle{MemberID: r.MemberID, ProgramID: r.ProgramID, PeriodStart: r.PeriodStart, PeriodEnd: r.PeriodEnd}, 0); err != nil {
+		return Cycle{}, err
+	} else if ok {
+		return Cycle{}, overlapConflict(o)
+	}
+	basis, err := periodBasis(p.Frequency, r)
+	if err != nil {
+		return Cycle{}, err
+	}
 	c := Cycle{MemberID: r.MemberID, ProgramID: r.ProgramID, ProgramVersion: r.ProgramVersion, ProgramRef: p.Ref,
 		PeriodStart: r.PeriodStart, PeriodEnd: r.PeriodEnd, Currency: m.Currency, Proration: p.Proration,
+		Frequency: p.Frequency, Days: days(r.PeriodStart, r.PeriodEnd), BasisDays: basis,
 		Status: CycleComputing, PreparedBy: actorID(ctx), CreatedAt: time.Now().UTC(), Excluded: map[string]int64{}}
+	c.Partial = c.Days < c.BasisDays
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		var err error
-		c.ID, err = tx.InsertID(ctx, `INSERT INTO payment_cycles (member_id, program_id, program_version, program_ref, period_start, period_end, currency, proration, status, prepared_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			c.MemberID, c.ProgramID, c.ProgramVersion, c.ProgramRef, c.PeriodStart, c.PeriodEnd, c.Currency, string(c.Proration), c.Status, c.PreparedBy, c.CreatedAt)
-		if db.IsUnique(err) {
-			return errs.E(errs.Conflict, "payment.cycle.exists", "program", p.Ref, "period", c.PeriodStart.Format(time.DateOnly))
+		c.ID, err = tx.InsertID(ctx, `INSERT INTO payment_cycles (member_id, program_id, program_version, program_ref, period_start, period_end, currency, proration, status, prepared_by, created_at, frequency, basis_days)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			c.MemberID, c.ProgramID, c.ProgramVersion, c.ProgramRef, c.PeriodStart, c.PeriodEnd, c.Currency, string(c.Proration), c.Status, c.PreparedBy, c.CreatedAt, c.Frequency, c.BasisDays)
+		switch {
+		case isOverlap(err):
+			return errOverlap
+		case db.IsUnique(err) && c.Frequency == OneTime:
+			return errs.E(errs.Conflict, "paycycle.one_time_busy", "program", p.Ref)
 		}
 		return internal(err, "create cycle")
 	})
+	if errors.Is(err, errOverlap) {
+		// The transaction that failed is gone; the cycle in the way
+		// committed before it (PostgreSQL waits for it) and can be named.
+		return Cycle{}, s.overlapError(ctx, c, 0)
+	}
 	if err != nil {
 		return Cycle{}, err
 	}
@@ -112,8 +167,13 @@ func (s *Service) Prepare(ctx context.Context, src Source, r CycleRequest) (Cycl
 		return Cycle{}, err
 	}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(amount), 0), COALESCE(SUM(CASE WHEN amount <> full_amount THEN 1 ELSE 0 END), 0) FROM payment_entitlements WHERE cycle_id = ?`, c.ID).
-			Scan(&c.EntitledCount, &c.Total, &c.ProratedCount); err != nil {
+		if c.Frequency == OneTime {
+			if err := leaveOutPaidBefore(ctx, tx, &c); err != nil {
+				return err
+			}
+		}
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(amount), 0), COALESCE(SUM(full_amount), 0), COALESCE(SUM(CASE WHEN amount <> full_amount THEN 1 ELSE 0 END), 0) FROM payment_entitlements WHERE cycle_id = ?`, c.ID).
+			Scan(&c.EntitledCount, &c.Total, &c.FullTotal, &c.ProratedCount); err != nil {
 			return internal(err, "cycle %d totals", c.ID)
 		}
 		for _, n := range c.Excluded {
@@ -124,8 +184,8 @@ func (s *Service) Prepare(ctx context.Context, src Source, r CycleRequest) (Cycl
 			return err
 		}
 		c.ApprovalID, c.Status = ap.ID, CyclePrepared
-		if _, err := tx.Exec(ctx, `UPDATE payment_cycles SET status = ?, entitled_count = ?, excluded_count = ?, prorated_count = ?, total = ?, approval_id = ? WHERE id = ?`,
-			c.Status, c.EntitledCount, c.ExcludedCount, c.ProratedCount, c.Total, c.ApprovalID, c.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE payment_cycles SET status = ?, entitled_count = ?, excluded_count = ?, prorated_count = ?, total = ?, full_total = ?, approval_id = ? WHERE id = ?`,
+			c.Status, c.EntitledCount, c.ExcludedCount, c.ProratedCount, c.Total, c.FullTotal, c.ApprovalID, c.ID); err != nil {
 			return internal(err, "cycle %d", c.ID)
 		}
 		return audit.Append(ctx, tx, audit.Entry{MemberID: c.MemberID, Action: "payment.cycle.prepare", EntityType: "payment_cycle", EntityID: idString(c.ID), State: c})
@@ -135,6 +195,107 @@ func (s *Service) Prepare(ctx context.Context, src Source, r CycleRequest) (Cycl
 		return Cycle{}, err
 	}
 	return c, nil
+}
+
+// periodBasis checks that r's period fits the program's frequency and
+// returns the days of the frequency period its benefits are for: the
+// period's own days when it is a whole calendar period of the frequency (or
+// any period of a one-off program), and the days of the calendar period
+// holding it when r is partial.
+func periodBasis(freq string, r CycleRequest) (int64, error) {
+	n := days(r.PeriodStart, r.PeriodEnd)
+	if !knownFrequency(freq) {
+		return 0, errs.E(errs.Invalid, "paycycle.bad_frequency", "frequency", freq)
+	}
+	if freq == OneTime {
+		if r.Partial {
+			return 0, errs.E(errs.Invalid, "error.invalid_input").WithField("partial", "paycycle.one_time_partial")
+		}
+		return n, nil
+	}
+	from, to, _ := FrequencyPeriod(freq, r.PeriodStart)
+	dates := []any{"start", from.Format(time.DateOnly), "end", to.Format(time.DateOnly)}
+	switch {
+	case r.PeriodStart.Equal(from) && r.PeriodEnd.Equal(to):
+		return n, nil
+	case !r.Partial:
+		return 0, errs.E(errs.Invalid, "error.invalid_input").WithField("period_end", "paycycle.not_fit."+freq, dates...)
+	case r.PeriodEnd.After(to):
+		return 0, errs.E(errs.Invalid, "error.invalid_input").WithField("period_end", "paycycle.partial_spans."+freq, dates...)
+	}
+	return days(from, to), nil
+}
+
+// errOverlap says that a cycle's period overlaps another's; Prepare turns it
+// into the conflict naming the other once the failed transaction is over.
+var errOverlap = errors.New("payment: cycle overlaps another")
+
+// isOverlap reports whether err is the database refusing a cycle that
+// overlaps another: PostgreSQL's exclusion constraint or SQLite's trigger.
+func isOverlap(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23P01" && pe.ConstraintName == "payment_cycles_no_overlap"
+	}
+	return strings.Contains(err.Error(), "payment_cycles_no_overlap")
+}
+
+// overlapping returns the first cycle of c's program, other than self, that
+// shares a day with c's period and is not rejected; ok is false when there
+// is none.
+func (s *Service) overlapping(ctx context.Context, c Cycle, self int64) (o Cycle, ok bool, err error) {
+	o, err = scanCycle(s.db.QueryRow(ctx, `SELECT `+cycleCols+` FROM payment_cycles
+		WHERE member_id = ? AND program_id = ? AND id <> ? AND status <> ? AND period_start <= ? AND period_end >= ?
+		ORDER BY period_start, id LIMIT 1`, c.MemberID, c.ProgramID, self, CycleRejected, c.PeriodEnd, c.PeriodStart))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Cycle{}, false, nil
+	}
+	if err != nil {
+		return Cycle{}, false, internal(err, "overlapping cycle")
+	}
+	return o, true, nil
+}
+
+// overlapConflict is the refusal of a period that shares days with cycle o.
+func overlapConflict(o Cycle) error {
+	return errs.E(errs.Conflict, "paycycle.overlap", "cycle", o.ID, "program", o.ProgramRef,
+		"start", o.PeriodStart.Format(time.DateOnly), "end", o.PeriodEnd.Format(time.DateOnly))
+}
+
+// overlapError is the refusal of c once the database refused it for
+// overlapping another cycle.
+func (s *Service) overlapError(ctx context.Context, c Cycle, self int64) error {
+	o, ok, err := s.overlapping(ctx, c, self)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		// It was discarded in the meantime (its computation failed).
+		return errs.E(errs.Conflict, "paycycle.overlap_gone", "start", c.PeriodStart.Format(time.DateOnly), "end", c.PeriodEnd.Format(time.DateOnly))
+	}
+	return overlapConflict(o)
+}
+
+// leaveOutPaidBefore removes from a one-off program's cycle the households
+// that another cycle of the program, not rejected, already entitled (and did
+// not cancel), and counts them as excluded. No other cycle of the program is
+// being computed meanwhile (a unique index allows one at a time), so every
+// such entitlement is visible here.
+func leaveOutPaidBefore(ctx context.Context, tx *db.Tx, c *Cycle) error {
+	res, err := tx.Exec(ctx, `DELETE FROM payment_entitlements WHERE cycle_id = ? AND household_id IN (
+		SELECT e.household_id FROM payment_entitlements e JOIN payment_cycles o ON o.id = e.cycle_id
+		WHERE o.member_id = ? AND o.program_id = ? AND o.id <> ? AND o.status <> ? AND e.status = 'due')`,
+		c.ID, c.MemberID, c.ProgramID, c.ID, CycleRejected)
+	if err != nil {
+		return internal(err, "cycle %d: households paid before", c.ID)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		c.Excluded[ExcludedPaidBefore] += n
+	}
+	return nil
 }
 
 // discardCycle removes a cycle whose computation failed. It never had an
@@ -250,7 +411,7 @@ func (s *Service) entitle(ctx context.Context, src Source, p Program, c *Cycle, 
 			return nil, err
 		}
 	}
-	amount, n, why := Entitle(p, e, c.PeriodStart, c.PeriodEnd, benefit)
+	amount, n, why := EntitleShare(p, e, c.PeriodStart, c.PeriodEnd, c.BasisDays, benefit)
 	if why != "" {
 		c.Excluded[why]++
 		return nil, nil
@@ -296,7 +457,17 @@ func (s *Service) Approve(ctx context.Context, memberID, cycleID int64, approve 
 				return errs.E(errs.Invalid, "payment.cycle.over_budget", "total", c.Total, "remaining", remaining, "currency", c.Currency)
 			}
 		}
-		res, err := tx.Exec(ctx, `UPDATE payment_cycles SET status = ?, approved_by = ?, approved_at = ? WHERE id = ? AND status = ?`, status, actorID(ctx), now, c.ID, CyclePrepared)
+		// A cycle made before overlaps were refused, and marked so, comes
+		// under the database's no-overlap rule when it is approved: its
+		// approval is refused while the cycle it overlaps is not rejected.
+		q := `UPDATE payment_cycles SET status = ?, approved_by = ?, approved_at = ? WHERE id = ? AND status = ?`
+		if approve {
+			q = `UPDATE payment_cycles SET status = ?, approved_by = ?, approved_at = ?, overlaps_cycle_id = NULL WHERE id = ? AND status = ?`
+		}
+		res, err := tx.Exec(ctx, q, status, actorID(ctx), now, c.ID, CyclePrepared)
+		if isOverlap(err) {
+			return errOverlap
+		}
 		if err != nil {
 			return internal(err, "approve cycle %d", c.ID)
 		}
@@ -311,9 +482,13 @@ func (s *Service) Approve(ctx context.Context, memberID, cycleID int64, approve 
 		}
 		return audit.Append(ctx, tx, audit.Entry{MemberID: memberID, Action: "payment.cycle." + status, EntityType: "payment_cycle", EntityID: idString(c.ID), State: c})
 	})
+	if errors.Is(err, errOverlap) {
+		return Cycle{}, s.overlapError(ctx, c, c.ID)
+	}
 	if err != nil {
 		return Cycle{}, err
 	}
+	c.OverlapsCycleID = 0
 	return c, nil
 }
 
@@ -331,16 +506,23 @@ func budgetBalance(ctx context.Context, tx *db.Tx, account int64) (int64, error)
 	return n, internal(err, "budget balance")
 }
 
-const cycleCols = `id, member_id, program_id, program_version, program_ref, period_start, period_end, currency, proration, status, entitled_count, excluded_count, prorated_count, total, COALESCE(approval_id, 0), prepared_by, approved_by, created_at, approved_at`
+const cycleCols = `id, member_id, program_id, program_version, program_ref, period_start, period_end, currency, proration, status, entitled_count, excluded_count, prorated_count, total, COALESCE(approval_id, 0), prepared_by, approved_by, created_at, approved_at,
+	frequency, basis_days, full_total, COALESCE(overlaps_cycle_id, 0)`
 
 func scanCycle(row interface{ Scan(...any) error }) (Cycle, error) {
 	var c Cycle
 	var pr string
 	var approved sql.NullTime
 	err := row.Scan(&c.ID, &c.MemberID, &c.ProgramID, &c.ProgramVersion, &c.ProgramRef, &c.PeriodStart, &c.PeriodEnd, &c.Currency, &pr, &c.Status,
-		&c.EntitledCount, &c.ExcludedCount, &c.ProratedCount, &c.Total, &c.ApprovalID, &c.PreparedBy, &c.ApprovedBy, &c.CreatedAt, &approved)
+		&c.EntitledCount, &c.ExcludedCount, &c.ProratedCount, &c.Total, &c.ApprovalID, &c.PreparedBy, &c.ApprovedBy, &c.CreatedAt, &approved,
+		&c.Frequency, &c.BasisDays, &c.FullTotal, &c.OverlapsCycleID)
 	c.Proration = Proration(pr)
 	c.PeriodStart, c.PeriodEnd = c.PeriodStart.UTC(), c.PeriodEnd.UTC()
+	c.Days = days(c.PeriodStart, c.PeriodEnd)
+	if c.BasisDays < c.Days {
+		c.BasisDays = c.Days // a cycle made before bases were kept
+	}
+	c.Partial = c.Days < c.BasisDays
 	if approved.Valid {
 		t := approved.Time
 		c.ApprovedAt = &t

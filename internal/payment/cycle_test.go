@@ -71,7 +71,7 @@ func TestPrepareAndApprove(t *testing.T) {
 			t.Errorf("got exclusions %v", c.Excluded)
 		}
 		_, err := f.s.Prepare(f.fo2, src, payment.CycleRequest{MemberID: f.member, ProgramID: 7, ProgramVersion: 1, PeriodStart: date("2026-04-01"), PeriodEnd: date("2026-04-30")})
-		wantCode(t, err, errs.Conflict, "payment.cycle.exists")
+		wantCode(t, err, errs.Conflict, "paycycle.overlap")
 		_, err = f.s.Approve(f.fo2, f.member, c.ID, true, "")
 		wantCode(t, err, errs.Forbidden, "auth.forbidden")
 

@@ -48,6 +48,10 @@ type Program struct {
 	Version   int64
 	Ref       string // for display and remittance text, for example "P-CASH-2026"
 	Proration Proration
+	// Frequency is what period the benefit pays for: OneTime, Monthly,
+	// Quarterly, Semiannual or Annual ("" is Monthly). A cycle's period
+	// must be one such calendar period unless it is explicitly partial.
+	Frequency string
 }
 
 // Source is how cycles reach programs and enrollment, which belong to the
@@ -59,8 +63,9 @@ type Source interface {
 	// version at some time in the period [from, to] (days, inclusive). It
 	// streams: memory must not grow with the number of households.
 	Enrollments(ctx context.Context, member int64, p Program, from, to time.Time, fn func(Enrollment) error) error
-	// Benefit returns the household's full benefit for one period in minor
-	// units of the member's currency, from the program's benefit formula.
+	// Benefit returns the household's full benefit for one period of the
+	// program's frequency in minor units of the member's currency, from the
+	// program's benefit formula.
 	Benefit(ctx context.Context, member int64, p Program, e Enrollment) (int64, error)
 }
 
@@ -71,6 +76,9 @@ const (
 	ExcludedProration = "proration"
 	ExcludedZero      = "zero_benefit"
 	ExcludedOutside   = "outside_period"
+	// ExcludedPaidBefore: a one-off program already entitled the household
+	// in another cycle.
+	ExcludedPaidBefore = "paid_before"
 )
 
 func day(t time.Time) time.Time {
@@ -83,9 +91,25 @@ func days(from, to time.Time) int64 {
 }
 
 // Entitle returns what household e is due for the period [from, to] (whole
-// days, inclusive) given its full benefit: the amount, the enrolled days,
-// and "" or the reason it gets nothing. It is a pure function.
+// days, inclusive) given its full benefit for that period: the amount, the
+// enrolled days, and "" or the reason it gets nothing. It is a pure function.
 func Entitle(p Program, e Enrollment, from, to time.Time, benefit int64) (amount, enrolled int64, excluded string) {
+	return EntitleShare(p, e, from, to, 0, benefit)
+}
+
+// EntitleShare is Entitle for a cycle that may cover only part of the
+// frequency period its benefit is for: basis is the number of days of that
+// frequency period (0 or less: the cycle's own days, a whole period).
+//
+// The household's share is a number of days over basis, and the amount is
+// benefit × days ÷ basis, rounded down to the minor unit once, in integer
+// arithmetic that cannot overflow. The days are the household's enrolled
+// days in the cycle under daily proration; every day of the cycle when the
+// program does not prorate; and every day of the cycle, or nothing, under
+// next-period proration. So a whole-period cycle pays as before, and a
+// partial cycle composes with a household's own part of it: enrolled 10 days
+// of a 15-day partial cycle of a 30-day month is 10/30 of the benefit.
+func EntitleShare(p Program, e Enrollment, from, to time.Time, basis, benefit int64) (amount, enrolled int64, excluded string) {
 	from, to = day(from), day(to)
 	switch e.Status {
 	case EnrollmentSuspended:
@@ -113,18 +137,24 @@ func Entitle(p Program, e Enrollment, from, to time.Time, benefit int64) (amount
 		return 0, 0, ExcludedZero
 	}
 	total, n := days(from, to), days(start, end)
-	if n == total {
-		return benefit, n, ""
+	if basis < total {
+		basis = total
 	}
+	share := n
 	switch p.Proration {
 	case ProrateNone:
-		return benefit, n, ""
+		share = total
 	case ProrateNextPeriod:
-		return 0, n, ExcludedProration
+		if n < total {
+			return 0, n, ExcludedProration
+		}
 	}
-	// Daily: benefit × n / total without overflow, rounded down.
-	hi, lo := bits.Mul64(uint64(benefit), uint64(n))
-	q, _ := bits.Div64(hi, lo, uint64(total)) // n < total, so the quotient fits
+	if share == basis {
+		return benefit, n, ""
+	}
+	// benefit × share / basis without overflow, rounded down.
+	hi, lo := bits.Mul64(uint64(benefit), uint64(share))
+	q, _ := bits.Div64(hi, lo, uint64(basis)) // share < basis, so the quotient fits
 	amount = int64(q)
 	if amount <= 0 {
 		return 0, n, ExcludedProration

@@ -11,7 +11,8 @@ import (
 // ProgramSource returns the Source backed by package program: a program's
 // enrolled households come from its enrollments, and each household's
 // benefit is the amount its enrollment recorded from the program's benefit
-// formula. Programs prorate daily. The Source is for one Prepare at a time:
+// formula, for one period of the program's frequency. Programs prorate
+// daily. The Source is for one Prepare at a time:
 // it is not safe for concurrent use.
 func ProgramSource(d *db.DB) Source { return &programSource{p: program.New(d)} }
 
@@ -30,7 +31,7 @@ func (s *programSource) Program(ctx context.Context, member, id, version int64) 
 	if version == 0 {
 		version = int64(p.Version)
 	}
-	return Program{ID: p.ID, Version: version, Ref: p.Code, Proration: ProrateDaily}, nil
+	return Program{ID: p.ID, Version: version, Ref: p.Code, Proration: ProrateDaily, Frequency: p.Frequency}, nil
 }
 
 func (s *programSource) Enrollments(ctx context.Context, member int64, p Program, from, to time.Time, fn func(Enrollment) error) error {

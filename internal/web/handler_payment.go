@@ -140,7 +140,7 @@ func (s *Server) paymentPrepare(w http.ResponseWriter, r *http.Request) error {
 		}
 		return fail(e)
 	}
-	c, err := s.payments().Prepare(r.Context(), payment.ProgramSource(s.DB), payment.CycleRequest{MemberID: p.Member.ID, ProgramID: prog, PeriodStart: from, PeriodEnd: to})
+	c, err := s.payments().Prepare(r.Context(), payment.ProgramSource(s.DB), payment.CycleRequest{MemberID: p.Member.ID, ProgramID: prog, PeriodStart: from, PeriodEnd: to, Partial: f.Values.Get("partial") == "1"})
 	if err != nil {
 		return fail(err)
 	}
