@@ -170,7 +170,14 @@ func programList(ctx context.Context, g globals, args []string) error {
 			if g.lang == i18n.EN {
 				name = p.NameEN
 			}
-			fmt.Fprintf(w, "%-16s v%-3d %-9s %-18s %s\n", p.Code, p.Version, p.Status, p.Kind, name)
+			fmt.Fprintf(w, "%-16s v%-3d %-9s %-18s %s", p.Code, p.Version, p.Status, p.Kind, name)
+			switch {
+			case p.Proposed != 0:
+				fmt.Fprintf(w, "  (v%d proposed, approval %d)", p.Proposed, p.ProposalApprovalID)
+			case p.ActivationApprovalID != 0:
+				fmt.Fprintf(w, "  (activation proposed, approval %d)", p.ActivationApprovalID)
+			}
+			fmt.Fprintln(w)
 		}
 		return nil
 	})

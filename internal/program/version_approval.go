@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
@@ -26,6 +27,9 @@ const (
 // proposeVersion stores rules r as the next version of program p, proposed,
 // with its approval. p's version in force does not change.
 func proposeVersion(ctx context.Context, tx *db.Tx, p Program, r Rules, note string, now time.Time) (Version, error) {
+	if err := needPerson(ctx); err != nil {
+		return Version{}, err
+	}
 	n, err := nextVersion(ctx, tx, p.ID)
 	if err != nil {
 		return Version{}, err
@@ -46,8 +50,20 @@ func proposeVersion(ctx context.Context, tx *db.Tx, p Program, r Rules, note str
 	return v, audit.Append(ctx, tx, audit.Entry{MemberID: p.MemberID, Action: "program.version.propose", EntityType: "program_version", EntityID: idString(v.ID), State: v})
 }
 
+// needPerson refuses a proposal by the system actor (the command line
+// without --as): a second person can only be told apart from a first.
+func needPerson(ctx context.Context) error {
+	if actor.From(ctx).UserID == 0 {
+		return errs.E(errs.Unauthenticated, "progver.person_required")
+	}
+	return nil
+}
+
 // proposeActivation proposes activating draft p at its current version.
 func proposeActivation(ctx context.Context, tx *db.Tx, p Program) (Program, error) {
+	if err := needPerson(ctx); err != nil {
+		return Program{}, err
+	}
 	payload, _ := json.Marshal(map[string]any{"program_id": p.ID, "program": p.Code, "version": p.Version})
 	ap, err := auth.Propose(ctx, tx, p.MemberID, ActivationApprovalKind, "program", idString(p.ID), string(payload))
 	if err != nil {

@@ -214,7 +214,7 @@ func TestProgramActivationNeedsApproval(t *testing.T) {
 func TestProgramVersionMessages(t *testing.T) {
 	args := map[string]any{"code": "CASH", "approval": 7, "version": 3, "n": 2, "from": 1, "to": 2}
 	for _, key := range []string{"progver.frequency_fixed", "progver.activation_pending", "progver.proposal_pending", "progver.activation_stale",
-		"progver.no_proposal", "progver.not_approved", "progver.activation_of", "progver.version_of", "progver.diff_caption", "progver.in_force", "progver.proposed"} {
+		"progver.no_proposal", "progver.not_approved", "progver.person_required", "progver.activation_of", "progver.version_of", "progver.diff_caption", "progver.in_force", "progver.proposed"} {
 		for _, l := range []i18n.Lang{i18n.AR, i18n.EN} {
 			if !i18n.Has(key) {
 				t.Fatalf("no message %s", key)
