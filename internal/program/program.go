@@ -526,7 +526,7 @@ func insertVersion(ctx context.Context, tx *db.Tx, p Program, n int, r Rules, no
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		v.MemberID, v.ProgramID, v.Version, r.Eligibility, r.Score, r.ScoreOrder, r.Benefit, r.CapKind, r.CapCount, r.CapBudget, r.FairnessThreshold, v.Note, v.CreatedBy, v.CreatedAt, v.Status)
 	if db.IsUnique(err) && status == VersionProposed {
-		return Version{}, errs.E(errs.Conflict, "progver.proposal_pending", "code", p.Code, "version", n, "approval", 0)
+		return Version{}, errs.E(errs.Conflict, "progver.proposal_race", "code", p.Code)
 	}
 	if err != nil {
 		return Version{}, errs.Wrapf(err, "program: add version %d of %s", n, p.Code)

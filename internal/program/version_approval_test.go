@@ -3,6 +3,7 @@ package program_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tadamun/tadamun/internal/actor"
@@ -214,7 +215,7 @@ func TestProgramActivationNeedsApproval(t *testing.T) {
 func TestProgramVersionMessages(t *testing.T) {
 	args := map[string]any{"code": "CASH", "approval": 7, "version": 3, "n": 2, "from": 1, "to": 2}
 	for _, key := range []string{"progver.frequency_fixed", "progver.activation_pending", "progver.proposal_pending", "progver.activation_stale",
-		"progver.no_proposal", "progver.not_approved", "progver.person_required", "progver.activation_of", "progver.version_of", "progver.diff_caption", "progver.in_force", "progver.proposed"} {
+		"progver.no_proposal", "progver.not_approved", "progver.person_required", "progver.proposal_race", "progver.activation_of", "progver.version_of", "progver.diff_caption", "progver.in_force", "progver.proposed"} {
 		for _, l := range []i18n.Lang{i18n.AR, i18n.EN} {
 			if !i18n.Has(key) {
 				t.Fatalf("no message %s", key)
@@ -224,4 +225,62 @@ func TestProgramVersionMessages(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRuleProposalRace: two changes proposed at the same moment make one
+// proposal, and two decisions at the same moment decide it once; the loser
+// writes nothing.
+func TestRuleProposalRace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f, p := activeProgram(t, d)
+		specs := []program.Spec{stricter(), baseSpec()}
+		specs[1].Eligibility = `household.size > 2`
+		applied := make([]program.Applied, 2)
+		errors := make([]error, 2)
+		var wg sync.WaitGroup
+		for i := range specs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				applied[i], errors[i] = f.s.Apply(f.manager, f.member, specs[i])
+			}()
+		}
+		wg.Wait()
+		won := -1
+		for i, err := range errors {
+			switch {
+			case err == nil && applied[i].Proposed:
+				if won >= 0 {
+					t.Fatal("both changes were proposed")
+				}
+				won = i
+			case !errs.Is(err, errs.Conflict):
+				t.Fatalf("the losing change: got %v, want conflict", err)
+			}
+		}
+		if won < 0 {
+			t.Fatalf("no change was proposed: %v", errors)
+		}
+		if n := auditCount(t, d, "program.version.propose"); n != 1 {
+			t.Errorf("%d proposals audited, want 1", n)
+		}
+		q, err := f.s.Get(f.manager, p.ID)
+		if err != nil || q.ProposalApprovalID != applied[won].ApprovalID {
+			t.Fatalf("pending: got %+v, %v", q, err)
+		}
+		for i, approve := range []bool{true, false} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errors[i] = f.s.DecideChange(f.approver, q.ProposalApprovalID, approve, "race")
+			}()
+		}
+		wg.Wait()
+		if (errors[0] == nil) == (errors[1] == nil) {
+			t.Fatalf("two decisions at once: got %v and %v, want exactly one to win", errors[0], errors[1])
+		}
+		if n := auditCount(t, d, "program.version.approved") + auditCount(t, d, "program.version.rejected"); n != 1 {
+			t.Errorf("%d decisions audited, want 1", n)
+		}
+	})
 }

@@ -80,6 +80,9 @@ func (s *Server) programList(w http.ResponseWriter, r *http.Request) error {
 // programEditor is the editor's data: choices and the rule vocabulary.
 type programEditor struct {
 	ProgramID  int64
+	// NeedsApproval says the program is no longer a draft: a change of
+	// its rules is proposed, not put in force.
+	NeedsApproval bool
 	Members    []Option // for union-level users, who choose the member
 	Kinds      []Option
 	Groups     []Option
@@ -164,7 +167,9 @@ func (s *Server) programEdit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Render(w, r, "program/edit", View{Title: "programs.edit", Form: specForm(p, v), Data: s.editor(r, id)})
+	e := s.editor(r, id)
+	e.NeedsApproval = p.Status != program.Draft
+	return s.Render(w, r, "program/edit", View{Title: "programs.edit", Form: specForm(p, v), Data: e})
 }
 
 // programSave creates a program or applies the edited spec to one.
