@@ -80,15 +80,15 @@ func (s *Server) programList(w http.ResponseWriter, r *http.Request) error {
 // programEditor is the editor's data: choices and the rule vocabulary.
 type programEditor struct {
 	ProgramID  int64
-	// NeedsApproval says the program is no longer a draft: a change of
-	// its rules is proposed, not put in force.
-	NeedsApproval bool
 	Members    []Option // for union-level users, who choose the member
 	Kinds      []Option
 	Groups     []Option
 	Freqs      []Option
 	Orders     []Option
 	Vocabulary []vocabRow
+	// NeedsApproval says the program is no longer a draft: a change of
+	// its rules is proposed, not put in force.
+	NeedsApproval bool
 }
 
 type vocabRow struct {
