@@ -134,6 +134,9 @@ func programApply(ctx context.Context, g globals, args []string) error {
 		default:
 			fmt.Printf("program %s unchanged (version %d)\n", a.Program.Code, a.Version.Version)
 		}
+		if !a.ActivationProposed && a.Program.ActivationApprovalID != 0 {
+			fmt.Printf("program %s: its activation awaits approval %d\n", a.Program.Code, a.Program.ActivationApprovalID)
+		}
 		if a.ActivationProposed {
 			fmt.Printf("program %s: activation proposed (approval %d); it stays a draft until another person approves:\n  tadamun program approve-version --as USER --approval %d --approve\n", a.Program.Code, a.ApprovalID, a.ApprovalID)
 		}

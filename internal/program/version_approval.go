@@ -112,6 +112,13 @@ func (s *Service) DecideChange(ctx context.Context, apID int64, approve bool, re
 			v.Status = VersionRejected
 			if approve {
 				v.Status = VersionApproved
+				var status, code string
+				if err := tx.QueryRow(ctx, `SELECT status, code FROM programs WHERE id = ?`, id).Scan(&status, &code); err != nil {
+					return errs.Wrapf(err, "program: decide approval %d", apID)
+				}
+				if status == Archived {
+					return errs.E(errs.Conflict, "program.archived", "code", code)
+				}
 			}
 			res, err := tx.Exec(ctx, `UPDATE program_versions SET status = ? WHERE id = ? AND status = 'proposed'`, v.Status, v.ID)
 			if err != nil {
