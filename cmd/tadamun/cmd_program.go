@@ -24,7 +24,7 @@ import (
 )
 
 func init() {
-	register("program apply", "create or update a program from a YAML or JSON file (a rule change makes a new version)", programApply)
+	register("program apply", "create or update a program from a YAML or JSON file (a rule change of an active program is a proposal another person approves)", programApply)
 	register("program list", "list a member's programs", programList)
 	register("program show", "print a program as a YAML file (current or given version)", programShow)
 	register("program status", "move a program: draft → active → closed → archived", programStatus)
@@ -35,6 +35,7 @@ func init() {
 	register("program explain", "explain a household's decision in a run in plain words", programExplain)
 	register("program propose", "propose households of a run for enrollment (maker)", programPropose)
 	register("program decide", "approve or reject an enrollment proposal (checker)", programDecide)
+	register("program approve-version", "approve or reject a proposed version of a program's rules, or a draft's activation (checker)", programApproveVersion)
 }
 
 // programFlags are the flags most program commands share.
@@ -121,12 +122,23 @@ func programApply(ctx context.Context, g globals, args []string) error {
 		switch {
 		case a.Created:
 			fmt.Printf("program %s created (id %d), version 1, %s\n", a.Program.Code, a.Program.ID, a.Program.Status)
+		case a.Proposed:
+			fmt.Printf("program %s: version %d proposed (approval %d); version %d stays in force until another person approves:\n  tadamun program approve-version --as USER --approval %d --approve\n",
+				a.Program.Code, a.Proposal.Version, a.ApprovalID, a.Version.Version, a.ApprovalID)
+		case a.Proposal != nil && !a.ActivationProposed:
+			fmt.Printf("program %s: version %d already proposed (approval %d), awaiting approval; version %d in force\n", a.Program.Code, a.Proposal.Version, a.ApprovalID, a.Version.Version)
 		case a.NewVersion:
 			fmt.Printf("program %s: new version %d\n", a.Program.Code, a.Version.Version)
 		case a.Changed:
 			fmt.Printf("program %s updated, version %d unchanged\n", a.Program.Code, a.Version.Version)
 		default:
 			fmt.Printf("program %s unchanged (version %d)\n", a.Program.Code, a.Version.Version)
+		}
+		if !a.ActivationProposed && a.Program.ActivationApprovalID != 0 {
+			fmt.Printf("program %s: its activation awaits approval %d\n", a.Program.Code, a.Program.ActivationApprovalID)
+		}
+		if a.ActivationProposed {
+			fmt.Printf("program %s: activation proposed (approval %d); it stays a draft until another person approves:\n  tadamun program approve-version --as USER --approval %d --approve\n", a.Program.Code, a.ApprovalID, a.ApprovalID)
 		}
 		return nil
 	})
@@ -161,7 +173,14 @@ func programList(ctx context.Context, g globals, args []string) error {
 			if g.lang == i18n.EN {
 				name = p.NameEN
 			}
-			fmt.Fprintf(w, "%-16s v%-3d %-9s %-18s %s\n", p.Code, p.Version, p.Status, p.Kind, name)
+			fmt.Fprintf(w, "%-16s v%-3d %-9s %-18s %s", p.Code, p.Version, p.Status, p.Kind, name)
+			switch {
+			case p.Proposed != 0:
+				fmt.Fprintf(w, "  (v%d proposed, approval %d)", p.Proposed, p.ProposalApprovalID)
+			case p.ActivationApprovalID != 0:
+				fmt.Fprintf(w, "  (activation proposed, approval %d)", p.ActivationApprovalID)
+			}
+			fmt.Fprintln(w)
 		}
 		return nil
 	})
@@ -215,6 +234,10 @@ func programStatus(ctx context.Context, g globals, args []string) error {
 		}
 		if p, err = s.SetStatus(ctx, p.ID, *to); err != nil {
 			return err
+		}
+		if *to == program.Active && p.ActivationApprovalID != 0 {
+			fmt.Printf("program %s: activation proposed (approval %d); it stays a draft until another person approves:\n  tadamun program approve-version --as USER --approval %d --approve\n", p.Code, p.ActivationApprovalID, p.ActivationApprovalID)
+			return nil
 		}
 		fmt.Printf("program %s is %s\n", p.Code, p.Status)
 		return nil
@@ -449,6 +472,37 @@ func programDecide(ctx context.Context, g globals, args []string) error {
 			return err
 		}
 		fmt.Printf("approval %d decided: %d households\n", *id, n)
+		return nil
+	})
+}
+
+func programApproveVersion(ctx context.Context, g globals, args []string) error {
+	pf := newProgramFlags("program approve-version", "--as USER --approval ID (--approve | --reject --reason TEXT)")
+	id := pf.fs.Int64("approval", 0, "approval id (printed by program apply or program status, listed on /approvals)")
+	approve := pf.fs.Bool("approve", false, "approve: the proposed version comes into force, or the draft becomes active")
+	reject := pf.fs.Bool("reject", false, "reject: the version in force stays")
+	reason := pf.fs.String("reason", "", "reason (required to reject)")
+	if err := pf.fs.Parse(args); err != nil {
+		return err
+	}
+	if *approve == *reject {
+		pf.fs.Usage()
+		return errors.New("program approve-version: give --approve or --reject")
+	}
+	return withDB(ctx, g, func(d *db.DB) error {
+		ctx, err := pf.context(ctx, d)
+		if err != nil {
+			return err
+		}
+		p, err := program.New(d).DecideChange(ctx, *id, *approve, *reason)
+		if err != nil {
+			return err
+		}
+		verb := "rejected"
+		if *approve {
+			verb = "approved"
+		}
+		fmt.Printf("approval %d %s: program %s is %s, version %d in force\n", *id, verb, p.Code, p.Status, p.Version)
 		return nil
 	})
 }

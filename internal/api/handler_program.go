@@ -23,7 +23,7 @@ type ProgramStatusChange struct {
 // RunRequest starts a targeting run.
 type RunRequest struct {
 	AsOf    string `json:"as_of,omitempty"`   // reference date YYYY-MM-DD; default today
-	Version int    `json:"version,omitempty"` // version of the rules; default the current one
+	Version int    `json:"version,omitempty"` // version of the rules; default the one in force (a proposed version is refused)
 }
 
 // ProposalRequest proposes households of a run for enrollment.
@@ -121,8 +121,10 @@ func init() {
 				return List[program.Program]{nonNil(ps)}, err
 			}},
 		Route{Method: "POST", Path: "/programs", Tag: "programs", Summary: "Create a program or bring one in line with a spec (a rule change makes a new version)",
-			Description: "The body is the same as a program file for `tadamun program apply`. Rule errors name the field (eligibility, score, benefit) with line and column inside the rule.",
-			Query:       []Param{memberParam}, Body: program.Spec{}, Response: program.Applied{},
+			Description: "The body is the same as a program file for `tadamun program apply`. Rule errors name the field (eligibility, score, benefit) with line and column inside the rule. " +
+				"A rule change of a draft is a new version at once; of any other program it is a proposal (`proposal`, `approval_id`) that another person decides with POST /program-approvals/{id}, and the version in force stays until then. " +
+				"Status active proposes the draft's activation the same way.",
+			Query: []Param{memberParam}, Body: program.Spec{}, Response: program.Applied{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				mid, err := programMember(a, r)
 				if err != nil {
@@ -164,6 +166,7 @@ func init() {
 				return programs(a).Version(r.Context(), id, int(n))
 			}},
 		Route{Method: "POST", Path: "/programs/{id}/status", Tag: "programs", Summary: "Move a program: draft → active → closed → archived", Body: ProgramStatusChange{}, Response: program.Program{},
+			Description: "Activating a draft proposes it: the program stays a draft with `activation_approval_id` until another person approves with POST /program-approvals/{id}.",
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
 				if err != nil {
@@ -174,6 +177,30 @@ func init() {
 					return nil, err
 				}
 				return programs(a).SetStatus(r.Context(), id, b.Status)
+			}},
+		Route{Method: "GET", Path: "/programs/{id}/proposal", Tag: "programs", Summary: "What awaits a second person's decision on a program: a proposed version of its rules beside the version in force, or the draft's activation",
+			Description: "404 when nothing awaits. For the what-if, GET /programs/{id}/compare?from={in_force.version}&to={proposed.version}.",
+			Response:    program.PendingChange{},
+			Handle: func(a *API, r *http.Request) (any, error) {
+				id, err := PathInt(r, "id")
+				if err != nil {
+					return nil, err
+				}
+				return programs(a).PendingChange(r.Context(), id)
+			}},
+		Route{Method: "POST", Path: "/program-approvals/{id}", Tag: "programs", Summary: "Approve or reject a proposed version of a program's rules, or a draft's activation (checker; not its maker)",
+			Description: "An approved version comes into force at once for runs, payment cycles and the public portal; a rejected one never does. Rejecting needs a reason.",
+			Body:        DecisionRequest{}, Response: program.Program{},
+			Handle: func(a *API, r *http.Request) (any, error) {
+				id, err := PathInt(r, "id")
+				if err != nil {
+					return nil, err
+				}
+				b, err := Decode[DecisionRequest](r)
+				if err != nil {
+					return nil, err
+				}
+				return programs(a).DecideChange(r.Context(), id, b.Approve, b.Reason)
 			}},
 		Route{Method: "GET", Path: "/programs/{id}/runs", Tag: "targeting", Summary: "List a program's targeting runs, newest first", Response: List[program.Run]{},
 			Handle: func(a *API, r *http.Request) (any, error) {

@@ -15,9 +15,10 @@ import (
 
 // The programs demo (this file is named so that it runs after the registry
 // step): JO's cash support for older persons and persons with disabilities,
-// active, with a targeting run over JO's households whose selected
-// households are proposed by the program manager and approved by the
-// approver; and a child grant left as a draft.
+// whose activation the program manager proposes and the approver approves,
+// with a targeting run over JO's households whose selected households are
+// proposed by the program manager and approved by the approver; and a child
+// grant left as a draft.
 func init() {
 	AddStep(Step{Name: "programs", Run: loadPrograms})
 }
@@ -73,6 +74,13 @@ func loadPrograms(ctx context.Context, d *db.DB, progress func(string)) error {
 		a, err := s.Apply(manager, jo.ID, sp)
 		if err != nil {
 			return fmt.Errorf("program %s: %w", sp.Code, err)
+		}
+		// Activating is an eligibility decision: the manager proposes it,
+		// the approver approves.
+		if a.ActivationProposed {
+			if a.Program, err = s.DecideChange(approver, a.ApprovalID, true, ""); err != nil {
+				return fmt.Errorf("program %s: activate: %w", sp.Code, err)
+			}
 		}
 		if i == 0 {
 			first = a

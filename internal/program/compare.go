@@ -34,14 +34,18 @@ const CompareLimit = 1000
 
 // Compare decides every household src yields under versions from and to of
 // program id (0 for the current one) at asOf (zero: today) and reports who
-// gains and who loses selection. It needs auth.ProgramManage.
+// gains and who loses selection. It needs auth.ProgramManage, or
+// auth.ApprovalDecide: the approver of a proposed version compares it with
+// the version in force before deciding.
 func (s *Service) Compare(ctx context.Context, id int64, from, to int, src Source, asOf time.Time) (Comparison, error) {
 	p, err := s.Get(ctx, id)
 	if err != nil {
 		return Comparison{}, err
 	}
 	if err := auth.RequireMember(ctx, auth.ProgramManage, p.MemberID); err != nil {
-		return Comparison{}, err
+		if auth.RequireMember(ctx, auth.ApprovalDecide, p.MemberID) != nil {
+			return Comparison{}, err
+		}
 	}
 	va, err := s.Version(ctx, id, from)
 	if err != nil {

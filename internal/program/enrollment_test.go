@@ -31,9 +31,7 @@ func TestEnrollment(t *testing.T) {
 				t.Fatalf("got %v, want conflict", err)
 			}
 		})
-		if _, err := f.s.SetStatus(f.manager, a.Program.ID, program.Active); err != nil {
-			t.Fatal(err)
-		}
+		f.activate(t, a.Program.ID)
 		ranked := decisions(t, f.s, f.manager, r.ID, program.DecisionFilter{ByRank: true})
 		notEligible := decisions(t, f.s, f.manager, r.ID, program.DecisionFilter{Eligible: ptr(false)})
 

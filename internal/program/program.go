@@ -78,9 +78,16 @@ type Program struct {
 	EndDate      string    `json:"end_date,omitempty"` // YYYY-MM-DD or "" for open-ended
 	Budget       int64     `json:"budget_minor"`       // total budget in minor units; 0 for none set
 	Status       string    `json:"status"`
-	Version      int       `json:"version"` // the current version of the rules
+	Version      int       `json:"version"` // the version of the rules in force: the latest approved one
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
+	// Proposed is the number of the version of the rules awaiting a second
+	// person's approval, 0 for none; ProposalApprovalID is its approval.
+	Proposed           int   `json:"proposed_version,omitempty"`
+	ProposalApprovalID int64 `json:"proposal_approval_id,omitempty"`
+	// ActivationApprovalID is the approval of the draft's pending
+	// activation, 0 for none.
+	ActivationApprovalID int64 `json:"activation_approval_id,omitempty"`
 }
 
 // Rules is the part of a program that decides who gets what. Changing any of
@@ -99,8 +106,9 @@ type Rules struct {
 	FairnessThreshold float64 `json:"fairness_threshold"`
 }
 
-// Version is one version of a program's rules. Versions are never changed
-// or deleted.
+// Version is one version of a program's rules. Its rules are never changed
+// and it is never deleted; only a proposed version's status moves, once, to
+// approved or rejected.
 type Version struct {
 	ID        int64     `json:"id"`
 	MemberID  int64     `json:"member_id"`
@@ -110,7 +118,19 @@ type Version struct {
 	Note      string    `json:"note,omitempty"`
 	CreatedBy int64     `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
+	// Status is VersionApproved, VersionProposed or VersionRejected. The
+	// versions of a draft need no approval (a draft decides nothing); they
+	// come into force with the draft's approved activation.
+	Status     string `json:"status"`
+	ApprovalID int64  `json:"approval_id,omitempty"` // the approval a proposed version awaits or had
 }
+
+// Statuses of a version of the rules.
+const (
+	VersionApproved = "approved"
+	VersionProposed = "proposed"
+	VersionRejected = "rejected"
+)
 
 // Compile compiles the version's rules.
 func (v Version) Compile() (*rule.Compiled, error) {
@@ -308,17 +328,32 @@ func parseMoney(s string, exp int) (int64, error) {
 // Applied says what Apply did.
 type Applied struct {
 	Program    Program `json:"program"`
-	Version    Version `json:"version"`
+	Version    Version `json:"version"`     // the version in force
 	Created    bool    `json:"created"`     // the program is new
-	NewVersion bool    `json:"new_version"` // the rules changed (or the program is new)
+	NewVersion bool    `json:"new_version"` // the rules in force changed (or the program is new)
 	Changed    bool    `json:"changed"`     // anything was written
+	// Proposal is the version of the rules awaiting approval when the
+	// spec changes the rules of a program that is not a draft; Proposed
+	// says it was made by this Apply.
+	Proposal *Version `json:"proposal,omitempty"`
+	Proposed bool     `json:"proposed"`
+	// ActivationProposed says this Apply proposed the draft's activation.
+	ActivationProposed bool `json:"activation_proposed"`
+	// ApprovalID is the approval that a second person decides with
+	// DecideChange: the proposal's or the activation's; 0 when nothing
+	// awaits.
+	ApprovalID int64 `json:"approval_id,omitempty"`
 }
 
 // Apply creates the program that s describes for member, or brings the
-// member's program with the same code in line with it: names, dates, budget
-// and status are updated in place; a change of rules adds a version. Applying
-// the same spec twice writes nothing the second time. The actor needs
-// auth.ProgramManage for the member.
+// member's program with the same code in line with it: names, dates and
+// budget are updated in place. A change of rules adds a version: at once
+// for a draft, which decides nothing; as a proposal that a second person
+// approves with DecideChange for any other program, whose version in force
+// stays until then (see docs/programs.md). Asking for status active
+// proposes the draft's activation the same way. Applying the same spec
+// twice writes nothing the second time. The actor needs auth.ProgramManage
+// for the member.
 func (s *Service) Apply(ctx context.Context, memberID int64, spec Spec) (Applied, error) {
 	if err := auth.RequireMember(ctx, auth.ProgramManage, memberID); err != nil {
 		return Applied{}, err
@@ -346,6 +381,10 @@ func (s *Service) Apply(ctx context.Context, memberID int64, spec Spec) (Applied
 			if p.Status != Draft && p.Status != Active {
 				return errs.E(errs.Invalid, "program.new_status", "status", p.Status).WithField("status", "program.new_status", "status", p.Status)
 			}
+			// A new program is a draft; asking for active proposes its
+			// activation.
+			activate := p.Status == Active
+			p.Status = Draft
 			p.Version, p.CreatedAt, p.UpdatedAt = 1, now, now
 			p.ID, err = tx.InsertID(ctx, `INSERT INTO programs (member_id, code, name_ar, name_en, kind, target_groups, currency, frequency, start_date, end_date, budget_minor, status, version, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -359,11 +398,17 @@ func (s *Service) Apply(ctx context.Context, memberID int64, spec Spec) (Applied
 			if err := audit.Append(ctx, tx, audit.Entry{MemberID: memberID, Action: "program.create", EntityType: "program", EntityID: idString(p.ID), State: p}); err != nil {
 				return err
 			}
-			v, err := insertVersion(ctx, tx, p, 1, n.rules, n.note, now)
+			v, err := insertVersion(ctx, tx, p, 1, n.rules, n.note, VersionApproved, now)
 			if err != nil {
 				return err
 			}
 			out = Applied{Program: p, Version: v, Created: true, NewVersion: true, Changed: true}
+			if activate {
+				if out.Program, err = proposeActivation(ctx, tx, p); err != nil {
+					return err
+				}
+				out.ActivationProposed, out.ApprovalID = true, out.Program.ActivationApprovalID
+			}
 			return nil
 		case err != nil:
 			return errs.Wrapf(err, "program: apply %s", n.p.Code)
@@ -371,29 +416,64 @@ func (s *Service) Apply(ctx context.Context, memberID int64, spec Spec) (Applied
 		p := cur
 		p.NameAR, p.NameEN, p.Kind, p.TargetGroups, p.Frequency = n.p.NameAR, n.p.NameEN, n.p.Kind, n.p.TargetGroups, n.p.Frequency
 		p.StartDate, p.EndDate, p.Budget = n.p.StartDate, n.p.EndDate, n.p.Budget
+		activate := false
 		if n.p.Status != "" && n.p.Status != cur.Status {
 			if err := checkTransition(cur.Status, n.p.Status); err != nil {
 				return err
 			}
-			p.Status = n.p.Status
+			if n.p.Status == Active {
+				activate = true
+			} else {
+				p.Status = n.p.Status
+			}
 		}
 		if cur.Status == Archived && !sameProgram(cur, p) {
 			return errs.E(errs.Conflict, "program.archived", "code", cur.Code)
+		}
+		// How often a program pays decides how much a household gets in a
+		// year; it is fixed once the program is active.
+		if cur.Status != Draft && p.Frequency != cur.Frequency {
+			return errs.E(errs.Conflict, "progver.frequency_fixed", "code", cur.Code).WithField("frequency", "progver.frequency_fixed", "code", cur.Code)
 		}
 		v, err := scanVersion(tx.QueryRow(ctx, `SELECT `+versionCols+` FROM program_versions WHERE program_id = ? AND version = ?`, p.ID, p.Version))
 		if err != nil {
 			return errs.Wrapf(err, "program: apply %s: current version", p.Code)
 		}
 		out.Version = v
+		if cur.Proposed != 0 {
+			pv, err := scanVersion(tx.QueryRow(ctx, `SELECT `+versionCols+` FROM program_versions WHERE program_id = ? AND version = ?`, p.ID, cur.Proposed))
+			if err != nil {
+				return errs.Wrapf(err, "program: apply %s: proposed version", p.Code)
+			}
+			out.Proposal, out.ApprovalID = &pv, pv.ApprovalID
+		}
 		if v.Rules != n.rules {
-			if cur.Status == Archived {
+			switch {
+			case cur.Status == Archived:
 				return errs.E(errs.Conflict, "program.archived", "code", cur.Code)
+			case cur.Status == Draft && cur.ActivationApprovalID != 0:
+				// The approver decides on the rules they saw.
+				return errs.E(errs.Conflict, "progver.activation_pending", "code", cur.Code, "approval", cur.ActivationApprovalID)
+			case cur.Status == Draft:
+				if p.Version, err = nextVersion(ctx, tx, p.ID); err != nil {
+					return err
+				}
+				if out.Version, err = insertVersion(ctx, tx, p, p.Version, n.rules, n.note, VersionApproved, now); err != nil {
+					return err
+				}
+				out.NewVersion = true
+			case out.Proposal != nil && out.Proposal.Rules == n.rules:
+				// Already proposed: nothing new.
+			case out.Proposal != nil:
+				return errs.E(errs.Conflict, "progver.proposal_pending", "code", cur.Code, "version", out.Proposal.Version, "approval", out.Proposal.ApprovalID)
+			default:
+				pv, err := proposeVersion(ctx, tx, p, n.rules, n.note, now)
+				if err != nil {
+					return err
+				}
+				out.Proposal, out.Proposed, out.ApprovalID, out.Changed = &pv, true, pv.ApprovalID, true
+				p.Proposed, p.ProposalApprovalID = pv.Version, pv.ApprovalID
 			}
-			p.Version++
-			if out.Version, err = insertVersion(ctx, tx, p, p.Version, n.rules, n.note, now); err != nil {
-				return err
-			}
-			out.NewVersion = true
 		}
 		if out.NewVersion || !sameProgram(cur, p) {
 			p.UpdatedAt = now
@@ -406,10 +486,29 @@ func (s *Service) Apply(ctx context.Context, memberID int64, spec Spec) (Applied
 			}
 			out.Changed = true
 		}
+		if activate {
+			if p.ActivationApprovalID == 0 {
+				if p, err = proposeActivation(ctx, tx, p); err != nil {
+					return err
+				}
+				out.ActivationProposed, out.Changed = true, true
+			}
+			out.ApprovalID = p.ActivationApprovalID
+		}
 		out.Program = p
 		return nil
 	})
 	return out, err
+}
+
+// nextVersion is the number of program id's next version: rejected
+// proposals keep theirs.
+func nextVersion(ctx context.Context, tx *db.Tx, id int64) (int, error) {
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM program_versions WHERE program_id = ?`, id).Scan(&n); err != nil {
+		return 0, errs.Wrapf(err, "program: next version of %d", id)
+	}
+	return n, nil
 }
 
 // sameProgram reports whether a and b have the same stored fields apart from
@@ -420,12 +519,15 @@ func sameProgram(a, b Program) bool {
 		a.Status == b.Status && a.Version == b.Version
 }
 
-func insertVersion(ctx context.Context, tx *db.Tx, p Program, n int, r Rules, note string, now time.Time) (Version, error) {
-	v := Version{MemberID: p.MemberID, ProgramID: p.ID, Version: n, Rules: r, Note: note, CreatedBy: actor.From(ctx).UserID, CreatedAt: now}
+func insertVersion(ctx context.Context, tx *db.Tx, p Program, n int, r Rules, note, status string, now time.Time) (Version, error) {
+	v := Version{MemberID: p.MemberID, ProgramID: p.ID, Version: n, Rules: r, Note: note, CreatedBy: actor.From(ctx).UserID, CreatedAt: now, Status: status}
 	var err error
-	v.ID, err = tx.InsertID(ctx, `INSERT INTO program_versions (member_id, program_id, version, eligibility, score, score_order, benefit, cap_kind, cap_count, cap_budget_minor, fairness_threshold, note, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		v.MemberID, v.ProgramID, v.Version, r.Eligibility, r.Score, r.ScoreOrder, r.Benefit, r.CapKind, r.CapCount, r.CapBudget, r.FairnessThreshold, v.Note, v.CreatedBy, v.CreatedAt)
+	v.ID, err = tx.InsertID(ctx, `INSERT INTO program_versions (member_id, program_id, version, eligibility, score, score_order, benefit, cap_kind, cap_count, cap_budget_minor, fairness_threshold, note, created_by, created_at, status)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		v.MemberID, v.ProgramID, v.Version, r.Eligibility, r.Score, r.ScoreOrder, r.Benefit, r.CapKind, r.CapCount, r.CapBudget, r.FairnessThreshold, v.Note, v.CreatedBy, v.CreatedAt, v.Status)
+	if db.IsUnique(err) && status == VersionProposed {
+		return Version{}, errs.E(errs.Conflict, "progver.proposal_race", "code", p.Code)
+	}
 	if err != nil {
 		return Version{}, errs.Wrapf(err, "program: add version %d of %s", n, p.Code)
 	}
@@ -440,7 +542,10 @@ func checkTransition(from, to string) error {
 }
 
 // SetStatus moves program id to status: draft → active → closed → archived
-// (a draft may also be archived). Any other change is a Conflict.
+// (a draft may also be archived). Any other change is a Conflict. Activating
+// a draft is an eligibility decision: it proposes the activation, which a
+// second person approves with DecideChange, and returns the program still a
+// draft with ActivationApprovalID set (asking again changes nothing).
 func (s *Service) SetStatus(ctx context.Context, id int64, status string) (Program, error) {
 	p, err := s.Get(ctx, id)
 	if err != nil {
@@ -450,10 +555,17 @@ func (s *Service) SetStatus(ctx context.Context, id int64, status string) (Progr
 		return Program{}, err
 	}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT status FROM programs WHERE id = ?`, id).Scan(&p.Status); err != nil {
+		if p, err = scanProgram(tx.QueryRow(ctx, `SELECT `+programCols+` FROM programs WHERE id = ?`, id)); err != nil {
 			return errs.Wrapf(err, "program: status of %d", id)
 		}
 		if err := checkTransition(p.Status, status); err != nil {
+			return err
+		}
+		if status == Active {
+			if p.ActivationApprovalID != 0 {
+				return nil
+			}
+			p, err = proposeActivation(ctx, tx, p)
 			return err
 		}
 		p.Status, p.UpdatedAt = status, time.Now().UTC()
@@ -468,24 +580,30 @@ func (s *Service) SetStatus(ctx context.Context, id int64, status string) (Progr
 	return p, nil
 }
 
-const programCols = `id, member_id, code, name_ar, name_en, kind, target_groups, currency, frequency, start_date, end_date, budget_minor, status, version, created_at, updated_at`
+// programCols are read FROM programs (not aliased): the pending proposal
+// comes from program_versions, where at most one is proposed.
+const programCols = `id, member_id, code, name_ar, name_en, kind, target_groups, currency, frequency, start_date, end_date, budget_minor, status, version, created_at, updated_at,
+	COALESCE(activation_approval_id, 0),
+	COALESCE((SELECT pv.version FROM program_versions pv WHERE pv.program_id = programs.id AND pv.status = 'proposed'), 0),
+	COALESCE((SELECT pv.approval_id FROM program_versions pv WHERE pv.program_id = programs.id AND pv.status = 'proposed'), 0)`
 
 func scanProgram(row interface{ Scan(...any) error }) (Program, error) {
 	var p Program
 	var groups string
-	err := row.Scan(&p.ID, &p.MemberID, &p.Code, &p.NameAR, &p.NameEN, &p.Kind, &groups, &p.Currency, &p.Frequency, &p.StartDate, &p.EndDate, &p.Budget, &p.Status, &p.Version, &p.CreatedAt, &p.UpdatedAt)
+	err := row.Scan(&p.ID, &p.MemberID, &p.Code, &p.NameAR, &p.NameEN, &p.Kind, &groups, &p.Currency, &p.Frequency, &p.StartDate, &p.EndDate, &p.Budget, &p.Status, &p.Version, &p.CreatedAt, &p.UpdatedAt,
+		&p.ActivationApprovalID, &p.Proposed, &p.ProposalApprovalID)
 	if groups != "" {
 		p.TargetGroups = strings.Split(groups, ",")
 	}
 	return p, err
 }
 
-const versionCols = `id, member_id, program_id, version, eligibility, score, score_order, benefit, cap_kind, cap_count, cap_budget_minor, fairness_threshold, note, created_by, created_at`
+const versionCols = `id, member_id, program_id, version, eligibility, score, score_order, benefit, cap_kind, cap_count, cap_budget_minor, fairness_threshold, note, created_by, created_at, status, COALESCE(approval_id, 0)`
 
 func scanVersion(row interface{ Scan(...any) error }) (Version, error) {
 	var v Version
 	r := &v.Rules
-	err := row.Scan(&v.ID, &v.MemberID, &v.ProgramID, &v.Version, &r.Eligibility, &r.Score, &r.ScoreOrder, &r.Benefit, &r.CapKind, &r.CapCount, &r.CapBudget, &r.FairnessThreshold, &v.Note, &v.CreatedBy, &v.CreatedAt)
+	err := row.Scan(&v.ID, &v.MemberID, &v.ProgramID, &v.Version, &r.Eligibility, &r.Score, &r.ScoreOrder, &r.Benefit, &r.CapKind, &r.CapCount, &r.CapBudget, &r.FairnessThreshold, &v.Note, &v.CreatedBy, &v.CreatedAt, &v.Status, &v.ApprovalID)
 	return v, err
 }
 
@@ -578,7 +696,8 @@ func (s *Service) Versions(ctx context.Context, id int64) ([]Version, error) {
 	return out, rows.Err()
 }
 
-// Version returns version n of program id; n = 0 is the current version.
+// Version returns version n of program id, whatever its status; n = 0 is
+// the version in force (the latest approved).
 func (s *Service) Version(ctx context.Context, id int64, n int) (Version, error) {
 	p, err := s.Get(ctx, id)
 	if err != nil {

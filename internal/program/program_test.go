@@ -71,6 +71,19 @@ func (f *fixture) realUsers(tb testing.TB) {
 	f.outsider = user(f.other, "outsider", actor.Approver)
 }
 
+// activate proposes program id's activation as the manager and approves it
+// as the approver: activating is an eligibility decision.
+func (f *fixture) activate(tb testing.TB, id int64) {
+	tb.Helper()
+	p, err := f.s.SetStatus(f.manager, id, program.Active)
+	if err != nil || p.Status != program.Draft || p.ActivationApprovalID == 0 {
+		tb.Fatalf("propose activation: got %+v, %v", p, err)
+	}
+	if p, err = f.s.DecideChange(f.approver, p.ActivationApprovalID, true, ""); err != nil || p.Status != program.Active {
+		tb.Fatalf("approve activation: got %+v, %v", p, err)
+	}
+}
+
 func ptr[T any](v T) *T { return &v }
 
 func baseSpec() program.Spec {
@@ -145,7 +158,9 @@ func TestApply(t *testing.T) {
 			if _, err := f.s.SetStatus(f.manager, a.Program.ID, program.Closed); !errs.Is(err, errs.Conflict) {
 				t.Fatalf("draft → closed: got %v, want conflict", err)
 			}
-			for _, st := range []string{program.Active, program.Closed, program.Archived} {
+			f.realUsers(t)
+			f.activate(t, a.Program.ID)
+			for _, st := range []string{program.Closed, program.Archived} {
 				if p, err := f.s.SetStatus(f.manager, a.Program.ID, st); err != nil || p.Status != st {
 					t.Fatalf("→ %s: got %+v, %v", st, p, err)
 				}

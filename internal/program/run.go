@@ -125,7 +125,7 @@ func (s *Service) Run(ctx context.Context, programID int64, src Source, opt RunO
 	if p.Status == Archived {
 		return Run{}, errs.E(errs.Conflict, "program.run_archived", "code", p.Code)
 	}
-	v, err := s.Version(ctx, programID, opt.Version)
+	v, err := s.runVersion(ctx, programID, opt.Version)
 	if err != nil {
 		return Run{}, err
 	}

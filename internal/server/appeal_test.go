@@ -48,7 +48,10 @@ func TestUpheldAppealReopensEnrollment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ps.SetStatus(mgr, a.Program.ID, program.Active); err != nil {
+	// Activation is approved by a second person.
+	if p, err := ps.SetStatus(mgr, a.Program.ID, program.Active); err != nil {
+		t.Fatal(err)
+	} else if _, err := ps.DecideChange(user("jo.approver"), p.ActivationApprovalID, true, ""); err != nil {
 		t.Fatal(err)
 	}
 	run, err := ps.Run(mgr, a.Program.ID, reg.EachHousehold, program.RunOptions{})

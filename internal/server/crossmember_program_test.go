@@ -35,6 +35,14 @@ func init() {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Activating is approved by a second person: eg.registrar's user
+		// acting as EG's approver.
+		reg := actor.From(fx.as("eg.registrar"))
+		reg.Roles = []actor.Role{actor.Approver}
+		approver := actor.With(context.Background(), reg)
+		if _, err := s.DecideChange(approver, a.ApprovalID, true, ""); err != nil {
+			t.Fatal(err)
+		}
 		src := func(ctx context.Context, _ int64, fn func(int64, rule.Household) error) error {
 			return fn(egHousehold, rule.Household{Ref: "EG-H1", Governorate: "C", Members: []rule.Person{{Relationship: "head", Sex: "female", BirthDate: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)}}})
 		}
@@ -50,6 +58,13 @@ func init() {
 		if err != nil || len(es) != 1 {
 			t.Fatalf("EG enrollment: %v, %v", es, err)
 		}
+		// A rule change of the active program, awaiting its approval.
+		ch, err := s.Apply(manager, eg.ID, program.Spec{Code: "EG-CASH", NameAR: "دعم", NameEN: "Support", Kind: "cash_transfer", StartDate: "2026-01-01",
+			Eligibility: `household.size >= 2`, Benefit: `100.0`})
+		if err != nil || !ch.Proposed {
+			t.Fatalf("EG rule change: %+v, %v", ch, err)
+		}
+		fx.vals["program_approval"] = strconv.FormatInt(ch.ApprovalID, 10)
 		fx.vals["program"] = strconv.FormatInt(a.Program.ID, 10)
 		fx.vals["run"] = strconv.FormatInt(run.ID, 10)
 		fx.vals["enrollment_approval"] = strconv.FormatInt(p.ApprovalID, 10)
@@ -77,6 +92,10 @@ func init() {
 	crossCases["POST /programs/{id}/runs"] = crossWrite("POST", write(prog("/runs"), `{}`))
 	crossCases["GET /programs/{id}/enrolled"] = crossGet(prog("/enrolled"))
 	crossCases["GET /programs/{id}/compare"] = crossGet(prog("/compare?from=1&to=1"))
+	crossCases["GET /programs/{id}/proposal"] = crossGet(prog("/proposal"))
+	crossCases["POST /program-approvals/{id}"] = crossWrite("POST", func(v map[string]string) (string, string) {
+		return v1 + "/program-approvals/" + v["program_approval"], `{"approve":true}`
+	})
 	crossCases["GET /runs/{id}"] = crossGet(run(""))
 	crossCases["GET /runs/{id}/decisions"] = crossGet(run("/decisions"))
 	crossCases["GET /runs/{id}/fairness"] = crossGet(run("/fairness"))

@@ -52,6 +52,8 @@ func approvalLink(a auth.Approval) string {
 		return "/payments/cycles/" + a.EntityID
 	case "instrument_change":
 		return "/payments"
+	case "program_version", "program_activation":
+		return "/programs/" + a.EntityID + "/proposal"
 	}
 	return ""
 }

@@ -43,11 +43,14 @@ type publicProgram struct {
 }
 
 // programsCache keeps the public programs for a minute: counting the
-// enrolled households of every program is too much work for each view.
+// enrolled households of every program is too much work for each view. A
+// change of any program's status or rules in force (an approval) shows at
+// once: the cache is read again when the programs' stamp moves.
 type programsCache struct {
-	mu   sync.Mutex
-	at   time.Time
-	list []publicProgram
+	mu    sync.Mutex
+	at    time.Time
+	stamp time.Time
+	list  []publicProgram
 }
 
 // caches holds each server's programs cache (a server per database).
@@ -58,17 +61,21 @@ func (s *Server) activePrograms(ctx context.Context) ([]publicProgram, error) {
 	publicPrograms := v.(*programsCache)
 	publicPrograms.mu.Lock()
 	defer publicPrograms.mu.Unlock()
-	if time.Since(publicPrograms.at) < time.Minute && publicPrograms.list != nil {
-		return publicPrograms.list, nil
-	}
 	// The rules, budgets and counts of active programs are public by
 	// design; the system actor reads them, and only them.
 	ctx = actor.System(ctx)
+	ps := program.New(s.DB)
+	stamp, err := ps.Stamp(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if time.Since(publicPrograms.at) < time.Minute && publicPrograms.list != nil && stamp.Equal(publicPrograms.stamp) {
+		return publicPrograms.list, nil
+	}
 	ms, err := s.Members.List(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ps := program.New(s.DB)
 	var out []publicProgram
 	today := time.Now().UTC()
 	for _, m := range ms {
@@ -80,7 +87,9 @@ func (s *Server) activePrograms(ctx context.Context) ([]publicProgram, error) {
 			if p.Status != program.Active {
 				continue
 			}
-			v, err := ps.Version(ctx, p.ID, p.Version)
+			// The version in force: a proposed one is not public until
+			// a second person approves it.
+			v, err := ps.Version(ctx, p.ID, 0)
 			if err != nil {
 				return nil, err
 			}
@@ -94,7 +103,7 @@ func (s *Server) activePrograms(ctx context.Context) ([]publicProgram, error) {
 	if out == nil {
 		out = []publicProgram{}
 	}
-	publicPrograms.list, publicPrograms.at = out, time.Now()
+	publicPrograms.list, publicPrograms.at, publicPrograms.stamp = out, time.Now(), stamp
 	return out, nil
 }
 

@@ -86,6 +86,9 @@ type programEditor struct {
 	Freqs      []Option
 	Orders     []Option
 	Vocabulary []vocabRow
+	// NeedsApproval says the program is no longer a draft: a change of
+	// its rules is proposed, not put in force.
+	NeedsApproval bool
 }
 
 type vocabRow struct {
@@ -164,7 +167,9 @@ func (s *Server) programEdit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Render(w, r, "program/edit", View{Title: "programs.edit", Form: specForm(p, v), Data: s.editor(r, id)})
+	e := s.editor(r, id)
+	e.NeedsApproval = p.Status != program.Draft
+	return s.Render(w, r, "program/edit", View{Title: "programs.edit", Form: specForm(p, v), Data: e})
 }
 
 // programSave creates a program or applies the edited spec to one.
@@ -220,7 +225,18 @@ func (s *Server) programSave(w http.ResponseWriter, r *http.Request) error {
 		f.Fail(Lang(r), err)
 		return s.Render(w, r, "program/edit", View{Title: "programs.edit", Form: f, Data: s.editor(r, id), Status: Status(errs.CodeOf(err))})
 	}
-	Flash(w, "web.saved")
+	// A rule change of an active program, or an activation, awaits a
+	// second person: say so, and show the proposal.
+	switch {
+	case a.Proposed:
+		Flash(w, "progver.proposed_flash")
+		http.Redirect(w, r, "/programs/"+strconv.FormatInt(a.Program.ID, 10)+"/proposal", http.StatusSeeOther)
+		return nil
+	case a.ActivationProposed:
+		Flash(w, "progver.activation_proposed_flash")
+	default:
+		Flash(w, "web.saved")
+	}
 	http.Redirect(w, r, "/programs/"+strconv.FormatInt(a.Program.ID, 10), http.StatusSeeOther)
 	return nil
 }
@@ -246,7 +262,9 @@ func (s *Server) programMember(ctx context.Context, id int64, code string) (int6
 type programPage struct {
 	Program   program.Program
 	Member    member.Member
-	Version   program.Version
+	Version   program.Version // in force
+	Pending   *program.PendingChange
+	Diff      *ruleDiff
 	Plain     map[string]string // rule → its description in words
 	Clauses   []string
 	Versions  []program.Version
@@ -280,8 +298,13 @@ func (s *Server) programShow(w http.ResponseWriter, r *http.Request) error {
 	if pg.Runs, err = ps.Runs(ctx, id); err != nil {
 		return err
 	}
-	if len(pg.Versions) > 0 {
-		pg.Version = pg.Versions[0]
+	if pg.Version, err = ps.Version(ctx, id, 0); err != nil {
+		return err
+	}
+	if pc, err := ps.PendingChange(ctx, id); err == nil {
+		pg.Pending, pg.Diff = &pc, diffOf(Lang(r), p.Currency, pc)
+	} else if !errs.Is(err, errs.NotFound) {
+		return err
 	}
 	pg.ThresholdPct = strconv.FormatFloat(pg.Version.Rules.FairnessThreshold*100, 'f', 0, 64)
 	l := Lang(r)
@@ -296,7 +319,13 @@ func (s *Server) programShow(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	for _, to := range []string{program.Active, program.Closed, program.Archived} {
-		if allowedMove(p.Status, to) {
+		switch {
+		case !allowedMove(p.Status, to):
+		case to == program.Active && p.ActivationApprovalID != 0:
+			// Already proposed; the notice above links to it.
+		case to == program.Active:
+			pg.Next = append(pg.Next, Option{to, tr(l, "progver.propose_activation")})
+		default:
 			pg.Next = append(pg.Next, Option{to, tr(l, "program.status."+to)})
 		}
 	}
@@ -321,10 +350,15 @@ func (s *Server) programStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := NewForm(r)
-	if _, err := s.programs().SetStatus(r.Context(), id, f.Values.Get("status")); err != nil {
+	to := f.Values.Get("status")
+	if _, err := s.programs().SetStatus(r.Context(), id, to); err != nil {
 		return err
 	}
-	Flash(w, "web.saved")
+	if to == program.Active {
+		Flash(w, "progver.activation_proposed_flash")
+	} else {
+		Flash(w, "web.saved")
+	}
 	http.Redirect(w, r, "/programs/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 	return nil
 }
@@ -811,7 +845,7 @@ func (s *Server) programCompare(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, v := range vs {
 		n := strconv.Itoa(v.Version)
-		pg.Versions = append(pg.Versions, Option{n, n + " — " + v.Note})
+		pg.Versions = append(pg.Versions, Option{n, n + " (" + tr(Lang(r), "progver.status."+v.Status) + ") — " + v.Note})
 	}
 	if pg.From != "" && pg.To != "" {
 		from, _ := strconv.Atoi(pg.From)
