@@ -70,6 +70,10 @@ func overlappingCyclesRefused(t *testing.T, d *db.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Activation is an eligibility decision: a second person approves it.
+	if _, err := progs.DecideChange(as("jo.approver"), ap.ApprovalID, true, ""); err != nil {
+		t.Fatal(err)
+	}
 	run, err := progs.Run(as("jo.programs"), ap.Program.ID, registry.New(d).EachHousehold, program.RunOptions{AsOf: time.Now()})
 	if err != nil {
 		t.Fatal(err)
