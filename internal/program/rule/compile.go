@@ -34,6 +34,15 @@ var env = func() *cel.Env {
 	return e
 }()
 
+// programOptions plan every rule and clause: optimized, metered (a
+// household's evaluation stops past EvalCostLimit) and interruptible (CEL
+// checks the evaluation's context every 100 iterations of a macro).
+var programOptions = []cel.ProgramOption{
+	cel.EvalOptions(cel.OptOptimize),
+	cel.CostLimit(EvalCostLimit),
+	cel.InterruptCheckFrequency(100),
+}
+
 // Rule is one compiled rule or formula. It is immutable and safe for
 // concurrent use.
 type Rule struct {
@@ -105,7 +114,10 @@ func Compile(src string, k Kind) (*Rule, error) {
 			return nil, errs.E(errs.Invalid, "rule.return_number", "got", out.String(), "kind", k.String())
 		}
 	}
-	prg, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize))
+	if err := checkCost(checked, k); err != nil {
+		return nil, err
+	}
+	prg, err := env.Program(checked, programOptions...)
 	if err != nil {
 		return nil, errs.Wrapf(err, "rule: plan %s rule", k)
 	}
