@@ -185,7 +185,7 @@ func init() {
 				return List[program.Run]{nonNil(rs)}, err
 			}},
 		Route{Method: "POST", Path: "/programs/{id}/runs", Tag: "targeting", Summary: "Run targeting: decide every household of the member and store the run",
-			Description: "Synchronous: the answer comes when the run is stored. Households whose rule fails are counted in errors and the run goes on. Refused on an archived program.",
+			Description: "Synchronous: the answer comes when the run is stored. The run has a row (status running, with its progress) from its first moment; if the client goes away or the run is cancelled (POST /runs/{id}/cancel), it stops, keeps no decision and its row says cancelled. Households whose rule fails, or exceeds the cost limit, are counted in errors and the run goes on. Refused on an archived program, and with 409 when two runs are already going on.",
 			Body:        RunRequest{}, Response: program.Run{}, Status: http.StatusCreated,
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
@@ -225,13 +225,22 @@ func init() {
 				}
 				return programs(a).Compare(r.Context(), id, int(from), int(to), registry.New(a.DB).EachHousehold, day)
 			}},
-		Route{Method: "GET", Path: "/runs/{id}", Tag: "targeting", Summary: "Get a targeting run with its counts", Response: program.Run{},
+		Route{Method: "GET", Path: "/runs/{id}", Tag: "targeting", Summary: "Get a targeting run with its status, progress and counts", Response: program.Run{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
 				if err != nil {
 					return nil, err
 				}
 				return programs(a).GetRun(r.Context(), id)
+			}},
+		Route{Method: "POST", Path: "/runs/{id}/cancel", Tag: "targeting", Summary: "Cancel a running targeting run: it stops, keeps no decision and becomes cancelled",
+			Description: "Answers with the run as it ended; 409 when the run is not running.", Response: program.Run{},
+			Handle: func(a *API, r *http.Request) (any, error) {
+				id, err := PathInt(r, "id")
+				if err != nil {
+					return nil, err
+				}
+				return programs(a).Cancel(r.Context(), id)
 			}},
 		Route{Method: "GET", Path: "/runs/{id}/decisions", Tag: "targeting", Summary: "List a run's decisions, ranked first, with explanations",
 			Query: []Param{{Name: "eligible", Type: "boolean", Description: "only eligible (true) or not eligible (false) households"},
