@@ -16,10 +16,12 @@ import (
 // At compile time CEL's static cost estimator gives the most steps a rule
 // can take for one household whose sizes stay within the size hints below;
 // a rule whose estimate exceeds MaxCost is refused, with the estimate in the
-// message. At evaluation CEL meters the actual steps and stops a household's
-// evaluation past EvalCostLimit; the household fails with rule.cost_exceeded
-// and the run goes on (a household, not the rule, is what went past the
-// hints). The figures are documented in docs/rules.md.
+// message. At evaluation, a household past the size hints runs on CEL's
+// interpreter, which meters the actual steps and stops past EvalCostLimit;
+// the household fails with rule_cost.exceeded and the run goes on (the
+// household, not the rule, is out of bounds). A household within the hints
+// needs no meter: the estimate bounds its cost. The figures are documented
+// in docs/rules.md.
 const (
 	// MaxMembers, MaxAssets, MaxAttrs and MaxString are the size hints the
 	// estimate assumes: members per household, assets of a household, custom

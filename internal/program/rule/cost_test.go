@@ -95,27 +95,35 @@ func big(n int) Household {
 // at the limit, with a filled message; the same rule decides a usual
 // household.
 func TestEvalCostLimit(t *testing.T) {
-	r, err := Compile(`members.exists(m, members.exists(n, n.age > m.age + 100))`, Eligibility)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !r.Fast() {
-		t.Fatal("want the rule on the fast path")
-	}
-	c := &Compiled{Eligibility: r}
-	h := family()
-	if d := c.Evaluate(&h, asOf, false); d.Err != nil || d.Eligible {
-		t.Fatalf("usual household: got %+v", d)
-	}
-	hb := big(2000)
-	d := c.Evaluate(&hb, asOf, false)
-	if got := errKey(d.Err); got != "rule_cost.exceeded" {
-		t.Fatalf("big household: got %v (%s), want rule_cost.exceeded", d.Err, got)
-	}
-	e := errs.As(d.Err)
-	for _, l := range []i18n.Lang{i18n.AR, i18n.EN} {
-		if msg := i18n.T(l, e.Key, e.Args); strings.ContainsAny(msg, "{}") || !strings.Contains(msg, "1,000,000") {
-			t.Errorf("%s: %q", l, msg)
+	for _, tt := range []struct {
+		src  string
+		fast bool
+	}{
+		{`members.exists(m, members.exists(n, n.age > m.age + 100))`, true},
+		{`members.map(m, m.age).exists(a, members.exists(n, n.age > a + 100))`, false},
+	} {
+		r, err := Compile(tt.src, Eligibility)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Fast() != tt.fast {
+			t.Fatalf("%s: fast path %v, want %v", tt.src, r.Fast(), tt.fast)
+		}
+		c := &Compiled{Eligibility: r}
+		h := family()
+		if d := c.Evaluate(&h, asOf, false); d.Err != nil || d.Eligible {
+			t.Fatalf("%s: usual household: got %+v", tt.src, d)
+		}
+		hb := big(2000)
+		d := c.Evaluate(&hb, asOf, false)
+		if got := errKey(d.Err); got != "rule_cost.exceeded" {
+			t.Fatalf("%s: big household: got %v (%s), want rule_cost.exceeded", tt.src, d.Err, got)
+		}
+		e := errs.As(d.Err)
+		for _, l := range []i18n.Lang{i18n.AR, i18n.EN} {
+			if msg := i18n.T(l, e.Key, e.Args); strings.ContainsAny(msg, "{}") || !strings.Contains(msg, "1,000,000") {
+				t.Errorf("%s: %q", l, msg)
+			}
 		}
 	}
 }

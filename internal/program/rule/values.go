@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"time"
 
-	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
@@ -241,14 +240,18 @@ func (s *scope) reset(h *Household, at date) {
 	s.small = withinHints(h)
 }
 
-// eval runs p on CEL's interpreter for the household in s, metered and
-// interruptible by s.ctx.
-func (s *scope) eval(p cel.Program) (ref.Val, error) {
+// eval runs p on CEL's interpreter for the household in s, interruptible
+// by s.ctx, and metered when the household is past the size hints.
+func (s *scope) eval(p program) (ref.Val, error) {
 	ctx := s.ctx
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	v, _, err := p.ContextEval(ctx, s)
+	prg := p.plain
+	if !s.small {
+		prg = p.metered
+	}
+	v, _, err := prg.ContextEval(ctx, s)
 	return v, err
 }
 
