@@ -388,7 +388,7 @@ func (s *Server) runStatus(w http.ResponseWriter, r *http.Request, run program.R
 		// No script: the page asks the browser to load it again.
 		w.Header().Set("Refresh", "2")
 	}
-	return s.Render(w, r, "program/job", View{Title: "programs.running", Data: pg})
+	return s.Render(w, r, "program/job", View{Title: "programs.run", Data: pg})
 }
 
 func (s *Server) runCancel(w http.ResponseWriter, r *http.Request) error {
