@@ -219,7 +219,11 @@ func (s *Service) Cancel(ctx context.Context, id int64) (Run, error) {
 	} else if err := s.endRun(ctx, id, r.MemberID, why); err != nil {
 		return Run{}, err
 	}
-	return s.GetRun(ctx, id)
+	if r, err = s.GetRun(ctx, id); err == nil && r.Status != RunCancelled {
+		// It ended another way just before.
+		return Run{}, errs.E(errs.Conflict, "rule_cost.run_not_running", "id", id)
+	}
+	return r, err
 }
 
 // Wait waits until run id has ended, in this process, and returns it.
