@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/api"
+	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/program"
 )
@@ -89,5 +92,46 @@ func TestRunPageCancel(t *testing.T) {
 	resp, body = b.do("GET", loc, nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="fairness"`) {
 		t.Errorf("the done run's page: status %d", resp.StatusCode)
+	}
+
+	// The same through the API, as jo.programs.
+	var uid int64
+	if err := d.QueryRow(ctx, `SELECT id FROM users WHERE username = 'jo.programs'`).Scan(&uid); err != nil {
+		t.Fatal(err)
+	}
+	tokn, _, err := auth.New(d).CreateToken(actor.System(ctx), uid, "run test", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(method, path, body string) (int, program.Run) {
+		t.Helper()
+		req, _ := http.NewRequest(method, ts.URL+api.Prefix+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tokn)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var r program.Run
+		_ = json.NewDecoder(resp.Body).Decode(&r)
+		return resp.StatusCode, r
+	}
+	other := left()
+	if code, r := call("POST", "/runs/"+strconv.FormatInt(other, 10)+"/cancel", ""); code != http.StatusOK || r.Status != program.RunCancelled || r.ReasonArgs["user"] != "jo.programs" {
+		t.Errorf("API cancel: %d %+v, want 200 and cancelled by jo.programs", code, r)
+	}
+	if code, _ := call("POST", "/runs/"+strconv.FormatInt(other, 10)+"/cancel", ""); code != http.StatusConflict {
+		t.Errorf("API cancel again: %d, want 409", code)
+	}
+	code, bg := call("POST", "/programs/"+strconv.FormatInt(progID, 10)+"/runs", `{"background":true}`)
+	if code != http.StatusCreated || bg.Status != program.RunRunning || bg.ID == 0 {
+		t.Fatalf("API background run: %d %+v, want 201 and running", code, bg)
+	}
+	if r, err := program.New(d).Wait(actor.System(ctx), bg.ID); err != nil || r.Status != program.RunDone {
+		t.Fatalf("the background run: %+v, %v; want done", r, err)
+	}
+	if code, r := call("GET", "/runs/"+strconv.FormatInt(bg.ID, 10), ""); code != http.StatusOK || r.Status != program.RunDone || r.Households == 0 {
+		t.Errorf("API run: %d %+v", code, r)
 	}
 }
