@@ -16,6 +16,7 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/demo"
 	"github.com/tadamun/tadamun/internal/grievance"
+	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/server"
 )
 
@@ -49,6 +50,14 @@ func serve(ctx context.Context, g globals, args []string) error {
 		l, err := openLog(d, g.keyFile)
 		if err != nil {
 			return err
+		}
+		// A targeting run still running now was left by a server that
+		// stopped; its row says so from here on.
+		runs := program.New(d)
+		if n, err := runs.RecoverRuns(actor.System(ctx)); err != nil {
+			return err
+		} else if n > 0 {
+			logger.Warn("targeting runs left running by a stopped server marked failed", "runs", n)
 		}
 		srv, err := server.New(server.Config{DB: d, Audit: l, Log: logger, SecureCookies: *secure, DCIAllowPrivateCallbacks: *dciPrivate})
 		if err != nil {
@@ -86,6 +95,10 @@ func serve(ctx context.Context, g globals, args []string) error {
 		logger.Info("shutting down: finishing requests in flight")
 		shctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
+		// Runs first, so that a request waiting on one ends with it.
+		if err := runs.DrainRuns(shctx); err != nil {
+			logger.Error("stopping targeting runs", "err", err)
+		}
 		err = hs.Shutdown(shctx)
 		if cerr := srv.Close(shctx); cerr != nil {
 			logger.Warn("DCI callbacks still in flight at shutdown", "err", cerr)

@@ -24,6 +24,9 @@ type ProgramStatusChange struct {
 type RunRequest struct {
 	AsOf    string `json:"as_of,omitempty"`   // reference date YYYY-MM-DD; default today
 	Version int    `json:"version,omitempty"` // version of the rules; default the one in force (a proposed version is refused)
+	// Background answers at once with the run's row (status running);
+	// GET /runs/{id} follows it and POST /runs/{id}/cancel stops it.
+	Background bool `json:"background,omitempty"`
 }
 
 // ProposalRequest proposes households of a run for enrollment.
@@ -212,7 +215,7 @@ func init() {
 				return List[program.Run]{nonNil(rs)}, err
 			}},
 		Route{Method: "POST", Path: "/programs/{id}/runs", Tag: "targeting", Summary: "Run targeting: decide every household of the member and store the run",
-			Description: "Synchronous: the answer comes when the run is stored. Households whose rule fails are counted in errors and the run goes on. Refused on an archived program.",
+			Description: "Synchronous unless background is true: the answer comes when the run is stored. The run has a row (status running, with its progress) from its first moment; if the client goes away or the run is cancelled (POST /runs/{id}/cancel), it stops, keeps no decision and its row says cancelled. Households whose rule fails, or exceeds the cost limit, are counted in errors and the run goes on. Refused on an archived program, and with 409 when two runs are already going on.",
 			Body:        RunRequest{}, Response: program.Run{}, Status: http.StatusCreated,
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
@@ -227,7 +230,11 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				return programs(a).Run(r.Context(), id, registry.New(a.DB).EachHousehold, program.RunOptions{AsOf: asOf, Version: b.Version})
+				opt := program.RunOptions{AsOf: asOf, Version: b.Version}
+				if b.Background {
+					return programs(a).Start(r.Context(), id, registry.New(a.DB).EachHousehold, opt)
+				}
+				return programs(a).Run(r.Context(), id, registry.New(a.DB).EachHousehold, opt)
 			}},
 		Route{Method: "GET", Path: "/programs/{id}/compare", Tag: "targeting", Summary: "What-if: how two versions of the rules decide today's registry; who gains and who loses selection",
 			Query: []Param{{Name: "from", Type: "integer", Description: "version to compare from (default the current one)"}, {Name: "to", Type: "integer", Description: "version to compare to (default the current one)"},
@@ -252,13 +259,22 @@ func init() {
 				}
 				return programs(a).Compare(r.Context(), id, int(from), int(to), registry.New(a.DB).EachHousehold, day)
 			}},
-		Route{Method: "GET", Path: "/runs/{id}", Tag: "targeting", Summary: "Get a targeting run with its counts", Response: program.Run{},
+		Route{Method: "GET", Path: "/runs/{id}", Tag: "targeting", Summary: "Get a targeting run with its status, progress and counts", Response: program.Run{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
 				if err != nil {
 					return nil, err
 				}
 				return programs(a).GetRun(r.Context(), id)
+			}},
+		Route{Method: "POST", Path: "/runs/{id}/cancel", Tag: "targeting", Summary: "Cancel a running targeting run: it stops, keeps no decision and becomes cancelled",
+			Description: "Answers with the run as it ended; 409 when the run is not running.", Response: program.Run{},
+			Handle: func(a *API, r *http.Request) (any, error) {
+				id, err := PathInt(r, "id")
+				if err != nil {
+					return nil, err
+				}
+				return programs(a).Cancel(r.Context(), id)
 			}},
 		Route{Method: "GET", Path: "/runs/{id}/decisions", Tag: "targeting", Summary: "List a run's decisions, ranked first, with explanations",
 			Query: []Param{{Name: "eligible", Type: "boolean", Description: "only eligible (true) or not eligible (false) households"},

@@ -81,7 +81,7 @@ func (s *Service) Compare(ctx context.Context, id int64, from, to int, src Sourc
 			out *decisions
 		}{{ca, &da}, {cb, &db}} {
 			block := x.out.add(len(buf))
-			for i, d := range x.c.EvaluateAll(buf, asOf, 0, false, nil) {
+			for i, d := range x.c.EvaluateAll(ctx, buf, asOf, 0, false, nil) {
 				block[i] = compact(ids[i], &buf[i], &d, exp, asOf)
 			}
 		}
@@ -99,6 +99,9 @@ func (s *Service) Compare(ctx context.Context, id int64, from, to int, src Sourc
 		return Comparison{}, errs.Wrapf(err, "program: compare versions of %s", p.Code)
 	}
 	flush()
+	if err := ctx.Err(); err != nil {
+		return Comparison{}, errs.Wrapf(err, "program: compare versions of %s", p.Code)
+	}
 	var ra, rb Run
 	rankAndSelect(&da, va.Rules, &ra)
 	rankAndSelect(&db, vb.Rules, &rb)

@@ -90,7 +90,7 @@ type Proposal struct {
 // (auth.Propose) that another person decides with Decide. The program must
 // be active; the actor needs auth.EnrollPropose.
 func (s *Service) Propose(ctx context.Context, runID int64, households []int64, allSelected bool) (Proposal, error) {
-	r, err := s.GetRun(ctx, runID)
+	r, err := s.finished(ctx, runID)
 	if err != nil {
 		return Proposal{}, err
 	}

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
@@ -48,6 +47,16 @@ type Run struct {
 	EvalTime    Duration  `json:"eval_ms"`             // evaluating rules and explanations
 	StoreTime   Duration  `json:"store_ms"`            // writing decisions
 	DecisionSum string    `json:"decisions_sha256,omitempty"`
+	// Status is running, done, failed or cancelled. A run that is not done
+	// has no decisions; ReasonKey (an i18n key) with ReasonArgs says why it
+	// failed or was cancelled, and EndedBy who cancelled it.
+	Status     string         `json:"status"`
+	Stage      string         `json:"stage,omitempty"` // while running: evaluate, then store
+	Done       int64          `json:"done"`            // households evaluated, or decisions stored, so far
+	Total      int64          `json:"total"`           // decisions to store, once known
+	ReasonKey  string         `json:"reason,omitempty"`
+	ReasonArgs map[string]any `json:"reason_args,omitempty"`
+	EndedBy    int64          `json:"ended_by,omitempty"`
 }
 
 // Duration is a time.Duration stored and shown in whole milliseconds.
@@ -107,75 +116,76 @@ const chunk = 32 * 1024
 // Run decides every household of the program's member that src yields, with
 // the program's current version (or opt.Version), stores the run and one
 // decision per household, and returns the run. A household whose rule fails
-// is stored as an error with its reason and counted; the run goes on. Runs
-// on an archived program are refused. The same households, reference date
-// and version always give the same decisions.
+// (an error, or more than rule.EvalCostLimit steps) is stored as an error
+// with its reason and counted; the run goes on. Runs on an archived program
+// are refused, and so is a run beyond MaxConcurrentRuns. The same
+// households, reference date and version always give the same decisions.
 //
-// The run is written in three steps — the run row, the decisions in bulk,
-// then the counts, fairness table and audit record — and is visible only
-// once the last step commits; a failure removes what was written.
+// The run's row is written first, with status running, and shows its
+// progress. The decisions are written in bulk, then the counts, fairness
+// table and audit record, and the row becomes done. If ctx ends, Cancel or
+// DrainRuns stops the run, or anything fails, the decisions written are
+// removed and the row says failed or cancelled, and why.
 func (s *Service) Run(ctx context.Context, programID int64, src Source, opt RunOptions) (Run, error) {
-	p, err := s.Get(ctx, programID)
+	st, err := s.begin(ctx, programID, opt)
 	if err != nil {
 		return Run{}, err
 	}
-	if err := auth.RequireMember(ctx, auth.ProgramManage, p.MemberID); err != nil {
-		return Run{}, err
-	}
-	if p.Status == Archived {
-		return Run{}, errs.E(errs.Conflict, "program.run_archived", "code", p.Code)
-	}
-	v, err := s.runVersion(ctx, programID, opt.Version)
-	if err != nil {
-		return Run{}, err
-	}
-	c, err := v.Compile()
-	if err != nil {
-		return Run{}, err
-	}
-	m, err := s.members.ByID(ctx, p.MemberID)
-	if err != nil {
-		return Run{}, err
-	}
-	asOf := opt.AsOf
-	if asOf.IsZero() {
-		asOf = time.Now().UTC()
-	}
-	asOf = time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
-	r := Run{MemberID: p.MemberID, ProgramID: p.ID, VersionID: v.ID, Version: v.Version, AsOf: asOf.Format(time.DateOnly),
-		ActorID: actor.From(ctx).UserID, StartedAt: time.Now().UTC()}
+	return s.execute(st, src, opt)
+}
 
+// execute does a begun run and records how it ended.
+func (s *Service) execute(st *started, src Source, opt RunOptions) (r Run, err error) {
+	ctx, r := st.ctx, st.run
+	defer func() {
+		if err != nil {
+			why := stopOf(ctx, err)
+			if e := s.endRun(context.WithoutCancel(ctx), r.ID, r.MemberID, why); e != nil {
+				err = errors.Join(err, e)
+			} else if context.Cause(ctx) == error(why) {
+				// Stopped on purpose: the caller reads why, not how.
+				e := errs.E(errs.Conflict, why.key)
+				e.Args = why.args
+				err = e.Cause(err)
+			}
+			r = Run{}
+		}
+		st.a.cancel(nil)
+		s.runner().release(st.run.ID)
+		close(st.a.done)
+	}()
+	report := func(p Progress) {
+		st.a.mu.Lock()
+		st.a.live = p
+		st.a.mu.Unlock()
+		if opt.Progress != nil {
+			opt.Progress(p)
+		}
+	}
+	eopt := opt
+	eopt.Progress = func(p Progress) {
+		report(p)
+		s.saveProgress(st, p)
+	}
 	start := time.Now()
-	ds, err := evaluate(ctx, c, src, p.MemberID, asOf, m.Exponent(), opt)
+	ds, err := evaluate(ctx, st.c, src, r.MemberID, st.asOf, st.exp, eopt)
 	if err != nil {
-		return Run{}, err
+		return r, err
 	}
 	r.EvalTime = ds.eval
 	r.LoadTime = time.Since(start) - ds.eval
-	fair := rankAndSelect(&ds.list, v.Rules, &r)
+	fair := rankAndSelect(&ds.list, st.v.Rules, &r)
 
-	err = s.db.Tx(ctx, func(tx *db.Tx) error {
-		r.ID, err = tx.InsertID(ctx, `INSERT INTO program_runs (member_id, program_id, version_id, version, as_of, status, actor_id, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?) RETURNING id`,
-			r.MemberID, r.ProgramID, r.VersionID, r.Version, r.AsOf, r.ActorID, r.StartedAt)
-		return err
-	})
-	if err != nil {
-		return Run{}, errs.Wrapf(err, "program: start run of %s", p.Code)
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			s.dropRun(context.WithoutCancel(ctx), r.ID)
-		}
-	}()
+	s.saveProgress(st, Progress{Stage: "store", Total: ds.list.Len()})
 	start = time.Now()
-	sum, err := s.storeDecisions(ctx, r, &ds.list, opt.Progress)
+	sum, err := s.storeDecisions(ctx, r, &ds.list, report)
 	if err != nil {
-		return Run{}, errs.Wrapf(err, "program: store decisions of run %d", r.ID)
+		return r, errs.Wrapf(err, "program: store decisions of run %d", r.ID)
 	}
 	r.DecisionSum = sum
 	r.StoreTime = time.Since(start)
 	r.FinishedAt = time.Now().UTC()
+	r.Status, r.Stage, r.Done, r.Total = RunDone, "", int64(ds.list.Len()), int64(ds.list.Len())
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		st, err := tx.Prepare(ctx, `INSERT INTO program_run_fairness (run_id, member_id, dimension, grp, households, eligible, selected) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
@@ -187,33 +197,27 @@ func (s *Service) Run(ctx context.Context, programID int64, src Source, opt RunO
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE program_runs SET status = 'done', finished_at = ?, households = ?, eligible = ?, selected = ?, errors = ?, benefit_total_minor = ?, load_ms = ?, eval_ms = ?, store_ms = ? WHERE id = ?`,
-			r.FinishedAt, r.Households, r.Eligible, r.Selected, r.Errors, r.BenefitSum, r.LoadTime.Milliseconds(), r.EvalTime.Milliseconds(), r.StoreTime.Milliseconds(), r.ID); err != nil {
+		res, err := tx.Exec(ctx, `UPDATE program_runs SET status = 'done', stage = '', done_count = ?, total_count = ?, finished_at = ?, households = ?, eligible = ?, selected = ?, errors = ?, benefit_total_minor = ?, load_ms = ?, eval_ms = ?, store_ms = ? WHERE id = ? AND status = 'running'`,
+			r.Done, r.Total, r.FinishedAt, r.Households, r.Eligible, r.Selected, r.Errors, r.BenefitSum, r.LoadTime.Milliseconds(), r.EvalTime.Milliseconds(), r.StoreTime.Milliseconds(), r.ID)
+		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			// Cancelled in another process while the decisions were stored.
+			return errors.Join(err, errEndedElsewhere)
 		}
 		return audit.Append(ctx, tx, audit.Entry{MemberID: r.MemberID, Action: "program.run", EntityType: "program_run", EntityID: idString(r.ID), State: r})
 	})
-	if err != nil {
-		return Run{}, errs.Wrapf(err, "program: finish run %d", r.ID)
+	if errors.Is(err, errEndedElsewhere) {
+		st.a.cancel(&stop{status: RunCancelled, key: "rule_cost.run_cancelled"})
 	}
-	ok = true
+	if err != nil {
+		return r, errs.Wrapf(err, "program: finish run %d", r.ID)
+	}
 	return r, nil
 }
 
-// dropRun removes what a failed run wrote.
-func (s *Service) dropRun(ctx context.Context, id int64) {
-	if id == 0 {
-		return
-	}
-	_ = s.db.Tx(ctx, func(tx *db.Tx) error {
-		for _, q := range []string{`DELETE FROM program_decisions WHERE run_id = ?`, `DELETE FROM program_run_fairness WHERE run_id = ?`, `DELETE FROM program_runs WHERE id = ? AND status = 'running'`} {
-			if _, err := tx.Exec(ctx, q, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
+var errEndedElsewhere = errors.New("program: the run was ended by another process")
 
 type evaluated struct {
 	list decisions
@@ -257,7 +261,7 @@ func evaluate(ctx context.Context, c *rule.Compiled, src Source, memberID int64,
 			return nil
 		}
 		t := time.Now()
-		ds := c.EvaluateAllJSON(buf, asOf, workers, nil)
+		ds := c.EvaluateAllJSON(ctx, buf, asOf, workers, nil)
 		block := out.list.add(len(buf))
 		var wg sync.WaitGroup
 		per := (len(buf) + workers - 1) / workers
@@ -493,12 +497,12 @@ func (s *Service) insertDecisions(ctx context.Context, r Run, ds *decisions, dig
 	})
 }
 
-// Runs returns the finished runs of program id, newest first.
+// Runs returns the runs of program id, newest first, whatever their status.
 func (s *Service) Runs(ctx context.Context, id int64) ([]Run, error) {
 	if _, err := s.Get(ctx, id); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+runCols+` FROM program_runs WHERE program_id = ? AND status = 'done' ORDER BY id DESC`, id)
+	rows, err := s.db.Query(ctx, `SELECT `+runCols+` FROM program_runs WHERE program_id = ? ORDER BY id DESC`, id)
 	if err != nil {
 		return nil, errs.Wrapf(err, "program: runs of %d", id)
 	}
@@ -514,24 +518,31 @@ func (s *Service) Runs(ctx context.Context, id int64) ([]Run, error) {
 	return out, rows.Err()
 }
 
-const runCols = `id, member_id, program_id, version_id, version, as_of, actor_id, started_at, finished_at, households, eligible, selected, errors, benefit_total_minor, load_ms, eval_ms, store_ms`
+const runCols = `id, member_id, program_id, version_id, version, as_of, actor_id, started_at, finished_at, households, eligible, selected, errors, benefit_total_minor, load_ms, eval_ms, store_ms,
+	status, stage, done_count, total_count, reason_key, reason_args, ended_by`
 
 func scanRun(row interface{ Scan(...any) error }) (Run, error) {
 	var r Run
 	var fin sql.NullTime
 	var load, eval, store int64
-	err := row.Scan(&r.ID, &r.MemberID, &r.ProgramID, &r.VersionID, &r.Version, &r.AsOf, &r.ActorID, &r.StartedAt, &fin, &r.Households, &r.Eligible, &r.Selected, &r.Errors, &r.BenefitSum, &load, &eval, &store)
+	var reason sql.NullString
+	err := row.Scan(&r.ID, &r.MemberID, &r.ProgramID, &r.VersionID, &r.Version, &r.AsOf, &r.ActorID, &r.StartedAt, &fin, &r.Households, &r.Eligible, &r.Selected, &r.Errors, &r.BenefitSum, &load, &eval, &store,
+		&r.Status, &r.Stage, &r.Done, &r.Total, &r.ReasonKey, &reason, &r.EndedBy)
+	if err == nil {
+		err = r.scanReason(reason)
+	}
 	r.FinishedAt = fin.Time
 	r.LoadTime, r.EvalTime, r.StoreTime = time.Duration(load)*time.Millisecond, time.Duration(eval)*time.Millisecond, time.Duration(store)*time.Millisecond
 	return r, err
 }
 
-// GetRun returns finished run id if the actor may read its program.
+// GetRun returns run id, whatever its status, if the actor may read its
+// program. The progress of a run going on in this process is the latest.
 func (s *Service) GetRun(ctx context.Context, id int64) (Run, error) {
 	if err := auth.Require(ctx, auth.ProgramRead); err != nil {
 		return Run{}, err
 	}
-	r, err := scanRun(s.db.QueryRow(ctx, `SELECT `+runCols+` FROM program_runs WHERE id = ? AND status = 'done'`, id))
+	r, err := scanRun(s.db.QueryRow(ctx, `SELECT `+runCols+` FROM program_runs WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Run{}, errs.E(errs.NotFound, "program.run_not_found", "id", id)
 	}
@@ -541,7 +552,23 @@ func (s *Service) GetRun(ctx context.Context, id int64) (Run, error) {
 	if m, all := auth.MemberScope(ctx); !all && m != r.MemberID {
 		return Run{}, errs.E(errs.NotFound, "program.run_not_found", "id", id)
 	}
+	if a := s.runner().get(id); a != nil && r.Status == RunRunning {
+		a.mu.Lock()
+		if a.live.Stage != "" {
+			r.Stage, r.Done, r.Total = a.live.Stage, int64(a.live.Done), int64(a.live.Total)
+		}
+		a.mu.Unlock()
+	}
 	return r, nil
+}
+
+// finished returns run id if it is done, or a conflict naming its status.
+func (s *Service) finished(ctx context.Context, id int64) (Run, error) {
+	r, err := s.GetRun(ctx, id)
+	if err == nil && r.Status != RunDone {
+		return Run{}, errs.E(errs.Conflict, "rule_cost.run_not_done", "id", id)
+	}
+	return r, err
 }
 
 // DecisionFilter selects decisions of a run. The zero value selects all, in

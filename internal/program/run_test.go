@@ -125,18 +125,26 @@ func TestRun(t *testing.T) {
 				}
 			}
 		})
-		t.Run("a failing source leaves nothing behind", func(t *testing.T) {
+		t.Run("a failing source leaves a failed run and no decisions", func(t *testing.T) {
 			before, _ := f.s.Runs(f.manager, a.Program.ID)
 			boom := errors.New("registry down")
 			_, err := f.s.Run(f.manager, a.Program.ID, func(ctx context.Context, m int64, fn func(int64, rule.Household) error) error {
+				for i := range 10 {
+					if err := fn(int64(i+1), hs[i]); err != nil {
+						return err
+					}
+				}
 				return boom
 			}, program.RunOptions{AsOf: asOf})
 			if !errors.Is(err, boom) {
 				t.Fatalf("got %v", err)
 			}
 			after, _ := f.s.Runs(f.manager, a.Program.ID)
-			if len(after) != len(before) {
-				t.Errorf("runs %d → %d", len(before), len(after))
+			if len(after) != len(before)+1 || after[0].Status != program.RunFailed || after[0].ReasonKey != "rule_cost.run_error" {
+				t.Fatalf("runs %d → %d, newest %+v; want one more, failed", len(before), len(after), after[0])
+			}
+			if ds := decisions(t, f.s, f.manager, after[0].ID, program.DecisionFilter{}); len(ds) != 0 {
+				t.Errorf("the failed run kept %d decisions", len(ds))
 			}
 		})
 		t.Run("other member cannot read the run", func(t *testing.T) {

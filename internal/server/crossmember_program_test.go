@@ -100,6 +100,7 @@ func init() {
 	crossCases["GET /runs/{id}/decisions"] = crossGet(run("/decisions"))
 	crossCases["GET /runs/{id}/fairness"] = crossGet(run("/fairness"))
 	crossCases["GET /runs/{id}/fairness.svg"] = crossGet(run("/fairness.svg"))
+	crossCases["POST /runs/{id}/cancel"] = crossWrite("POST", write(run("/cancel"), `{}`))
 	crossCases["POST /runs/{id}/proposals"] = crossWrite("POST", write(run("/proposals"), `{"all_selected":true}`))
 	crossCases["POST /enrollment-approvals/{id}"] = crossWrite("POST", func(v map[string]string) (string, string) {
 		return v1 + "/enrollment-approvals/" + v["enrollment_approval"], `{"approve":true}`

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
@@ -36,7 +35,6 @@ func init() {
 			s.Handle(mux, "POST /programs", auth.ProgramManage, s.programSave)
 			s.Handle(mux, "GET /enrollment-approvals", auth.EnrollDecide, s.programApprovals)
 			s.Handle(mux, "POST /enrollment-approvals/{id}", auth.EnrollDecide, s.programDecide)
-			s.Handle(mux, "GET /program-jobs/{job}", auth.ProgramManage, s.programJob)
 			s.Handle(mux, "GET /program-households/{id}", auth.ProgramRead, s.programHousehold)
 			s.Handle(mux, "GET /programs/{id}", auth.ProgramRead, s.programShow)
 			s.Handle(mux, "GET /programs/{id}/edit", auth.ProgramManage, s.programEdit)
@@ -45,6 +43,7 @@ func init() {
 			s.Handle(mux, "GET /programs/{id}/enrollments", auth.ProgramRead, s.programEnrollments)
 			s.Handle(mux, "GET /programs/{id}/compare", auth.ProgramManage, s.programCompare)
 			s.Handle(mux, "GET /runs/{id}", auth.ProgramRead, s.runShow)
+			s.Handle(mux, "POST /runs/{id}/cancel", auth.ProgramManage, s.runCancel)
 			s.Handle(mux, "GET /runs/{id}/fairness.svg", auth.ProgramRead, s.runFairnessSVG)
 			s.Handle(mux, "GET /runs/{id}/households/{hh}", auth.ProgramRead, s.runDecision)
 			s.Handle(mux, "POST /runs/{id}/proposals", auth.EnrollPropose, s.runPropose)
@@ -363,27 +362,6 @@ func (s *Server) programStatus(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// runJob is a targeting run going on in the background.
-type runJob struct {
-	mu        sync.Mutex
-	ID        string
-	ProgramID int64
-	UserID    int64
-	Stage     string
-	Done      int
-	Total     int
-	RunID     int64
-	Err       error
-	Started   time.Time
-	Finished  bool
-}
-
-var runJobs = struct {
-	sync.Mutex
-	m    map[string]*runJob
-	next int64
-}{m: map[string]*runJob{}}
-
 func (s *Server) programRunStart(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id, err := pathID(r, "id")
@@ -404,63 +382,60 @@ func (s *Server) programRunStart(w http.ResponseWriter, r *http.Request) error {
 			return errs.E(errs.Invalid, "program.date_invalid", "value", d)
 		}
 	}
-	runJobs.Lock()
-	runJobs.next++
-	j := &runJob{ID: strconv.FormatInt(runJobs.next, 10) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e6, 36), ProgramID: id, UserID: actor.From(ctx).UserID, Stage: "evaluate", Started: time.Now()}
-	runJobs.m[j.ID] = j
-	runJobs.Unlock()
-	// The run outlives the request; it keeps the actor, not the deadline.
-	bg := context.WithoutCancel(ctx)
-	go func() {
-		run, err := s.programs().Run(bg, id, registry.New(s.DB).EachHousehold, program.RunOptions{AsOf: asOf, Progress: func(pr program.Progress) {
-			j.mu.Lock()
-			j.Stage, j.Done, j.Total = pr.Stage, pr.Done, pr.Total
-			j.mu.Unlock()
-		}})
-		j.mu.Lock()
-		j.RunID, j.Err, j.Finished = run.ID, err, true
-		j.mu.Unlock()
-	}()
-	http.Redirect(w, r, "/program-jobs/"+j.ID, http.StatusSeeOther)
+	// The run outlives the request: the program service keeps it, with a
+	// row from this moment, and it can be cancelled from its page.
+	run, err := s.programs().Start(ctx, id, registry.New(s.DB).EachHousehold, program.RunOptions{AsOf: asOf})
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/runs/"+strconv.FormatInt(run.ID, 10), http.StatusSeeOther)
 	return nil
 }
 
-type jobPage struct {
-	ProgramID     int64
-	Stage         string
-	Done, Total   int
+// runStatusPage shows a run that is not done: its progress while it runs,
+// with a Cancel button for the program manager, or why it failed or was
+// cancelled.
+type runStatusPage struct {
+	Program       program.Program
+	Run           program.Run
 	Seconds       int
-	Error         string
-	Finished      bool
 	PercentStored int
+	Reason        string
+	CanCancel     bool
 }
 
-func (s *Server) programJob(w http.ResponseWriter, r *http.Request) error {
-	runJobs.Lock()
-	j := runJobs.m[r.PathValue("job")]
-	runJobs.Unlock()
-	if j == nil || j.UserID != actor.From(r.Context()).UserID {
-		return errs.E(errs.NotFound, "error.not_found")
+func (s *Server) runStatus(w http.ResponseWriter, r *http.Request, run program.Run) error {
+	ctx := r.Context()
+	p, err := s.programs().Get(ctx, run.ProgramID)
+	if err != nil {
+		return err
 	}
-	j.mu.Lock()
-	pg := jobPage{ProgramID: j.ProgramID, Stage: j.Stage, Done: j.Done, Total: j.Total, Seconds: int(time.Since(j.Started).Seconds()), Finished: j.Finished}
-	runID, jerr := j.RunID, j.Err
-	j.mu.Unlock()
-	if pg.Total > 0 {
-		pg.PercentStored = pg.Done * 100 / pg.Total
+	pg := runStatusPage{Program: p, Run: run, Seconds: int(time.Since(run.StartedAt).Seconds())}
+	if run.Total > 0 {
+		pg.PercentStored = int(run.Done * 100 / run.Total)
 	}
-	if pg.Finished && jerr == nil {
-		http.Redirect(w, r, "/runs/"+strconv.FormatInt(runID, 10), http.StatusSeeOther)
-		return nil
+	if run.ReasonKey != "" {
+		pg.Reason = i18n.T(Lang(r), run.ReasonKey, run.ReasonArgs)
 	}
-	if jerr != nil {
-		e := errs.As(jerr)
-		pg.Error = i18n.T(Lang(r), e.Key, e.Args)
-	} else {
+	if run.Status == program.RunRunning {
+		pg.CanCancel = auth.RequireMember(ctx, auth.ProgramManage, run.MemberID) == nil
 		// No script: the page asks the browser to load it again.
-		w.Header().Set("Refresh", "1")
+		w.Header().Set("Refresh", "2")
 	}
-	return s.Render(w, r, "program/job", View{Title: "programs.running", Data: pg})
+	return s.Render(w, r, "program/job", View{Title: "programs.run", Data: pg})
+}
+
+func (s *Server) runCancel(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.programs().Cancel(r.Context(), id); err != nil && !errs.Is(err, errs.Conflict) {
+		return err
+	}
+	// A run that ended meanwhile shows how it ended.
+	http.Redirect(w, r, "/runs/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
 }
 
 type runPage struct {
@@ -488,6 +463,9 @@ func (s *Server) runShow(w http.ResponseWriter, r *http.Request) error {
 	run, err := ps.GetRun(ctx, id)
 	if err != nil {
 		return err
+	}
+	if run.Status != program.RunDone {
+		return s.runStatus(w, r, run)
 	}
 	pg := runPage{Run: run, Size: 50, Show: r.URL.Query().Get("show"), CanPropose: auth.Can(actor.From(ctx), auth.EnrollPropose)}
 	pg.Pct = func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }

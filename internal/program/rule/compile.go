@@ -34,12 +34,33 @@ var env = func() *cel.Env {
 	return e
 }()
 
+// program is a rule or clause planned for CEL's interpreter twice:
+// interruptible (CEL checks the evaluation's context every 100 iterations
+// of a macro), and also metered (a household's evaluation stops past
+// EvalCostLimit steps). A household within the size hints runs unmetered:
+// its cost is bounded by the rule's estimate, which is below MaxCost, so
+// the meter could not stop it and would only slow it down (by half or more
+// on CEL's interpreter). A larger household runs metered.
+type program struct {
+	plain, metered cel.Program
+}
+
+func plan(checked *cel.Ast) (program, error) {
+	var p program
+	var err error
+	if p.plain, err = env.Program(checked, cel.EvalOptions(cel.OptOptimize), cel.InterruptCheckFrequency(100)); err != nil {
+		return p, err
+	}
+	p.metered, err = env.Program(checked, cel.EvalOptions(cel.OptOptimize), cel.InterruptCheckFrequency(100), cel.CostLimit(EvalCostLimit))
+	return p, err
+}
+
 // Rule is one compiled rule or formula. It is immutable and safe for
 // concurrent use.
 type Rule struct {
 	kind    Kind
 	src     string
-	prg     cel.Program
+	prg     program
 	fast    *fexpr   // the same rule as Go closures; nil when not supported
 	clauses []clause // top-level clauses, for explanations
 	rootOr  bool     // the clauses are joined by || rather than &&
@@ -69,7 +90,7 @@ func (r *Rule) Clauses() []string {
 // explanation can show its value, with the inputs it reads.
 type clause struct {
 	text   string
-	prg    cel.Program
+	prg    program
 	fast   *fexpr // nil when off the fast path
 	inputs []input
 }
@@ -105,7 +126,10 @@ func Compile(src string, k Kind) (*Rule, error) {
 			return nil, errs.E(errs.Invalid, "rule.return_number", "got", out.String(), "kind", k.String())
 		}
 	}
-	prg, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize))
+	if err := checkCost(checked, k); err != nil {
+		return nil, err
+	}
+	prg, err := plan(checked)
 	if err != nil {
 		return nil, errs.Wrapf(err, "rule: plan %s rule", k)
 	}

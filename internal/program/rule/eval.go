@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"context"
 	"errors"
 	"math"
 	"runtime"
@@ -11,6 +12,7 @@ import (
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/interpreter"
 
 	"github.com/tadamun/tadamun/internal/errs"
 )
@@ -43,9 +45,10 @@ type Decision struct {
 
 // Evaluate decides one household at reference date asOf, which fixes the
 // members' ages. With explain, the Decision lists each top-level clause of
-// the eligibility rule with its value and inputs.
+// the eligibility rule with its value and inputs. Like every evaluation it
+// stops past EvalCostLimit steps, with the error rule_cost.exceeded.
 func (c *Compiled) Evaluate(h *Household, asOf time.Time, explain bool) Decision {
-	var s scope
+	s := scope{ctx: context.Background()}
 	return c.decide(&s, h, dateOf(asOf), mode(explain))
 }
 
@@ -70,18 +73,22 @@ func mode(explain bool) explainMode {
 // The result does not depend on workers. progress, when not nil, receives
 // the number of households done so far, increasing, one call at a time,
 // from the worker goroutines.
-func (c *Compiled) EvaluateAll(hs []Household, asOf time.Time, workers int, explain bool, progress func(done int)) []Decision {
-	return c.evaluateAll(hs, asOf, workers, mode(explain), progress)
+//
+// When ctx ends the workers stop within a few hundred households (and a
+// long macro within 100 of its iterations): the caller must check
+// ctx.Err(), since the decisions are then incomplete.
+func (c *Compiled) EvaluateAll(ctx context.Context, hs []Household, asOf time.Time, workers int, explain bool, progress func(done int)) []Decision {
+	return c.evaluateAll(ctx, hs, asOf, workers, mode(explain), progress)
 }
 
 // EvaluateAllJSON is EvaluateAll with each decision's explanation in
 // Decision.Explanation as compact JSON instead of Clauses: several times
 // cheaper, for runs that store every explanation.
-func (c *Compiled) EvaluateAllJSON(hs []Household, asOf time.Time, workers int, progress func(done int)) []Decision {
-	return c.evaluateAll(hs, asOf, workers, explainJSON, progress)
+func (c *Compiled) EvaluateAllJSON(ctx context.Context, hs []Household, asOf time.Time, workers int, progress func(done int)) []Decision {
+	return c.evaluateAll(ctx, hs, asOf, workers, explainJSON, progress)
 }
 
-func (c *Compiled) evaluateAll(hs []Household, asOf time.Time, workers int, explain explainMode, progress func(done int)) []Decision {
+func (c *Compiled) evaluateAll(ctx context.Context, hs []Household, asOf time.Time, workers int, explain explainMode, progress func(done int)) []Decision {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -95,10 +102,10 @@ func (c *Compiled) evaluateAll(hs []Household, asOf time.Time, workers int, expl
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var s scope
+			s := scope{ctx: ctx}
 			for {
 				lo := int(next.Add(chunk)) - chunk
-				if lo >= len(hs) {
+				if lo >= len(hs) || ctx.Err() != nil {
 					return
 				}
 				hi := min(lo+chunk, len(hs))
@@ -163,14 +170,14 @@ func (c *Compiled) decide(s *scope, h *Household, at date, explain explainMode) 
 // value evaluates a clause for the explanation: its result, or the
 // *errs.Error that stopped it.
 func (cl *clause) value(s *scope) any {
-	if cl.fast != nil {
+	if cl.fast != nil && s.small {
 		v, err := cl.fast.b(s)
 		if err != nil {
 			return runtimeError(err, Eligibility)
 		}
 		return v
 	}
-	v, _, err := cl.prg.Eval(s)
+	v, err := s.eval(cl.prg)
 	if err != nil {
 		return runtimeError(err, Eligibility)
 	}
@@ -179,14 +186,14 @@ func (cl *clause) value(s *scope) any {
 
 // boolean evaluates an eligibility rule for the household in s.
 func (r *Rule) boolean(s *scope) (bool, error) {
-	if r.fast != nil {
+	if r.fast != nil && s.small {
 		v, err := r.fast.b(s)
 		if err != nil {
 			return false, runtimeError(err, r.kind)
 		}
 		return v, nil
 	}
-	v, _, err := r.prg.Eval(s)
+	v, err := s.eval(r.prg)
 	if err != nil {
 		return false, runtimeError(err, r.kind)
 	}
@@ -197,7 +204,7 @@ func (r *Rule) boolean(s *scope) (bool, error) {
 func (r *Rule) number(s *scope) (float64, error) {
 	k := r.kind
 	var f float64
-	if r.fast != nil {
+	if r.fast != nil && s.small {
 		var err error
 		if r.fast.d != nil {
 			f, err = r.fast.d(s)
@@ -211,7 +218,7 @@ func (r *Rule) number(s *scope) (float64, error) {
 		}
 		return finite(f, k)
 	}
-	v, _, err := r.prg.Eval(s)
+	v, err := s.eval(r.prg)
 	if err != nil {
 		return 0, runtimeError(err, k)
 	}
@@ -252,6 +259,13 @@ func runtimeError(err error, k Kind) *errs.Error {
 			c.Args[key] = v
 		}
 		return &c
+	}
+	var cancelled interpreter.EvalCancelledError
+	switch {
+	case errors.As(err, &cancelled) && cancelled.Cause == interpreter.CostLimitExceeded:
+		return errs.E(errs.Invalid, "rule_cost.exceeded", "limit", grouped(EvalCostLimit), "rule", k.String()).Cause(err)
+	case errors.Is(err, interpreter.InterruptError{}), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return errs.E(errs.Invalid, "rule_cost.interrupted", "rule", k.String()).Cause(err)
 	}
 	msg := err.Error()
 	switch {

@@ -55,7 +55,7 @@ func clauses(checked *cel.Ast) ([]clause, error) {
 		if iss != nil && iss.Err() != nil {
 			return nil, errs.Wrapf(iss.Err(), "rule: compile clause %q", text)
 		}
-		prg, err := env.Program(cc, cel.EvalOptions(cel.OptOptimize))
+		prg, err := plan(cc)
 		if err != nil {
 			return nil, errs.Wrapf(err, "rule: plan clause %q", text)
 		}

@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"context"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -15,8 +16,8 @@ func TestExplanationJSONMatchesClauses(t *testing.T) {
 	hs := Generate(2000, 11)
 	hs = append(hs, Household{Ref: "empty"})
 	c := mustCompile(t, Program{Eligibility: `household.income_per_capita < 1200.0 && members.exists(m, m.age >= 65) && !("car" in household.assets) && household.size >= 1`})
-	withClauses := c.EvaluateAll(hs, asOf, 2, true, nil)
-	withJSON := c.EvaluateAllJSON(hs, asOf, 2, nil)
+	withClauses := c.EvaluateAll(context.Background(), hs, asOf, 2, true, nil)
+	withJSON := c.EvaluateAllJSON(context.Background(), hs, asOf, 2, nil)
 	sawErr := false
 	for i := range hs {
 		var got []struct {
@@ -85,8 +86,8 @@ func TestExplainedEligibilityMatches(t *testing.T) {
 		`members.exists(m, m.age < 5) && (household.rooms > 2 || household.income_per_capita < 500.0)`,
 	} {
 		c := mustCompile(t, Program{Eligibility: src, Score: `double(household.size)`, Benefit: `10.0`})
-		plain := c.EvaluateAll(hs, asOf, 2, false, nil)
-		withJSON := c.EvaluateAllJSON(hs, asOf, 2, nil)
+		plain := c.EvaluateAll(context.Background(), hs, asOf, 2, false, nil)
+		withJSON := c.EvaluateAllJSON(context.Background(), hs, asOf, 2, nil)
 		errors := 0
 		for i := range hs {
 			a, b := plain[i], withJSON[i]

@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"math"
@@ -236,7 +237,7 @@ func BenchmarkEvaluateAll(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for b.Loop() {
-		c.EvaluateAll(hs, asOf, 0, false, nil)
+		c.EvaluateAll(context.Background(), hs, asOf, 0, false, nil)
 	}
 	reportPersons(b, hs, time.Since(start))
 }
@@ -261,7 +262,7 @@ func BenchmarkEvaluateExplain(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for b.Loop() {
-		c.EvaluateAll(hs, asOf, 0, true, nil)
+		c.EvaluateAll(context.Background(), hs, asOf, 0, true, nil)
 	}
 	reportPersons(b, hs, time.Since(start))
 }
@@ -277,7 +278,7 @@ func BenchmarkEvaluateAllInterpreted(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for b.Loop() {
-		c.EvaluateAll(hs, asOf, 0, false, nil)
+		c.EvaluateAll(context.Background(), hs, asOf, 0, false, nil)
 	}
 	reportPersons(b, hs, time.Since(start))
 }

@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"context"
 	"errors"
 	"os"
 	"reflect"
@@ -248,7 +249,7 @@ func TestRuntimeErrors(t *testing.T) {
 	negative := family()
 	negative.Members = negative.Members[:1]
 	hs := []Household{ok, noAttr, noRooms, negative, ok}
-	ds := c.EvaluateAll(hs, asOf, 2, false, nil)
+	ds := c.EvaluateAll(context.Background(), hs, asOf, 2, false, nil)
 	want := []string{"", "rule.missing_attr", "rule.divide_by_zero", "rule.negative_benefit", ""}
 	for i, d := range ds {
 		if got := errKey(d.Err); got != want[i] {
@@ -295,15 +296,15 @@ func TestEvaluateAllDeterministic(t *testing.T) {
 	hs := Generate(3000, 7)
 	c := mustCompile(t, realistic)
 	var calls, last int
-	one := c.EvaluateAll(hs, asOf, 1, true, nil)
-	four := c.EvaluateAll(hs, asOf, 4, true, func(done int) {
+	one := c.EvaluateAll(context.Background(), hs, asOf, 1, true, nil)
+	four := c.EvaluateAll(context.Background(), hs, asOf, 4, true, func(done int) {
 		calls++
 		if done <= last {
 			t.Errorf("progress went from %d to %d", last, done)
 		}
 		last = done
 	})
-	again := c.EvaluateAll(hs, asOf, 4, true, nil)
+	again := c.EvaluateAll(context.Background(), hs, asOf, 4, true, nil)
 	if last != len(hs) || calls == 0 {
 		t.Errorf("got last progress %d after %d calls, want %d", last, calls, len(hs))
 	}

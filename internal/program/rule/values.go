@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"time"
@@ -209,6 +210,14 @@ const maxDepth = 4
 // resolves household and members, and the member values. Not safe for
 // concurrent use; each goroutine has its own.
 type scope struct {
+	// ctx is the evaluation's context, kept here because CEL's interpreter
+	// calls back into the scope; it lives as long as one EvaluateAll.
+	ctx context.Context
+	// small says the household is within the size hints of the cost
+	// estimate. Only then does a rule take its fast path: a rule's cost is
+	// bounded for such a household, so CEL could not stop at the cost limit
+	// where the fast path would go on; a larger one runs on CEL, metered.
+	small   bool
 	cur     [maxDepth]*memberVal // fast path: members bound by nested macros
 	hh      hhVal
 	mems    []memberVal
@@ -228,6 +237,65 @@ func (s *scope) reset(h *Household, at date) {
 		s.mems[i] = memberVal{p: &h.Members[i], i: i, hv: &s.hh}
 	}
 	s.members = nil
+	s.small = withinHints(h)
+}
+
+// eval runs p on CEL's interpreter for the household in s, interruptible
+// by s.ctx, and metered when the household is past the size hints.
+func (s *scope) eval(p program) (ref.Val, error) {
+	ctx := s.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	prg := p.plain
+	if !s.small {
+		prg = p.metered
+	}
+	v, _, err := prg.ContextEval(ctx, s)
+	return v, err
+}
+
+// withinHints reports whether h is within the size hints of the cost
+// estimate: MaxMembers members, MaxAssets assets, MaxAttrs attributes of
+// the household and of each member, strings of at most MaxString bytes.
+func withinHints(h *Household) bool {
+	if len(h.Members) > MaxMembers || len(h.Assets) > MaxAssets || !smallAttrs(h.Attrs) ||
+		!smallStrings(h.Governorate, h.District, h.Locality, h.DwellingType, h.WaterSource, h.Sanitation) {
+		return false
+	}
+	for _, a := range h.Assets {
+		if len(a) > MaxString {
+			return false
+		}
+	}
+	for i := range h.Members {
+		p := &h.Members[i]
+		if !smallAttrs(p.Attrs) || !smallStrings(p.Relationship, p.Sex, p.EmploymentStatus, p.Education, p.MaritalStatus, p.Orphan) {
+			return false
+		}
+	}
+	return true
+}
+
+func smallStrings(ss ...string) bool {
+	for _, s := range ss {
+		if len(s) > MaxString {
+			return false
+		}
+	}
+	return true
+}
+
+func smallAttrs(m map[string]string) bool {
+	if len(m) > MaxAttrs {
+		return false
+	}
+	for k, v := range m {
+		if len(k) > MaxString || len(v) > MaxString {
+			return false
+		}
+	}
+	return true
 }
 
 // list returns the CEL list of the members, built on first use: the fast
