@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
@@ -20,6 +21,8 @@ import (
 type Service struct {
 	db      *db.DB
 	limiter *limiter
+	keyMu   sync.Mutex
+	csrf    []byte // the CSRF key, once loaded
 	// SessionTTL is how long a login lasts; zero means 12 hours.
 	SessionTTL time.Duration
 }
