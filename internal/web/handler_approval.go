@@ -52,6 +52,8 @@ func approvalLink(a auth.Approval) string {
 		return "/payments/cycles/" + a.EntityID
 	case "instrument_change":
 		return "/payments"
+	case auth.RoleGrantKind:
+		return "/users/" + a.EntityID + "#pending-grants"
 	}
 	return ""
 }
