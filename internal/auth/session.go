@@ -187,9 +187,9 @@ func (l *limiter) reserve(user, ip string) (attempt, time.Duration) {
 		}
 		ss := l.prune(k, now)
 		if len(ss) >= limit {
-			if w := ss[len(ss)-limit].at.Add(l.window).Sub(now); w > wait {
-				wait = max(w, time.Second)
-			}
+			// Wait until enough places free up; at least a second, so that
+			// a full counter never reads as "no wait".
+			wait = max(wait, ss[len(ss)-limit].at.Add(l.window).Sub(now), time.Second)
 		}
 	}
 	if wait > 0 {
