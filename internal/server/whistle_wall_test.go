@@ -176,6 +176,19 @@ func whistleWall(t *testing.T, d *db.DB) {
 		t.Fatal(err)
 	}
 	union2 := apiAs(t, ts.URL, d, "admin2")
+	t.Run("the user page offers the decision to the other union administrator only", func(t *testing.T) {
+		page := "/users/" + userIDOf(t, d, "jo.integrity2")
+		form := `action="` + page + `/grants/` + strconv.FormatInt(proposal.ID, 10) + `"`
+		for user, want := range map[string]bool{"admin": false, "admin2": true, "jo.admin": false} {
+			b := newBrowser(t, ts.URL)
+			b.login(user)
+			resp, body := b.do("GET", page, nil)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="pending-grants"`) || strings.Contains(body, form) != want {
+				t.Errorf("%s opens %s: status %d, pending grants shown %v, decision offered %v (want %v)", user, page, resp.StatusCode,
+					strings.Contains(body, `id="pending-grants"`), strings.Contains(body, form), want)
+			}
+		}
+	})
 	t.Run("another union administrator approves", func(t *testing.T) {
 		status, body := union2("POST", decision, `{"approve":true}`)
 		if status != http.StatusOK || !strings.Contains(string(body), `"status":"approved"`) {
