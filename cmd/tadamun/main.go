@@ -252,6 +252,7 @@ func userCreate(ctx context.Context, g globals, args []string) error {
 	fs.StringVar(&n.Email, "email", "", "email")
 	fs.StringVar(&n.Password, "password", os.Getenv("TADAMUN_PASSWORD"), "password (or TADAMUN_PASSWORD)")
 	roles := fs.String("roles", "", "comma-separated roles: "+rolesList())
+	proposer := fs.String("proposed-by", "", "for a role that reads sealed data (integrity_officer): the administrator who proposes it; a union administrator other than them approves it on the user's page")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -269,11 +270,22 @@ func userCreate(ctx context.Context, g globals, args []string) error {
 			}
 			n.MemberID = m.ID
 		}
-		u, err := auth.New(d).CreateUser(ctx, n)
+		s := auth.New(d)
+		if *proposer != "" {
+			p, err := s.UserByUsername(ctx, *proposer)
+			if err != nil {
+				return fmt.Errorf("--proposed-by %s: %w", *proposer, err)
+			}
+			ctx = actor.With(ctx, p.Actor())
+		}
+		u, err := s.CreateUser(ctx, n)
 		if err != nil {
 			return err
 		}
 		fmt.Printf("user %s created (id %d)\n", u.Username, u.ID)
+		for _, p := range u.PendingGrants {
+			fmt.Printf("role %s proposed (approval %d): a union administrator other than %s approves it on /users/%d\n", p.Role, p.ID, p.Maker, u.ID)
+		}
 		return nil
 	})
 }

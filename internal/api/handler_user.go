@@ -19,6 +19,13 @@ type NewUser struct {
 	Roles       []actor.Role `json:"roles"`
 }
 
+// GrantDecision approves or rejects a proposal to give a user a sealed
+// role; a rejection needs a reason.
+type GrantDecision struct {
+	Approve bool   `json:"approve"`
+	Reason  string `json:"reason,omitempty"`
+}
+
 // Me is the signed-in caller.
 type Me struct {
 	UserID   int64        `json:"user_id"`
@@ -57,7 +64,8 @@ func init() {
 				us, err := a.Auth.ListUsers(r.Context(), f)
 				return List[auth.User]{nonNil(us)}, err
 			}},
-		Route{Method: "POST", Path: "/users", Tag: "users", Summary: "Create a user", Body: NewUser{}, Response: auth.User{}, Status: http.StatusCreated,
+		Route{Method: "POST", Path: "/users", Tag: "users", Summary: "Create a user",
+			Description: "A role that reads sealed data (integrity_officer) is proposed, not given: the user is created without it and the proposal is listed under pending_grants.", Body: NewUser{}, Response: auth.User{}, Status: http.StatusCreated,
 			Handle: func(a *API, r *http.Request) (any, error) {
 				in, err := Decode[NewUser](r)
 				if err != nil {
@@ -83,7 +91,8 @@ func init() {
 				}
 				return a.Auth.GetUser(r.Context(), id)
 			}},
-		Route{Method: "PATCH", Path: "/users/{id}", Tag: "users", Summary: "Change a user's name, email, roles, password or whether it is active", Body: auth.UserUpdate{}, Response: auth.User{},
+		Route{Method: "PATCH", Path: "/users/{id}", Tag: "users", Summary: "Change a user's name, email, roles, password or whether it is active",
+			Description: "A role that reads sealed data (integrity_officer) is not given here: asking for it proposes it, the answer lists the proposal under pending_grants, and a union administrator approves it (POST /role-grants/{id}/decision). Taking such a role away needs nobody's approval.", Body: auth.UserUpdate{}, Response: auth.User{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
 				if err != nil {
@@ -97,6 +106,34 @@ func init() {
 					return nil, err
 				}
 				return a.Auth.UpdateUser(r.Context(), id, up)
+			}},
+		Route{Method: "GET", Path: "/role-grants", Tag: "users", Summary: "Who holds a role that reads sealed data (integrity_officer), who proposed and approved each grant, and the proposals",
+			Description: "A sealed role is never given by one person: asking for it when creating or changing a user proposes it, and a union administrator other than the proposer and the user approves it (POST /role-grants/{id}/decision).",
+			Query:       []Param{{Name: "member", Description: "member code (union-level callers); empty for the caller's own member, or every member at the union level"}},
+			Response:    auth.Grants{},
+			Handle: func(a *API, r *http.Request) (any, error) {
+				var member int64
+				if code := r.URL.Query().Get("member"); code != "" {
+					m, err := a.Members.Get(r.Context(), code)
+					if err != nil {
+						return nil, err
+					}
+					member = m.ID
+				}
+				return a.Auth.RoleGrants(r.Context(), member)
+			}},
+		Route{Method: "POST", Path: "/role-grants/{id}/decision", Tag: "users", Summary: "Approve or reject a proposal to give a user a sealed role (union administrators; never the proposer nor the user)",
+			Body: GrantDecision{}, Response: auth.GrantProposal{},
+			Handle: func(a *API, r *http.Request) (any, error) {
+				id, err := PathInt(r, "id")
+				if err != nil {
+					return nil, err
+				}
+				in, err := Decode[GrantDecision](r)
+				if err != nil {
+					return nil, err
+				}
+				return a.Auth.DecideGrant(r.Context(), id, in.Approve, in.Reason)
 			}},
 		Route{Method: "GET", Path: "/approvals", Tag: "approvals", Summary: "List maker-checker approvals", Response: List[auth.Approval]{},
 			Query: []Param{{Name: "status", Description: "pending, approved, rejected or cancelled; empty for all"}, {Name: "kind", Description: "the kind of decision, e.g. enrollment"}},

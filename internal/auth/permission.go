@@ -39,12 +39,39 @@ const (
 	GrievanceHandle Permission = "grievance.handle"
 	WhistleHandle   Permission = "whistle.handle" // read and handle whistleblower reports
 	SenderManage    Permission = "sender.manage"  // keep the DCI sender registry (keys, callback addresses)
+	// RoleGrantDecide approves or rejects the grant of a sealed role (see
+	// Sealed). No member role holds it: only union administrators do.
+	RoleGrantDecide Permission = "role_grant.decide"
 )
 
 // exclusive permissions are held only through a role that grants them by
 // name: not by the union administrator, not by the system. Whistleblower
 // reports must stay with the integrity officers (issue 7).
 var exclusive = map[Permission]bool{WhistleHandle: true}
+
+// Sealed reports whether role r reads sealed data: it grants an exclusive
+// permission, such as integrity_officer with whistle.handle. A sealed role
+// is never given by one person: it is proposed, and a union administrator
+// other than the proposer and the user approves it (see ProposeGrant).
+func Sealed(r actor.Role) bool {
+	for _, p := range grants[r] {
+		if exclusive[p] {
+			return true
+		}
+	}
+	return false
+}
+
+// sealedRolesFor lists the sealed roles that grant p.
+func sealedRolesFor(p Permission) []actor.Role {
+	var out []actor.Role
+	for _, r := range actor.Roles {
+		if Sealed(r) && slices.Contains(grants[r], p) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
 
 var grants = map[actor.Role][]Permission{
 	actor.MemberAdmin:      {MemberRead, AreaManage, UserRead, UserManage, AuditRead, RegistryRead, ProgramRead, PaymentRead, CaseRead, GrievanceRead, SenderManage},
@@ -68,8 +95,8 @@ func Permissions(r actor.Role) []Permission {
 }
 
 func allPermissions() []Permission {
-	seen := map[Permission]bool{MemberManage: true}
-	out := []Permission{MemberManage}
+	seen := map[Permission]bool{MemberManage: true, RoleGrantDecide: true}
+	out := []Permission{MemberManage, RoleGrantDecide}
 	for _, r := range actor.Roles {
 		for _, p := range grants[r] {
 			if !seen[p] && !exclusive[p] {

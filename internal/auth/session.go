@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,11 +35,15 @@ func hashSecret(s string) string {
 }
 
 // Login checks a username and password and opens a session. It returns the
-// session token for the cookie. Failed attempts are limited per username and
-// per address; a wrong username and a wrong password get the same answer.
+// session token for the cookie. Attempts are limited per username and per
+// address: each attempt reserves its place under the limit before the
+// password is checked, so that many attempts sent at once cannot all be
+// checked (issue 12). A wrong username and a wrong password get the same
+// answer.
 func (s *Service) Login(ctx context.Context, username, password, ip, userAgent string) (string, User, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
-	if wait := s.limiter.blocked(username, ip); wait > 0 {
+	at, wait := s.limiter.reserve(username, ip)
+	if wait > 0 {
 		return "", User{}, errs.E(errs.TooMany, "auth.too_many_attempts", "minutes", int(wait.Minutes())+1)
 	}
 	var u User
@@ -49,17 +54,19 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 	u.Roles = parseRoles(roles)
 	if errors.Is(err, sql.ErrNoRows) {
 		CheckPassword(dummyHash, password)
-		s.limiter.fail(username, ip)
+		s.limiter.settle(at, false)
 		return "", User{}, errs.E(errs.Unauthenticated, "auth.bad_credentials")
 	}
 	if err != nil {
+		// Nothing was checked: the attempt gives its place back.
+		s.limiter.release(at)
 		return "", User{}, errs.Wrapf(err, "auth: login")
 	}
 	if !CheckPassword(hash, password) || !u.Active {
-		s.limiter.fail(username, ip)
+		s.limiter.settle(at, false)
 		return "", User{}, errs.E(errs.Unauthenticated, "auth.bad_credentials")
 	}
-	s.limiter.succeed(username, ip)
+	s.limiter.settle(at, true)
 	token := newSecret()
 	now := time.Now().UTC()
 	ttl := s.SessionTTL
@@ -123,70 +130,130 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	})
 }
 
-// limiter counts failed logins per username and per address in a sliding
-// window. It is in memory: a restart forgives, which is acceptable for
-// slowing down guessing.
+// limiter counts login attempts per username and per address in a
+// sliding window. An attempt takes its place (reserve) before its password
+// is checked, under one lock for both counters, so that a burst of
+// concurrent attempts is counted as it arrives and not after the slow hash
+// is done. A failed attempt keeps its place for the window; a successful
+// one gives its own place back and forgives nothing, so at most max wrong
+// passwords of a username are checked in a window however the attempts
+// interleave. It is in memory: a restart forgives, which is
+// acceptable for slowing down guessing. It is safe for concurrent use.
 type limiter struct {
 	mu     sync.Mutex
-	max    int
+	max    int // attempts per username; an address gets perAddress times as many
 	window time.Duration
-	fails  map[string][]time.Time
+	seq    uint64
+	slots  map[string][]slot
+}
+
+// perAddress is how many times the per-user limit one address may try: an
+// office shares one address.
+const perAddress = 4
+
+// slot is one attempt's place in a counter.
+type slot struct {
+	seq     uint64
+	at      time.Time
+	settled bool // the attempt's password was checked and was wrong
+}
+
+// attempt is a reservation, given back to settle or release.
+type attempt struct {
+	seq       uint64
+	user, key string
 }
 
 func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, fails: map[string][]time.Time{}}
+	return &limiter{max: max, window: window, slots: map[string][]slot{}}
 }
 
-func (l *limiter) keys(user, ip string) []string {
-	return []string{"u:" + user, "ip:" + ip}
+func (l *limiter) keys(user, ip string) [2]string {
+	return [2]string{"u:" + user, "ip:" + ip}
 }
 
-func (l *limiter) blocked(user, ip string) time.Duration {
+// reserve takes a place for one attempt under both limits, or none and
+// the time to wait when either is full.
+func (l *limiter) reserve(user, ip string) (attempt, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
+	keys := l.keys(user, ip)
 	var wait time.Duration
-	for i, k := range l.keys(user, ip) {
+	for i, k := range keys {
 		limit := l.max
 		if i == 1 {
-			limit = l.max * 4 // an office shares one address
+			limit = l.max * perAddress
 		}
-		ts := l.prune(k, now)
-		if len(ts) >= limit {
-			if w := ts[0].Add(l.window).Sub(now); w > wait {
-				wait = w
-			}
+		ss := l.prune(k, now)
+		if len(ss) >= limit {
+			// Wait until enough places free up; at least a second, so that
+			// a full counter never reads as "no wait".
+			wait = max(wait, ss[len(ss)-limit].at.Add(l.window).Sub(now), time.Second)
 		}
 	}
-	return wait
+	if wait > 0 {
+		return attempt{}, wait
+	}
+	l.seq++
+	for _, k := range keys {
+		l.slots[k] = append(l.slots[k], slot{seq: l.seq, at: now})
+	}
+	return attempt{seq: l.seq, user: keys[0], key: keys[1]}, 0
 }
 
-func (l *limiter) prune(k string, now time.Time) []time.Time {
-	ts := l.fails[k]
+func (l *limiter) prune(k string, now time.Time) []slot {
+	ss := l.slots[k]
 	i := 0
-	for i < len(ts) && now.Sub(ts[i]) > l.window {
+	for i < len(ss) && now.Sub(ss[i].at) > l.window {
 		i++
 	}
-	ts = ts[i:]
-	if len(ts) == 0 {
-		delete(l.fails, k)
+	ss = ss[i:]
+	if len(ss) == 0 {
+		delete(l.slots, k)
 	} else {
-		l.fails[k] = ts
+		l.slots[k] = ss
 	}
-	return ts
+	return ss
 }
 
-func (l *limiter) fail(user, ip string) {
+// settle records the outcome of attempt a. A failure keeps its places for
+// the whole window; a success gives back its own places only. Failures are
+// never forgiven by a success: whatever the order in which concurrent
+// attempts finish, at most max wrong passwords of one username are checked
+// in a window.
+func (l *limiter) settle(a attempt, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := time.Now()
-	for _, k := range l.keys(user, ip) {
-		l.fails[k] = append(l.prune(k, now), now)
+	for _, k := range [2]string{a.user, a.key} {
+		ss := l.slots[k]
+		out := ss[:0]
+		for _, s := range ss {
+			switch {
+			case s.seq == a.seq && ok:
+				continue
+			case s.seq == a.seq:
+				s.settled = true
+			}
+			out = append(out, s)
+		}
+		if len(out) == 0 {
+			delete(l.slots, k)
+		} else {
+			l.slots[k] = out
+		}
 	}
 }
 
-func (l *limiter) succeed(user, ip string) {
+// release gives attempt a's places back without an outcome: its password
+// was never checked.
+func (l *limiter) release(a attempt) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.fails, "u:"+user)
+	for _, k := range [2]string{a.user, a.key} {
+		l.slots[k] = slices.DeleteFunc(l.slots[k], func(s slot) bool { return s.seq == a.seq })
+		if len(l.slots[k]) == 0 {
+			delete(l.slots, k)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
@@ -20,6 +21,8 @@ import (
 type Service struct {
 	db      *db.DB
 	limiter *limiter
+	keyMu   sync.Mutex
+	csrf    []byte // the CSRF key, once loaded
 	// SessionTTL is how long a login lasts; zero means 12 hours.
 	SessionTTL time.Duration
 }
@@ -40,6 +43,11 @@ type User struct {
 	Active      bool         `json:"active"`
 	CreatedAt   time.Time    `json:"created_at"`
 	UpdatedAt   time.Time    `json:"updated_at"`
+	// PendingGrants are the proposals, awaiting a union administrator, to
+	// give the user a sealed role: asking for one (creating or changing a
+	// user) proposes it instead of giving it. Filled by CreateUser,
+	// UpdateUser and GetUser.
+	PendingGrants []GrantProposal `json:"pending_grants,omitempty"`
 }
 
 // Actor returns the actor u acts as.
@@ -59,6 +67,11 @@ type NewUser struct {
 	// accounts that share one known password (demo data), hashed once.
 	// It never comes from a request body.
 	PasswordHash string `json:"-"`
+	// SystemGrant gives sealed roles at once, without a second person. Only
+	// the system actor may use it, for demo data; it never comes from a
+	// request body. Without it a sealed role in Roles is proposed (see
+	// Sealed) and the user is created without it.
+	SystemGrant bool `json:"-"`
 }
 
 // UserUpdate changes a user; nil fields stay as they are.
@@ -140,6 +153,17 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (User, error) {
 	if len(e.Fields) > 0 {
 		return User{}, e
 	}
+	sealed, plain := splitSealed(n.Roles)
+	if n.SystemGrant {
+		if !actor.From(ctx).System {
+			return User{}, errs.E(errs.Forbidden, "access.grant_person")
+		}
+		plain = append(plain, sealed...)
+	} else if len(sealed) > 0 {
+		if err := checkProposer(ctx, 0); err != nil {
+			return User{}, err
+		}
+	}
 	hash := n.PasswordHash
 	if hash == "" {
 		var err error
@@ -148,7 +172,7 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (User, error) {
 		}
 	}
 	now := time.Now().UTC()
-	u := User{MemberID: n.MemberID, Username: n.Username, DisplayName: n.DisplayName, Email: n.Email, Roles: n.Roles, Active: true, CreatedAt: now, UpdatedAt: now}
+	u := User{MemberID: n.MemberID, Username: n.Username, DisplayName: n.DisplayName, Email: n.Email, Roles: plain, Active: true, CreatedAt: now, UpdatedAt: now}
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		var member any
 		if n.MemberID != 0 {
@@ -166,7 +190,23 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (User, error) {
 			return err
 		}
 		u.ID = id
-		return audit.Append(ctx, tx, audit.Entry{MemberID: u.MemberID, Action: "user.create", EntityType: "user", EntityID: idString(id), State: u})
+		if err := audit.Append(ctx, tx, audit.Entry{MemberID: u.MemberID, Action: "user.create", EntityType: "user", EntityID: idString(id), State: u}); err != nil {
+			return err
+		}
+		for _, r := range sealed {
+			if n.SystemGrant {
+				if err := recordGrant(ctx, tx, u, r, Approval{}); err != nil {
+					return err
+				}
+				continue
+			}
+			p, err := proposeGrant(ctx, tx, u, r)
+			if err != nil {
+				return err
+			}
+			u.PendingGrants = append(u.PendingGrants, p)
+		}
+		return nil
 	})
 	if err != nil {
 		return User{}, errs.Wrapf(err, "auth: create user %s", u.Username)
@@ -198,6 +238,9 @@ func (s *Service) GetUser(ctx context.Context, id int64) (User, error) {
 	}
 	if m, all := MemberScope(ctx); !all && u.MemberID != m {
 		return User{}, errs.E(errs.NotFound, "user.not_found")
+	}
+	if u.PendingGrants, err = s.pendingGrants(ctx, u.ID); err != nil {
+		return User{}, err
 	}
 	return u, nil
 }
@@ -272,9 +315,32 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, up UserUpdate) (User
 	if up.Email != nil {
 		u.Email = strings.TrimSpace(*up.Email)
 	}
+	// A sealed role asked for is proposed, not given; one taken away is
+	// revoked at once.
+	var propose, revoke []actor.Role
 	if up.Roles != nil {
-		u.Roles = *up.Roles
-		validateRoles(e, u.MemberID, u.Roles)
+		validateRoles(e, u.MemberID, *up.Roles)
+		var next []actor.Role
+		for _, r := range *up.Roles {
+			if Sealed(r) && !slices.Contains(u.Roles, r) {
+				if !slices.Contains(propose, r) {
+					propose = append(propose, r)
+				}
+				continue
+			}
+			next = append(next, r)
+		}
+		for _, r := range u.Roles {
+			if Sealed(r) && !slices.Contains(*up.Roles, r) {
+				revoke = append(revoke, r)
+			}
+		}
+		u.Roles = next
+		if len(propose) > 0 {
+			if err := checkProposer(ctx, id); err != nil {
+				return User{}, err
+			}
+		}
 	}
 	if up.Active != nil {
 		if !*up.Active && id == actor.From(ctx).UserID {
@@ -310,7 +376,24 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, up UserUpdate) (User
 				return err
 			}
 		}
-		return audit.Append(ctx, tx, audit.Entry{MemberID: u.MemberID, Action: "user.update", EntityType: "user", EntityID: idString(id), State: u})
+		if err := audit.Append(ctx, tx, audit.Entry{MemberID: u.MemberID, Action: "user.update", EntityType: "user", EntityID: idString(id), State: u}); err != nil {
+			return err
+		}
+		for _, r := range revoke {
+			if err := revokeGrant(ctx, tx, u, r); err != nil {
+				return err
+			}
+		}
+		for _, r := range propose {
+			p, err := proposeGrant(ctx, tx, u, r)
+			if err != nil {
+				return err
+			}
+			if !slices.ContainsFunc(u.PendingGrants, func(q GrantProposal) bool { return q.ID == p.ID }) {
+				u.PendingGrants = append(u.PendingGrants, p)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return User{}, errs.Wrapf(err, "auth: update user %d", id)

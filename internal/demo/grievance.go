@@ -43,7 +43,10 @@ func loadGrievances(ctx context.Context, d *db.DB, progress func(string)) error 
 		return err
 	}
 	as := auth.New(d)
-	if _, err := as.CreateUser(ctx, auth.NewUser{MemberID: jo.ID, Username: "jo.integrity", DisplayName: "مسؤول النزاهة — الأردن", Password: Password, Roles: []actor.Role{actor.IntegrityOfficer}}); err != nil {
+	if _, err := as.CreateUser(ctx, auth.NewUser{MemberID: jo.ID, Username: "jo.integrity", DisplayName: "مسؤول النزاهة — الأردن", Password: Password, Roles: []actor.Role{actor.IntegrityOfficer},
+		// Demo data only: the system grants the sealed role at once. Anywhere
+		// else it is proposed and a second person approves it (issue 12).
+		SystemGrant: true}); err != nil {
 		return err
 	}
 	admin, err := as.UserByUsername(ctx, "jo.admin")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -193,15 +194,31 @@ func scanReport(row interface{ Scan(...any) error }) (Report, error) {
 // notAccused is the condition that hides reports accusing the actor.
 const notAccused = ` AND NOT EXISTS (SELECT 1 FROM whistle_accused a WHERE a.member_id = r.member_id AND a.report_id = r.id AND a.user_id = ?)`
 
+// released is the condition that a report was released to the actor.
+const released = `EXISTS (SELECT 1 FROM whistle_releases x WHERE x.member_id = r.member_id AND x.report_id = r.id AND x.user_id = ?)`
+
 // Reports lists the member's reports the actor may handle, newest first,
-// without their text (reading one is audited: see Read). Empty status
-// lists all.
+// without their text (reading one is audited: see Read): those filed since
+// the actor got the role, and older ones another officer released to them.
+// Empty status lists all.
 func (s *Service) Reports(ctx context.Context, member int64, status string) ([]Report, error) {
 	if err := requireIntegrity(ctx, member); err != nil {
 		return nil, err
 	}
+	uid := actor.From(ctx).UserID
+	since, ok, err := auth.HeldSince(ctx, s.db, uid, member, auth.WhistleHandle)
+	if err != nil {
+		return nil, err
+	}
 	q := `SELECT ` + reportCols + ` FROM whistle_reports r WHERE member_id = ?` + notAccused
-	args := []any{member, actor.From(ctx).UserID}
+	args := []any{member, uid}
+	if ok {
+		q += ` AND (r.created_at >= ? OR ` + released + `)`
+		args = append(args, since, uid)
+	} else {
+		q += ` AND ` + released
+		args = append(args, uid)
+	}
 	if status != "" {
 		q += ` AND status = ?`
 		args = append(args, status)
@@ -255,10 +272,69 @@ func report(ctx context.Context, tx *db.Tx, rid int64) (Report, string, error) {
 			return Report{}, "", errs.E(errs.NotFound, "whistle.not_found")
 		}
 	}
+	if ok, err := sees(ctx, tx, r, actor.From(ctx).UserID); err != nil || !ok {
+		if err == nil {
+			err = errs.E(errs.NotFound, "whistle.not_found")
+		}
+		return Report{}, "", err
+	}
 	if err := tx.QueryRow(ctx, `SELECT code_hash FROM whistle_reports WHERE id = ?`, rid).Scan(&hash); err != nil {
 		return Report{}, "", err
 	}
 	return r, hash, nil
+}
+
+// sees reports whether integrity officer user sees report r: it was filed
+// after they got the role, or another officer released it to them.
+// (Whether r accuses them is checked apart.)
+func sees(ctx context.Context, tx *db.Tx, r Report, user int64) (bool, error) {
+	since, ok, err := auth.HeldSince(ctx, tx, user, r.MemberID, auth.WhistleHandle)
+	if err != nil {
+		return false, err
+	}
+	if ok && !r.CreatedAt.Before(since) {
+		return true, nil
+	}
+	var n int
+	err = tx.QueryRow(ctx, `SELECT COUNT(*) FROM whistle_releases WHERE member_id = ? AND report_id = ? AND user_id = ?`, r.MemberID, r.ID, user).Scan(&n)
+	return n > 0, err
+}
+
+// Release lets integrity officer user see report rid, filed before they
+// got the role. The actor must see the report already and cannot release
+// it to themselves, to someone it accuses, or to anyone who is not an
+// integrity officer of its member. The release is audited.
+func (s *Service) Release(ctx context.Context, rid, user int64) error {
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		r, _, err := report(ctx, tx, rid)
+		if err != nil {
+			return err
+		}
+		switch {
+		case user == actor.From(ctx).UserID:
+			return errs.E(errs.Invalid, "error.invalid_input").WithField("user_id", "access.release_self")
+		case slices.Contains(r.Accused, user):
+			return errs.E(errs.Invalid, "error.invalid_input").WithField("user_id", "access.release_accused")
+		}
+		if _, ok, err := auth.HeldSince(ctx, tx, user, r.MemberID, auth.WhistleHandle); err != nil {
+			return err
+		} else if !ok {
+			return errs.E(errs.Invalid, "error.invalid_input").WithField("user_id", "access.release_not_officer")
+		}
+		if ok, err := sees(ctx, tx, r, user); err != nil {
+			return err
+		} else if ok {
+			return errs.E(errs.Conflict, "access.release_already")
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		if _, err := tx.Exec(ctx, `INSERT INTO whistle_releases (member_id, report_id, user_id, released_by, released_at) VALUES (?, ?, ?, ?, ?)`,
+			r.MemberID, r.ID, user, actor.From(ctx).UserID, now); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, audit.Entry{MemberID: r.MemberID, Action: "whistle.release", EntityType: "whistle_report", EntityID: id(r.ID),
+			State: map[string]any{"report_id": r.ID, "user_id": user, "released_at": now}})
+	})
+	return errs.Wrapf(err, "grievance: release report %d", rid)
 }
 
 // Read returns report rid with its text, and records the reading in the

@@ -54,6 +54,8 @@ func approvalLink(a auth.Approval) string {
 		return "/payments"
 	case "program_version", "program_activation":
 		return "/programs/" + a.EntityID + "/proposal"
+	case auth.RoleGrantKind:
+		return "/users/" + a.EntityID + "#pending-grants"
 	}
 	return ""
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/tadamun/tadamun/internal/actor"
@@ -22,6 +23,7 @@ func init() {
 			s.Handle(mux, "POST /integrity/{id}/contact", auth.WhistleHandle, s.integrityContact)
 			s.Handle(mux, "POST /integrity/{id}/advance", auth.WhistleHandle, s.integrityAdvance)
 			s.Handle(mux, "POST /integrity/{id}/accuse", auth.WhistleHandle, s.integrityAccuse)
+			s.Handle(mux, "POST /integrity/{id}/release", auth.WhistleHandle, s.integrityRelease)
 		},
 	})
 }
@@ -32,15 +34,25 @@ func (s *Server) integrityList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Render(w, r, "grievance/integrity", View{Title: "grievance.page_integrity", Data: rs})
+	// Who else can read these reports, and since when: every grant of a
+	// sealed role, who proposed and who approved it (issue 12).
+	g, err := s.Auth.RoleGrants(r.Context(), a.MemberID)
+	if err != nil {
+		return err
+	}
+	return s.Render(w, r, "grievance/integrity", View{Title: "grievance.page_integrity", Data: struct {
+		Reports []grievance.Report
+		Grants  auth.Grants
+	}{rs, g}})
 }
 
 type reportPage struct {
-	R       grievance.Report
-	Contact string
-	Shown   bool
-	Form    *Form
-	Users   map[int64]string
+	R        grievance.Report
+	Contact  string
+	Shown    bool
+	Form     *Form
+	Users    map[int64]string
+	Officers []Option // the member's other integrity officers, to release the report to
 }
 
 func rid(r *http.Request) (int64, error) {
@@ -57,6 +69,16 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, p reportPage
 		return err
 	}
 	p.R = rep
+	g, err := s.Auth.RoleGrants(r.Context(), rep.MemberID)
+	if err != nil {
+		return err
+	}
+	me := actor.From(r.Context()).UserID
+	for _, x := range g.Grants {
+		if x.RevokedAt == nil && x.UserID != me && auth.Sealed(x.Role) && !slices.Contains(rep.Accused, x.UserID) {
+			p.Officers = append(p.Officers, Option{strconv.FormatInt(x.UserID, 10), x.Username})
+		}
+	}
 	if p.Form == nil {
 		p.Form = &Form{Values: map[string][]string{}, Errors: map[string]string{}}
 	}
@@ -117,5 +139,25 @@ func (s *Server) integrityAccuse(w http.ResponseWriter, r *http.Request) error {
 	}
 	Flash(w, "web.saved")
 	http.Redirect(w, r, "/integrity", http.StatusSeeOther)
+	return nil
+}
+
+// integrityRelease lets another integrity officer see this report, filed
+// before they got the role.
+func (s *Server) integrityRelease(w http.ResponseWriter, r *http.Request) error {
+	id, err := rid(r)
+	if err != nil {
+		return err
+	}
+	f := NewForm(r)
+	if err := s.grievances().Release(r.Context(), id, intField(f.Values.Get("release_to"))); err != nil {
+		if c := errs.CodeOf(err); c != errs.Invalid && c != errs.Conflict {
+			return err
+		}
+		f.Fail(Lang(r), err)
+		return s.reportPage(w, r, reportPage{R: grievance.Report{ID: id}, Form: f}, Status(errs.CodeOf(err)))
+	}
+	Flash(w, "access.released")
+	http.Redirect(w, r, "/integrity/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 	return nil
 }

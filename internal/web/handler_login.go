@@ -59,8 +59,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	secure := s.secure(r)
 	setCookie(w, SessionCookie, token, 0, secure, true, http.SameSiteLaxMode)
-	// A new CSRF token for the new session: a token planted before login
-	// must not outlive it.
+	// The pre-session CSRF cookie ends here: from now on forms carry the
+	// token derived from the new session, and a token planted before login
+	// is worth nothing.
 	setCookie(w, csrfCookie, "", -1, secure, true, http.SameSiteStrictMode)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,6 +22,7 @@ func init() {
 			s.Handle(mux, "POST /users", auth.UserManage, s.userCreate)
 			s.Handle(mux, "GET /users/{id}", auth.UserRead, s.userShow)
 			s.Handle(mux, "POST /users/{id}", auth.UserManage, s.userUpdate)
+			s.Handle(mux, "POST /users/{id}/grants/{approval}", auth.RoleGrantDecide, s.userGrantDecide)
 		},
 	})
 }
@@ -67,7 +69,11 @@ func roleOptions(r *http.Request) []Option {
 		if role == actor.UnionAdmin && !a.Has(actor.UnionAdmin) {
 			continue
 		}
-		o = append(o, Option{string(role), tr(l, "role."+string(role))})
+		label := tr(l, "role."+string(role))
+		if auth.Sealed(role) {
+			label += " — " + tr(l, "access.sealed_role_note")
+		}
+		o = append(o, Option{string(role), label})
 	}
 	return o
 }
@@ -120,7 +126,7 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) error {
 		f.Fail(Lang(r), err)
 		return s.Render(w, r, "user_new", View{Title: "web.user_new", Form: f, Data: s.userFormData(r), Status: Status(errs.CodeOf(err))})
 	}
-	Flash(w, "web.saved")
+	Flash(w, savedKey(u))
 	http.Redirect(w, r, "/users/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
 	return nil
 }
@@ -161,11 +167,55 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, u auth.User,
 	d.User = u
 	d.Active = []Option{{"1", tr(Lang(r), "web.active")}}
 	ms := s.membersByID(r)
+	a := actor.From(r.Context())
+	decide := map[int64]bool{}
+	for _, p := range u.PendingGrants {
+		decide[p.ID] = auth.Can(a, auth.RoleGrantDecide) && a.UserID != 0 && a.UserID != p.MakerID && a.UserID != u.ID
+	}
 	return s.Render(w, r, "user", View{Title: "web.user", Form: f, Status: status, Data: struct {
 		userForm
 		Member    member.Member
 		CanManage bool
-	}{d, ms[u.MemberID], auth.Can(actor.From(r.Context()), auth.UserManage)}})
+		CanDecide map[int64]bool // pending grant → whether the viewer may decide it
+	}{d, ms[u.MemberID], auth.Can(a, auth.UserManage), decide}})
+}
+
+// savedKey is the message after saving u: a sealed role asked for is only
+// proposed, and the page says so.
+func savedKey(u auth.User) string {
+	if len(u.PendingGrants) > 0 {
+		return "access.grant_proposed"
+	}
+	return "web.saved"
+}
+
+// userGrantDecide approves or rejects a proposal to give the user a
+// sealed role (union administrators, never the proposer nor the user).
+func (s *Server) userGrantDecide(w http.ResponseWriter, r *http.Request) error {
+	id, err := userID(r)
+	if err != nil {
+		return err
+	}
+	u, err := s.Auth.GetUser(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	aid, err := strconv.ParseInt(r.PathValue("approval"), 10, 64)
+	if err != nil || !slices.ContainsFunc(u.PendingGrants, func(p auth.GrantProposal) bool { return p.ID == aid }) {
+		return errs.E(errs.NotFound, "approval.not_found")
+	}
+	f := NewForm(r)
+	approve := f.Values.Get("decision") == "approve"
+	if _, err := s.Auth.DecideGrant(r.Context(), aid, approve, f.Values.Get("reason")); err != nil {
+		if errs.CodeOf(err) != errs.Invalid {
+			return err
+		}
+		f.Fail(Lang(r), err)
+		return s.renderUser(w, r, u, f, Status(errs.CodeOf(err)))
+	}
+	Flash(w, "web.saved")
+	http.Redirect(w, r, "/users/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) error {
@@ -189,14 +239,15 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) error {
 	if pw := v.Get("password"); pw != "" {
 		up.Password = &pw
 	}
-	if _, err := s.Auth.UpdateUser(r.Context(), u.ID, up); err != nil {
+	saved, err := s.Auth.UpdateUser(r.Context(), u.ID, up)
+	if err != nil {
 		if c := errs.CodeOf(err); c == errs.Internal || c == errs.Forbidden || c == errs.NotFound {
 			return err
 		}
 		f.Fail(Lang(r), err)
 		return s.renderUser(w, r, u, f, Status(errs.CodeOf(err)))
 	}
-	Flash(w, "web.saved")
+	Flash(w, savedKey(saved))
 	http.Redirect(w, r, "/users/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
 	return nil
 }

@@ -224,7 +224,7 @@ func (s *Server) Render(w http.ResponseWriter, r *http.Request, name string, v V
 	a := actor.From(r.Context())
 	p := Page{
 		View: v, Lang: string(vr.lang), Dir: vr.lang.Dir(), Arabic: vr.arabic,
-		Path: r.URL.Path, Next: r.URL.RequestURI(), CSRF: csrfToken(w, r, s.secure(r)), Actor: a,
+		Path: r.URL.Path, Next: r.URL.RequestURI(), CSRF: s.csrfToken(w, r), Actor: a,
 		Flash: takeFlash(w, r),
 	}
 	p.OtherLang = string(i18n.EN)

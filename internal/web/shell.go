@@ -3,12 +3,13 @@ package web
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
@@ -48,37 +49,58 @@ func setCookie(w http.ResponseWriter, name, value string, maxAge int, secure, ht
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, Secure: secure, HttpOnly: httpOnly, SameSite: same})
 }
 
-// csrfToken returns the request's CSRF token (double-submit: the same
-// random value in a cookie and in each form), setting the cookie when the
-// browser has none.
-func csrfToken(w http.ResponseWriter, r *http.Request, secure bool) string {
-	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
-		return c.Value
+// csrfBinding returns what r's CSRF token is derived from: the session
+// token of a signed-in browser, else the visitor's pre-session cookie
+// ("" when there is none yet).
+func csrfBinding(r *http.Request) (kind, binding string) {
+	if a := actor.From(r.Context()); !a.Anonymous() && r.Header.Get("Authorization") == "" {
+		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+			return auth.BindSession, c.Value
+		}
 	}
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	tok := base64.RawURLEncoding.EncodeToString(b)
-	setCookie(w, csrfCookie, tok, 0, secure, true, http.SameSiteStrictMode)
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
+		return auth.BindPreSession, c.Value
+	}
+	return auth.BindPreSession, ""
+}
+
+// csrfToken returns the token r's forms carry. For a signed-in browser it
+// is derived from the session (see auth.CSRFToken), so that a cookie and
+// token planted by someone else are useless with the victim's session;
+// before sign-in it is derived from a random pre-session cookie, set here
+// when the browser has none, and dropped at sign-in.
+func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
+	kind, binding := csrfBinding(r)
+	if binding == "" {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		binding = base64.RawURLEncoding.EncodeToString(b)
+		setCookie(w, csrfCookie, binding, 0, s.secure(r), true, http.SameSiteStrictMode)
+	}
+	tok, err := s.Auth.CSRFToken(r.Context(), kind, binding)
+	if err != nil {
+		s.Log.Error("csrf token", "err", err)
+		return ""
+	}
 	return tok
 }
 
-// checkCSRF accepts an unsafe request only when its form carries the
-// token of its cookie. (Cross-origin requests are already refused by the
-// server's http.CrossOriginProtection; this also covers old browsers that
-// send no Sec-Fetch-Site.)
-func checkCSRF(r *http.Request) error {
-	c, err := r.Cookie(csrfCookie)
-	if err != nil {
+// checkCSRF accepts an unsafe request only when its form (or the
+// X-CSRF-Token header) carries the token of its session, or before
+// sign-in of its pre-session cookie. (Cross-origin requests are already
+// refused by the server's http.CrossOriginProtection; this also covers old
+// browsers that send no Sec-Fetch-Site, and cookies planted by a
+// neighbouring site.)
+func (s *Server) checkCSRF(r *http.Request) error {
+	kind, binding := csrfBinding(r)
+	if binding == "" {
 		return errs.E(errs.Forbidden, "auth.csrf")
 	}
 	got := r.FormValue(csrfField)
 	if got == "" {
 		got = r.Header.Get("X-CSRF-Token")
 	}
-	if subtle.ConstantTimeCompare([]byte(got), []byte(c.Value)) != 1 {
-		return errs.E(errs.Forbidden, "auth.csrf")
-	}
-	return nil
+	return s.Auth.CheckCSRF(r.Context(), kind, binding, got)
 }
 
 // Flash shows the message key once, on the next page rendered.
@@ -140,7 +162,7 @@ func (s *Server) Public(mux *http.ServeMux, pattern string, h HandlerFunc) {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, h HandlerFunc) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<20)
-		if err := checkCSRF(r); err != nil {
+		if err := s.checkCSRF(r); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -184,12 +206,56 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// localPath returns next when it is a path on this site, else "/".
+// localPath returns next when it is a path on this site, else "/". It is
+// the one check for every "next" the UI redirects to (/login, /lang,
+// /digits). Browsers forgive a great deal in a Location header — they drop
+// tabs and newlines, read a backslash as a slash and "//host" as another
+// site — so only a plain path passes: it starts with exactly one "/", has
+// no scheme, host, backslash, control character or space, and none of
+// these appear after percent-decoding either (however many times).
 func localPath(next string) string {
-	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") {
-		return next
+	if next == "" || len(next) > maxNextLen {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "/"
+	}
+	// Check the text as given and every decoding of it: a path that turns
+	// into "//host" or "/\host" once decoded (by a proxy, a framework or
+	// the browser) is refused too.
+	s := next
+	for range 4 {
+		if !plainPath(s) {
+			return "/"
+		}
+		d, err := url.PathUnescape(s)
+		if err != nil {
+			return "/"
+		}
+		if d == s {
+			return next
+		}
+		s = d
 	}
 	return "/"
+}
+
+// maxNextLen bounds a "next" path; a longer one is not a page of the UI.
+const maxNextLen = 2048
+
+// plainPath reports whether s starts with exactly one "/" and holds no
+// backslash, control character or white space.
+func plainPath(s string) bool {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") {
+		return false
+	}
+	for _, r := range s {
+		if r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r) || r == utf8.RuneError {
+			return false
+		}
+	}
+	return true
 }
 
 type expiredKey struct{}
