@@ -12,11 +12,12 @@ import (
 // characters, or a tag, comment or CDATA section of more than
 // 4×Cell+4096 bytes fails the read, before a decoder downstream would
 // hold it whole. In spreadsheet XML the error names the row and column of
-// the cell (from the r="B7" of the <c> and <row> around the text).
+// the cell (from the r="B7" of the <c> and <row> around the text), and
+// more <row> elements than a header and Rows fail too.
 // file names the file in errors.
 func (l Limits) XML(r io.Reader, file string) io.Reader {
 	l = l.Or()
-	return &xmlGuard{r: r, file: file, cell: l.Cell, tag: 4*l.Cell + 4096}
+	return &xmlGuard{r: r, file: file, cell: l.Cell, tag: 4*l.Cell + 4096, maxRows: l.Rows + 1}
 }
 
 type xmlGuard struct {
@@ -31,6 +32,8 @@ type xmlGuard struct {
 	head   []byte // the first bytes of the current tag, for r="…"
 	ref    string // the r of the last <c>, "" outside one
 	row    string // the r of the last <row>
+
+	rows, maxRows int // <row> elements so far; the header and Rows
 }
 
 const headLen = 64
@@ -44,7 +47,9 @@ func (g *xmlGuard) Read(p []byte) (int, error) {
 		if g.inTag {
 			if b == '>' {
 				g.inTag = false
-				g.endTag()
+				if g.endTag(); g.err != nil {
+					return i, g.err
+				}
 				continue
 			}
 			g.tagLen++
@@ -95,10 +100,13 @@ func (g *xmlGuard) endTag() {
 	switch name {
 	case "c":
 		g.ref = attr(rest, "r")
-	case "/c", "row/", "/row":
+	case "/c", "/row":
 		g.ref = ""
-	case "row":
+	case "row", "row/":
 		g.row, g.ref = attr(rest, "r"), ""
+		if g.rows++; g.rows > g.maxRows && g.err == nil {
+			g.err = TooManyRows(g.file, g.maxRows-1)
+		}
 	}
 }
 
