@@ -16,6 +16,7 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/demo"
 	"github.com/tadamun/tadamun/internal/grievance"
+	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/server"
 )
 
@@ -31,7 +32,12 @@ func serve(ctx context.Context, g globals, args []string) error {
 	sweepEvery := fs.Duration("sweep-every", 5*time.Minute, "how often to warn about grievances near their deadline and escalate late ones (0: never)")
 	secure := fs.Bool("secure-cookies", os.Getenv("TADAMUN_SECURE_COOKIES") == "1", "always mark cookies Secure (TADAMUN_SECURE_COOKIES=1); set it behind a TLS proxy that does not send X-Forwarded-Proto")
 	logFormat := fs.String("log-format", env("TADAMUN_LOG_FORMAT", "text"), "log format: text or json (TADAMUN_LOG_FORMAT)")
+	lim := limits.Flags(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	limit, err := lim()
+	if err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -49,7 +55,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 		if err != nil {
 			return err
 		}
-		srv, err := server.New(server.Config{DB: d, Audit: l, Log: logger, SecureCookies: *secure})
+		srv, err := server.New(server.Config{DB: d, Audit: l, Log: logger, SecureCookies: *secure, Limits: limit})
 		if err != nil {
 			return err
 		}

@@ -25,6 +25,7 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
 )
 
@@ -37,6 +38,9 @@ type Config struct {
 	Auth  *auth.Service
 	Audit *audit.Log
 	Log   *slog.Logger
+	// Limits bound request bodies and uploaded files; zero fields are
+	// limits.Default's.
+	Limits limits.Limits
 }
 
 // API serves the endpoints. It is safe for concurrent use.
@@ -50,7 +54,10 @@ func New(c Config) *API {
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
-	return &API{Config: c, Members: member.New(c.DB)}
+	c.Limits = c.Limits.Or()
+	m := member.New(c.DB)
+	m.Limits = c.Limits
+	return &API{Config: c, Members: m}
 }
 
 // Param is a path or query parameter.
@@ -127,7 +134,7 @@ func (a *API) serve(rt Route, w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rt.Body != nil {
-		r.Body = http.MaxBytesReader(w, r.Body, 32<<20)
+		r.Body = http.MaxBytesReader(w, r.Body, a.Limits.JSON)
 	}
 	v, err := rt.Handle(a, r)
 	if err != nil {
@@ -233,7 +240,7 @@ func Decode[T any](r *http.Request) (T, error) {
 	if err := dec.Decode(&v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return v, errs.E(errs.Invalid, "error.too_large")
+			return v, limits.Body(mbe.Limit)
 		}
 		return v, errs.E(errs.Invalid, "error.bad_json", "detail", jsonDetail(err))
 	}

@@ -39,7 +39,8 @@ type Limits struct {
 	// Cell is the most characters of one cell or XML text: 32,767 by
 	// default, Excel's own limit for a cell.
 	Cell int
-	// JSON is the most bytes of a JSON request body: 32 MiB by default.
+	// JSON is the most bytes of a JSON request body: 32 MiB by default
+	// (a list of 100,000 areas or households fits).
 	JSON int64
 }
 
@@ -90,6 +91,11 @@ func TooLarge(file string, max int64) *errs.Error {
 	return errs.E(errs.Invalid, "limits.too_large", "file", file, "max", MiB(max))
 }
 
+// Body is the error for a request body of more than max bytes.
+func Body(max int64) *errs.Error {
+	return errs.E(errs.Invalid, "limits.body", "max", MiB(max))
+}
+
 // TooManyRows is the error for a file with more than max data rows.
 func TooManyRows(file string, max int) *errs.Error {
 	return errs.E(errs.Invalid, "limits.rows", "file", file, "max", max)
@@ -107,7 +113,8 @@ func CellTooLong(file string, row int, column string, max int) *errs.Error {
 }
 
 // Reader returns r bounded to max bytes: reading past them fails with the
-// TooLarge error of file, so a reader never sees a truncated file as whole.
+// TooLarge error of file (the Body error when file is ""), so a reader
+// never sees a truncated file as whole.
 func Reader(r io.Reader, file string, max int64) io.Reader {
 	return &capped{r: r, left: max, file: file, max: max}
 }
@@ -121,7 +128,7 @@ type capped struct {
 
 func (c *capped) Read(p []byte) (int, error) {
 	if c.overflowed {
-		return 0, TooLarge(c.file, c.max)
+		return 0, c.tooLarge()
 	}
 	if int64(len(p)) > c.left+1 {
 		p = p[:c.left+1]
@@ -129,10 +136,17 @@ func (c *capped) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	if int64(n) > c.left {
 		c.overflowed = true
-		return int(c.left), TooLarge(c.file, c.max)
+		return int(c.left), c.tooLarge()
 	}
 	c.left -= int64(n)
 	return n, err
+}
+
+func (c *capped) tooLarge() error {
+	if c.file == "" {
+		return Body(c.max)
+	}
+	return TooLarge(c.file, c.max)
 }
 
 // Is reports whether err is a refusal by one of these limits.

@@ -22,6 +22,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/web"
 )
@@ -33,6 +34,9 @@ type Config struct {
 	Log   *slog.Logger
 	// SecureCookies forces the Secure attribute on every cookie.
 	SecureCookies bool
+	// Limits bound uploads and request bodies; zero fields are
+	// limits.Default's.
+	Limits limits.Limits
 }
 
 // Server is the assembled HTTP handler. It is safe for concurrent use.
@@ -49,7 +53,7 @@ func New(c Config) (*Server, error) {
 		c.Log = slog.Default()
 	}
 	s := &Server{cfg: c, auth: auth.New(c.DB), metrics: newMetrics()}
-	w, err := web.New(web.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Secure: c.SecureCookies})
+	w, err := web.New(web.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Secure: c.SecureCookies, Limits: c.Limits})
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +61,7 @@ func New(c Config) (*Server, error) {
 	grievance.For(c.DB).SetDecisions(program.NewAppeals(c.DB))
 	mux := http.NewServeMux()
 	w.Routes(mux)
-	a := api.New(api.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log})
+	a := api.New(api.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Limits: c.Limits})
 	a.Routes(mux)
 	mux.Handle("/api/dci/", dci.New(c.DB, c.Log))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
