@@ -34,7 +34,12 @@ type xmlGuard struct {
 	row    string // the r of the last <row>
 
 	rows, maxRows int // <row> elements so far; the header and Rows
+	entity        int // bytes of the entity being read, 0 outside one
 }
+
+// maxEntity bounds an entity's bytes ("&#x10FFFF;" has 10); past it the
+// bytes count as characters, and the decoder downstream refuses them.
+const maxEntity = 12
 
 const headLen = 64
 
@@ -64,18 +69,23 @@ func (g *xmlGuard) Read(p []byte) (int, error) {
 		}
 		switch {
 		case b == '<':
-			g.inTag, g.tagLen, g.head, g.text = true, 0, g.head[:0], 0
-		case b == ';' || b&0xC0 == 0x80:
-			// the end of an entity, or a continuation byte of a character
-			// already counted
-		default:
-			// An entity counts at its '&'; its name bytes are not
-			// characters of the text but are bounded with them.
-			g.text++
-			if g.text > g.cell {
-				g.err = g.tooLong()
-				return i, g.err
+			g.inTag, g.tagLen, g.head, g.text, g.entity = true, 0, g.head[:0], 0, 0
+			continue
+		case g.entity > 0 && g.entity <= maxEntity:
+			// inside an entity counted at its '&'
+			if g.entity++; b == ';' {
+				g.entity = 0
 			}
+			continue
+		case b&0xC0 == 0x80:
+			continue // a continuation byte of a character counted
+		case b == '&':
+			g.entity = 1
+		}
+		g.text++
+		if g.text > g.cell {
+			g.err = g.tooLong()
+			return i, g.err
 		}
 	}
 	return n, err
