@@ -6,6 +6,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/money"
+	"github.com/tadamun/tadamun/internal/sheet"
 )
 
 // WalletPayment is one row of a wallet batch. Amount is in minor units.
@@ -48,7 +49,7 @@ func (w *WalletWriter) Write(p WalletPayment) error {
 		return errs.E(errs.Invalid, "payment.walletcsv.bad_msisdn", "row", row, "column", "msisdn", "value", p.MSISDN)
 	}
 	r := b.rec
-	r[0], r[1], r[2], r[3], r[4], r[5], r[6] = p.EndToEndID, money.Format(p.Amount, b.exp), b.currency, provider, msisdn, cleanText(p.RecipientName), cleanText(p.Reference)
+	r[0], r[1], r[2], r[3], r[4], r[5], r[6] = p.EndToEndID, money.Format(p.Amount, b.exp), b.currency, sheet.Text(provider), msisdn, textCell(p.RecipientName), textCell(p.Reference)
 	return b.emit(p.Amount)
 }
 
