@@ -95,7 +95,7 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 		}
 		if err != nil {
 			fails := registry.Failures(err)
-			if fails == nil || errs.CodeOf(err) != errs.Invalid {
+			if len(fails) == 0 || errs.CodeOf(err) != errs.Invalid {
 				return err
 			}
 			// Every problem with its file, row and column; the summary
@@ -110,7 +110,11 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 				fmt.Fprintf(os.Stderr, "problems written to %s\n", *report)
 			}
 			e := errs.As(err)
-			return errs.E(e.Code, e.Key, "count", len(fails))
+			sum := errs.E(e.Code, e.Key, "count", len(fails))
+			for k, v := range e.Args {
+				sum.Args[k] = v
+			}
+			return sum
 		}
 		el := time.Since(start)
 		if !*dry {
