@@ -137,6 +137,9 @@ func (a *API) serve(rt Route, w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, a.Limits.JSON)
 	}
 	v, err := rt.Handle(a, r)
+	if err != nil && r.Context().Err() != nil {
+		return // the client has gone: nobody reads the answer
+	}
 	if err != nil {
 		if errs.CodeOf(err) == errs.Internal {
 			a.Log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
