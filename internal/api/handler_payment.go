@@ -180,7 +180,7 @@ func init() {
 						format = payment.FormatPain002
 					}
 				}
-				return payments(a).ImportStatus(r.Context(), mid, format, limits.Reader(r.Body, "", a.Limits.Upload))
+				return payments(a).ImportStatus(r.Context(), mid, format, limits.Reader(r.Body, "", a.Limits.Uncompressed))
 			}},
 		Route{Method: "POST", Path: "/payment-entitlements/{id}/cancel", Tag: "payments", Summary: "Cancel an entitlement with nothing in progress; its money returns to the budget (approver)",
 			Query: []Param{memberParam}, Body: CancelRequest{}, Response: Done{},

@@ -26,8 +26,8 @@ func Flags(fs *flag.FlagSet) func() (Limits, error) {
 		v                *int64
 	}
 	entries := []entry{
-		{"max-upload-mb", "TADAMUN_MAX_UPLOAD_MB", "largest uploaded file or request body, MiB (an .xlsx as compressed)", DefaultUpload >> 20, nil},
-		{"max-uncompressed-mb", "TADAMUN_MAX_UNCOMPRESSED_MB", "largest unpacked workbook, CSV or XML file, MiB", DefaultUncompressed >> 20, nil},
+		{"max-upload-mb", "TADAMUN_MAX_UPLOAD_MB", "largest web form or .xlsx workbook as sent, MiB", DefaultUpload >> 20, nil},
+		{"max-uncompressed-mb", "TADAMUN_MAX_UNCOMPRESSED_MB", "largest unpacked workbook, or CSV or XML file (import file, API status report), MiB", DefaultUncompressed >> 20, nil},
 		{"max-rows", "TADAMUN_MAX_ROWS", "most data rows of one file or sheet", DefaultRows, nil},
 		{"max-columns", "TADAMUN_MAX_COLUMNS", "most columns of one row", DefaultColumns, nil},
 		{"max-cell", "TADAMUN_MAX_CELL", "longest cell or XML text, characters", DefaultCell, nil},

@@ -19,22 +19,27 @@ import (
 // Limits are the bounds on one upload. The zero value of a field means its
 // default (see Default); a Limits is a plain value, safe to share.
 type Limits struct {
-	// Upload is the most bytes of one uploaded file or request body as
-	// sent: an .xlsx as compressed, a CSV or XML file, a web form. 64 MiB
-	// by default: a 300,000-household CSV or a 1,000,000-row workbook fits.
-	// Bigger imports go through `tadamun import` with a bigger limit.
+	// Upload is the most bytes of what the server holds as sent: a web
+	// form with its files, and an .xlsx workbook (read whole, then
+	// checked). 64 MiB by default: a workbook of a few hundred thousand
+	// households fits. Bigger ones go through `tadamun import` with a
+	// bigger limit, or as CSV.
 	Upload int64
-	// Uncompressed is the most bytes the parts of a workbook may expand
-	// to, together. 512 MiB by default: spreadsheet XML compresses about
-	// eight to ten times, so this admits any honest workbook of Upload
-	// bytes. The parts are unpacked to temporary files, not memory.
+	// Uncompressed is the most bytes of text the server streams: the
+	// parts of a workbook unpacked, together (to temporary files, never
+	// memory), and one CSV or XML file however it comes (a file of
+	// `tadamun import`, an API body of a status report). 512 MiB by
+	// default: spreadsheet XML compresses about eight to ten times, so
+	// this admits any honest workbook of Upload bytes, and a pain.002
+	// report of a million payments is about 100 MB.
 	Uncompressed int64
 	// Rows is the most data rows of one sheet or file: 2,000,000 by
-	// default (a sheet holds at most 1,048,576; a CSV of the largest
-	// member registry in one file stays under this).
+	// default (a sheet holds at most 1,048,576; a registry bigger than
+	// this is imported in several files).
 	Rows int
 	// Columns is the most columns of one row: 200 by default (the
-	// import template has 30, the rest are custom attributes).
+	// import template has fewer than 30; the rest would be custom
+	// attributes).
 	Columns int
 	// Cell is the most characters of one cell or XML text: 32,767 by
 	// default, Excel's own limit for a cell.
