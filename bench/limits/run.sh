@@ -5,7 +5,8 @@
 #
 # Builds the binary, writes the workbooks with bench/limits/gen (the
 # template; one inline cell of 1 GiB of "A", about 1 MB compressed; the
-# same with a part that lies about its size; 500 MiB of rows), creates a
+# same with a part that lies about its size; 500 MiB of rows; 400 MiB of
+# shared strings), creates a
 # SQLite database with member JO, and runs `tadamun import --dry-run` on
 # each under /usr/bin/time -v, one process each: the peak RSS is the
 # process's VmHWM. Then the in-process benchmark BenchmarkRefuseZipBomb
@@ -25,7 +26,7 @@ db="$tmp/limits.db"
 "$tmp/tadamun" --db "$db" --audit-key "$tmp/audit.key" member create --code JO --name-ar الأردن --name-en Jordan --currency JOD --timezone Asia/Amman --calling-code 962 >&2
 
 printf '\n%-16s %9s %-9s %9s %12s\n' workbook file-KiB result seconds peak-RSS-MiB
-for f in template cell-1GB lying-1GB rows-500MB; do
+for f in template cell-1GB lying-1GB rows-500MB shared-400MB; do
 	set +e
 	/usr/bin/time -v -o "$tmp/$f.time" "$tmp/tadamun" --db "$db" --audit-key "$tmp/audit.key" --lang en \
 		import --member JO --dry-run --quiet "$tmp/$f.xlsx" >"$tmp/$f.out" 2>&1

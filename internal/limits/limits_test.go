@@ -43,6 +43,7 @@ func TestMessagesFillPlaceholders(t *testing.T) {
 		"text":        read(l.XML(strings.NewReader(`<a>12345678901</a>`), "s.xml")),
 		"markup":      read(l.XML(strings.NewReader(`<a b="`+strings.Repeat("x", 5000)+`">`), "s.xml")),
 		"rows in XML": read(l.XML(strings.NewReader(`<row/><row/><row/><row/>`), "s.xml")),
+		"shared":      read(l.XML(strings.NewReader(`<sst>`+strings.Repeat(`<si><t>x</t></si>`, 5)+`</sst>`), "s.xml")),
 		"record": func() error {
 			_, err := csv.NewReader(limits.Limits{}.Record(strings.NewReader(`"`+strings.Repeat("x", 2<<20)), "a.csv")).Read()
 			return err

@@ -13,11 +13,12 @@ import (
 // 4×Cell+4096 bytes fails the read, before a decoder downstream would
 // hold it whole. In spreadsheet XML the error names the row and column of
 // the cell (from the r="B7" of the <c> and <row> around the text), and
-// more <row> elements than a header and Rows fail too.
+// more <row> elements than a header and Rows fail too, as do more shared
+// strings (<si>) than 2×Rows.
 // file names the file in errors.
 func (l Limits) XML(r io.Reader, file string) io.Reader {
 	l = l.Or()
-	return &xmlGuard{r: r, file: file, cell: l.Cell, tag: 4*l.Cell + 4096, maxRows: l.Rows + 1}
+	return &xmlGuard{r: r, file: file, cell: l.Cell, tag: 4*l.Cell + 4096, maxRows: l.Rows + 1, maxShared: 2 * l.Rows}
 }
 
 type xmlGuard struct {
@@ -34,7 +35,10 @@ type xmlGuard struct {
 	row    string // the r of the last <row>
 
 	rows, maxRows int // <row> elements so far; the header and Rows
-	entity        int // bytes of the entity being read, 0 outside one
+	// <si> elements (shared strings) so far, and their bound: excelize
+	// keeps 40 bytes for each, so 2×Rows of them cost at most 160 MB.
+	shared, maxShared int
+	entity            int // bytes of the entity being read, 0 outside one
 }
 
 // maxEntity bounds an entity's bytes ("&#x10FFFF;" has 10); past it the
@@ -116,6 +120,10 @@ func (g *xmlGuard) endTag() {
 		g.row, g.ref = attr(rest, "r"), ""
 		if g.rows++; g.rows > g.maxRows && g.err == nil {
 			g.err = TooManyRows(g.file, g.maxRows-1)
+		}
+	case "si", "si/":
+		if g.shared++; g.shared > g.maxShared && g.err == nil {
+			g.err = errs.E(errs.Invalid, "limits.shared", "file", g.file, "max", g.maxShared)
 		}
 	}
 }

@@ -87,6 +87,13 @@ func BenchmarkRefuseZipBomb(b *testing.B) {
 		{"cell-1GB", func() []byte { return must(limitstest.CellBomb(tpl, 1<<30)) }, true},
 		{"cell-500MB", func() []byte { return must(limitstest.CellBomb(tpl, 500<<20)) }, true},
 		{"lying-header-1GB", lying, true},
+		{"shared-strings-400MB", func() []byte {
+			raw, size, crc, err := limitstest.Repeat(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`, `<si><t/></si>`, 400<<20, `</sst>`)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return must(limitstest.Replace(tpl, "xl/sharedStrings.xml", raw, size, crc))
+		}, true},
 		{"rows-500MB", func() []byte {
 			return must(limitstest.RowsBomb(tpl, []string{"household_ref", "governorate"}, `<row><c t="inlineStr"><is><t>H</t></is></c><c t="inlineStr"><is><t>AM</t></is></c></row>`, 500<<20))
 		}, true},

@@ -70,6 +70,13 @@ func TestXLSXZipBombRefused(t *testing.T) {
 		}
 		return bomb(limitstest.Replace(tpl, "xl/worksheets/sheet1.xml", raw, 1000, crc))
 	}
+	sharedBomb := func() []byte {
+		raw, size, crc, err := limitstest.Repeat(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`, `<si><t/></si>`, 100<<20, `</sst>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bomb(limitstest.Replace(tpl, "xl/sharedStrings.xml", raw, size, crc))
+	}
 	var wide strings.Builder
 	for range 300 {
 		wide.WriteString(`<c t="inlineStr"><is><t>x</t></is></c>`)
@@ -85,6 +92,7 @@ func TestXLSXZipBombRefused(t *testing.T) {
 		{"millions of rows", bomb(limitstest.RowsBomb(tpl, hdr, `<row><c t="inlineStr"><is><t>H</t></is></c><c t="inlineStr"><is><t>AM</t></is></c></row>`, 200<<20)), limits.Limits{Rows: 1000}, "limits.rows"},
 		{"rows over the uncompressed limit", bomb(limitstest.RowsBomb(tpl, hdr, `<row><c><v>1</v></c></row>`, 1<<30)), limits.Limits{}, "limits.uncompressed"},
 		{"a header that lies about the size", lying(), limits.Limits{}, "limits.declared"},
+		{"millions of shared strings", sharedBomb(), limits.Limits{}, "limits.shared"},
 		{"too many columns", bomb(limitstest.RowsBomb(tpl, hdr, `<row>`+wide.String()+`</row>`, 1)), limits.Limits{}, "limits.columns"},
 		{"bigger than the upload limit", tpl, limits.Limits{Upload: 1000}, "limits.too_large"},
 	}

@@ -5,6 +5,7 @@
 //	cell-1GB.xlsx      sheet 1 is one inline cell of 1 GiB of "A" (about 1 MB)
 //	lying-1GB.xlsx     the same cell, its part declaring 1,000 bytes
 //	rows-500MB.xlsx    sheet 1 is 500 MiB of small rows (about 20 million)
+//	shared-400MB.xlsx  the shared strings are 400 MiB of empty texts (32 million)
 package main
 
 import (
@@ -43,7 +44,15 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	for name, data := range map[string][]byte{"template.xlsx": tpl, "cell-1GB.xlsx": cell, "lying-1GB.xlsx": lying, "rows-500MB.xlsx": rows} {
+	raw, size, crc, err := limitstest.Repeat(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`, `<si><t/></si>`, 400<<20, `</sst>`)
+	if err != nil {
+		log.Fatal(err)
+	}
+	shared, err := limitstest.Replace(tpl, "xl/sharedStrings.xml", raw, size, crc)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"template.xlsx": tpl, "cell-1GB.xlsx": cell, "lying-1GB.xlsx": lying, "rows-500MB.xlsx": rows, "shared-400MB.xlsx": shared} {
 		if err := os.WriteFile(filepath.Join(*out, name), data, 0o644); err != nil {
 			log.Fatal(err)
 		}
