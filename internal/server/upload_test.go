@@ -3,9 +3,12 @@ package server
 import (
 	"bytes"
 	"context"
+	"io"
 	"mime/multipart"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/tadamun/tadamun/internal/db"
@@ -83,4 +86,41 @@ func count(t *testing.T, d *db.DB, table string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestXLSXZipBombRefusedOnThePage: a registrar uploading a 1 GB-cell zip bomb
+// on /registry/upload gets the upload page back with the reason, in Arabic.
+func TestXLSXZipBombRefusedOnThePage(t *testing.T) {
+	d := demoDB(t, db.SQLite)
+	ts := newServer(t, d)
+	b := newBrowser(t, ts.URL)
+	b.login("jo.registrar")
+	tok := b.csrf("/registry/upload")
+	var tpl bytes.Buffer
+	if err := registry.WriteTemplateXLSX(&tpl); err != nil {
+		t.Fatal(err)
+	}
+	book, err := limitstest.CellBomb(tpl.Bytes(), 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("csrf", tok)
+	mw.WriteField("dry_run", "yes")
+	fw, _ := mw.CreateFormFile("workbook", "bomb.xlsx")
+	fw.Write(book)
+	mw.Close()
+	req, _ := http.NewRequest("POST", ts.URL+"/registry/upload", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(page), "bomb.xlsx") || !strings.Contains(string(page), "512 ميغابايت") {
+		t.Errorf("got %d: %.2000s", resp.StatusCode, page)
+	}
 }
