@@ -16,6 +16,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dedup"
 	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/sheet"
 )
 
 func init() {
@@ -149,7 +150,7 @@ func writeClusters(path string, res *dedup.Result) error {
 		}
 		cid := strconv.FormatInt(slices.Min(ids), 10)
 		for _, x := range grp {
-			if err := cw.Write([]string{res.Index.Record(x).Ref, cid}); err != nil {
+			if err := cw.Write([]string{sheet.Text(res.Index.Record(x).Ref), cid}); err != nil {
 				return err
 			}
 		}

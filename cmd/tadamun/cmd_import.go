@@ -16,6 +16,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/registry"
 )
@@ -38,7 +39,12 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	checkDups := fs.Bool("check-duplicates", true, "check every new person against the registry and list the likely duplicates (false: skip, e.g. for a first load into an empty registry)")
 	noDups := fs.Bool("no-duplicates", false, "refuse the whole import if a new person is likely registered already (default: import and list them)")
+	lim := limits.Flags(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	l, err := lim()
+	if err != nil {
 		return err
 	}
 	files := fs.Args()
@@ -52,7 +58,7 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 		if err != nil {
 			return err
 		}
-		opt := registry.ImportOptions{Encoding: *encoding, DryRun: *dry, NoDuplicates: *noDups}
+		opt := registry.ImportOptions{Encoding: *encoding, DryRun: *dry, NoDuplicates: *noDups, Limits: l}
 		if *checkDups || *noDups {
 			opt.Duplicates = source.Duplicates(d)
 		}
@@ -89,7 +95,7 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 		}
 		if err != nil {
 			fails := registry.Failures(err)
-			if fails == nil || errs.CodeOf(err) != errs.Invalid {
+			if len(fails) == 0 || errs.CodeOf(err) != errs.Invalid {
 				return err
 			}
 			// Every problem with its file, row and column; the summary
@@ -104,7 +110,11 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 				fmt.Fprintf(os.Stderr, "problems written to %s\n", *report)
 			}
 			e := errs.As(err)
-			return errs.E(e.Code, e.Key, "count", len(fails))
+			sum := errs.E(e.Code, e.Key, "count", len(fails))
+			for k, v := range e.Args {
+				sum.Args[k] = v
+			}
+			return sum
 		}
 		el := time.Since(start)
 		if !*dry {

@@ -21,6 +21,7 @@ import (
 	"github.com/tadamun/tadamun/internal/money"
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
+	"github.com/tadamun/tadamun/internal/sheet"
 )
 
 func init() {
@@ -329,11 +330,7 @@ func writeResults(ctx context.Context, s *program.Service, runID int64, exp int,
 	w := csv.NewWriter(bw)
 	w.Write([]string{"household_ref", "eligible", "score", "rank", "selected", "benefit"})
 	err = s.EachDecision(ctx, runID, program.DecisionFilter{}, func(d program.Decision) error {
-		rank := ""
-		if d.Rank > 0 {
-			rank = strconv.Itoa(d.Rank)
-		}
-		return w.Write([]string{d.HouseholdRef, strconv.FormatBool(d.Eligible), strconv.FormatFloat(d.Score, 'f', -1, 64), rank, strconv.FormatBool(d.Selected), money.Format(d.Benefit, exp)})
+		return w.Write(resultRow(d, exp))
 	})
 	w.Flush()
 	if err == nil {
@@ -346,6 +343,16 @@ func writeResults(ctx context.Context, s *program.Service, runID int64, exp int,
 		err = cerr
 	}
 	return err
+}
+
+// resultRow is one line of results.csv. The household reference is text a
+// person typed, neutralized for spreadsheets; the numbers are as computed.
+func resultRow(d program.Decision, exp int) []string {
+	rank := ""
+	if d.Rank > 0 {
+		rank = strconv.Itoa(d.Rank)
+	}
+	return []string{sheet.Text(d.HouseholdRef), strconv.FormatBool(d.Eligible), strconv.FormatFloat(d.Score, 'f', -1, 64), rank, strconv.FormatBool(d.Selected), money.Format(d.Benefit, exp)}
 }
 
 func programFairness(ctx context.Context, g globals, args []string) error {

@@ -16,6 +16,7 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/demo"
 	"github.com/tadamun/tadamun/internal/grievance"
+	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/server"
 )
@@ -33,7 +34,12 @@ func serve(ctx context.Context, g globals, args []string) error {
 	secure := fs.Bool("secure-cookies", os.Getenv("TADAMUN_SECURE_COOKIES") == "1", "always mark cookies Secure (TADAMUN_SECURE_COOKIES=1); set it behind a TLS proxy that does not send X-Forwarded-Proto")
 	dciPrivate := fs.Bool("dci-allow-private-callbacks", os.Getenv("TADAMUN_DCI_ALLOW_PRIVATE_CALLBACKS") == "1", "let DCI callbacks reach loopback, link-local and private addresses (TADAMUN_DCI_ALLOW_PRIVATE_CALLBACKS=1); only for receivers on an internal network")
 	logFormat := fs.String("log-format", env("TADAMUN_LOG_FORMAT", "text"), "log format: text or json (TADAMUN_LOG_FORMAT)")
+	lim := limits.Flags(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	limit, err := lim()
+	if err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -59,7 +65,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 		} else if n > 0 {
 			logger.Warn("targeting runs left running by a stopped server marked failed", "runs", n)
 		}
-		srv, err := server.New(server.Config{DB: d, Audit: l, Log: logger, SecureCookies: *secure, DCIAllowPrivateCallbacks: *dciPrivate})
+		srv, err := server.New(server.Config{DB: d, Audit: l, Log: logger, SecureCookies: *secure, DCIAllowPrivateCallbacks: *dciPrivate, Limits: limit})
 		if err != nil {
 			return err
 		}

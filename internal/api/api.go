@@ -26,6 +26,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
 )
 
@@ -40,6 +41,9 @@ type Config struct {
 	Log   *slog.Logger
 	// Senders is the DCI sender registry.
 	Senders *dci.Senders
+	// Limits bound request bodies and uploaded files; zero fields are
+	// limits.Default's.
+	Limits limits.Limits
 }
 
 // API serves the endpoints. It is safe for concurrent use.
@@ -53,7 +57,10 @@ func New(c Config) *API {
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
-	return &API{Config: c, Members: member.New(c.DB)}
+	c.Limits = c.Limits.Or()
+	m := member.New(c.DB)
+	m.Limits = c.Limits
+	return &API{Config: c, Members: m}
 }
 
 // Param is a path or query parameter.
@@ -130,9 +137,12 @@ func (a *API) serve(rt Route, w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rt.Body != nil {
-		r.Body = http.MaxBytesReader(w, r.Body, 32<<20)
+		r.Body = http.MaxBytesReader(w, r.Body, a.Limits.JSON)
 	}
 	v, err := rt.Handle(a, r)
+	if err != nil && r.Context().Err() != nil {
+		return // the client has gone: nobody reads the answer
+	}
 	if err != nil {
 		if errs.CodeOf(err) == errs.Internal {
 			a.Log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -236,7 +246,7 @@ func Decode[T any](r *http.Request) (T, error) {
 	if err := dec.Decode(&v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return v, errs.E(errs.Invalid, "error.too_large")
+			return v, limits.Body(mbe.Limit)
 		}
 		return v, errs.E(errs.Invalid, "error.bad_json", "detail", jsonDetail(err))
 	}

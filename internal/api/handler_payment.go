@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/ledger"
+	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/payment"
 )
 
@@ -46,7 +47,11 @@ type Done struct {
 	OK bool `json:"ok"`
 }
 
-func payments(a *API) *payment.Service { return payment.New(a.DB) }
+func payments(a *API) *payment.Service {
+	p := payment.New(a.DB)
+	p.Limits = a.Limits
+	return p
+}
 
 func init() {
 	memberParam := Param{Name: "member", Description: "member code, for union-level callers; member users act for their own member"}
@@ -181,7 +186,7 @@ func init() {
 						format = payment.FormatPain002
 					}
 				}
-				return payments(a).ImportStatus(r.Context(), mid, format, http.MaxBytesReader(nil, r.Body, 1<<30))
+				return payments(a).ImportStatus(r.Context(), mid, format, limits.Reader(r.Body, "", a.Limits.Uncompressed))
 			}},
 		Route{Method: "POST", Path: "/payment-entitlements/{id}/cancel", Tag: "payments", Summary: "Cancel an entitlement with nothing in progress; its money returns to the budget (approver)",
 			Query: []Param{memberParam}, Body: CancelRequest{}, Response: Done{},

@@ -10,6 +10,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/registry"
+	"github.com/tadamun/tadamun/internal/sheet"
 )
 
 // HouseholdDetail is a household with its persons.
@@ -370,7 +371,7 @@ func exportPersons(a *API, r *http.Request, q registry.Query) ([]byte, error) {
 			return nil, err
 		}
 		for _, p := range page.Persons {
-			w.Write(safeCells(p.HouseholdRef, p.Ref, p.Relationship, p.FirstName, p.FatherName, p.GrandfatherName, p.FamilyName, p.NameLatin,
+			w.Write(sheet.Texts(p.HouseholdRef, p.Ref, p.Relationship, p.FirstName, p.FatherName, p.GrandfatherName, p.FamilyName, p.NameLatin,
 				p.Sex, p.BirthDate, p.NationalID, p.Phone, strconv.FormatBool(p.Disabled()), p.Orphan))
 		}
 		if !page.More {
@@ -380,15 +381,4 @@ func exportPersons(a *API, r *http.Request, q registry.Query) ([]byte, error) {
 	}
 	w.Flush()
 	return b.Bytes(), w.Error()
-}
-
-// safeCells keeps a spreadsheet from reading a cell as a formula: text
-// starting with = + - @ gets a leading apostrophe.
-func safeCells(cells ...string) []string {
-	for i, c := range cells {
-		if c != "" && strings.ContainsRune("=+-@", rune(c[0])) {
-			cells[i] = "'" + c
-		}
-	}
-	return cells
 }

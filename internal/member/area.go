@@ -3,7 +3,6 @@ package member
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/limits"
 )
 
 // Area levels, from the top.
@@ -242,9 +242,12 @@ const AreaCSVHeader = "level,code,parent_code,name_ar,name_en"
 // parent_code, name_ar, name_en (Arabic headers accepted), all or nothing.
 // Errors name the file, row and column.
 func (s *Service) ImportAreasCSV(ctx context.Context, code, file string, r io.Reader) ([]Area, error) {
-	cr := csv.NewReader(r)
+	cr := s.Limits.CSV(ctx, file, r)
 	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+	header, _, err := cr.Read()
+	if limits.Is(err) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, errs.E(errs.Invalid, "import.unreadable", "file", file, "detail", err.Error())
 	}
@@ -271,10 +274,13 @@ func (s *Service) ImportAreasCSV(ctx context.Context, code, file string, r io.Re
 		return ""
 	}
 	var areas []Area
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
+	for {
+		rec, line, err := cr.Read()
 		if err == io.EOF {
 			break
+		}
+		if err != nil && (limits.Is(err) || ctx.Err() != nil) {
+			return nil, err
 		}
 		if err != nil {
 			e.Fields = append(e.Fields, errs.FieldError{Row: line, Key: "import.bad_csv", Args: map[string]any{"detail": err.Error()}})

@@ -17,6 +17,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/money"
 )
 
@@ -58,7 +59,12 @@ func (m Member) Location() *time.Location {
 }
 
 // Service stores members and their areas. It is safe for concurrent use.
-type Service struct{ db *db.DB }
+type Service struct {
+	db *db.DB
+	// Limits bound the files ImportAreasCSV reads; zero fields are
+	// limits.Default's. Set it before the service is shared.
+	Limits limits.Limits
+}
 
 // New returns the service over d.
 func New(d *db.DB) *Service { return &Service{db: d} }

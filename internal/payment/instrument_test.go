@@ -27,7 +27,7 @@ func TestProposeInstrumentValidates(t *testing.T) {
 			{"bank account at a wallet provider", payment.Instrument{HouseholdID: 3, Kind: payment.Bank, Provider: "ZAIN", IBAN: good}, errs.Invalid, "provider", "payment.provider.wrong_kind"},
 			{"unknown provider", payment.Instrument{HouseholdID: 3, Kind: payment.Wallet, Provider: "NOPE", MSISDN: "+962 79 123 4567"}, errs.Invalid, "provider", "payment.provider.not_found"},
 			{"wallet in Arabic-Indic digits", payment.Instrument{HouseholdID: 4, Kind: payment.Wallet, Provider: "ZAIN", MSISDN: "٠٠٩٦٢٧٩١٢٣٤٥٦٧"}, "", "", ""},
-			{"wallet without country code", payment.Instrument{HouseholdID: 5, Kind: payment.Wallet, Provider: "ZAIN", MSISDN: "0791234567"}, errs.Invalid, "msisdn", "payment.walletcsv.bad_msisdn"},
+			{"wallet without country code", payment.Instrument{HouseholdID: 5, Kind: payment.Wallet, Provider: "ZAIN", MSISDN: "0791234567"}, errs.Invalid, "msisdn", "limits.msisdn"},
 			{"cash at an agent", payment.Instrument{HouseholdID: 6, Kind: payment.Cash, Provider: "POST"}, "", "", ""},
 			{"unknown kind", payment.Instrument{HouseholdID: 7, Kind: "gold", Provider: "POST"}, errs.Invalid, "kind", "payment.bad_kind"},
 		}

@@ -34,6 +34,7 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/ledger"
+	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
 )
 
@@ -42,6 +43,9 @@ type Service struct {
 	db      *db.DB
 	members *member.Service
 	ledger  *ledger.Service
+	// Limits bound the status files ImportStatus reads; zero fields are
+	// limits.Default's.
+	Limits limits.Limits
 }
 
 // New returns the payments service over d.

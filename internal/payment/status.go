@@ -15,6 +15,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/payment/iso20022"
 	"github.com/tadamun/tadamun/internal/payment/walletcsv"
 )
@@ -179,16 +180,26 @@ func (r stagedRow) values(imp *StatusImport) []any {
 
 var stageColumns = []string{"import_id", "member_id", "row_no", "end_to_end_id", "status", "reason", "paid_at"}
 
-// parse reads the file and calls fn for each row.
-func parseStatus(format string, r io.Reader, fn func(stagedRow) error) (iso20022.Report, error) {
+// parseStatus reads the file, with the limits checked as it is read, and
+// calls fn for each row.
+func (s *Service) parseStatus(ctx context.Context, format string, r io.Reader, fn func(stagedRow) error) (iso20022.Report, error) {
+	lim := s.Limits.Or()
 	if format == FormatCSV {
-		return iso20022.Report{}, walletcsv.ReadStatus(r, func(st walletcsv.Status) error {
+		return iso20022.Report{}, walletcsv.ReadStatusLimits(ctx, lim, r, func(st walletcsv.Status) error {
 			return fn(stagedRow{row: int64(st.Row), e2e: st.EndToEndID, status: st.Status, reason: st.Reason, paidAt: st.PaidAt})
 		})
 	}
 	var n int64
-	return iso20022.ReadStatus(r, func(st iso20022.Status) error {
+	return iso20022.ReadStatus(lim.XML(limits.Reader(r, "pain.002", lim.Uncompressed), "pain.002"), func(st iso20022.Status) error {
 		n++
+		if n > int64(lim.Rows) {
+			return limits.TooManyRows("pain.002", lim.Rows)
+		}
+		if n%limits.CheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		reason := st.Reason
 		if st.AdditionalInfo != "" {
 			reason = strings.TrimSpace(reason + " " + st.AdditionalInfo)
@@ -213,7 +224,7 @@ func (s *Service) stage(ctx context.Context, imp *StatusImport, r io.Reader) (is
 				rows = rows[:0]
 				return internal(err, "stage status")
 			}
-			rep, err = parseStatus(imp.Format, r, func(sr stagedRow) error {
+			rep, err = s.parseStatus(ctx, imp.Format, r, func(sr stagedRow) error {
 				imp.Rows++
 				rows = append(rows, sr.values(imp))
 				if len(rows) == cap(rows) {
@@ -237,7 +248,7 @@ func (s *Service) stage(ctx context.Context, imp *StatusImport, r io.Reader) (is
 		ins := newMultiInsert(tx, `INSERT INTO payment_status_rows (`+strings.Join(stageColumns, ", ")+`) VALUES `, len(stageColumns))
 		defer ins.close()
 		var err error
-		rep, err = parseStatus(imp.Format, r, func(sr stagedRow) error {
+		rep, err = s.parseStatus(ctx, imp.Format, r, func(sr stagedRow) error {
 			imp.Rows++
 			return internal(ins.add(ctx, sr.values(imp)...), "stage status row %d", sr.row)
 		})

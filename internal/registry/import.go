@@ -20,6 +20,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/money"
 
 	"github.com/xuri/excelize/v2"
@@ -48,6 +49,9 @@ type ImportOptions struct {
 	// NoDuplicates makes each likely duplicate a problem of its row
 	// instead, so that the import is refused.
 	NoDuplicates bool
+	// Limits bound the files (bytes, rows, columns, cell length), checked
+	// as they are read; zero fields are limits.Default's.
+	Limits limits.Limits
 }
 
 // ImportCSV imports a households CSV and a members CSV for member memberID,
@@ -57,11 +61,12 @@ type ImportOptions struct {
 // Field the column as written in the file, Args["file"] the file.
 func (s *Service) ImportCSV(ctx context.Context, memberID int64, hhName string, hh io.Reader, mName string, m io.Reader, opt ImportOptions) (ImportBatch, error) {
 	sum := sha256.New()
-	ht, err := newCSVTable(hhName, io.TeeReader(hh, sum), opt.Encoding)
+	lim := opt.Limits.Or()
+	ht, err := newCSVTable(hhName, io.TeeReader(limits.Reader(hh, hhName, lim.Uncompressed), sum), opt.Encoding, lim)
 	if err != nil {
 		return ImportBatch{}, err
 	}
-	mt, err := newCSVTable(mName, io.TeeReader(m, sum), opt.Encoding)
+	mt, err := newCSVTable(mName, io.TeeReader(limits.Reader(m, mName, lim.Uncompressed), sum), opt.Encoding, lim)
 	if err != nil {
 		return ImportBatch{}, err
 	}
@@ -73,8 +78,11 @@ func (s *Service) ImportCSV(ctx context.Context, memberID int64, hhName string, 
 // ImportCSV does. Dates may be Excel dates or text.
 func (s *Service) ImportXLSX(ctx context.Context, memberID int64, name string, r io.Reader, opt ImportOptions) (ImportBatch, error) {
 	sum := sha256.New()
-	f, ht, mt, err := openXLSX(name, io.TeeReader(r, sum))
+	f, ht, mt, err := openXLSX(ctx, name, r, sum, opt.Limits.Or())
 	if err != nil {
+		if limits.Is(err) || ctx.Err() != nil {
+			return ImportBatch{}, err
+		}
 		var re *readError
 		if errors.As(err, &re) {
 			e := errs.E(errs.Invalid, "import.failed", "file", name)
@@ -483,7 +491,16 @@ func (im *importer) readProblem(t table, h *header, row int, err error) {
 				field = h.names[re.col-1]
 			}
 		}
-		im.problem(t.Name(), re.row, field, re.key, re.args)
+		args := re.args
+		if _, ok := args["column"]; ok && field != "" {
+			args["column"] = field
+		}
+		im.problem(t.Name(), re.row, field, re.key, args)
+		return
+	}
+	if limits.Is(err) {
+		e := errs.As(err)
+		im.problem(t.Name(), row, "", e.Key, e.Args)
 		return
 	}
 	im.problem(t.Name(), row, "", "registry.bad_file", map[string]any{"detail": err.Error()})
@@ -616,6 +633,11 @@ func (im *importer) readHouseholds(ctx context.Context, t table) error {
 			im.progress(t, row, true)
 			break
 		}
+		if row%limits.CheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		if err != nil {
 			im.readProblem(t, h, row, err)
 			var re *readError
@@ -699,6 +721,11 @@ func (im *importer) readMembers(ctx context.Context, t table) error {
 		if err == io.EOF {
 			im.progress(t, row, true)
 			break
+		}
+		if row%limits.CheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 		}
 		if err != nil {
 			im.readProblem(t, h, row, err)

@@ -3,9 +3,11 @@ package registry
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"strconv"
 	"strings"
@@ -17,6 +19,8 @@ import (
 	"golang.org/x/text/transform"
 
 	"github.com/tadamun/tadamun/internal/arabic"
+	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/limits"
 )
 
 // table is one sheet of an import: rows of text cells, read one at a time.
@@ -50,13 +54,15 @@ type csvTable struct {
 	r       *csv.Reader
 	row     int
 	decoded bool // the bytes were decoded from Windows-1256 or UTF-16
+	lim     limits.Limits
+	rec     *limits.Record
 }
 
 // newCSVTable reads CSV from r. A UTF-8 BOM is dropped; UTF-16 (with BOM)
 // is decoded; encoding "windows-1256" decodes the legacy Arabic Windows code
 // page. Otherwise text that is not UTF-8 is reported, row by row, as
 // probably Windows-1256, and nothing is guessed.
-func newCSVTable(name string, r io.Reader, encoding string) (*csvTable, error) {
+func newCSVTable(name string, r io.Reader, encoding string, lim limits.Limits) (*csvTable, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(3)
 	var src io.Reader = br
@@ -73,7 +79,8 @@ func newCSVTable(name string, r io.Reader, encoding string) (*csvTable, error) {
 	case encoding != "" && !strings.EqualFold(encoding, EncodingUTF8) && !strings.EqualFold(encoding, "utf8"):
 		return nil, fmt.Errorf("registry: unknown encoding %q", encoding)
 	}
-	cr := csv.NewReader(src)
+	rec := lim.Record(src, name)
+	cr := csv.NewReader(rec)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	// Excel in Arabic and European locales saves ';'-separated "CSV".
@@ -85,23 +92,31 @@ func newCSVTable(name string, r io.Reader, encoding string) (*csvTable, error) {
 			cr.Comma = ';'
 		}
 	}
-	return &csvTable{name: name, r: cr, decoded: decoded}, nil
+	return &csvTable{name: name, r: cr, decoded: decoded, lim: lim, rec: rec}, nil
 }
 
 func (t *csvTable) Name() string     { return t.name }
 func (t *csvTable) ExcelDates() bool { return false }
 
 func (t *csvTable) Next() ([]string, int, error) {
+	t.rec.Start(t.row + 1)
 	rec, err := t.r.Read()
 	t.row++
 	if err == io.EOF {
 		return nil, t.row, io.EOF
 	}
 	if err != nil {
+		var le *errs.Error
+		if errors.As(err, &le) {
+			return nil, t.row, le
+		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			return nil, t.row, &readError{row: t.row, key: "registry.bad_csv", args: map[string]any{"detail": pe.Err.Error(), "line": pe.Line, "position": pe.Column}}
 		}
+		return nil, t.row, err
+	}
+	if err := checkRow(t.lim, t.name, t.row, rec); err != nil {
 		return nil, t.row, err
 	}
 	if !t.decoded {
@@ -128,6 +143,7 @@ type xlsxTable struct {
 	name string
 	rows *excelize.Rows
 	row  int
+	lim  limits.Limits
 }
 
 func (t *xlsxTable) Name() string     { return t.name }
@@ -146,7 +162,33 @@ func (t *xlsxTable) Next() ([]string, int, error) {
 	if err != nil {
 		return nil, t.row, &readError{row: t.row, key: "registry.bad_xlsx", args: map[string]any{"detail": err.Error()}}
 	}
+	if err := checkRow(t.lim, t.name, t.row, rec); err != nil {
+		return nil, t.row, err
+	}
 	return rec, t.row, nil
+}
+
+// checkRow checks row (1-based, the header is 1) of file against lim: the
+// data rows, the columns, and each cell's length in characters.
+func checkRow(lim limits.Limits, file string, row int, rec []string) error {
+	if row-1 > lim.Rows {
+		return &readError{row: row, key: "limits.rows", args: map[string]any{"file": file, "max": lim.Rows}}
+	}
+	if len(rec) > lim.Columns {
+		return &readError{row: row, key: "limits.columns", args: map[string]any{"file": file, "row": row, "got": len(rec), "max": lim.Columns}}
+	}
+	for i, c := range rec {
+		if len(c) > lim.Cell && utf8.RuneCountInString(c) > lim.Cell {
+			return &readError{row: row, col: i + 1, key: "limits.cell", args: map[string]any{"file": file, "row": row, "column": columnName(i + 1), "max": lim.Cell}}
+		}
+	}
+	return nil
+}
+
+// columnName is the spreadsheet letter of 1-based column n: 1 A, 27 AA.
+func columnName(n int) string {
+	s, _ := excelize.ColumnNumberToName(n)
+	return s
 }
 
 // Sheet names of the workbook, in English and Arabic; without them the
@@ -156,10 +198,15 @@ var (
 	memberSheets    = []string{"members", "member", "persons", "الأفراد", "الافراد", "أفراد الأسرة", "افراد الاسرة"}
 )
 
-// openXLSX opens the two sheets of an import workbook.
-func openXLSX(name string, r io.Reader) (*excelize.File, table, table, error) {
-	f, err := excelize.OpenReader(r)
+// openXLSX opens the two sheets of an import workbook, once lim.ReadXLSX
+// has checked it; sum gets the workbook's bytes.
+func openXLSX(ctx context.Context, name string, r io.Reader, sum hash.Hash, lim limits.Limits) (*excelize.File, table, table, error) {
+	f, b, err := lim.ReadXLSX(ctx, name, r)
+	sum.Write(b)
 	if err != nil {
+		if limits.Is(err) || ctx.Err() != nil {
+			return nil, nil, nil, err
+		}
 		return nil, nil, nil, &readError{row: 0, key: "registry.bad_xlsx", args: map[string]any{"detail": err.Error()}}
 	}
 	list := f.GetSheetList()
@@ -191,5 +238,5 @@ func openXLSX(name string, r io.Reader) (*excelize.File, table, table, error) {
 		f.Close()
 		return nil, nil, nil, &readError{key: "registry.bad_xlsx", args: map[string]any{"detail": err.Error()}}
 	}
-	return f, &xlsxTable{name: name + ":" + hs, rows: hr}, &xlsxTable{name: name + ":" + ms, rows: mr}, nil
+	return f, &xlsxTable{name: name + ":" + hs, rows: hr, lim: lim}, &xlsxTable{name: name + ":" + ms, rows: mr, lim: lim}, nil
 }

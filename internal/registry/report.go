@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/sheet"
 )
 
 // WriteReportCSV writes the problems of a failed import as CSV — file, row,
@@ -22,7 +23,8 @@ func WriteReportCSV(w io.Writer, lang i18n.Lang, err error) error {
 	}
 	cw.Write(head)
 	for _, f := range Failures(err) {
-		cw.Write([]string{f.File, strconv.Itoa(f.Row), f.Column, i18n.T(lang, f.Key, f.Args)})
+		// The file, column and message repeat what the files said.
+		cw.Write([]string{sheet.Text(f.File), strconv.Itoa(f.Row), sheet.Text(f.Column), sheet.Text(i18n.T(lang, f.Key, f.Args))})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -22,6 +22,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/web"
 )
@@ -36,6 +37,9 @@ type Config struct {
 	// DCIAllowPrivateCallbacks lets DCI callbacks reach loopback,
 	// link-local and private addresses (tests, internal deployments).
 	DCIAllowPrivateCallbacks bool
+	// Limits bound uploads and request bodies; zero fields are
+	// limits.Default's.
+	Limits limits.Limits
 }
 
 // Server is the assembled HTTP handler. It is safe for concurrent use.
@@ -54,7 +58,7 @@ func New(c Config) (*Server, error) {
 	}
 	s := &Server{cfg: c, auth: auth.New(c.DB), metrics: newMetrics()}
 	senders := dci.NewSenders(c.DB, dci.Guard{AllowPrivate: c.DCIAllowPrivateCallbacks})
-	w, err := web.New(web.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Secure: c.SecureCookies, Senders: senders})
+	w, err := web.New(web.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Secure: c.SecureCookies, Senders: senders, Limits: c.Limits})
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +66,7 @@ func New(c Config) (*Server, error) {
 	grievance.For(c.DB).SetDecisions(program.NewAppeals(c.DB))
 	mux := http.NewServeMux()
 	w.Routes(mux)
-	a := api.New(api.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Senders: senders})
+	a := api.New(api.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Senders: senders, Limits: c.Limits})
 	a.Routes(mux)
 	s.dci = dci.New(c.DB, c.Log, senders)
 	mux.Handle("/api/dci/", s.dci)

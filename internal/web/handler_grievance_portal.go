@@ -10,6 +10,7 @@ import (
 	"github.com/tadamun/tadamun/internal/disclosure"
 	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/sheet"
 )
 
 // The public portal's grievance statistics: tables, a chart drawn on the
@@ -98,12 +99,12 @@ func (s *Server) portalGrievancesCSV(w http.ResponseWriter, r *http.Request) err
 	}{{"received", st.Received}, {"resolved", st.Resolved}, {"resolved_on_time", st.OnTime}} {
 		for i, m := range t.s.Rows {
 			for j, c := range t.s.Cols {
-				cw.Write([]string{t.name, m, c, t.s.Cells[i][j].Text()})
+				cw.Write([]string{t.name, sheet.Text(m), sheet.Text(c), t.s.Cells[i][j].Text()})
 			}
-			cw.Write([]string{t.name, m, "total", t.s.RowTotals[i].Text()})
+			cw.Write([]string{t.name, sheet.Text(m), "total", t.s.RowTotals[i].Text()})
 		}
 		for j, c := range t.s.Cols {
-			cw.Write([]string{t.name, "total", c, t.s.ColTotals[j].Text()})
+			cw.Write([]string{t.name, "total", sheet.Text(c), t.s.ColTotals[j].Text()})
 		}
 		cw.Write([]string{t.name, "total", "total", t.s.Total.Text()})
 	}

@@ -182,6 +182,9 @@ func (s *Server) areaImport(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := &Form{Errors: map[string]string{}}
 	file, hdr, err := r.FormFile("file")
+	if big := uploadTooLarge(err); big != nil {
+		return big
+	}
 	if err != nil {
 		f.Fail(Lang(r), errs.E(errs.Invalid, "error.invalid_input").WithField("file", "error.required"))
 		p.Import = f

@@ -43,7 +43,11 @@ func init() {
 	})
 }
 
-func (s *Server) payments() *payment.Service { return payment.New(s.DB) }
+func (s *Server) payments() *payment.Service {
+	p := payment.New(s.DB)
+	p.Limits = s.Limits
+	return p
+}
 
 // paymentMember is the member a payments page is about: the user's own, or
 // for union-level users the ?member= code (nil when none was chosen).
@@ -236,6 +240,9 @@ func (s *Server) paymentStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	file, hdr, err := r.FormFile("file")
+	if big := uploadTooLarge(err); big != nil {
+		return big
+	}
 	if err != nil {
 		return s.paymentActed(w, r, p.Cycle.ID, "", errs.E(errs.Invalid, "error.invalid_input").WithField("file", "error.required"))
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/program/rule"
 	"github.com/tadamun/tadamun/internal/registry"
+	"github.com/tadamun/tadamun/internal/sheet"
 )
 
 // The public portal's beneficiary statistics: persons in households
@@ -364,7 +365,7 @@ func (s *Server) portalStatisticsCSV(w http.ResponseWriter, r *http.Request) err
 						sum = strconv.FormatInt(c.Sum, 10)
 					}
 				}
-				cw.Write([]string{cur.Member.Code, t.Title, row, col, c.Text(), sum})
+				cw.Write([]string{sheet.Text(cur.Member.Code), sheet.Text(t.Title), sheet.Text(row), sheet.Text(col), c.Text(), sum})
 			}
 			for i, rl := range t.T.Rows {
 				for j, cl := range t.T.Cols {

@@ -474,10 +474,14 @@ func (s *Server) registryImport(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.Render(w, r, "registry/upload", View{Title: "registry.upload", Form: f, Status: Status(errs.CodeOf(err))})
 	}
+	if big := uploadTooLarge(r.ParseMultipartForm(32 << 20)); big != nil {
+		return fail(big)
+	}
 	// Every new person is checked against the registry: likely duplicates
 	// are listed with the result, or refuse the import when asked.
 	opt := registry.ImportOptions{Encoding: r.FormValue("encoding"), DryRun: r.FormValue("dry_run") == "yes",
-		Duplicates: source.Duplicates(s.DB), NoDuplicates: r.FormValue("no_duplicates") == "yes"}
+		Duplicates: source.Duplicates(s.DB), NoDuplicates: r.FormValue("no_duplicates") == "yes", Limits: s.Limits}
+
 	var batch registry.ImportBatch
 	var err error
 	if x, hdr, ferr := r.FormFile("workbook"); ferr == nil {

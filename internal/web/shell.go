@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/limits"
 )
 
 // The cookies the UI sets.
@@ -161,13 +163,23 @@ func (s *Server) Public(mux *http.ServeMux, pattern string, h HandlerFunc) {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, h HandlerFunc) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		r.Body = http.MaxBytesReader(w, r.Body, 64<<20)
+		r.Body = http.MaxBytesReader(w, r.Body, s.Limits.Or().Upload)
 		if err := s.checkCSRF(r); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 	}
 	if err := h(w, r); err != nil {
+		if r.Context().Err() != nil {
+			// The client has gone (or the server is stopping): nobody
+			// reads an answer, and the handler may have begun one.
+			s.Log.Info("page abandoned", "method", r.Method, "path", r.URL.Path, "err", err)
+			return
+		}
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			err = limits.Body(mbe.Limit)
+		}
 		s.fail(w, r, err)
 	}
 }

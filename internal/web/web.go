@@ -19,6 +19,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dci"
+	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
 )
 
@@ -34,6 +35,8 @@ type Config struct {
 	Secure bool
 	// Senders is the DCI sender registry.
 	Senders *dci.Senders
+	// Limits bound uploads; zero fields are limits.Default's.
+	Limits limits.Limits
 }
 
 // Server serves the pages. It is safe for concurrent use.
@@ -112,7 +115,10 @@ func New(c Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{Config: c, Members: member.New(c.DB), tmpl: t}, nil
+	c.Limits = c.Limits.Or()
+	m := member.New(c.DB)
+	m.Limits = c.Limits
+	return &Server{Config: c, Members: m, tmpl: t}, nil
 }
 
 // Routes adds every page of the UI, and the static files, to mux. The

@@ -5,6 +5,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/money"
+	"github.com/tadamun/tadamun/internal/sheet"
 )
 
 // CashPayment is one row of a cash pickup batch. Amount is in minor units.
@@ -50,7 +51,7 @@ func (w *CashWriter) Write(p CashPayment) error {
 		return errs.E(errs.Invalid, "payment.walletcsv.too_long", "row", row, "column", "recipient_national_id", "max", 35)
 	}
 	r := b.rec
-	r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] = p.EndToEndID, money.Format(p.Amount, b.exp), b.currency, agent, p.VoucherCode, cleanText(p.RecipientName), nid, cleanText(p.Reference)
+	r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] = p.EndToEndID, money.Format(p.Amount, b.exp), b.currency, sheet.Text(agent), p.VoucherCode, textCell(p.RecipientName), sheet.Text(nid), textCell(p.Reference)
 	return b.emit(p.Amount)
 }
 

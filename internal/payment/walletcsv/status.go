@@ -1,6 +1,7 @@
 package walletcsv
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/limits"
 )
 
 // Status is one row of a status file. Row is its row number in the file,
@@ -32,12 +34,19 @@ var statuses = map[string]bool{"ACSC": true, "ACCP": true, "ACSP": true, "ACTC":
 // returned by fn stops the reading and is returned as is. Status codes are
 // accepted in any case and returned in upper case.
 func ReadStatus(r io.Reader, fn func(Status) error) error {
-	cr := csv.NewReader(r)
+	return ReadStatusLimits(context.Background(), limits.Limits{}, r, fn)
+}
+
+// ReadStatusLimits is ReadStatus with lim checked as the file is read
+// (bytes, rows, cell length) and ctx looked at every limits.CheckEvery
+// rows.
+func ReadStatusLimits(ctx context.Context, lim limits.Limits, r io.Reader, fn func(Status) error) error {
+	cr := lim.CSV(ctx, "CSV", r)
 	cr.FieldsPerRecord = len(StatusColumns)
 	cr.ReuseRecord = true
 	row := 0
 	for {
-		rec, err := cr.Read()
+		rec, _, err := cr.Read()
 		if err == io.EOF {
 			if row == 0 {
 				return errs.E(errs.Invalid, "payment.walletcsv.bad_header", "row", 1, "column", StatusColumns[0], "want", strings.Join(StatusColumns, ","))

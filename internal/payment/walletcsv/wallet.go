@@ -6,6 +6,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/money"
+	"github.com/tadamun/tadamun/internal/sheet"
 )
 
 // WalletPayment is one row of a wallet batch. Amount is in minor units.
@@ -45,12 +46,10 @@ func (w *WalletWriter) Write(p WalletPayment) error {
 	}
 	msisdn, err := NormalizeMSISDN(p.MSISDN)
 	if err != nil {
-		e := errs.As(err)
-		e.Args["row"], e.Args["column"] = row, "msisdn"
-		return e
+		return errs.E(errs.Invalid, "payment.walletcsv.bad_msisdn", "row", row, "column", "msisdn", "value", p.MSISDN)
 	}
 	r := b.rec
-	r[0], r[1], r[2], r[3], r[4], r[5], r[6] = p.EndToEndID, money.Format(p.Amount, b.exp), b.currency, provider, msisdn, cleanText(p.RecipientName), cleanText(p.Reference)
+	r[0], r[1], r[2], r[3], r[4], r[5], r[6] = p.EndToEndID, money.Format(p.Amount, b.exp), b.currency, sheet.Text(provider), msisdn, textCell(p.RecipientName), textCell(p.Reference)
 	return b.emit(p.Amount)
 }
 
@@ -68,10 +67,11 @@ func (w *WalletWriter) Close() error { return w.b.close() }
 // digits become ASCII, a leading "+" or "00" is removed. A number that
 // starts with a single 0 (or with 0 after "+") lacks its country code and is rejected, as is one
 // with fewer than 8 or more than 15 digits (E.164). The error is
-// errs.Invalid payment.walletcsv.bad_msisdn.
+// errs.Invalid limits.msisdn, which names the value only: a form shows it
+// beside its field, and a file writer adds its own row and column.
 func NormalizeMSISDN(s string) (string, error) {
 	bad := func() (string, error) {
-		return "", errs.E(errs.Invalid, "payment.walletcsv.bad_msisdn", "value", s)
+		return "", errs.E(errs.Invalid, "limits.msisdn", "value", s)
 	}
 	var d strings.Builder
 	plus := false

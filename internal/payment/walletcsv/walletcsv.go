@@ -8,7 +8,11 @@
 // with a dot and exactly the currency's ISO 4217 exponent of digits (JOD
 // "45.000", EGP "450.00"). Text is written as given (Arabic is fine) with
 // line breaks and control characters replaced by spaces and cut at 140
-// characters.
+// characters; text that a spreadsheet would run as a formula (it starts
+// with = + - @) gets a leading apostrophe (package sheet). That applies to
+// the text columns only — wallet_provider, agent, recipient_name,
+// recipient_national_id, reference — never to amounts, ids, voucher codes
+// or msisdn, which the system checks or makes.
 //
 // Wallet batch (NewWalletWriter), one row per payment:
 //
@@ -52,6 +56,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/money"
+	"github.com/tadamun/tadamun/internal/sheet"
 )
 
 // Column names of the three layouts, in file order.
@@ -161,6 +166,17 @@ func cleanText(s string) string {
 		n++
 	}
 	return strings.TrimSpace(sb.String())
+}
+
+// textCell is a free-text cell: cleaned, and neutralized if a spreadsheet
+// would read it as a formula, still within 140 characters.
+func textCell(s string) string {
+	s = cleanText(s)
+	t := sheet.Text(s)
+	if t != s && utf8.RuneCountInString(t) > maxText {
+		t = string([]rune(t)[:maxText])
+	}
+	return t
 }
 
 func textLen(s string) int { return utf8.RuneCountInString(strings.TrimSpace(s)) }

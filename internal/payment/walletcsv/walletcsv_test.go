@@ -129,7 +129,7 @@ func TestCashWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := readAll(t, buf.String())
-	want := [][]string{CashColumns, {"TDM-9", "120.500", "KWD", "POST-KW-12", "V-77QX", "=HYPERLINK(\"x\")", "290010112345", "دعم"}}
+	want := [][]string{CashColumns, {"TDM-9", "120.500", "KWD", "POST-KW-12", "V-77QX", "'=HYPERLINK(\"x\")", "290010112345", "دعم"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
