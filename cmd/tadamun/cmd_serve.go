@@ -45,7 +45,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 				return err
 			}
 		}
-		l, err := openLog(d, g.keyFile)
+		l, err := openLog(d, g)
 		if err != nil {
 			return err
 		}
@@ -87,7 +87,9 @@ func serve(ctx context.Context, g globals, args []string) error {
 		defer cancel()
 		err = hs.Shutdown(shctx)
 		stop()
-		signOnce(context.Background(), l, logger)
+		if l.Health().Ready() {
+			signOnce(context.Background(), l, logger)
+		}
 		if err == nil || errors.Is(err, http.ErrServerClosed) {
 			logger.Info("stopped")
 			return nil
@@ -115,14 +117,54 @@ func every(ctx context.Context, interval time.Duration, fn func(context.Context)
 	}
 }
 
-// signCheckpoints signs a checkpoint whenever the log has grown, every
-// interval, so that the public can hold the server to its history.
+// signCheckpoints verifies the audit log, then signs a checkpoint whenever
+// the log has grown, every interval, so that the public can hold the server
+// to its history. Until the log verified the server is not ready (/readyz
+// answers 503); if it fails, nothing is signed again until a restart.
 func signCheckpoints(ctx context.Context, l *audit.Log, interval time.Duration, logger *slog.Logger) {
-	signOnce(ctx, l, logger)
+	checkLog(ctx, l, logger)
 	every(ctx, interval, func(ctx context.Context) { signOnce(ctx, l, logger) })
 }
 
+// checkLog verifies the log at start, logging its progress, and retries
+// while the check cannot be made (the database is down, say).
+func checkLog(ctx context.Context, l *audit.Log, logger *slog.Logger) {
+	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+		start := time.Now()
+		logger.Info("audit log: verifying before signing checkpoints")
+		h, err := l.Check(ctx, func(done, total int64) {
+			logger.Info("audit log: verifying", "done", done, "total", total, "elapsed", time.Since(start).Round(time.Millisecond))
+		})
+		switch {
+		case h.State == audit.Verified:
+			logger.Info("audit log verified", "records", h.Size, "elapsed", time.Since(start).Round(time.Millisecond))
+			return
+		case h.State == audit.Failed:
+			alert(logger, h)
+			return
+		case ctx.Err() != nil:
+			return
+		}
+		logger.Error("audit log: cannot verify, trying again", "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+// alert logs that the log failed verification, with the first bad record.
+func alert(logger *slog.Logger, h audit.Health) {
+	logger.Error("ALERT: the audit log failed verification; no checkpoint is signed until the database is repaired and the server restarted",
+		"first_bad_record", h.BadSeq, "reason", h.Reason, "found_at", h.At)
+}
+
 func signOnce(ctx context.Context, l *audit.Log, logger *slog.Logger) {
+	if h := l.Health(); h.State == audit.Failed {
+		alert(logger, h)
+		return
+	}
 	size, err := l.Size(ctx)
 	if err != nil || size == 0 {
 		return
@@ -131,6 +173,10 @@ func signOnce(ctx context.Context, l *audit.Log, logger *slog.Logger) {
 		return
 	}
 	cp, err := l.Sign(ctx)
+	if errors.Is(err, audit.ErrFailed) {
+		alert(logger, l.Health())
+		return
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			logger.Error("audit checkpoint", "err", err)
