@@ -140,8 +140,7 @@ func checkLog(ctx context.Context, l *audit.Log, logger *slog.Logger) {
 			logger.Info("audit log verified", "records", h.Size, "elapsed", time.Since(start).Round(time.Millisecond))
 			return
 		case h.State == audit.Failed:
-			alert(logger, h)
-			return
+			return // signOnce, next, raises the alert
 		case ctx.Err() != nil:
 			return
 		}

@@ -366,7 +366,7 @@ func auditVerify(ctx context.Context, g globals, args []string) error {
 			return err
 		}
 		start := time.Now()
-		rep, err := audit.Verify(ctx, d, l.Verifier(), func(done, total int64) {
+		rep, err := l.Verify(ctx, func(done, total int64) {
 			fmt.Fprintf(os.Stderr, "\rverified %d of %d records", done, total)
 		})
 		fmt.Fprintln(os.Stderr)

@@ -229,6 +229,24 @@ func (l *Log) checkAll(ctx context.Context, progress func(done, total int64)) er
 	return nil
 }
 
+// Verify is the package's Verify that also holds the log to the checkpoint
+// in the witness file, if there is one: a history rewritten in the database
+// together with its checkpoints fails it.
+func (l *Log) Verify(ctx context.Context, progress func(done, total int64)) (Report, error) {
+	w, err := l.readWitness()
+	if errors.Is(err, ErrFailed) {
+		return Report{Problems: []Problem{{Seq: -1, Message: err.Error()}}}, nil
+	}
+	if err != nil {
+		return Report{}, err
+	}
+	var extra []mark
+	if w != nil {
+		extra = append(extra, *w)
+	}
+	return verify(ctx, l.db, l.verifier, extra, progress)
+}
+
 // extend verifies the records added since the tree verified last and
 // returns the tree of size records.
 func (l *Log) extend(ctx context.Context, size int64) (verified, error) {
@@ -278,7 +296,7 @@ func (l *Log) readWitness() (*mark, error) {
 		return nil, fmt.Errorf("%w: the witness file %s does not verify with the key: %v", ErrFailed, l.witness, err)
 	}
 	l.witnessNote = string(b)
-	return &mark{size: size, root: root, what: fmt.Sprintf("checkpoint of size %d in the witness file %s", size, l.witness)}, nil
+	return &mark{size: size, root: root, what: fmt.Sprintf("checkpoint of size %d in the witness file %s", size, l.witness), witness: true}, nil
 }
 
 // writeWitness replaces the witness file with the signed note.

@@ -268,3 +268,32 @@ func TestNoCheckpointWhenRecordsAreGone(t *testing.T) {
 	exec(t, d, `DELETE FROM audit_checkpoints`)
 	refused(t, ctx, s.start(t), d, 20)
 }
+
+// TestVerifyHoldsTheLogToTheWitness: audit verify catches the rewritten
+// history whose checkpoints were deleted, thanks to the witness file.
+func TestVerifyHoldsTheLogToTheWitness(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	ctx := actor.System(context.Background())
+	s := newServerKeys(t, d)
+	appendN(t, ctx, d, 20, 1)
+	l := s.start(t)
+	if _, err := l.Sign(ctx); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, d, `UPDATE audit_records SET entity_id = 'forged' WHERE seq = 19`)
+	r, err := l.Get(ctx, 19)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := audit.ForgeHashesForTest(ctx, d, r); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, d, `DELETE FROM audit_checkpoints`)
+	rep, err := s.start(t).Verify(ctx, nil)
+	if err != nil || rep.OK() || !strings.Contains(rep.Problems[0].Message, "witness file") {
+		t.Errorf("got %+v, %v; want the witness checkpoint flagged", rep, err)
+	}
+	if rep, err := audit.Verify(ctx, d, l.Verifier(), nil); err != nil || !rep.OK() {
+		t.Errorf("without the witness the forgery passes (what the file defends against): %+v, %v", rep, err)
+	}
+}

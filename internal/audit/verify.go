@@ -2,11 +2,13 @@ package audit
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -47,6 +49,11 @@ const progressEvery = 100_000
 // Only the hashes later records need are kept (one per tree level), so
 // memory does not grow with the log.
 func Verify(ctx context.Context, d *db.DB, v note.Verifier, progress func(done, total int64)) (Report, error) {
+	return verify(ctx, d, v, nil, progress)
+}
+
+// verify is Verify with more marks to hold the tree to (the witness file's).
+func verify(ctx context.Context, d *db.DB, v note.Verifier, extra []mark, progress func(done, total int64)) (Report, error) {
 	start := time.Now()
 	var rep Report
 	var total int64
@@ -59,6 +66,8 @@ func Verify(ctx context.Context, d *db.DB, v note.Verifier, progress func(done, 
 	}
 	rep.Checkpoints = len(cps)
 	marks, bad := checkpointMarks(cps, v)
+	marks = append(marks, extra...)
+	slices.SortStableFunc(marks, func(a, b mark) int { return cmp.Compare(a.size, b.size) })
 	var f frontier
 	probs, err := walk(ctx, d.Query, &f, math.MaxInt64, marks, total, progress)
 	if err != nil {
@@ -67,7 +76,7 @@ func Verify(ctx context.Context, d *db.DB, v note.Verifier, progress func(done, 
 	rep.Records = f.size
 	rep.Problems = append(probs, bad...)
 	for _, m := range marks {
-		if m.size <= f.size && m.ok {
+		if m.size <= f.size && m.ok && !m.witness {
 			rep.LatestSize = m.size
 		}
 	}
@@ -82,6 +91,8 @@ type mark struct {
 	root tlog.Hash
 	what string // "checkpoint at size 25", for messages
 	ok   bool   // set by walk when the tree matched
+
+	witness bool // from the witness file, not a stored checkpoint
 }
 
 // checkpointMarks turns stored checkpoints into marks, oldest first, and
