@@ -28,6 +28,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 	addr := fs.String("addr", env("TADAMUN_ADDR", "127.0.0.1:8080"), "address to listen on (TADAMUN_ADDR)")
 	withDemo := fs.Bool("demo", false, "load the demo data first if the database has none")
 	cpEvery := fs.Duration("checkpoint-every", time.Minute, "how often to sign a checkpoint of the audit log when it has grown")
+	wholeCheck := fs.Bool("audit-check-whole", os.Getenv("TADAMUN_AUDIT_CHECK_WHOLE") == "1", "at start, verify the whole audit log, not only the records after the last checkpoint signed (TADAMUN_AUDIT_CHECK_WHOLE=1)")
 	sweepEvery := fs.Duration("sweep-every", 5*time.Minute, "how often to warn about grievances near their deadline and escalate late ones (0: never)")
 	secure := fs.Bool("secure-cookies", os.Getenv("TADAMUN_SECURE_COOKIES") == "1", "always mark cookies Secure (TADAMUN_SECURE_COOKIES=1); set it behind a TLS proxy that does not send X-Forwarded-Proto")
 	logFormat := fs.String("log-format", env("TADAMUN_LOG_FORMAT", "text"), "log format: text or json (TADAMUN_LOG_FORMAT)")
@@ -66,7 +67,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 		}
 		sctx, stop := context.WithCancel(ctx)
 		defer stop()
-		go signCheckpoints(sctx, l, *cpEvery, logger)
+		go signCheckpoints(sctx, l, *cpEvery, *wholeCheck, logger)
 		go every(sctx, *sweepEvery, func(ctx context.Context) {
 			alerts, err := grievance.For(d).Sweep(actor.System(ctx))
 			if err != nil && ctx.Err() == nil {
@@ -121,18 +122,18 @@ func every(ctx context.Context, interval time.Duration, fn func(context.Context)
 // the log has grown, every interval, so that the public can hold the server
 // to its history. Until the log verified the server is not ready (/readyz
 // answers 503); if it fails, nothing is signed again until a restart.
-func signCheckpoints(ctx context.Context, l *audit.Log, interval time.Duration, logger *slog.Logger) {
-	checkLog(ctx, l, logger)
+func signCheckpoints(ctx context.Context, l *audit.Log, interval time.Duration, whole bool, logger *slog.Logger) {
+	checkLog(ctx, l, whole, logger)
 	every(ctx, interval, func(ctx context.Context) { signOnce(ctx, l, logger) })
 }
 
 // checkLog verifies the log at start, logging its progress, and retries
 // while the check cannot be made (the database is down, say).
-func checkLog(ctx context.Context, l *audit.Log, logger *slog.Logger) {
+func checkLog(ctx context.Context, l *audit.Log, whole bool, logger *slog.Logger) {
 	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
 		start := time.Now()
-		logger.Info("audit log: verifying before signing checkpoints")
-		h, err := l.Check(ctx, func(done, total int64) {
+		logger.Info("audit log: verifying before signing checkpoints", "whole", whole)
+		h, err := l.Check(ctx, whole, func(done, total int64) {
 			logger.Info("audit log: verifying", "done", done, "total", total, "elapsed", time.Since(start).Round(time.Millisecond))
 		})
 		switch {

@@ -113,32 +113,33 @@ var ErrFailed = errors.New("audit: the log failed verification")
 
 // Check verifies the log before the server signs anything: from the newest
 // signed checkpoint when it is the checkpoint the witness file names (or
-// extends it, by a consistency proof), else the whole log. Every stored
+// extends it, by a consistency proof), else — or when whole is true — the
+// whole log. Every stored
 // checkpoint's signature is checked with the key first, and the witness
 // checkpoint's root against the tree recomputed at its size. progress, if
 // not nil, is called every 100,000 records. A mismatch puts the log in the
 // Failed state and returns an error matching ErrFailed; any other error
 // means the check could not be made (try again).
-func (l *Log) Check(ctx context.Context, progress func(done, total int64)) (Health, error) {
+func (l *Log) Check(ctx context.Context, whole bool, progress func(done, total int64)) (Health, error) {
 	l.signMu.Lock()
 	defer l.signMu.Unlock()
-	err := l.check(ctx, progress)
+	err := l.check(ctx, whole, progress)
 	return l.Health(), err
 }
 
-func (l *Log) check(ctx context.Context, progress func(done, total int64)) error {
+func (l *Log) check(ctx context.Context, whole bool, progress func(done, total int64)) error {
 	if h := l.Health(); h.State == Failed {
 		return refusal(h)
 	}
 	l.setHealth(Health{State: Verifying})
-	err := l.checkAll(ctx, progress)
+	err := l.checkAll(ctx, whole, progress)
 	if err != nil && l.Health().State == Verifying {
 		l.setHealth(Health{}) // not a verdict: the next attempt starts over
 	}
 	return err
 }
 
-func (l *Log) checkAll(ctx context.Context, progress func(done, total int64)) error {
+func (l *Log) checkAll(ctx context.Context, whole bool, progress func(done, total int64)) error {
 	w, err := l.readWitness()
 	if err != nil {
 		if errors.Is(err, ErrFailed) {
@@ -165,7 +166,7 @@ func (l *Log) checkAll(ctx context.Context, progress func(done, total int64)) er
 	if w != nil {
 		witnessStored = slices.ContainsFunc(marks, func(m mark) bool { return m.size == w.size && m.root == w.root })
 	}
-	if w != nil && witnessStored {
+	if w != nil && witnessStored && !whole {
 		// Resume from the newest checkpoint, which the server signed after
 		// verifying the records below it; the witness proves the database
 		// did not swap it for another history.
@@ -188,8 +189,9 @@ func (l *Log) checkAll(ctx context.Context, progress func(done, total int64)) er
 		}
 		marks = []mark{newest}
 	} else if w != nil {
-		// The checkpoint the server signed last is gone from the database:
-		// recompute the whole log and hold it to the witness.
+		// The checkpoint the server signed last is gone from the database
+		// (or the whole log was asked for): recompute the whole log and
+		// hold it to the witness.
 		marks = append(marks, *w)
 		slices.SortStableFunc(marks, func(a, b mark) int { return cmp.Compare(a.size, b.size) })
 	}

@@ -129,7 +129,7 @@ func TestCheckpointsOverAnUntamperedLog(t *testing.T) {
 			t.Fatalf("a fresh log reads %+v, want unverified", h)
 		}
 		var progress []int64
-		h, err := l.Check(ctx, func(done, total int64) { progress = append(progress, done) })
+		h, err := l.Check(ctx, false, func(done, total int64) { progress = append(progress, done) })
 		if err != nil || h.State != audit.Verified || h.Size != 300 {
 			t.Fatalf("Check: %+v, %v; want verified, 300 records", h, err)
 		}
@@ -159,6 +159,27 @@ func TestCheckpointsOverAnUntamperedLog(t *testing.T) {
 			t.Errorf("Verify: %+v, %v", rep, err)
 		}
 	})
+}
+
+// TestWholeCheckFindsOldEdits: a record below the last checkpoint edited
+// in place (its hashes untouched) escapes the check from that checkpoint,
+// which trusts what it signed, but not the whole check.
+func TestWholeCheckFindsOldEdits(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	ctx := actor.System(context.Background())
+	s := newServerKeys(t, d)
+	appendN(t, ctx, d, 30, 1)
+	if _, err := s.start(t).Sign(ctx); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, d, `UPDATE audit_records SET entity_id = 'forged' WHERE seq = 12`)
+	if h, err := s.start(t).Check(ctx, false, nil); err != nil || h.State != audit.Verified {
+		t.Fatalf("check from the checkpoint: %+v, %v; want verified (it trusts the records it signed)", h, err)
+	}
+	h, err := s.start(t).Check(ctx, true, nil)
+	if !errors.Is(err, audit.ErrFailed) || h.BadSeq != 12 {
+		t.Errorf("whole check: %+v, %v; want failed at record 12", h, err)
+	}
 }
 
 // TestNoCheckpointOverTamperedNewRecords: a record written after the last

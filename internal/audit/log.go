@@ -142,7 +142,7 @@ func (l *Log) Sign(ctx context.Context) (Checkpoint, error) {
 	l.signMu.Lock()
 	defer l.signMu.Unlock()
 	if l.Health().State != Verified {
-		if err := l.check(ctx, nil); err != nil {
+		if err := l.check(ctx, false, nil); err != nil {
 			return Checkpoint{}, err
 		}
 	}

@@ -209,18 +209,15 @@ func walk(ctx context.Context, q queryFunc, f *frontier, to int64, marks []mark,
 type frontier struct {
 	size int64
 	h    [64]tlog.Hash // h[l] is valid when bit l of size is set
+	idx  [64]int64     // idx[l] is h[l]'s stored index
 }
-
-// index is the stored index of the subtree at level l of the right edge.
-func (f *frontier) index(l int) int64 { return tlog.StoredHashIndex(l, f.size>>uint(l)-1) }
 
 func (f *frontier) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
 next:
 	for k, i := range indexes {
 		for s := uint64(f.size); s != 0; s &= s - 1 {
-			l := bits.TrailingZeros64(s)
-			if f.index(l) == i {
+			if l := bits.TrailingZeros64(s); f.idx[l] == i {
 				out[k] = f.h[l]
 				continue next
 			}
@@ -232,10 +229,12 @@ next:
 
 // push adds the next record, given the stored hashes
 // tlog.StoredHashesForRecordHash computed for it: the last is the subtree
-// the record completes.
+// the record completes, which replaces the smaller ones on the edge.
 func (f *frontier) push(hashes []tlog.Hash) {
-	f.h[len(hashes)-1] = hashes[len(hashes)-1]
+	l := len(hashes) - 1
+	f.h[l] = hashes[l]
 	f.size++
+	f.idx[l] = tlog.StoredHashIndex(l, f.size>>uint(l)-1)
 }
 
 // seed sets f to the tree of size records as r stores it.
@@ -245,8 +244,9 @@ func (f *frontier) seed(size int64, r tlog.HashReader) error {
 	var indexes []int64
 	for s := uint64(size); s != 0; s &= s - 1 {
 		l := bits.TrailingZeros64(s)
+		f.idx[l] = tlog.StoredHashIndex(l, size>>uint(l)-1)
 		levels = append(levels, l)
-		indexes = append(indexes, f.index(l))
+		indexes = append(indexes, f.idx[l])
 	}
 	if len(indexes) == 0 {
 		return nil
