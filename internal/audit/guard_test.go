@@ -318,3 +318,28 @@ func TestVerifyHoldsTheLogToTheWitness(t *testing.T) {
 		t.Errorf("without the witness the forgery passes (what the file defends against): %+v, %v", rep, err)
 	}
 }
+
+// TestHealthMessagesAreFilled renders every state's message in both
+// languages: no placeholder may stay unfilled.
+func TestHealthMessagesAreFilled(t *testing.T) {
+	for _, h := range []audit.Health{
+		{}, {State: audit.Verifying, Done: 300000, Total: 1000000},
+		{State: audit.Failed, BadSeq: 500, Reason: "x"}, {State: audit.Failed, BadSeq: -1, Reason: "x"},
+	} {
+		e := h.Message()
+		if e == nil {
+			t.Fatalf("%+v: no message", h)
+		}
+		for _, lang := range []i18n.Lang{i18n.AR, i18n.EN} {
+			if msg := i18n.T(lang, e.Key, e.Args); strings.Contains(msg, "{") || msg == e.Key {
+				t.Errorf("%+v in %s reads %q", h, lang, msg)
+			}
+		}
+		if s := h.String(); s == "" || strings.Contains(s, "%!") {
+			t.Errorf("%+v: String %q", h, s)
+		}
+	}
+	if (audit.Health{State: audit.Verified}).Message() != nil {
+		t.Error("a verified log has a message")
+	}
+}
