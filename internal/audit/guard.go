@@ -114,10 +114,9 @@ var ErrFailed = errors.New("audit: the log failed verification")
 // Check verifies the log before the server signs anything: from the newest
 // signed checkpoint when it is the checkpoint the witness file names (or
 // extends it, by a consistency proof), else — or when whole is true — the
-// whole log. Every stored
-// checkpoint's signature is checked with the key first, and the witness
-// checkpoint's root against the tree recomputed at its size. progress, if
-// not nil, is called every 100,000 records. A mismatch puts the log in the
+// whole log. Every stored checkpoint's signature is checked with the key
+// first, and the witness checkpoint's root against the tree recomputed at
+// its size. progress, if not nil, is called every 100,000 records. A mismatch puts the log in the
 // Failed state and returns an error matching ErrFailed; any other error
 // means the check could not be made (try again).
 func (l *Log) Check(ctx context.Context, whole bool, progress func(done, total int64)) (Health, error) {
@@ -178,7 +177,7 @@ func (l *Log) checkAll(ctx context.Context, whole bool, progress func(done, tota
 				err = tlog.CheckTree(proof, newest.size, newest.root, w.size, w.root)
 			}
 			if err != nil {
-				return l.fail(Problem{Seq: -1, Message: fmt.Sprintf("the %s does not extend the checkpoint of size %d in the witness file %s: %v", newest.what, w.size, l.witness, err)})
+				return l.fail(Problem{Seq: -1, Message: fmt.Sprintf("the %s does not extend the checkpoint of size %d in the witness file: %v", newest.what, w.size, err)})
 			}
 		}
 		if newest.size > size {
@@ -295,10 +294,11 @@ func (l *Log) readWitness() (*mark, error) {
 	}
 	_, size, root, err := ParseCheckpoint(string(b), l.verifier)
 	if err != nil {
-		return nil, fmt.Errorf("%w: the witness file %s does not verify with the key: %v", ErrFailed, l.witness, err)
+		// The path stays out of the message, which /readyz shows to anyone.
+		return nil, fmt.Errorf("%w: the witness file does not verify with the key: %v", ErrFailed, err)
 	}
 	l.witnessNote = string(b)
-	return &mark{size: size, root: root, what: fmt.Sprintf("checkpoint of size %d in the witness file %s", size, l.witness), witness: true}, nil
+	return &mark{size: size, root: root, what: fmt.Sprintf("checkpoint of size %d in the witness file", size), witness: true}, nil
 }
 
 // writeWitness replaces the witness file with the signed note.
