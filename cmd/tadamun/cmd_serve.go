@@ -30,6 +30,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 	addr := fs.String("addr", env("TADAMUN_ADDR", "127.0.0.1:8080"), "address to listen on (TADAMUN_ADDR)")
 	withDemo := fs.Bool("demo", false, "load the demo data first if the database has none")
 	cpEvery := fs.Duration("checkpoint-every", time.Minute, "how often to sign a checkpoint of the audit log when it has grown")
+	wholeCheck := fs.Bool("audit-check-whole", os.Getenv("TADAMUN_AUDIT_CHECK_WHOLE") == "1", "at start, verify the whole audit log, not only the records after the last checkpoint signed (TADAMUN_AUDIT_CHECK_WHOLE=1)")
 	sweepEvery := fs.Duration("sweep-every", 5*time.Minute, "how often to warn about grievances near their deadline and escalate late ones (0: never)")
 	secure := fs.Bool("secure-cookies", os.Getenv("TADAMUN_SECURE_COOKIES") == "1", "always mark cookies Secure (TADAMUN_SECURE_COOKIES=1); set it behind a TLS proxy that does not send X-Forwarded-Proto")
 	dciPrivate := fs.Bool("dci-allow-private-callbacks", os.Getenv("TADAMUN_DCI_ALLOW_PRIVATE_CALLBACKS") == "1", "let DCI callbacks reach loopback, link-local and private addresses (TADAMUN_DCI_ALLOW_PRIVATE_CALLBACKS=1); only for receivers on an internal network")
@@ -53,7 +54,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 				return err
 			}
 		}
-		l, err := openLog(d, g.keyFile)
+		l, err := openLog(d, g)
 		if err != nil {
 			return err
 		}
@@ -82,7 +83,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 		}
 		sctx, stop := context.WithCancel(ctx)
 		defer stop()
-		go signCheckpoints(sctx, l, *cpEvery, logger)
+		go signCheckpoints(sctx, l, *cpEvery, *wholeCheck, logger)
 		go every(sctx, *sweepEvery, func(ctx context.Context) {
 			alerts, err := grievance.For(d).Sweep(actor.System(ctx))
 			if err != nil && ctx.Err() == nil {
@@ -110,7 +111,9 @@ func serve(ctx context.Context, g globals, args []string) error {
 			logger.Warn("DCI callbacks still in flight at shutdown", "err", cerr)
 		}
 		stop()
-		signOnce(context.Background(), l, logger)
+		if l.Health().Ready() {
+			signOnce(context.Background(), l, logger)
+		}
 		if err == nil || errors.Is(err, http.ErrServerClosed) {
 			logger.Info("stopped")
 			return nil
@@ -138,14 +141,53 @@ func every(ctx context.Context, interval time.Duration, fn func(context.Context)
 	}
 }
 
-// signCheckpoints signs a checkpoint whenever the log has grown, every
-// interval, so that the public can hold the server to its history.
-func signCheckpoints(ctx context.Context, l *audit.Log, interval time.Duration, logger *slog.Logger) {
-	signOnce(ctx, l, logger)
+// signCheckpoints verifies the audit log, then signs a checkpoint whenever
+// the log has grown, every interval, so that the public can hold the server
+// to its history. Until the log verified the server is not ready (/readyz
+// answers 503); if it fails, nothing is signed again until a restart.
+func signCheckpoints(ctx context.Context, l *audit.Log, interval time.Duration, whole bool, logger *slog.Logger) {
+	checkLog(ctx, l, whole, logger)
 	every(ctx, interval, func(ctx context.Context) { signOnce(ctx, l, logger) })
 }
 
+// checkLog verifies the log at start, logging its progress, and retries
+// while the check cannot be made (the database is down, say).
+func checkLog(ctx context.Context, l *audit.Log, whole bool, logger *slog.Logger) {
+	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+		start := time.Now()
+		logger.Info("audit log: verifying before signing checkpoints", "whole", whole)
+		h, err := l.Check(ctx, whole, func(done, total int64) {
+			logger.Info("audit log: verifying", "done", done, "total", total, "elapsed", time.Since(start).Round(time.Millisecond))
+		})
+		switch {
+		case h.State == audit.Verified:
+			logger.Info("audit log verified", "records", h.Size, "elapsed", time.Since(start).Round(time.Millisecond))
+			return
+		case h.State == audit.Failed:
+			return // signOnce, next, raises the alert
+		case ctx.Err() != nil:
+			return
+		}
+		logger.Error("audit log: cannot verify, trying again", "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+// alert logs that the log failed verification, with the first bad record.
+func alert(logger *slog.Logger, h audit.Health) {
+	logger.Error("ALERT: the audit log failed verification; no checkpoint is signed until the database is repaired and the server restarted",
+		"first_bad_record", h.BadSeq, "reason", h.Reason, "found_at", h.At)
+}
+
 func signOnce(ctx context.Context, l *audit.Log, logger *slog.Logger) {
+	if h := l.Health(); h.State == audit.Failed {
+		alert(logger, h)
+		return
+	}
 	size, err := l.Size(ctx)
 	if err != nil || size == 0 {
 		return
@@ -154,6 +196,10 @@ func signOnce(ctx context.Context, l *audit.Log, logger *slog.Logger) {
 		return
 	}
 	cp, err := l.Sign(ctx)
+	if errors.Is(err, audit.ErrFailed) {
+		alert(logger, l.Health())
+		return
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			logger.Error("audit checkpoint", "err", err)

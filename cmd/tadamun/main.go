@@ -36,9 +36,11 @@ Commands:
 `
 
 const usageTail = `
-Global flags (also TADAMUN_DB, TADAMUN_AUDIT_KEY, TADAMUN_LANG):
+Global flags (also TADAMUN_DB, TADAMUN_AUDIT_KEY, TADAMUN_AUDIT_WITNESS, TADAMUN_LANG):
   --db PATH|URL     SQLite file (default ./tadamun.db) or postgres:// URL
   --audit-key FILE  audit signing key, created on first use (default ./tadamun-audit.key)
+  --audit-witness FILE  the last audit checkpoint signed, kept outside the database; the server
+                    signs only a log that extends it (default: the key file + .witness)
   --lang ar|en      language of messages (default ar)
 
 Run "tadamun COMMAND --help" for a command's flags.
@@ -95,6 +97,7 @@ func main() {
 
 type globals struct {
 	dsn, keyFile string
+	witnessFile  string
 	lang         i18n.Lang
 }
 
@@ -104,6 +107,7 @@ func run(ctx context.Context, args []string) error {
 	g := globals{}
 	fs.StringVar(&g.dsn, "db", env("TADAMUN_DB", "tadamun.db"), "database")
 	fs.StringVar(&g.keyFile, "audit-key", env("TADAMUN_AUDIT_KEY", "tadamun-audit.key"), "audit key file")
+	fs.StringVar(&g.witnessFile, "audit-witness", env("TADAMUN_AUDIT_WITNESS", ""), "file of the last audit checkpoint signed, kept outside the database (default: the key file's name + .witness)")
 	lang := fs.String("lang", env("TADAMUN_LANG", "ar"), "language")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -322,12 +326,20 @@ func tokenCreate(ctx context.Context, g globals, args []string) error {
 	})
 }
 
-func openLog(d *db.DB, keyFile string) (*audit.Log, error) {
-	skey, vkey, err := audit.LoadKey(keyFile, audit.DefaultOrigin)
+func openLog(d *db.DB, g globals) (*audit.Log, error) {
+	skey, vkey, err := audit.LoadKey(g.keyFile, audit.DefaultOrigin)
 	if err != nil {
 		return nil, err
 	}
-	return audit.New(d, skey, vkey)
+	l, err := audit.New(d, skey, vkey)
+	if err != nil {
+		return nil, err
+	}
+	if g.witnessFile == "" {
+		g.witnessFile = g.keyFile + ".witness"
+	}
+	l.KeepWitness(g.witnessFile)
+	return l, nil
 }
 
 func auditSign(ctx context.Context, g globals, args []string) error {
@@ -336,7 +348,7 @@ func auditSign(ctx context.Context, g globals, args []string) error {
 		return err
 	}
 	return withDB(ctx, g, func(d *db.DB) error {
-		l, err := openLog(d, g.keyFile)
+		l, err := openLog(d, g)
 		if err != nil {
 			return err
 		}
@@ -361,12 +373,12 @@ func auditVerify(ctx context.Context, g globals, args []string) error {
 		return auditVerifyRemote(ctx, *remote, *state, *key)
 	}
 	return withDB(ctx, g, func(d *db.DB) error {
-		l, err := openLog(d, g.keyFile)
+		l, err := openLog(d, g)
 		if err != nil {
 			return err
 		}
 		start := time.Now()
-		rep, err := audit.Verify(ctx, d, l.Verifier(), func(done, total int64) {
+		rep, err := l.Verify(ctx, func(done, total int64) {
 			fmt.Fprintf(os.Stderr, "\rverified %d of %d records", done, total)
 		})
 		fmt.Fprintln(os.Stderr)

@@ -91,17 +91,3 @@ func (h *hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	}
 	return out, nil
 }
-
-// memHashes is every stored hash of a tree held in memory, for Verify.
-type memHashes []tlog.Hash
-
-func (m memHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	out := make([]tlog.Hash, len(indexes))
-	for k, i := range indexes {
-		if i < 0 || i >= int64(len(m)) {
-			return nil, fmt.Errorf("audit: hash %d beyond the tree", i)
-		}
-		out[k] = m[i]
-	}
-	return out, nil
-}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -28,6 +29,13 @@ type Log struct {
 	signer   note.Signer
 	verifier note.Verifier
 	vkey     string
+	witness  string // file of the last checkpoint signed; "" for none
+
+	signMu      sync.Mutex // one Check or Sign at a time
+	mu          sync.Mutex // guards what follows
+	health      Health
+	tree        *verified // the last tree verified; nil before Check or after a failure
+	witnessNote string    // the witness file's note, once read
 }
 
 // DefaultOrigin names the log in its checkpoints when no origin is configured.
@@ -125,26 +133,38 @@ func (l *Log) Size(ctx context.Context) (int64, error) {
 }
 
 // Sign signs a checkpoint of the tree at its current size, unless the
-// latest checkpoint already has that size, and returns the latest.
+// latest checkpoint already has that size, and returns the latest. It signs
+// only records it verified: the first call verifies the log as Check does,
+// later calls the records added since; a record that does not verify puts
+// the log in the Failed state and nothing is signed (the error matches
+// ErrFailed).
 func (l *Log) Sign(ctx context.Context) (Checkpoint, error) {
+	l.signMu.Lock()
+	defer l.signMu.Unlock()
+	if l.Health().State != Verified {
+		if err := l.check(ctx, false, nil); err != nil {
+			return Checkpoint{}, err
+		}
+	}
 	size, err := l.Size(ctx)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("audit: sign: %w", err)
 	}
-	if cp, err := l.Latest(ctx); err == nil && cp.Size == size {
+	t, err := l.extend(ctx, size)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	root := base64.StdEncoding.EncodeToString(t.root[:])
+	if cp, err := l.Latest(ctx); err == nil && cp.Size == t.size && cp.Root == root {
+		l.advance(t)
 		return cp, nil
 	}
-	hr := &hashReader{ctx: ctx, query: l.db.Query}
-	root, err := tlog.TreeHash(size, hr)
-	if err != nil {
-		return Checkpoint{}, fmt.Errorf("audit: tree hash at %d: %w", size, err)
-	}
-	text := checkpointText(l.origin, size, root)
+	text := checkpointText(l.origin, t.size, t.root)
 	signed, err := note.Sign(&note.Note{Text: text}, l.signer)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("audit: sign: %w", err)
 	}
-	cp := Checkpoint{Origin: l.origin, Size: size, Root: base64.StdEncoding.EncodeToString(root[:]), Note: string(signed), At: time.Now().UTC()}
+	cp := Checkpoint{Origin: l.origin, Size: t.size, Root: root, Note: string(signed), At: time.Now().UTC()}
 	err = l.db.Tx(ctx, func(tx *db.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO audit_checkpoints (size, root_hash, note, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (size) DO NOTHING`, cp.Size, cp.Root, cp.Note, cp.At)
 		return err
@@ -152,7 +172,21 @@ func (l *Log) Sign(ctx context.Context) (Checkpoint, error) {
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("audit: store checkpoint: %w", err)
 	}
+	l.advance(t)
+	if err := l.writeWitness(cp.Note); err != nil {
+		return cp, fmt.Errorf("audit: checkpoint of size %d signed, but not kept outside the database: %w", cp.Size, err)
+	}
 	return cp, nil
+}
+
+// advance remembers t as the tree verified last.
+func (l *Log) advance(t verified) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.health.State == Verified {
+		l.tree = &t
+		l.health.Size = t.size
+	}
 }
 
 // Latest returns the newest signed checkpoint.

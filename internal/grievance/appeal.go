@@ -45,8 +45,19 @@ func (s *Service) FileAppeal(ctx context.Context, in Intake, runID, householdID 
 		return Receipt{}, Appeal{}, errs.E(errs.Invalid, "error.invalid_input").WithField("run_id", "grievance.decision_required")
 	}
 	in.Category, in.HouseholdID = EligibilityAppeal, householdID
+	if s.decisions == nil {
+		return Receipt{}, Appeal{}, errs.Wrapf(errors.New("no program decisions configured"), "grievance: file appeal")
+	}
 	var ap Appeal
 	then := func(tx *db.Tx, g Grievance) error {
+		// The contested decision must be the member's: checked after
+		// Submit's checks (the household's among them), so that the
+		// answer reveals nothing to those who may not file.
+		if err := s.decisions.Decided(ctx, g.MemberID, runID, householdID); errs.Is(err, errs.NotFound) {
+			return errs.E(errs.Invalid, "error.invalid_input").WithField("run_id", "grievance_ref.decision_unknown", "run", runID, "household", householdID)
+		} else if err != nil {
+			return err
+		}
 		ap = Appeal{MemberID: g.MemberID, GrievanceID: g.ID, RunID: runID, HouseholdID: householdID, CreatedAt: g.ReceivedAt}
 		var err error
 		ap.ID, err = tx.InsertID(ctx, `INSERT INTO appeals (member_id, grievance_id, run_id, household_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,

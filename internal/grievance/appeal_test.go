@@ -14,10 +14,19 @@ import (
 	"github.com/tadamun/tadamun/internal/i18n"
 )
 
-// fakeDecisions stands in for the program capability.
+// fakeDecisions stands in for the program capability. Its runs decided
+// on every household of their member.
 type fakeDecisions struct {
+	runs     map[int64]int64 // run → member
 	reopened []string
 	fail     bool
+}
+
+func (f *fakeDecisions) Decided(_ context.Context, member, run, hh int64) error {
+	if f.runs[run] != member {
+		return errs.E(errs.NotFound, "program.appeal_no_decision", "run", run)
+	}
+	return nil
 }
 
 func (f *fakeDecisions) Explain(_ context.Context, member, run, hh int64, lang i18n.Lang) (string, error) {
@@ -36,7 +45,7 @@ func (f *fakeDecisions) Reopen(ctx context.Context, tx *db.Tx, member, run, hh i
 func TestAppeals(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		jo := mustMember(t, d, "JO", "Asia/Amman")
-		fake := &fakeDecisions{}
+		fake := &fakeDecisions{runs: map[int64]int64{7: jo}}
 		s, _ := newService(t, d, Options{Decisions: fake})
 		off, offID := as(t, d, jo, "jo.officer", actor.GrievanceOfficer)
 		file := func(hh int64) int64 {
@@ -58,14 +67,15 @@ func TestAppeals(t *testing.T) {
 			}
 			return rc.ID
 		}
-		up, down, broken := file(101), file(102), file(103)
+		h1 := mustHousehold(t, d, jo, "JO-1")
+		up, down, broken := file(h1), file(mustHousehold(t, d, jo, "JO-2")), file(mustHousehold(t, d, jo, "JO-3"))
 		t.Run("the appeal shows the decision's explanation", func(t *testing.T) {
 			g := getSys(t, s, up)
-			if g.Category != EligibilityAppeal || g.HouseholdID != 101 {
+			if g.Category != EligibilityAppeal || g.HouseholdID != h1 {
 				t.Errorf("grievance %+v", g)
 			}
 			_, text, err := s.AppealOf(off, up)
-			if err != nil || text != "en: run 7 household 101: income above the line" {
+			if err != nil || text != fmt.Sprintf("en: run 7 household %d: income above the line", h1) {
 				t.Errorf("explanation %q, %v", text, err)
 			}
 		})
@@ -90,7 +100,7 @@ func TestAppeals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ap.ApprovalID == 0 || len(fake.reopened) != 1 || fake.reopened[0] != fmt.Sprintf("%d/7/101", jo) {
+			if ap.ApprovalID == 0 || len(fake.reopened) != 1 || fake.reopened[0] != fmt.Sprintf("%d/7/%d", jo, h1) {
 				t.Errorf("appeal %+v, reopened %v", ap, fake.reopened)
 			}
 			aps, _ := auth.New(d).Approvals(actor.System(context.Background()), auth.Pending, "enrollment_reopen")

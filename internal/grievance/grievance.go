@@ -17,6 +17,7 @@ import (
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/registry"
 )
 
 // Category says what a grievance is about.
@@ -121,6 +122,10 @@ type Decisions interface {
 	// Explain returns the decision's explanation in lang, as shown to the
 	// household.
 	Explain(ctx context.Context, member, runID, householdID int64, lang i18n.Lang) (string, error)
+	// Decided returns a not-found error unless run runID of member decided
+	// on the household. It checks no permission: an appeal may come from
+	// the public form.
+	Decided(ctx context.Context, member, runID, householdID int64) error
 	// Reopen proposes, inside tx and through the normal maker-checker path,
 	// that the household's enrollment be reconsidered, and returns the
 	// approval's id.
@@ -290,6 +295,9 @@ func (s *Service) submit(ctx context.Context, in Intake, then func(tx *db.Tx, g 
 		}
 		return Receipt{}, err
 	}
+	if err := s.checkRefs(ctx, m.ID, in); err != nil {
+		return Receipt{}, err
+	}
 	if in.Channel == Web {
 		// Count accepted submissions too: a solved challenge per form does
 		// not stop one address from sending thousands.
@@ -307,6 +315,35 @@ func (s *Service) submit(ctx context.Context, in Intake, then func(tx *db.Tx, g 
 		return Receipt{}, errs.Wrapf(err, "grievance: submit")
 	}
 	return rc, nil
+}
+
+// checkRefs refuses an intake that names a row of another member: a
+// household, a staff member. The answer is the same as for an id that does
+// not exist, so that it reveals nothing of other members. A union-level
+// staff member, who belongs to no member, may be the subject.
+func (s *Service) checkRefs(ctx context.Context, member int64, in Intake) error {
+	e := errs.E(errs.Invalid, "error.invalid_input")
+	if in.HouseholdID != 0 {
+		err := registry.New(s.db).CheckHousehold(ctx, member, in.HouseholdID)
+		if errs.Is(err, errs.NotFound) || in.HouseholdID < 0 {
+			e.WithField("household_id", "grievance_ref.household_unknown", "id", in.HouseholdID)
+		} else if err != nil {
+			return err
+		}
+	}
+	if in.SubjectUserID != 0 {
+		var m sql.NullInt64
+		err := s.db.QueryRow(ctx, `SELECT member_id FROM users WHERE id = ?`, in.SubjectUserID).Scan(&m)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && m.Valid && m.Int64 != member) {
+			e.WithField("subject_user_id", "grievance_ref.subject_unknown", "id", in.SubjectUserID)
+		} else if err != nil {
+			return errs.Wrapf(err, "grievance: subject user %d", in.SubjectUserID)
+		}
+	}
+	if len(e.Fields) > 0 {
+		return e
+	}
+	return nil
 }
 
 // insert writes a new grievance; then, when not nil, runs inside the same

@@ -44,6 +44,23 @@ func mustMember(tb testing.TB, d *db.DB, code, tz string) int64 {
 	return id
 }
 
+// mustHousehold writes a bare household of member with reference ref.
+func mustHousehold(tb testing.TB, d *db.DB, member int64, ref string) int64 {
+	tb.Helper()
+	ctx := context.Background()
+	var id int64
+	err := d.Tx(ctx, func(tx *db.Tx) error {
+		var err error
+		now := time.Now().UTC()
+		id, err = tx.InsertID(ctx, `INSERT INTO households (member_id, household_ref, registered_on, created_at, updated_at) VALUES (?, ?, '2026-01-01', ?, ?) RETURNING id`, member, ref, now, now)
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return id
+}
+
 // as returns a context acting as a new user of member (0: union level)
 // with roles. The user is written directly, without a password hash,
 // because hashing dominates the tests' time under the race detector.

@@ -35,6 +35,22 @@ func (a Appeals) decision(ctx context.Context, member, runID, householdID int64)
 	return HouseholdDecision{}, errs.E(errs.NotFound, "program.appeal_no_decision", "run", runID)
 }
 
+// Decided returns a not-found error unless targeting run runID of member
+// decided on the household. It checks no permission (an appeal may come
+// from the public form) and says nothing more than that.
+func (a Appeals) Decided(ctx context.Context, member, runID, householdID int64) error {
+	var n int
+	err := a.s.db.QueryRow(ctx, `SELECT COUNT(*) FROM program_decisions d JOIN program_runs r ON r.id = d.run_id
+		WHERE d.member_id = ? AND d.run_id = ? AND d.household_id = ? AND r.member_id = ? AND r.status = 'done'`, member, runID, householdID, member).Scan(&n)
+	if err != nil {
+		return errs.Wrapf(err, "program: decision of run %d on household %d", runID, householdID)
+	}
+	if n == 0 {
+		return errs.E(errs.NotFound, "program.appeal_no_decision", "run", runID)
+	}
+	return nil
+}
+
 // Explain returns the contested decision's explanation in lang, the same
 // words the household page shows.
 func (a Appeals) Explain(ctx context.Context, member, runID, householdID int64, lang i18n.Lang) (string, error) {

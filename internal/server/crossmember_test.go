@@ -27,8 +27,9 @@ type fixture struct {
 	url    string
 	token  string            // jo.admin's API token
 	egID   int64             // EG's member id
-	vals   map[string]string // ids of EG's rows, by name, for the cases' URLs
+	vals   map[string]string // ids of EG's rows, by name, for the cases' URLs; JO's rows for crossRefs under "jo_…"
 	client *http.Client
+	tokens map[string]string // API tokens of other JO users, by username
 }
 
 // as returns ctx acting as the demo user username.
@@ -54,6 +55,26 @@ var crossCases = map[string]crossCase{}
 
 func (fx *fixture) call(method, path, body string) (int, []byte) {
 	fx.t.Helper()
+	return fx.callAs("", method, path, body)
+}
+
+// callAs calls the API as the demo user username ("" for jo.admin).
+func (fx *fixture) callAs(username, method, path, body string) (int, []byte) {
+	fx.t.Helper()
+	token := fx.token
+	if username != "" {
+		if fx.tokens[username] == "" {
+			ctx := actor.System(context.Background())
+			u, err := auth.New(fx.d).UserByUsername(ctx, username)
+			if err != nil {
+				fx.t.Fatal(err)
+			}
+			if fx.tokens[username], _, err = auth.New(fx.d).CreateToken(ctx, u.ID, "cross-member test", time.Hour); err != nil {
+				fx.t.Fatal(err)
+			}
+		}
+		token = fx.tokens[username]
+	}
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -62,7 +83,7 @@ func (fx *fixture) call(method, path, body string) (int, []byte) {
 	if err != nil {
 		fx.t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+fx.token)
+	req.Header.Set("Authorization", "Bearer "+token)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -234,7 +255,7 @@ func (a *auditReader) egRecord(id int64) (int64, error) {
 
 func newFixture(t *testing.T, d *db.DB) *fixture {
 	ts := newServer(t, d)
-	fx := &fixture{t: t, d: d, url: ts.URL, vals: map[string]string{}, client: ts.Client()}
+	fx := &fixture{t: t, d: d, url: ts.URL, vals: map[string]string{}, client: ts.Client(), tokens: map[string]string{}}
 	for _, setup := range crossSetups {
 		setup(t, fx)
 	}

@@ -108,6 +108,14 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "database unreachable\n", http.StatusServiceUnavailable)
 		return
 	}
+	// A server whose audit log is unverified or failed verification signs
+	// nothing: it is not ready, and says why.
+	if s.cfg.Audit != nil {
+		if h := s.cfg.Audit.Health(); !h.Ready() {
+			http.Error(w, h.String()+"\n", http.StatusServiceUnavailable)
+			return
+		}
+	}
 	_, _ = w.Write([]byte("ready\n"))
 }
 

@@ -25,6 +25,7 @@ type dashboard struct {
 	CanAudit   bool
 	CanUsers   bool
 	Roles      []actor.Role
+	AuditAlert *audit.Health // the audit log is not verified: the union admin and auditors are told
 }
 
 // home is the dashboard for a signed-in user, and the transparency portal
@@ -64,6 +65,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		d.Users = len(us)
+	}
+	if s.Audit != nil && (a.Has(actor.UnionAdmin) || a.Has(actor.Auditor)) {
+		if h := s.Audit.Health(); !h.Ready() {
+			d.AuditAlert = &h
+		}
 	}
 	if d.CanAudit && s.Audit != nil {
 		if d.Checkpoint, err = s.Audit.Latest(ctx); err != nil && errs.CodeOf(err) != errs.NotFound {
