@@ -52,6 +52,32 @@ func (f *fakeSource) Benefit(ctx context.Context, member int64, p payment.Progra
 	return f.benefit[e.HouseholdID], nil
 }
 
+// foreignHousehold and foreignPerson are ids of another member's
+// household and person, as testHouseholds answers for them.
+const (
+	foreignHousehold = 999_001
+	foreignPerson    = 999_002
+)
+
+// testHouseholds stands for the registry: every household id the tests
+// use is the member's (reference "HH-<id>"), except foreignHousehold, and
+// every person is of their household, except foreignPerson.
+type testHouseholds struct{}
+
+func (testHouseholds) HouseholdRef(ctx context.Context, member, household int64) (string, error) {
+	if household == foreignHousehold {
+		return "", errs.E(errs.NotFound, "registry.household_not_found")
+	}
+	return fmt.Sprintf("HH-%d", household), nil
+}
+
+func (testHouseholds) CheckPerson(ctx context.Context, member, household, person int64) error {
+	if person == foreignPerson {
+		return errs.E(errs.NotFound, "registry.person_not_found")
+	}
+	return nil
+}
+
 // fixture is a member with its people and providers.
 type fixture struct {
 	d                  *db.DB
@@ -69,7 +95,7 @@ func newFixture(tb testing.TB, d *db.DB) *fixture {
 	if err != nil {
 		tb.Fatalf("member: %v", err)
 	}
-	f := &fixture{d: d, s: payment.New(d), member: m.ID, sys: sys}
+	f := &fixture{d: d, s: payment.New(d).WithHouseholds(testHouseholds{}), member: m.ID, sys: sys}
 	as := auth.New(d)
 	user := func(name string, roles ...actor.Role) context.Context {
 		u, err := as.CreateUser(sys, auth.NewUser{MemberID: m.ID, Username: name, DisplayName: name, Password: "correct horse battery staple", Roles: roles})

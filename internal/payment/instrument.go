@@ -93,7 +93,25 @@ func (s *Service) ProposeInstrument(ctx context.Context, in Instrument) (Instrum
 	if len(e.Fields) > 0 {
 		return Instrument{}, e
 	}
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+	// The household and the recipient must be the member's: another
+	// member's ids get the words an unknown id gets. The reference stored
+	// is the registry's, whatever the request said.
+	ref, err := s.households.HouseholdRef(ctx, in.MemberID, in.HouseholdID)
+	if errs.Is(err, errs.NotFound) {
+		return Instrument{}, errs.E(errs.Invalid, "error.invalid_input").WithField("household_id", "registry.household_not_found")
+	} else if err != nil {
+		return Instrument{}, err
+	}
+	in.HouseholdRef = ref
+	if in.RecipientPersonID != 0 {
+		err := s.households.CheckPerson(ctx, in.MemberID, in.HouseholdID, in.RecipientPersonID)
+		if errs.Is(err, errs.NotFound) {
+			return Instrument{}, errs.E(errs.Invalid, "error.invalid_input").WithField("recipient_person_id", "registry.person_not_found")
+		} else if err != nil {
+			return Instrument{}, err
+		}
+	}
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		p, err := provider(ctx, tx.QueryRow, in.MemberID, in.Provider)
 		if err != nil {
 			if errs.Is(err, errs.NotFound) {

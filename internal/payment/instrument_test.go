@@ -1,6 +1,7 @@
 package payment_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/tadamun/tadamun/internal/db"
@@ -97,6 +98,42 @@ func TestInstrumentChangeNeedsASecondPerson(t *testing.T) {
 		var audited int
 		if err := d.QueryRow(f.sys, `SELECT COUNT(*) FROM audit_records WHERE entity_type = 'payment_instrument'`).Scan(&audited); err != nil || audited != 6 {
 			t.Errorf("got %d audit records of instruments (%v), want 6 (3 proposals, 3 decisions)", audited, err)
+		}
+	})
+}
+
+// TestInstrumentRefusesForeignIDs (issue 12, item 7): an instrument names a
+// household and a recipient; both must be the member's, or nothing is
+// stored, and the household reference stored is the registry's.
+func TestInstrumentRefusesForeignIDs(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		tests := []struct {
+			name  string
+			in    payment.Instrument
+			field string
+		}{
+			{"another member's household", payment.Instrument{HouseholdID: foreignHousehold}, "household_id"},
+			{"another household's person", payment.Instrument{HouseholdID: 10, RecipientPersonID: foreignPerson}, "recipient_person_id"},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				in := tc.in
+				in.MemberID, in.RecipientName, in.Kind, in.Provider = f.member, "x", payment.Cash, "POST"
+				_, err := f.s.ProposeInstrument(f.fo1, in)
+				e := errs.As(err)
+				if e == nil || e.Code != errs.Invalid || len(e.Fields) != 1 || e.Fields[0].Field != tc.field {
+					t.Fatalf("got %v, want invalid %s", err, tc.field)
+				}
+			})
+		}
+		var n int
+		if err := d.QueryRow(context.Background(), `SELECT COUNT(*) FROM payment_instruments`).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%d instruments stored (%v), want 0", n, err)
+		}
+		got, err := f.s.ProposeInstrument(f.fo1, payment.Instrument{MemberID: f.member, HouseholdID: 10, HouseholdRef: "FORGED", RecipientName: "x", Kind: payment.Cash, Provider: "POST"})
+		if err != nil || got.HouseholdRef != "HH-10" {
+			t.Errorf("got %q, %v; want the registry's reference HH-10", got.HouseholdRef, err)
 		}
 	})
 }

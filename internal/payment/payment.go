@@ -36,6 +36,7 @@ import (
 	"github.com/tadamun/tadamun/internal/ledger"
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/registry"
 )
 
 // Service is the payments store. It is safe for concurrent use.
@@ -45,12 +46,33 @@ type Service struct {
 	ledger  *ledger.Service
 	// Limits bound the status files ImportStatus reads; zero fields are
 	// limits.Default's.
-	Limits limits.Limits
+	Limits     limits.Limits
+	households Households
 }
 
-// New returns the payments service over d.
+// Households is how payments learn whose a household named in a request
+// is; the registry answers. Both return a not-found error for a household
+// or person of another member, so that no instrument stores another
+// member's ids.
+type Households interface {
+	// HouseholdRef returns the household's reference.
+	HouseholdRef(ctx context.Context, member, household int64) (string, error)
+	// CheckPerson checks that person belongs to household.
+	CheckPerson(ctx context.Context, member, household, person int64) error
+}
+
+// New returns the payments service over d, asking the registry over d
+// about households.
 func New(d *db.DB) *Service {
-	return &Service{db: d, members: member.New(d), ledger: ledger.New(d)}
+	return &Service{db: d, members: member.New(d), ledger: ledger.New(d), households: registry.New(d)}
+}
+
+// WithHouseholds returns a copy of s that asks h about households (tests
+// whose households live outside the registry).
+func (s *Service) WithHouseholds(h Households) *Service {
+	c := *s
+	c.households = h
+	return &c
 }
 
 // The instrument kinds, which are also the batch kinds.

@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"github.com/tadamun/tadamun/internal/errs"
 )
@@ -18,6 +20,36 @@ func (s *Service) CheckHousehold(ctx context.Context, memberID, id int64) error 
 	}
 	if n == 0 {
 		return errs.E(errs.NotFound, "registry.household_not_found")
+	}
+	return nil
+}
+
+// HouseholdRef returns the reference of household id, or a not-found error
+// unless it is one of member memberID's. Like CheckHousehold it checks no
+// permission: a capability that stores a household named in a request
+// (a payment instrument) calls it to refuse another member's household and
+// to store the reference the registry holds, not the one the request gave.
+func (s *Service) HouseholdRef(ctx context.Context, memberID, id int64) (string, error) {
+	var ref string
+	err := s.db.QueryRow(ctx, `SELECT household_ref FROM households WHERE id = ? AND member_id = ?`, id, memberID).Scan(&ref)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", errs.E(errs.NotFound, "registry.household_not_found")
+	}
+	if err != nil {
+		return "", errs.Wrapf(err, "registry: household %d ref", id)
+	}
+	return ref, nil
+}
+
+// CheckPerson returns a not-found error unless person id is a member of
+// household householdID of member memberID.
+func (s *Service) CheckPerson(ctx context.Context, memberID, householdID, id int64) error {
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM persons WHERE id = ? AND household_id = ? AND member_id = ?`, id, householdID, memberID).Scan(&n); err != nil {
+		return errs.Wrapf(err, "registry: check person %d", id)
+	}
+	if n == 0 {
+		return errs.E(errs.NotFound, "registry.person_not_found")
 	}
 	return nil
 }

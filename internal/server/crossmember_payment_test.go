@@ -9,6 +9,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/api"
+	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/payment"
 )
@@ -32,6 +33,20 @@ func (egPaySource) Benefit(ctx context.Context, member int64, p payment.Program,
 	return 10_000, nil
 }
 
+// egPayHouseholds answers for egPayHousehold as the registry would.
+type egPayHouseholds struct{}
+
+func (egPayHouseholds) HouseholdRef(ctx context.Context, member, household int64) (string, error) {
+	if household != egPayHousehold {
+		return "", errs.E(errs.NotFound, "registry.household_not_found")
+	}
+	return "EG-P1", nil
+}
+
+func (egPayHouseholds) CheckPerson(ctx context.Context, member, household, person int64) error {
+	return errs.E(errs.NotFound, "registry.person_not_found")
+}
+
 func init() {
 	crossSetups = append(crossSetups, func(t testing.TB, fx *fixture) {
 		eg, err := member.New(fx.d).Get(actor.System(context.Background()), "EG")
@@ -46,7 +61,7 @@ func init() {
 			return actor.With(context.Background(), a)
 		}
 		finance, approver := role("eg.admin", actor.FinanceOfficer), role("eg.registrar", actor.Approver)
-		s := payment.New(fx.d)
+		s := payment.New(fx.d).WithHouseholds(egPayHouseholds{})
 		if _, err := s.AddProvider(approver, payment.Provider{MemberID: egID, Code: "EGPOST", Kind: payment.Cash, Name: "Egypt Post"}); err != nil {
 			t.Fatal(err)
 		}
