@@ -49,14 +49,17 @@ func serve(ctx context.Context, g globals, args []string) error {
 	}
 	slog.SetDefault(logger)
 	return withDB(ctx, g, func(d *db.DB) error {
-		if *withDemo {
-			if err := demo.Load(ctx, d, func(s string) { logger.Info("demo", "loaded", s) }); err != nil {
-				return err
-			}
-		}
 		l, err := openLog(d, g)
 		if err != nil {
 			return err
+		}
+		if *withDemo {
+			if err := freshDemoWitness(ctx, l, g, logger); err != nil {
+				return err
+			}
+			if err := demo.Load(ctx, d, func(s string) { logger.Info("demo", "loaded", s) }); err != nil {
+				return err
+			}
 		}
 		// A targeting run still running now was left by a server that
 		// stopped; its row says so from here on.
@@ -207,4 +210,26 @@ func signOnce(ctx context.Context, l *audit.Log, logger *slog.Logger) {
 		return
 	}
 	logger.Info("audit checkpoint signed", "size", cp.Size)
+}
+
+// freshDemoWitness moves aside the witness file of an earlier database when
+// serve --demo starts on a database whose audit log is empty: someone
+// deleted the demo database to start over, and the new log cannot extend
+// the old one's checkpoint. Only --demo does this; a real deployment whose
+// log is emptied is refused, as it must be.
+func freshDemoWitness(ctx context.Context, l *audit.Log, g globals, logger *slog.Logger) error {
+	n, err := l.Size(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	w := witnessPath(g)
+	if _, err := os.Stat(w); err != nil {
+		return nil
+	}
+	old := w + ".old-" + time.Now().UTC().Format("20060102T150405")
+	if err := os.Rename(w, old); err != nil {
+		return err
+	}
+	logger.Warn("a new demo database: the audit witness of the earlier database was moved aside", "moved_to", old)
+	return nil
 }

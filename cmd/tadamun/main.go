@@ -335,11 +335,17 @@ func openLog(d *db.DB, g globals) (*audit.Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	if g.witnessFile == "" {
-		g.witnessFile = g.keyFile + ".witness"
-	}
-	l.KeepWitness(g.witnessFile)
+	l.KeepWitness(witnessPath(g))
 	return l, nil
+}
+
+// witnessPath is the audit witness file: --audit-witness, or the key file's
+// name with .witness.
+func witnessPath(g globals) string {
+	if g.witnessFile == "" {
+		return g.keyFile + ".witness"
+	}
+	return g.witnessFile
 }
 
 func auditSign(ctx context.Context, g globals, args []string) error {
