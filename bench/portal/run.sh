@@ -50,7 +50,9 @@ if [ "${REGISTRY:-}" = 1 ]; then
 	$t import --quiet --member JO "$tmp/households.csv" "$tmp/members.csv" | tail -1
 	echo "import: $(( $(date +%s) - start )) s"
 	$t program apply --member JO examples/programs/older-persons.yaml >/dev/null
-	$t program status --member JO --program CASH-ELDERLY --to active >/dev/null
+	# Activation is proposed by one person and approved by another.
+	ap=$($t program status --member JO --program CASH-ELDERLY --to active --as maker | sed -n 's/.*(approval \([0-9]*\)).*/\1/p')
+	$t program approve-version --as checker --approval "$ap" --approve >/dev/null
 	run=$($t program run --quiet --member JO --program CASH-ELDERLY | sed -n 's/^run \([0-9]*\) .*/\1/p' | head -1)
 	approval=$($t program propose --member JO --program CASH-ELDERLY --as maker --run "$run" --all | sed -n 's/^approval \([0-9]*\):.*/\1/p')
 	$t program decide --as checker --approval "$approval" --approve

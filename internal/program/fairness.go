@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/program/rule"
 )
@@ -72,14 +73,10 @@ func sizeBand(n int) string {
 }
 
 func ageBand(birth, asOf time.Time) string {
-	if birth.IsZero() || birth.After(asOf) {
-		return "unknown"
-	}
-	a := asOf.Year() - birth.Year()
-	if asOf.Month() < birth.Month() || (asOf.Month() == birth.Month() && asOf.Day() < birth.Day()) {
-		a--
-	}
+	a := calendar.AgeAt(birth, asOf)
 	switch {
+	case a < 0:
+		return "unknown"
 	case a < 30:
 		return "under_30"
 	case a < 45:

@@ -541,6 +541,21 @@ func checkTransition(from, to string) error {
 	return nil
 }
 
+// NextStatuses lists the statuses SetStatus would move p to, in the order
+// a page offers them: the transitions from p's status, less Active when its
+// activation is already proposed and waits for a second person. It is the
+// one place outside SetStatus that knows the status machine.
+func NextStatuses(p Program) []string {
+	var out []string
+	for _, to := range transitions[p.Status] {
+		if to == Active && p.ActivationApprovalID != 0 {
+			continue
+		}
+		out = append(out, to)
+	}
+	return out
+}
+
 // SetStatus moves program id to status: draft → active → closed → archived
 // (a draft may also be archived). Any other change is a Conflict. Activating
 // a draft is an eligibility decision: it proposes the activation, which a

@@ -1,5 +1,7 @@
 package registry
 
+import "time"
+
 // SetStreamSpan sets how many household ids one segment of EachHousehold
 // covers and returns a function that restores it.
 func SetStreamSpan(n int64) (restore func()) {
@@ -15,3 +17,6 @@ func SetImportBatch(n int) (restore func()) {
 	importBatch = n
 	return func() { importBatch = old }
 }
+
+// SetNow makes s read the time from now (the age filters at 29 February).
+func (s *Service) SetNow(now func() time.Time) { s.now = now }

@@ -607,3 +607,40 @@ func TestImportInSmallBatches(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchAgeAt29February filters by age on 29 February, when a year
+// earlier has no such day: a person born on 1 March of the year before is
+// not yet 1 (the filter once normalized 29 February to 1 March and found
+// them), and one born on 28 February is.
+func TestSearchAgeAt29February(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		f.s.SetNow(func() time.Time { return time.Date(2024, 2, 29, 12, 0, 0, 0, time.UTC) })
+		if _, _, err := f.s.CreateHousehold(f.ctx, f.jo, registry.Household{Ref: "L1", Governorate: "AM"}, []registry.Person{
+			{Ref: "L1-1", Relationship: "head", FirstName: "سلمى", Sex: "female", BirthDate: "1990-01-01"},
+			{Ref: "L1-2", Relationship: "daughter", FirstName: "ريم", Sex: "female", BirthDate: "2023-02-28"},
+			{Ref: "L1-3", Relationship: "son", FirstName: "سامي", Sex: "male", BirthDate: "2023-03-01"},
+			{Ref: "L1-4", Relationship: "son", FirstName: "باسل", Sex: "male", BirthDate: "2020-02-29"},
+			{Ref: "L1-5", Relationship: "daughter", FirstName: "هند", Sex: "female", BirthDate: "2020-03-01"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			min, max int
+			want     string
+		}{{1, 1, "L1-2"}, {0, 0, "L1-3"}, {4, 4, "L1-4"}, {3, 3, "L1-5"}, {0, 1, "L1-2,L1-3"}} {
+			page, err := f.s.Search(f.ctx, registry.Query{MemberID: f.jo, HouseholdRef: "L1", AgeMin: ptr(c.min), AgeMax: ptr(c.max)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range page.Persons {
+				got = append(got, p.Ref)
+			}
+			slices.Sort(got)
+			if strings.Join(got, ",") != c.want {
+				t.Errorf("aged %d to %d on 29 February 2024: got %v, want %s", c.min, c.max, got, c.want)
+			}
+		}
+	})
+}

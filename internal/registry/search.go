@@ -4,10 +4,10 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/tadamun/tadamun/internal/arabic"
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 )
@@ -238,10 +238,10 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 	}
 	now := s.now()
 	if q.AgeMin != nil {
-		add(`p.birth_date <> '' AND p.birth_date <= ?`, now.AddDate(-*q.AgeMin, 0, 0).Format(time.DateOnly))
+		add(`p.birth_date <> '' AND p.birth_date <= ?`, calendar.BornBy(now, *q.AgeMin).String())
 	}
 	if q.AgeMax != nil {
-		add(`p.birth_date <> '' AND p.birth_date > ?`, now.AddDate(-*q.AgeMax-1, 0, 0).Format(time.DateOnly))
+		add(`p.birth_date <> '' AND p.birth_date > ?`, calendar.BornBy(now, *q.AgeMax+1).String())
 	}
 	if err := v.err(); err != nil {
 		return Page{}, err

@@ -1,12 +1,17 @@
 package server
 
 import (
+	"context"
 	"html"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/program"
 )
 
 // TestPortalPages opens the public portal without signing in: the active
@@ -31,5 +36,43 @@ func TestPortalPages(t *testing.T) {
 	resp, page = b.do("GET", "/portal/audit", nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "tadamun.local/audit") || !strings.Contains(page, "audit verify --remote") {
 		t.Errorf("the proof page lacks the checkpoint or the command: %d", resp.StatusCode)
+	}
+}
+
+// TestPortalProgramsHouseholdsServed checks the households each active
+// program serves on the public page (one grouped count) against the
+// program's enrollments today, for every active program of every member.
+func TestPortalProgramsHouseholdsServed(t *testing.T) {
+	d := demoDB(t, db.SQLite)
+	ts := newServer(t, d)
+	sys := actor.System(context.Background())
+	ps := program.New(d)
+	all, err := ps.List(sys, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, page := newBrowser(t, ts.URL).do("GET", "/portal/programs", nil)
+	active, served := 0, 0
+	for _, p := range all {
+		if p.Status != program.Active {
+			continue
+		}
+		active++
+		es, err := ps.EnrolledAt(sys, p.ID, time.Now().UTC())
+		if err != nil {
+			t.Fatal(err)
+		}
+		served += len(es)
+		i := strings.Index(page, `id="p-`+strconv.FormatInt(p.ID, 10)+`"`)
+		if i < 0 {
+			t.Errorf("active program %s is not on the page", p.Code)
+			continue
+		}
+		if want := "الأسر المستفيدة اليوم</dt><dd>" + strconv.Itoa(len(es)) + "</dd>"; !strings.Contains(page[i:], want) {
+			t.Errorf("program %s: the page lacks %q", p.Code, want)
+		}
+	}
+	if active == 0 || served == 0 {
+		t.Fatalf("the demo has %d active programs serving %d households: nothing tested", active, served)
 	}
 }

@@ -43,7 +43,8 @@ type publicProgram struct {
 }
 
 // programsCache keeps the public programs for a minute: counting the
-// enrolled households of every program is too much work for each view. A
+// households every program serves (one grouped query) is still too much
+// work for each view. A
 // change of any program's status or rules in force (an approval) shows at
 // once: the cache is read again when the programs' stamp moves.
 type programsCache struct {
@@ -76,28 +77,16 @@ func (s *Server) activePrograms(ctx context.Context) ([]publicProgram, error) {
 	if err != nil {
 		return nil, err
 	}
+	served, err := ps.Served(ctx, time.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
 	var out []publicProgram
-	today := time.Now().UTC()
 	for _, m := range ms {
-		progs, err := ps.List(ctx, m.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range progs {
-			if p.Status != program.Active {
-				continue
+		for _, p := range served {
+			if p.Program.MemberID == m.ID {
+				out = append(out, publicProgram{Program: p.Program, Member: m, Rules: p.Rules, Households: p.Households})
 			}
-			// The version in force: a proposed one is not public until
-			// a second person approves it.
-			v, err := ps.Version(ctx, p.ID, 0)
-			if err != nil {
-				return nil, err
-			}
-			n := 0
-			if err := ps.EachEnrolledAt(ctx, p.ID, today, func(program.Enrollment) error { n++; return nil }); err != nil {
-				return nil, err
-			}
-			out = append(out, publicProgram{Program: p, Member: m, Rules: v.Rules, Households: n})
 		}
 	}
 	if out == nil {

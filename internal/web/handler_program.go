@@ -317,30 +317,14 @@ func (s *Server) programShow(w http.ResponseWriter, r *http.Request) error {
 			pg.Clauses = append(pg.Clauses, rule.Describe(l, cl))
 		}
 	}
-	for _, to := range []string{program.Active, program.Closed, program.Archived} {
-		switch {
-		case !allowedMove(p.Status, to):
-		case to == program.Active && p.ActivationApprovalID != 0:
-			// Already proposed; the notice above links to it.
-		case to == program.Active:
-			pg.Next = append(pg.Next, Option{to, tr(l, "progver.propose_activation")})
-		default:
-			pg.Next = append(pg.Next, Option{to, tr(l, "program.status."+to)})
+	for _, to := range program.NextStatuses(p) {
+		key := "program.status." + to
+		if to == program.Active {
+			key = "progver.propose_activation"
 		}
+		pg.Next = append(pg.Next, Option{to, tr(l, key)})
 	}
 	return s.Render(w, r, "program/show", View{Title: "programs.program", Data: pg})
-}
-
-func allowedMove(from, to string) bool {
-	switch from {
-	case program.Draft:
-		return to == program.Active || to == program.Archived
-	case program.Active:
-		return to == program.Closed
-	case program.Closed:
-		return to == program.Archived
-	}
-	return false
 }
 
 func (s *Server) programStatus(w http.ResponseWriter, r *http.Request) error {

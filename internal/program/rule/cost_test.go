@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 )
@@ -153,7 +154,7 @@ func TestEvaluateAllStopsWhenAsked(t *testing.T) {
 	}
 	hb := big(200) // within the cost limit, past the hints: on CEL, interruptible
 	s := scope{ctx: ctx}
-	s.reset(&hb, dateOf(asOf))
+	s.reset(&hb, calendar.DateOf(asOf))
 	if _, err := r.boolean(&s); errKey(err) != "rule_cost.interrupted" {
 		t.Errorf("got %v, want rule_cost.interrupted", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
 
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/errs"
 )
 
@@ -49,7 +50,7 @@ type Decision struct {
 // stops past EvalCostLimit steps, with the error rule_cost.exceeded.
 func (c *Compiled) Evaluate(h *Household, asOf time.Time, explain bool) Decision {
 	s := scope{ctx: context.Background()}
-	return c.decide(&s, h, dateOf(asOf), mode(explain))
+	return c.decide(&s, h, calendar.DateOf(asOf), mode(explain))
 }
 
 // explainMode says what explanation a decision carries.
@@ -94,7 +95,7 @@ func (c *Compiled) evaluateAll(ctx context.Context, hs []Household, asOf time.Ti
 	}
 	const chunk = 512
 	out := make([]Decision, len(hs))
-	at := dateOf(asOf)
+	at := calendar.DateOf(asOf)
 	var next, done atomic.Int64
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -124,7 +125,7 @@ func (c *Compiled) evaluateAll(ctx context.Context, hs []Household, asOf time.Ti
 	return out
 }
 
-func (c *Compiled) decide(s *scope, h *Household, at date, explain explainMode) Decision {
+func (c *Compiled) decide(s *scope, h *Household, at calendar.Date, explain explainMode) Decision {
 	s.reset(h, at)
 	var d Decision
 	e := c.Eligibility

@@ -2,10 +2,11 @@ package rule
 
 import (
 	"reflect"
-
-	"github.com/tadamun/tadamun/internal/errs"
 	"testing"
 	"time"
+
+	"github.com/tadamun/tadamun/internal/calendar"
+	"github.com/tadamun/tadamun/internal/errs"
 )
 
 // TestFastMatchesCEL runs each rule on the fast path and on CEL's
@@ -64,7 +65,7 @@ func TestFastMatchesCEL(t *testing.T) {
 			slow := *r
 			slow.fast = nil
 			var fs, ss scope
-			at := dateOf(asOf)
+			at := calendar.DateOf(asOf)
 			errors := 0
 			for i := range hs {
 				fs.reset(&hs[i], at)

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tadamun/tadamun/internal/calendar"
 )
 
 // benchHouseholds sets the number of synthetic households of the benchmarks:
@@ -43,7 +45,7 @@ var realistic = Program{
 }
 
 // handDecide is realistic written in plain Go over the same records.
-func handDecide(h *Household, at date) Decision {
+func handDecide(h *Household, at calendar.Date) Decision {
 	var d Decision
 	if len(h.Members) == 0 {
 		d.Err = fmt.Errorf("no members")
@@ -54,7 +56,7 @@ func handDecide(h *Household, at date) Decision {
 	for i := range h.Members {
 		p := &h.Members[i]
 		total += p.MonthlyIncome
-		if a := ageAt(p.BirthDate, at); a >= 0 {
+		if a := at.Age(p.BirthDate); a >= 0 {
 			old = old || a >= 65
 			young = young || a < 5
 			if a < 18 {
@@ -98,7 +100,7 @@ func HandWritten(hs []Household, asOf time.Time) []Decision {
 func handWrittenAll(hs []Household, asOf time.Time, workers int) []Decision {
 	const chunk = 512
 	out := make([]Decision, len(hs))
-	at := dateOf(asOf)
+	at := calendar.DateOf(asOf)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {

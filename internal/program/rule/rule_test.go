@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 )
@@ -196,7 +197,7 @@ func TestAge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := ageAt(tt.birth, dateOf(asOf)); got != tt.want {
+			if got := calendar.DateOf(asOf).Age(tt.birth); got != tt.want {
 				t.Errorf("got %d, want %d", got, tt.want)
 			}
 		})
@@ -401,6 +402,28 @@ func TestDocsListVocabularyAndProtected(t *testing.T) {
 	for _, n := range Protected() {
 		if !strings.Contains(string(doc), n) {
 			t.Errorf("docs/rules.md does not list protected %q", n)
+		}
+	}
+}
+
+// TestRuleAgeAt29February reads m.age through the rule engine (CEL and its
+// fast path) for a person born on 29 February: a year older on 1 March of a
+// common year, as calendar.AgeAt counts everywhere else.
+func TestRuleAgeAt29February(t *testing.T) {
+	h := Household{Ref: "H1", Members: []Person{{Relationship: "head", Sex: "female", BirthDate: time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)}}}
+	for _, src := range []string{`members.exists(m, m.age >= 1)`, `members.exists(m, has(m.age) && m.age >= 1)`, `double(members[0].age) >= 1.0`} {
+		c := mustCompile(t, Program{Eligibility: src})
+		for _, tt := range []struct {
+			on   time.Time
+			want bool
+		}{
+			{time.Date(2025, 2, 28, 0, 0, 0, 0, time.UTC), false},
+			{time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), true},
+			{time.Date(2028, 2, 29, 0, 0, 0, 0, time.UTC), true},
+		} {
+			if d := c.Evaluate(&h, tt.on, false); d.Err != nil || d.Eligible != tt.want {
+				t.Errorf("%s on %s: eligible %v (%v), want %v", src, tt.on.Format(time.DateOnly), d.Eligible, d.Err, tt.want)
+			}
 		}
 	}
 }

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"reflect"
-	"time"
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
+
+	"github.com/tadamun/tadamun/internal/calendar"
 )
 
 // registry adapts Go values to CEL values; provider adds the two record
@@ -95,32 +96,6 @@ func (p *provider) NewValue(structType string, fields map[string]ref.Val) ref.Va
 	return p.Registry.NewValue(structType, fields)
 }
 
-// date is a reference date split once, so that ages cost no calendar math
-// on the reference side.
-type date struct{ y, m, d int }
-
-func dateOf(t time.Time) date {
-	y, m, d := t.Date()
-	return date{y, int(m), d}
-}
-
-// ageAt returns whole years from birth to ref, or -1 when birth is unknown
-// (zero) or after ref.
-func ageAt(birth time.Time, ref date) int {
-	if birth.IsZero() {
-		return -1
-	}
-	by, bm, bd := birth.Date()
-	a := ref.y - by
-	if ref.m < int(bm) || (ref.m == int(bm) && ref.d < bd) {
-		a--
-	}
-	if a < 0 {
-		return -1
-	}
-	return a
-}
-
 func disabled(p *Person) bool {
 	for _, d := range p.Disability {
 		if d >= 3 {
@@ -134,7 +109,7 @@ func disabled(p *Person) bool {
 // goroutine, so a value must not outlive the evaluation it was built for.
 type hhVal struct {
 	h   *Household
-	ref date
+	ref calendar.Date // ages are counted on this day
 }
 
 func (h *hhVal) total() float64 {
@@ -156,7 +131,7 @@ type memberVal struct {
 
 func (m *memberVal) age() int {
 	if !m.got {
-		m.ag, m.got = ageAt(m.p.BirthDate, m.hv.ref), true
+		m.ag, m.got = m.hv.ref.Age(m.p.BirthDate), true
 	}
 	return m.ag
 }
@@ -226,7 +201,7 @@ type scope struct {
 	vals    []any // clause values of the current explanation
 }
 
-func (s *scope) reset(h *Household, at date) {
+func (s *scope) reset(h *Household, at calendar.Date) {
 	s.hh = hhVal{h: h, ref: at}
 	n := len(h.Members)
 	if cap(s.mems) < n {

@@ -1,0 +1,133 @@
+// Package statistics computes the public portal's figures: persons in
+// households enrolled today in an active program, by governorate, sex, age
+// band and disability; households and their monthly benefits by
+// governorate; and SDG indicator 1.3.1 within the registry. Every table is
+// protected by the disclosure package before anyone sees it, so no count
+// from 1 to disclosure.Threshold-1 can be published or derived.
+//
+// The registry is read only through its exported stream
+// (registry.Service.EachHousehold) and the enrollments through the program
+// package's API; ages are calendar.AgeAt, the one age function. The
+// figures are aggregated in one pass over each member's registry into
+// cubes kept in memory, and refreshed in the background, so a page is cut
+// from memory; transports only render them.
+package statistics
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/program"
+	"github.com/tadamun/tadamun/internal/registry"
+)
+
+// DefaultEvery is how old a snapshot may grow before a request starts its
+// refresh.
+const DefaultEvery = 10 * time.Minute
+
+// Options are what a Service reads from. Members, Registry and Programs
+// are required.
+type Options struct {
+	Members  *member.Service
+	Registry *registry.Service
+	Programs *program.Service
+	Log      *slog.Logger  // refresh failures; nil: slog.Default()
+	Every    time.Duration // zero: DefaultEvery
+}
+
+// Service holds the latest snapshot of the public figures and refreshes
+// it. It is safe for concurrent use.
+type Service struct {
+	o       Options
+	mu      sync.Mutex
+	snap    *Snapshot
+	running bool
+}
+
+// New returns a Service with no snapshot yet.
+func New(o Options) *Service {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Every <= 0 {
+		o.Every = DefaultEvery
+	}
+	return &Service{o: o}
+}
+
+// Snapshot is the figures of every member at one moment. It is read-only
+// once returned.
+type Snapshot struct {
+	At      time.Time
+	Members []Member
+}
+
+// Latest returns the latest snapshot, or nil while the first one is being
+// computed: over a large registry that takes seconds, and no request waits
+// for it. Once the snapshot is older than Options.Every, Latest starts a
+// background refresh that replaces it when done (a failed refresh is
+// logged and keeps the old one).
+func (s *Service) Latest() *Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if (s.snap == nil || time.Since(s.snap.At) > s.o.Every) && !s.running {
+		s.running = true
+		go func() {
+			snap, err := s.Compute(context.Background())
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.running = false
+			if err != nil {
+				s.o.Log.Error("portal statistics refresh failed", "err", err)
+				return
+			}
+			s.snap = snap
+		}()
+	}
+	return s.snap
+}
+
+// Compute aggregates the figures of every member now, as the system actor:
+// they are public by design, and protected before they are shown. It
+// neither reads nor replaces the kept snapshot.
+func (s *Service) Compute(ctx context.Context) (*Snapshot, error) {
+	return s.compute(ctx, time.Now())
+}
+
+func (s *Service) compute(ctx context.Context, now time.Time) (*Snapshot, error) {
+	ctx = actor.System(ctx)
+	snap := &Snapshot{At: now}
+	ms, err := s.o.Members.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		st, err := s.member(ctx, m, now.In(m.Location()))
+		if err != nil {
+			return nil, err
+		}
+		snap.Members = append(snap.Members, st)
+	}
+	return snap, nil
+}
+
+// Pick returns the figures of the member with code, or without a code
+// those of the member with the most enrolled households; nil when there is
+// no such member.
+func (s *Snapshot) Pick(code string) *Member {
+	var best *Member
+	for i := range s.Members {
+		m := &s.Members[i]
+		if m.Member.Code == code {
+			return m
+		}
+		if code == "" && (best == nil || m.EnrolledHouseholds() > best.EnrolledHouseholds()) {
+			best = m
+		}
+	}
+	return best
+}
