@@ -165,7 +165,11 @@ type auditRef struct {
 	sum    [sha256.Size]byte
 }
 
-var auditActions = [...]struct{ action, entity string }{{"household.import", "household"}, {"household.update", "household"}, {"person.update", "person"}}
+var auditActions = [...]struct{ action, entity string }{{"household.import", "household"}, {"household.update", "household"}, {"person.update", "person"},
+	{"person.duplicate_confirmed", "person"}}
+
+// actionDuplicateConfirmed is person.duplicate_confirmed's index in auditActions.
+const actionDuplicateConfirmed = 3
 
 // note keeps the audit entry of action (an index in auditActions) on
 // entity id with state v.
@@ -340,6 +344,7 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 			return err
 		}
 		im.batch.Duplicates, im.batch.DuplicatesFound = im.dups.lines, im.dups.found
+		im.noteConfirmed()
 		im.batch.SHA256 = hex.EncodeToString(sum.Sum(nil))
 		b := im.batch
 		if _, err := tx.Exec(ctx, `UPDATE registry_imports SET sha256 = ?, households_new = ?, households_upd = ?, persons_new = ?, persons_upd = ? WHERE id = ?`,

@@ -16,6 +16,14 @@ type importDuplicates struct {
 	empty  bool           // the registry had no person before the import
 	lines  []ImportDuplicate
 	found  int
+	// confirmed are the new persons with likely duplicates the registrar
+	// confirmed; the writer gives them their ids.
+	confirmed []confirmedPerson
+}
+
+type confirmedPerson struct {
+	q  *Person
+	ds []Duplicate
 }
 
 // person checks the new person q of file's row against the registry as it
@@ -30,17 +38,33 @@ func (d *importDuplicates) person(ctx context.Context, file string, row int, q *
 	if err != nil {
 		return err
 	}
+	var likely []Duplicate
 	for _, x := range ds {
 		if x.Likely() && d.refuse {
 			p.add("member_ref", "dedupgate.likely_duplicate", "ref", q.Ref, "other", x.Ref, "household", x.HouseholdRef)
 			continue
+		}
+		if x.Likely() {
+			likely = append(likely, x)
 		}
 		d.found++
 		if len(d.lines) < maxDuplicateLines {
 			d.lines = append(d.lines, ImportDuplicate{File: file, Row: row, Ref: strings.Clone(q.Ref), Of: x})
 		}
 	}
+	if len(likely) > 0 {
+		d.confirmed = append(d.confirmed, confirmedPerson{q, likely})
+	}
 	return nil
+}
+
+// noteConfirmed keeps the audit entries of the likely duplicates confirmed,
+// as Register writes them: the persons are written, with their ids.
+func (im *importer) noteConfirmed() {
+	for _, c := range im.dups.confirmed {
+		im.note(actionDuplicateConfirmed, c.q.ID, duplicateConfirmed{Ref: strings.Clone(c.q.Ref), Duplicates: c.ds})
+	}
+	im.dups.confirmed = nil
 }
 
 // preloadMerged reads the references of the member's merged records and

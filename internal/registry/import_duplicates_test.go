@@ -46,6 +46,13 @@ func TestImportDuplicates(t *testing.T) {
 		t.Run("confirmed: reported, and the import lands", func(t *testing.T) {
 			checked = nil
 			stale := idx.stale
+			confirmed := func() (n int) {
+				if err := d.QueryRow(f.ctx, `SELECT COUNT(*) FROM audit_records WHERE action = 'person.duplicate_confirmed'`).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			before := confirmed()
 			b, err := imp(registry.ImportOptions{ConfirmDuplicates: true})
 			if err != nil {
 				t.Fatal(err)
@@ -59,6 +66,9 @@ func TestImportDuplicates(t *testing.T) {
 			}
 			if l := b.Duplicates[1]; l.Row != 3 || l.Ref != "N2" || l.Of.Ref != "P1" || l.Of.Likely() {
 				t.Errorf("line = %+v, want row 3 N2 → P1, possible", l)
+			}
+			if n := confirmed() - before; n != 1 {
+				t.Errorf("%d audit records of confirmed duplicates, want 1 (N1's)", n)
 			}
 			if idx.stale != stale+1 {
 				t.Errorf("the index was told %d times that the import landed, want once", idx.stale-stale)
