@@ -115,12 +115,7 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 		}
 		el := time.Since(start)
 		for _, x := range b.Duplicates {
-			key := "dedupgate.import_possible_line"
-			if x.Of.Likely() {
-				key = "dedupgate.import_likely_line"
-			}
-			fmt.Println(i18n.T(g.lang, key, map[string]any{"file": x.File, "row": x.Row, "ref": x.Ref,
-				"other": x.Of.Ref, "household": x.Of.HouseholdRef, "probability": fmt.Sprintf("%.4f", x.Of.Probability)}))
+			fmt.Println(importDuplicateLine(g.lang, x))
 		}
 		if b.DuplicatesFound > len(b.Duplicates) {
 			fmt.Println(i18n.T(g.lang, "dedupgate.import_duplicates_more", map[string]any{"count": b.DuplicatesFound - len(b.Duplicates)}))
@@ -179,4 +174,15 @@ func cmdRegistryTemplate(ctx context.Context, g globals, args []string) error {
 		fmt.Println(filepath.Join(*dir, t.name))
 	}
 	return nil
+}
+
+// importDuplicateLine is the line `tadamun import` prints for a new person
+// that may be registered already.
+func importDuplicateLine(l i18n.Lang, x registry.ImportDuplicate) string {
+	key := "dedupgate.import_possible_line"
+	if x.Of.Likely() {
+		key = "dedupgate.import_likely_line"
+	}
+	return i18n.T(l, key, map[string]any{"file": x.File, "row": x.Row, "ref": x.Ref,
+		"other": x.Of.Ref, "household": x.Of.HouseholdRef, "probability": fmt.Sprintf("%.4f", x.Of.Probability)})
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/registry"
 )
@@ -48,6 +50,11 @@ func TestImportDuplicateGate(t *testing.T) {
 	if err == nil {
 		t.Fatal("the likely duplicate was imported without confirmation")
 	}
+	for _, l := range []i18n.Lang{i18n.AR, i18n.EN} {
+		if m := message(l, err); strings.Contains(m, "{") {
+			t.Errorf("refusal in %s: %q", l, m)
+		}
+	}
 	b, rerr := os.ReadFile(report)
 	if rerr != nil || !strings.Contains(string(b), "A1-1") {
 		t.Fatalf("report %q (%v); want a problem naming A1-1", b, rerr)
@@ -71,5 +78,36 @@ func TestImportDuplicateGate(t *testing.T) {
 	var n int
 	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM audit_records WHERE action = 'person.duplicate_confirmed'`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("%d audit records of the confirmation (%v), want 1", n, err)
+	}
+}
+
+// TestImportDuplicateMessages: every message of the duplicate gate is
+// filled in both languages.
+func TestImportDuplicateMessages(t *testing.T) {
+	x := registry.ImportDuplicate{File: "m.csv", Row: 2, Ref: "B1-1", Of: registry.Duplicate{Ref: "A1-1", HouseholdRef: "A1", Probability: 0.9999}}
+	for _, l := range []i18n.Lang{i18n.AR, i18n.EN} {
+		for _, class := range []string{"likely", "possible"} {
+			x.Of.Class = class
+			if m := importDuplicateLine(l, x); strings.Contains(m, "{") || !strings.Contains(m, "A1-1") {
+				t.Errorf("%s line in %s: %q", class, l, m)
+			}
+		}
+		for key, args := range map[string]map[string]any{
+			"dedupgate.likely_duplicate":       {"ref": "B1-1", "other": "A1-1", "household": "A1"},
+			"dedupgate.import_duplicates":      {"count": 3},
+			"dedupgate.import_duplicates_more": {"count": 3},
+			"dedupgate.saved_warnings":         nil,
+			"dedupgate.confirm_duplicates":     nil,
+			"dedupgate.dup_col_of":             nil,
+		} {
+			if m := i18n.T(l, key, args); strings.Contains(m, "{") || m == key {
+				t.Errorf("%s in %s: %q", key, l, m)
+			}
+		}
+		// The refusal as the registry gives it.
+		e := errs.E(errs.Invalid, "import.failed", "file", "m.csv").WithField("member_ref", "dedupgate.likely_duplicate", "ref", "B1-1", "other", "A1-1", "household", "A1")
+		if m := message(l, e); strings.Contains(m, "{") {
+			t.Errorf("refusal in %s: %q", l, m)
+		}
 	}
 }
