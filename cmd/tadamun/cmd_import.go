@@ -13,7 +13,6 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/db"
-	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/limits"
@@ -37,8 +36,9 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 	dry := fs.Bool("dry-run", false, "validate everything and write nothing")
 	report := fs.String("report", "", "write the problems of a failed import to this CSV file (file,row,column,message)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
-	checkDups := fs.Bool("check-duplicates", true, "check every new person against the registry and list the likely duplicates (false: skip, e.g. for a first load into an empty registry)")
-	noDups := fs.Bool("no-duplicates", false, "refuse the whole import if a new person is likely registered already (default: import and list them)")
+	confirmDups := fs.Bool("confirm-duplicates", false, "import even if new persons are likely registered already, listing them (the confirmation is recorded in the audit log); without it such a person refuses the import. Possible duplicates are always listed")
+	fs.Bool("check-duplicates", true, "ignored: every new person is checked against the registry (a first load into an empty registry skips the check by itself)")
+	fs.Bool("no-duplicates", true, "ignored: a likely duplicate refuses the import unless --confirm-duplicates")
 	lim := limits.Flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -58,17 +58,14 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 		if err != nil {
 			return err
 		}
-		opt := registry.ImportOptions{Encoding: *encoding, DryRun: *dry, NoDuplicates: *noDups, Limits: l}
-		if *checkDups || *noDups {
-			opt.Duplicates = source.Duplicates(d)
-		}
+		opt := registry.ImportOptions{Encoding: *encoding, DryRun: *dry, ConfirmDuplicates: *confirmDups, Limits: l}
 		start := time.Now()
 		if !*quiet {
 			opt.Progress = func(file string, rows int) {
 				fmt.Fprintf(os.Stderr, "\r%s: %d rows (%.0fs)   ", file, rows, time.Since(start).Seconds())
 			}
 		}
-		s := registry.New(d)
+		s := newRegistry(d)
 		var b registry.ImportBatch
 		if len(files) == 1 {
 			f, ferr := os.Open(files[0])
@@ -117,15 +114,11 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 			return sum
 		}
 		el := time.Since(start)
-		if !*dry {
-			source.For(d).Invalidate(m.ID) // this process's real-time check sees the new persons
-		}
 		for _, x := range b.Duplicates {
-			fmt.Println(i18n.T(g.lang, "registry.import_duplicate_line", map[string]any{"file": x.File, "row": x.Row, "ref": x.Ref,
-				"other": x.Of.Ref, "household": x.Of.HouseholdRef, "probability": fmt.Sprintf("%.4f", x.Of.Probability)}))
+			fmt.Println(importDuplicateLine(g.lang, x))
 		}
 		if b.DuplicatesFound > len(b.Duplicates) {
-			fmt.Println(i18n.T(g.lang, "registry.import_duplicates_more", map[string]any{"count": b.DuplicatesFound - len(b.Duplicates)}))
+			fmt.Println(i18n.T(g.lang, "dedupgate.import_duplicates_more", map[string]any{"count": b.DuplicatesFound - len(b.Duplicates)}))
 		}
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
@@ -181,4 +174,15 @@ func cmdRegistryTemplate(ctx context.Context, g globals, args []string) error {
 		fmt.Println(filepath.Join(*dir, t.name))
 	}
 	return nil
+}
+
+// importDuplicateLine is the line `tadamun import` prints for a new person
+// that may be registered already.
+func importDuplicateLine(l i18n.Lang, x registry.ImportDuplicate) string {
+	key := "dedupgate.import_possible_line"
+	if x.Of.Likely() {
+		key = "dedupgate.import_likely_line"
+	}
+	return i18n.T(l, key, map[string]any{"file": x.File, "row": x.Row, "ref": x.Ref,
+		"other": x.Of.Ref, "household": x.Of.HouseholdRef, "probability": fmt.Sprintf("%.4f", x.Of.Probability)})
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/registry"
 )
 
 // Prefix is where the API lives.
@@ -44,6 +45,10 @@ type Config struct {
 	// Limits bound request bodies and uploaded files; zero fields are
 	// limits.Default's.
 	Limits limits.Limits
+	// Registry is the registry with its duplicate index
+	// (registry.NewWith): registrations go through its duplicate gate.
+	// Required.
+	Registry *registry.Service
 }
 
 // API serves the endpoints. It is safe for concurrent use.

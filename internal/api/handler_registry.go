@@ -168,9 +168,9 @@ func init() {
 				return p, err
 			}},
 		Route{Method: "POST", Path: "/households", Tag: "registry", Summary: "Register a household with its persons (409 when a person is likely registered already, unless force=true)",
-			Description: "Exactly one person is the head. Validation problems come back per field; a person's problems carry its 1-based position as row. Every person is first checked against the registry: one likely registered already refuses the request with 409, one problem per match naming the registered person, household and probability (row: the person's position); send force=true to register anyway. POST /dedup/check gives the matches as data.",
+			Description: "Exactly one person is the head. Validation problems come back per field; a person's problems carry its 1-based position as row. Every person is then checked against the registry: one likely registered already refuses the request with 409, one problem per match naming the registered person, household and probability (row: the person's position); send force=true to register anyway (recorded in the audit log). Possible matches, and likely ones confirmed, come back in duplicates. POST /dedup/check gives the matches as data.",
 			Query:       []Param{{Name: "member", Description: "member code or id; default the caller's member"}, forceParam},
-			Body:        NewHousehold{}, Response: HouseholdDetail{}, Status: http.StatusCreated,
+			Body:        NewHousehold{}, Response: registry.Registration{}, Status: http.StatusCreated,
 			Handle: func(a *API, r *http.Request) (any, error) {
 				member, err := registryMember(a, r)
 				if err != nil {
@@ -185,11 +185,11 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				if err := refuseDuplicates(a.DB, r, member, true, in.Persons...); err != nil {
+				reg, err := a.Registry.Register(r.Context(), member, in.Household, in.Persons, duplicatePolicy(r))
+				if err != nil {
 					return nil, err
 				}
-				h, ps, err := registry.New(a.DB).CreateHousehold(r.Context(), member, in.Household, in.Persons)
-				return HouseholdDetail{h, nonNil(ps)}, err
+				return reg, nil
 			}},
 		Route{Method: "GET", Path: "/households/{id}", Tag: "registry", Summary: "Get a household with its persons", Response: HouseholdDetail{},
 			Handle: func(a *API, r *http.Request) (any, error) {
@@ -239,8 +239,8 @@ func init() {
 				return List[registry.Change]{nonNil(cs)}, err
 			}},
 		Route{Method: "POST", Path: "/households/{id}/persons", Tag: "registry", Summary: "Add a person to a household (409 when likely registered already, unless force=true)",
-			Description: "The person is first checked against the registry: if likely registered already, the answer is 409 with one problem per match naming the registered person, household and probability; send force=true to register anyway. POST /dedup/check gives the matches as data.",
-			Query:       []Param{forceParam}, Body: registry.Person{}, Response: registry.Person{}, Status: http.StatusCreated,
+			Description: "The person is checked against the registry: if likely registered already, the answer is 409 with one problem per match naming the registered person, household and probability; send force=true to register anyway (recorded in the audit log). Possible matches, and likely ones confirmed, come back in duplicates. POST /dedup/check gives the matches as data.",
+			Query:       []Param{forceParam}, Body: registry.Person{}, Response: RegisteredPerson{}, Status: http.StatusCreated,
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
 				if err != nil {
@@ -250,15 +250,11 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				h, err := registry.New(a.DB).Household(r.Context(), id)
+				q, ds, err := a.Registry.RegisterPerson(r.Context(), id, p, duplicatePolicy(r))
 				if err != nil {
 					return nil, err
 				}
-				p.HouseholdRef = h.Ref
-				if err := refuseDuplicates(a.DB, r, h.MemberID, false, p); err != nil {
-					return nil, err
-				}
-				return registry.New(a.DB).AddPerson(r.Context(), id, p)
+				return RegisteredPerson{q, ds}, nil
 			}},
 		Route{Method: "GET", Path: "/persons", Tag: "registry", Summary: "Search persons by name (Arabic or Latin), ID, phone, reference, area and attributes",
 			Query: personParams, Response: registry.Page{},
@@ -304,7 +300,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				return registry.New(a.DB).UpdatePerson(r.Context(), id, p)
+				return a.Registry.UpdatePerson(r.Context(), id, p)
 			}},
 		Route{Method: "POST", Path: "/persons/{id}/move", Tag: "registry", Summary: "Move a person to another household",
 			Body: MovePerson{}, Response: registry.Person{},
@@ -317,7 +313,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				return registry.New(a.DB).MovePerson(r.Context(), id, m.HouseholdID, m.Relationship, m.NewHeadID)
+				return a.Registry.MovePerson(r.Context(), id, m.HouseholdID, m.Relationship, m.NewHeadID)
 			}},
 		Route{Method: "POST", Path: "/persons/{id}/head", Tag: "registry", Summary: "Make a person the head of its household",
 			Body: ChangeHead{}, Response: registry.Person{},

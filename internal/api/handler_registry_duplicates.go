@@ -1,52 +1,24 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 
-	"github.com/tadamun/tadamun/internal/db"
-	"github.com/tadamun/tadamun/internal/dedup/source"
-	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/registry"
 )
 
-// forceParam lets a registration through the real-time duplicate check.
-var forceParam = Param{Name: "force", Description: "true: register even when a person is likely registered already (otherwise 409 naming the registered persons)"}
+// forceParam confirms likely duplicates: the registry's duplicate policy
+// (registry.DuplicatePolicy) refuses them otherwise.
+var forceParam = Param{Name: "force", Description: "true: register even when a person is likely registered already (otherwise 409 naming the registered persons); the confirmation is recorded in the audit log"}
 
-// refuseDuplicates is the real-time check of the registry's create
-// endpoints: unless the request says force=true, a person of ps likely
-// registered already refuses the request with 409 and one problem per
-// match, naming the registered person, household and probability (row: the
-// person's position in ps when rows is set). Possible matches do not
-// refuse; POST /dedup/check lists them all as data.
-func refuseDuplicates(d *db.DB, r *http.Request, member int64, rows bool, ps ...registry.Person) error {
-	if r.URL.Query().Get("force") == "true" {
-		return nil
-	}
-	check := source.Duplicates(d)
-	var e *errs.Error
-	for i, p := range ps {
-		p.MemberID = member
-		ds, err := check(r.Context(), p)
-		if err != nil {
-			return err
-		}
-		for _, x := range ds {
-			if x.Class != "likely" {
-				continue
-			}
-			if e == nil {
-				e = errs.E(errs.Conflict, "registry.duplicates_found")
-			}
-			e.WithField("member_ref", "registry.duplicate_found", "ref", p.Ref, "other", x.Ref, "household", x.HouseholdRef,
-				"percent", fmt.Sprintf("%.2f%%", 100*x.Probability))
-			if rows {
-				e.Fields[len(e.Fields)-1].Row = i + 1
-			}
-		}
-	}
-	if e != nil {
-		return e
-	}
-	return nil
+// duplicatePolicy is the registry's duplicate policy as a request states it.
+func duplicatePolicy(r *http.Request) registry.DuplicatePolicy {
+	return registry.DuplicatePolicy{Confirmed: r.URL.Query().Get("force") == "true"}
+}
+
+// RegisteredPerson is a person added to a household, with the registered
+// persons it may duplicate: possible ones, and likely ones confirmed with
+// force=true.
+type RegisteredPerson struct {
+	registry.Person
+	Duplicates []registry.Duplicate `json:"duplicates,omitempty"`
 }

@@ -75,11 +75,15 @@ type ImportBatch struct {
 	PersonsUpd    int       `json:"persons_updated"`
 	ActorID       int64     `json:"actor_id"`
 	At            time.Time `json:"at"`
-	// Duplicates lists new persons likely registered already (at most
-	// 10,000; DuplicatesFound counts them all), when the import checked.
-	// Not stored: the import's answer only.
+	// Duplicates lists new persons that may be registered already: the
+	// possible ones and the likely ones the registrar confirmed (at most
+	// 10,000; DuplicatesFound counts them all). Not stored in the table:
+	// the import's answer and its audit record only.
 	Duplicates      []ImportDuplicate `json:"duplicates,omitempty"`
 	DuplicatesFound int               `json:"duplicates_found,omitempty"`
+	// DuplicatesConfirmed: the registrar confirmed the likely duplicates
+	// (ImportOptions.ConfirmDuplicates).
+	DuplicatesConfirmed bool `json:"duplicates_confirmed,omitempty"`
 }
 
 // Imports returns the member's import batches, newest first.

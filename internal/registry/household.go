@@ -20,11 +20,28 @@ type Service struct {
 	db      *db.DB
 	members *member.Service
 	now     func() time.Time
+	dup     DuplicateIndex // nil: no duplicate check
 }
 
-// New returns the registry over d.
-func New(d *db.DB) *Service {
-	return &Service{db: d, members: member.New(d), now: func() time.Time { return time.Now().UTC() }}
+// Options configure a registry Service. The zero value is a registry
+// without a duplicate check.
+type Options struct {
+	// Duplicates is the real-time duplicate index. Register,
+	// RegisterPerson and imports check new persons with it, and every
+	// write of persons tells it after commit (a hook: Saved, or Stale for
+	// bulk changes), so that the next registration sees the last one at
+	// once. Build it once per process (source.Index over one
+	// source.Checker) and give every registry Service the same one.
+	Duplicates DuplicateIndex
+}
+
+// New returns the registry over d, without a duplicate check: for reads,
+// tools and tests. Registrations go through NewWith's Service.
+func New(d *db.DB) *Service { return NewWith(d, Options{}) }
+
+// NewWith returns the registry over d with o.
+func NewWith(d *db.DB, o Options) *Service {
+	return &Service{db: d, members: member.New(d), now: func() time.Time { return time.Now().UTC() }, dup: o.Duplicates}
 }
 
 // memberInfo loads what validation needs about member id. The caller has
@@ -49,12 +66,48 @@ func (s *Service) today() string { return s.now().Format(time.DateOnly) }
 
 func actorID(ctx context.Context) int64 { return actor.From(ctx).UserID }
 
+// Register registers a household with its persons, exactly one of whom is
+// the head, through the duplicate gate: each person is checked against the
+// registry (Options.Duplicates) after validation, and pol decides (see
+// DuplicatePolicy). Field errors of person i carry Row i+1, duplicates
+// refused too. Registrations of one member are serialized from the check
+// to the index learning of them, so that of two registrations of one person
+// at once, in one process, the second is refused (likely) or warned
+// (possible), never saved silently.
+func (s *Service) Register(ctx context.Context, memberID int64, h Household, persons []Person, pol DuplicatePolicy) (Registration, error) {
+	if err := auth.RequireMember(ctx, auth.RegistryWrite, memberID); err != nil {
+		return Registration{}, err
+	}
+	defer s.lockDuplicates(ctx, memberID)()
+	var g gate
+	h, persons, err := s.createHousehold(ctx, memberID, h, persons, func(ps []Person) error {
+		var err error
+		g, err = s.checkDuplicates(ctx, memberID, ps, pol, true)
+		return err
+	}, func(ps []Person) []audit.Entry { return g.audit(memberID, ps) })
+	if err != nil {
+		return Registration{Duplicates: g.found}, err
+	}
+	return Registration{Household: h, Persons: persons, Duplicates: g.found}, nil
+}
+
 // CreateHousehold registers a household with its persons, exactly one of
-// whom is the head. Field errors of person i carry Row i+1.
+// whom is the head, without the duplicate check: for seeding and tests.
+// Registrars' entry points use Register. Field errors of person i carry
+// Row i+1.
 func (s *Service) CreateHousehold(ctx context.Context, memberID int64, h Household, persons []Person) (Household, []Person, error) {
 	if err := auth.RequireMember(ctx, auth.RegistryWrite, memberID); err != nil {
 		return Household{}, nil, err
 	}
+	return s.createHousehold(ctx, memberID, h, persons, nil, nil)
+}
+
+// createHousehold validates and writes a household; check, if set, runs on
+// the validated persons before anything is written, and confirmed gives
+// audit entries to write with them once they have ids. The index learns of
+// the persons after commit.
+func (s *Service) createHousehold(ctx context.Context, memberID int64, h Household, persons []Person,
+	check func(ps []Person) error, confirmed func(ps []Person) []audit.Entry) (Household, []Person, error) {
 	mi, err := s.memberInfo(ctx, memberID)
 	if err != nil {
 		return Household{}, nil, err
@@ -86,6 +139,14 @@ func (s *Service) CreateHousehold(ctx context.Context, memberID int64, h Househo
 	if err := p.err(); err != nil {
 		return Household{}, nil, err
 	}
+	if check != nil {
+		for i := range persons {
+			persons[i].HouseholdRef = h.Ref // a later registration's match names it
+		}
+		if err := check(persons); err != nil {
+			return Household{}, nil, err
+		}
+	}
 	now := s.now()
 	h.Version, h.CreatedAt, h.UpdatedAt = 1, now, now
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
@@ -111,11 +172,15 @@ func (s *Service) CreateHousehold(ctx context.Context, memberID int64, h Househo
 		if err := writeHistory(ctx, tx, memberID, actorID(ctx), 0, now, hist); err != nil {
 			return err
 		}
+		if confirmed != nil {
+			entries = append(entries, confirmed(persons)...)
+		}
 		return audit.Append(ctx, tx, entries...)
 	})
 	if err != nil {
 		return Household{}, nil, errs.Wrapf(err, "registry: create household %s", h.Ref)
 	}
+	s.saved(memberID, persons...)
 	h.Size = len(persons)
 	return h, persons, nil
 }

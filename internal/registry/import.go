@@ -42,13 +42,13 @@ type ImportOptions struct {
 	// MaxErrors caps the problems reported (default 1000); the count of
 	// the others is in the error's "more" argument.
 	MaxErrors int
-	// Duplicates, if set, checks every new person against the registry
-	// as it stood before the import (source.Duplicates): each likely
-	// duplicate is a line of ImportBatch.Duplicates, and the import lands.
-	Duplicates DuplicateCheck
-	// NoDuplicates makes each likely duplicate a problem of its row
-	// instead, so that the import is refused.
-	NoDuplicates bool
+	// ConfirmDuplicates is the import's duplicate policy (DuplicatePolicy):
+	// every new person is checked against the registry as it stood before
+	// the import (Options.Duplicates), and a likely duplicate is a problem
+	// of its row, refusing the import, unless the registrar confirmed;
+	// then it is a line of ImportBatch.Duplicates, as every possible one
+	// is, and the confirmation is recorded in the import's audit record.
+	ConfirmDuplicates bool
 	// Limits bound the files (bytes, rows, columns, cell length), checked
 	// as they are read; zero fields are limits.Default's.
 	Limits limits.Limits
@@ -165,7 +165,11 @@ type auditRef struct {
 	sum    [sha256.Size]byte
 }
 
-var auditActions = [...]struct{ action, entity string }{{"household.import", "household"}, {"household.update", "household"}, {"person.update", "person"}}
+var auditActions = [...]struct{ action, entity string }{{"household.import", "household"}, {"household.update", "household"}, {"person.update", "person"},
+	{"person.duplicate_confirmed", "person"}}
+
+// actionDuplicateConfirmed is person.duplicate_confirmed's index in auditActions.
+const actionDuplicateConfirmed = 3
 
 // note keeps the audit entry of action (an index in auditActions) on
 // entity id with state v.
@@ -283,8 +287,8 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 	im := &importer{s: s, mi: mi, opt: opt, today: s.today(), now: s.now(), actor: actorID(ctx),
 		w: newBulkWriter(s.db.Dialect), fail: errs.E(errs.Invalid, "import.failed", "file", files),
 		hh: map[string]*hhState{}, persons: map[string]personState{}, seen: map[string]int32{}, merged: map[string]string{},
-		dups: importDuplicates{check: opt.Duplicates, refuse: opt.NoDuplicates}}
-	im.batch = ImportBatch{MemberID: memberID, Files: files, ActorID: im.actor, At: im.now}
+		dups: importDuplicates{check: s.dup, refuse: !opt.ConfirmDuplicates}}
+	im.batch = ImportBatch{MemberID: memberID, Files: files, ActorID: im.actor, At: im.now, DuplicatesConfirmed: opt.ConfirmDuplicates && s.dup != nil}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		im.tx = tx
 		defer im.w.close()
@@ -307,6 +311,8 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 		if err := im.preload(ctx); err != nil {
 			return err
 		}
+		// A first load into an empty registry has nothing to duplicate.
+		im.dups.empty = len(im.persons) == 0
 		im.startWriter(ctx)
 		defer im.stopWriter() // on every way out: nothing may use tx after it ends
 		if err := im.readHouseholds(ctx, ht); err != nil {
@@ -338,6 +344,7 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 			return err
 		}
 		im.batch.Duplicates, im.batch.DuplicatesFound = im.dups.lines, im.dups.found
+		im.noteConfirmed()
 		im.batch.SHA256 = hex.EncodeToString(sum.Sum(nil))
 		b := im.batch
 		if _, err := tx.Exec(ctx, `UPDATE registry_imports SET sha256 = ?, households_new = ?, households_upd = ?, persons_new = ?, persons_upd = ? WHERE id = ?`,
@@ -356,6 +363,9 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 	})
 	if errors.Is(err, errDryRun) {
 		return im.batch, nil
+	}
+	if err == nil {
+		s.stale(memberID) // the next registration is checked against the new persons
 	}
 	if b := im.batch; err == nil && b.HouseholdsNew+b.HouseholdsUpd+b.PersonsNew+b.PersonsUpd >= 10000 {
 		// The import is in; tidying up after it is best effort.

@@ -11,37 +11,60 @@ const maxDuplicateLines = 10000
 
 // importDuplicates is an import's real-time duplicate check and report.
 type importDuplicates struct {
-	check  DuplicateCheck
-	refuse bool
+	check  DuplicateIndex // nil: no check
+	refuse bool           // a likely duplicate is a problem of its row
+	empty  bool           // the registry had no person before the import
 	lines  []ImportDuplicate
 	found  int
+	// confirmed are the new persons with likely duplicates the registrar
+	// confirmed; the writer gives them their ids.
+	confirmed []confirmedPerson
+}
+
+type confirmedPerson struct {
+	q  *Person
+	ds []Duplicate
 }
 
 // person checks the new person q of file's row against the registry as it
-// was before the import: each likely duplicate is a line of the report,
-// or, when the registrar asked for no duplicates, a problem of the row.
+// was before the import: a likely duplicate is a problem of the row unless
+// the registrar confirmed; a confirmed or possible one is a line of the
+// report.
 func (d *importDuplicates) person(ctx context.Context, file string, row int, q *Person, p *problems) error {
-	if d.check == nil {
+	if d.check == nil || d.empty {
 		return nil
 	}
-	ds, err := d.check(ctx, *q)
+	ds, err := d.check.Check(ctx, *q)
 	if err != nil {
 		return err
 	}
+	var likely []Duplicate
 	for _, x := range ds {
-		if x.Class != "likely" {
+		if x.Likely() && d.refuse {
+			p.add("member_ref", "dedupgate.likely_duplicate", "ref", q.Ref, "other", x.Ref, "household", x.HouseholdRef)
 			continue
 		}
-		if d.refuse {
-			p.add("member_ref", "registry.likely_duplicate", "ref", q.Ref, "other", x.Ref, "household", x.HouseholdRef)
-			continue
+		if x.Likely() {
+			likely = append(likely, x)
 		}
 		d.found++
 		if len(d.lines) < maxDuplicateLines {
 			d.lines = append(d.lines, ImportDuplicate{File: file, Row: row, Ref: strings.Clone(q.Ref), Of: x})
 		}
 	}
+	if len(likely) > 0 {
+		d.confirmed = append(d.confirmed, confirmedPerson{q, likely})
+	}
 	return nil
+}
+
+// noteConfirmed keeps the audit entries of the likely duplicates confirmed,
+// as Register writes them: the persons are written, with their ids.
+func (im *importer) noteConfirmed() {
+	for _, c := range im.dups.confirmed {
+		im.note(actionDuplicateConfirmed, c.q.ID, duplicateConfirmed{Ref: strings.Clone(c.q.Ref), Duplicates: c.ds})
+	}
+	im.dups.confirmed = nil
 }
 
 // preloadMerged reads the references of the member's merged records and

@@ -46,16 +46,22 @@ const maxMergeReason = 2000
 // dropped record now point at the kept one. Both records belong to one
 // member and neither is merged already; the caller needs registry.write.
 func (s *Service) MergePersons(ctx context.Context, keepID, dropID int64, reason string) error {
+	var m Merge
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
-		_, err := s.MergePersonsTx(ctx, tx, keepID, dropID, reason)
+		var err error
+		m, err = s.MergePersonsTx(ctx, tx, keepID, dropID, reason)
 		return err
 	})
+	if err == nil {
+		s.stale(m.MemberID) // the dropped record is no one's duplicate any more
+	}
 	return err
 }
 
 // MergePersonsTx is MergePersons inside the caller's transaction, for a
 // caller that records its own decision with the merge (a confirmed
-// duplicate pair), so that both commit or neither does.
+// duplicate pair), so that both commit or neither does. The caller tells
+// its duplicate index after commit (source.Decide does).
 func (s *Service) MergePersonsTx(ctx context.Context, tx *db.Tx, keepID, dropID int64, reason string) (Merge, error) {
 	m, err := s.merge(ctx, tx, keepID, dropID, reason)
 	if err != nil {

@@ -79,8 +79,33 @@ func headOf(ctx context.Context, tx *db.Tx, household int64) (int64, error) {
 	return id, err
 }
 
-// AddPerson adds a person to household id. A household has one head: adding
-// a second is an error.
+// RegisterPerson adds a person to household id through the duplicate gate,
+// as Register does for a household: the person is checked against the
+// registry after validation and pol decides. It returns the person saved
+// and the registered persons it may duplicate (possible ones, and likely
+// ones confirmed); when it refuses a likely duplicate, those found and the
+// errs.Conflict error.
+func (s *Service) RegisterPerson(ctx context.Context, householdID int64, q Person, pol DuplicatePolicy) (Person, []Duplicate, error) {
+	h, err := s.Household(ctx, householdID)
+	if err != nil {
+		return Person{}, nil, err
+	}
+	if err := auth.RequireMember(ctx, auth.RegistryWrite, h.MemberID); err != nil {
+		return Person{}, nil, err
+	}
+	defer s.lockDuplicates(ctx, h.MemberID)()
+	var g gate
+	q, err = s.addPerson(ctx, h, q, func(q Person) error {
+		var err error
+		g, err = s.checkDuplicates(ctx, h.MemberID, []Person{q}, pol, false)
+		return err
+	}, func(q Person) []audit.Entry { return g.audit(h.MemberID, []Person{q}) })
+	return q, g.found, err
+}
+
+// AddPerson adds a person to household id without the duplicate check: for
+// seeding and tests; registrars' entry points use RegisterPerson. A
+// household has one head: adding a second is an error.
 func (s *Service) AddPerson(ctx context.Context, householdID int64, q Person) (Person, error) {
 	h, err := s.Household(ctx, householdID)
 	if err != nil {
@@ -89,6 +114,12 @@ func (s *Service) AddPerson(ctx context.Context, householdID int64, q Person) (P
 	if err := auth.RequireMember(ctx, auth.RegistryWrite, h.MemberID); err != nil {
 		return Person{}, err
 	}
+	return s.addPerson(ctx, h, q, nil, nil)
+}
+
+// addPerson validates and writes q into h; check and confirmed are as
+// createHousehold's.
+func (s *Service) addPerson(ctx context.Context, h Household, q Person, check func(q Person) error, confirmed func(q Person) []audit.Entry) (Person, error) {
 	mi, err := s.memberInfo(ctx, h.MemberID)
 	if err != nil {
 		return Person{}, err
@@ -97,6 +128,12 @@ func (s *Service) AddPerson(ctx context.Context, householdID int64, q Person) (P
 	q.normalize(&p, mi, s.today())
 	if err := p.err(); err != nil {
 		return Person{}, err
+	}
+	q.HouseholdRef = h.Ref
+	if check != nil {
+		if err := check(q); err != nil {
+			return Person{}, err
+		}
 	}
 	now := s.now()
 	q.HouseholdID, q.HouseholdRef, q.Version, q.CreatedAt, q.UpdatedAt = h.ID, h.Ref, 1, now, now
@@ -114,11 +151,16 @@ func (s *Service) AddPerson(ctx context.Context, householdID int64, q Person) (P
 		if err := writeHistory(ctx, tx, h.MemberID, actorID(ctx), 0, now, []historyRow{{household: h.ID, person: q.ID, action: "create"}}); err != nil {
 			return err
 		}
-		return audit.Append(ctx, tx, audit.Entry{MemberID: h.MemberID, Action: "person.create", EntityType: "person", EntityID: strconv.FormatInt(q.ID, 10), State: q})
+		entries := []audit.Entry{{MemberID: h.MemberID, Action: "person.create", EntityType: "person", EntityID: strconv.FormatInt(q.ID, 10), State: q}}
+		if confirmed != nil {
+			entries = append(entries, confirmed(q)...)
+		}
+		return audit.Append(ctx, tx, entries...)
 	})
 	if err != nil {
-		return Person{}, errs.Wrapf(err, "registry: add person to %d", householdID)
+		return Person{}, errs.Wrapf(err, "registry: add person to %d", h.ID)
 	}
+	s.saved(h.MemberID, q)
 	return q, nil
 }
 
@@ -183,6 +225,7 @@ func (s *Service) UpdatePerson(ctx context.Context, id int64, q Person) (Person,
 	if err != nil {
 		return Person{}, errs.Wrapf(err, "registry: update person %d", id)
 	}
+	s.saved(q.MemberID, q)
 	return q, nil
 }
 
@@ -302,7 +345,11 @@ func (s *Service) MovePerson(ctx context.Context, id, to int64, relationship str
 	if err != nil {
 		return Person{}, errs.Wrapf(err, "registry: move person %d", id)
 	}
-	return s.Person(ctx, id)
+	moved, err := s.Person(ctx, id)
+	if err == nil {
+		s.saved(moved.MemberID, moved) // matches name its new household
+	}
+	return moved, err
 }
 
 // ChangeHead makes person id the head of its household; the former head

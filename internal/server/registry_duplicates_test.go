@@ -142,31 +142,51 @@ func TestRegistryDuplicatesPages(t *testing.T) {
 		}
 	})
 	t.Run("upload", func(t *testing.T) {
-		var buf bytes.Buffer
-		mw := multipart.NewWriter(&buf)
-		mw.WriteField("csrf", b.csrf("/registry/upload"))
-		for name, content := range map[string]string{
-			"households": "household_ref\nWEB-UP-1\n",
-			"members":    "household_ref,member_ref,relationship,first_name,father_name,grandfather_name,family_name,sex,birth_date,national_id\nWEB-UP-1,WEB-UP-1-1,head,عبدالله,احمد,محمود,العمري,male,1978-03-12,9781234567\n",
-		} {
-			w, _ := mw.CreateFormFile(name, name+".csv")
-			io.WriteString(w, content)
+		status, out := upload(t, b, ts.URL, "WEB-UP-1", false, "")
+		if status != http.StatusUnprocessableEntity || !strings.Contains(out, "DUP-H1-1") {
+			t.Errorf("upload: status %d; want the import refused naming DUP-H1-1: %.500s", status, out)
 		}
-		mw.Close()
-		req, _ := http.NewRequest("POST", ts.URL+"/registry/upload", &buf)
-		req.Header.Set("Content-Type", mw.FormDataContentType())
-		req.Header.Set("Sec-Fetch-Site", "same-origin")
-		resp, err := b.c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK || !strings.Contains(string(out), "WEB-UP-1-1") || !strings.Contains(string(out), "DUP-H1-1") {
-			t.Errorf("upload: status %d; want the import done and WEB-UP-1-1 listed as a likely DUP-H1-1: %.500s", resp.StatusCode, out)
+		status, out = upload(t, b, ts.URL, "WEB-UP-1", true, "")
+		if status != http.StatusOK || !strings.Contains(out, "WEB-UP-1-1") || !strings.Contains(out, "DUP-H1-1") {
+			t.Errorf("upload confirmed: status %d; want the import done and WEB-UP-1-1 listed as a likely DUP-H1-1: %.500s", status, out)
 		}
 		if _, err := registry.New(d).PersonByRef(ctx, jo.ID, "WEB-UP-1-1"); err != nil {
 			t.Errorf("the upload did not land: %v", err)
 		}
 	})
+}
+
+// upload imports household ref with DUP-H1-1's head typed again through the
+// upload page (possible: with that first name and no ID, a possible
+// duplicate), confirming likely duplicates if confirm.
+func upload(t *testing.T, b *browser, base, ref string, confirm bool, possible string) (int, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("csrf", b.csrf("/registry/upload"))
+	if confirm {
+		mw.WriteField("confirm_duplicates", "yes")
+	}
+	person := "عبدالله,احمد,محمود,العمري,male,1978-03-12,9781234567"
+	if possible != "" {
+		person = possible + ",احمد,محمود,العمري,male,1978-03-12,"
+	}
+	for name, content := range map[string]string{
+		"households": "household_ref\n" + ref + "\n",
+		"members":    "household_ref,member_ref,relationship,first_name,father_name,grandfather_name,family_name,sex,birth_date,national_id\n" + ref + "," + ref + "-1,head," + person + "\n",
+	} {
+		w, _ := mw.CreateFormFile(name, name+".csv")
+		io.WriteString(w, content)
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", base+"/registry/upload", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out)
 }

@@ -20,10 +20,12 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dci"
+	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/program"
+	"github.com/tadamun/tadamun/internal/registry"
 	"github.com/tadamun/tadamun/internal/web"
 )
 
@@ -58,7 +60,10 @@ func New(c Config) (*Server, error) {
 	}
 	s := &Server{cfg: c, auth: auth.New(c.DB), metrics: newMetrics()}
 	senders := dci.NewSenders(c.DB, dci.Guard{AllowPrivate: c.DCIAllowPrivateCallbacks})
-	w, err := web.New(web.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Secure: c.SecureCookies, Senders: senders, Limits: c.Limits})
+	// One registry for web and API, with the real-time duplicate index
+	// (the one POST /dedup/check answers from) as its hook.
+	reg := registry.NewWith(c.DB, registry.Options{Duplicates: source.Index(source.For(c.DB))})
+	w, err := web.New(web.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Secure: c.SecureCookies, Senders: senders, Limits: c.Limits, Registry: reg})
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +71,7 @@ func New(c Config) (*Server, error) {
 	grievance.For(c.DB).SetDecisions(program.NewAppeals(c.DB))
 	mux := http.NewServeMux()
 	w.Routes(mux)
-	a := api.New(api.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Senders: senders, Limits: c.Limits})
+	a := api.New(api.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Senders: senders, Limits: c.Limits, Registry: reg})
 	a.Routes(mux)
 	s.dci = dci.New(c.DB, c.Log, senders)
 	mux.Handle("/api/dci/", s.dci)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
-	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/member"
@@ -240,16 +239,17 @@ func (s *Server) householdCreate(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.Forbidden, "registry.union_cannot_register")
 	}
 	head := regPersonFromForm(f.Values)
-	dups, err := s.registryDuplicates(r, f, member, head)
-	if err != nil {
-		return err
-	}
-	if len(dups) > 0 {
+	pol := registryPolicy(f.Values)
+	reg, err := s.Registry.Register(ctx, member, regHouseholdFromForm(f.Values), []registry.Person{head}, pol)
+	if registryRefused(err) {
 		data := registryNewPage(r, f)
-		data.Person.Duplicates = dups
+		if data.Person.Duplicates, err = s.registryDuplicates(ctx, reg.Duplicates); err != nil {
+			return err
+		}
+		// The list sits beside the save button; say so at the top.
+		f.Message = tr(Lang(r), "registry.dup_see_below")
 		return s.Render(w, r, "registry/new", View{Title: "registry.new", Form: f, Data: data, Status: http.StatusConflict})
 	}
-	h, _, err := registry.New(s.DB).CreateHousehold(ctx, member, regHouseholdFromForm(f.Values), []registry.Person{head})
 	if err != nil {
 		if c := errs.CodeOf(err); c == errs.Internal || c == errs.Forbidden {
 			return err
@@ -257,8 +257,11 @@ func (s *Server) householdCreate(w http.ResponseWriter, r *http.Request) error {
 		f.Fail(Lang(r), regPersonFieldsUnprefixed(err))
 		return s.Render(w, r, "registry/new", View{Title: "registry.new", Form: f, Data: registryNewPage(r, f), Status: Status(errs.CodeOf(err))})
 	}
+	if len(reg.Duplicates) > 0 && !pol.Confirmed {
+		return s.registrySavedWithWarnings(w, r, reg.Household.ID, reg.Duplicates)
+	}
 	Flash(w, "web.saved")
-	http.Redirect(w, r, "/households/"+strconv.FormatInt(h.ID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, "/households/"+strconv.FormatInt(reg.Household.ID, 10), http.StatusSeeOther)
 	return nil
 }
 
@@ -271,9 +274,11 @@ type registryHouseholdPage struct {
 	Edit      *Form
 	Add       *Form
 	AddDups   []registryDuplicateRow // what the add-person form may duplicate
-	Move      *Form
-	Options   registryFormChoices
-	Others    []Option // persons who can become head when the head moves
+	// Warnings are the possible duplicates of a person just saved.
+	Warnings []registryDuplicateRow
+	Move     *Form
+	Options  registryFormChoices
+	Others   []Option // persons who can become head when the head moves
 	// Programs: the latest decision of each program on the household, in
 	// words, and its enrollments; shown to those who may read programs.
 	Decisions   []regDecision
@@ -392,18 +397,23 @@ func (s *Server) personAdd(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := NewForm(r)
 	q := regPersonFromForm(f.Values)
-	q.HouseholdRef = p.Household.Ref
-	if p.AddDups, err = s.registryDuplicates(r, f, p.Household.MemberID, q); err != nil {
-		return err
-	}
-	if len(p.AddDups) > 0 {
+	pol := registryPolicy(f.Values)
+	_, ds, err := s.Registry.RegisterPerson(r.Context(), p.Household.ID, q, pol)
+	if registryRefused(err) {
+		if p.AddDups, err = s.registryDuplicates(r.Context(), ds); err != nil {
+			return err
+		}
+		f.Message = tr(Lang(r), "registry.dup_see_below")
 		p.Add = f
 		return s.Render(w, r, "registry/household", View{Title: "registry.household", Data: p, Status: http.StatusConflict})
 	}
-	if _, err := registry.New(s.DB).AddPerson(r.Context(), p.Household.ID, q); err != nil {
+	if err != nil {
 		f.Fail(Lang(r), err)
 		p.Add = f
 		return s.householdFailed(w, r, p, err)
+	}
+	if len(ds) > 0 && !pol.Confirmed {
+		return s.registrySavedWithWarnings(w, r, p.Household.ID, ds)
 	}
 	Flash(w, "web.saved")
 	http.Redirect(w, r, "/households/"+strconv.FormatInt(p.Household.ID, 10)+"#persons", http.StatusSeeOther)
@@ -412,7 +422,7 @@ func (s *Server) personAdd(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) personMove(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	reg := registry.New(s.DB)
+	reg := s.Registry
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return errs.E(errs.NotFound, "registry.person_not_found")
@@ -478,15 +488,16 @@ func (s *Server) registryImport(w http.ResponseWriter, r *http.Request) error {
 		return fail(big)
 	}
 	// Every new person is checked against the registry: likely duplicates
-	// are listed with the result, or refuse the import when asked.
+	// refuse the import unless the registrar confirms them; they and the
+	// possible ones are listed with the result.
 	opt := registry.ImportOptions{Encoding: r.FormValue("encoding"), DryRun: r.FormValue("dry_run") == "yes",
-		Duplicates: source.Duplicates(s.DB), NoDuplicates: r.FormValue("no_duplicates") == "yes", Limits: s.Limits}
+		ConfirmDuplicates: r.FormValue("confirm_duplicates") == "yes", Limits: s.Limits}
 
 	var batch registry.ImportBatch
 	var err error
 	if x, hdr, ferr := r.FormFile("workbook"); ferr == nil {
 		defer x.Close()
-		batch, err = registry.New(s.DB).ImportXLSX(ctx, member, hdr.Filename, x, opt)
+		batch, err = s.Registry.ImportXLSX(ctx, member, hdr.Filename, x, opt)
 	} else {
 		hf, hh, err1 := r.FormFile("households")
 		mf, mh, err2 := r.FormFile("members")
@@ -495,13 +506,10 @@ func (s *Server) registryImport(w http.ResponseWriter, r *http.Request) error {
 		}
 		defer hf.Close()
 		defer mf.Close()
-		batch, err = registry.New(s.DB).ImportCSV(ctx, member, hh.Filename, hf, mh.Filename, mf, opt)
+		batch, err = s.Registry.ImportCSV(ctx, member, hh.Filename, hf, mh.Filename, mf, opt)
 	}
 	if err != nil {
 		return fail(err)
-	}
-	if !opt.DryRun {
-		source.For(s.DB).Invalidate(member) // the real-time check sees the new persons
 	}
 	return s.Render(w, r, "registry/upload", View{Title: "registry.upload", Form: &Form{Errors: map[string]string{}}, Data: registryUploadPage{&batch}})
 }

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"net/url"
+	"strconv"
 
-	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/registry"
 )
@@ -16,25 +18,26 @@ type registryDuplicateRow struct {
 	Percent     string
 }
 
-// registryDuplicates is the real-time check of a registration form: the
-// registered persons of member that p may duplicate, likely and possible,
-// unless the registrar has seen them and ticked "save anyway"
-// (duplicates_ok). The caller shows them in the form instead of saving;
-// f's message points at them.
-func (s *Server) registryDuplicates(r *http.Request, f *Form, member int64, p registry.Person) ([]registryDuplicateRow, error) {
-	if f.Values.Get("duplicates_ok") == "yes" {
-		return nil, nil
-	}
-	ctx := r.Context()
-	p.MemberID = member
-	ds, err := source.Duplicates(s.DB)(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	reg := registry.New(s.DB)
+// registryPolicy is the registry's duplicate policy as a registration form
+// states it: the registrar confirms likely duplicates by ticking "save
+// anyway" (duplicates_ok) under the list of them.
+func registryPolicy(v url.Values) registry.DuplicatePolicy {
+	return registry.DuplicatePolicy{Confirmed: v.Get("duplicates_ok") == "yes"}
+}
+
+// registryRefused reports whether err is the registry refusing likely
+// duplicates the registrar has not confirmed.
+func registryRefused(err error) bool {
+	e := errs.As(err)
+	return e != nil && e.Code == errs.Conflict && e.Key == "registry.duplicates_found"
+}
+
+// registryDuplicates turns the duplicates a registration found into the
+// rows the forms list, with each registered person's household.
+func (s *Server) registryDuplicates(ctx context.Context, ds []registry.Duplicate) ([]registryDuplicateRow, error) {
 	var out []registryDuplicateRow
 	for _, d := range ds {
-		q, err := reg.Person(ctx, d.PersonID)
+		q, err := s.Registry.Person(ctx, d.PersonID)
 		if errs.Is(err, errs.NotFound) {
 			continue // gone since the index was built
 		}
@@ -43,9 +46,22 @@ func (s *Server) registryDuplicates(r *http.Request, f *Form, member int64, p re
 		}
 		out = append(out, registryDuplicateRow{Duplicate: d, HouseholdID: q.HouseholdID, Percent: percent(d.Probability)})
 	}
-	if len(out) > 0 {
-		// The list sits beside the save button; say so at the top.
-		f.Message = tr(Lang(r), "registry.dup_see_below")
-	}
 	return out, nil
+}
+
+// registrySavedWithWarnings shows household id, just saved, with the
+// possible duplicates of the person registered: the registrar sees them
+// at once instead of a bare "saved".
+func (s *Server) registrySavedWithWarnings(w http.ResponseWriter, r *http.Request, id int64, ds []registry.Duplicate) error {
+	rows, err := s.registryDuplicates(r.Context(), ds)
+	if err != nil {
+		return err
+	}
+	r.SetPathValue("id", strconv.FormatInt(id, 10))
+	p, err := s.registryHouseholdPage(r)
+	if err != nil {
+		return err
+	}
+	p.Warnings = rows
+	return s.Render(w, r, "registry/household", View{Title: "registry.household", Data: p})
 }

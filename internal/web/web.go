@@ -21,6 +21,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/registry"
 )
 
 // Config is what the UI needs to run.
@@ -37,6 +38,10 @@ type Config struct {
 	Senders *dci.Senders
 	// Limits bound uploads; zero fields are limits.Default's.
 	Limits limits.Limits
+	// Registry is the registry with its duplicate index
+	// (registry.NewWith): registrations go through its duplicate gate.
+	// Required.
+	Registry *registry.Service
 }
 
 // Server serves the pages. It is safe for concurrent use.

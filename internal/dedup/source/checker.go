@@ -17,26 +17,38 @@ import (
 // API makes before saving a person: which registered persons the new one
 // may duplicate. It keeps one dedup.Index per member, built from the
 // registry with the latest run's model (estimated on the spot when the
-// member has no run yet), and rebuilds it when it is older than MaxAge or
-// after Invalidate. It is safe for concurrent use.
+// member has no run yet), and the persons saved since the build, which the
+// registry reports through Index (registry.DuplicateIndex): a person
+// registered is found by the very next check. It rebuilds a member's index
+// when it is older than MaxAge, when more than MaxRecent persons were saved
+// since, or after Invalidate. It is safe for concurrent use; set MaxAge and
+// MaxRecent before the first check.
 type Checker struct {
-	db     *db.DB
-	MaxAge time.Duration // default 10 minutes
+	db        *db.DB
+	MaxAge    time.Duration // default 10 minutes
+	MaxRecent int           // default 2000
 
-	mu  sync.Mutex
-	idx map[int64]*built
+	mu    sync.Mutex
+	idx   map[int64]*built
+	locks map[int64]*sync.Mutex
 }
 
+// built is one member's index and the persons saved since it was started.
 type built struct {
+	at   time.Time // when the build started; set before it is shared
 	once sync.Once
 	ix   *dedup.Index
 	err  error
-	at   time.Time
+
+	// Guarded by Checker.mu: the persons saved since the build started,
+	// and those of them prepared against ix, in the same order.
+	recent []dedup.Record
+	prep   []dedup.Recent
 }
 
 // NewChecker returns a checker over d.
 func NewChecker(d *db.DB) *Checker {
-	return &Checker{db: d, MaxAge: 10 * time.Minute, idx: map[int64]*built{}}
+	return &Checker{db: d, MaxAge: 10 * time.Minute, MaxRecent: 2000, idx: map[int64]*built{}, locks: map[int64]*sync.Mutex{}}
 }
 
 var (
@@ -64,6 +76,23 @@ func (c *Checker) Invalidate(memberID int64) {
 	c.mu.Unlock()
 }
 
+// Saved adds rs, persons of member just saved (created or changed), to
+// member's index: the next check compares with them. Without an index
+// there is nothing to add: the next check builds one from the registry.
+func (c *Checker) Saved(memberID int64, rs ...dedup.Record) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := c.idx[memberID]
+	if !ok {
+		return
+	}
+	if len(b.recent)+len(rs) > c.MaxRecent {
+		delete(c.idx, memberID) // cheaper to rebuild than to compare with them all
+		return
+	}
+	b.recent = append(b.recent, rs...)
+}
+
 // Check returns the registered persons of member that p may duplicate,
 // likely first; p itself (same id) is left out, so that an edit does not
 // match its own record. It needs registry.read.
@@ -71,11 +100,11 @@ func (c *Checker) Check(ctx context.Context, memberID int64, p dedup.Record) ([]
 	if err := auth.RequireMember(ctx, auth.RegistryRead, memberID); err != nil {
 		return nil, err
 	}
-	ix, err := c.index(ctx, memberID)
+	ix, recent, err := c.index(ctx, memberID)
 	if err != nil {
 		return nil, err
 	}
-	ms, err := ix.Check(ctx, p)
+	ms, err := ix.CheckWith(ctx, p, recent)
 	if err != nil {
 		return nil, errs.Wrapf(err, "dedup: check")
 	}
@@ -93,22 +122,42 @@ func (c *Checker) CheckPerson(ctx context.Context, p registry.Person) ([]dedup.M
 	return c.Check(ctx, p.MemberID, Person(p))
 }
 
-func (c *Checker) index(ctx context.Context, memberID int64) (*dedup.Index, error) {
+// index returns member's index and the persons saved since it was built,
+// prepared against it.
+func (c *Checker) index(ctx context.Context, memberID int64) (*dedup.Index, []dedup.Recent, error) {
 	c.mu.Lock()
 	b, ok := c.idx[memberID]
-	if !ok || !b.at.IsZero() && time.Since(b.at) > c.MaxAge {
-		b = &built{}
+	if !ok || time.Since(b.at) > c.MaxAge {
+		b = &built{at: time.Now()}
 		c.idx[memberID] = b
 	}
 	c.mu.Unlock()
-	b.once.Do(func() {
-		b.ix, b.err = c.build(ctx, memberID)
-		b.at = time.Now()
-	})
+	b.once.Do(func() { b.ix, b.err = c.build(ctx, memberID) })
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if b.err != nil {
-		c.Invalidate(memberID)
+		if c.idx[memberID] == b {
+			delete(c.idx, memberID) // the next check tries again
+		}
+		return nil, nil, b.err
 	}
-	return b.ix, b.err
+	for len(b.prep) < len(b.recent) {
+		b.prep = append(b.prep, b.ix.Prepare(b.recent[len(b.prep)]))
+	}
+	// Later appends never touch the elements this slice holds.
+	return b.ix, b.prep[:len(b.prep):len(b.prep)], nil
+}
+
+// lock returns member's registration lock.
+func (c *Checker) lock(memberID int64) *sync.Mutex {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.locks[memberID]
+	if !ok {
+		l = &sync.Mutex{}
+		c.locks[memberID] = l
+	}
+	return l
 }
 
 func (c *Checker) build(ctx context.Context, memberID int64) (*dedup.Index, error) {

@@ -2,7 +2,9 @@ package source_test
 
 import (
 	"context"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/db"
@@ -69,5 +71,32 @@ func TestChecker(t *testing.T) {
 				t.Errorf("EG's own (empty) registry: %d matches, %v", len(ms), err)
 			}
 		})
+	})
+}
+
+// TestCheckerConcurrent: checks and saves from many goroutines while the
+// index expires and is rebuilt (run under -race: the build's time was once
+// written without the lock that guarded its reads).
+func TestCheckerConcurrent(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := decideSetup(t, d)
+		c := source.NewChecker(d)
+		c.MaxAge = time.Nanosecond // every check finds the index expired
+		idx := source.Index(c)
+		var wg sync.WaitGroup
+		for i := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 5 {
+					if _, err := idx.Check(f.registrar, f.p["W1"]); err != nil {
+						t.Error(err)
+						return
+					}
+					idx.Saved(f.jo, []registry.Person{f.p["M"+string(rune('1'+2*(i%2)))]})
+				}
+			}()
+		}
+		wg.Wait()
 	})
 }

@@ -134,7 +134,7 @@ func TestDecideConfirmMerges(t *testing.T) {
 			}
 		}
 		// The real-time check was rebuilt without the merged record.
-		ds, err := source.Duplicates(d)(f.registrar, registry.Person{MemberID: f.jo, FirstName: "سلمى", FatherName: "كمال", FamilyName: "الفرا",
+		ds, err := source.Index(source.For(d)).Check(f.registrar, registry.Person{MemberID: f.jo, FirstName: "سلمى", FatherName: "كمال", FamilyName: "الفرا",
 			Sex: "female", BirthDate: "1984-07-09", NationalID: "9845012345"})
 		if err != nil || len(ds) != 1 || ds[0].Ref != "W2" {
 			t.Errorf("check after the merge: %+v, %v; want W2 alone", ds, err)
