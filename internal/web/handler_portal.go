@@ -64,7 +64,7 @@ func (s *Server) activePrograms(ctx context.Context) ([]publicProgram, error) {
 	// The rules, budgets and counts of active programs are public by
 	// design; the system actor reads them, and only them.
 	ctx = actor.System(ctx)
-	ps := program.New(s.DB)
+	ps := s.Programs
 	stamp, err := ps.Stamp(ctx)
 	if err != nil {
 		return nil, err

@@ -146,7 +146,7 @@ func buildStats(ctx context.Context, s *Server) *statsSnapshot {
 	if err != nil {
 		return &statsSnapshot{Err: err}
 	}
-	reg, progs := registry.New(s.DB), program.New(s.DB)
+	reg, progs := s.Registry, s.Programs
 	for _, m := range ms {
 		st, err := memberCube(ctx, s, reg, progs, m)
 		if err != nil {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
-	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/member"
@@ -103,7 +102,7 @@ func (s *Server) householdList(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.CanWrite = false // registering belongs to the member's own registrars
 	}
-	reg := registry.New(s.DB)
+	reg := s.Registry
 	more := false
 	if q.Get("q") != "" || q.Get("governorate") != "" || q.Get("sex") != "" {
 		page, err := reg.Search(ctx, registry.Query{MemberID: memberID, Text: q.Get("q"), Governorate: q.Get("governorate"), Sex: q.Get("sex"), Limit: 50, Offset: offset})
@@ -249,7 +248,7 @@ func (s *Server) householdCreate(w http.ResponseWriter, r *http.Request) error {
 		data.Person.Duplicates = dups
 		return s.Render(w, r, "registry/new", View{Title: "registry.new", Form: f, Data: data, Status: http.StatusConflict})
 	}
-	h, _, err := registry.New(s.DB).CreateHousehold(ctx, member, regHouseholdFromForm(f.Values), []registry.Person{head})
+	h, _, err := s.Registry.CreateHousehold(ctx, member, regHouseholdFromForm(f.Values), []registry.Person{head})
 	if err != nil {
 		if c := errs.CodeOf(err); c == errs.Internal || c == errs.Forbidden {
 			return err
@@ -299,7 +298,7 @@ func (s *Server) registryHouseholdPage(r *http.Request) (registryHouseholdPage, 
 		return registryHouseholdPage{}, errs.E(errs.NotFound, "registry.household_not_found")
 	}
 	ctx := r.Context()
-	reg := registry.New(s.DB)
+	reg := s.Registry
 	h, err := reg.Household(ctx, id)
 	if err != nil {
 		return registryHouseholdPage{}, err
@@ -316,7 +315,7 @@ func (s *Server) registryHouseholdPage(r *http.Request) (registryHouseholdPage, 
 	p := registryHouseholdPage{Household: h, Persons: ps, History: hist, CanWrite: auth.Can(a, auth.RegistryWrite), Options: registryFormOptions(r),
 		CanPrograms: auth.Can(a, auth.ProgramRead), CanPayments: auth.Can(a, auth.PaymentRead)}
 	if p.CanPrograms {
-		progs := program.New(s.DB)
+		progs := s.Programs
 		ds, err := progs.LatestDecisions(ctx, h.MemberID, h.ID)
 		if err != nil {
 			return registryHouseholdPage{}, err
@@ -375,7 +374,7 @@ func (s *Server) householdUpdate(w http.ResponseWriter, r *http.Request) error {
 	f := NewForm(r)
 	h := regHouseholdFromForm(f.Values)
 	h.Source, h.RegisteredOn, h.Attrs, h.MonthlyIncome = p.Household.Source, p.Household.RegisteredOn, p.Household.Attrs, p.Household.MonthlyIncome
-	if _, err := registry.New(s.DB).UpdateHousehold(r.Context(), p.Household.ID, h); err != nil {
+	if _, err := s.Registry.UpdateHousehold(r.Context(), p.Household.ID, h); err != nil {
 		f.Fail(Lang(r), err)
 		p.Edit = f
 		return s.householdFailed(w, r, p, err)
@@ -400,7 +399,7 @@ func (s *Server) personAdd(w http.ResponseWriter, r *http.Request) error {
 		p.Add = f
 		return s.Render(w, r, "registry/household", View{Title: "registry.household", Data: p, Status: http.StatusConflict})
 	}
-	if _, err := registry.New(s.DB).AddPerson(r.Context(), p.Household.ID, q); err != nil {
+	if _, err := s.Registry.AddPerson(r.Context(), p.Household.ID, q); err != nil {
 		f.Fail(Lang(r), err)
 		p.Add = f
 		return s.householdFailed(w, r, p, err)
@@ -412,7 +411,7 @@ func (s *Server) personAdd(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) personMove(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	reg := registry.New(s.DB)
+	reg := s.Registry
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return errs.E(errs.NotFound, "registry.person_not_found")
@@ -480,13 +479,13 @@ func (s *Server) registryImport(w http.ResponseWriter, r *http.Request) error {
 	// Every new person is checked against the registry: likely duplicates
 	// are listed with the result, or refuse the import when asked.
 	opt := registry.ImportOptions{Encoding: r.FormValue("encoding"), DryRun: r.FormValue("dry_run") == "yes",
-		Duplicates: source.Duplicates(s.DB), NoDuplicates: r.FormValue("no_duplicates") == "yes", Limits: s.Limits}
+		Duplicates: s.Duplicates.DuplicateCheck(), NoDuplicates: r.FormValue("no_duplicates") == "yes", Limits: s.Limits}
 
 	var batch registry.ImportBatch
 	var err error
 	if x, hdr, ferr := r.FormFile("workbook"); ferr == nil {
 		defer x.Close()
-		batch, err = registry.New(s.DB).ImportXLSX(ctx, member, hdr.Filename, x, opt)
+		batch, err = s.Registry.ImportXLSX(ctx, member, hdr.Filename, x, opt)
 	} else {
 		hf, hh, err1 := r.FormFile("households")
 		mf, mh, err2 := r.FormFile("members")
@@ -495,13 +494,13 @@ func (s *Server) registryImport(w http.ResponseWriter, r *http.Request) error {
 		}
 		defer hf.Close()
 		defer mf.Close()
-		batch, err = registry.New(s.DB).ImportCSV(ctx, member, hh.Filename, hf, mh.Filename, mf, opt)
+		batch, err = s.Registry.ImportCSV(ctx, member, hh.Filename, hf, mh.Filename, mf, opt)
 	}
 	if err != nil {
 		return fail(err)
 	}
 	if !opt.DryRun {
-		source.For(s.DB).Invalidate(member) // the real-time check sees the new persons
+		s.Duplicates.Invalidate(member) // the real-time check sees the new persons
 	}
 	return s.Render(w, r, "registry/upload", View{Title: "registry.upload", Form: &Form{Errors: map[string]string{}}, Data: registryUploadPage{&batch}})
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 
-	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/registry"
 )
@@ -27,11 +26,11 @@ func (s *Server) registryDuplicates(r *http.Request, f *Form, member int64, p re
 	}
 	ctx := r.Context()
 	p.MemberID = member
-	ds, err := source.Duplicates(s.DB)(ctx, p)
+	ds, err := s.Duplicates.DuplicateCheck()(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	reg := registry.New(s.DB)
+	reg := s.Registry
 	var out []registryDuplicateRow
 	for _, d := range ds {
 		q, err := reg.Person(ctx, d.PersonID)

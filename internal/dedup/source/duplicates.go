@@ -3,16 +3,13 @@ package source
 import (
 	"context"
 
-	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dedup"
 	"github.com/tadamun/tadamun/internal/registry"
 )
 
-// Duplicates returns the registry's duplicate check over d's shared
-// checker (For): the likely and possible matches of a registration not yet
-// saved, most likely first.
-func Duplicates(d *db.DB) registry.DuplicateCheck {
-	c := For(d)
+// DuplicateCheck returns the registry's duplicate check over c: the likely and
+// possible matches of a registration not yet saved, most likely first.
+func (c *Checker) DuplicateCheck() registry.DuplicateCheck {
 	return func(ctx context.Context, p registry.Person) ([]registry.Duplicate, error) {
 		ms, err := c.CheckPerson(ctx, p)
 		if err != nil {

@@ -12,7 +12,7 @@ import (
 func TestDuplicates(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := decideSetup(t, d)
-		check := source.Duplicates(d)
+		check := source.NewChecker(d).DuplicateCheck()
 		again := registry.Person{MemberID: f.jo, FirstName: "زكريا", FatherName: "يحيي", GrandfatherName: "موسى", FamilyName: "حلبي",
 			Sex: "male", BirthDate: "1980-05-11", NationalID: "9805111234"}
 		ds, err := check(f.registrar, again)
