@@ -12,12 +12,10 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
-	"github.com/tadamun/tadamun/internal/db"
-	"github.com/tadamun/tadamun/internal/dedup/source"
+	"github.com/tadamun/tadamun/internal/app"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/limits"
-	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/registry"
 )
 
@@ -52,15 +50,15 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 		fs.Usage()
 		return errors.New("import: give --member and two CSV files or one .xlsx file")
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
+	return withServices(ctx, g, func(svc *app.Services) error {
 		ctx := actor.System(ctx)
-		m, err := member.New(d).Get(ctx, *code)
+		m, err := svc.Members.Get(ctx, *code)
 		if err != nil {
 			return err
 		}
 		opt := registry.ImportOptions{Encoding: *encoding, DryRun: *dry, NoDuplicates: *noDups, Limits: l}
 		if *checkDups || *noDups {
-			opt.Duplicates = source.Duplicates(d)
+			opt.Duplicates = svc.Duplicates.DuplicateCheck()
 		}
 		start := time.Now()
 		if !*quiet {
@@ -68,7 +66,7 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 				fmt.Fprintf(os.Stderr, "\r%s: %d rows (%.0fs)   ", file, rows, time.Since(start).Seconds())
 			}
 		}
-		s := registry.New(d)
+		s := svc.Registry
 		var b registry.ImportBatch
 		if len(files) == 1 {
 			f, ferr := os.Open(files[0])
@@ -118,7 +116,7 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 		}
 		el := time.Since(start)
 		if !*dry {
-			source.For(d).Invalidate(m.ID) // this process's real-time check sees the new persons
+			svc.Duplicates.Invalidate(m.ID) // this process's real-time check sees the new persons
 		}
 		for _, x := range b.Duplicates {
 			fmt.Println(i18n.T(g.lang, "registry.import_duplicate_line", map[string]any{"file": x.File, "row": x.Row, "ref": x.Ref,

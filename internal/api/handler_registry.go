@@ -162,7 +162,7 @@ func init() {
 					return nil, err
 				}
 				q := r.URL.Query()
-				p, err := registry.New(a.DB).ListHouseholds(r.Context(), registry.HouseholdQuery{MemberID: member, Ref: q.Get("ref"),
+				p, err := a.Registry.ListHouseholds(r.Context(), registry.HouseholdQuery{MemberID: member, Ref: q.Get("ref"),
 					Governorate: q.Get("governorate"), District: q.Get("district"), Locality: q.Get("locality"), Sort: q.Get("sort"), Limit: int(limit), Offset: int(offset)})
 				p.Households = nonNil(p.Households)
 				return p, err
@@ -185,10 +185,10 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				if err := refuseDuplicates(a.DB, r, member, true, in.Persons...); err != nil {
+				if err := refuseDuplicates(a, r, member, true, in.Persons...); err != nil {
 					return nil, err
 				}
-				h, ps, err := registry.New(a.DB).CreateHousehold(r.Context(), member, in.Household, in.Persons)
+				h, ps, err := a.Registry.CreateHousehold(r.Context(), member, in.Household, in.Persons)
 				return HouseholdDetail{h, nonNil(ps)}, err
 			}},
 		Route{Method: "GET", Path: "/households/{id}", Tag: "registry", Summary: "Get a household with its persons", Response: HouseholdDetail{},
@@ -197,7 +197,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				s := registry.New(a.DB)
+				s := a.Registry
 				h, err := s.Household(r.Context(), id)
 				if err != nil {
 					return nil, err
@@ -217,7 +217,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				return registry.New(a.DB).UpdateHousehold(r.Context(), id, h)
+				return a.Registry.UpdateHousehold(r.Context(), id, h)
 			}},
 		Route{Method: "GET", Path: "/households/{id}/history", Tag: "registry", Summary: "Every change of a household and its persons, newest first",
 			Query:    []Param{{Name: "before", Type: "integer", Description: "changes older than this change id"}, {Name: "limit", Type: "integer"}},
@@ -235,7 +235,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				cs, err := registry.New(a.DB).History(r.Context(), id, before, int(limit))
+				cs, err := a.Registry.History(r.Context(), id, before, int(limit))
 				return List[registry.Change]{nonNil(cs)}, err
 			}},
 		Route{Method: "POST", Path: "/households/{id}/persons", Tag: "registry", Summary: "Add a person to a household (409 when likely registered already, unless force=true)",
@@ -250,15 +250,15 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				h, err := registry.New(a.DB).Household(r.Context(), id)
+				h, err := a.Registry.Household(r.Context(), id)
 				if err != nil {
 					return nil, err
 				}
 				p.HouseholdRef = h.Ref
-				if err := refuseDuplicates(a.DB, r, h.MemberID, false, p); err != nil {
+				if err := refuseDuplicates(a, r, h.MemberID, false, p); err != nil {
 					return nil, err
 				}
-				return registry.New(a.DB).AddPerson(r.Context(), id, p)
+				return a.Registry.AddPerson(r.Context(), id, p)
 			}},
 		Route{Method: "GET", Path: "/persons", Tag: "registry", Summary: "Search persons by name (Arabic or Latin), ID, phone, reference, area and attributes",
 			Query: personParams, Response: registry.Page{},
@@ -267,7 +267,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				p, err := registry.New(a.DB).Search(r.Context(), q)
+				p, err := a.Registry.Search(r.Context(), q)
 				p.Persons = nonNil(p.Persons)
 				return p, err
 			}},
@@ -290,7 +290,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				return registry.New(a.DB).Person(r.Context(), id)
+				return a.Registry.Person(r.Context(), id)
 			}},
 		Route{Method: "PUT", Path: "/persons/{id}", Tag: "registry", Summary: "Change a person's fields",
 			Description: "Send every field. The reference and household stay (move a person with /persons/{id}/move); a version other than 0 must be the stored one.",
@@ -304,7 +304,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				return registry.New(a.DB).UpdatePerson(r.Context(), id, p)
+				return a.Registry.UpdatePerson(r.Context(), id, p)
 			}},
 		Route{Method: "POST", Path: "/persons/{id}/move", Tag: "registry", Summary: "Move a person to another household",
 			Body: MovePerson{}, Response: registry.Person{},
@@ -317,7 +317,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				return registry.New(a.DB).MovePerson(r.Context(), id, m.HouseholdID, m.Relationship, m.NewHeadID)
+				return a.Registry.MovePerson(r.Context(), id, m.HouseholdID, m.Relationship, m.NewHeadID)
 			}},
 		Route{Method: "POST", Path: "/persons/{id}/head", Tag: "registry", Summary: "Make a person the head of its household",
 			Body: ChangeHead{}, Response: registry.Person{},
@@ -330,7 +330,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				s := registry.New(a.DB)
+				s := a.Registry
 				if err := s.ChangeHead(r.Context(), id, c.FormerRelationship); err != nil {
 					return nil, err
 				}
@@ -363,7 +363,7 @@ func exportPersons(a *API, r *http.Request, q registry.Query) ([]byte, error) {
 	w := csv.NewWriter(&b)
 	w.Write([]string{"household_ref", "member_ref", "relationship", "first_name", "father_name", "grandfather_name", "family_name", "name_latin",
 		"sex", "birth_date", "national_id", "phone", "disabled", "orphan"})
-	s := registry.New(a.DB)
+	s := a.Registry
 	q.Limit, q.Offset = 1000, 0
 	for q.Offset < 100000 {
 		page, err := s.Search(r.Context(), q)

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/tadamun/tadamun/internal/db"
-	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/registry"
 )
@@ -19,11 +17,11 @@ var forceParam = Param{Name: "force", Description: "true: register even when a p
 // match, naming the registered person, household and probability (row: the
 // person's position in ps when rows is set). Possible matches do not
 // refuse; POST /dedup/check lists them all as data.
-func refuseDuplicates(d *db.DB, r *http.Request, member int64, rows bool, ps ...registry.Person) error {
+func refuseDuplicates(a *API, r *http.Request, member int64, rows bool, ps ...registry.Person) error {
 	if r.URL.Query().Get("force") == "true" {
 		return nil
 	}
-	check := source.Duplicates(d)
+	check := a.Duplicates.DuplicateCheck()
 	var e *errs.Error
 	for i, p := range ps {
 		p.MemberID = member
