@@ -28,7 +28,11 @@ func services(d *db.DB, o app.Options) *app.Services {
 }
 
 // withServices opens the database as withDB does and gives fn the
-// services built over it.
+// services built over it, closed when fn returns.
 func withServices(ctx context.Context, g globals, fn func(s *app.Services) error) error {
-	return withDB(ctx, g, func(d *db.DB) error { return fn(services(d, app.Options{})) })
+	return withDB(ctx, g, func(d *db.DB) error {
+		s := services(d, app.Options{})
+		defer s.Close(context.WithoutCancel(ctx))
+		return fn(s)
+	})
 }

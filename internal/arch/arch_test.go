@@ -118,9 +118,11 @@ var rules = []rule{
 		Forbids: func(imp string) bool { return under(imp, transports...) || under(imp, wiring...) },
 	},
 	{
-		Name:    "transports do not import the server nor each other's pages",
-		From:    func(p string) bool { return under(p, transports...) },
-		Forbids: func(imp string) bool { return under(imp, "internal/server", "internal/web") || under(imp, "internal/api") },
+		Name: "transports do not import the server nor each other's pages",
+		From: func(p string) bool { return under(p, transports...) },
+		Forbids: func(imp string) bool {
+			return under(imp, "internal/server", "internal/web") || under(imp, "internal/api")
+		},
 	},
 	{
 		Name:    "the registry imports nothing of programs",
@@ -143,9 +145,11 @@ var rules = []rule{
 		Deps: true,
 	},
 	{
-		Name:    "pure building blocks touch no file, process or environment",
-		From:    func(p string) bool { return under(p, pure...) },
-		Forbids: func(imp string) bool { return imp == "os" || imp == "io/ioutil" || under(imp, "net", "os/exec", "os/signal") },
+		Name: "pure building blocks touch no file, process or environment",
+		From: func(p string) bool { return under(p, pure...) },
+		Forbids: func(imp string) bool {
+			return imp == "os" || imp == "io/ioutil" || under(imp, "net", "os/exec", "os/signal")
+		},
 	},
 	{
 		Name:    "only internal/db imports a database driver",
