@@ -168,6 +168,12 @@ var known = map[violation]string{
 	// issue 13, helper "bounds": the household record rules read moves to
 	// the registry.
 	{"the registry imports nothing of programs", "internal/registry", "internal/program/rule"}: "bounds",
+	// Not done in issue 13's second wave: internal/dci is both the DCI
+	// transport and the owner of the dci_* tables (senders, transactions,
+	// subscriptions). Its storage moves to a package of its own, which the
+	// handler is given, and this goes.
+	{"transports do not open the database", "internal/dci", "internal/db"}:  "follow-up: split dci's storage from its handler",
+	{"transports do not open the database", "internal/dci", "database/sql"}: "follow-up: split dci's storage from its handler",
 	// issue 13, helper "dbseam": bulk writes and locks go through db.Tx.
 	{"only internal/db imports a database driver", "internal/payment", "github.com/jackc/pgx/v5"}:        "dbseam",
 	{"only internal/db imports a database driver", "internal/payment", "github.com/jackc/pgx/v5/pgconn"}: "dbseam",

@@ -34,6 +34,8 @@ type Server struct {
 	Config
 	tmpl  *templates
 	zones sync.Map // member id → *time.Location
+	// publicPrograms is the public portal's list of programs.
+	publicPrograms programsCache
 }
 
 // location returns the time zone of a's member, UTC for the union level.
