@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +21,8 @@ const module = "github.com/tadamun/tadamun/"
 // inside the module are kept relative to it ("internal/web").
 type pkg struct {
 	ImportPath string
+	Dir        string
+	GoFiles    []string // without tests
 	Imports    []string // direct, without tests
 	Deps       []string // transitive, without tests
 }
@@ -24,7 +30,7 @@ type pkg struct {
 // load lists every package of the module with its imports.
 func load(t *testing.T) []pkg {
 	t.Helper()
-	cmd := exec.Command("go", "list", "-e", "-json=ImportPath,Imports,Deps", "./...")
+	cmd := exec.Command("go", "list", "-e", "-json=ImportPath,Dir,GoFiles,Imports,Deps", "./...")
 	cmd.Dir = "../.." // the module root
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -262,6 +268,42 @@ func TestRulesCatch(t *testing.T) {
 			if vs := r.check([]pkg{p}); len(vs) > 0 {
 				t.Errorf("rule %q refuses the allowed %v", r.Name, vs)
 			}
+		}
+	}
+}
+
+// envReaders are the library files allowed to read the environment:
+// limits.Flags gives main the flags of the limits with their variables.
+var envReaders = map[string]bool{"internal/limits/flags.go": true}
+
+// TestNoEnvironmentInLibraries checks that no package under internal reads
+// an environment variable: main (the composition root) reads them and
+// passes what they say to the services it builds, so that a test or a
+// second server in one process configures a service by what it passes.
+func TestNoEnvironmentInLibraries(t *testing.T) {
+	for _, p := range load(t) {
+		if !under(p.ImportPath, "internal") || under(p.ImportPath, "internal/db/dbtest") {
+			continue
+		}
+		for _, name := range p.GoFiles {
+			if envReaders[p.ImportPath+"/"+name] {
+				continue
+			}
+			fset := token.NewFileSet()
+			f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				sel, ok := n.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				if x, ok := sel.X.(*ast.Ident); ok && x.Name == "os" && slices.Contains([]string{"Getenv", "LookupEnv", "Environ"}, sel.Sel.Name) {
+					t.Errorf("%s reads the environment (os.%s); let main read it and pass it in", fset.Position(sel.Pos()), sel.Sel.Name)
+				}
+				return true
+			})
 		}
 	}
 }
