@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/app"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dedup"
 	"github.com/tadamun/tadamun/internal/dedup/source"
-	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/sheet"
 )
 
@@ -45,8 +45,9 @@ func dedupRun(ctx context.Context, g globals, args []string) error {
 		return fmt.Errorf("dedup: want 0 < --possible ≤ --likely < 1, got %v and %v", *possible, *likely)
 	}
 	return withDB(ctx, g, func(d *db.DB) error {
+		svc := services(d, app.Options{})
 		ctx := actor.System(ctx)
-		m, err := member.New(d).Get(ctx, *code)
+		m, err := svc.Members.Get(ctx, *code)
 		if err != nil {
 			return err
 		}
@@ -84,7 +85,7 @@ func dedupRun(ctx context.Context, g globals, args []string) error {
 				return err
 			}
 		}
-		st := dedup.New(d)
+		st := svc.Dedup
 		fromRegistry := *persons == ""
 		if fromRegistry {
 			if opts.Rejected, opts.Confirmed, err = st.Decisions(ctx, m.ID); err != nil {

@@ -9,10 +9,8 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
-	"github.com/tadamun/tadamun/internal/db"
-	"github.com/tadamun/tadamun/internal/grievance"
+	"github.com/tadamun/tadamun/internal/app"
 	"github.com/tadamun/tadamun/internal/i18n"
-	"github.com/tadamun/tadamun/internal/member"
 )
 
 func init() {
@@ -26,8 +24,8 @@ func grievanceSweep(ctx context.Context, g globals, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
-		s := grievance.New(d, grievance.Options{})
+	return withServices(ctx, g, func(svc *app.Services) error {
+		s := svc.Grievances
 		for {
 			alerts, err := s.Sweep(actor.System(ctx))
 			if err != nil {
@@ -64,13 +62,13 @@ func grievanceStats(ctx context.Context, g globals, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--to: %w", err)
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
+	return withServices(ctx, g, func(svc *app.Services) error {
 		ctx := actor.System(ctx)
-		m, err := member.New(d).Get(ctx, *code)
+		m, err := svc.Members.Get(ctx, *code)
 		if err != nil {
 			return err
 		}
-		st, err := grievance.New(d, grievance.Options{}).Stats(ctx, m.ID, f, t)
+		st, err := svc.Grievances.Stats(ctx, m.ID, f, t)
 		if err != nil {
 			return err
 		}

@@ -12,11 +12,10 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
-	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/app"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/limits"
-	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/registry"
 )
 
@@ -52,9 +51,9 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 		fs.Usage()
 		return errors.New("import: give --member and two CSV files or one .xlsx file")
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
+	return withServices(ctx, g, func(svc *app.Services) error {
 		ctx := actor.System(ctx)
-		m, err := member.New(d).Get(ctx, *code)
+		m, err := svc.Members.Get(ctx, *code)
 		if err != nil {
 			return err
 		}
@@ -65,7 +64,7 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 				fmt.Fprintf(os.Stderr, "\r%s: %d rows (%.0fs)   ", file, rows, time.Since(start).Seconds())
 			}
 		}
-		s := newRegistry(d)
+		s := svc.Registry
 		var b registry.ImportBatch
 		if len(files) == 1 {
 			f, ferr := os.Open(files[0])

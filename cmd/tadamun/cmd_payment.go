@@ -11,9 +11,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
-	"github.com/tadamun/tadamun/internal/db"
-	"github.com/tadamun/tadamun/internal/ledger"
-	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/app"
 	"github.com/tadamun/tadamun/internal/payment"
 )
 
@@ -55,13 +53,13 @@ func paymentBatches(ctx context.Context, g globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
+	return withServices(ctx, g, func(svc *app.Services) error {
 		ctx := actor.System(ctx)
-		m, err := member.New(d).Get(ctx, *code)
+		m, err := svc.Members.Get(ctx, *code)
 		if err != nil {
 			return err
 		}
-		bs, err := payment.New(d).Batches(ctx, m.ID, *cycle)
+		bs, err := svc.Payments.Batches(ctx, m.ID, *cycle)
 		if err != nil {
 			return err
 		}
@@ -81,13 +79,13 @@ func paymentExport(ctx context.Context, g globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
+	return withServices(ctx, g, func(svc *app.Services) error {
 		ctx := actor.System(ctx)
-		m, err := member.New(d).Get(ctx, *code)
+		m, err := svc.Members.Get(ctx, *code)
 		if err != nil {
 			return err
 		}
-		s := payment.New(d)
+		s := svc.Payments
 		var w io.Writer = os.Stdout
 		var f *os.File
 		if *out != "-" {
@@ -143,9 +141,9 @@ func paymentStatus(ctx context.Context, g globals, args []string) error {
 			*format = payment.FormatPain002
 		}
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
+	return withServices(ctx, g, func(svc *app.Services) error {
 		ctx := actor.System(ctx)
-		m, err := member.New(d).Get(ctx, *code)
+		m, err := svc.Members.Get(ctx, *code)
 		if err != nil {
 			return err
 		}
@@ -154,7 +152,7 @@ func paymentStatus(ctx context.Context, g globals, args []string) error {
 			return err
 		}
 		defer f.Close()
-		imp, err := payment.New(d).ImportStatus(ctx, m.ID, *format, f)
+		imp, err := svc.Payments.ImportStatus(ctx, m.ID, *format, f)
 		if err != nil {
 			return err
 		}
@@ -170,13 +168,13 @@ func paymentReconcile(ctx context.Context, g globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
+	return withServices(ctx, g, func(svc *app.Services) error {
 		ctx := actor.System(ctx)
-		m, err := member.New(d).Get(ctx, *code)
+		m, err := svc.Members.Get(ctx, *code)
 		if err != nil {
 			return err
 		}
-		r, err := payment.New(d).Reconcile(ctx, m.ID, *cycle)
+		r, err := svc.Payments.Reconcile(ctx, m.ID, *cycle)
 		if err != nil {
 			return err
 		}
@@ -201,13 +199,13 @@ func ledgerBalances(ctx context.Context, g globals, args []string) error {
 		}
 		when = t.Add(24*time.Hour - time.Nanosecond)
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
+	return withServices(ctx, g, func(svc *app.Services) error {
 		ctx := actor.System(ctx)
-		m, err := member.New(d).Get(ctx, *code)
+		m, err := svc.Members.Get(ctx, *code)
 		if err != nil {
 			return err
 		}
-		l := ledger.New(d)
+		l := svc.Ledger
 		bs, err := l.Balances(ctx, m.ID, *prefix, when)
 		if err != nil {
 			return err

@@ -13,14 +13,12 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/app"
 	"github.com/tadamun/tadamun/internal/arabic"
-	"github.com/tadamun/tadamun/internal/auth"
-	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/money"
 	"github.com/tadamun/tadamun/internal/program"
-	"github.com/tadamun/tadamun/internal/registry"
 	"github.com/tadamun/tadamun/internal/sheet"
 )
 
@@ -61,28 +59,28 @@ func newProgramFlags(name, usage string) programFlags {
 }
 
 // context returns ctx acting as --as, or as the system.
-func (pf programFlags) context(ctx context.Context, d *db.DB) (context.Context, error) {
+func (pf programFlags) context(ctx context.Context, svc *app.Services) (context.Context, error) {
 	sys := actor.System(ctx)
 	if *pf.as == "" {
 		return sys, nil
 	}
-	u, err := auth.New(d).UserByUsername(sys, *pf.as)
+	u, err := svc.Auth.UserByUsername(sys, *pf.as)
 	if err != nil {
 		return nil, err
 	}
 	return actor.With(ctx, u.Actor()), nil
 }
 
-func (pf programFlags) member(ctx context.Context, d *db.DB) (member.Member, error) {
+func (pf programFlags) member(ctx context.Context, svc *app.Services) (member.Member, error) {
 	if *pf.memberCode == "" {
 		pf.fs.Usage()
 		return member.Member{}, errors.New("--member is required")
 	}
-	return member.New(d).Get(actor.System(ctx), *pf.memberCode)
+	return svc.Members.Get(actor.System(ctx), *pf.memberCode)
 }
 
-func (pf programFlags) program(ctx context.Context, d *db.DB, s *program.Service) (program.Program, error) {
-	m, err := pf.member(ctx, d)
+func (pf programFlags) program(ctx context.Context, svc *app.Services, s *program.Service) (program.Program, error) {
+	m, err := pf.member(ctx, svc)
 	if err != nil {
 		return program.Program{}, err
 	}
@@ -107,16 +105,16 @@ func programApply(ctx context.Context, g globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
-		ctx, err := pf.context(ctx, d)
+	return withServices(ctx, g, func(svc *app.Services) error {
+		ctx, err := pf.context(ctx, svc)
 		if err != nil {
 			return err
 		}
-		m, err := pf.member(ctx, d)
+		m, err := pf.member(ctx, svc)
 		if err != nil {
 			return err
 		}
-		a, err := program.New(d).ApplyFile(ctx, m.ID, name, data)
+		a, err := svc.Programs.ApplyFile(ctx, m.ID, name, data)
 		if err != nil {
 			return err
 		}
@@ -150,20 +148,20 @@ func programList(ctx context.Context, g globals, args []string) error {
 	if err := pf.fs.Parse(args); err != nil {
 		return err
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
-		ctx, err := pf.context(ctx, d)
+	return withServices(ctx, g, func(svc *app.Services) error {
+		ctx, err := pf.context(ctx, svc)
 		if err != nil {
 			return err
 		}
 		var mid int64
 		if *pf.memberCode != "" {
-			m, err := pf.member(ctx, d)
+			m, err := pf.member(ctx, svc)
 			if err != nil {
 				return err
 			}
 			mid = m.ID
 		}
-		ps, err := program.New(d).List(ctx, mid)
+		ps, err := svc.Programs.List(ctx, mid)
 		if err != nil {
 			return err
 		}
@@ -193,13 +191,13 @@ func programShow(ctx context.Context, g globals, args []string) error {
 	if err := pf.fs.Parse(args); err != nil {
 		return err
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
-		ctx, err := pf.context(ctx, d)
+	return withServices(ctx, g, func(svc *app.Services) error {
+		ctx, err := pf.context(ctx, svc)
 		if err != nil {
 			return err
 		}
-		s := program.New(d)
-		p, err := pf.program(ctx, d, s)
+		s := svc.Programs
+		p, err := pf.program(ctx, svc, s)
 		if err != nil {
 			return err
 		}
@@ -223,13 +221,13 @@ func programStatus(ctx context.Context, g globals, args []string) error {
 	if err := pf.fs.Parse(args); err != nil {
 		return err
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
-		ctx, err := pf.context(ctx, d)
+	return withServices(ctx, g, func(svc *app.Services) error {
+		ctx, err := pf.context(ctx, svc)
 		if err != nil {
 			return err
 		}
-		s := program.New(d)
-		p, err := pf.program(ctx, d, s)
+		s := svc.Programs
+		p, err := pf.program(ctx, svc, s)
 		if err != nil {
 			return err
 		}
@@ -263,13 +261,13 @@ func programRun(ctx context.Context, g globals, args []string) error {
 		}
 		opt.AsOf = t
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
-		ctx, err := pf.context(ctx, d)
+	return withServices(ctx, g, func(svc *app.Services) error {
+		ctx, err := pf.context(ctx, svc)
 		if err != nil {
 			return err
 		}
-		s := program.New(d)
-		p, err := pf.program(ctx, d, s)
+		s := svc.Programs
+		p, err := pf.program(ctx, svc, s)
 		if err != nil {
 			return err
 		}
@@ -283,7 +281,7 @@ func programRun(ctx context.Context, g globals, args []string) error {
 				}
 			}
 		}
-		r, err := s.Run(ctx, p.ID, registry.New(d).EachHousehold, opt)
+		r, err := s.Run(ctx, p.ID, svc.Registry.EachHousehold, opt)
 		if !*quiet {
 			fmt.Fprintln(os.Stderr)
 		}
@@ -362,12 +360,12 @@ func programFairness(ctx context.Context, g globals, args []string) error {
 	if err := pf.fs.Parse(args); err != nil {
 		return err
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
-		ctx, err := pf.context(ctx, d)
+	return withServices(ctx, g, func(svc *app.Services) error {
+		ctx, err := pf.context(ctx, svc)
 		if err != nil {
 			return err
 		}
-		rep, err := program.New(d).Fairness(ctx, *run)
+		rep, err := svc.Programs.Fairness(ctx, *run)
 		if err != nil {
 			return err
 		}
@@ -396,13 +394,13 @@ func programExplain(ctx context.Context, g globals, args []string) error {
 	if err := pf.fs.Parse(args); err != nil {
 		return err
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
-		ctx, err := pf.context(ctx, d)
+	return withServices(ctx, g, func(svc *app.Services) error {
+		ctx, err := pf.context(ctx, svc)
 		if err != nil {
 			return err
 		}
 		found := false
-		err = program.New(d).EachDecision(ctx, *run, program.DecisionFilter{Explain: true}, func(dc program.Decision) error {
+		err = svc.Programs.EachDecision(ctx, *run, program.DecisionFilter{Explain: true}, func(dc program.Decision) error {
 			if dc.HouseholdRef != *ref {
 				return nil
 			}
@@ -442,12 +440,12 @@ func programPropose(ctx context.Context, g globals, args []string) error {
 			ids = append(ids, id)
 		}
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
-		ctx, err := pf.context(ctx, d)
+	return withServices(ctx, g, func(svc *app.Services) error {
+		ctx, err := pf.context(ctx, svc)
 		if err != nil {
 			return err
 		}
-		p, err := program.New(d).Propose(ctx, *run, ids, *all)
+		p, err := svc.Programs.Propose(ctx, *run, ids, *all)
 		if err != nil {
 			return err
 		}
@@ -469,12 +467,12 @@ func programDecide(ctx context.Context, g globals, args []string) error {
 		pf.fs.Usage()
 		return errors.New("program decide: give --approve or --reject")
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
-		ctx, err := pf.context(ctx, d)
+	return withServices(ctx, g, func(svc *app.Services) error {
+		ctx, err := pf.context(ctx, svc)
 		if err != nil {
 			return err
 		}
-		n, err := program.New(d).Decide(ctx, *id, *approve, *reason)
+		n, err := svc.Programs.Decide(ctx, *id, *approve, *reason)
 		if err != nil {
 			return err
 		}
@@ -496,12 +494,12 @@ func programApproveVersion(ctx context.Context, g globals, args []string) error 
 		pf.fs.Usage()
 		return errors.New("program approve-version: give --approve or --reject")
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
-		ctx, err := pf.context(ctx, d)
+	return withServices(ctx, g, func(svc *app.Services) error {
+		ctx, err := pf.context(ctx, svc)
 		if err != nil {
 			return err
 		}
-		p, err := program.New(d).DecideChange(ctx, *id, *approve, *reason)
+		p, err := svc.Programs.DecideChange(ctx, *id, *approve, *reason)
 		if err != nil {
 			return err
 		}
@@ -530,17 +528,17 @@ func programCompare(ctx context.Context, g globals, args []string) error {
 		}
 		day = t
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
-		ctx, err := pf.context(ctx, d)
+	return withServices(ctx, g, func(svc *app.Services) error {
+		ctx, err := pf.context(ctx, svc)
 		if err != nil {
 			return err
 		}
-		s := program.New(d)
-		p, err := pf.program(ctx, d, s)
+		s := svc.Programs
+		p, err := pf.program(ctx, svc, s)
 		if err != nil {
 			return err
 		}
-		c, err := s.Compare(ctx, p.ID, *from, *to, registry.New(d).EachHousehold, day)
+		c, err := s.Compare(ctx, p.ID, *from, *to, svc.Registry.EachHousehold, day)
 		if err != nil {
 			return err
 		}

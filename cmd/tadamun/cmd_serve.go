@@ -12,12 +12,11 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/app"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/demo"
-	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/limits"
-	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/server"
 )
 
@@ -61,15 +60,22 @@ func serve(ctx context.Context, g globals, args []string) error {
 				return err
 			}
 		}
+		svc := services(d, app.Options{Audit: l, Log: logger, Limits: limit, DCI: app.DCIOptions{AllowPrivateCallbacks: *dciPrivate}})
+		defer func() {
+			cctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := svc.Close(cctx); err != nil {
+				logger.Warn("DCI callbacks still in flight at shutdown", "err", err)
+			}
+		}()
 		// A targeting run still running now was left by a server that
 		// stopped; its row says so from here on.
-		runs := program.New(d)
-		if n, err := runs.RecoverRuns(actor.System(ctx)); err != nil {
+		if n, err := svc.Programs.RecoverRuns(actor.System(ctx)); err != nil {
 			return err
 		} else if n > 0 {
 			logger.Warn("targeting runs left running by a stopped server marked failed", "runs", n)
 		}
-		srv, err := server.New(server.Config{DB: d, Audit: l, Log: logger, SecureCookies: *secure, DCIAllowPrivateCallbacks: *dciPrivate, Limits: limit})
+		srv, err := server.New(server.Config{Services: svc, SecureCookies: *secure})
 		if err != nil {
 			return err
 		}
@@ -88,7 +94,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 		defer stop()
 		go signCheckpoints(sctx, l, *cpEvery, *wholeCheck, logger)
 		go every(sctx, *sweepEvery, func(ctx context.Context) {
-			alerts, err := grievance.For(d).Sweep(actor.System(ctx))
+			alerts, err := svc.Grievances.Sweep(actor.System(ctx))
 			if err != nil && ctx.Err() == nil {
 				logger.Error("grievance sweep", "err", err)
 			} else if len(alerts) > 0 {
@@ -106,11 +112,11 @@ func serve(ctx context.Context, g globals, args []string) error {
 		shctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		// Runs first, so that a request waiting on one ends with it.
-		if err := runs.DrainRuns(shctx); err != nil {
+		if err := svc.Programs.DrainRuns(shctx); err != nil {
 			logger.Error("stopping targeting runs", "err", err)
 		}
 		err = hs.Shutdown(shctx)
-		if cerr := srv.Close(shctx); cerr != nil {
+		if cerr := svc.Close(shctx); cerr != nil {
 			logger.Warn("DCI callbacks still in flight at shutdown", "err", cerr)
 		}
 		stop()

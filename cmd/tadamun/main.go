@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/app"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
@@ -223,9 +224,9 @@ func memberCreate(ctx context.Context, g globals, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
+	return withServices(ctx, g, func(svc *app.Services) error {
 		ctx := actor.System(ctx)
-		s := member.New(d)
+		s := svc.Members
 		m, err := s.Create(ctx, m)
 		if err != nil {
 			return err
@@ -265,16 +266,16 @@ func userCreate(ctx context.Context, g globals, args []string) error {
 			n.Roles = append(n.Roles, actor.Role(r))
 		}
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
+	return withServices(ctx, g, func(svc *app.Services) error {
 		ctx := actor.System(ctx)
 		if *code != "" {
-			m, err := member.New(d).Get(ctx, *code)
+			m, err := svc.Members.Get(ctx, *code)
 			if err != nil {
 				return err
 			}
 			n.MemberID = m.ID
 		}
-		s := auth.New(d)
+		s := svc.Auth
 		if *proposer != "" {
 			p, err := s.UserByUsername(ctx, *proposer)
 			if err != nil {
@@ -310,9 +311,9 @@ func tokenCreate(ctx context.Context, g globals, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	return withDB(ctx, g, func(d *db.DB) error {
+	return withServices(ctx, g, func(svc *app.Services) error {
 		ctx := actor.System(ctx)
-		s := auth.New(d)
+		s := svc.Auth
 		u, err := s.UserByUsername(ctx, *username)
 		if err != nil {
 			return err

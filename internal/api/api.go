@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"slices"
@@ -20,15 +19,10 @@ import (
 	"sync"
 
 	"github.com/tadamun/tadamun/internal/actor"
-	"github.com/tadamun/tadamun/internal/audit"
-	"github.com/tadamun/tadamun/internal/auth"
-	"github.com/tadamun/tadamun/internal/db"
-	"github.com/tadamun/tadamun/internal/dci"
+	"github.com/tadamun/tadamun/internal/app"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/limits"
-	"github.com/tadamun/tadamun/internal/member"
-	"github.com/tadamun/tadamun/internal/registry"
 )
 
 // Prefix is where the API lives.
@@ -36,37 +30,19 @@ const Prefix = "/api/v1"
 
 // Config is what the API needs.
 type Config struct {
-	DB    *db.DB
-	Auth  *auth.Service
-	Audit *audit.Log
-	Log   *slog.Logger
-	// Senders is the DCI sender registry.
-	Senders *dci.Senders
-	// Limits bound request bodies and uploaded files; zero fields are
-	// limits.Default's.
-	Limits limits.Limits
-	// Registry is the registry with its duplicate index
-	// (registry.NewWith): registrations go through its duplicate gate.
-	// Required.
-	Registry *registry.Service
+	// Services are the capability services the endpoints call, built once
+	// by the composition root; the API never opens the database. Its Limits
+	// bound request bodies and uploaded files.
+	*app.Services
 }
 
 // API serves the endpoints. It is safe for concurrent use.
 type API struct {
 	Config
-	Members *member.Service
 }
 
 // New returns the API over c.
-func New(c Config) *API {
-	if c.Log == nil {
-		c.Log = slog.Default()
-	}
-	c.Limits = c.Limits.Or()
-	m := member.New(c.DB)
-	m.Limits = c.Limits
-	return &API{Config: c, Members: m}
-}
+func New(c Config) *API { return &API{Config: c} }
 
 // Param is a path or query parameter.
 type Param struct {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/tadamun/tadamun/internal/actor"
-	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dedup"
 	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/errs"
@@ -44,9 +43,9 @@ func dedupMember(r *http.Request) (int64, error) {
 }
 
 // pairPersons loads the two persons of a pair; a missing one stays nil.
-func pairPersons(ctx context.Context, d *db.DB, p dedup.StoredPair) (DedupPair, error) {
+func pairPersons(ctx context.Context, a *API, p dedup.StoredPair) (DedupPair, error) {
 	out := DedupPair{Pair: p}
-	reg := registry.New(d)
+	reg := a.Registry
 	for _, x := range []struct {
 		id  int64
 		dst **registry.Person
@@ -86,7 +85,7 @@ func init() {
 					return nil, err
 				}
 				q := r.URL.Query()
-				ps, err := dedup.New(a.DB).Pairs(r.Context(), member, dedup.PairFilter{Status: q.Get("status"), Class: q.Get("class"), Limit: int(limit), Offset: int(offset)})
+				ps, err := a.Dedup.Pairs(r.Context(), member, dedup.PairFilter{Status: q.Get("status"), Class: q.Get("class"), Limit: int(limit), Offset: int(offset)})
 				return List[dedup.StoredPair]{nonNil(ps)}, err
 			}},
 		Route{Method: "GET", Path: "/dedup/pairs/{id}", Tag: "dedup", Summary: "One candidate pair with its explanation and both persons",
@@ -100,11 +99,11 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				p, err := dedup.New(a.DB).Pair(r.Context(), member, id)
+				p, err := a.Dedup.Pair(r.Context(), member, id)
 				if err != nil {
 					return nil, err
 				}
-				return pairPersons(r.Context(), a.DB, p)
+				return pairPersons(r.Context(), a, p)
 			}},
 		Route{Method: "POST", Path: "/dedup/pairs/{id}/decision", Tag: "dedup", Summary: "Confirm (the same person: the two records are merged) or reject (two persons, never proposed again) a pair",
 			Description: "Confirming records the decision and, in the same transaction, merges the two persons: `keep` (default the older record) stays as it is, taking only the fields it lacks from the other; the other stays in the database with its whole history, marked as merged into it, and leaves search and its household's member list. A household's head cannot be merged away (422: make another person head first, or keep the head). A pair one of whose persons is already merged cannot be decided (409). A rejected pair is remembered across runs.",
@@ -120,7 +119,7 @@ func init() {
 				}
 				// Permission and member before the body: a caller who may
 				// not decide learns nothing from input errors.
-				if _, err := dedup.New(a.DB).Pair(r.Context(), member, id); err != nil {
+				if _, err := a.Dedup.Pair(r.Context(), member, id); err != nil {
 					return nil, err
 				}
 				in, err := Decode[DedupDecision](r)
@@ -130,7 +129,7 @@ func init() {
 				if in.Decision != "confirm" && in.Decision != "reject" {
 					return nil, errs.E(errs.Invalid, "dedup.bad_decision", "decision", in.Decision).WithField("decision", "dedup.bad_decision", "decision", in.Decision)
 				}
-				return source.Decide(r.Context(), a.DB, member, id, in.Decision == "confirm", in.Keep, in.Reason)
+				return a.Duplicates.Decide(r.Context(), member, id, in.Decision == "confirm", in.Keep, in.Reason)
 			}},
 		Route{Method: "POST", Path: "/dedup/check", Tag: "dedup", Summary: "Real-time check: registered persons a new registration may duplicate",
 			Description: "Send the person as entered (names, birth date, national ID, phone); likely and possible matches come back with their explanations, most likely first. Nothing is saved.",
@@ -143,7 +142,7 @@ func init() {
 				if in.Member == 0 {
 					in.Member = actor.From(r.Context()).MemberID
 				}
-				ms, err := source.For(a.DB).Check(r.Context(), in.Member, in.Person)
+				ms, err := a.Duplicates.Check(r.Context(), in.Member, in.Person)
 				return List[dedup.Match]{nonNil(ms)}, err
 			}},
 		Route{Method: "GET", Path: "/dedup/clusters", Tag: "dedup", Summary: "The groups of the latest run: member_ref and cluster_id of every grouped person",
@@ -153,7 +152,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				cs, err := dedup.New(a.DB).Clusters(r.Context(), member)
+				cs, err := a.Dedup.Clusters(r.Context(), member)
 				return List[dedup.ClusterMember]{nonNil(cs)}, err
 			}},
 		Route{Method: "GET", Path: "/dedup/runs/latest", Tag: "dedup", Summary: "The latest deduplication run of a member: counts and times",
@@ -163,7 +162,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				return dedup.New(a.DB).LatestRun(r.Context(), member)
+				return a.Dedup.LatestRun(r.Context(), member)
 			}},
 	)
 }

@@ -42,7 +42,7 @@ func clientAddr(r *http.Request) string {
 }
 
 func init() {
-	svc := func(a *API) *grievance.Service { return grievance.For(a.DB) }
+	svc := func(a *API) *grievance.Service { return a.Grievances }
 	Register(
 		Route{Method: "POST", Path: "/grievances", Tag: "grievances", Summary: "Take in a grievance from a gateway or staff",
 			Description: "The receipt's tracking code is shown once; pass it to the complainant, who follows the case with it on the public status page.",

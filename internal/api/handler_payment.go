@@ -47,11 +47,7 @@ type Done struct {
 	OK bool `json:"ok"`
 }
 
-func payments(a *API) *payment.Service {
-	p := payment.New(a.DB)
-	p.Limits = a.Limits
-	return p
-}
+func payments(a *API) *payment.Service { return a.Payments }
 
 func init() {
 	memberParam := Param{Name: "member", Description: "member code, for union-level callers; member users act for their own member"}
@@ -123,7 +119,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				return payments(a).Prepare(r.Context(), payment.ProgramSource(a.DB), payment.CycleRequest{MemberID: mid, ProgramID: b.ProgramID, ProgramVersion: b.Version, PeriodStart: from, PeriodEnd: to, Partial: b.Partial})
+				return payments(a).Prepare(r.Context(), a.ProgramPayments(), payment.CycleRequest{MemberID: mid, ProgramID: b.ProgramID, ProgramVersion: b.Version, PeriodStart: from, PeriodEnd: to, Partial: b.Partial})
 			}},
 		Route{Method: "GET", Path: "/payment-cycles/{id}", Tag: "payments", Summary: "A payment cycle with its totals", Response: payment.Cycle{},
 			Handle: func(a *API, r *http.Request) (any, error) { return cycleOf(a, r) }},
@@ -323,7 +319,7 @@ func init() {
 				if !at.IsZero() {
 					at = at.Add(24*time.Hour - time.Nanosecond)
 				}
-				l := ledger.New(a.DB)
+				l := a.Ledger
 				bs, err := l.Balances(r.Context(), mid, r.URL.Query().Get("prefix"), at)
 				if err != nil {
 					return nil, err

@@ -9,7 +9,6 @@ import (
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/program"
-	"github.com/tadamun/tadamun/internal/registry"
 )
 
 // ProgramApplied is the answer to creating or updating a program.
@@ -67,7 +66,7 @@ type HouseholdDecision struct {
 	Plain []string `json:"plain"`
 }
 
-func programs(a *API) *program.Service { return program.New(a.DB) }
+func programs(a *API) *program.Service { return a.Programs }
 
 // programMember is the member a program write is for: the caller's, or for
 // union-level callers the ?member= code.
@@ -232,9 +231,9 @@ func init() {
 				}
 				opt := program.RunOptions{AsOf: asOf, Version: b.Version}
 				if b.Background {
-					return programs(a).Start(r.Context(), id, registry.New(a.DB).EachHousehold, opt)
+					return programs(a).Start(r.Context(), id, a.Registry.EachHousehold, opt)
 				}
-				return programs(a).Run(r.Context(), id, registry.New(a.DB).EachHousehold, opt)
+				return programs(a).Run(r.Context(), id, a.Registry.EachHousehold, opt)
 			}},
 		Route{Method: "GET", Path: "/programs/{id}/compare", Tag: "targeting", Summary: "What-if: how two versions of the rules decide today's registry; who gains and who loses selection",
 			Query: []Param{{Name: "from", Type: "integer", Description: "version to compare from (default the current one)"}, {Name: "to", Type: "integer", Description: "version to compare to (default the current one)"},
@@ -257,7 +256,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				return programs(a).Compare(r.Context(), id, int(from), int(to), registry.New(a.DB).EachHousehold, day)
+				return programs(a).Compare(r.Context(), id, int(from), int(to), a.Registry.EachHousehold, day)
 			}},
 		Route{Method: "GET", Path: "/runs/{id}", Tag: "targeting", Summary: "Get a targeting run with its status, progress and counts", Response: program.Run{},
 			Handle: func(a *API, r *http.Request) (any, error) {

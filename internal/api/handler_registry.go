@@ -162,7 +162,7 @@ func init() {
 					return nil, err
 				}
 				q := r.URL.Query()
-				p, err := registry.New(a.DB).ListHouseholds(r.Context(), registry.HouseholdQuery{MemberID: member, Ref: q.Get("ref"),
+				p, err := a.Registry.ListHouseholds(r.Context(), registry.HouseholdQuery{MemberID: member, Ref: q.Get("ref"),
 					Governorate: q.Get("governorate"), District: q.Get("district"), Locality: q.Get("locality"), Sort: q.Get("sort"), Limit: int(limit), Offset: int(offset)})
 				p.Households = nonNil(p.Households)
 				return p, err
@@ -197,7 +197,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				s := registry.New(a.DB)
+				s := a.Registry
 				h, err := s.Household(r.Context(), id)
 				if err != nil {
 					return nil, err
@@ -217,7 +217,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				return registry.New(a.DB).UpdateHousehold(r.Context(), id, h)
+				return a.Registry.UpdateHousehold(r.Context(), id, h)
 			}},
 		Route{Method: "GET", Path: "/households/{id}/history", Tag: "registry", Summary: "Every change of a household and its persons, newest first",
 			Query:    []Param{{Name: "before", Type: "integer", Description: "changes older than this change id"}, {Name: "limit", Type: "integer"}},
@@ -235,7 +235,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				cs, err := registry.New(a.DB).History(r.Context(), id, before, int(limit))
+				cs, err := a.Registry.History(r.Context(), id, before, int(limit))
 				return List[registry.Change]{nonNil(cs)}, err
 			}},
 		Route{Method: "POST", Path: "/households/{id}/persons", Tag: "registry", Summary: "Add a person to a household (409 when likely registered already, unless force=true)",
@@ -263,7 +263,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				p, err := registry.New(a.DB).Search(r.Context(), q)
+				p, err := a.Registry.Search(r.Context(), q)
 				p.Persons = nonNil(p.Persons)
 				return p, err
 			}},
@@ -286,7 +286,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				return registry.New(a.DB).Person(r.Context(), id)
+				return a.Registry.Person(r.Context(), id)
 			}},
 		Route{Method: "PUT", Path: "/persons/{id}", Tag: "registry", Summary: "Change a person's fields",
 			Description: "Send every field. The reference and household stay (move a person with /persons/{id}/move); a version other than 0 must be the stored one.",
@@ -326,7 +326,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				s := registry.New(a.DB)
+				s := a.Registry
 				if err := s.ChangeHead(r.Context(), id, c.FormerRelationship); err != nil {
 					return nil, err
 				}
@@ -359,7 +359,7 @@ func exportPersons(a *API, r *http.Request, q registry.Query) ([]byte, error) {
 	w := csv.NewWriter(&b)
 	w.Write([]string{"household_ref", "member_ref", "relationship", "first_name", "father_name", "grandfather_name", "family_name", "name_latin",
 		"sex", "birth_date", "national_id", "phone", "disabled", "orphan"})
-	s := registry.New(a.DB)
+	s := a.Registry
 	q.Limit, q.Offset = 1000, 0
 	for q.Offset < 100000 {
 		page, err := s.Search(r.Context(), q)

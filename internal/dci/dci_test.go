@@ -99,9 +99,7 @@ func setup(t *testing.T, d *db.DB) *fixture {
 		t.Fatal(err)
 	}
 	f.senders = dci.NewSenders(d, dci.Guard{AllowPrivate: true}) // the callback servers listen on 127.0.0.1
-	f.h = dci.New(d, nil, f.senders)
-	f.h.KeyFile = filepath.Join(f.keysDir, "server.key")
-	f.h.KeysFile = keys
+	f.h = dci.New(d, dci.Options{Senders: f.senders, KeyFile: filepath.Join(f.keysDir, "server.key"), KeysFile: keys})
 	f.h.RetryWait = 50 * time.Millisecond
 	f.h.Poll = 50 * time.Millisecond
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
@@ -41,7 +40,7 @@ type Handler struct {
 	SenderID string
 	// KeyFile holds the server's signing key, created on first use.
 	KeyFile string
-	// KeysFile lists the senders' public keys (TADAMUN_DCI_KEYS).
+	// KeysFile lists the senders' public keys not in the registry.
 	KeysFile string
 	// Retries and RetryWait govern callback delivery.
 	Retries   int
@@ -63,25 +62,52 @@ type Handler struct {
 	wg       sync.WaitGroup // callbacks in flight
 }
 
-// New returns the handler over d with the sender registry senders (nil: a
-// registry over d whose guard refuses internal addresses). The server key
-// file is $TADAMUN_DCI_KEY (default ./tadamun-dci.key), the senders' keys
-// not in the registry $TADAMUN_DCI_KEYS, and the registry's own sender id
-// $TADAMUN_DCI_SENDER_ID (default tadamun).
-func New(d *db.DB, log *slog.Logger, senders *Senders) *Handler {
-	if log == nil {
-		log = slog.Default()
+// Options configure a Handler. The zero value gives a handler that keeps
+// its key in tadamun-dci.key in the working directory and refuses
+// callbacks to internal addresses.
+type Options struct {
+	// Log receives the handler's logs; nil means slog.Default().
+	Log *slog.Logger
+	// Senders is the sender registry (nil: one over the handler's database
+	// whose guard refuses internal addresses).
+	Senders *Senders
+	// Registry answers searches and subscriptions (nil: one over the
+	// handler's database).
+	Registry *registry.Service
+	// SenderID names this registry in outgoing headers and signatures;
+	// empty means "tadamun".
+	SenderID string
+	// KeyFile holds the server's signing key, created on first use; empty
+	// means tadamun-dci.key.
+	KeyFile string
+	// KeysFile lists senders' public keys that are not in the registry;
+	// empty means none.
+	KeysFile string
+}
+
+// New returns the handler over d. Main reads its configuration (the
+// TADAMUN_DCI_* variables) and passes it in o.
+func New(d *db.DB, o Options) *Handler {
+	if o.Log == nil {
+		o.Log = slog.Default()
 	}
-	if senders == nil {
-		senders = NewSenders(d, Guard{})
+	if o.Senders == nil {
+		o.Senders = NewSenders(d, Guard{})
+	}
+	if o.Registry == nil {
+		o.Registry = registry.New(d)
+	}
+	if o.SenderID == "" {
+		o.SenderID = "tadamun"
+	}
+	if o.KeyFile == "" {
+		o.KeyFile = "tadamun-dci.key"
 	}
 	h := &Handler{
-		d: d, reg: registry.New(d), log: log, now: time.Now,
-		client: senders.guard.Client(), senders: senders,
-		SenderID: envOr("TADAMUN_DCI_SENDER_ID", "tadamun"),
-		KeyFile:  envOr("TADAMUN_DCI_KEY", "tadamun-dci.key"),
-		KeysFile: os.Getenv("TADAMUN_DCI_KEYS"),
-		Retries:  4, RetryWait: 2 * time.Second, Poll: 5 * time.Second,
+		d: d, reg: o.Registry, log: o.Log, now: time.Now,
+		client: o.Senders.guard.Client(), senders: o.Senders,
+		SenderID: o.SenderID, KeyFile: o.KeyFile, KeysFile: o.KeysFile,
+		Retries: 4, RetryWait: 2 * time.Second, Poll: 5 * time.Second,
 	}
 	m := http.NewServeMux()
 	m.HandleFunc("POST /api/dci/registry/sync/search", h.syncSearch)
@@ -96,13 +122,6 @@ func New(d *db.DB, log *slog.Logger, senders *Senders) *Handler {
 	})
 	h.mux = m
 	return h
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 // ServeHTTP serves a DCI request.
@@ -120,7 +139,7 @@ func (h *Handler) serverKey() (ed25519.PrivateKey, error) {
 	return h.key, h.keyErr
 }
 
-// senderKey returns the key of sender listed in the TADAMUN_DCI_KEYS file,
+// senderKey returns the key of sender listed in the KeysFile,
 // if any. The file is re-read at most once a minute.
 func (h *Handler) senderKey(sender string) (ed25519.PublicKey, error) {
 	h.keysMu.Lock()

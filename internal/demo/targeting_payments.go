@@ -120,7 +120,7 @@ func loadPayments(ctx context.Context, d *db.DB, progress func(string)) error {
 		progress("payments: providers and budget (no enrolled households to pay)")
 		return nil
 	}
-	c, err := s.Prepare(finance, payment.ProgramSource(d), payment.CycleRequest{MemberID: jo.ID, ProgramID: prog.ID, PeriodStart: first, PeriodEnd: last})
+	c, err := s.Prepare(finance, payment.ProgramSource(progs), payment.CycleRequest{MemberID: jo.ID, ProgramID: prog.ID, PeriodStart: first, PeriodEnd: last})
 	if err != nil {
 		return err
 	}

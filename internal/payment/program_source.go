@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/program"
 )
 
@@ -14,7 +13,7 @@ import (
 // formula, for one period of the program's frequency. Programs prorate
 // daily. The Source is for one Prepare at a time:
 // it is not safe for concurrent use.
-func ProgramSource(d *db.DB) Source { return &programSource{p: program.New(d)} }
+func ProgramSource(p *program.Service) Source { return &programSource{p: p} }
 
 type programSource struct {
 	p *program.Service

@@ -18,8 +18,8 @@ import (
 // implements grievance.Decisions.
 type Appeals struct{ s *Service }
 
-// NewAppeals returns the appeals view of the programs in d.
-func NewAppeals(d *db.DB) Appeals { return Appeals{New(d)} }
+// NewAppeals returns the appeals view of the programs of s.
+func NewAppeals(s *Service) Appeals { return Appeals{s} }
 
 // decision finds the decision of run runID on the household.
 func (a Appeals) decision(ctx context.Context, member, runID, householdID int64) (HouseholdDecision, error) {

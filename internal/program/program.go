@@ -142,10 +142,13 @@ func (v Version) Compile() (*rule.Compiled, error) {
 type Service struct {
 	db      *db.DB
 	members *member.Service
+	runs    *runner // the targeting runs going on through this service
 }
 
-// New returns the service over d.
-func New(d *db.DB) *Service { return &Service{db: d, members: member.New(d)} }
+// New returns the service over d. Runs started through one Service are
+// seen, limited, cancelled and drained by that Service only: build one per
+// process and share it.
+func New(d *db.DB) *Service { return &Service{db: d, members: member.New(d), runs: newRunner()} }
 
 var codeRE = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{1,31}$`)
 

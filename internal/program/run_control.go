@@ -42,8 +42,10 @@ const (
 // every core, so more at once would only share them.
 const MaxConcurrentRuns = 2
 
-// runner is the registry of the runs going on in this process over one
-// database. It is safe for concurrent use.
+// runner is the registry of the runs a Service has going on in this
+// process. The process builds one Service (in its composition root), so
+// the limit and the drain hold for the whole process. It is safe for
+// concurrent use.
 type runner struct {
 	mu     sync.Mutex
 	active map[int64]*activeRun
@@ -58,12 +60,9 @@ type activeRun struct {
 	live   Progress // the latest progress, fresher than the row's
 }
 
-var runners sync.Map // *db.DB → *runner
+func newRunner() *runner { return &runner{active: map[int64]*activeRun{}} }
 
-func (s *Service) runner() *runner {
-	r, _ := runners.LoadOrStore(s.db, &runner{active: map[int64]*activeRun{}})
-	return r.(*runner)
-}
+func (s *Service) runner() *runner { return s.runs }
 
 // admit takes a slot or refuses with a conflict.
 func (rn *runner) admit() error {

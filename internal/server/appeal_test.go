@@ -19,7 +19,8 @@ import (
 // another person (an approver) can enroll it.
 func TestUpheldAppealReopensEnrollment(t *testing.T) {
 	d := demoDB(t, db.SQLite)
-	newServer(t, d) // wires grievance → program
+	newServer(t, d)
+	svc := servicesOf(t, d) // wired as main wires them: grievance → program
 	sys := actor.System(context.Background())
 	as := auth.New(d)
 	user := func(name string) context.Context {
@@ -58,7 +59,7 @@ func TestUpheldAppealReopensEnrollment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := grievance.For(d)
+	g := svc.Grievances // the server's, with program decisions wired in
 	officer := user("jo.grievance")
 	rc, _, err := g.FileAppeal(officer, grievance.Intake{MemberID: jo.ID, Channel: grievance.Staff, Body: "دخلنا انخفض بعد وفاة الزوج"}, run.ID, hid)
 	if err != nil {

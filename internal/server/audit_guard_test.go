@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/tadamun/tadamun/internal/app"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
@@ -43,7 +43,7 @@ func TestNoCheckpointOverTamperedLog(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := New(Config{DB: d, Audit: l, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			s, err := New(Config{Services: newServices(t, d, l, app.Options{})})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -55,7 +55,6 @@ func init() {
 // release a report: JO's administrator and JO's integrity officer change
 // nothing of EG's.
 func TestCrossMemberAccessPages(t *testing.T) {
-	t.Setenv("TADAMUN_WHISTLE_KEY", t.TempDir()+"/whistle.key")
 	d := demoDB(t, db.SQLite)
 	fx := newFixture(t, d)
 	egReport := func() string {

@@ -24,7 +24,7 @@ func init() {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rc, err := grievance.For(fx.d).Submit(ctx, grievance.Intake{MemberID: eg.ID, Channel: grievance.Staff, Category: grievance.PaymentProblem, Body: "لم تصل الدفعة", Name: "سعاد"})
+		rc, err := servicesOf(t, fx.d).Grievances.Submit(ctx, grievance.Intake{MemberID: eg.ID, Channel: grievance.Staff, Category: grievance.PaymentProblem, Body: "لم تصل الدفعة", Name: "سعاد"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +38,7 @@ func init() {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rc, err := grievance.For(fx.d).Submit(ctx, grievance.Intake{MemberID: jo.ID, Channel: grievance.Staff, Category: grievance.PaymentProblem, Body: "لم تصل الدفعة", Name: "سعاد"})
+		rc, err := servicesOf(t, fx.d).Grievances.Submit(ctx, grievance.Intake{MemberID: jo.ID, Channel: grievance.Staff, Category: grievance.PaymentProblem, Body: "لم تصل الدفعة", Name: "سعاد"})
 		if err != nil {
 			t.Fatal(err)
 		}

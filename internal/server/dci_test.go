@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/app"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
@@ -25,8 +25,9 @@ import (
 )
 
 // dciServer starts a server over d (demo data loaded) with DCI callbacks
-// to private addresses allowed or not. Close drains its callbacks.
-func dciServer(t *testing.T, d *db.DB, allowPrivate bool) (*Server, string) {
+// to private addresses allowed or not. Closing its services drains its
+// callbacks.
+func dciServer(t *testing.T, d *db.DB, dciKey string, allowPrivate bool) (*app.Services, string) {
 	t.Helper()
 	skey, vkey, err := note.GenerateKey(rand.Reader, audit.DefaultOrigin)
 	if err != nil {
@@ -36,13 +37,14 @@ func dciServer(t *testing.T, d *db.DB, allowPrivate bool) (*Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{DB: d, Audit: l, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DCIAllowPrivateCallbacks: allowPrivate})
+	svc := newServices(t, d, l, app.Options{DCI: app.DCIOptions{KeyFile: dciKey, AllowPrivateCallbacks: allowPrivate}})
+	s, err := New(Config{Services: svc})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(s)
-	t.Cleanup(func() { ts.Close(); _ = s.Close(context.Background()) })
-	return s, ts.URL
+	t.Cleanup(ts.Close)
+	return svc, ts.URL
 }
 
 // tokenOf returns an API token of demo user username.
@@ -155,12 +157,12 @@ func (l *listener) received() []string {
 // there; with the sender registered (and, for the test, private addresses
 // allowed) the answer arrives exactly at the registered address.
 func TestDCICallbackSSRFRefused(t *testing.T) {
-	t.Setenv("TADAMUN_DCI_KEY", filepath.Join(t.TempDir(), "dci.key"))
+	dciKey := filepath.Join(t.TempDir(), "dci.key") // both servers sign with one key
 	for _, dl := range dbtest.Dialects() {
 		t.Run(string(dl), func(t *testing.T) {
 			d := demoDB(t, dl)
 			internal := newListener(t)
-			strict, strictURL := dciServer(t, d, false)
+			strict, strictURL := dciServer(t, d, dciKey, false)
 			registrar := tokenOf(t, d, "jo.registrar")
 			admin := tokenOf(t, d, "jo.admin")
 			admin2 := internal.url + "/internal-admin"
@@ -196,7 +198,7 @@ func TestDCICallbackSSRFRefused(t *testing.T) {
 
 			// Private addresses allowed (a deployment whose receivers are
 			// internal): the registered address, and only it, gets the answer.
-			open, openURL := dciServer(t, d, true)
+			open, openURL := dciServer(t, d, dciKey, true)
 			callback := internal.url + "/dci/callback"
 			rebound := strings.Replace(internal.url, "127.0.0.1", "localhost", 1) + "/dci/rebound"
 			status, res = apiDo(t, openURL, admin, "PATCH", "/api/v1/dci/senders/"+itoa(id),
@@ -222,7 +224,7 @@ func TestDCICallbackSSRFRefused(t *testing.T) {
 			// Send-time check: on a server that refuses private addresses a
 			// registered name that resolves to one (localhost) is not
 			// connected to either.
-			strict2, strict2URL := dciServer(t, d, false)
+			strict2, strict2URL := dciServer(t, d, dciKey, false)
 			status, ack = dciPost(t, strict2URL, registrar, "/api/dci/registry/search", dciSearch("spmis.example.org", rebound))
 			if status != http.StatusOK || dig(ack, "message", "ack_status") != "ACK" {
 				t.Fatalf("registered rebound address: %d %v", status, ack)

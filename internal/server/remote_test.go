@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -11,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/app"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
@@ -73,7 +72,7 @@ func TestVerifyRemote(t *testing.T) {
 	if _, err := l2.Sign(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s2, err := New(Config{DB: d2, Audit: l2, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s2, err := New(Config{Services: newServices(t, d2, l2, app.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}

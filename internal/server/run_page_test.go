@@ -66,7 +66,7 @@ func TestRunPageCancel(t *testing.T) {
 	}
 
 	dead := left()
-	if _, err := program.New(d).RecoverRuns(actor.System(ctx)); err != nil {
+	if _, err := servicesOf(t, d).Programs.RecoverRuns(actor.System(ctx)); err != nil {
 		t.Fatal(err)
 	}
 	b.do("GET", "/lang?to=en&next=/", nil)
@@ -86,7 +86,7 @@ func TestRunPageCancel(t *testing.T) {
 		t.Fatalf("start: status %d to %q", resp.StatusCode, loc)
 	}
 	id, _ := strconv.ParseInt(strings.TrimPrefix(loc, "/runs/"), 10, 64)
-	if r, err := program.New(d).Wait(actor.System(ctx), id); err != nil || r.Status != program.RunDone {
+	if r, err := servicesOf(t, d).Programs.Wait(actor.System(ctx), id); err != nil || r.Status != program.RunDone {
 		t.Fatalf("the started run: %+v, %v; want done", r, err)
 	}
 	resp, body = b.do("GET", loc, nil)
@@ -128,7 +128,7 @@ func TestRunPageCancel(t *testing.T) {
 	if code != http.StatusCreated || bg.Status != program.RunRunning || bg.ID == 0 {
 		t.Fatalf("API background run: %d %+v, want 201 and running", code, bg)
 	}
-	if r, err := program.New(d).Wait(actor.System(ctx), bg.ID); err != nil || r.Status != program.RunDone {
+	if r, err := servicesOf(t, d).Programs.Wait(actor.System(ctx), bg.ID); err != nil || r.Status != program.RunDone {
 		t.Fatalf("the background run: %+v, %v; want done", r, err)
 	}
 	if code, r := call("GET", "/runs/"+strconv.FormatInt(bg.ID, 10), ""); code != http.StatusOK || r.Status != program.RunDone || r.Households == 0 {

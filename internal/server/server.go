@@ -16,65 +16,40 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/api"
-	"github.com/tadamun/tadamun/internal/audit"
-	"github.com/tadamun/tadamun/internal/auth"
-	"github.com/tadamun/tadamun/internal/db"
-	"github.com/tadamun/tadamun/internal/dci"
-	"github.com/tadamun/tadamun/internal/dedup/source"
-	"github.com/tadamun/tadamun/internal/grievance"
+	"github.com/tadamun/tadamun/internal/app"
 	"github.com/tadamun/tadamun/internal/i18n"
-	"github.com/tadamun/tadamun/internal/limits"
-	"github.com/tadamun/tadamun/internal/program"
-	"github.com/tadamun/tadamun/internal/registry"
 	"github.com/tadamun/tadamun/internal/web"
 )
 
 // Config is what the server needs.
 type Config struct {
-	DB    *db.DB
-	Audit *audit.Log
-	Log   *slog.Logger
+	// Services are the capability services, built once by the composition
+	// root (app.New); the server hands them to the web UI, the API and DCI.
+	Services *app.Services
 	// SecureCookies forces the Secure attribute on every cookie.
 	SecureCookies bool
-	// DCIAllowPrivateCallbacks lets DCI callbacks reach loopback,
-	// link-local and private addresses (tests, internal deployments).
-	DCIAllowPrivateCallbacks bool
-	// Limits bound uploads and request bodies; zero fields are
-	// limits.Default's.
-	Limits limits.Limits
 }
 
 // Server is the assembled HTTP handler. It is safe for concurrent use.
 type Server struct {
-	cfg     Config
-	auth    *auth.Service
+	svc     *app.Services
+	log     *slog.Logger
 	metrics *metrics
-	dci     *dci.Handler
 	handler http.Handler
 }
 
-// New builds the server.
+// New builds the server over c's services.
 func New(c Config) (*Server, error) {
-	if c.Log == nil {
-		c.Log = slog.Default()
-	}
-	s := &Server{cfg: c, auth: auth.New(c.DB), metrics: newMetrics()}
-	senders := dci.NewSenders(c.DB, dci.Guard{AllowPrivate: c.DCIAllowPrivateCallbacks})
-	// One registry for web and API, with the real-time duplicate index
-	// (the one POST /dedup/check answers from) as its hook.
-	reg := registry.NewWith(c.DB, registry.Options{Duplicates: source.Index(source.For(c.DB))})
-	w, err := web.New(web.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Secure: c.SecureCookies, Senders: senders, Limits: c.Limits, Registry: reg})
+	s := &Server{svc: c.Services, log: c.Services.Log, metrics: newMetrics()}
+	w, err := web.New(web.Config{Services: c.Services, Secure: c.SecureCookies})
 	if err != nil {
 		return nil, err
 	}
-	// Appeals explain and re-open program decisions.
-	grievance.For(c.DB).SetDecisions(program.NewAppeals(c.DB))
 	mux := http.NewServeMux()
 	w.Routes(mux)
-	a := api.New(api.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Senders: senders, Limits: c.Limits, Registry: reg})
+	a := api.New(api.Config{Services: c.Services})
 	a.Routes(mux)
-	s.dci = dci.New(c.DB, c.Log, senders)
-	mux.Handle("/api/dci/", s.dci)
+	mux.Handle("/api/dci/", c.Services.DCI)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", s.metrics.handler())
@@ -92,31 +67,17 @@ func New(c Config) (*Server, error) {
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Close stops background work (the DCI subscription poller) and waits for
-// the DCI callbacks in flight, or until ctx ends. Call it after the HTTP
-// server has shut down.
-func (s *Server) Close(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { s.dci.Close(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.cfg.DB.Ping(ctx); err != nil {
+	if err := s.svc.Ping(ctx); err != nil {
 		http.Error(w, "database unreachable\n", http.StatusServiceUnavailable)
 		return
 	}
 	// A server whose audit log is unverified or failed verification signs
 	// nothing: it is not ready, and says why.
-	if s.cfg.Audit != nil {
-		if h := s.cfg.Audit.Health(); !h.Ready() {
+	if s.svc.Audit != nil {
+		if h := s.svc.Audit.Health(); !h.Ready() {
 			http.Error(w, h.String()+"\n", http.StatusServiceUnavailable)
 			return
 		}
@@ -155,14 +116,14 @@ func (s *Server) withActor(next http.Handler) http.Handler {
 			tok, ok := strings.CutPrefix(h, "Bearer ")
 			var err error
 			if ok {
-				a, err = s.auth.TokenActor(ctx, strings.TrimSpace(tok))
+				a, err = s.svc.Auth.TokenActor(ctx, strings.TrimSpace(tok))
 			}
 			if !ok || err != nil {
 				api.WriteError(w, r, errOr(err))
 				return
 			}
 		} else if c, err := r.Cookie(web.SessionCookie); err == nil && c.Value != "" {
-			if a, err = s.auth.SessionActor(ctx, c.Value); err != nil {
+			if a, err = s.svc.Auth.SessionActor(ctx, c.Value); err != nil {
 				a = actor.Actor{}
 				ctx = web.WithExpired(ctx)
 			}
@@ -235,7 +196,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 					panic(v)
 				}
-				s.cfg.Log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
 				if sw.status == 0 {
 					http.Error(sw, "internal error", http.StatusInternalServerError)
 				}
@@ -253,7 +214,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				level = slog.LevelError
 			}
 			if route != "GET /healthz" && route != "GET /metrics" && !strings.HasPrefix(route, "GET /static/") {
-				s.cfg.Log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "route", route, "status", sw.status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds())/1000)
+				s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "route", route, "status", sw.status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds())/1000)
 			}
 		}()
 		next.ServeHTTP(sw, r)

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/tadamun/tadamun/internal/app"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
@@ -109,13 +110,48 @@ func newServer(tb testing.TB, d *db.DB) *httptest.Server {
 	}
 	logs[d] = l
 	skeys[d] = skey
-	s, err := New(Config{DB: d, Audit: l, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	svc := newServices(tb, d, l, app.Options{})
+	services[d] = svc
+	s, err := New(Config{Services: svc})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	ts := httptest.NewServer(s)
 	tb.Cleanup(ts.Close)
 	return ts
+}
+
+// newServices builds the services over d as main does (app.New), with the
+// audit log l, logs discarded and the keys in temporary files unless o
+// names them. They are closed when the test ends.
+func newServices(tb testing.TB, d *db.DB, l *audit.Log, o app.Options) *app.Services {
+	tb.Helper()
+	o.Audit = l
+	o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if o.WhistleKeyFile == "" {
+		o.WhistleKeyFile = filepath.Join(tb.TempDir(), "whistle.key")
+	}
+	if o.DCI.KeyFile == "" {
+		o.DCI.KeyFile = filepath.Join(tb.TempDir(), "dci.key")
+	}
+	svc := app.New(d, o)
+	tb.Cleanup(func() { _ = svc.Close(context.Background()) })
+	return svc
+}
+
+// services remembers the services of each test database's server
+// (newServer), so that a test acts through the same services the server
+// uses: the same targeting runs, the same grievance limits.
+var services = map[*db.DB]*app.Services{}
+
+// servicesOf returns the services of d's server.
+func servicesOf(tb testing.TB, d *db.DB) *app.Services {
+	tb.Helper()
+	s, ok := services[d]
+	if !ok {
+		tb.Fatal("no server over this database")
+	}
+	return s
 }
 
 // logs remembers each test database's audit log, to sign more checkpoints.

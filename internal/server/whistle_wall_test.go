@@ -77,7 +77,6 @@ func pageStatus(b *browser, path string) int {
 // holder; and a new officer does not see reports filed before they got the
 // role until another officer releases them.
 func TestWhistleblowerWallNeedsSecondPerson(t *testing.T) {
-	t.Setenv("TADAMUN_WHISTLE_KEY", t.TempDir()+"/whistle.key")
 	for _, dl := range dbtest.Dialects() {
 		t.Run(string(dl), func(t *testing.T) { whistleWall(t, demoDB(t, dl)) })
 	}

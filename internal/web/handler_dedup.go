@@ -91,7 +91,7 @@ func (s *Server) dedupQueue(w http.ResponseWriter, r *http.Request) error {
 		p.Members = ms
 		return s.Render(w, r, "dedup/queue", View{Title: "dedup.page_queue", Data: p})
 	}
-	st := dedup.New(s.DB)
+	st := s.Dedup
 	run, err := st.LatestRun(ctx, p.Member)
 	switch {
 	case err == nil:
@@ -107,7 +107,7 @@ func (s *Server) dedupQueue(w http.ResponseWriter, r *http.Request) error {
 	if len(pairs) > queuePageSize {
 		pairs, p.Next = pairs[:queuePageSize], p.Offset+queuePageSize
 	}
-	reg := registry.New(s.DB)
+	reg := s.Registry
 	var ids []int64
 	for _, pr := range pairs {
 		ids = append(ids, pr.PersonA, pr.PersonB)
@@ -203,10 +203,10 @@ func (s *Server) dedupPairPage(r *http.Request) (dedupPairPage, error) {
 	if actor.From(ctx).Union() {
 		p.MemberQ = p.Member
 	}
-	if p.Pair, err = dedup.New(s.DB).Pair(ctx, p.Member, id); err != nil {
+	if p.Pair, err = s.Dedup.Pair(ctx, p.Member, id); err != nil {
 		return p, err
 	}
-	reg := registry.New(s.DB)
+	reg := s.Registry
 	var a, b *registry.Person
 	if x, err := reg.Person(ctx, p.Pair.PersonA); err == nil {
 		a = &x
@@ -312,7 +312,7 @@ func (s *Server) dedupDecide(w http.ResponseWriter, r *http.Request) error {
 				keep = -1
 			}
 		}
-		out, err = source.Decide(r.Context(), s.DB, p.Member, p.Pair.ID, decision == "confirm", keep, f.Values.Get("reason"))
+		out, err = s.Duplicates.Decide(r.Context(), p.Member, p.Pair.ID, decision == "confirm", keep, f.Values.Get("reason"))
 	}
 	if err != nil {
 		if c := errs.CodeOf(err); c == errs.Internal || c == errs.Forbidden || c == errs.NotFound {

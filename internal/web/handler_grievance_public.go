@@ -33,7 +33,7 @@ func init() {
 	})
 }
 
-func (s *Server) grievances() *grievance.Service { return grievance.For(s.DB) }
+func (s *Server) grievances() *grievance.Service { return s.Grievances }
 
 // publicMembers lists every member for the public forms: their names are
 // public.

@@ -13,7 +13,6 @@ import (
 	"github.com/tadamun/tadamun/internal/ledger"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/payment"
-	"github.com/tadamun/tadamun/internal/program"
 )
 
 // Payments: cycles (prepare, approve, batches, export, status upload,
@@ -43,11 +42,7 @@ func init() {
 	})
 }
 
-func (s *Server) payments() *payment.Service {
-	p := payment.New(s.DB)
-	p.Limits = s.Limits
-	return p
-}
+func (s *Server) payments() *payment.Service { return s.Payments }
 
 // paymentMember is the member a payments page is about: the user's own, or
 // for union-level users the ?member= code (nil when none was chosen).
@@ -88,7 +83,7 @@ func (s *Server) paymentCyclesData(r *http.Request) (paymentCyclesPage, error) {
 		return p, err
 	}
 	if auth.Can(actor.From(ctx), auth.ProgramRead) {
-		ps, err := program.New(s.DB).List(ctx, m.ID)
+		ps, err := s.Programs.List(ctx, m.ID)
 		if err != nil {
 			return p, err
 		}
@@ -144,7 +139,7 @@ func (s *Server) paymentPrepare(w http.ResponseWriter, r *http.Request) error {
 		}
 		return fail(e)
 	}
-	c, err := s.payments().Prepare(r.Context(), payment.ProgramSource(s.DB), payment.CycleRequest{MemberID: p.Member.ID, ProgramID: prog, PeriodStart: from, PeriodEnd: to, Partial: f.Values.Get("partial") == "1"})
+	c, err := s.payments().Prepare(r.Context(), s.ProgramPayments(), payment.CycleRequest{MemberID: p.Member.ID, ProgramID: prog, PeriodStart: from, PeriodEnd: to, Partial: f.Values.Get("partial") == "1"})
 	if err != nil {
 		return fail(err)
 	}
@@ -346,7 +341,7 @@ func (s *Server) paymentLedger(w http.ResponseWriter, r *http.Request) error {
 		}
 		at = t.Add(24*time.Hour - time.Nanosecond)
 	}
-	l := ledger.New(s.DB)
+	l := s.Ledger
 	if p.Balances, err = l.Balances(ctx, m.ID, "", at); err != nil {
 		return err
 	}

@@ -54,18 +54,14 @@ type programsCache struct {
 	list  []publicProgram
 }
 
-// caches holds each server's programs cache (a server per database).
-var caches sync.Map // *Server → *programsCache
-
 func (s *Server) activePrograms(ctx context.Context) ([]publicProgram, error) {
-	v, _ := caches.LoadOrStore(s, &programsCache{})
-	publicPrograms := v.(*programsCache)
+	publicPrograms := &s.publicPrograms
 	publicPrograms.mu.Lock()
 	defer publicPrograms.mu.Unlock()
 	// The rules, budgets and counts of active programs are public by
 	// design; the system actor reads them, and only them.
 	ctx = actor.System(ctx)
-	ps := program.New(s.DB)
+	ps := s.Programs
 	stamp, err := ps.Stamp(ctx)
 	if err != nil {
 		return nil, err

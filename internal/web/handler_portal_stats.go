@@ -6,13 +6,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/disclosure"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/member"
-	"github.com/tadamun/tadamun/internal/registry"
 	"github.com/tadamun/tadamun/internal/sheet"
 	"github.com/tadamun/tadamun/internal/statistics"
 )
@@ -30,17 +28,7 @@ func init() {
 	})
 }
 
-// statsServices holds each server's statistics service (a server per
-// database), built on first use with the services the refresh reads.
-var statsServices sync.Map // *Server → *statistics.Service
-
-func (s *Server) stats() *statistics.Snapshot {
-	v, ok := statsServices.Load(s)
-	if !ok {
-		v, _ = statsServices.LoadOrStore(s, statistics.New(statistics.Options{Members: s.Members, Registry: registry.New(s.DB), Programs: s.programs(), Log: s.Log}))
-	}
-	return v.(*statistics.Service).Latest()
-}
+func (s *Server) stats() *statistics.Snapshot { return s.Statistics.Latest() }
 
 // notReady answers while the first aggregates are being computed.
 func (s *Server) notReady(w http.ResponseWriter, r *http.Request) error {

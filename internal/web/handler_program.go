@@ -15,7 +15,6 @@ import (
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/program/rule"
-	"github.com/tadamun/tadamun/internal/registry"
 )
 
 // Programs: list, editor with the rule vocabulary, program page with
@@ -53,7 +52,7 @@ func init() {
 	})
 }
 
-func (s *Server) programs() *program.Service { return program.New(s.DB) }
+func (s *Server) programs() *program.Service { return s.Programs }
 
 func pathID(r *http.Request, name string) (int64, error) {
 	n, err := strconv.ParseInt(r.PathValue(name), 10, 64)
@@ -368,7 +367,7 @@ func (s *Server) programRunStart(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The run outlives the request: the program service keeps it, with a
 	// row from this moment, and it can be cancelled from its page.
-	run, err := s.programs().Start(ctx, id, registry.New(s.DB).EachHousehold, program.RunOptions{AsOf: asOf})
+	run, err := s.programs().Start(ctx, id, s.Registry.EachHousehold, program.RunOptions{AsOf: asOf})
 	if err != nil {
 		return err
 	}
@@ -812,7 +811,7 @@ func (s *Server) programCompare(w http.ResponseWriter, r *http.Request) error {
 	if pg.From != "" && pg.To != "" {
 		from, _ := strconv.Atoi(pg.From)
 		to, _ := strconv.Atoi(pg.To)
-		c, err := ps.Compare(ctx, id, from, to, registry.New(s.DB).EachHousehold, time.Time{})
+		c, err := ps.Compare(ctx, id, from, to, s.Registry.EachHousehold, time.Time{})
 		if err != nil {
 			return err
 		}

@@ -14,7 +14,6 @@ import (
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/money"
 	"github.com/tadamun/tadamun/internal/program"
-	"github.com/tadamun/tadamun/internal/registry"
 )
 
 // A program's pending change — a proposed version of its rules, or a
@@ -146,7 +145,7 @@ func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, f *Form,
 		if err != nil {
 			return errs.E(errs.Invalid, "program.date_invalid", "value", pg.AsOf)
 		}
-		c, err := ps.Compare(ctx, id, pc.InForce.Version, pc.Proposed.Version, registry.New(s.DB).EachHousehold, day)
+		c, err := ps.Compare(ctx, id, pc.InForce.Version, pc.Proposed.Version, s.Registry.EachHousehold, day)
 		if err != nil {
 			return err
 		}

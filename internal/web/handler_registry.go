@@ -102,7 +102,7 @@ func (s *Server) householdList(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.CanWrite = false // registering belongs to the member's own registrars
 	}
-	reg := registry.New(s.DB)
+	reg := s.Registry
 	more := false
 	if q.Get("q") != "" || q.Get("governorate") != "" || q.Get("sex") != "" {
 		page, err := reg.Search(ctx, registry.Query{MemberID: memberID, Text: q.Get("q"), Governorate: q.Get("governorate"), Sex: q.Get("sex"), Limit: 50, Offset: offset})
@@ -304,7 +304,7 @@ func (s *Server) registryHouseholdPage(r *http.Request) (registryHouseholdPage, 
 		return registryHouseholdPage{}, errs.E(errs.NotFound, "registry.household_not_found")
 	}
 	ctx := r.Context()
-	reg := registry.New(s.DB)
+	reg := s.Registry
 	h, err := reg.Household(ctx, id)
 	if err != nil {
 		return registryHouseholdPage{}, err
@@ -321,7 +321,7 @@ func (s *Server) registryHouseholdPage(r *http.Request) (registryHouseholdPage, 
 	p := registryHouseholdPage{Household: h, Persons: ps, History: hist, CanWrite: auth.Can(a, auth.RegistryWrite), Options: registryFormOptions(r),
 		CanPrograms: auth.Can(a, auth.ProgramRead), CanPayments: auth.Can(a, auth.PaymentRead)}
 	if p.CanPrograms {
-		progs := program.New(s.DB)
+		progs := s.Programs
 		ds, err := progs.LatestDecisions(ctx, h.MemberID, h.ID)
 		if err != nil {
 			return registryHouseholdPage{}, err
@@ -380,7 +380,7 @@ func (s *Server) householdUpdate(w http.ResponseWriter, r *http.Request) error {
 	f := NewForm(r)
 	h := regHouseholdFromForm(f.Values)
 	h.Source, h.RegisteredOn, h.Attrs, h.MonthlyIncome = p.Household.Source, p.Household.RegisteredOn, p.Household.Attrs, p.Household.MonthlyIncome
-	if _, err := registry.New(s.DB).UpdateHousehold(r.Context(), p.Household.ID, h); err != nil {
+	if _, err := s.Registry.UpdateHousehold(r.Context(), p.Household.ID, h); err != nil {
 		f.Fail(Lang(r), err)
 		p.Edit = f
 		return s.householdFailed(w, r, p, err)

@@ -8,48 +8,34 @@
 package web
 
 import (
-	"log/slog"
 	"net/http"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
-	"github.com/tadamun/tadamun/internal/audit"
+	"github.com/tadamun/tadamun/internal/app"
 	"github.com/tadamun/tadamun/internal/auth"
-	"github.com/tadamun/tadamun/internal/db"
-	"github.com/tadamun/tadamun/internal/dci"
-	"github.com/tadamun/tadamun/internal/limits"
-	"github.com/tadamun/tadamun/internal/member"
-	"github.com/tadamun/tadamun/internal/registry"
 )
 
 // Config is what the UI needs to run.
 type Config struct {
-	DB    *db.DB
-	Auth  *auth.Service
-	Audit *audit.Log
-	Log   *slog.Logger
+	// Services are the capability services the pages call, built once by
+	// the composition root; the UI never opens the database.
+	*app.Services
 	// Secure forces the Secure attribute on cookies. Without it cookies are
 	// Secure when the request came over TLS (directly or through a proxy
 	// that says so) or to a loopback address, where browsers accept them.
 	Secure bool
-	// Senders is the DCI sender registry.
-	Senders *dci.Senders
-	// Limits bound uploads; zero fields are limits.Default's.
-	Limits limits.Limits
-	// Registry is the registry with its duplicate index
-	// (registry.NewWith): registrations go through its duplicate gate.
-	// Required.
-	Registry *registry.Service
 }
 
 // Server serves the pages. It is safe for concurrent use.
 type Server struct {
 	Config
-	Members *member.Service
-	tmpl    *templates
-	zones   sync.Map // member id → *time.Location
+	tmpl  *templates
+	zones sync.Map // member id → *time.Location
+	// publicPrograms is the public portal's list of programs.
+	publicPrograms programsCache
 }
 
 // location returns the time zone of a's member, UTC for the union level.
@@ -113,17 +99,11 @@ func menu() []MenuItem {
 
 // New parses the templates and returns the server.
 func New(c Config) (*Server, error) {
-	if c.Log == nil {
-		c.Log = slog.Default()
-	}
 	t, err := parseTemplates()
 	if err != nil {
 		return nil, err
 	}
-	c.Limits = c.Limits.Or()
-	m := member.New(c.DB)
-	m.Limits = c.Limits
-	return &Server{Config: c, Members: m, tmpl: t}, nil
+	return &Server{Config: c, tmpl: t}, nil
 }
 
 // Routes adds every page of the UI, and the static files, to mux. The

@@ -46,27 +46,10 @@ type built struct {
 	prep   []dedup.Recent
 }
 
-// NewChecker returns a checker over d.
+// NewChecker returns a checker over d. Build one per process (the
+// composition root does) so that every transport uses one index per member.
 func NewChecker(d *db.DB) *Checker {
 	return &Checker{db: d, MaxAge: 10 * time.Minute, MaxRecent: 2000, idx: map[int64]*built{}, locks: map[int64]*sync.Mutex{}}
-}
-
-var (
-	checkersMu sync.Mutex
-	checkers   = map[*db.DB]*Checker{}
-)
-
-// For returns the shared checker of d, so that every transport uses one
-// index per member.
-func For(d *db.DB) *Checker {
-	checkersMu.Lock()
-	defer checkersMu.Unlock()
-	c, ok := checkers[d]
-	if !ok {
-		c = NewChecker(d)
-		checkers[d] = c
-	}
-	return c
 }
 
 // Invalidate drops member's index: the next check rebuilds it.

@@ -36,11 +36,11 @@ func DefaultKeep(a, b registry.Person) int64 {
 // persons in the same transaction (registry.Service.MergePersons): keep is
 // the person kept, one of the pair, or 0 for DefaultKeep. A pair one of
 // whose persons is merged already (or gone) cannot be decided. After a
-// merge the member's real-time check index is rebuilt.
-func Decide(ctx context.Context, d *db.DB, member, id int64, confirm bool, keep int64, reason string) (Decision, error) {
-	reg := registry.New(d)
+// merge the member's index in c is rebuilt.
+func (c *Checker) Decide(ctx context.Context, member, id int64, confirm bool, keep int64, reason string) (Decision, error) {
+	reg := registry.New(c.db)
 	var out Decision
-	p, err := dedup.New(d).DecideWith(ctx, member, id, confirm, reason, func(ctx context.Context, tx *db.Tx, p dedup.StoredPair, confirm bool) error {
+	p, err := dedup.New(c.db).DecideWith(ctx, member, id, confirm, reason, func(ctx context.Context, tx *db.Tx, p dedup.StoredPair, confirm bool) error {
 		var ps [2]registry.Person
 		for i, x := range []struct {
 			id  int64
@@ -94,7 +94,7 @@ func Decide(ctx context.Context, d *db.DB, member, id int64, confirm bool, keep 
 	}
 	out.Pair = p
 	if out.Merge != nil {
-		For(d).Invalidate(member)
+		c.Invalidate(member)
 	}
 	return out, nil
 }

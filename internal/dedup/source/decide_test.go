@@ -24,6 +24,7 @@ type decideFixture struct {
 	d         *db.DB
 	jo        int64
 	reg       *registry.Service
+	checker   *source.Checker // the one real-time index the process shares
 	p         map[string]registry.Person
 	registrar context.Context
 }
@@ -35,7 +36,7 @@ func decideSetup(t *testing.T, d *db.DB) *decideFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &decideFixture{d: d, jo: m.ID, reg: registry.New(d), p: map[string]registry.Person{},
+	f := &decideFixture{d: d, jo: m.ID, reg: registry.New(d), checker: source.NewChecker(d), p: map[string]registry.Person{},
 		registrar: actor.With(context.Background(), actor.Actor{UserID: 5, MemberID: m.ID, Roles: []actor.Role{actor.Registrar}})}
 	add := func(ref string, ps ...registry.Person) {
 		_, out, err := f.reg.CreateHousehold(sys, m.ID, registry.Household{Ref: ref}, ps)
@@ -121,7 +122,7 @@ func TestDecideConfirmMerges(t *testing.T) {
 			t.Fatalf("before: search finds %v, want both records", got)
 		}
 		// W2 heads H2, so the default keeps it although W1 is older.
-		out, err := source.Decide(f.registrar, d, f.jo, pr.ID, true, 0, "same woman")
+		out, err := f.checker.Decide(f.registrar, f.jo, pr.ID, true, 0, "same woman")
 		if err != nil {
 			t.Fatalf("confirm: %v", err)
 		}
@@ -134,7 +135,7 @@ func TestDecideConfirmMerges(t *testing.T) {
 			}
 		}
 		// The real-time check was rebuilt without the merged record.
-		ds, err := source.Index(source.For(d)).Check(f.registrar, registry.Person{MemberID: f.jo, FirstName: "سلمى", FatherName: "كمال", FamilyName: "الفرا",
+		ds, err := source.Index(f.checker).Check(f.registrar, registry.Person{MemberID: f.jo, FirstName: "سلمى", FatherName: "كمال", FamilyName: "الفرا",
 			Sex: "female", BirthDate: "1984-07-09", NationalID: "9845012345"})
 		if err != nil || len(ds) != 1 || ds[0].Ref != "W2" {
 			t.Errorf("check after the merge: %+v, %v; want W2 alone", ds, err)
@@ -159,7 +160,7 @@ func TestDecideConfirmMerges(t *testing.T) {
 		if n := auditCount(t, d, "dedup.confirm", strconv.FormatInt(pr.ID, 10)); n != 1 {
 			t.Errorf("audit records of the confirmation: %d, want 1", n)
 		}
-		if _, err := source.Decide(f.registrar, d, f.jo, pr.ID, true, 0, ""); !errs.Is(err, errs.Conflict) {
+		if _, err := f.checker.Decide(f.registrar, f.jo, pr.ID, true, 0, ""); !errs.Is(err, errs.Conflict) {
 			t.Errorf("deciding the pair again: %v, want conflict", err)
 		}
 	})
@@ -170,7 +171,7 @@ func TestDecideChoices(t *testing.T) {
 		f := decideSetup(t, d)
 		men := f.pair(t, "M1", "M3")
 		t.Run("a head cannot be merged away and the pair stays open", func(t *testing.T) {
-			_, err := source.Decide(f.registrar, d, f.jo, men.ID, true, f.p["M1"].ID, "")
+			_, err := f.checker.Decide(f.registrar, f.jo, men.ID, true, f.p["M1"].ID, "")
 			if e := errs.As(err); e == nil || e.Key != "registry.merge_head" || len(e.Fields) == 0 || e.Fields[0].Field != "keep" {
 				t.Fatalf("got %v, want registry.merge_head on field keep", err)
 			}
@@ -182,13 +183,13 @@ func TestDecideChoices(t *testing.T) {
 			}
 		})
 		t.Run("keep must be one of the pair", func(t *testing.T) {
-			_, err := source.Decide(f.registrar, d, f.jo, men.ID, true, f.p["C3"].ID, "")
+			_, err := f.checker.Decide(f.registrar, f.jo, men.ID, true, f.p["C3"].ID, "")
 			if e := errs.As(err); e == nil || e.Key != "dedup.bad_keep" {
 				t.Fatalf("got %v, want dedup.bad_keep", err)
 			}
 		})
 		t.Run("reject merges nothing", func(t *testing.T) {
-			out, err := source.Decide(f.registrar, d, f.jo, f.pair(t, "W1", "W2").ID, false, 0, "two sisters")
+			out, err := f.checker.Decide(f.registrar, f.jo, f.pair(t, "W1", "W2").ID, false, 0, "two sisters")
 			if err != nil || out.Merge != nil || out.Pair.Status != dedup.StatusRejected {
 				t.Fatalf("reject = %+v, %v", out, err)
 			}
@@ -205,7 +206,7 @@ func TestDecideChoices(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, confirm := range []bool{true, false} {
-				_, err := source.Decide(f.registrar, d, f.jo, men.ID, confirm, 0, "")
+				_, err := f.checker.Decide(f.registrar, f.jo, men.ID, confirm, 0, "")
 				if e := errs.As(err); e == nil || e.Code != errs.Conflict || e.Key != "dedup.pair_merged" {
 					t.Errorf("confirm=%v: got %v, want dedup.pair_merged", confirm, err)
 				}

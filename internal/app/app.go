@@ -1,0 +1,153 @@
+// Package app is Tadamun's composition root: it builds every capability
+// service once, over one database, with its configuration and keys, and
+// hands the set to the transports (web, api, dci) as one Services value.
+//
+// The transports never open the database nor build a service: they call
+// the services they were given. cmd/tadamun builds Services for serve and
+// for every command that uses a service; tests build it through the same
+// New, so that tests and the binary run the same graph.
+//
+// Adding a capability means: a field in Services, one line in New that
+// builds it (with what it needs from Options and from the services built
+// before it), and, if it runs work in the background, a line in Close.
+package app
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/tadamun/tadamun/internal/audit"
+	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/dci"
+	"github.com/tadamun/tadamun/internal/dedup"
+	"github.com/tadamun/tadamun/internal/dedup/source"
+	"github.com/tadamun/tadamun/internal/grievance"
+	"github.com/tadamun/tadamun/internal/ledger"
+	"github.com/tadamun/tadamun/internal/limits"
+	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/payment"
+	"github.com/tadamun/tadamun/internal/program"
+	"github.com/tadamun/tadamun/internal/registry"
+	"github.com/tadamun/tadamun/internal/statistics"
+)
+
+// Options is the configuration the services are built with. main fills it
+// from flags and the environment; the zero value gives services that work
+// but keep their keys in the working directory.
+type Options struct {
+	// Audit is the tamper-evident log (nil: no checkpoints, as in commands
+	// that sign nothing).
+	Audit *audit.Log
+	// Log receives the services' logs; nil means slog.Default().
+	Log *slog.Logger
+	// Limits bound uploads, request bodies and files read; zero fields are
+	// limits.Default's.
+	Limits limits.Limits
+	// WhistleKeyFile holds the AES-256 key that seals whistleblowers'
+	// contacts, created on first use; empty means tadamun-whistle.key.
+	WhistleKeyFile string
+	// DCI configures the DCI social-registry API.
+	DCI DCIOptions
+}
+
+// DCIOptions configure the DCI API.
+type DCIOptions struct {
+	// KeyFile holds the server's signing key, created on first use; empty
+	// means tadamun-dci.key.
+	KeyFile string
+	// KeysFile lists senders' public keys that are not in the sender
+	// registry; empty means none.
+	KeysFile string
+	// SenderID names this registry in outgoing messages; empty means
+	// "tadamun".
+	SenderID string
+	// AllowPrivateCallbacks lets callbacks reach loopback, link-local and
+	// private addresses (tests, internal deployments).
+	AllowPrivateCallbacks bool
+}
+
+// Services is every capability service, built once. Transports read its
+// fields; none is replaced after New. It is safe for concurrent use.
+type Services struct {
+	Log    *slog.Logger
+	Limits limits.Limits
+	Audit  *audit.Log
+
+	Members  *member.Service
+	Auth     *auth.Service
+	Registry *registry.Service
+	// Duplicates is the real-time duplicate check a registration makes
+	// before it is saved; one index per member for the whole process.
+	Duplicates *source.Checker
+	// Statistics are the public portal's figures, refreshed in the
+	// background on first use.
+	Statistics *statistics.Service
+	Dedup      *dedup.Store
+	Programs   *program.Service
+	// ProgramPayments is the source of a payment cycle's households and
+	// amounts: the programs' enrollments.
+	ProgramPayments func() payment.Source
+	Ledger          *ledger.Service
+	Payments        *payment.Service
+	Grievances      *grievance.Service
+	// Senders is the DCI sender registry; DCI serves /api/dci/.
+	Senders *dci.Senders
+	DCI     *dci.Handler
+
+	db *db.DB
+}
+
+// New builds every service over d. It opens nothing and starts no
+// background work: the DCI subscription poller starts with the first DCI
+// request, and Close stops what has started.
+func New(d *db.DB, o Options) *Services {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	o.Limits = o.Limits.Or()
+	if o.WhistleKeyFile == "" {
+		o.WhistleKeyFile = "tadamun-whistle.key"
+	}
+	s := &Services{Log: o.Log, Limits: o.Limits, Audit: o.Audit, db: d}
+
+	s.Members = member.New(d)
+	s.Members.Limits = o.Limits
+	s.Auth = auth.New(d)
+	s.Dedup = dedup.New(d)
+	s.Duplicates = source.NewChecker(d)
+	// The one registry: registrations go through its duplicate gate, and
+	// every write tells the real-time index (the hook).
+	s.Registry = registry.NewWith(d, registry.Options{Duplicates: source.Index(s.Duplicates)})
+	s.Programs = program.New(d)
+	s.Statistics = statistics.New(statistics.Options{Members: s.Members, Registry: s.Registry, Programs: s.Programs, Log: o.Log})
+	s.ProgramPayments = func() payment.Source { return payment.ProgramSource(s.Programs) }
+	s.Ledger = ledger.New(d)
+	s.Payments = payment.New(d)
+	s.Payments.Limits = o.Limits
+	// Appeals explain and re-open program decisions.
+	s.Grievances = grievance.New(d, grievance.Options{KeyFile: o.WhistleKeyFile, Decisions: program.NewAppeals(s.Programs)})
+	s.Senders = dci.NewSenders(d, dci.Guard{AllowPrivate: o.DCI.AllowPrivateCallbacks})
+	s.DCI = dci.New(d, dci.Options{Log: o.Log, Senders: s.Senders, Registry: s.Registry,
+		KeyFile: o.DCI.KeyFile, KeysFile: o.DCI.KeysFile, SenderID: o.DCI.SenderID})
+	return s
+}
+
+// Ping checks that the database answers.
+func (s *Services) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
+
+// Close stops the services' background work: the targeting runs going on
+// (each marked failed, "the server stopped"), then the DCI subscription
+// poller and the DCI callbacks in flight. It waits until they have ended
+// or ctx ends. Call it after the HTTP server has stopped taking requests.
+func (s *Services) Close(ctx context.Context) error {
+	runs := s.Programs.DrainRuns(ctx)
+	done := make(chan struct{})
+	go func() { s.DCI.Close(); close(done) }()
+	select {
+	case <-done:
+		return runs
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
