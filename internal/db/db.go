@@ -1,7 +1,9 @@
 // Package db opens Tadamun's database — SQLite in one file (the embedded
 // default) or PostgreSQL (production) — runs the embedded migrations, and
-// hides the few differences between the two engines behind one small
-// dialect switch.
+// owns every difference between the two engines: each is one small seam
+// (bulk insert, reserved ids, row and key locks, a few SQL expressions,
+// bulk tuning), tested on both, so that no other package asks which engine
+// it runs on or imports the PostgreSQL driver.
 //
 // SQL is written once with "?" placeholders; for PostgreSQL it is rebound to
 // $1, $2 … before it runs. Stores write through DB.Tx, which owns the
