@@ -101,13 +101,13 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 			case recorded == "":
 				// Applied before hashes were recorded.
 				if why, err := earlierForm(ctx, tx, m.Name); err != nil || why != "" {
-					return errors.Join(err, changed(m, "it was applied in an earlier form of the file: "+why))
+					return errors.Join(err, fmt.Errorf("%w (it was applied in an earlier form of the file: %s); this database was made by a development build before the file took its present form, and no migration brings it there: create the database anew and import its data again", ErrChanged, why))
 				}
 				done = true
 				_, err := tx.Exec(ctx, `UPDATE schema_migrations SET sha256 = ? WHERE name = ?`, sum, m.Name)
 				return err
 			default:
-				return changed(m, "recorded sha256 "+recorded[:min(12, len(recorded))]+"…, the file's is "+sum[:12]+"…")
+				return fmt.Errorf("%w (recorded sha256 %s…, the file's is %s…); the database keeps the schema it was given, which is not the one this program expects: put the file back as it was and make the change a new migration", ErrChanged, recorded[:min(12, len(recorded))], sum[:12])
 			}
 			if _, err := tx.Tx.ExecContext(ctx, m.SQL); err != nil {
 				return err
@@ -123,10 +123,6 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 		}
 	}
 	return applied, nil
-}
-
-func changed(m Migration, why string) error {
-	return fmt.Errorf("%w (%s); the database keeps the schema it was given, which is not the one this program expects: put the file back as it was and make the change a new migration", ErrChanged, why)
 }
 
 // bootstrap creates the table of applied migrations, or adds the hash
