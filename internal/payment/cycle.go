@@ -85,8 +85,9 @@ func actorID(ctx context.Context) int64 { return actor.From(ctx).UserID }
 // its entitlement from the program's benefit formula, prorated by the
 // program's rule, and nothing when suspended or exited. The cycle then waits
 // for approval by someone other than the actor, who needs payment.prepare.
-// Entitlements are written in large batches (COPY on PostgreSQL), so memory
-// does not grow with the number of households.
+// Entitlements are written in large batches (db.Tx.Insert), so memory does
+// not grow with the number of households, in the transaction that records
+// the totals, the proposal and the audit record.
 //
 // The period must fit the program's frequency, or be explicitly partial; a
 // period that shares a day with another cycle of the program that is not
