@@ -180,11 +180,6 @@ var known = map[violation]string{
 	// handler is given, and this goes.
 	{"transports do not open the database", "internal/dci", "internal/db"}:  "follow-up: split dci's storage from its handler",
 	{"transports do not open the database", "internal/dci", "database/sql"}: "follow-up: split dci's storage from its handler",
-	// issue 13, helper "dbseam": bulk writes and locks go through db.Tx.
-	{"only internal/db imports a database driver", "internal/payment", "github.com/jackc/pgx/v5"}:        "dbseam",
-	{"only internal/db imports a database driver", "internal/payment", "github.com/jackc/pgx/v5/pgconn"}: "dbseam",
-	{"only internal/db imports a database driver", "internal/program", "github.com/jackc/pgx/v5"}:        "dbseam",
-	{"only internal/db imports a database driver", "internal/registry", "github.com/jackc/pgx/v5"}:       "dbseam",
 }
 
 func (r rule) check(ps []pkg) []violation {

@@ -102,10 +102,9 @@ func Append(ctx context.Context, tx *db.Tx, entries ...Entry) error {
 }
 
 func appendRecords(ctx context.Context, tx *db.Tx, recs []Record) error {
-	if tx.DB().Dialect == db.Postgres {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(?)`, lockKey); err != nil {
-			return fmt.Errorf("audit: lock: %w", err)
-		}
+	// One appender at a time: each record's tree hashes build on the last.
+	if err := tx.LockKey(ctx, lockKey); err != nil {
+		return fmt.Errorf("audit: lock: %w", err)
 	}
 	var size int64
 	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq) + 1, 0) FROM audit_records`).Scan(&size); err != nil {

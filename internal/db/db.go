@@ -1,7 +1,9 @@
 // Package db opens Tadamun's database — SQLite in one file (the embedded
 // default) or PostgreSQL (production) — runs the embedded migrations, and
-// hides the few differences between the two engines behind one small
-// dialect switch.
+// owns every difference between the two engines: each is one small seam
+// (bulk insert, reserved ids, row and key locks, a few SQL expressions,
+// bulk tuning), tested on both, so that no other package asks which engine
+// it runs on or imports the PostgreSQL driver.
 //
 // SQL is written once with "?" placeholders; for PostgreSQL it is rebound to
 // $1, $2 … before it runs. Stores write through DB.Tx, which owns the
@@ -190,8 +192,10 @@ func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 // Tx is a write transaction. Its methods rebind placeholders.
 type Tx struct {
 	*sql.Tx
-	db   *DB
-	conn *sql.Conn // PostgreSQL: the connection the transaction runs on, for CopyFrom
+	db    *DB
+	conn  *sql.Conn        // PostgreSQL: the connection the transaction runs on, for Insert's COPY
+	next  map[string]int64 // SQLite: the next id NextIDs gives, by table
+	after []func()         // run when the transaction has ended, on its connection's behalf
 }
 
 // DB returns the database the transaction belongs to.
@@ -225,11 +229,25 @@ func (tx *Tx) InsertID(ctx context.Context, q string, args ...any) (int64, error
 }
 
 // Tx runs fn in a write transaction and commits if fn returns nil. On
-// PostgreSQL a serialization failure or deadlock is retried a few times.
+// PostgreSQL a serialization failure or deadlock is retried a few times:
+// fn runs again from the start, so it must set up afresh whatever it
+// computes (counters, digests) rather than add to what a failed attempt
+// left. A fn that cannot run twice — it consumes a stream — uses TxOnce.
 func (d *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
+	return d.retry(ctx, 4, fn)
+}
+
+// TxOnce is Tx without the retries, for a fn that can run only once, such
+// as one that reads an upload as it writes it: a serialization failure or
+// deadlock is returned to the caller.
+func (d *DB) TxOnce(ctx context.Context, fn func(tx *Tx) error) error {
+	return d.retry(ctx, 0, fn)
+}
+
+func (d *DB) retry(ctx context.Context, retries int, fn func(tx *Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		err := d.tx(ctx, fn)
-		if err != nil && attempt < 4 && d.Dialect == Postgres && retryable(err) {
+		if err != nil && attempt < retries && d.Dialect == Postgres && retryable(err) {
 			time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
 			continue
 		}
@@ -241,7 +259,7 @@ func (d *DB) tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	var conn *sql.Conn
 	var stx *sql.Tx
 	if d.Dialect == Postgres {
-		// On its own connection, so that CopyFrom can reach the pgx
+		// On its own connection, so that Insert can reach the pgx
 		// connection the transaction runs on.
 		if conn, err = d.write.Conn(ctx); err != nil {
 			return fmt.Errorf("db: begin: %w", err)
@@ -256,12 +274,15 @@ func (d *DB) tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 	tx := &Tx{Tx: stx, db: d, conn: conn}
 	defer func() {
-		if p := recover(); p != nil {
+		p := recover()
+		if p != nil || err != nil {
 			stx.Rollback()
-			panic(p)
 		}
-		if err != nil {
-			stx.Rollback()
+		for _, f := range tx.after {
+			f()
+		}
+		if p != nil {
+			panic(p)
 		}
 	}()
 	if err = fn(tx); err != nil {
@@ -326,36 +347,4 @@ func (d *DB) AfterBulkWrite(ctx context.Context, tables ...string) error {
 	}
 	_, err := d.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 	return err
-}
-
-// CopyFrom writes rows into table with PostgreSQL's COPY, inside the
-// transaction, so they commit or roll back with everything else it wrote.
-// It is only for PostgreSQL; it returns the number of rows copied.
-func (tx *Tx) CopyFrom(ctx context.Context, table string, cols []string, rows pgx.CopyFromSource) (int64, error) {
-	if tx.conn == nil {
-		return 0, fmt.Errorf("db: COPY on %s", tx.db.Dialect)
-	}
-	var n int64
-	err := tx.conn.Raw(func(dc any) error {
-		var err error
-		n, err = dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, rows)
-		return err
-	})
-	return n, err
-}
-
-// Raw gives fn the underlying connection of a pgx pool connection, for
-// COPY and other engine-specific bulk paths. It is only for PostgreSQL.
-func (d *DB) Raw(ctx context.Context, fn func(conn *pgx.Conn) error) error {
-	if d.Dialect != Postgres {
-		return fmt.Errorf("db: raw pgx connection on %s", d.Dialect)
-	}
-	c, err := d.write.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return c.Raw(func(dc any) error {
-		return fn(dc.(*stdlib.Conn).Conn())
-	})
 }

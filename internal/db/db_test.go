@@ -2,11 +2,8 @@ package db_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
@@ -74,59 +71,6 @@ func TestRebind(t *testing.T) {
 	if got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
-}
-
-// TestCopyFromIsInTheTransaction checks that rows written by COPY commit and
-// roll back with the transaction's other writes, and that SQLite refuses it.
-func TestCopyFromIsInTheTransaction(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
-		now := time.Now().UTC()
-		rows := func(codes ...string) pgx.CopyFromSource {
-			var r [][]any
-			for _, c := range codes {
-				r = append(r, []any{c, "state", c, c, "JOD", "Asia/Amman", now, now})
-			}
-			return pgx.CopyFromRows(r)
-		}
-		cols := []string{"code", "kind", "name_ar", "name_en", "currency", "timezone", "created_at", "updated_at"}
-		if d.Dialect != db.Postgres {
-			err := d.Tx(ctx, func(tx *db.Tx) error { _, err := tx.CopyFrom(ctx, "members", cols, rows("AA")); return err })
-			if err == nil {
-				t.Fatal("COPY on SQLite: no error")
-			}
-			return
-		}
-		boom := errors.New("boom")
-		err := d.Tx(ctx, func(tx *db.Tx) error {
-			if _, err := tx.Exec(ctx, `INSERT INTO members (code, kind, name_ar, name_en, currency, timezone, created_at, updated_at) VALUES ('EG', 'state', 'مصر', 'Egypt', 'EGP', 'Africa/Cairo', ?, ?)`, now, now); err != nil {
-				return err
-			}
-			if n, err := tx.CopyFrom(ctx, "members", cols, rows("AA", "BB")); err != nil || n != 2 {
-				t.Fatalf("copy: %d rows, %v", n, err)
-			}
-			var n int
-			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM members`).Scan(&n); err != nil || n != 3 {
-				t.Fatalf("inside the transaction: %d members, %v; want 3", n, err)
-			}
-			return boom
-		})
-		if !errors.Is(err, boom) {
-			t.Fatalf("got %v, want boom", err)
-		}
-		var n int
-		d.QueryRow(ctx, `SELECT COUNT(*) FROM members`).Scan(&n)
-		if n != 0 {
-			t.Fatalf("after rollback: %d members, want 0", n)
-		}
-		if err := d.Tx(ctx, func(tx *db.Tx) error { _, err := tx.CopyFrom(ctx, "members", cols, rows("CC")); return err }); err != nil {
-			t.Fatal(err)
-		}
-		d.QueryRow(ctx, `SELECT COUNT(*) FROM members WHERE code = 'CC'`).Scan(&n)
-		if n != 1 {
-			t.Fatalf("after commit: %d, want 1", n)
-		}
-	})
 }
 
 // TestAfterBulkWrite checks that the tidying after a bulk write runs on

@@ -88,12 +88,10 @@ func (s *Service) CreateBatches(ctx context.Context, memberID, cycleID int64) (B
 		if err := bulkMemory(ctx, tx); err != nil {
 			return err
 		}
-		if c.Status == CycleApproved && tx.DB().Dialect == db.Postgres {
-			// Two people making batches at once: the second waits here and
-			// then sees the first one's batches.
-			if _, err := tx.Exec(ctx, `SELECT id FROM payment_cycles WHERE id = ? FOR UPDATE`, cycleID); err != nil {
-				return internal(err, "lock cycle %d", cycleID)
-			}
+		// Two people making batches at once: the second waits here and
+		// then sees the first one's batches.
+		if err := tx.LockRow(ctx, "payment_cycles", cycleID); err != nil {
+			return internal(err, "lock cycle %d", cycleID)
 		}
 		now := time.Now().UTC()
 		// One pass over the unpaid entitlements: grouped by the kind and
@@ -254,10 +252,7 @@ func (s *Service) Export(ctx context.Context, memberID, batchID int64, w io.Writ
 		// The EndToEndId pads the entitlement id to twelve digits, so that
 		// ids sort as they are made: the unique index grows at its end and
 		// a status file in batch order walks it in order.
-		voucher, e2e := `upper(hex(randomblob(8)))`, `printf('%012d', x.id)`
-		if s.db.Dialect == db.Postgres {
-			voucher, e2e = `upper(substr(replace(gen_random_uuid()::text, '-', ''), 1, 16))`, `lpad(x.id::text, 12, '0')`
-		}
+		voucher, e2e := s.db.RandomHex(), s.db.ZeroPad("x.id", 12)
 		_, err = tx.Exec(ctx, `INSERT INTO payments (member_id, cycle_id, entitlement_id, household_id, attempt, end_to_end_id, batch_id, instrument_id, kind, provider, amount, voucher_code, status, updated_at)
 			SELECT x.member_id, x.cycle_id, x.id, x.household_id, x.attempt, 'TDM-' || `+e2e+` || '-' || x.attempt, ?, x.instrument_id, x.kind, x.provider, x.amount,
 				CASE WHEN x.kind = 'cash' THEN `+voucher+` END, 'sent', ?

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/payment"
@@ -68,41 +66,21 @@ func loadInstruments(tb testing.TB, f *fixture, n int) {
 	row := func(i int) []any {
 		return []any{f.member, int64(i), "HH-" + strconv.Itoa(i), "سعاد محمد أحمد " + strconv.Itoa(i), "", payment.Bank, "BANK9", joIBAN(int64(i)), "", "", payment.InstrumentActive, now}
 	}
-	if f.d.Dialect == db.Postgres {
-		err := f.d.Raw(ctx, func(conn *pgx.Conn) error {
-			i := 0
-			_, err := conn.CopyFrom(ctx, pgx.Identifier{"payment_instruments"}, cols, pgx.CopyFromFunc(func() ([]any, error) {
-				if i == n {
-					return nil, nil
-				}
-				i++
-				return row(i), nil
-			}))
-			if err != nil {
-				return err
-			}
-			// As autovacuum would have done long before a cycle: the
-			// instruments are old rows in production.
-			_, err = conn.Exec(ctx, `ANALYZE payment_instruments`)
-			return err
-		})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return
-	}
+	i := 0
 	err := f.d.Tx(ctx, func(tx *db.Tx) error {
-		st, err := tx.Prepare(ctx, `INSERT INTO payment_instruments (`+strings.Join(cols, ", ")+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		_, err := tx.Insert(ctx, "payment_instruments", cols, db.RowsFunc(func() ([]any, error) {
+			if i == n {
+				return nil, nil
+			}
+			i++
+			return row(i), nil
+		}))
 		if err != nil {
 			return err
 		}
-		defer st.Close()
-		for i := 1; i <= n; i++ {
-			if _, err := st.ExecContext(ctx, row(i)...); err != nil {
-				return err
-			}
-		}
-		return nil
+		// As autovacuum would have done long before a cycle: the
+		// instruments are old rows in production.
+		return tx.Analyze(ctx, "payment_instruments")
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -128,9 +106,9 @@ func baseline(tb testing.TB, d *db.DB, n int) time.Duration {
 	t0 := time.Now()
 	var err error
 	if d.Dialect == db.Postgres {
-		err = d.Raw(ctx, func(conn *pgx.Conn) error {
-			i := 0
-			_, err := conn.CopyFrom(ctx, pgx.Identifier{"bench_baseline"}, []string{"member_id", "cycle_id", "household_id", "household_ref", "full_amount", "amount", "days", "status"}, pgx.CopyFromFunc(func() ([]any, error) {
+		i := 0
+		err = d.Tx(ctx, func(tx *db.Tx) error {
+			_, err := tx.Insert(ctx, "bench_baseline", []string{"member_id", "cycle_id", "household_id", "household_ref", "full_amount", "amount", "days", "status"}, db.RowsFunc(func() ([]any, error) {
 				if i == n {
 					return nil, nil
 				}

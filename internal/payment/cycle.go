@@ -4,11 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
@@ -89,8 +85,9 @@ func actorID(ctx context.Context) int64 { return actor.From(ctx).UserID }
 // its entitlement from the program's benefit formula, prorated by the
 // program's rule, and nothing when suspended or exited. The cycle then waits
 // for approval by someone other than the actor, who needs payment.prepare.
-// Entitlements are written in large batches (COPY on PostgreSQL), so memory
-// does not grow with the number of households.
+// Entitlements are written in large batches (db.Tx.Insert), so memory does
+// not grow with the number of households, in the transaction that records
+// the totals, the proposal and the audit record.
 //
 // The period must fit the program's frequency, or be explicitly partial; a
 // period that shares a day with another cycle of the program that is not
@@ -162,11 +159,14 @@ func (s *Service) Prepare(ctx context.Context, src Source, r CycleRequest) (Cycl
 	if err != nil {
 		return Cycle{}, err
 	}
-	if err := s.computeEntitlements(ctx, src, p, &c); err != nil {
-		s.discardCycle(c)
-		return Cycle{}, err
-	}
+	// The entitlements, the totals, the proposal and the audit record
+	// commit together. A retried transaction starts over, so what it counts
+	// is counted afresh.
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		c.Excluded, c.ExcludedCount = map[string]int64{}, 0
+		if err := s.computeEntitlements(ctx, tx, src, p, &c); err != nil {
+			return err
+		}
 		if c.Frequency == OneTime {
 			if err := leaveOutPaidBefore(ctx, tx, &c); err != nil {
 				return err
@@ -192,9 +192,35 @@ func (s *Service) Prepare(ctx context.Context, src Source, r CycleRequest) (Cycl
 	})
 	if err != nil {
 		s.discardCycle(c)
+		if db.IsUnique(err) {
+			if ref, ok, e := twice(ctx, src, p, c); e == nil && ok {
+				return Cycle{}, errs.E(errs.Invalid, "payment.cycle.duplicate_household", "household", ref)
+			}
+		}
 		return Cycle{}, err
 	}
 	return c, nil
+}
+
+// twice returns the reference of a household that src gives twice for
+// cycle c, which is what an entitlement refused as a duplicate means; ok
+// is false when there is none. It runs only after such a refusal, so that
+// a cycle need not hold every household it has seen.
+func twice(ctx context.Context, src Source, p Program, c Cycle) (ref string, ok bool, err error) {
+	seen := map[int64]bool{}
+	stop := errors.New("found")
+	err = src.Enrollments(ctx, c.MemberID, p, c.PeriodStart, c.PeriodEnd, func(e Enrollment) error {
+		if seen[e.HouseholdID] {
+			ref = e.HouseholdRef
+			return stop
+		}
+		seen[e.HouseholdID] = true
+		return nil
+	})
+	if errors.Is(err, stop) {
+		return ref, true, nil
+	}
+	return "", false, err
 }
 
 // periodBasis checks that r's period fits the program's frequency and
@@ -232,16 +258,7 @@ var errOverlap = errors.New("payment: cycle overlaps another")
 
 // isOverlap reports whether err is the database refusing a cycle that
 // overlaps another: PostgreSQL's exclusion constraint or SQLite's trigger.
-func isOverlap(err error) bool {
-	if err == nil {
-		return false
-	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code == "23P01" && pe.ConstraintName == "payment_cycles_no_overlap"
-	}
-	return strings.Contains(err.Error(), "payment_cycles_no_overlap")
-}
+func isOverlap(err error) bool { return db.IsConstraint(err, "payment_cycles_no_overlap") }
 
 // overlapping returns the first cycle of c's program, other than self, that
 // shares a day with c's period and is not rejected; ok is false when there
@@ -311,93 +328,41 @@ func (s *Service) discardCycle(c Cycle) {
 	})
 }
 
-// entitlementBatch is how many entitlements are written per COPY or per
-// group of prepared inserts.
+// entitlementBatch is how many entitlements are written per bulk insert.
 const entitlementBatch = 20_000
 
-func (s *Service) computeEntitlements(ctx context.Context, src Source, p Program, c *Cycle) error {
-	var rows [][]any
-	if s.db.Dialect == db.Postgres {
-		return s.db.Raw(ctx, func(conn *pgx.Conn) error {
-			tx, err := conn.Begin(ctx)
-			if err != nil {
-				return internal(err, "entitlements")
-			}
-			defer tx.Rollback(ctx)
-			flush := func() error {
-				_, err := tx.CopyFrom(ctx, pgx.Identifier{"payment_entitlements"},
-					[]string{"member_id", "cycle_id", "household_id", "household_ref", "full_amount", "amount", "days", "status"}, pgx.CopyFromRows(rows))
-				rows = rows[:0]
-				return internal(err, "copy entitlements")
-			}
-			err = src.Enrollments(ctx, c.MemberID, p, c.PeriodStart, c.PeriodEnd, func(e Enrollment) error {
-				r, err := s.entitle(ctx, src, p, c, e)
-				if err != nil || r == nil {
-					return err
-				}
-				rows = append(rows, r)
-				if len(rows) == entitlementBatch {
-					return flush()
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			if len(rows) > 0 {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-			// The planner's statistics must know of the million new rows
-			// before batches and exports join them; autovacuum would learn of
-			// them only later.
-			if _, err := tx.Exec(ctx, `ANALYZE payment_entitlements`); err != nil {
-				return internal(err, "analyze entitlements")
-			}
-			return internal(tx.Commit(ctx), "commit entitlements")
-		})
-	}
-	// SQLite: multi-row inserts through one prepared statement, in one
-	// transaction; a statement per row costs more than the row itself.
-	return s.db.Tx(ctx, func(tx *db.Tx) error {
-		ins := newMultiInsert(tx, `INSERT INTO payment_entitlements (member_id, cycle_id, household_id, household_ref, full_amount, amount, days, status) VALUES `, 8)
-		defer ins.close()
-		err := src.Enrollments(ctx, c.MemberID, p, c.PeriodStart, c.PeriodEnd, func(e Enrollment) error {
-			r, err := s.entitle(ctx, src, p, c, e)
-			if err != nil || r == nil {
-				return err
-			}
-			return s.insertEntitlements(ctx, tx, ins, c, ins.add(ctx, r...))
-		})
-		if err != nil {
-			return err
-		}
-		return s.insertEntitlements(ctx, tx, ins, c, ins.flush(ctx))
-	})
-}
+var entitlementCols = []string{"member_id", "cycle_id", "household_id", "household_ref", "full_amount", "amount", "days", "status"}
 
-// insertEntitlements turns the error of a multi-row insert of entitlements
-// into the household enrolled twice, when that is what it is.
-func (s *Service) insertEntitlements(ctx context.Context, tx *db.Tx, ins *multiInsert, c *Cycle, err error) error {
-	if !db.IsUnique(err) {
+// computeEntitlements writes in tx the entitlement of every enrollment src
+// gives for c, and counts on c those it leaves out and why.
+func (s *Service) computeEntitlements(ctx context.Context, tx *db.Tx, src Source, p Program, c *Cycle) error {
+	rows := make([][]any, 0, entitlementBatch)
+	flush := func() error {
+		_, err := tx.Insert(ctx, "payment_entitlements", entitlementCols, db.RowsOf(rows))
+		rows = rows[:0]
 		return internal(err, "entitlements")
 	}
-	// The failed statement changed nothing; find the household that is
-	// there twice: in the rows it carried, or already in the cycle.
-	seen := map[int64]bool{}
-	for i := 0; i < len(ins.failed); i += ins.cols {
-		hh, ref := ins.failed[i+2].(int64), ins.failed[i+3].(string)
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM payment_entitlements WHERE cycle_id = ? AND household_id = ?`, c.ID, hh).Scan(&n); err != nil {
-			return internal(err, "entitlements")
+	err := src.Enrollments(ctx, c.MemberID, p, c.PeriodStart, c.PeriodEnd, func(e Enrollment) error {
+		r, err := s.entitle(ctx, src, p, c, e)
+		if err != nil || r == nil {
+			return err
 		}
-		if seen[hh] || n > 0 {
-			return errs.E(errs.Invalid, "payment.cycle.duplicate_household", "household", ref)
+		rows = append(rows, r)
+		if len(rows) == entitlementBatch {
+			return flush()
 		}
-		seen[hh] = true
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	return internal(err, "entitlements")
+	if err := flush(); err != nil {
+		return err
+	}
+	// The planner's statistics must know of the million new rows before
+	// the statements that follow join them; autovacuum would learn of them
+	// only later.
+	return analyze(ctx, tx, "payment_entitlements")
 }
 
 // entitle returns the entitlement row of e, or nil when e gets nothing (the
@@ -492,14 +457,11 @@ func (s *Service) Approve(ctx context.Context, memberID, cycleID int64, approve 
 	return c, nil
 }
 
-// budgetBalance returns the balance of a budget account, locking it on
-// PostgreSQL so that two cycles of one program cannot both spend the same
-// budget (SQLite has a single writer).
+// budgetBalance returns the balance of a budget account, locking it so
+// that two cycles of one program cannot both spend the same budget.
 func budgetBalance(ctx context.Context, tx *db.Tx, account int64) (int64, error) {
-	if tx.DB().Dialect == db.Postgres {
-		if _, err := tx.Exec(ctx, `SELECT id FROM ledger_accounts WHERE id = ? FOR UPDATE`, account); err != nil {
-			return 0, internal(err, "lock budget")
-		}
+	if err := tx.LockRow(ctx, "ledger_accounts", account); err != nil {
+		return 0, internal(err, "lock budget")
 	}
 	var n int64
 	err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM ledger_lines WHERE account_id = ?`, account).Scan(&n)

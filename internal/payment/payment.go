@@ -153,28 +153,14 @@ func internal(err error, what string, a ...any) error {
 	return errs.Wrapf(err, "payment: "+what, a...)
 }
 
-// analyze refreshes PostgreSQL's statistics of table after a bulk write in
+// analyze refreshes the planner's statistics of table after a bulk write in
 // tx, so that the statements that follow join its new rows with hash joins
-// rather than a nested loop planned for a few rows. SQLite needs nothing.
+// rather than a nested loop planned for a few rows.
 func analyze(ctx context.Context, tx *db.Tx, table string) error {
-	if tx.DB().Dialect != db.Postgres {
-		return nil
-	}
-	_, err := tx.Exec(ctx, `ANALYZE `+table)
-	return internal(err, "analyze %s", table)
+	return internal(tx.Analyze(ctx, table), "analyze %s", table)
 }
 
-// bulkMemory gives PostgreSQL's sorts and hashes in tx room for a
-// million-row batch, so that they do not spill to disk, and turns off JIT
-// compilation, which the planner asks for on such row counts and which costs
-// more than it saves on these simple statements.
+// bulkMemory gives the sorts and hashes of tx room for a million-row batch.
 func bulkMemory(ctx context.Context, tx *db.Tx) error {
-	if tx.DB().Dialect != db.Postgres {
-		return nil
-	}
-	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '128MB'`); err != nil {
-		return internal(err, "work_mem")
-	}
-	_, err := tx.Exec(ctx, `SET LOCAL jit = off`)
-	return internal(err, "jit")
+	return internal(tx.BulkMemory(ctx), "bulk memory")
 }

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
@@ -208,54 +206,31 @@ func (s *Service) parseStatus(ctx context.Context, format string, r io.Reader, f
 	})
 }
 
-// stage parses the file into payment_status_rows in large batches.
+// stage parses the file into payment_status_rows in large batches. Its
+// transaction is not retried: it reads r as it writes, and r can be read
+// once (an import that loses a race is refused and can be sent again).
 func (s *Service) stage(ctx context.Context, imp *StatusImport, r io.Reader) (iso20022.Report, error) {
 	var rep iso20022.Report
-	if s.db.Dialect == db.Postgres {
-		err := s.db.Raw(ctx, func(conn *pgx.Conn) error {
-			tx, err := conn.Begin(ctx)
-			if err != nil {
-				return internal(err, "stage status")
-			}
-			defer tx.Rollback(ctx)
-			rows := make([][]any, 0, entitlementBatch)
-			flush := func() error {
-				_, err := tx.CopyFrom(ctx, pgx.Identifier{"payment_status_rows"}, stageColumns, pgx.CopyFromRows(rows))
-				rows = rows[:0]
-				return internal(err, "stage status")
-			}
-			rep, err = s.parseStatus(ctx, imp.Format, r, func(sr stagedRow) error {
-				imp.Rows++
-				rows = append(rows, sr.values(imp))
-				if len(rows) == cap(rows) {
-					return flush()
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			if len(rows) > 0 {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-			return internal(tx.Commit(ctx), "stage status")
-		})
-		return rep, err
-	}
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
-		ins := newMultiInsert(tx, `INSERT INTO payment_status_rows (`+strings.Join(stageColumns, ", ")+`) VALUES `, len(stageColumns))
-		defer ins.close()
+	err := s.db.TxOnce(ctx, func(tx *db.Tx) error {
+		rows := make([][]any, 0, entitlementBatch)
+		flush := func() error {
+			_, err := tx.Insert(ctx, "payment_status_rows", stageColumns, db.RowsOf(rows))
+			rows = rows[:0]
+			return internal(err, "stage status")
+		}
 		var err error
 		rep, err = s.parseStatus(ctx, imp.Format, r, func(sr stagedRow) error {
 			imp.Rows++
-			return internal(ins.add(ctx, sr.values(imp)...), "stage status row %d", sr.row)
+			rows = append(rows, sr.values(imp))
+			if len(rows) == cap(rows) {
+				return flush()
+			}
+			return nil
 		})
 		if err != nil {
 			return err
 		}
-		return internal(ins.flush(ctx), "stage status")
+		return flush()
 	})
 	return rep, err
 }
@@ -411,31 +386,19 @@ func updatePayments(ctx context.Context, tx *db.Tx, importID int64, now time.Tim
 			reason = CASE WHEN s.status = 'ACSC' THEN '' WHEN s.status = 'RJCT' THEN s.reason ELSE payments.reason END,
 			paid_at = CASE WHEN s.status = 'ACSC' THEN COALESCE(s.paid_at, ?) WHEN s.status = 'RJCT' AND payments.status <> 'paid' THEN NULL ELSE payments.paid_at END,
 			updated_at = ?
-		FROM payment_status_rows s%s
-		WHERE s.import_id = ? AND payments.member_id = s.member_id AND payments.end_to_end_id = s.end_to_end_id%s
+		FROM payment_status_rows s
+		WHERE %s = ? AND payments.member_id = s.member_id AND payments.end_to_end_id = s.end_to_end_id
 		AND ((s.status = 'ACSC' AND payments.status IN ('sent', 'accepted'))
 			OR (s.status = 'RJCT' AND payments.status IN ('sent', 'accepted', 'paid'))
-			OR (s.status IN ` + acceptedCodes + ` AND payments.status = 'sent'))`
-	if tx.DB().Dialect == db.Postgres {
-		_, err := tx.Exec(ctx, fmt.Sprintf(q, "", ""), now, now, importID)
-		return internal(err, "apply status")
-	}
+			OR (s.status IN ` + acceptedCodes + ` AND payments.status = 'sent'))
+		AND s.id >= ? AND s.id < ?`
 	var lo, hi int64
 	if err := tx.QueryRow(ctx, `SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), -1) FROM payment_status_rows WHERE import_id = ?`, importID).Scan(&lo, &hi); err != nil {
 		return internal(err, "apply status")
 	}
-	// NOT INDEXED: walk the staged rows by their ids (the primary key), not
-	// through the index on the import, which would visit all of them for
-	// every range.
-	st, err := tx.Prepare(ctx, fmt.Sprintf(q, " NOT INDEXED", " AND s.id >= ? AND s.id < ?"))
-	if err != nil {
-		return internal(err, "apply status")
-	}
-	defer st.Close()
-	for from := lo; from <= hi; from += statusChunk {
-		if _, err := st.ExecContext(ctx, now, now, importID, from, from+statusChunk); err != nil {
-			return internal(err, "apply status")
-		}
-	}
-	return nil
+	// On SQLite the import's rows are walked by their ids (the primary
+	// key), not through the index on the import, which would visit all of
+	// them for every range.
+	q = fmt.Sprintf(q, tx.DB().Unindexed("s.import_id"))
+	return internal(tx.ExecInRanges(ctx, q, lo, hi, statusChunk, now, now, importID), "apply status")
 }

@@ -13,8 +13,8 @@
 // A targeting run reads households through a Source (the registry's
 // EachHousehold), evaluates the compiled rules on all cores
 // (internal/program/rule), ranks eligible households by score, applies the
-// cap, and writes one decision per household in bulk (COPY on PostgreSQL,
-// prepared multi-row inserts in one transaction on SQLite).
+// cap, and writes one decision per household in bulk (db.Tx.Insert) in the
+// transaction that ends the run and writes its audit record.
 //
 // Every write checks permissions (auth.ProgramManage, auth.EnrollPropose,
 // auth.EnrollDecide; reads auth.ProgramRead), is confined to the actor's

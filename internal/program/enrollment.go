@@ -118,7 +118,7 @@ func (s *Service) Propose(ctx context.Context, runID int64, households []int64, 
 		out.ApprovalID = ap.ID
 		now := time.Now().UTC()
 		insert := `INSERT INTO program_enrollments (member_id, program_id, household_id, household_ref, run_id, approval_id, status, benefit_minor, created_at, updated_at)
-			SELECT d.member_id, CAST(? AS BIGINT), d.household_id, d.household_ref, d.run_id, CAST(? AS BIGINT), 'proposed', d.benefit_minor, ` + s.ts() + `, ` + s.ts() + `
+			SELECT d.member_id, CAST(? AS BIGINT), d.household_id, d.household_ref, d.run_id, CAST(? AS BIGINT), 'proposed', d.benefit_minor, ` + s.db.TimeArg() + `, ` + s.db.TimeArg() + `
 			FROM program_decisions d
 			WHERE d.run_id = ? AND NOT EXISTS (SELECT 1 FROM program_enrollments e WHERE e.program_id = ? AND e.household_id = d.household_id AND e.status IN ('proposed', 'enrolled', 'suspended'))`
 		if allSelected {
@@ -215,15 +215,6 @@ func (s *Service) checkProposable(ctx context.Context, tx *db.Tx, r Run, program
 	return nil
 }
 
-// ts is a placeholder for a timestamp in a SELECT list, where PostgreSQL
-// cannot infer the parameter's type from the column it lands in.
-func (s *Service) ts() string {
-	if s.db.Dialect == db.Postgres {
-		return "CAST(? AS TIMESTAMPTZ)"
-	}
-	return "?"
-}
-
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
@@ -234,7 +225,7 @@ func (s *Service) recordEvents(ctx context.Context, tx *db.Tx, apID int64, from,
 	now := time.Now().UTC()
 	a := actor.From(ctx)
 	if _, err := tx.Exec(ctx, `INSERT INTO program_enrollment_events (member_id, enrollment_id, from_status, to_status, reason, effective_date, actor_id, at)
-		SELECT member_id, id, ?, ?, ?, ?, CAST(? AS BIGINT), `+s.ts()+` FROM program_enrollments WHERE approval_id = ? AND status = ?`, from, to, reason, date, a.UserID, now, apID, to); err != nil {
+		SELECT member_id, id, ?, ?, ?, ?, CAST(? AS BIGINT), `+s.db.TimeArg()+` FROM program_enrollments WHERE approval_id = ? AND status = ?`, from, to, reason, date, a.UserID, now, apID, to); err != nil {
 		return errs.Wrapf(err, "program: enrollment events of approval %d", apID)
 	}
 	rows, err := tx.Query(ctx, `SELECT `+enrollmentCols+` FROM program_enrollments WHERE approval_id = ? AND status = ? ORDER BY id`, apID, to)

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"runtime"
 	"slices"
@@ -178,24 +179,24 @@ func (s *Service) execute(st *started, src Source, opt RunOptions) (r Run, err e
 
 	s.saveProgress(st, Progress{Stage: "store", Total: ds.list.Len()})
 	start = time.Now()
-	sum, err := s.storeDecisions(ctx, r, &ds.list, report)
-	if err != nil {
-		return r, errs.Wrapf(err, "program: store decisions of run %d", r.ID)
-	}
-	r.DecisionSum = sum
-	r.StoreTime = time.Since(start)
-	r.FinishedAt = time.Now().UTC()
-	r.Status, r.Stage, r.Done, r.Total = RunDone, "", int64(ds.list.Len()), int64(ds.list.Len())
+	// The decisions, the fairness report, the run's end and its audit
+	// record commit together. A retried transaction starts over: the
+	// digest is made anew from the decisions each attempt writes.
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
-		st, err := tx.Prepare(ctx, `INSERT INTO program_run_fairness (run_id, member_id, dimension, grp, households, eligible, selected) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		sum, err := storeDecisions(ctx, tx, r, &ds.list, report)
 		if err != nil {
 			return err
 		}
-		defer st.Close()
-		for _, g := range fair {
-			if _, err := st.ExecContext(ctx, r.ID, r.MemberID, g.Dimension, g.Group, g.Households, g.Eligible, g.Selected); err != nil {
-				return err
-			}
+		r.DecisionSum = sum
+		r.StoreTime = time.Since(start)
+		r.FinishedAt = time.Now().UTC()
+		r.Status, r.Stage, r.Done, r.Total = RunDone, "", int64(ds.list.Len()), int64(ds.list.Len())
+		fr := make([][]any, len(fair))
+		for i, g := range fair {
+			fr[i] = []any{r.ID, r.MemberID, g.Dimension, g.Group, g.Households, g.Eligible, g.Selected}
+		}
+		if _, err := tx.Insert(ctx, "program_run_fairness", []string{"run_id", "member_id", "dimension", "grp", "households", "eligible", "selected"}, db.RowsOf(fr)); err != nil {
+			return err
 		}
 		res, err := tx.Exec(ctx, `UPDATE program_runs SET status = 'done', stage = '', done_count = ?, total_count = ?, finished_at = ?, households = ?, eligible = ?, selected = ?, errors = ?, benefit_total_minor = ?, load_ms = ?, eval_ms = ?, store_ms = ? WHERE id = ? AND status = 'running'`,
 			r.Done, r.Total, r.FinishedAt, r.Households, r.Eligible, r.Selected, r.Errors, r.BenefitSum, r.LoadTime.Milliseconds(), r.EvalTime.Milliseconds(), r.StoreTime.Milliseconds(), r.ID)
@@ -216,6 +217,8 @@ func (s *Service) execute(st *started, src Source, opt RunOptions) (r Run, err e
 	}
 	return r, nil
 }
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
 
 var errEndedElsewhere = errors.New("program: the run was ended by another process")
 
@@ -394,29 +397,36 @@ func rankAndSelect(ds *decisions, rules Rules, r *Run) []GroupCount {
 	return tally.counts()
 }
 
-// storeDecisions writes ds as the decisions of run r and returns the hex
-// SHA-256 of their canonical form, which the run's audit record carries so
-// that any later change to a decision shows.
-func (s *Service) storeDecisions(ctx context.Context, r Run, ds *decisions, progress func(Progress)) (string, error) {
+// storeDecisions writes ds as the decisions of run r in tx and returns the
+// hex SHA-256 of their canonical form, which the run's audit record carries
+// so that any later change to a decision shows.
+func storeDecisions(ctx context.Context, tx *db.Tx, r Run, ds *decisions, progress func(Progress)) (string, error) {
 	h := sha256.New()
 	var line []byte
-	digest := func(d *decision) {
-		line = line[:0]
-		line = appendDecisionLine(line, d)
-		h.Write(line)
-	}
 	report := func(done int) {
 		if progress != nil {
 			progress(Progress{Stage: "store", Done: done, Total: ds.Len()})
 		}
 	}
-	if s.db.Dialect == db.Postgres {
-		if err := s.copyDecisions(ctx, r, ds, digest, report); err != nil {
-			return "", err
+	i := 0
+	row := make([]any, 0, 12)
+	_, err := tx.Insert(ctx, "program_decisions", decisionCols, db.RowsFunc(func() ([]any, error) {
+		if i == ds.Len() {
+			return nil, nil
 		}
-	} else if err := s.insertDecisions(ctx, r, ds, digest, report); err != nil {
+		d := ds.At(i)
+		line = appendDecisionLine(line[:0], d)
+		h.Write(line)
+		if i%65536 == 0 {
+			report(i)
+		}
+		i++
+		return decisionArgs(&r, d, row[:0]), nil
+	}))
+	if err != nil {
 		return "", err
 	}
+	report(ds.Len())
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
@@ -443,58 +453,10 @@ func appendDecisionLine(b []byte, d *decision) []byte {
 	return append(b, '\n')
 }
 
-const decisionCols = `run_id, household_id, member_id, household_ref, eligible, selected, rank, score, benefit_minor, error_key, error_args, explanation`
+var decisionCols = []string{"run_id", "household_id", "member_id", "household_ref", "eligible", "selected", "rank", "score", "benefit_minor", "error_key", "error_args", "explanation"}
 
 func decisionArgs(r *Run, d *decision, args []any) []any {
 	return append(args, r.ID, d.hh, r.MemberID, d.ref, d.eligible, d.selected, int64(d.rank), d.score, d.benefit, d.errKey, string(d.errArgs), string(d.expl))
-}
-
-// insertDecisions writes decisions on SQLite in one transaction with a
-// prepared statement of many rows.
-func (s *Service) insertDecisions(ctx context.Context, r Run, ds *decisions, digest func(*decision), report func(int)) error {
-	const rows = 64 // 64 rows × 12 columns stays far below SQLite's variable limit
-	return s.db.Tx(ctx, func(tx *db.Tx) error {
-		one := "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-		q := `INSERT INTO program_decisions (` + decisionCols + `) VALUES ` + one
-		for range rows - 1 {
-			q += ", " + one
-		}
-		many, err := tx.Prepare(ctx, q)
-		if err != nil {
-			return err
-		}
-		defer many.Close()
-		single, err := tx.Prepare(ctx, `INSERT INTO program_decisions (`+decisionCols+`) VALUES `+one)
-		if err != nil {
-			return err
-		}
-		defer single.Close()
-		args := make([]any, 0, rows*12)
-		i := 0
-		for ; i+rows <= ds.Len(); i += rows {
-			args = args[:0]
-			for j := i; j < i+rows; j++ {
-				d := ds.At(j)
-				digest(d)
-				args = decisionArgs(&r, d, args)
-			}
-			if _, err := many.ExecContext(ctx, args...); err != nil {
-				return err
-			}
-			if i%(64*rows) == 0 {
-				report(i + rows)
-			}
-		}
-		for ; i < ds.Len(); i++ {
-			d := ds.At(i)
-			digest(d)
-			if _, err := single.ExecContext(ctx, decisionArgs(&r, d, args[:0])...); err != nil {
-				return err
-			}
-		}
-		report(ds.Len())
-		return nil
-	})
 }
 
 // Runs returns the runs of program id, newest first, whatever their status.

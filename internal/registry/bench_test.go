@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/arabic"
 	"github.com/tadamun/tadamun/internal/db"
@@ -311,12 +309,7 @@ func rawSQLite(d *db.DB, dir string, memberID int64) error {
 func rawCopy(d *db.DB, dir string, memberID int64) error {
 	ctx := context.Background()
 	now := time.Now().UTC()
-	return d.Raw(ctx, func(conn *pgx.Conn) error {
-		tx, err := conn.Begin(ctx)
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback(ctx)
+	return d.Tx(ctx, func(tx *db.Tx) error {
 		ids := map[string]int64{}
 		var id int64
 		if err := copyRows(ctx, tx, "households", rawHouseholdCols, filepath.Join(dir, "households.csv"), func(rec []string) []any {
@@ -346,10 +339,10 @@ func rawCopy(d *db.DB, dir string, memberID int64) error {
 					names = append(names, []any{memberID, t, pid})
 				}
 			}
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"persons"}, append([]string{"id"}, personColumns...), pgx.CopyFromRows(rows)); err != nil {
+			if _, err := tx.Insert(ctx, "persons", append([]string{"id"}, personColumns...), db.RowsOf(rows)); err != nil {
 				return err
 			}
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"person_names"}, []string{"member_id", "token", "person_id"}, pgx.CopyFromRows(names)); err != nil {
+			if _, err := tx.Insert(ctx, "person_names", []string{"member_id", "token", "person_id"}, db.RowsOf(names)); err != nil {
 				return err
 			}
 			block = block[:0]
@@ -364,10 +357,7 @@ func rawCopy(d *db.DB, dir string, memberID int64) error {
 		}); err != nil {
 			return err
 		}
-		if err := flush(); err != nil {
-			return err
-		}
-		return tx.Commit(ctx)
+		return flush()
 	})
 }
 
@@ -378,7 +368,7 @@ func rawTokens(rec []string, dst []string) []string {
 }
 
 // copyRows streams a CSV file into table with COPY.
-func copyRows(ctx context.Context, tx pgx.Tx, table string, cols []string, path string, row func(rec []string) []any) error {
+func copyRows(ctx context.Context, tx *db.Tx, table string, cols []string, path string, row func(rec []string) []any) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -390,7 +380,7 @@ func copyRows(ctx context.Context, tx pgx.Tx, table string, cols []string, path 
 	}
 	var vals []any
 	var rerr error
-	src := pgx.CopyFromFunc(func() ([]any, error) {
+	src := db.RowsFunc(func() ([]any, error) {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			return nil, nil
@@ -402,7 +392,7 @@ func copyRows(ctx context.Context, tx pgx.Tx, table string, cols []string, path 
 		vals = row(rec)
 		return vals, nil
 	})
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, src); err != nil {
+	if _, err := tx.Insert(ctx, table, cols, src); err != nil {
 		return err
 	}
 	return rerr

@@ -285,22 +285,19 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 		opt.MaxErrors = 1000
 	}
 	im := &importer{s: s, mi: mi, opt: opt, today: s.today(), now: s.now(), actor: actorID(ctx),
-		w: newBulkWriter(s.db.Dialect), fail: errs.E(errs.Invalid, "import.failed", "file", files),
+		w: newBulkWriter(), fail: errs.E(errs.Invalid, "import.failed", "file", files),
 		hh: map[string]*hhState{}, persons: map[string]personState{}, seen: map[string]int32{}, merged: map[string]string{},
 		dups: importDuplicates{check: s.dup, refuse: !opt.ConfirmDuplicates}}
 	im.batch = ImportBatch{MemberID: memberID, Files: files, ActorID: im.actor, At: im.now, DuplicatesConfirmed: opt.ConfirmDuplicates && s.dup != nil}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		im.tx = tx
 		defer im.w.close()
-		if s.db.Dialect == db.SQLite {
-			// The name-token b-tree takes inserts all over its key space;
-			// with SQLite's default 2 MB page cache a big import spends
-			// its time re-reading pages. 32 MB for this transaction (64 MB measured
-			// no faster, and the import must stay under 500 MB).
-			if _, err := tx.Exec(ctx, `PRAGMA cache_size = -32768`); err != nil {
-				return err
-			}
-			defer tx.Exec(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
+		// The name-token b-tree takes inserts all over its key space;
+		// with a small page cache a big import spends its time
+		// re-reading pages. 32 MB for this transaction (64 MB measured no
+		// faster, and the import must stay under 500 MB).
+		if err := tx.LargeCache(ctx, 32); err != nil {
+			return err
 		}
 		id, err := tx.InsertID(ctx, `INSERT INTO registry_imports (member_id, files, sha256, households_new, households_upd, persons_new, persons_upd, actor_id, at)
 			VALUES (?, ?, '', 0, 0, 0, 0, ?, ?) RETURNING id`, memberID, files, im.actor, im.now)

@@ -8,7 +8,6 @@ import (
 	"github.com/tadamun/tadamun/internal/arabic"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/calendar"
-	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 )
 
@@ -109,9 +108,7 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 	// the + would only blur: it estimated 0.5% of persons for it and
 	// chose to scan them all.)
 	driven := func(id string) {
-		if s.db.Dialect == db.SQLite {
-			where[0] = "+p.member_id = ?"
-		}
+		where[0] = s.db.Unindexed("p.member_id") + " = ?"
 		if order == "p.id" {
 			order = id
 		}
