@@ -4,6 +4,7 @@ import (
 	"reflect"
 
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/profile"
 	"testing"
 	"time"
 )
@@ -14,7 +15,7 @@ func TestFastMatchesCEL(t *testing.T) {
 	hs := Generate(2000, 11)
 	// Households that make rules fail: no members, missing attributes,
 	// unknown ages, no rooms.
-	hs = append(hs, Household{Ref: "empty"})
+	hs = append(hs, profile.Household{Ref: "empty"})
 	for i := 0; i < len(hs); i += 7 {
 		hs[i].Attrs = map[string]string{"camp": "yes", "family_size": "7"}
 		hs[i].Rooms = 0

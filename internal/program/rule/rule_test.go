@@ -12,6 +12,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/profile"
 )
 
 var asOf = time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
@@ -19,11 +20,11 @@ var asOf = time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
 func born(years int) time.Time { return asOf.AddDate(-years, 0, -10) }
 
 // family is a poor household: a head of 70, a disabled daughter, a child of 3.
-func family() Household {
-	return Household{
+func family() profile.Household {
+	return profile.Household{
 		Ref: "H1", Governorate: "Aswan", Rooms: 2, MonthlyIncome: 300, Assets: []string{"tv"},
 		Attrs: map[string]string{"camp": "yes"},
-		Members: []Person{
+		Members: []profile.Person{
 			{Relationship: "head", Sex: "male", BirthDate: born(70), MonthlyIncome: 600, Disability: [6]int8{1, 1, 2, 1, 1, 1}},
 			{Relationship: "daughter", Sex: "female", BirthDate: born(20), Disability: [6]int8{1, 1, 4, 1, 1, 1}, Attrs: map[string]string{"school": "none"}},
 			{Relationship: "son", Sex: "male", BirthDate: born(3)},
@@ -248,7 +249,7 @@ func TestRuntimeErrors(t *testing.T) {
 	noRooms.Rooms = 0
 	negative := family()
 	negative.Members = negative.Members[:1]
-	hs := []Household{ok, noAttr, noRooms, negative, ok}
+	hs := []profile.Household{ok, noAttr, noRooms, negative, ok}
 	ds := c.EvaluateAll(context.Background(), hs, asOf, 2, false, nil)
 	want := []string{"", "rule.missing_attr", "rule.divide_by_zero", "rule.negative_benefit", ""}
 	for i, d := range ds {
@@ -285,7 +286,7 @@ func TestRuntimeErrors(t *testing.T) {
 
 	t.Run("no members", func(t *testing.T) {
 		c := mustCompile(t, Program{Eligibility: `household.income_per_capita < 10.0`})
-		h := Household{Ref: "empty"}
+		h := profile.Household{Ref: "empty"}
 		if got := errKey(c.Evaluate(&h, asOf, false).Err); got != "rule.no_members" {
 			t.Errorf("got %q, want rule.no_members", got)
 		}
