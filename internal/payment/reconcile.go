@@ -153,22 +153,8 @@ func (s *Service) Reconcile(ctx context.Context, memberID, cycleID int64) (Recon
 		Scan(&r.Sent.Count, &r.Sent.Amount); err != nil {
 		return Reconciliation{}, internal(err, "reconcile cycle %d", cycleID)
 	}
-	lrows, err := s.db.Query(ctx, `SELECT a.kind, COALESCE(SUM(l.amount), 0) FROM ledger_entries e JOIN ledger_lines l ON l.entry_id = e.id JOIN ledger_accounts a ON a.id = l.account_id
-		WHERE e.member_id = ? AND e.ref = ? GROUP BY a.kind`, memberID, cycleRef(cycleID))
-	if err != nil {
-		return Reconciliation{}, internal(err, "reconcile cycle %d", cycleID)
-	}
-	defer lrows.Close()
-	for lrows.Next() {
-		var kind string
-		var n int64
-		if err := lrows.Scan(&kind, &n); err != nil {
-			return Reconciliation{}, internal(err, "reconcile cycle %d", cycleID)
-		}
-		r.Ledger[kind] = n
-	}
-	if err := lrows.Err(); err != nil {
-		return Reconciliation{}, internal(err, "reconcile cycle %d", cycleID)
+	if r.Ledger, err = s.ledger.TotalsByKind(ctx, memberID, cycleRef(cycleID)); err != nil {
+		return Reconciliation{}, err
 	}
 	sum := r.Cancelled.Amount + r.Unsent.Amount + r.InTransit.Amount + r.Paid.Amount + r.Failed.Amount + r.Returned.Amount
 	r.AddsUp = sum == r.Due.Amount
