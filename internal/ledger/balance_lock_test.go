@@ -41,7 +41,8 @@ func TestLockedBalanceSpendsOnce(t *testing.T) {
 			})
 		}
 		if d.Dialect == db.Postgres {
-			holdUntilBothWait(t, d, `SELECT id FROM ledger_accounts WHERE id = ? FOR UPDATE`, budget, spend, results)
+			dbtest.HoldUntilWaiting(t, d, 2, `SELECT id FROM ledger_accounts WHERE id = ? FOR UPDATE`, []any{budget},
+				func() { go spend(); go spend() }, func() bool { return len(results) > 0 })
 		} else {
 			go spend()
 			go spend()
@@ -66,47 +67,6 @@ func TestLockedBalanceSpendsOnce(t *testing.T) {
 			t.Errorf("balance: got %d, %v, want 40", left, err)
 		}
 	})
-}
-
-// holdUntilBothWait runs lock (a statement locking row id) in a
-// transaction of its own, starts run twice, and commits once two
-// transactions wait, directly or behind each other, for that transaction.
-func holdUntilBothWait(t *testing.T, d *db.DB, lock string, id int64, run func(), results chan error) {
-	t.Helper()
-	ctx := context.Background()
-	err := d.Tx(ctx, func(tx *db.Tx) error {
-		var holder int64
-		if err := tx.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&holder); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, lock, id); err != nil {
-			return err
-		}
-		go run()
-		go run()
-		for {
-			var waiting int
-			err := d.QueryRow(ctx, `WITH w AS (SELECT pid, pg_blocking_pids(pid) AS b FROM pg_stat_activity WHERE wait_event_type = 'Lock')
-				SELECT COUNT(*) FROM w WHERE CAST(? AS INTEGER) = ANY(w.b)
-					OR EXISTS (SELECT 1 FROM w AS v WHERE v.pid = ANY(w.b) AND CAST(? AS INTEGER) = ANY(v.b))`, holder, holder).Scan(&waiting)
-			if err != nil {
-				return err
-			}
-			if waiting >= 2 {
-				return nil
-			}
-			select {
-			case err := <-results:
-				results <- err
-				t.Errorf("a transaction ended while the account was held: %v", err)
-				return nil
-			default:
-			}
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestTotalsByKind sums the lines of the entries with one reference per

@@ -568,9 +568,16 @@ func (s *Service) SetStatus(ctx context.Context, id int64, status string) (Progr
 			p, err = proposeActivation(ctx, tx, p)
 			return err
 		}
+		from := p.Status
 		p.Status, p.UpdatedAt = status, time.Now().UTC()
-		if _, err := tx.Exec(ctx, `UPDATE programs SET status = ?, updated_at = ? WHERE id = ?`, p.Status, p.UpdatedAt, id); err != nil {
+		res, err := tx.Exec(ctx, `UPDATE programs SET status = ?, updated_at = ? WHERE id = ? AND status = ?`, p.Status, p.UpdatedAt, id, from)
+		if err != nil {
 			return errs.Wrapf(err, "program: set status of %d", id)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return errs.Wrapf(err, "program: set status of %d", id)
+		} else if n != 1 {
+			return errs.E(errs.Conflict, "program.changed_meanwhile")
 		}
 		return audit.Append(ctx, tx, audit.Entry{MemberID: p.MemberID, Action: "program.status", EntityType: "program", EntityID: idString(id), State: p})
 	})

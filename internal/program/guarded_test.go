@@ -54,7 +54,8 @@ func TestTransitionLoserWritesNothing(t *testing.T) {
 			results <- err
 		}
 		if d.Dialect == db.Postgres {
-			holdUntilBothWait(t, d, id, suspend, results)
+			dbtest.HoldUntilWaiting(t, d, 2, `UPDATE program_enrollments SET updated_at = updated_at WHERE id = ?`, []any{id},
+				func() { go suspend(); go suspend() }, func() bool { return len(results) > 0 })
 		} else {
 			go suspend()
 			go suspend()
@@ -98,43 +99,50 @@ func TestTransitionLoserWritesNothing(t *testing.T) {
 	})
 }
 
-// holdUntilBothWait locks enrollment id's row in a transaction of its own,
-// starts run twice, and commits once two transactions wait (directly or
-// behind each other) for that lock.
-func holdUntilBothWait(t *testing.T, d *db.DB, id int64, run func(), results chan error) {
-	t.Helper()
-	ctx := context.Background()
-	err := d.Tx(ctx, func(tx *db.Tx) error {
-		var holder int64
-		if err := tx.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&holder); err != nil {
-			return err
+// TestSetStatusLoserWritesNothing closes one program twice at once: one
+// closing wins, the other is refused and writes no audit record.
+func TestSetStatusLoserWritesNothing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := mustFixture(t, d)
+		f.realUsers(t)
+		a, err := f.s.Apply(f.manager, f.member, baseSpec())
+		if err != nil {
+			t.Fatal(err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE program_enrollments SET updated_at = updated_at WHERE id = ?`, id); err != nil {
-			return err
+		id := a.Program.ID
+		f.activate(t, id)
+		results := make(chan error, 2)
+		closeIt := func() {
+			_, err := f.s.SetStatus(f.manager, id, program.Closed)
+			results <- err
 		}
-		go run()
-		go run()
-		for {
-			var waiting int
-			err := d.QueryRow(ctx, `WITH w AS (SELECT pid, pg_blocking_pids(pid) AS b FROM pg_stat_activity WHERE wait_event_type = 'Lock')
-				SELECT COUNT(*) FROM w WHERE CAST(? AS INTEGER) = ANY(w.b)
-					OR EXISTS (SELECT 1 FROM w AS v WHERE v.pid = ANY(w.b) AND CAST(? AS INTEGER) = ANY(v.b))`, holder, holder).Scan(&waiting)
-			if err != nil {
-				return err
-			}
-			if waiting >= 2 {
-				return nil
-			}
-			select {
-			case err := <-results:
-				results <- err
-				t.Errorf("a transition ended while the row was held: %v", err)
-				return nil
+		if d.Dialect == db.Postgres {
+			dbtest.HoldUntilWaiting(t, d, 2, `UPDATE programs SET updated_at = updated_at WHERE id = ?`, []any{id},
+				func() { go closeIt(); go closeIt() }, func() bool { return len(results) > 0 })
+		} else {
+			go closeIt()
+			go closeIt()
+		}
+		var won, lost int
+		for range 2 {
+			switch err := <-results; {
+			case err == nil:
+				won++
+			case errs.Is(err, errs.Conflict):
+				lost++
 			default:
+				t.Errorf("close: got %v, want success or conflict", err)
 			}
+		}
+		if won != 1 || lost != 1 {
+			t.Errorf("got %d won and %d lost, want 1 and 1", won, lost)
+		}
+		var audited int
+		if err := d.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_records WHERE action = 'program.status' AND entity_id = ?`, strconv.FormatInt(id, 10)).Scan(&audited); err != nil {
+			t.Fatal(err)
+		}
+		if audited != 1 {
+			t.Errorf("got %d audit records of the closing, want 1", audited)
 		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
