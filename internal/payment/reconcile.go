@@ -52,8 +52,16 @@ func (s *Service) CancelEntitlement(ctx context.Context, memberID, entitlementID
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE payment_entitlements SET status = 'cancelled' WHERE id = ?`, entitlementID); err != nil {
+		res, err := tx.Exec(ctx, `UPDATE payment_entitlements SET status = 'cancelled' WHERE id = ? AND status = 'due'`, entitlementID)
+		if err != nil {
 			return internal(err, "cancel entitlement %d", entitlementID)
+		}
+		// Cancelled by someone else since it was read: only one
+		// cancellation gives the amount back to the budget.
+		if n, err := res.RowsAffected(); err != nil {
+			return internal(err, "cancel entitlement %d", entitlementID)
+		} else if n != 1 {
+			return errs.E(errs.Conflict, "payment.entitlement.changed_meanwhile")
 		}
 		if c.Status == CycleApproved {
 			from := AccountPayable
