@@ -360,8 +360,12 @@ func (h *Handler) notify(ctx context.Context, s subscription) error {
 		}
 	}
 	return h.d.Tx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE dci_subscriptions SET last_history_id = ?, updated_at = ? WHERE id = ? AND last_history_id = ?`, last, h.now().UTC(), s.id, s.last); err != nil {
+		res, err := tx.Exec(ctx, `UPDATE dci_subscriptions SET last_history_id = ?, updated_at = ? WHERE id = ? AND last_history_id = ?`, last, h.now().UTC(), s.id, s.last)
+		if err != nil {
 			return fmt.Errorf("dci: notify: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return err // moved on by another poller, which records it
 		}
 		return audit.Append(ctx, tx, audit.Entry{MemberID: s.member, Action: "dci.notify", EntityType: "dci_subscription", EntityID: s.code,
 			State: map[string]any{"last_history_id": last, "records": len(records)}})
