@@ -146,3 +146,65 @@ func TestSetStatusLoserWritesNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestApplyLoserWritesNothing renames a program while it is closed, both at
+// once: one wins, and the other neither writes over it (a closed program
+// reopened by an edit read before the closing) nor records anything.
+func TestApplyLoserWritesNothing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := mustFixture(t, d)
+		f.realUsers(t)
+		a, err := f.s.Apply(f.manager, f.member, baseSpec())
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := a.Program.ID
+		f.activate(t, id)
+		results := make(chan error, 2)
+		closeIt := func() {
+			_, err := f.s.SetStatus(f.manager, id, program.Closed)
+			results <- err
+		}
+		rename := func() {
+			sp := baseSpec()
+			sp.NameEN = "Older persons' allowance"
+			_, err := f.s.Apply(f.manager, f.member, sp)
+			results <- err
+		}
+		if d.Dialect == db.Postgres {
+			dbtest.HoldUntilWaiting(t, d, 2, `UPDATE programs SET updated_at = updated_at WHERE id = ?`, []any{id},
+				func() { go closeIt(); go rename() }, func() bool { return len(results) > 0 })
+		} else {
+			go closeIt()
+			go rename()
+		}
+		var failed []error
+		for range 2 {
+			if err := <-results; err != nil {
+				failed = append(failed, err)
+			}
+		}
+		p, err := f.s.Get(f.manager, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		renamed := p.NameEN == "Older persons' allowance"
+		var audited int
+		if err := d.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_records WHERE action IN ('program.status', 'program.update') AND entity_id = ?`, strconv.FormatInt(id, 10)).Scan(&audited); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case len(failed) == 0:
+			// One after the other (SQLite's single writer): both stand.
+			if p.Status != program.Closed || !renamed || audited != 2 {
+				t.Errorf("both won: got status %s, renamed %v, %d audit records; want closed, renamed, 2", p.Status, renamed, audited)
+			}
+		case len(failed) == 1 && errs.Is(failed[0], errs.Conflict):
+			if closed := p.Status == program.Closed; closed == renamed || audited != 1 {
+				t.Errorf("one lost: got status %s, renamed %v, %d audit records; want only the winner's change and record", p.Status, renamed, audited)
+			}
+		default:
+			t.Errorf("got %v, want at most one conflict", failed)
+		}
+	})
+}
