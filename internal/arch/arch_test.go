@@ -171,9 +171,6 @@ type violation struct{ Rule, From, Imports string }
 // with who removes it. The test fails for a violation not listed, and for
 // a listed one that no longer exists, so that the list only shrinks.
 var known = map[violation]string{
-	// issue 13, helper "bounds": the household record rules read moves to
-	// the registry.
-	{"the registry imports nothing of programs", "internal/registry", "internal/program/rule"}: "bounds",
 	// Not done in issue 13's second wave: internal/dci is both the DCI
 	// transport and the owner of the dci_* tables (senders, transactions,
 	// subscriptions). Its storage moves to a package of its own, which the

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -123,6 +124,14 @@ func TestLoginSessionsTokens(t *testing.T) {
 		}
 		if _, err := s.TokenActor(ctx, secret); errs.CodeOf(err) != errs.Unauthenticated {
 			t.Errorf("revoked token: got %v, want unauthenticated", err)
+		}
+		// Revoking it again changes nothing, so it records nothing.
+		if err := s.RevokeToken(actor.With(ctx, a), tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		var revocations int
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM audit_records WHERE action = 'token.revoke' AND entity_id = ?`, strconv.FormatInt(tok.ID, 10)).Scan(&revocations); err != nil || revocations != 1 {
+			t.Errorf("got %d audit records of the revocation (%v), want 1", revocations, err)
 		}
 	})
 }

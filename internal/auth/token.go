@@ -110,8 +110,12 @@ func (s *Service) RevokeToken(ctx context.Context, id int64) error {
 		}
 	}
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, time.Now().UTC(), id); err != nil {
+		res, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, time.Now().UTC(), id)
+		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return err // revoked already: nothing changed, nothing to record
 		}
 		return audit.Append(ctx, tx, audit.Entry{MemberID: member, Action: "token.revoke", EntityType: "api_token", EntityID: idString(id)})
 	})

@@ -73,11 +73,15 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 	var items []map[string]any
 	var refs []string
 	done := 0
-	err := h.d.Tx(q.ctx, func(tx *db.Tx) error {
-		var last int64
-		if err := tx.QueryRow(q.ctx, `SELECT COALESCE(MAX(id), 0) FROM registry_history WHERE member_id = ?`, q.member).Scan(&last); err != nil {
-			return fmt.Errorf("dci: subscribe: %w", err)
-		}
+	// A subscription hears of the changes after this one. Read before the
+	// transaction: a change made meanwhile is announced, never missed.
+	last, err := h.reg.LastChange(q.ctx, q.member)
+	if err != nil {
+		h.log.Error("dci: subscribe", "err", err)
+		h.fail(w, r, &failure{http.StatusServiceUnavailable, "err.service.unavailable", "dci.unavailable", nil}, true)
+		return
+	}
+	err = h.d.Tx(q.ctx, func(tx *db.Tx) error {
 		now := h.now().UTC()
 		for _, it := range m.SubscribeRequest {
 			refs = append(refs, it.ReferenceID)
@@ -218,7 +222,8 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 }
 
 // startPoller starts, once, the goroutine that notifies subscribers of
-// registry changes. It polls registry_history every Poll.
+// registry changes. It asks the registry for its changes
+// (registry.ChangesSince) every Poll.
 func (h *Handler) startPoller() {
 	h.pollOnce.Do(func() {
 		ctx, cancel := context.WithCancel(actor.System(context.Background()))
@@ -296,25 +301,15 @@ func (h *Handler) notify(ctx context.Context, s subscription) error {
 	if found.sender == nil || !found.sender.Active || !slices.Contains(found.sender.CallbackURIs, s.uri) {
 		return fmt.Errorf("dci: notify %s: %s is not a registered address of an active sender %s", s.code, s.uri, s.sender)
 	}
-	rows, err := h.d.Query(ctx, `SELECT r.household_id, MAX(r.id) FROM registry_history r WHERE r.member_id = ? AND r.id > ?
-		GROUP BY r.household_id ORDER BY MAX(r.id) LIMIT ?`, s.member, s.last, maxHouseholdsPerPoll)
+	changed, err := h.reg.ChangesSince(ctx, s.member, s.last, maxHouseholdsPerPoll)
 	if err != nil {
 		return fmt.Errorf("dci: changes: %w", err)
 	}
-	var households []int64
+	households := make([]int64, len(changed))
 	last := s.last
-	for rows.Next() {
-		var hh, id int64
-		if err := rows.Scan(&hh, &id); err != nil {
-			rows.Close()
-			return fmt.Errorf("dci: changes: %w", err)
-		}
-		households = append(households, hh)
-		last = max(last, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("dci: changes: %w", err)
+	for i, c := range changed {
+		households[i] = c.HouseholdID
+		last = max(last, c.Last)
 	}
 	if len(households) == 0 {
 		return nil
@@ -365,8 +360,12 @@ func (h *Handler) notify(ctx context.Context, s subscription) error {
 		}
 	}
 	return h.d.Tx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE dci_subscriptions SET last_history_id = ?, updated_at = ? WHERE id = ? AND last_history_id = ?`, last, h.now().UTC(), s.id, s.last); err != nil {
+		res, err := tx.Exec(ctx, `UPDATE dci_subscriptions SET last_history_id = ?, updated_at = ? WHERE id = ? AND last_history_id = ?`, last, h.now().UTC(), s.id, s.last)
+		if err != nil {
 			return fmt.Errorf("dci: notify: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return err // moved on by another poller, which records it
 		}
 		return audit.Append(ctx, tx, audit.Entry{MemberID: s.member, Action: "dci.notify", EntityType: "dci_subscription", EntityID: s.code,
 			State: map[string]any{"last_history_id": last, "records": len(records)}})

@@ -332,9 +332,8 @@ func (s *Service) checkRefs(ctx context.Context, member int64, in Intake) error 
 		}
 	}
 	if in.SubjectUserID != 0 {
-		var m sql.NullInt64
-		err := s.db.QueryRow(ctx, `SELECT member_id FROM users WHERE id = ?`, in.SubjectUserID).Scan(&m)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && m.Valid && m.Int64 != member) {
+		sc, err := auth.Scope(ctx, s.db, in.SubjectUserID)
+		if errs.Is(err, errs.NotFound) || (err == nil && !sc.Of(member)) {
 			e.WithField("subject_user_id", "grievance_ref.subject_unknown", "id", in.SubjectUserID)
 		} else if err != nil {
 			return errs.Wrapf(err, "grievance: subject user %d", in.SubjectUserID)

@@ -69,9 +69,8 @@ func (s *Service) SetSettings(ctx context.Context, set Settings) (Settings, erro
 	}
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		if set.SupervisorID != 0 {
-			var m sql.NullInt64
-			err := tx.QueryRow(ctx, `SELECT member_id FROM users WHERE id = ?`, set.SupervisorID).Scan(&m)
-			if errors.Is(err, sql.ErrNoRows) || (err == nil && m.Valid && m.Int64 != set.MemberID) {
+			sc, err := auth.Scope(ctx, tx, set.SupervisorID)
+			if errs.Is(err, errs.NotFound) || (err == nil && !sc.Of(set.MemberID)) {
 				return errs.E(errs.Invalid, "error.invalid_input").WithField("supervisor_id", "grievance.assignee_unknown")
 			}
 			if err != nil {

@@ -249,21 +249,14 @@ func (s *Service) Assign(ctx context.Context, gid int64, a Assignment) (Grievanc
 
 // checkOfficer reports whether user may be given a member's grievances.
 func (s *Service) checkOfficer(ctx context.Context, tx *db.Tx, member, user int64) error {
-	var m sql.NullInt64
-	var roles string
-	var active bool
-	err := tx.QueryRow(ctx, `SELECT member_id, roles, active FROM users WHERE id = ?`, user).Scan(&m, &roles, &active)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (!active || (m.Valid && m.Int64 != member))) {
+	sc, err := auth.Scope(ctx, tx, user)
+	if errs.Is(err, errs.NotFound) || (err == nil && (!sc.Active || !sc.Of(member))) {
 		return errs.E(errs.Invalid, "error.invalid_input").WithField("user", "grievance.assignee_unknown")
 	}
 	if err != nil {
 		return err
 	}
-	a := actor.Actor{UserID: user, MemberID: m.Int64}
-	for _, r := range strings.Fields(roles) {
-		a.Roles = append(a.Roles, actor.Role(r))
-	}
-	if !auth.Can(a, auth.GrievanceHandle) {
+	if !sc.Can(auth.GrievanceHandle) {
 		return errs.E(errs.Invalid, "error.invalid_input").WithField("user", "grievance.assignee_cannot_handle")
 	}
 	return nil

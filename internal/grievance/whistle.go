@@ -399,9 +399,8 @@ func (s *Service) Accuse(ctx context.Context, rid, u int64) error {
 		if err != nil {
 			return err
 		}
-		var m sql.NullInt64
-		err = tx.QueryRow(ctx, `SELECT member_id FROM users WHERE id = ?`, u).Scan(&m)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && m.Valid && m.Int64 != r.MemberID) {
+		sc, err := auth.Scope(ctx, tx, u)
+		if errs.Is(err, errs.NotFound) || (err == nil && !sc.Of(r.MemberID)) {
 			return errs.E(errs.Invalid, "error.invalid_input").WithField("user", "grievance.assignee_unknown")
 		}
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 )
 
@@ -96,4 +97,43 @@ func (s *Service) TrialBalance(ctx context.Context, member int64, at time.Time) 
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Currency < out[j].Currency })
 	return out, nil
+}
+
+// LockedBalance returns the balance of account now, in the caller's
+// transaction, and holds the account until that transaction ends, so that
+// two transactions that spend from one account (a program's budget) cannot
+// both see the same balance: the second waits for the first. On SQLite a
+// write transaction is alone already.
+func LockedBalance(ctx context.Context, tx *db.Tx, account int64) (int64, error) {
+	if err := tx.LockRow(ctx, "ledger_accounts", account); err != nil {
+		return 0, errs.Wrapf(err, "ledger: lock account %d", account)
+	}
+	var n int64
+	err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM ledger_lines WHERE account_id = ?`, account).Scan(&n)
+	return n, errs.Wrapf(err, "ledger: balance of account %d", account)
+}
+
+// TotalsByKind returns, for the entries of member whose Ref is ref, the sum
+// of their lines per kind of account (for example "budget" or "payable").
+// Kinds without lines are absent.
+func (s *Service) TotalsByKind(ctx context.Context, member int64, ref string) (map[string]int64, error) {
+	if err := auth.RequireMember(ctx, auth.PaymentRead, member); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT a.kind, COALESCE(SUM(l.amount), 0) FROM ledger_entries e JOIN ledger_lines l ON l.entry_id = e.id JOIN ledger_accounts a ON a.id = l.account_id
+		WHERE e.member_id = ? AND e.ref = ? GROUP BY a.kind`, member, ref)
+	if err != nil {
+		return nil, errs.Wrapf(err, "ledger: totals of %s", ref)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var kind string
+		var n int64
+		if err := rows.Scan(&kind, &n); err != nil {
+			return nil, errs.Wrapf(err, "ledger: totals of %s", ref)
+		}
+		out[kind] = n
+	}
+	return out, errs.Wrapf(rows.Err(), "ledger: totals of %s", ref)
 }

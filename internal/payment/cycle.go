@@ -11,6 +11,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/ledger"
 )
 
 // Cycle statuses. A cycle is computing while its entitlements are written,
@@ -414,7 +415,9 @@ func (s *Service) Approve(ctx context.Context, memberID, cycleID int64, approve 
 			if err != nil {
 				return err
 			}
-			remaining, err := budgetBalance(ctx, tx, acc[AccountBudget])
+			// Locked, so that two cycles of one program cannot both
+			// spend the same budget.
+			remaining, err := ledger.LockedBalance(ctx, tx, acc[AccountBudget])
 			if err != nil {
 				return err
 			}
@@ -455,17 +458,6 @@ func (s *Service) Approve(ctx context.Context, memberID, cycleID int64, approve 
 	}
 	c.OverlapsCycleID = 0
 	return c, nil
-}
-
-// budgetBalance returns the balance of a budget account, locking it so
-// that two cycles of one program cannot both spend the same budget.
-func budgetBalance(ctx context.Context, tx *db.Tx, account int64) (int64, error) {
-	if err := tx.LockRow(ctx, "ledger_accounts", account); err != nil {
-		return 0, internal(err, "lock budget")
-	}
-	var n int64
-	err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM ledger_lines WHERE account_id = ?`, account).Scan(&n)
-	return n, internal(err, "budget balance")
 }
 
 const cycleCols = `id, member_id, program_id, program_version, program_ref, period_start, period_end, currency, proration, status, entitled_count, excluded_count, prorated_count, total, COALESCE(approval_id, 0), prepared_by, approved_by, created_at, approved_at,

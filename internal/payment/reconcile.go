@@ -52,8 +52,16 @@ func (s *Service) CancelEntitlement(ctx context.Context, memberID, entitlementID
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE payment_entitlements SET status = 'cancelled' WHERE id = ?`, entitlementID); err != nil {
+		res, err := tx.Exec(ctx, `UPDATE payment_entitlements SET status = 'cancelled' WHERE id = ? AND status = 'due'`, entitlementID)
+		if err != nil {
 			return internal(err, "cancel entitlement %d", entitlementID)
+		}
+		// Cancelled by someone else since it was read: only one
+		// cancellation gives the amount back to the budget.
+		if n, err := res.RowsAffected(); err != nil {
+			return internal(err, "cancel entitlement %d", entitlementID)
+		} else if n != 1 {
+			return errs.E(errs.Conflict, "payment.entitlement.changed_meanwhile")
 		}
 		if c.Status == CycleApproved {
 			from := AccountPayable
@@ -153,22 +161,8 @@ func (s *Service) Reconcile(ctx context.Context, memberID, cycleID int64) (Recon
 		Scan(&r.Sent.Count, &r.Sent.Amount); err != nil {
 		return Reconciliation{}, internal(err, "reconcile cycle %d", cycleID)
 	}
-	lrows, err := s.db.Query(ctx, `SELECT a.kind, COALESCE(SUM(l.amount), 0) FROM ledger_entries e JOIN ledger_lines l ON l.entry_id = e.id JOIN ledger_accounts a ON a.id = l.account_id
-		WHERE e.member_id = ? AND e.ref = ? GROUP BY a.kind`, memberID, cycleRef(cycleID))
-	if err != nil {
-		return Reconciliation{}, internal(err, "reconcile cycle %d", cycleID)
-	}
-	defer lrows.Close()
-	for lrows.Next() {
-		var kind string
-		var n int64
-		if err := lrows.Scan(&kind, &n); err != nil {
-			return Reconciliation{}, internal(err, "reconcile cycle %d", cycleID)
-		}
-		r.Ledger[kind] = n
-	}
-	if err := lrows.Err(); err != nil {
-		return Reconciliation{}, internal(err, "reconcile cycle %d", cycleID)
+	if r.Ledger, err = s.ledger.TotalsByKind(ctx, memberID, cycleRef(cycleID)); err != nil {
+		return Reconciliation{}, err
 	}
 	sum := r.Cancelled.Amount + r.Unsent.Amount + r.InTransit.Amount + r.Paid.Amount + r.Failed.Amount + r.Returned.Amount
 	r.AddsUp = sum == r.Due.Amount

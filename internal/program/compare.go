@@ -6,6 +6,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/profile"
 	"github.com/tadamun/tadamun/internal/program/rule"
 )
 
@@ -73,7 +74,7 @@ func (s *Service) Compare(ctx context.Context, id int64, from, to int, src Sourc
 	asOf = time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
 	exp := m.Exponent()
 	var da, db decisions
-	buf := make([]rule.Household, 0, chunk)
+	buf := make([]profile.Household, 0, chunk)
 	ids := make([]int64, 0, chunk)
 	flush := func() {
 		for _, x := range []struct {
@@ -87,8 +88,8 @@ func (s *Service) Compare(ctx context.Context, id int64, from, to int, src Sourc
 		}
 		buf, ids = buf[:0], ids[:0]
 	}
-	err = src(ctx, p.MemberID, func(hid int64, h rule.Household) error {
-		h.Members = append([]rule.Person(nil), h.Members...)
+	err = src(ctx, p.MemberID, func(hid int64, h profile.Household) error {
+		h.Members = append([]profile.Person(nil), h.Members...)
 		buf, ids = append(buf, h), append(ids, hid)
 		if len(buf) == chunk {
 			flush()

@@ -336,8 +336,17 @@ func (s *Service) Transition(ctx context.Context, id int64, to, reason string, d
 			end = day
 		}
 		now := time.Now().UTC()
-		if _, err := tx.Exec(ctx, `UPDATE program_enrollments SET status = ?, end_date = ?, updated_at = ? WHERE id = ? AND status = ?`, to, end, now, id, cur.Status); err != nil {
+		res, err := tx.Exec(ctx, `UPDATE program_enrollments SET status = ?, end_date = ?, updated_at = ? WHERE id = ? AND status = ?`, to, end, now, id, cur.Status)
+		if err != nil {
 			return errs.Wrapf(err, "program: enrollment %d", id)
+		}
+		// Another transition may have changed the status since it was
+		// read (PostgreSQL reads without locking): only the one that
+		// changed the row writes its event and audit record.
+		if n, err := res.RowsAffected(); err != nil {
+			return errs.Wrapf(err, "program: enrollment %d", id)
+		} else if n != 1 {
+			return errs.E(errs.Conflict, "enrollment.changed_meanwhile")
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO program_enrollment_events (member_id, enrollment_id, from_status, to_status, reason, effective_date, actor_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			cur.MemberID, id, cur.Status, to, reason, day, actor.From(ctx).UserID, now); err != nil {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/errs"
-	"github.com/tadamun/tadamun/internal/program/rule"
+	"github.com/tadamun/tadamun/internal/profile"
 )
 
 // The dimensions of the fairness report, in the order it shows them.
@@ -30,7 +30,7 @@ type groups struct {
 
 // groupsOf places h in each dimension at reference date asOf. The head is
 // the member whose relationship is "head", or the first member.
-func groupsOf(h *rule.Household, asOf time.Time) groups {
+func groupsOf(h *profile.Household, asOf time.Time) groups {
 	g := groups{sex: "unknown", age: "unknown", gov: h.Governorate, size: sizeBand(len(h.Members))}
 	if g.gov == "" {
 		g.gov = "unknown"

@@ -480,9 +480,17 @@ func (s *Service) Apply(ctx context.Context, memberID int64, spec Spec) (Applied
 		}
 		if out.NewVersion || !sameProgram(cur, p) {
 			p.UpdatedAt = now
-			if _, err := tx.Exec(ctx, `UPDATE programs SET name_ar = ?, name_en = ?, kind = ?, target_groups = ?, frequency = ?, start_date = ?, end_date = ?, budget_minor = ?, status = ?, version = ?, updated_at = ? WHERE id = ?`,
-				p.NameAR, p.NameEN, p.Kind, strings.Join(p.TargetGroups, ","), p.Frequency, p.StartDate, p.EndDate, p.Budget, p.Status, p.Version, p.UpdatedAt, p.ID); err != nil {
+			// Guarded by what was read: a status change or a version put
+			// in force meanwhile must not be written over.
+			res, err := tx.Exec(ctx, `UPDATE programs SET name_ar = ?, name_en = ?, kind = ?, target_groups = ?, frequency = ?, start_date = ?, end_date = ?, budget_minor = ?, status = ?, version = ?, updated_at = ? WHERE id = ? AND status = ? AND version = ?`,
+				p.NameAR, p.NameEN, p.Kind, strings.Join(p.TargetGroups, ","), p.Frequency, p.StartDate, p.EndDate, p.Budget, p.Status, p.Version, p.UpdatedAt, p.ID, cur.Status, cur.Version)
+			if err != nil {
 				return errs.Wrapf(err, "program: update %s", p.Code)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return errs.Wrapf(err, "program: update %s", p.Code)
+			} else if n != 1 {
+				return errs.E(errs.Conflict, "program.changed_meanwhile")
 			}
 			if err := audit.Append(ctx, tx, audit.Entry{MemberID: memberID, Action: "program.update", EntityType: "program", EntityID: idString(p.ID), State: p}); err != nil {
 				return err
@@ -586,9 +594,16 @@ func (s *Service) SetStatus(ctx context.Context, id int64, status string) (Progr
 			p, err = proposeActivation(ctx, tx, p)
 			return err
 		}
+		from := p.Status
 		p.Status, p.UpdatedAt = status, time.Now().UTC()
-		if _, err := tx.Exec(ctx, `UPDATE programs SET status = ?, updated_at = ? WHERE id = ?`, p.Status, p.UpdatedAt, id); err != nil {
+		res, err := tx.Exec(ctx, `UPDATE programs SET status = ?, updated_at = ? WHERE id = ? AND status = ?`, p.Status, p.UpdatedAt, id, from)
+		if err != nil {
 			return errs.Wrapf(err, "program: set status of %d", id)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return errs.Wrapf(err, "program: set status of %d", id)
+		} else if n != 1 {
+			return errs.E(errs.Conflict, "program.changed_meanwhile")
 		}
 		return audit.Append(ctx, tx, audit.Entry{MemberID: p.MemberID, Action: "program.status", EntityType: "program", EntityID: idString(id), State: p})
 	})

@@ -19,8 +19,8 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/profile"
 	"github.com/tadamun/tadamun/internal/program"
-	"github.com/tadamun/tadamun/internal/program/rule"
 )
 
 // benchHouseholds sets the size of BenchmarkRun: -households=1000000 or
@@ -53,7 +53,7 @@ var realistic = program.Spec{
 }
 
 // handDecide is realistic written in plain Go: the baseline.
-func handDecide(h *rule.Household, at time.Time) (eligible bool, score, benefit float64) {
+func handDecide(h *profile.Household, at time.Time) (eligible bool, score, benefit float64) {
 	if len(h.Members) == 0 {
 		return false, 0, 0
 	}
@@ -99,7 +99,7 @@ func handDecide(h *rule.Household, at time.Time) (eligible bool, score, benefit 
 }
 
 // handAll runs handDecide over hs on all cores, split as EvaluateAll splits.
-func handAll(hs []rule.Household, at time.Time) int {
+func handAll(hs []profile.Household, at time.Time) int {
 	var next, eligible atomic.Int64
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
@@ -129,7 +129,7 @@ var governorates = []string{"Amman", "Irbid", "Zarqa", "Balqa", "Mafraq", "Karak
 
 // generate returns n synthetic households (about 4.5 persons each) as the
 // rule benchmark makes them.
-func generate(n int, seed uint64) []rule.Household {
+func generate(n int, seed uint64) []profile.Household {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	sizes := []int{1, 2, 2, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 8, 9}
 	day := func(age int) time.Time {
@@ -139,8 +139,8 @@ func generate(n int, seed uint64) []rule.Household {
 		return asOf.AddDate(-age, 0, -r.IntN(365))
 	}
 	income := func(median float64) float64 { return math.Round(median*math.Exp(0.8*r.NormFloat64())*100) / 100 }
-	person := func(rel, sex string, age int) rule.Person {
-		p := rule.Person{Relationship: rel, Sex: sex, BirthDate: day(age), Orphan: "none", Education: "primary", MaritalStatus: "single", EmploymentStatus: "inactive"}
+	person := func(rel, sex string, age int) profile.Person {
+		p := profile.Person{Relationship: rel, Sex: sex, BirthDate: day(age), Orphan: "none", Education: "primary", MaritalStatus: "single", EmploymentStatus: "inactive"}
 		for i := range p.Disability {
 			p.Disability[i] = 1
 		}
@@ -150,7 +150,7 @@ func generate(n int, seed uint64) []rule.Household {
 		return p
 	}
 	sexOf := func() string { return [...]string{"male", "female"}[r.IntN(2)] }
-	hs := make([]rule.Household, n)
+	hs := make([]profile.Household, n)
 	for i := range hs {
 		h := &hs[i]
 		h.Ref = "H" + strconv.Itoa(i+1)
@@ -167,7 +167,7 @@ func generate(n int, seed uint64) []rule.Household {
 		head := person("head", sexOf(), headAge)
 		head.MonthlyIncome = income(2500)
 		head.EmploymentStatus = "employed"
-		h.Members = append(make([]rule.Person, 0, size), head)
+		h.Members = append(make([]profile.Person, 0, size), head)
 		if size > 1 && r.IntN(10) < 8 {
 			h.Members = append(h.Members, person("spouse", "female", headAge-r.IntN(8)))
 		}

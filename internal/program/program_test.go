@@ -14,8 +14,8 @@ import (
 	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/profile"
 	"github.com/tadamun/tadamun/internal/program"
-	"github.com/tadamun/tadamun/internal/program/rule"
 )
 
 var asOf = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
@@ -282,10 +282,10 @@ eligibility: |
 // households generates n households: household i has income per capita
 // i%150 and an older person when i%3 == 0; every 50th has no members (an
 // error for income_per_capita).
-func households(n int) []rule.Household {
+func households(n int) []profile.Household {
 	r := rand.New(rand.NewPCG(1, 2))
 	govs := []string{"Amman", "Irbid", "Zarqa"}
-	hs := make([]rule.Household, n)
+	hs := make([]profile.Household, n)
 	for i := range hs {
 		h := &hs[i]
 		h.Ref = fmt.Sprintf("H%05d", i+1)
@@ -295,7 +295,7 @@ func households(n int) []rule.Household {
 		}
 		size := 1 + r.IntN(5)
 		for j := range size {
-			p := rule.Person{Relationship: "son", Sex: "male", BirthDate: asOf.AddDate(-10-j, 0, 0)}
+			p := profile.Person{Relationship: "son", Sex: "male", BirthDate: asOf.AddDate(-10-j, 0, 0)}
 			if j == 0 {
 				p.Relationship = "head"
 				p.Sex = []string{"male", "female"}[i%2]
@@ -312,9 +312,9 @@ func households(n int) []rule.Household {
 }
 
 // memSource streams hs as the registry does, reusing one members slice.
-func memSource(hs []rule.Household) program.Source {
-	return func(ctx context.Context, _ int64, fn func(int64, rule.Household) error) error {
-		var members []rule.Person
+func memSource(hs []profile.Household) program.Source {
+	return func(ctx context.Context, _ int64, fn func(int64, profile.Household) error) error {
+		var members []profile.Person
 		for i := range hs {
 			h := hs[i]
 			members = append(members[:0], h.Members...)
@@ -328,7 +328,7 @@ func memSource(hs []rule.Household) program.Source {
 }
 
 // want computes what a run of baseSpec must decide for hs.
-func want(hs []rule.Household) (eligible, errors int) {
+func want(hs []profile.Household) (eligible, errors int) {
 	for _, h := range hs {
 		if len(h.Members) == 0 {
 			errors++

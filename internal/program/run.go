@@ -17,6 +17,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/profile"
 	"github.com/tadamun/tadamun/internal/program/rule"
 )
 
@@ -24,7 +25,7 @@ import (
 // once per household in a stable order (by id). The registry's
 // EachHousehold is one; tests use an in-memory slice. An error from fn stops
 // the stream and is returned.
-type Source func(ctx context.Context, memberID int64, fn func(id int64, h rule.Household) error) error
+type Source func(ctx context.Context, memberID int64, fn func(id int64, h profile.Household) error) error
 
 // Run is a stored targeting run: which version of which program decided,
 // at which reference date, by whom, and the counts. Runs are never changed
@@ -111,7 +112,7 @@ type decision struct {
 }
 
 // chunk is how many households are read before they are decided together;
-// it bounds the memory held in rule.Household values.
+// it bounds the memory held in profile.Household values.
 const chunk = 32 * 1024
 
 // Run decides every household of the program's member that src yields, with
@@ -257,7 +258,7 @@ func evaluate(ctx context.Context, c *rule.Compiled, src Source, memberID int64,
 		workers = runtime.GOMAXPROCS(0)
 	}
 	var out evaluated
-	buf := make([]rule.Household, 0, chunk)
+	buf := make([]profile.Household, 0, chunk)
 	ids := make([]int64, 0, chunk)
 	flush := func() error {
 		if len(buf) == 0 {
@@ -289,15 +290,15 @@ func evaluate(ctx context.Context, c *rule.Compiled, src Source, memberID int64,
 		}
 		return ctx.Err()
 	}
-	var arena []rule.Person // the chunk's members: sources may reuse h.Members
-	err := src(ctx, memberID, func(id int64, h rule.Household) error {
+	var arena []profile.Person // the chunk's members: sources may reuse h.Members
+	err := src(ctx, memberID, func(id int64, h profile.Household) error {
 		if len(buf) == 0 {
 			arena = arena[:0]
 		}
 		if len(arena)+len(h.Members) > cap(arena) {
 			// A new block rather than a bigger copy: households of this
 			// chunk keep pointing into the old one.
-			arena = make([]rule.Person, 0, max(6*chunk, len(h.Members)))
+			arena = make([]profile.Person, 0, max(6*chunk, len(h.Members)))
 		}
 		n := len(arena)
 		arena = append(arena, h.Members...)
@@ -316,7 +317,7 @@ func evaluate(ctx context.Context, c *rule.Compiled, src Source, memberID int64,
 }
 
 // compact keeps what a run stores of one engine decision.
-func compact(id int64, h *rule.Household, d *rule.Decision, exp int, asOf time.Time) decision {
+func compact(id int64, h *profile.Household, d *rule.Decision, exp int, asOf time.Time) decision {
 	out := decision{hh: id, ref: h.Ref, score: d.Score, eligible: d.Eligible, g: groupsOf(h, asOf)}
 	if d.Err == nil && d.Eligible {
 		b, err := roundMinor(d.Benefit, exp)

@@ -13,8 +13,8 @@ import (
 	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/profile"
 	"github.com/tadamun/tadamun/internal/program"
-	"github.com/tadamun/tadamun/internal/program/rule"
 )
 
 // nineLoops is the rule of the probe: nine loops over [1..10] inside one
@@ -119,9 +119,9 @@ func TestRuleCostLimitAtEvaluation(t *testing.T) {
 			t.Fatal(err)
 		}
 		hs := households(99)
-		huge := rule.Household{Ref: "HUGE"}
+		huge := profile.Household{Ref: "HUGE"}
 		for i := range 2000 {
-			huge.Members = append(huge.Members, rule.Person{Relationship: "other", Sex: "female", BirthDate: asOf.AddDate(-20-i%50, 0, 0)})
+			huge.Members = append(huge.Members, profile.Person{Relationship: "other", Sex: "female", BirthDate: asOf.AddDate(-20-i%50, 0, 0)})
 		}
 		hs = append(hs, huge)
 		r, err := f.s.Run(f.manager, a.Program.ID, memSource(hs), program.RunOptions{AsOf: asOf})
@@ -150,7 +150,7 @@ func TestRuleCostLimitAtEvaluation(t *testing.T) {
 // counts them; after first, it closes reached.
 func endless(n, first int, count *atomic.Int64, reached chan<- struct{}) program.Source {
 	h := households(1)[0]
-	return func(ctx context.Context, _ int64, fn func(int64, rule.Household) error) error {
+	return func(ctx context.Context, _ int64, fn func(int64, profile.Household) error) error {
 		for i := range n {
 			if i == first {
 				close(reached)
@@ -165,8 +165,8 @@ func endless(n, first int, count *atomic.Int64, reached chan<- struct{}) program
 }
 
 // blocked yields nothing until release is closed or ctx ends, then hs.
-func blocked(release <-chan struct{}, hs []rule.Household) program.Source {
-	return func(ctx context.Context, m int64, fn func(int64, rule.Household) error) error {
+func blocked(release <-chan struct{}, hs []profile.Household) program.Source {
+	return func(ctx context.Context, m int64, fn func(int64, profile.Household) error) error {
 		select {
 		case <-release:
 		case <-ctx.Done():

@@ -10,8 +10,8 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/profile"
 	"github.com/tadamun/tadamun/internal/program"
-	"github.com/tadamun/tadamun/internal/program/rule"
 )
 
 func decisions(t *testing.T, s *program.Service, ctx context.Context, run int64, f program.DecisionFilter) []program.Decision {
@@ -78,7 +78,7 @@ func TestRun(t *testing.T) {
 		})
 		t.Run("benefit in minor units", func(t *testing.T) {
 			dc := all[0]
-			var h rule.Household
+			var h profile.Household
 			for i := range hs {
 				if int64(i+1) == dc.HouseholdID {
 					h = hs[i]
@@ -128,7 +128,7 @@ func TestRun(t *testing.T) {
 		t.Run("a failing source leaves a failed run and no decisions", func(t *testing.T) {
 			before, _ := f.s.Runs(f.manager, a.Program.ID)
 			boom := errors.New("registry down")
-			_, err := f.s.Run(f.manager, a.Program.ID, func(ctx context.Context, m int64, fn func(int64, rule.Household) error) error {
+			_, err := f.s.Run(f.manager, a.Program.ID, func(ctx context.Context, m int64, fn func(int64, profile.Household) error) error {
 				for i := range 10 {
 					if err := fn(int64(i+1), hs[i]); err != nil {
 						return err

@@ -111,3 +111,48 @@ func (s *Service) Imports(ctx context.Context, memberID int64, limit int) ([]Imp
 	}
 	return out, rows.Err()
 }
+
+// Changed is a household with changes after a point of the history: Last is
+// the id of its newest change, the point to go on from.
+type Changed struct {
+	HouseholdID int64
+	Last        int64
+}
+
+// ChangesSince returns the households of member with changes after change
+// id since, each once, in the order of their newest change, at most limit
+// (at least 1). Those who follow the registry (DCI subscriptions) call it
+// with the Last of the final household they saw. The actor needs
+// auth.RegistryRead in member.
+func (s *Service) ChangesSince(ctx context.Context, member, since int64, limit int) ([]Changed, error) {
+	if err := requireRead(ctx, member); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT r.household_id, MAX(r.id) FROM registry_history r WHERE r.member_id = ? AND r.id > ?
+		GROUP BY r.household_id ORDER BY MAX(r.id) LIMIT ?`, member, since, max(limit, 1))
+	if err != nil {
+		return nil, errs.Wrapf(err, "registry: changes since %d", since)
+	}
+	defer rows.Close()
+	var out []Changed
+	for rows.Next() {
+		var c Changed
+		if err := rows.Scan(&c.HouseholdID, &c.Last); err != nil {
+			return nil, errs.Wrapf(err, "registry: changes since %d", since)
+		}
+		out = append(out, c)
+	}
+	return out, errs.Wrapf(rows.Err(), "registry: changes since %d", since)
+}
+
+// LastChange returns the id of member's newest change, 0 when there is
+// none: ChangesSince from it returns only what comes after. The actor needs
+// auth.RegistryRead in member.
+func (s *Service) LastChange(ctx context.Context, member int64) (int64, error) {
+	if err := requireRead(ctx, member); err != nil {
+		return 0, err
+	}
+	var last int64
+	err := s.db.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM registry_history WHERE member_id = ?`, member).Scan(&last)
+	return last, errs.Wrapf(err, "registry: last change of member %d", member)
+}

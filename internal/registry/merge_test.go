@@ -12,7 +12,7 @@ import (
 	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/member"
-	"github.com/tadamun/tadamun/internal/program/rule"
+	"github.com/tadamun/tadamun/internal/profile"
 	"github.com/tadamun/tadamun/internal/registry"
 )
 
@@ -298,7 +298,7 @@ func TestMergedRecordsLeaveReaders(t *testing.T) {
 				t.Errorf("EachPerson gave %v, want the four live records", refs)
 			}
 			sizes := map[string]int{}
-			if err := f.s.EachHousehold(f.registrar, f.jo, func(_ int64, h rule.Household) error { sizes[h.Ref] = len(h.Members); return nil }); err != nil {
+			if err := f.s.EachHousehold(f.registrar, f.jo, func(_ int64, h profile.Household) error { sizes[h.Ref] = len(h.Members); return nil }); err != nil {
 				t.Fatal(err)
 			}
 			if sizes["H1"] != 2 || sizes["H2"] != 2 {

@@ -19,7 +19,7 @@ import (
 	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/member"
-	"github.com/tadamun/tadamun/internal/program/rule"
+	"github.com/tadamun/tadamun/internal/profile"
 	"github.com/tadamun/tadamun/internal/registry"
 )
 
@@ -500,13 +500,13 @@ func TestEachHousehold(t *testing.T) {
 		f.importTestdata(t)
 		var refs []string
 		sizes := map[string]int{}
-		var hh1 rule.Household
-		err := f.s.EachHousehold(f.ctx, f.jo, func(id int64, h rule.Household) error {
+		var hh1 profile.Household
+		err := f.s.EachHousehold(f.ctx, f.jo, func(id int64, h profile.Household) error {
 			refs = append(refs, h.Ref)
 			sizes[h.Ref] = len(h.Members)
 			if h.Ref == "HH-001" {
 				hh1 = h
-				hh1.Members = append([]rule.Person(nil), h.Members...)
+				hh1.Members = append([]profile.Person(nil), h.Members...)
 			}
 			return nil
 		})
@@ -523,7 +523,7 @@ func TestEachHousehold(t *testing.T) {
 		// in parallel, gives the same households in the same order.
 		walk := func() []string {
 			var out []string
-			if err := f.s.EachHousehold(f.ctx, f.jo, func(id int64, h rule.Household) error {
+			if err := f.s.EachHousehold(f.ctx, f.jo, func(id int64, h profile.Household) error {
 				out = append(out, fmt.Sprintf("%d %+v", id, h))
 				return nil
 			}); err != nil {
@@ -547,7 +547,7 @@ func TestEachHousehold(t *testing.T) {
 		restore := registry.SetStreamSpan(1)
 		stop := errors.New("stop")
 		seen := 0
-		err = f.s.EachHousehold(f.ctx, f.jo, func(int64, rule.Household) error { seen++; return stop })
+		err = f.s.EachHousehold(f.ctx, f.jo, func(int64, profile.Household) error { seen++; return stop })
 		restore()
 		if !errors.Is(err, stop) || seen != 1 {
 			t.Errorf("stopping walk: %v after %d households", err, seen)
@@ -573,7 +573,7 @@ func TestImportInSmallBatches(t *testing.T) {
 			t.Fatalf("batch = %+v, want 3 households and 6 persons", b)
 		}
 		sizes := map[string]int{}
-		if err := f.s.EachHousehold(f.ctx, f.jo, func(_ int64, h rule.Household) error { sizes[h.Ref] = len(h.Members); return nil }); err != nil {
+		if err := f.s.EachHousehold(f.ctx, f.jo, func(_ int64, h profile.Household) error { sizes[h.Ref] = len(h.Members); return nil }); err != nil {
 			t.Fatal(err)
 		}
 		if sizes["HH-001"] != 3 || sizes["HH-002"] != 2 || sizes["HH-003"] != 1 {

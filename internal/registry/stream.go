@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/errs"
-	"github.com/tadamun/tadamun/internal/program/rule"
+	"github.com/tadamun/tadamun/internal/profile"
 )
 
 // streamSpan is how many household ids one segment of EachHousehold
@@ -31,7 +31,7 @@ var streamSpan int64 = 16384
 // by the database into one text (unit separator between fields): on the
 // embedded SQLite every column fetched is a call into the engine, which
 // costs more than the joining.
-func (s *Service) EachHousehold(ctx context.Context, memberID int64, fn func(id int64, h rule.Household) error) error {
+func (s *Service) EachHousehold(ctx context.Context, memberID int64, fn func(id int64, h profile.Household) error) error {
 	if err := requireRead(ctx, memberID); err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (s *Service) EachHousehold(ctx context.Context, memberID int64, fn func(id 
 // segment is the households of one range of ids with their members.
 type segment struct {
 	ids []int64
-	hs  []rule.Household
+	hs  []profile.Household
 	err error
 }
 
@@ -182,7 +182,7 @@ func (r *streamReader) read(ctx context.Context, from, to int64, seg *segment) e
 	defer prows.Close()
 	// One arena for the segment's members; households slice into it once
 	// it is complete, so that growing it moves nothing they point at.
-	var people []rule.Person
+	var people []profile.Person
 	var owner []int // index in seg.hs of each person
 	i := 0
 	for prows.Next() {
@@ -261,12 +261,12 @@ func (r *streamReader) major(b []byte) (float64, error) {
 
 var errStreamRow = errs.E(errs.Internal, "error.internal")
 
-func (r *streamReader) household(b []byte) (rule.Household, error) {
+func (r *streamReader) household(b []byte) (profile.Household, error) {
 	var f [11][]byte
 	if _, ok := fields(b, f[:]); !ok {
-		return rule.Household{}, errStreamRow
+		return profile.Household{}, errStreamRow
 	}
-	h := rule.Household{Governorate: r.str(f[0]), District: r.str(f[1]), Locality: r.str(f[2]), DwellingType: r.str(f[3]),
+	h := profile.Household{Governorate: r.str(f[0]), District: r.str(f[1]), Locality: r.str(f[2]), DwellingType: r.str(f[3]),
 		WaterSource: r.str(f[4]), Sanitation: r.str(f[5])}
 	if len(f[6]) > 0 {
 		n, err := strconv.Atoi(string(f[6]))
@@ -291,12 +291,12 @@ func (r *streamReader) household(b []byte) (rule.Household, error) {
 	return h, nil
 }
 
-func (r *streamReader) person(b []byte) (rule.Person, error) {
+func (r *streamReader) person(b []byte) (profile.Person, error) {
 	var f [16][]byte
 	if _, ok := fields(b, f[:]); !ok {
-		return rule.Person{}, errStreamRow
+		return profile.Person{}, errStreamRow
 	}
-	p := rule.Person{Relationship: r.str(f[0]), Sex: r.str(f[1]), EmploymentStatus: r.str(f[9]), Education: r.str(f[10]),
+	p := profile.Person{Relationship: r.str(f[0]), Sex: r.str(f[1]), EmploymentStatus: r.str(f[9]), Education: r.str(f[10]),
 		MaritalStatus: r.str(f[11]), Orphan: r.str(f[12])}
 	if len(f[2]) > 0 {
 		d, ok := day(f[2])

@@ -9,8 +9,8 @@ import (
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/api"
 	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/profile"
 	"github.com/tadamun/tadamun/internal/program"
-	"github.com/tadamun/tadamun/internal/program/rule"
 )
 
 // egHousehold is the id of the one household EG's program decides on in
@@ -43,8 +43,8 @@ func init() {
 		if _, err := s.DecideChange(approver, a.ApprovalID, true, ""); err != nil {
 			t.Fatal(err)
 		}
-		src := func(ctx context.Context, _ int64, fn func(int64, rule.Household) error) error {
-			return fn(egHousehold, rule.Household{Ref: "EG-H1", Governorate: "C", Members: []rule.Person{{Relationship: "head", Sex: "female", BirthDate: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)}}})
+		src := func(ctx context.Context, _ int64, fn func(int64, profile.Household) error) error {
+			return fn(egHousehold, profile.Household{Ref: "EG-H1", Governorate: "C", Members: []profile.Person{{Relationship: "head", Sex: "female", BirthDate: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)}}})
 		}
 		run, err := s.Run(manager, a.Program.ID, src, program.RunOptions{})
 		if err != nil {

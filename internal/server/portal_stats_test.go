@@ -15,8 +15,8 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/profile"
 	"github.com/tadamun/tadamun/internal/program"
-	"github.com/tadamun/tadamun/internal/program/rule"
 	"github.com/tadamun/tadamun/internal/registry"
 )
 
@@ -74,7 +74,7 @@ func TestPortalStatistics(t *testing.T) {
 	}
 	// Every household of JO is eligible: the demo's and these.
 	households, persons := 0, 0
-	if err := reg.EachHousehold(sys, jo.ID, func(_ int64, h rule.Household) error {
+	if err := reg.EachHousehold(sys, jo.ID, func(_ int64, h profile.Household) error {
 		households++
 		persons += len(h.Members)
 		return nil

@@ -7,8 +7,8 @@ import (
 	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/disclosure"
 	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/profile"
 	"github.com/tadamun/tadamun/internal/program"
-	"github.com/tadamun/tadamun/internal/program/rule"
 )
 
 // Value codes of the person cube's dimensions, in order. A transport
@@ -104,7 +104,7 @@ func (s *Service) member(ctx context.Context, m member.Member, today time.Time) 
 		}
 	}
 	on := calendar.DateOf(today)
-	err = s.o.Registry.EachHousehold(ctx, m.ID, func(id int64, h rule.Household) error {
+	err = s.o.Registry.EachHousehold(ctx, m.ID, func(id int64, h profile.Household) error {
 		b, covered := benefit[id]
 		g, ok := govIndex[h.Governorate]
 		if !ok {

@@ -8,6 +8,7 @@ import (
 	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/profile"
 )
 
 // nested returns an eligibility rule of n loops over [1..10] inside one
@@ -82,10 +83,10 @@ func TestGrouped(t *testing.T) {
 }
 
 // big returns a household of n members, far past the size hints.
-func big(n int) Household {
-	h := Household{Ref: "BIG"}
+func big(n int) profile.Household {
+	h := profile.Household{Ref: "BIG"}
 	for i := range n {
-		h.Members = append(h.Members, Person{Relationship: "other", Sex: "male", BirthDate: asOf.AddDate(-20-i%60, 0, 0)})
+		h.Members = append(h.Members, profile.Person{Relationship: "other", Sex: "male", BirthDate: asOf.AddDate(-20-i%60, 0, 0)})
 	}
 	return h
 }
@@ -136,7 +137,7 @@ func TestEvaluateAllStopsWhenAsked(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &Compiled{Eligibility: r}
-	hs := make([]Household, 4096)
+	hs := make([]profile.Household, 4096)
 	for i := range hs {
 		hs[i] = family()
 	}

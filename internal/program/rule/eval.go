@@ -16,6 +16,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/profile"
 )
 
 // Decision is the outcome of a program for one household.
@@ -48,7 +49,7 @@ type Decision struct {
 // members' ages. With explain, the Decision lists each top-level clause of
 // the eligibility rule with its value and inputs. Like every evaluation it
 // stops past EvalCostLimit steps, with the error rule_cost.exceeded.
-func (c *Compiled) Evaluate(h *Household, asOf time.Time, explain bool) Decision {
+func (c *Compiled) Evaluate(h *profile.Household, asOf time.Time, explain bool) Decision {
 	s := scope{ctx: context.Background()}
 	return c.decide(&s, h, calendar.DateOf(asOf), mode(explain))
 }
@@ -78,18 +79,18 @@ func mode(explain bool) explainMode {
 // When ctx ends the workers stop within a few hundred households (and a
 // long macro within 100 of its iterations): the caller must check
 // ctx.Err(), since the decisions are then incomplete.
-func (c *Compiled) EvaluateAll(ctx context.Context, hs []Household, asOf time.Time, workers int, explain bool, progress func(done int)) []Decision {
+func (c *Compiled) EvaluateAll(ctx context.Context, hs []profile.Household, asOf time.Time, workers int, explain bool, progress func(done int)) []Decision {
 	return c.evaluateAll(ctx, hs, asOf, workers, mode(explain), progress)
 }
 
 // EvaluateAllJSON is EvaluateAll with each decision's explanation in
 // Decision.Explanation as compact JSON instead of Clauses: several times
 // cheaper, for runs that store every explanation.
-func (c *Compiled) EvaluateAllJSON(ctx context.Context, hs []Household, asOf time.Time, workers int, progress func(done int)) []Decision {
+func (c *Compiled) EvaluateAllJSON(ctx context.Context, hs []profile.Household, asOf time.Time, workers int, progress func(done int)) []Decision {
 	return c.evaluateAll(ctx, hs, asOf, workers, explainJSON, progress)
 }
 
-func (c *Compiled) evaluateAll(ctx context.Context, hs []Household, asOf time.Time, workers int, explain explainMode, progress func(done int)) []Decision {
+func (c *Compiled) evaluateAll(ctx context.Context, hs []profile.Household, asOf time.Time, workers int, explain explainMode, progress func(done int)) []Decision {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -125,7 +126,7 @@ func (c *Compiled) evaluateAll(ctx context.Context, hs []Household, asOf time.Ti
 	return out
 }
 
-func (c *Compiled) decide(s *scope, h *Household, at calendar.Date, explain explainMode) Decision {
+func (c *Compiled) decide(s *scope, h *profile.Household, at calendar.Date, explain explainMode) Decision {
 	s.reset(h, at)
 	var d Decision
 	e := c.Eligibility

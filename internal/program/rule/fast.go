@@ -9,6 +9,7 @@ import (
 	"cel.dev/cel-go/common/types"
 
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/profile"
 )
 
 // The fast path compiles the checked AST of the common rule shapes into
@@ -152,22 +153,22 @@ func (fc *fastCompiler) attrsOf(e ast.Expr) func(s *scope) map[string]string {
 }
 
 func householdFast(name string) (fexpr, error) {
-	str := func(f func(h *Household) string) (fexpr, error) {
+	str := func(f func(h *profile.Household) string) (fexpr, error) {
 		return fexpr{s: func(s *scope) (string, error) { return f(s.hh.h), nil }}, nil
 	}
 	switch name {
 	case "governorate":
-		return str(func(h *Household) string { return h.Governorate })
+		return str(func(h *profile.Household) string { return h.Governorate })
 	case "district":
-		return str(func(h *Household) string { return h.District })
+		return str(func(h *profile.Household) string { return h.District })
 	case "locality":
-		return str(func(h *Household) string { return h.Locality })
+		return str(func(h *profile.Household) string { return h.Locality })
 	case "dwelling_type":
-		return str(func(h *Household) string { return h.DwellingType })
+		return str(func(h *profile.Household) string { return h.DwellingType })
 	case "water_source":
-		return str(func(h *Household) string { return h.WaterSource })
+		return str(func(h *profile.Household) string { return h.WaterSource })
 	case "sanitation":
-		return str(func(h *Household) string { return h.Sanitation })
+		return str(func(h *profile.Household) string { return h.Sanitation })
 	case "rooms":
 		return fexpr{i: func(s *scope) (int64, error) { return int64(s.hh.h.Rooms), nil }}, nil
 	case "size":
@@ -190,7 +191,7 @@ func householdFast(name string) (fexpr, error) {
 }
 
 func memberFast(name string, d int) (fexpr, error) {
-	str := func(f func(p *Person) string) (fexpr, error) {
+	str := func(f func(p *profile.Person) string) (fexpr, error) {
 		return fexpr{s: func(s *scope) (string, error) { return f(s.cur[d].p), nil }}, nil
 	}
 	dom := func(i int) (fexpr, error) {
@@ -198,17 +199,17 @@ func memberFast(name string, d int) (fexpr, error) {
 	}
 	switch name {
 	case "relationship":
-		return str(func(p *Person) string { return p.Relationship })
+		return str(func(p *profile.Person) string { return p.Relationship })
 	case "sex":
-		return str(func(p *Person) string { return p.Sex })
+		return str(func(p *profile.Person) string { return p.Sex })
 	case "employment_status":
-		return str(func(p *Person) string { return p.EmploymentStatus })
+		return str(func(p *profile.Person) string { return p.EmploymentStatus })
 	case "education":
-		return str(func(p *Person) string { return p.Education })
+		return str(func(p *profile.Person) string { return p.Education })
 	case "marital_status":
-		return str(func(p *Person) string { return p.MaritalStatus })
+		return str(func(p *profile.Person) string { return p.MaritalStatus })
 	case "orphan":
-		return str(func(p *Person) string { return p.Orphan })
+		return str(func(p *profile.Person) string { return p.Orphan })
 	case "age":
 		return fexpr{i: func(s *scope) (int64, error) {
 			m := s.cur[d]

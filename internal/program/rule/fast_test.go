@@ -7,6 +7,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/profile"
 )
 
 // TestFastMatchesCEL runs each rule on the fast path and on CEL's
@@ -15,7 +16,7 @@ func TestFastMatchesCEL(t *testing.T) {
 	hs := Generate(2000, 11)
 	// Households that make rules fail: no members, missing attributes,
 	// unknown ages, no rooms.
-	hs = append(hs, Household{Ref: "empty"})
+	hs = append(hs, profile.Household{Ref: "empty"})
 	for i := 0; i < len(hs); i += 7 {
 		hs[i].Attrs = map[string]string{"camp": "yes", "family_size": "7"}
 		hs[i].Rooms = 0

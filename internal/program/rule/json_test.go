@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/profile"
 )
 
 // TestExplanationJSONMatchesClauses checks that the compact JSON of
@@ -14,7 +15,7 @@ import (
 // clauses stopped by an error (unknown ages).
 func TestExplanationJSONMatchesClauses(t *testing.T) {
 	hs := Generate(2000, 11)
-	hs = append(hs, Household{Ref: "empty"})
+	hs = append(hs, profile.Household{Ref: "empty"})
 	c := mustCompile(t, Program{Eligibility: `household.income_per_capita < 1200.0 && members.exists(m, m.age >= 65) && !("car" in household.assets) && household.size >= 1`})
 	withClauses := c.EvaluateAll(context.Background(), hs, asOf, 2, true, nil)
 	withJSON := c.EvaluateAllJSON(context.Background(), hs, asOf, 2, nil)
@@ -79,7 +80,7 @@ func normalize(v any) any {
 // same decisions as deciding without, for && and || rules with errors.
 func TestExplainedEligibilityMatches(t *testing.T) {
 	hs := Generate(3000, 13)
-	hs = append(hs, Household{Ref: "empty"})
+	hs = append(hs, profile.Household{Ref: "empty"})
 	for _, src := range []string{
 		`household.income_per_capita < 1200.0 && members.exists(m, m.age >= 65) && household.size >= 2`,
 		`household.income_per_capita < 300.0 || members.exists(m, m.age >= 70) || !household.electricity`,

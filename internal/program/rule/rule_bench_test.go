@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/calendar"
+	"github.com/tadamun/tadamun/internal/profile"
 )
 
 // benchHouseholds sets the number of synthetic households of the benchmarks:
@@ -45,7 +46,7 @@ var realistic = Program{
 }
 
 // handDecide is realistic written in plain Go over the same records.
-func handDecide(h *Household, at calendar.Date) Decision {
+func handDecide(h *profile.Household, at calendar.Date) Decision {
 	var d Decision
 	if len(h.Members) == 0 {
 		d.Err = fmt.Errorf("no members")
@@ -93,11 +94,11 @@ func handDecide(h *Household, at calendar.Date) Decision {
 
 // HandWritten evaluates realistic in plain Go on workers goroutines, split
 // the same way EvaluateAll splits, for the baseline of the benchmark.
-func HandWritten(hs []Household, asOf time.Time) []Decision {
+func HandWritten(hs []profile.Household, asOf time.Time) []Decision {
 	return handWrittenAll(hs, asOf, 1)
 }
 
-func handWrittenAll(hs []Household, asOf time.Time, workers int) []Decision {
+func handWrittenAll(hs []profile.Household, asOf time.Time, workers int) []Decision {
 	const chunk = 512
 	out := make([]Decision, len(hs))
 	at := calendar.DateOf(asOf)
@@ -127,7 +128,7 @@ var governorates = []string{"Cairo", "Giza", "Alexandria", "Aswan", "Luxor", "So
 // Generate returns n synthetic households from seed: about 4.5 persons per
 // household, ages by household role, log-normal incomes, a disability in
 // about 8% of persons, orphans, 2% unknown birth dates.
-func Generate(n int, seed uint64) []Household {
+func Generate(n int, seed uint64) []profile.Household {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	sizes := []int{1, 2, 2, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 8, 9}
 	day := func(age int) time.Time {
@@ -139,8 +140,8 @@ func Generate(n int, seed uint64) []Household {
 	income := func(median float64) float64 {
 		return math.Round(median*math.Exp(0.8*r.NormFloat64())*100) / 100
 	}
-	person := func(rel, sex string, age int) Person {
-		p := Person{Relationship: rel, Sex: sex, BirthDate: day(age), Orphan: "none", Education: "primary", MaritalStatus: "single", EmploymentStatus: "inactive"}
+	person := func(rel, sex string, age int) profile.Person {
+		p := profile.Person{Relationship: rel, Sex: sex, BirthDate: day(age), Orphan: "none", Education: "primary", MaritalStatus: "single", EmploymentStatus: "inactive"}
 		for i := range p.Disability {
 			p.Disability[i] = 1
 		}
@@ -155,7 +156,7 @@ func Generate(n int, seed uint64) []Household {
 		}
 		return "female"
 	}
-	hs := make([]Household, n)
+	hs := make([]profile.Household, n)
 	for i := range hs {
 		h := &hs[i]
 		h.Ref = "H" + strconv.Itoa(i+1)
@@ -172,7 +173,7 @@ func Generate(n int, seed uint64) []Household {
 			h.MonthlyIncome = income(300)
 		}
 		size := sizes[r.IntN(len(sizes))]
-		h.Members = make([]Person, 0, size)
+		h.Members = make([]profile.Person, 0, size)
 		headAge := 22 + r.IntN(60)
 		head := person("head", sexOf(), headAge)
 		head.MonthlyIncome = income(2500)
@@ -208,16 +209,16 @@ func Generate(n int, seed uint64) []Household {
 
 var benchData struct {
 	once sync.Once
-	hs   []Household
+	hs   []profile.Household
 }
 
-func households(b *testing.B) []Household {
+func households(b *testing.B) []profile.Household {
 	b.Helper()
 	benchData.once.Do(func() { benchData.hs = Generate(*benchHouseholds, 1) })
 	return benchData.hs
 }
 
-func reportPersons(b *testing.B, hs []Household, elapsed time.Duration) {
+func reportPersons(b *testing.B, hs []profile.Household, elapsed time.Duration) {
 	b.Helper()
 	persons := 0
 	for i := range hs {

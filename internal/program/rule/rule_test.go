@@ -13,6 +13,7 @@ import (
 	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/profile"
 )
 
 var asOf = time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
@@ -20,11 +21,11 @@ var asOf = time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
 func born(years int) time.Time { return asOf.AddDate(-years, 0, -10) }
 
 // family is a poor household: a head of 70, a disabled daughter, a child of 3.
-func family() Household {
-	return Household{
+func family() profile.Household {
+	return profile.Household{
 		Ref: "H1", Governorate: "Aswan", Rooms: 2, MonthlyIncome: 300, Assets: []string{"tv"},
 		Attrs: map[string]string{"camp": "yes"},
-		Members: []Person{
+		Members: []profile.Person{
 			{Relationship: "head", Sex: "male", BirthDate: born(70), MonthlyIncome: 600, Disability: [6]int8{1, 1, 2, 1, 1, 1}},
 			{Relationship: "daughter", Sex: "female", BirthDate: born(20), Disability: [6]int8{1, 1, 4, 1, 1, 1}, Attrs: map[string]string{"school": "none"}},
 			{Relationship: "son", Sex: "male", BirthDate: born(3)},
@@ -249,7 +250,7 @@ func TestRuntimeErrors(t *testing.T) {
 	noRooms.Rooms = 0
 	negative := family()
 	negative.Members = negative.Members[:1]
-	hs := []Household{ok, noAttr, noRooms, negative, ok}
+	hs := []profile.Household{ok, noAttr, noRooms, negative, ok}
 	ds := c.EvaluateAll(context.Background(), hs, asOf, 2, false, nil)
 	want := []string{"", "rule.missing_attr", "rule.divide_by_zero", "rule.negative_benefit", ""}
 	for i, d := range ds {
@@ -286,7 +287,7 @@ func TestRuntimeErrors(t *testing.T) {
 
 	t.Run("no members", func(t *testing.T) {
 		c := mustCompile(t, Program{Eligibility: `household.income_per_capita < 10.0`})
-		h := Household{Ref: "empty"}
+		h := profile.Household{Ref: "empty"}
 		if got := errKey(c.Evaluate(&h, asOf, false).Err); got != "rule.no_members" {
 			t.Errorf("got %q, want rule.no_members", got)
 		}
@@ -410,7 +411,7 @@ func TestDocsListVocabularyAndProtected(t *testing.T) {
 // fast path) for a person born on 29 February: a year older on 1 March of a
 // common year, as calendar.AgeAt counts everywhere else.
 func TestRuleAgeAt29February(t *testing.T) {
-	h := Household{Ref: "H1", Members: []Person{{Relationship: "head", Sex: "female", BirthDate: time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)}}}
+	h := profile.Household{Ref: "H1", Members: []profile.Person{{Relationship: "head", Sex: "female", BirthDate: time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)}}}
 	for _, src := range []string{`members.exists(m, m.age >= 1)`, `members.exists(m, has(m.age) && m.age >= 1)`, `double(members[0].age) >= 1.0`} {
 		c := mustCompile(t, Program{Eligibility: src})
 		for _, tt := range []struct {

@@ -10,6 +10,7 @@ import (
 	"cel.dev/cel-go/interpreter"
 
 	"github.com/tadamun/tadamun/internal/calendar"
+	"github.com/tadamun/tadamun/internal/profile"
 )
 
 // registry adapts Go values to CEL values; provider adds the two record
@@ -96,7 +97,7 @@ func (p *provider) NewValue(structType string, fields map[string]ref.Val) ref.Va
 	return p.Registry.NewValue(structType, fields)
 }
 
-func disabled(p *Person) bool {
+func disabled(p *profile.Person) bool {
 	for _, d := range p.Disability {
 		if d >= 3 {
 			return true
@@ -108,7 +109,7 @@ func disabled(p *Person) bool {
 // hhVal is the CEL value of the variable household. Workers reuse one per
 // goroutine, so a value must not outlive the evaluation it was built for.
 type hhVal struct {
-	h   *Household
+	h   *profile.Household
 	ref calendar.Date // ages are counted on this day
 }
 
@@ -122,7 +123,7 @@ func (h *hhVal) total() float64 {
 
 // memberVal is the CEL value of one member.
 type memberVal struct {
-	p   *Person
+	p   *profile.Person
 	i   int // index in the household, for messages
 	hv  *hhVal
 	ag  int // cached age; ageUnset until first read
@@ -201,7 +202,7 @@ type scope struct {
 	vals    []any // clause values of the current explanation
 }
 
-func (s *scope) reset(h *Household, at calendar.Date) {
+func (s *scope) reset(h *profile.Household, at calendar.Date) {
 	s.hh = hhVal{h: h, ref: at}
 	n := len(h.Members)
 	if cap(s.mems) < n {
@@ -233,7 +234,7 @@ func (s *scope) eval(p program) (ref.Val, error) {
 // withinHints reports whether h is within the size hints of the cost
 // estimate: MaxMembers members, MaxAssets assets, MaxAttrs attributes of
 // the household and of each member, strings of at most MaxString bytes.
-func withinHints(h *Household) bool {
+func withinHints(h *profile.Household) bool {
 	if len(h.Members) > MaxMembers || len(h.Assets) > MaxAssets || !smallAttrs(h.Attrs) ||
 		!smallStrings(h.Governorate, h.District, h.Locality, h.DwellingType, h.WaterSource, h.Sanitation) {
 		return false

@@ -1,0 +1,105 @@
+package db_test
+
+import (
+	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/db/dbtest"
+)
+
+// owners names the package under internal/ that owns each table: only its
+// SQL may name the table; every other package asks it through its exported
+// API (ledger.LockedBalance, auth.Scope, registry.ChangesSince, …), so that
+// a change of one capability's schema cannot silently break another.
+var owners = map[string]string{
+	"schema_migrations": "db",
+	"settings":          "grievance",
+	"members":           "member", "admin_areas": "member",
+	"users": "auth", "sessions": "auth", "api_tokens": "auth", "auth_secrets": "auth", "approvals": "auth", "role_grants": "auth",
+	"audit_records": "audit", "audit_checkpoints": "audit",
+	"households": "registry", "persons": "registry", "person_names": "registry", "registry_history": "registry",
+	"registry_imports": "registry", "registry_merges": "registry",
+	"ledger_accounts": "ledger", "ledger_entries": "ledger", "ledger_lines": "ledger",
+	"programs": "program", "program_versions": "program", "program_runs": "program", "program_decisions": "program",
+	"program_run_fairness": "program", "program_enrollments": "program", "program_enrollment_events": "program",
+	"payment_cycles": "payment", "payment_entitlements": "payment", "payment_batches": "payment", "payments": "payment",
+	"payment_instruments": "payment", "payment_providers": "payment", "payment_status_imports": "payment", "payment_status_rows": "payment",
+	"dedup_runs": "dedup", "dedup_pairs": "dedup", "dedup_clusters": "dedup", "dedup_decisions": "dedup",
+	"grievances": "grievance", "grievance_events": "grievance", "grievance_settings": "grievance", "appeals": "grievance",
+	"whistle_reports": "grievance", "whistle_accused": "grievance", "whistle_releases": "grievance",
+	"dci_transactions": "dci", "dci_subscriptions": "dci", "dci_senders": "dci",
+}
+
+var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)
+
+// TestCapabilitiesReadOnlyTheirTables (issue 13 item 5): every table of a
+// fresh schema has an owner, and no SQL outside the owner's package (its
+// subpackages included) names it. Tests are not checked: they may look
+// at any table to assert what was written.
+func TestCapabilitiesReadOnlyTheirTables(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	rows, err := d.Query(context.Background(), `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables[name] = true
+		if owners[name] == "" {
+			t.Errorf("table %s has no owner: add it to owners", name)
+		}
+	}
+	rows.Close()
+
+	root := filepath.Join("..") // internal/
+	var found []string
+	err = filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		pkg := strings.Split(filepath.ToSlash(rel), "/")[0]
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			lit, ok := n.(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			s, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				return true
+			}
+			for _, m := range tableRef.FindAllStringSubmatch(s, -1) {
+				if name := strings.ToLower(m[1]); tables[name] && owners[name] != pkg {
+					found = append(found, rel+": "+pkg+" names "+name+" (owned by "+owners[name]+")")
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(found)
+	for _, f := range slices.Compact(found) {
+		t.Errorf("%s: ask its owner's API instead", f)
+	}
+}

@@ -1,0 +1,51 @@
+// Package profile holds what a program's rules may know of a household and
+// its members: the social and economic facts of the registry, without
+// names, identity numbers, contact details or references to other records.
+//
+// The registry fills a profile (registry.EachHousehold) and the rule
+// engine reads it (program/rule); neither imports the other, so a package
+// that reads households needs neither the database nor CEL. The package
+// imports only the standard library and does no I/O.
+package profile
+
+import "time"
+
+// Person is one member of a household as rules see them. The zero value is
+// a person about whom nothing is known.
+type Person struct {
+	Relationship string // "head", "spouse", "son", "daughter", "parent", "other", …
+	Sex          string // "male" or "female"
+	BirthDate    time.Time
+	// Disability holds the Washington Group short set answers in the order
+	// seeing, hearing, walking, remembering, self-care, communicating:
+	// 1 no difficulty, 2 some, 3 a lot, 4 cannot do at all, 0 unknown.
+	Disability       [6]int8
+	EmploymentStatus string
+	Education        string
+	MaritalStatus    string
+	Orphan           string  // "none", "paternal", "maternal" or "double"
+	MonthlyIncome    float64 // in the currency's major unit
+	Pregnant         bool
+	Attrs            map[string]string // custom attributes from imports
+}
+
+// Household is one household of the social registry with its members, as
+// rules see it. Ref identifies it in results and errors; rules cannot read
+// it.
+type Household struct {
+	Ref          string
+	Governorate  string
+	District     string
+	Locality     string
+	DwellingType string
+	WaterSource  string
+	Sanitation   string
+	Rooms        int
+	Electricity  bool
+	Assets       []string
+	// MonthlyIncome is the household's own income (not its members'), in
+	// the currency's major unit.
+	MonthlyIncome float64
+	Attrs         map[string]string // custom attributes from imports
+	Members       []Person
+}
