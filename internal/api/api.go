@@ -26,6 +26,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
 )
@@ -43,7 +44,8 @@ type Config struct {
 	Senders *dci.Senders
 	// Limits bound request bodies and uploaded files; zero fields are
 	// limits.Default's.
-	Limits limits.Limits
+	Limits limits.Limits // Jobs runs the long-running work and lists it (the jobs page).
+	Jobs   *jobs.Runner
 }
 
 // API serves the endpoints. It is safe for concurrent use.

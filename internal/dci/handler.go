@@ -19,6 +19,7 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/registry"
 )
 
@@ -48,6 +49,10 @@ type Handler struct {
 	RetryWait time.Duration
 	// Poll is how often subscriptions look for registry changes.
 	Poll time.Duration
+	// Jobs, when set before the handler serves, runs the callbacks of
+	// asynchronous requests as jobs, one per member's burst (callbacks.go);
+	// nil runs them on their own goroutines.
+	Jobs *jobs.Runner
 
 	keyOnce sync.Once
 	key     ed25519.PrivateKey
@@ -61,6 +66,8 @@ type Handler struct {
 	stopPoll context.CancelFunc
 	pollWG   sync.WaitGroup
 	wg       sync.WaitGroup // callbacks in flight
+	burstMu  sync.Mutex
+	bursts   map[int64]*burst // member → its callbacks' job
 }
 
 // New returns the handler over d with the sender registry senders (nil: a

@@ -16,6 +16,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/money"
 	"github.com/tadamun/tadamun/internal/program/rule"
@@ -142,6 +143,11 @@ func (v Version) Compile() (*rule.Compiled, error) {
 type Service struct {
 	db      *db.DB
 	members *member.Service
+	// Jobs, when set, is the process's job runner: a run started in the
+	// background (Start) is also a job of kind targeting_run, shown on the
+	// jobs page and cancelled from it. Nil (the command line) runs it
+	// without.
+	Jobs *jobs.Runner
 }
 
 // New returns the service over d.

@@ -22,6 +22,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/web"
@@ -40,6 +41,10 @@ type Config struct {
 	// Limits bound uploads and request bodies; zero fields are
 	// limits.Default's.
 	Limits limits.Limits
+	// Jobs runs the long-running work (targeting runs, imports, statistics,
+	// DCI callbacks); main builds it, recovers it at start and drains it at
+	// shutdown. Nil: New makes one (tests).
+	Jobs *jobs.Runner
 }
 
 // Server is the assembled HTTP handler. It is safe for concurrent use.
@@ -56,9 +61,12 @@ func New(c Config) (*Server, error) {
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
+	if c.Jobs == nil {
+		c.Jobs = jobs.New(c.DB, jobs.Options{Log: c.Log})
+	}
 	s := &Server{cfg: c, auth: auth.New(c.DB), metrics: newMetrics()}
 	senders := dci.NewSenders(c.DB, dci.Guard{AllowPrivate: c.DCIAllowPrivateCallbacks})
-	w, err := web.New(web.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Secure: c.SecureCookies, Senders: senders, Limits: c.Limits})
+	w, err := web.New(web.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Secure: c.SecureCookies, Senders: senders, Limits: c.Limits, Jobs: c.Jobs})
 	if err != nil {
 		return nil, err
 	}
@@ -66,9 +74,10 @@ func New(c Config) (*Server, error) {
 	grievance.For(c.DB).SetDecisions(program.NewAppeals(c.DB))
 	mux := http.NewServeMux()
 	w.Routes(mux)
-	a := api.New(api.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Senders: senders, Limits: c.Limits})
+	a := api.New(api.Config{DB: c.DB, Auth: s.auth, Audit: c.Audit, Log: c.Log, Senders: senders, Limits: c.Limits, Jobs: c.Jobs})
 	a.Routes(mux)
 	s.dci = dci.New(c.DB, c.Log, senders)
+	s.dci.Jobs = c.Jobs // callbacks run as jobs (see dci.Handler.Jobs)
 	mux.Handle("/api/dci/", s.dci)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)

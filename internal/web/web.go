@@ -19,6 +19,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dci"
+	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
 )
@@ -36,7 +37,8 @@ type Config struct {
 	// Senders is the DCI sender registry.
 	Senders *dci.Senders
 	// Limits bound uploads; zero fields are limits.Default's.
-	Limits limits.Limits
+	Limits limits.Limits // Jobs runs the long-running work and lists it (the jobs page).
+	Jobs   *jobs.Runner
 }
 
 // Server serves the pages. It is safe for concurrent use.
