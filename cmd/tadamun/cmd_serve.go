@@ -16,6 +16,7 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/demo"
 	"github.com/tadamun/tadamun/internal/grievance"
+	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/server"
@@ -69,7 +70,16 @@ func serve(ctx context.Context, g globals, args []string) error {
 		} else if n > 0 {
 			logger.Warn("targeting runs left running by a stopped server marked failed", "runs", n)
 		}
-		srv, err := server.New(server.Config{DB: d, Audit: l, Log: logger, SecureCookies: *secure, DCIAllowPrivateCallbacks: *dciPrivate, Limits: limit})
+		// Long-running work has one runner for the process (internal/jobs):
+		// a job a stopped server left queued or running fails now, with
+		// that reason, and every job is drained at shutdown.
+		work := jobs.New(d, jobs.Options{Log: logger})
+		if n, err := work.Recover(actor.System(ctx)); err != nil {
+			return err
+		} else if n > 0 {
+			logger.Warn("jobs left unfinished by a stopped server marked failed", "jobs", n)
+		}
+		srv, err := server.New(server.Config{DB: d, Audit: l, Log: logger, SecureCookies: *secure, DCIAllowPrivateCallbacks: *dciPrivate, Limits: limit, Jobs: work})
 		if err != nil {
 			return err
 		}
@@ -105,7 +115,12 @@ func serve(ctx context.Context, g globals, args []string) error {
 		logger.Info("shutting down: finishing requests in flight")
 		shctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		// Runs first, so that a request waiting on one ends with it.
+		// Jobs first, so that a request waiting on one ends with it; then
+		// the targeting runs a request runs itself (POST /runs without
+		// background), which are not jobs.
+		if err := work.Drain(shctx); err != nil {
+			logger.Error("stopping jobs: the unfinished ones are marked failed", "err", err)
+		}
 		if err := runs.DrainRuns(shctx); err != nil {
 			logger.Error("stopping targeting runs", "err", err)
 		}

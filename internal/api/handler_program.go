@@ -67,7 +67,11 @@ type HouseholdDecision struct {
 	Plain []string `json:"plain"`
 }
 
-func programs(a *API) *program.Service { return program.New(a.DB) }
+func programs(a *API) *program.Service {
+	p := program.New(a.DB)
+	p.Jobs = a.Jobs // runs started in the background are jobs
+	return p
+}
 
 // programMember is the member a program write is for: the caller's, or for
 // union-level callers the ?member= code.

@@ -199,7 +199,11 @@ type handle struct {
 	state  string
 	prog   [2]int64 // done, total: fresher than the row's
 	wrote  time.Time
-	asked  *Outcome // a person's cancel, waiting for the Func to return
+	// writing is set while a goroutine writes the progress; writes counts
+	// those goroutines, waited for before the end is written.
+	writing bool
+	writes  sync.WaitGroup
+	asked   *Outcome // a person's cancel, waiting for the Func to return
 }
 
 // Progress reports how far a job got. It is safe for concurrent use.
@@ -208,20 +212,30 @@ type Progress struct {
 	h *handle
 }
 
-// Set records that done of total are done (total 0: unknown). The row is
-// written at most once a second; the process's own pages see it at once.
+// Set records that done of total are done (total 0: unknown). It never
+// waits for the database — the work may be inside a transaction that holds
+// SQLite's one writer: the row is written by another goroutine, at most
+// once a second, and at the end; the process's own pages see it at once.
 func (p *Progress) Set(done, total int64) {
 	h := p.h
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.prog = [2]int64{done, total}
-	write := time.Since(h.wrote) >= progressEvery
-	if write {
-		h.wrote = time.Now()
+	if h.writing || time.Since(h.wrote) < progressEvery {
+		return
 	}
-	h.mu.Unlock()
-	if write {
-		p.r.saveProgress(h, done, total)
-	}
+	h.writing, h.wrote = true, time.Now()
+	h.writes.Add(1)
+	go func() {
+		defer h.writes.Done()
+		h.mu.Lock()
+		pr := h.prog
+		h.mu.Unlock()
+		p.r.saveProgress(h, pr[0], pr[1])
+		h.mu.Lock()
+		h.writing = false
+		h.mu.Unlock()
+	}()
 }
 
 // Context returns the job's context.
@@ -381,6 +395,7 @@ func (r *Runner) execute(h *handle, fn Func) {
 			r.markRunning(h)
 		}
 		h.err = r.call(h, fn)
+		h.writes.Wait()
 		r.mu.Lock()
 		r.release(h)
 		r.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/disclosure"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/program/rule"
@@ -100,12 +101,19 @@ func (s *Server) stats() *statsSnapshot {
 	if (c.snap == nil || time.Since(c.snap.At) > statsEvery) && !c.running {
 		c.running = true
 		go func() {
-			snap := buildStats(context.Background(), s)
+			// The refresh is a job (statistics, union level): it is on the
+			// jobs page, a union administrator can cancel it, and it stops
+			// when the server shuts down.
+			var snap *statsSnapshot
+			_, err := s.Jobs.Run(actor.System(context.Background()), jobs.Spec{Kind: jobs.KindStatistics}, func(ctx context.Context, _ *jobs.Progress) error {
+				snap = buildStats(ctx, s)
+				return snap.Err
+			})
 			c.mu.Lock()
 			defer c.mu.Unlock()
 			c.running = false
-			if snap.Err != nil {
-				s.Log.Error("portal statistics refresh failed", "err", snap.Err)
+			if err != nil {
+				s.Log.Error("portal statistics refresh failed", "err", err)
 				return
 			}
 			c.snap = snap

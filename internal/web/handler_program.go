@@ -53,7 +53,11 @@ func init() {
 	})
 }
 
-func (s *Server) programs() *program.Service { return program.New(s.DB) }
+func (s *Server) programs() *program.Service {
+	p := program.New(s.DB)
+	p.Jobs = s.Jobs // runs started in the background are jobs
+	return p
+}
 
 func pathID(r *http.Request, name string) (int64, error) {
 	n, err := strconv.ParseInt(r.PathValue(name), 10, 64)
