@@ -320,6 +320,10 @@ func (r *Runner) begin(ctx, jctx context.Context, cancel context.CancelCauseFunc
 		return nil, errs.Wrapf(err, "jobs: start %s", spec.Kind)
 	}
 	r.live[h.job.ID] = h
+	if r.shut {
+		// Drain began while the row was written: the job stops at once.
+		h.cancel(serverStopped())
+	}
 	if h.state == Queued {
 		r.wait = append(r.wait, h)
 		r.promote()
