@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
@@ -36,6 +37,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 	secure := fs.Bool("secure-cookies", os.Getenv("TADAMUN_SECURE_COOKIES") == "1", "always mark cookies Secure (TADAMUN_SECURE_COOKIES=1); set it behind a TLS proxy that does not send X-Forwarded-Proto")
 	dciPrivate := fs.Bool("dci-allow-private-callbacks", os.Getenv("TADAMUN_DCI_ALLOW_PRIVATE_CALLBACKS") == "1", "let DCI callbacks reach loopback, link-local and private addresses (TADAMUN_DCI_ALLOW_PRIVATE_CALLBACKS=1); only for receivers on an internal network")
 	logFormat := fs.String("log-format", env("TADAMUN_LOG_FORMAT", "text"), "log format: text or json (TADAMUN_LOG_FORMAT)")
+	jobsMax := fs.Int("jobs-max", envInt("TADAMUN_JOBS_MAX", jobs.DefaultMax), "how many jobs (targeting runs, imports, statistics, DCI callbacks) run at once; more wait their turn (TADAMUN_JOBS_MAX)")
 	lim := limits.Flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -73,7 +75,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 		// Long-running work has one runner for the process (internal/jobs):
 		// a job a stopped server left queued or running fails now, with
 		// that reason, and every job is drained at shutdown.
-		work := jobs.New(d, jobs.Options{Log: logger})
+		work := jobs.New(d, jobs.Options{Max: *jobsMax, Log: logger})
 		if n, err := work.Recover(actor.System(ctx)); err != nil {
 			return err
 		} else if n > 0 {
@@ -247,4 +249,12 @@ func freshDemoWitness(ctx context.Context, l *audit.Log, g globals, logger *slog
 	}
 	logger.Warn("a new demo database: the audit witness of the earlier database was moved aside", "moved_to", old)
 	return nil
+}
+
+// envInt is env for a whole number; an unreadable value is def.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
+	}
+	return def
 }
