@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
@@ -16,6 +17,7 @@ import (
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/demo"
+	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/server"
 )
@@ -34,6 +36,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 	secure := fs.Bool("secure-cookies", os.Getenv("TADAMUN_SECURE_COOKIES") == "1", "always mark cookies Secure (TADAMUN_SECURE_COOKIES=1); set it behind a TLS proxy that does not send X-Forwarded-Proto")
 	dciPrivate := fs.Bool("dci-allow-private-callbacks", os.Getenv("TADAMUN_DCI_ALLOW_PRIVATE_CALLBACKS") == "1", "let DCI callbacks reach loopback, link-local and private addresses (TADAMUN_DCI_ALLOW_PRIVATE_CALLBACKS=1); only for receivers on an internal network")
 	logFormat := fs.String("log-format", env("TADAMUN_LOG_FORMAT", "text"), "log format: text or json (TADAMUN_LOG_FORMAT)")
+	jobsMax := fs.Int("jobs-max", envInt("TADAMUN_JOBS_MAX", jobs.DefaultMax), "how many jobs (targeting runs, imports, statistics, DCI callbacks) run at once; more wait their turn (TADAMUN_JOBS_MAX)")
 	lim := limits.Flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -60,7 +63,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 				return err
 			}
 		}
-		svc := services(d, app.Options{Audit: l, Log: logger, Limits: limit, DCI: app.DCIOptions{AllowPrivateCallbacks: *dciPrivate}})
+		svc := services(d, app.Options{Audit: l, Log: logger, Limits: limit, DCI: app.DCIOptions{AllowPrivateCallbacks: *dciPrivate}, JobsMax: *jobsMax})
 		defer func() {
 			cctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
@@ -74,6 +77,14 @@ func serve(ctx context.Context, g globals, args []string) error {
 			return err
 		} else if n > 0 {
 			logger.Warn("targeting runs left running by a stopped server marked failed", "runs", n)
+		}
+		// Long-running work has one runner for the process (internal/jobs,
+		// in Services): a job a stopped server left queued or running fails
+		// now, with that reason, and every job is drained at shutdown.
+		if n, err := svc.Jobs.Recover(actor.System(ctx)); err != nil {
+			return err
+		} else if n > 0 {
+			logger.Warn("jobs left unfinished by a stopped server marked failed", "jobs", n)
 		}
 		srv, err := server.New(server.Config{Services: svc, SecureCookies: *secure})
 		if err != nil {
@@ -111,6 +122,12 @@ func serve(ctx context.Context, g globals, args []string) error {
 		logger.Info("shutting down: finishing requests in flight")
 		shctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
+		// Jobs first, so that a request waiting on one ends with it; then
+		// the targeting runs a request runs itself (POST /runs without
+		// background), which are not jobs.
+		if err := svc.Jobs.Drain(shctx); err != nil {
+			logger.Error("stopping jobs: the unfinished ones are marked failed", "err", err)
+		}
 		// Runs first, so that a request waiting on one ends with it.
 		if err := svc.Programs.DrainRuns(shctx); err != nil {
 			logger.Error("stopping targeting runs", "err", err)
@@ -238,4 +255,12 @@ func freshDemoWitness(ctx context.Context, l *audit.Log, g globals, logger *slog
 	}
 	logger.Warn("a new demo database: the audit witness of the earlier database was moved aside", "moved_to", old)
 	return nil
+}
+
+// envInt is env for a whole number; an unreadable value is def.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
+	}
+	return def
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dedup"
 	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/grievance"
+	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/ledger"
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
@@ -49,6 +50,9 @@ type Options struct {
 	WhistleKeyFile string
 	// DCI configures the DCI social-registry API.
 	DCI DCIOptions
+	// JobsMax is how many jobs run at once in the process; 0 means
+	// jobs.DefaultMax.
+	JobsMax int
 }
 
 // DCIOptions configure the DCI API.
@@ -83,8 +87,13 @@ type Services struct {
 	// Statistics are the public portal's figures, refreshed in the
 	// background on first use.
 	Statistics *statistics.Service
-	Dedup      *dedup.Store
-	Programs   *program.Service
+	// Jobs runs the long-running work of the process (targeting runs in the
+	// background, web imports, the statistics refresh, DCI callbacks) and
+	// lists it on the jobs page. Main recovers it at start and drains it at
+	// shutdown.
+	Jobs     *jobs.Runner
+	Dedup    *dedup.Store
+	Programs *program.Service
 	// ProgramPayments is the source of a payment cycle's households and
 	// amounts: the programs' enrollments.
 	ProgramPayments func() payment.Source
@@ -111,6 +120,7 @@ func New(d *db.DB, o Options) *Services {
 	}
 	s := &Services{Log: o.Log, Limits: o.Limits, Audit: o.Audit, db: d}
 
+	s.Jobs = jobs.New(d, jobs.Options{Max: o.JobsMax, Log: o.Log})
 	s.Members = member.New(d)
 	s.Members.Limits = o.Limits
 	s.Auth = auth.New(d)
@@ -120,7 +130,8 @@ func New(d *db.DB, o Options) *Services {
 	// every write tells the real-time index (the hook).
 	s.Registry = registry.NewWith(d, registry.Options{Duplicates: source.Index(s.Duplicates)})
 	s.Programs = program.New(d)
-	s.Statistics = statistics.New(statistics.Options{Members: s.Members, Registry: s.Registry, Programs: s.Programs, Log: o.Log})
+	s.Programs.Jobs = s.Jobs // runs started in the background are jobs
+	s.Statistics = statistics.New(statistics.Options{Members: s.Members, Registry: s.Registry, Programs: s.Programs, Log: o.Log, Jobs: s.Jobs})
 	s.ProgramPayments = func() payment.Source { return payment.ProgramSource(s.Programs) }
 	s.Ledger = ledger.New(d)
 	s.Payments = payment.New(d)
@@ -130,6 +141,7 @@ func New(d *db.DB, o Options) *Services {
 	s.Senders = dci.NewSenders(d, dci.Guard{AllowPrivate: o.DCI.AllowPrivateCallbacks})
 	s.DCI = dci.New(d, dci.Options{Log: o.Log, Senders: s.Senders, Registry: s.Registry,
 		KeyFile: o.DCI.KeyFile, KeysFile: o.DCI.KeysFile, SenderID: o.DCI.SenderID})
+	s.DCI.Jobs = s.Jobs // callbacks run as jobs
 	return s
 }
 

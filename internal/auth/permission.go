@@ -39,6 +39,7 @@ const (
 	GrievanceHandle Permission = "grievance.handle"
 	WhistleHandle   Permission = "whistle.handle" // read and handle whistleblower reports
 	SenderManage    Permission = "sender.manage"  // keep the DCI sender registry (keys, callback addresses)
+	JobManage       Permission = "job.manage"     // see the long-running work of a member and cancel it
 	// RoleGrantDecide approves or rejects the grant of a sealed role (see
 	// Sealed). No member role holds it: only union administrators do.
 	RoleGrantDecide Permission = "role_grant.decide"
@@ -74,7 +75,7 @@ func sealedRolesFor(p Permission) []actor.Role {
 }
 
 var grants = map[actor.Role][]Permission{
-	actor.MemberAdmin:      {MemberRead, AreaManage, UserRead, UserManage, AuditRead, RegistryRead, ProgramRead, PaymentRead, CaseRead, GrievanceRead, SenderManage},
+	actor.MemberAdmin:      {MemberRead, AreaManage, UserRead, UserManage, AuditRead, RegistryRead, ProgramRead, PaymentRead, CaseRead, GrievanceRead, SenderManage, JobManage},
 	actor.Registrar:        {MemberRead, RegistryRead, RegistryWrite},
 	actor.ProgramManager:   {MemberRead, RegistryRead, ProgramRead, ProgramManage, EnrollPropose},
 	actor.Approver:         {MemberRead, RegistryRead, ProgramRead, PaymentRead, ApprovalDecide, EnrollDecide, PaymentApprove},

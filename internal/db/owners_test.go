@@ -38,6 +38,7 @@ var owners = map[string]string{
 	"grievances": "grievance", "grievance_events": "grievance", "grievance_settings": "grievance", "appeals": "grievance",
 	"whistle_reports": "grievance", "whistle_accused": "grievance", "whistle_releases": "grievance",
 	"dci_transactions": "dci", "dci_subscriptions": "dci", "dci_senders": "dci",
+	"jobs": "jobs",
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)

@@ -88,10 +88,21 @@ func (h *Handler) deliver(ctx context.Context, url string, env any, retries int)
 // start (handlers defer it, then write the Ack). The work counts
 // for Wait from now, before the acknowledgement is written, so that a
 // caller who has its Ack and then calls Wait always waits for the callback.
+//
+// With a jobs runner (h.Jobs), the work runs as part of the member's
+// dci_callbacks job (see callbacks.go).
 func (h *Handler) background(r *http.Request, fn func(ctx context.Context)) (start func()) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), callbackTimeout)
 	ready := make(chan struct{})
 	h.wg.Add(1)
+	if h.Jobs != nil {
+		h.enqueue(r, func(ctx context.Context) {
+			defer h.wg.Done()
+			<-ready
+			fn(ctx)
+		})
+		return func() { close(ready) }
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), callbackTimeout)
 	go func() {
 		defer h.wg.Done()
 		defer cancel()
@@ -131,7 +142,7 @@ func (h *Handler) asyncSearch(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ok, attempts := h.deliver(ctx, uri, env, h.Retries)
-		if err := h.finish(ctx, q.member, correlation, status, env, ok, attempts); err != nil {
+		if err := h.finish(context.WithoutCancel(ctx), q.member, correlation, status, env, ok, attempts); err != nil {
 			h.log.Error("dci: finish", "err", err)
 		}
 	})

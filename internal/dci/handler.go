@@ -18,6 +18,7 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/registry"
 )
 
@@ -47,6 +48,10 @@ type Handler struct {
 	RetryWait time.Duration
 	// Poll is how often subscriptions look for registry changes.
 	Poll time.Duration
+	// Jobs, when set before the handler serves, runs the callbacks of
+	// asynchronous requests as jobs, one per member's burst (callbacks.go);
+	// nil runs them on their own goroutines.
+	Jobs *jobs.Runner
 
 	keyOnce sync.Once
 	key     ed25519.PrivateKey
@@ -60,6 +65,8 @@ type Handler struct {
 	stopPoll context.CancelFunc
 	pollWG   sync.WaitGroup
 	wg       sync.WaitGroup // callbacks in flight
+	burstMu  sync.Mutex
+	bursts   map[int64]*burst // member → its callbacks' job
 }
 
 // Options configure a Handler. The zero value gives a handler that keeps

@@ -148,7 +148,7 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ok, attempts := h.deliver(ctx, uri, env, h.Retries)
-		if err := h.finish(ctx, q.member, correlation, status, env, ok, attempts); err != nil {
+		if err := h.finish(context.WithoutCancel(ctx), q.member, correlation, status, env, ok, attempts); err != nil {
 			h.log.Error("dci: finish", "err", err)
 		}
 	})
@@ -213,7 +213,7 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ok, attempts := h.deliver(ctx, uri, env, h.Retries)
-		if err := h.finish(ctx, q.member, correlation, res["status"].(string), env, ok, attempts); err != nil {
+		if err := h.finish(context.WithoutCancel(ctx), q.member, correlation, res["status"].(string), env, ok, attempts); err != nil {
 			h.log.Error("dci: finish", "err", err)
 		}
 	})

@@ -16,6 +16,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/money"
 	"github.com/tadamun/tadamun/internal/program/rule"
@@ -143,6 +144,11 @@ type Service struct {
 	db      *db.DB
 	members *member.Service
 	runs    *runner // the targeting runs going on through this service
+	// Jobs, when set, is the process's job runner: a run started in the
+	// background (Start) is also a job of kind targeting_run, shown on the
+	// jobs page and cancelled from it. Nil (the command line) runs it
+	// without.
+	Jobs *jobs.Runner
 }
 
 // New returns the service over d. Runs started through one Service are

@@ -163,6 +163,9 @@ func (s *Service) execute(st *started, src Source, opt RunOptions) (r Run, err e
 		if opt.Progress != nil {
 			opt.Progress(p)
 		}
+		if st.onProgress != nil {
+			st.onProgress(p)
+		}
 	}
 	eopt := opt
 	eopt.Progress = func(p Progress) {
@@ -505,15 +508,25 @@ func (s *Service) GetRun(ctx context.Context, id int64) (Run, error) {
 	if err := auth.Require(ctx, auth.ProgramRead); err != nil {
 		return Run{}, err
 	}
+	r, err := s.getRun(ctx, id)
+	if err != nil {
+		return Run{}, err
+	}
+	if m, all := auth.MemberScope(ctx); !all && m != r.MemberID {
+		return Run{}, errs.E(errs.NotFound, "program.run_not_found", "id", id)
+	}
+	return r, nil
+}
+
+// getRun returns run id, with this process's latest progress if it is
+// going on here, without checking who asks.
+func (s *Service) getRun(ctx context.Context, id int64) (Run, error) {
 	r, err := scanRun(s.db.QueryRow(ctx, `SELECT `+runCols+` FROM program_runs WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Run{}, errs.E(errs.NotFound, "program.run_not_found", "id", id)
 	}
 	if err != nil {
 		return Run{}, errs.Wrapf(err, "program: run %d", id)
-	}
-	if m, all := auth.MemberScope(ctx); !all && m != r.MemberID {
-		return Run{}, errs.E(errs.NotFound, "program.run_not_found", "id", id)
 	}
 	if a := s.runner().get(id); a != nil && r.Status == RunRunning {
 		a.mu.Lock()

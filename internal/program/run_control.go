@@ -13,6 +13,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/program/rule"
 )
 
@@ -111,6 +112,8 @@ type started struct {
 	exp  int
 	asOf time.Time
 	a    *activeRun
+	// onProgress, when set, hears every progress report (the run's job).
+	onProgress func(Progress)
 }
 
 // begin checks everything a run needs, then writes its row (status
@@ -181,12 +184,61 @@ func (s *Service) Start(ctx context.Context, programID int64, src Source, opt Ru
 	if err != nil {
 		return Run{}, err
 	}
-	go func() {
+	run := func() {
 		if _, err := s.execute(st, src, opt); errs.CodeOf(err) == errs.Internal {
 			slog.Error("targeting run failed", "run", st.run.ID, "err", err)
 		}
-	}()
+	}
+	if s.Jobs == nil {
+		go run()
+		return st.run, nil
+	}
+	if err := s.startJob(ctx, st, run); err != nil {
+		// The server is stopping: the run ends at once, and says so.
+		st.a.cancel(serverStopped())
+		run()
+		return Run{}, err
+	}
 	return st.run, nil
+}
+
+// startJob makes the run st a job of kind targeting_run, without a second
+// state machine: the run keeps its own row, limit, cancel and reasons, and
+// the job mirrors them. The job runs at once (the run has taken its place
+// among MaxConcurrentRuns); its progress is the run's; cancelling the job
+// cancels the run as Cancel does; draining the jobs stops the run as
+// DrainRuns does ("the server stopped during the run"); and the job ends
+// as the run's row says it ended.
+func (s *Service) startJob(ctx context.Context, st *started, run func()) error {
+	id := st.run.ID
+	_, err := s.Jobs.Start(ctx, jobs.Spec{Kind: jobs.KindTargetingRun, MemberID: st.run.MemberID, Link: "/runs/" + idString(id), SelfLimited: true,
+		Cancel: func(cctx context.Context) error {
+			_, err := s.cancel(cctx, id, st.run.MemberID)
+			return err
+		}},
+		func(jctx context.Context, p *jobs.Progress) error {
+			stop := context.AfterFunc(jctx, func() { st.a.cancel(serverStopped()) })
+			defer stop()
+			st.onProgress = func(pr Progress) { p.Set(int64(pr.Done), int64(pr.Total)) }
+			run()
+			return s.runOutcome(context.WithoutCancel(jctx), id)
+		})
+	return err
+}
+
+// runOutcome is how run id ended, for its job.
+func (s *Service) runOutcome(ctx context.Context, id int64) error {
+	r, err := scanRun(s.db.QueryRow(ctx, `SELECT `+runCols+` FROM program_runs WHERE id = ?`, id))
+	if err != nil {
+		return errs.Wrapf(err, "program: run %d", id)
+	}
+	switch r.Status {
+	case RunDone:
+		return nil
+	case RunCancelled, RunFailed:
+		return &jobs.Outcome{State: r.Status, Key: r.ReasonKey, Args: r.ReasonArgs, By: r.EndedBy}
+	}
+	return &jobs.Outcome{State: jobs.Failed, Key: "rule_cost.run_error"}
 }
 
 // Cancel stops run id, if it is running, and marks it cancelled; it
@@ -203,6 +255,17 @@ func (s *Service) Cancel(ctx context.Context, id int64) (Run, error) {
 	if err := auth.RequireMember(ctx, auth.ProgramManage, r.MemberID); err != nil {
 		return Run{}, err
 	}
+	return s.cancel(ctx, id, r.MemberID)
+}
+
+// cancel is Cancel after the permission check: the jobs page calls it
+// through the run's job, whose runner has checked that the person may
+// stop the member's work.
+func (s *Service) cancel(ctx context.Context, id, memberID int64) (Run, error) {
+	r, err := s.getRun(ctx, id)
+	if err != nil {
+		return Run{}, err
+	}
 	if r.Status != RunRunning {
 		return Run{}, errs.E(errs.Conflict, "rule_cost.run_not_running", "id", id)
 	}
@@ -215,10 +278,10 @@ func (s *Service) Cancel(ctx context.Context, id int64) (Run, error) {
 		case <-ctx.Done():
 			return Run{}, ctx.Err()
 		}
-	} else if err := s.endRun(ctx, id, r.MemberID, why); err != nil {
+	} else if err := s.endRun(ctx, id, memberID, why); err != nil {
 		return Run{}, err
 	}
-	if r, err = s.GetRun(ctx, id); err == nil && r.Status != RunCancelled {
+	if r, err = s.getRun(ctx, id); err == nil && r.Status != RunCancelled {
 		// It ended another way just before.
 		return Run{}, errs.E(errs.Conflict, "rule_cost.run_not_running", "id", id)
 	}

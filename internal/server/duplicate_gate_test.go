@@ -10,6 +10,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/registry"
@@ -136,7 +137,7 @@ func TestDuplicateGateSameOnEveryPath(t *testing.T) {
 				t.Run(p.name, func(t *testing.T) {
 					ref := "GATE-" + strconv.Itoa(i) + "-1"
 					for _, confirm := range []bool{false, true} {
-						audits, confirmed := auditSize(t, d), confirmations()
+						audits, confirmed := registryAudits(t, d), confirmations()
 						status, body := p.send(ref, confirm, "")
 						_, err := reg.PersonByRef(ctx, jo.ID, ref)
 						got := answer{refused: status == http.StatusConflict || status == http.StatusUnprocessableEntity,
@@ -152,8 +153,10 @@ func TestDuplicateGateSameOnEveryPath(t *testing.T) {
 						if got != want {
 							t.Errorf("confirm=%v: status %d, got %+v, want %+v: %.300s", confirm, status, got, want, body)
 						}
-						if !confirm && auditSize(t, d) != audits {
-							t.Errorf("a refused registration wrote %d audit records", auditSize(t, d)-audits)
+						// The upload runs as a job, whose start and end are
+						// audited; the registry must write nothing.
+						if n := registryAudits(t, d) - audits; !confirm && n != 0 {
+							t.Errorf("a refused registration wrote %d audit records", n)
 						}
 					}
 					ref = "GATE-P" + strconv.Itoa(i) + "-1"
@@ -169,4 +172,14 @@ func TestDuplicateGateSameOnEveryPath(t *testing.T) {
 			}
 		})
 	}
+}
+
+// registryAudits counts the audit records of everything but jobs.
+func registryAudits(t *testing.T, d *db.DB) int64 {
+	t.Helper()
+	var n int64
+	if err := d.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_records WHERE action NOT LIKE 'job.%'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

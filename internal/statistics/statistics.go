@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
@@ -35,8 +36,11 @@ type Options struct {
 	Members  *member.Service
 	Registry *registry.Service
 	Programs *program.Service
-	Log      *slog.Logger  // refresh failures; nil: slog.Default()
-	Every    time.Duration // zero: DefaultEvery
+	Log      *slog.Logger // refresh failures; nil: slog.Default()
+	// Jobs, when set, runs each refresh as a union-level job of kind
+	// statistics: on the jobs page, cancellable, drained at shutdown.
+	Jobs  *jobs.Runner
+	Every time.Duration // zero: DefaultEvery
 }
 
 // Service holds the latest snapshot of the public figures and refreshes
@@ -77,7 +81,7 @@ func (s *Service) Latest() *Snapshot {
 	if (s.snap == nil || time.Since(s.snap.At) > s.o.Every) && !s.running {
 		s.running = true
 		go func() {
-			snap, err := s.Compute(context.Background())
+			snap, err := s.refresh()
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			s.running = false
@@ -89,6 +93,20 @@ func (s *Service) Latest() *Snapshot {
 		}()
 	}
 	return s.snap
+}
+
+// refresh computes a snapshot, as a job when the service has a runner.
+func (s *Service) refresh() (*Snapshot, error) {
+	if s.o.Jobs == nil {
+		return s.Compute(context.Background())
+	}
+	var snap *Snapshot
+	_, err := s.o.Jobs.Run(actor.System(context.Background()), jobs.Spec{Kind: jobs.KindStatistics}, func(ctx context.Context, _ *jobs.Progress) error {
+		var err error
+		snap, err = s.Compute(ctx)
+		return err
+	})
+	return snap, err
 }
 
 // Compute aggregates the figures of every member now, as the system actor:

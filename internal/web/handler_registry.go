@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
@@ -494,10 +496,14 @@ func (s *Server) registryImport(w http.ResponseWriter, r *http.Request) error {
 		ConfirmDuplicates: r.FormValue("confirm_duplicates") == "yes", Limits: s.Limits}
 
 	var batch registry.ImportBatch
-	var err error
+	var work jobs.Func
 	if x, hdr, ferr := r.FormFile("workbook"); ferr == nil {
 		defer x.Close()
-		batch, err = s.Registry.ImportXLSX(ctx, member, hdr.Filename, x, opt)
+		work = func(ctx context.Context, p *jobs.Progress) (err error) {
+			opt.Progress = func(_ string, rows int) { p.Set(int64(rows), 0) }
+			batch, err = s.Registry.ImportXLSX(ctx, member, hdr.Filename, x, opt)
+			return err
+		}
 	} else {
 		hf, hh, err1 := r.FormFile("households")
 		mf, mh, err2 := r.FormFile("members")
@@ -506,7 +512,21 @@ func (s *Server) registryImport(w http.ResponseWriter, r *http.Request) error {
 		}
 		defer hf.Close()
 		defer mf.Close()
-		batch, err = s.Registry.ImportCSV(ctx, member, hh.Filename, hf, mh.Filename, mf, opt)
+		work = func(ctx context.Context, p *jobs.Progress) (err error) {
+			opt.Progress = func(_ string, rows int) { p.Set(int64(rows), 0) }
+			batch, err = s.Registry.ImportCSV(ctx, member, hh.Filename, hf, mh.Filename, mf, opt)
+			return err
+		}
+	}
+	// The import runs in this request, as a job: it is on the jobs page
+	// while it goes on, an administrator can cancel it there, and it stops
+	// when the server shuts down. The person sees the result here.
+	j, err := s.Jobs.Run(ctx, jobs.Spec{Kind: jobs.KindImport, MemberID: member}, work)
+	if err != nil && (j.ReasonKey == "jobs.cancelled" || j.ReasonKey == "jobs.server_stopped") {
+		// Stopped from the jobs page or by the server: nothing was stored.
+		e := errs.E(errs.Conflict, j.ReasonKey)
+		e.Args = j.ReasonArgs
+		err = e
 	}
 	if err != nil {
 		return fail(err)
