@@ -4,11 +4,11 @@ import (
 	"net/http"
 
 	"github.com/tadamun/tadamun/internal/actor"
-	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/exchange"
 )
 
-// NewSender is the body that registers a DCI sender: dci.Sender's fields
+// NewSender is the body that registers a DCI sender: exchange.Sender's fields
 // plus the member by code.
 type NewSender struct {
 	Member             string   `json:"member,omitempty"` // member code; empty: the caller's own member
@@ -26,7 +26,7 @@ func init() {
 	Register(
 		Route{Method: "GET", Path: "/dci/senders", Tag: "dci", Summary: "List the DCI senders registered for the caller's member", Description: senderHelp,
 			Query:    []Param{{Name: "member", Description: "member code (union-level callers)"}},
-			Response: List[dci.Sender]{},
+			Response: List[exchange.Sender]{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				var member int64
 				if code := r.URL.Query().Get("member"); code != "" {
@@ -37,16 +37,16 @@ func init() {
 					member = m.ID
 				}
 				ss, err := a.Senders.List(r.Context(), member)
-				return List[dci.Sender]{nonNil(ss)}, err
+				return List[exchange.Sender]{nonNil(ss)}, err
 			}},
 		Route{Method: "POST", Path: "/dci/senders", Tag: "dci", Summary: "Register a DCI sender with its key and callback addresses", Description: senderHelp,
-			Body: NewSender{}, Response: dci.Sender{}, Status: http.StatusCreated,
+			Body: NewSender{}, Response: exchange.Sender{}, Status: http.StatusCreated,
 			Handle: func(a *API, r *http.Request) (any, error) {
 				in, err := Decode[NewSender](r)
 				if err != nil {
 					return nil, err
 				}
-				s := dci.Sender{SenderID: in.SenderID, Name: in.Name, PublicKey: in.PublicKey, CallbackURIs: in.CallbackURIs,
+				s := exchange.Sender{SenderID: in.SenderID, Name: in.Name, PublicKey: in.PublicKey, CallbackURIs: in.CallbackURIs,
 					DefaultCallbackURI: in.DefaultCallbackURI, Active: in.Active == nil || *in.Active}
 				if in.Member != "" {
 					m, err := a.Members.Get(r.Context(), in.Member)
@@ -61,7 +61,7 @@ func init() {
 				}
 				return a.Senders.Create(r.Context(), s)
 			}},
-		Route{Method: "GET", Path: "/dci/senders/{id}", Tag: "dci", Summary: "Get a DCI sender", Response: dci.Sender{},
+		Route{Method: "GET", Path: "/dci/senders/{id}", Tag: "dci", Summary: "Get a DCI sender", Response: exchange.Sender{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
 				if err != nil {
@@ -70,7 +70,7 @@ func init() {
 				return a.Senders.Get(r.Context(), id)
 			}},
 		Route{Method: "PATCH", Path: "/dci/senders/{id}", Tag: "dci", Summary: "Change a DCI sender's name, key, callback addresses or whether it is active", Description: senderHelp,
-			Body: dci.SenderUpdate{}, Response: dci.Sender{},
+			Body: exchange.SenderUpdate{}, Response: exchange.Sender{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
 				if err != nil {
@@ -79,7 +79,7 @@ func init() {
 				if _, err := a.Senders.Get(r.Context(), id); err != nil {
 					return nil, err
 				}
-				up, err := Decode[dci.SenderUpdate](r)
+				up, err := Decode[exchange.SenderUpdate](r)
 				if err != nil {
 					return nil, err
 				}

@@ -22,6 +22,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/dedup"
 	"github.com/tadamun/tadamun/internal/dedup/source"
+	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/ledger"
@@ -100,8 +101,9 @@ type Services struct {
 	Ledger          *ledger.Service
 	Payments        *payment.Service
 	Grievances      *grievance.Service
-	// Senders is the DCI sender registry; DCI serves /api/dci/.
-	Senders *dci.Senders
+	// Senders is the DCI sender registry; DCI serves /api/dci/ over it and
+	// the stores of the DCI transactions and subscriptions.
+	Senders *exchange.Senders
 	DCI     *dci.Handler
 
 	db *db.DB
@@ -138,8 +140,9 @@ func New(d *db.DB, o Options) *Services {
 	s.Payments.Limits = o.Limits
 	// Appeals explain and re-open program decisions.
 	s.Grievances = grievance.New(d, grievance.Options{KeyFile: o.WhistleKeyFile, Decisions: program.NewAppeals(s.Programs)})
-	s.Senders = dci.NewSenders(d, dci.Guard{AllowPrivate: o.DCI.AllowPrivateCallbacks})
-	s.DCI = dci.New(d, dci.Options{Log: o.Log, Senders: s.Senders, Registry: s.Registry,
+	s.Senders = exchange.NewSenders(d, exchange.Guard{AllowPrivate: o.DCI.AllowPrivateCallbacks})
+	s.DCI = dci.New(dci.Options{Log: o.Log, Senders: s.Senders, Registry: s.Registry,
+		Transactions: exchange.NewTransactions(d), Subscriptions: exchange.NewSubscriptions(d),
 		KeyFile: o.DCI.KeyFile, KeysFile: o.DCI.KeysFile, SenderID: o.DCI.SenderID})
 	s.DCI.Jobs = s.Jobs // callbacks run as jobs
 	return s

@@ -37,7 +37,7 @@ var owners = map[string]string{
 	"dedup_runs": "dedup", "dedup_pairs": "dedup", "dedup_clusters": "dedup", "dedup_decisions": "dedup",
 	"grievances": "grievance", "grievance_events": "grievance", "grievance_settings": "grievance", "appeals": "grievance",
 	"whistle_reports": "grievance", "whistle_accused": "grievance", "whistle_releases": "grievance",
-	"dci_transactions": "dci", "dci_subscriptions": "dci", "dci_senders": "dci",
+	"dci_transactions": "exchange", "dci_subscriptions": "exchange", "dci_senders": "exchange",
 	"jobs": "jobs",
 }
 

@@ -10,11 +10,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/i18n"
 )
 
-// callbackTimeout bounds the work and delivery of one asynchronous answer.
-const callbackTimeout = 2 * time.Minute
+// Limits of a callback.
+const (
+	callbackTimeout  = 2 * time.Minute // the work and delivery of one asynchronous answer
+	maxCallbackReply = 64 << 10        // bytes of a receiver's answer read, the rest dropped
+)
 
 // callback returns where the callback of an asynchronous request goes:
 // its sender_uri as given when that is one of the addresses registered for
@@ -26,7 +30,7 @@ func (q *request) callback() (string, *failure) {
 	if q.sender == nil {
 		return "", &failure{http.StatusForbidden, "err.sender_id.invalid", "dci_senders.unregistered", map[string]any{"sender": q.header.SenderID}}
 	}
-	uri, ok := q.sender.callback(q.header.SenderURI)
+	uri, ok := q.sender.Callback(q.header.SenderURI)
 	switch {
 	case ok:
 		return uri, nil
@@ -65,7 +69,7 @@ func (h *Handler) deliver(ctx context.Context, url string, env any, retries int)
 				return true, attempt
 			}
 			h.log.Warn("dci: callback refused", "url", url, "status", res.StatusCode, "attempt", attempt)
-		} else if errors.Is(err, errBlocked) {
+		} else if errors.Is(err, exchange.ErrBlocked) {
 			// The address resolved to one the guard refuses: no retry.
 			h.log.Warn("dci: callback to a refused address", "url", url, "err", err)
 			return false, attempt
@@ -184,32 +188,28 @@ func (h *Handler) txnStatus(ctx context.Context, lg i18n.Lang, member int64, sen
 	} else if err := json.Unmarshal(t.AttributeValue, &values); err != nil || len(values) == 0 {
 		return nil, "", &failure{http.StatusBadRequest, "err.request.bad", "dci.missing_field", map[string]any{"field": "txnstatus_request.attribute_value"}}
 	}
-	var where string
+	var by exchange.By
 	switch t.AttributeType {
 	case "transaction_id":
-		where = "transaction_id = ?"
+		by = exchange.ByTransactionID
 	case "correlation_id":
-		where = "correlation_id = ?"
+		by = exchange.ByCorrelationID
 	case "reference_id_list":
-		where = "reference_ids LIKE ?"
-		values = values[:1]
-		b, _ := json.Marshal(values[0])
-		values[0] = "%" + strings.NewReplacer("%", "", "_", "").Replace(string(b)) + "%"
+		by = exchange.ByReferenceID
 	default:
 		return nil, "", &failure{http.StatusBadRequest, "err.request.bad", "dci.missing_field", map[string]any{"field": "txnstatus_request.attribute_type"}}
 	}
-	var corr, txn, status, resp string
-	err := h.d.QueryRow(ctx, `SELECT correlation_id, transaction_id, status, response FROM dci_transactions
-		WHERE member_id = ? AND sender_id = ? AND action = ? AND `+where+` ORDER BY id DESC LIMIT 1`, member, sender, action, values[0]).Scan(&corr, &txn, &status, &resp)
+	found, err := h.txns.Find(ctx, member, sender, action, by, values[0])
 	if err != nil {
 		return nil, "", &failure{http.StatusNotFound, "err.request.not_found", "dci.txn_not_found", nil}
 	}
+	corr, txn, status := found.CorrelationID, found.TransactionID, found.Status
 	var txnStatus any = map[string]any{"transaction_id": txn, "correlation_id": corr}
-	if resp != "" {
+	if len(found.Response) > 0 {
 		var env struct {
 			Message json.RawMessage `json:"message"`
 		}
-		if json.Unmarshal([]byte(resp), &env) == nil && len(env.Message) > 0 {
+		if json.Unmarshal(found.Response, &env) == nil && len(env.Message) > 0 {
 			txnStatus = env.Message
 		}
 	}
@@ -270,4 +270,12 @@ func (h *Handler) asyncTxnStatus(w http.ResponseWriter, r *http.Request) {
 	})
 	defer start()
 	h.ack(w, newID())
+}
+
+// clip shortens what a message repeats of a caller's input.
+func clip(s string) string {
+	if r := []rune(strings.ToValidUTF8(s, "?")); len(r) > 200 {
+		return string(r[:200]) + "…"
+	}
+	return s
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/dci"
+	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/registry"
 )
@@ -35,12 +36,12 @@ type fixture struct {
 	hhJO    registry.Household
 	sender  ed25519.PrivateKey
 	keysDir string
-	senders *dci.Senders
+	senders *exchange.Senders
 }
 
 // allow registers callback addresses uris for sender of JO (creating the
 // sender if need be), with def as its default address.
-func (f *fixture) allow(t *testing.T, sender, def string, uris ...string) dci.Sender {
+func (f *fixture) allow(t *testing.T, sender, def string, uris ...string) exchange.Sender {
 	t.Helper()
 	ss, err := f.senders.List(f.sys, f.jo)
 	if err != nil {
@@ -52,14 +53,14 @@ func (f *fixture) allow(t *testing.T, sender, def string, uris ...string) dci.Se
 			if def == "" {
 				def = s.DefaultCallbackURI
 			}
-			s, err = f.senders.Update(f.sys, s.ID, dci.SenderUpdate{CallbackURIs: &all, DefaultCallbackURI: &def})
+			s, err = f.senders.Update(f.sys, s.ID, exchange.SenderUpdate{CallbackURIs: &all, DefaultCallbackURI: &def})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return s
 		}
 	}
-	s, err := f.senders.Create(f.sys, dci.Sender{MemberID: f.jo, SenderID: sender, Name: sender, CallbackURIs: uris, DefaultCallbackURI: def, Active: true})
+	s, err := f.senders.Create(f.sys, exchange.Sender{MemberID: f.jo, SenderID: sender, Name: sender, CallbackURIs: uris, DefaultCallbackURI: def, Active: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,8 +99,9 @@ func setup(t *testing.T, d *db.DB) *fixture {
 	if err := os.WriteFile(keys, []byte("# senders\nsigned.example.org "+base64.StdEncoding.EncodeToString(pub)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f.senders = dci.NewSenders(d, dci.Guard{AllowPrivate: true}) // the callback servers listen on 127.0.0.1
-	f.h = dci.New(d, dci.Options{Senders: f.senders, KeyFile: filepath.Join(f.keysDir, "server.key"), KeysFile: keys})
+	f.senders = exchange.NewSenders(d, exchange.Guard{AllowPrivate: true}) // the callback servers listen on 127.0.0.1
+	f.h = dci.New(dci.Options{Senders: f.senders, Transactions: exchange.NewTransactions(d), Subscriptions: exchange.NewSubscriptions(d), Registry: f.reg,
+		KeyFile: filepath.Join(f.keysDir, "server.key"), KeysFile: keys})
 	f.h.RetryWait = 50 * time.Millisecond
 	f.h.Poll = 50 * time.Millisecond
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -15,8 +15,8 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
-	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/registry"
@@ -27,7 +27,6 @@ const maxBody = 4 << 20
 
 // Handler serves /api/dci/. It is safe for concurrent use.
 type Handler struct {
-	d      *db.DB
 	reg    *registry.Service
 	log    *slog.Logger
 	mux    *http.ServeMux
@@ -35,7 +34,11 @@ type Handler struct {
 	client *http.Client
 	// senders is the sender registry: who may call, with which key, and
 	// where callbacks may go.
-	senders *Senders
+	senders *exchange.Senders
+	// txns and subs keep the requests with their answers and the
+	// subscriptions with how far each has been notified.
+	txns *exchange.Transactions
+	subs *exchange.Subscriptions
 
 	// SenderID names this registry in outgoing headers and signatures.
 	SenderID string
@@ -69,17 +72,21 @@ type Handler struct {
 	bursts   map[int64]*burst // member → its callbacks' job
 }
 
-// Options configure a Handler. The zero value gives a handler that keeps
-// its key in tadamun-dci.key in the working directory and refuses
-// callbacks to internal addresses.
+// Options configure a Handler. Senders, Transactions, Subscriptions and
+// Registry are required; for the rest the zero value gives a handler that
+// keeps its key in tadamun-dci.key in the working directory.
 type Options struct {
 	// Log receives the handler's logs; nil means slog.Default().
 	Log *slog.Logger
-	// Senders is the sender registry (nil: one over the handler's database
-	// whose guard refuses internal addresses).
-	Senders *Senders
-	// Registry answers searches and subscriptions (nil: one over the
-	// handler's database).
+	// Senders is the sender registry; its guard decides where callbacks
+	// may go.
+	Senders *exchange.Senders
+	// Transactions keeps the requests and their answers, for txn/status.
+	Transactions *exchange.Transactions
+	// Subscriptions keeps the subscriptions and how far each has been
+	// notified.
+	Subscriptions *exchange.Subscriptions
+	// Registry answers searches and subscriptions.
 	Registry *registry.Service
 	// SenderID names this registry in outgoing headers and signatures;
 	// empty means "tadamun".
@@ -92,17 +99,16 @@ type Options struct {
 	KeysFile string
 }
 
-// New returns the handler over d. Main reads its configuration (the
-// TADAMUN_DCI_* variables) and passes it in o.
-func New(d *db.DB, o Options) *Handler {
+// New returns the handler over the stores and registry of o. Main builds
+// them (app.New), reads the handler's configuration (the TADAMUN_DCI_*
+// variables) and passes it in o. It panics when a required option is
+// missing.
+func New(o Options) *Handler {
+	if o.Senders == nil || o.Transactions == nil || o.Subscriptions == nil || o.Registry == nil {
+		panic("dci: New needs Senders, Transactions, Subscriptions and Registry")
+	}
 	if o.Log == nil {
 		o.Log = slog.Default()
-	}
-	if o.Senders == nil {
-		o.Senders = NewSenders(d, Guard{})
-	}
-	if o.Registry == nil {
-		o.Registry = registry.New(d)
 	}
 	if o.SenderID == "" {
 		o.SenderID = "tadamun"
@@ -111,8 +117,8 @@ func New(d *db.DB, o Options) *Handler {
 		o.KeyFile = "tadamun-dci.key"
 	}
 	h := &Handler{
-		d: d, reg: o.Registry, log: o.Log, now: time.Now,
-		client: o.Senders.guard.Client(), senders: o.Senders,
+		reg: o.Registry, log: o.Log, now: time.Now,
+		client: o.Senders.Guard().Client(), senders: o.Senders, txns: o.Transactions, subs: o.Subscriptions,
 		SenderID: o.SenderID, KeyFile: o.KeyFile, KeysFile: o.KeysFile,
 		Retries: 4, RetryWait: 2 * time.Second, Poll: 5 * time.Second,
 	}
@@ -189,7 +195,7 @@ type request struct {
 	env    Envelope
 	header Header
 	member int64
-	sender *Sender // the registered sender; nil when the sender_id is not registered
+	sender *exchange.Sender // the registered sender; nil when the sender_id is not registered
 	ctx    context.Context
 }
 
@@ -248,23 +254,23 @@ func (h *Handler) read(r *http.Request, action string, msg any) (*request, *fail
 	if _, err := time.Parse(time.RFC3339, hd.MessageTS); err != nil {
 		return nil, &failure{http.StatusBadRequest, "err.request.bad", "dci.bad_timestamp", map[string]any{"field": "header.message_ts"}}
 	}
-	found, err := h.senders.lookup(ctx, member, hd.SenderID)
+	found, err := h.senders.Lookup(ctx, member, hd.SenderID)
 	if err != nil {
 		h.log.Error("dci: sender registry", "err", err)
 		return nil, &failure{http.StatusServiceUnavailable, "err.service.unavailable", "dci.unavailable", nil}
 	}
 	// A sender registered for other members only is theirs: its requests
 	// are answered for them, never with this token's member.
-	if found.registered && found.sender == nil {
+	if found.Registered && found.Sender == nil {
 		return nil, &failure{http.StatusForbidden, "err.sender_id.invalid", "dci_senders.other_member", map[string]any{"sender": hd.SenderID}}
 	}
-	if found.sender != nil && !found.sender.Active {
+	if found.Sender != nil && !found.Sender.Active {
 		return nil, &failure{http.StatusForbidden, "err.sender_id.invalid", "dci_senders.inactive", map[string]any{"sender": hd.SenderID}}
 	}
-	q.sender = found.sender
+	q.sender = found.Sender
 	var pub ed25519.PublicKey
 	if q.sender != nil {
-		pub = q.sender.key()
+		pub = q.sender.Key()
 	}
 	if pub == nil {
 		if pub, err = h.senderKey(hd.SenderID); err != nil {

@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/blake2b"
+
+	"github.com/tadamun/tadamun/internal/exchange"
 )
 
 // Signatures follow the spec's MsgSignature example:
@@ -119,10 +119,7 @@ func Verify(pub ed25519.PublicKey, sender, sig string, now time.Time, header, me
 }
 
 // KeyID names a public key: the first 8 bytes of its SHA-256, in hex.
-func KeyID(pub ed25519.PublicKey) string {
-	s := sha256.Sum256(pub)
-	return hex.EncodeToString(s[:8])
-}
+func KeyID(pub ed25519.PublicKey) string { return exchange.KeyID(pub) }
 
 // LoadOrCreateKey reads the server's signing key (the base64 seed) from
 // file, creating it (mode 0600) when it does not exist.

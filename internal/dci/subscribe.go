@@ -2,18 +2,15 @@ package dci
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
-	"github.com/tadamun/tadamun/internal/audit"
-	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/i18n"
 )
 
@@ -81,56 +78,50 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, &failure{http.StatusServiceUnavailable, "err.service.unavailable", "dci.unavailable", nil}, true)
 		return
 	}
-	err = h.d.Tx(q.ctx, func(tx *db.Tx) error {
-		now := h.now().UTC()
-		for _, it := range m.SubscribeRequest {
-			refs = append(refs, it.ReferenceID)
-			item := map[string]any{"reference_id": it.ReferenceID, "timestamp": ts(now), "locale": it.Locale}
-			items = append(items, item)
-			var rerr error
-			if it.ReferenceID == "" {
-				rerr = reject("rjct.reference_id.invalid", "dci.missing_field", "field", "reference_id")
-			} else if _, err := time.Parse(time.RFC3339, it.Timestamp); err != nil {
-				rerr = reject("rjct.timestamp.invalid", "dci.bad_timestamp", "field", "timestamp")
-			} else if cs, err := parseConds(it.SubscribeCriteria.search()); err != nil {
-				rerr = err
-			} else if _, _, err := buildQuery(cs); err != nil {
-				rerr = err
-			}
-			if rerr != nil {
-				rj := rerr.(*rejection)
-				item["status"], item["status_reason_code"], item["status_reason_message"] = "rjct", "rjct.notify_details.invalid", i18n.T(lg, rj.key, rj.args)
-				if rj.code == "rjct.reference_id.invalid" || rj.code == "rjct.timestamp.invalid" {
-					item["status_reason_code"] = rj.code
-				}
-				continue
-			}
-			crit, err := json.Marshal(it.SubscribeCriteria)
-			if err != nil {
-				return fmt.Errorf("dci: subscribe: %w", err)
-			}
-			code := newID()
-			if _, err := tx.Exec(q.ctx, `INSERT INTO dci_subscriptions (member_id, code, sender_id, sender_uri, criteria, status, last_history_id, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, 'subscribe', ?, ?, ?)`, q.member, code, q.header.SenderID, uri, string(crit), last, now, now); err != nil {
-				return fmt.Errorf("dci: subscribe: %w", err)
-			}
-			if err := audit.Append(q.ctx, tx, audit.Entry{MemberID: q.member, Action: "dci.subscribe", EntityType: "dci_subscription", EntityID: code,
-				State: map[string]any{"sender_id": q.header.SenderID, "sender_uri": uri, "criteria": json.RawMessage(crit)}}); err != nil {
-				return err
-			}
-			item["status"] = "succ"
-			// SubscriptionInfo names its properties code and the criteria
-			// flat, but requires subscription_code and
-			// subscribe_criteria: both are given.
-			c := it.SubscribeCriteria
-			item["subscriptions"] = []map[string]any{{"version": "1.0.0", "code": code, "subscription_code": code, "status": "subscribe", "timestamp": ts(now),
-				"reg_type": c.RegType, "reg_event_type": c.RegEventType, "filter_type": c.FilterType, "filter": c.Filter,
-				"notify_record_type": c.NotifyRecordType, "subscribe_criteria": c}}
-			done++
+	now := h.now().UTC()
+	var subs []exchange.Subscription
+	for _, it := range m.SubscribeRequest {
+		refs = append(refs, it.ReferenceID)
+		item := map[string]any{"reference_id": it.ReferenceID, "timestamp": ts(now), "locale": it.Locale}
+		items = append(items, item)
+		var rerr error
+		if it.ReferenceID == "" {
+			rerr = reject("rjct.reference_id.invalid", "dci.missing_field", "field", "reference_id")
+		} else if _, err := time.Parse(time.RFC3339, it.Timestamp); err != nil {
+			rerr = reject("rjct.timestamp.invalid", "dci.bad_timestamp", "field", "timestamp")
+		} else if cs, err := parseConds(it.SubscribeCriteria.search()); err != nil {
+			rerr = err
+		} else if _, _, err := buildQuery(cs); err != nil {
+			rerr = err
 		}
-		return nil
-	})
-	if err != nil {
+		if rerr != nil {
+			rj := rerr.(*rejection)
+			item["status"], item["status_reason_code"], item["status_reason_message"] = "rjct", "rjct.notify_details.invalid", i18n.T(lg, rj.key, rj.args)
+			if rj.code == "rjct.reference_id.invalid" || rj.code == "rjct.timestamp.invalid" {
+				item["status_reason_code"] = rj.code
+			}
+			continue
+		}
+		crit, err := json.Marshal(it.SubscribeCriteria)
+		if err != nil {
+			h.log.Error("dci: subscribe", "err", err)
+			h.fail(w, r, &failure{http.StatusServiceUnavailable, "err.service.unavailable", "dci.unavailable", nil}, true)
+			return
+		}
+		code := newID()
+		subs = append(subs, exchange.Subscription{MemberID: q.member, Code: code, SenderID: q.header.SenderID, SenderURI: uri, Criteria: crit, LastHistoryID: last})
+		item["status"] = "succ"
+		// SubscriptionInfo names its properties code and the criteria
+		// flat, but requires subscription_code and
+		// subscribe_criteria: both are given.
+		c := it.SubscribeCriteria
+		item["subscriptions"] = []map[string]any{{"version": "1.0.0", "code": code, "subscription_code": code, "status": "subscribe", "timestamp": ts(now),
+			"reg_type": c.RegType, "reg_event_type": c.RegEventType, "filter_type": c.FilterType, "filter": c.Filter,
+			"notify_record_type": c.NotifyRecordType, "subscribe_criteria": c}}
+		done++
+	}
+	// The accepted subscriptions are stored together, or none is.
+	if err := h.subs.Create(q.ctx, subs); err != nil {
 		h.log.Error("dci: subscribe", "err", err)
 		h.fail(w, r, &failure{http.StatusServiceUnavailable, "err.service.unavailable", "dci.unavailable", nil}, true)
 		return
@@ -172,31 +163,19 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	lg := lang(r)
 	correlation := newID()
-	var statuses []map[string]any
-	var unknown string
-	err := h.d.Tx(q.ctx, func(tx *db.Tx) error {
-		for _, code := range m.SubscriptionCodes {
-			res, err := tx.Exec(q.ctx, `UPDATE dci_subscriptions SET status = 'unsubscribe', updated_at = ? WHERE member_id = ? AND sender_id = ? AND code = ?`,
-				h.now().UTC(), q.member, q.header.SenderID, code)
-			if err != nil {
-				return fmt.Errorf("dci: unsubscribe: %w", err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				unknown = code
-				continue
-			}
-			if err := audit.Append(q.ctx, tx, audit.Entry{MemberID: q.member, Action: "dci.unsubscribe", EntityType: "dci_subscription", EntityID: code,
-				State: map[string]any{"status": "unsubscribe"}}); err != nil {
-				return err
-			}
-			statuses = append(statuses, map[string]any{"code": code, "status": "unsubscribe"})
-		}
-		return nil
-	})
+	ended, notFound, err := h.subs.Cancel(q.ctx, q.member, q.header.SenderID, m.SubscriptionCodes)
 	if err != nil {
 		h.log.Error("dci: unsubscribe", "err", err)
 		h.fail(w, r, &failure{http.StatusServiceUnavailable, "err.service.unavailable", "dci.unavailable", nil}, true)
 		return
+	}
+	var statuses []map[string]any
+	for _, code := range ended {
+		statuses = append(statuses, map[string]any{"code": code, "status": "unsubscribe"})
+	}
+	var unknown string
+	if len(notFound) > 0 {
+		unknown = notFound[len(notFound)-1]
 	}
 	res := map[string]any{"transaction_id": m.TransactionID, "correlation_id": correlation, "timestamp": ts(h.now()), "status": "succ",
 		"subscription_status": statuses}
@@ -247,11 +226,10 @@ func (h *Handler) startPoller() {
 	})
 }
 
+// subscription is a stored subscription with its criteria read.
 type subscription struct {
-	id, member, last int64
-	code, sender     string
-	uri              string
-	criteria         SubscribeCriteria
+	exchange.Subscription
+	criteria SubscribeCriteria
 }
 
 // maxHouseholdsPerPoll bounds the work of one poll per subscription.
@@ -260,29 +238,20 @@ const maxHouseholdsPerPoll = 500
 // pollOnceNow notifies every active subscription of the changes since it
 // was last notified.
 func (h *Handler) pollOnceNow(ctx context.Context) error {
-	rows, err := h.d.Query(ctx, `SELECT id, member_id, last_history_id, code, sender_id, sender_uri, criteria FROM dci_subscriptions WHERE status = 'subscribe' ORDER BY id`)
+	active, err := h.subs.Active(ctx)
 	if err != nil {
-		return fmt.Errorf("dci: subscriptions: %w", err)
+		return err
 	}
 	var subs []subscription
-	for rows.Next() {
-		var s subscription
-		var crit string
-		if err := rows.Scan(&s.id, &s.member, &s.last, &s.code, &s.sender, &s.uri, &crit); err != nil {
-			rows.Close()
-			return fmt.Errorf("dci: subscriptions: %w", err)
-		}
-		if json.Unmarshal([]byte(crit), &s.criteria) == nil {
+	for _, a := range active {
+		s := subscription{Subscription: a}
+		if json.Unmarshal(a.Criteria, &s.criteria) == nil {
 			subs = append(subs, s)
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("dci: subscriptions: %w", err)
-	}
 	for _, s := range subs {
 		if err := h.notify(ctx, s); err != nil {
-			h.log.Warn("dci: notify", "subscription", s.code, "err", err)
+			h.log.Warn("dci: notify", "subscription", s.Code, "err", err)
 		}
 	}
 	return nil
@@ -294,19 +263,19 @@ func (h *Handler) notify(ctx context.Context, s subscription) error {
 	// The subscription's address must still be registered for an active
 	// sender: a registry change stops notifications at once (they resume,
 	// from where they stopped, if the address is registered again).
-	found, err := h.senders.lookup(ctx, s.member, s.sender)
+	found, err := h.senders.Lookup(ctx, s.MemberID, s.SenderID)
 	if err != nil {
 		return err
 	}
-	if found.sender == nil || !found.sender.Active || !slices.Contains(found.sender.CallbackURIs, s.uri) {
-		return fmt.Errorf("dci: notify %s: %s is not a registered address of an active sender %s", s.code, s.uri, s.sender)
+	if found.Sender == nil || !found.Sender.Active || !slices.Contains(found.Sender.CallbackURIs, s.SenderURI) {
+		return fmt.Errorf("dci: notify %s: %s is not a registered address of an active sender %s", s.Code, s.SenderURI, s.SenderID)
 	}
-	changed, err := h.reg.ChangesSince(ctx, s.member, s.last, maxHouseholdsPerPoll)
+	changed, err := h.reg.ChangesSince(ctx, s.MemberID, s.LastHistoryID, maxHouseholdsPerPoll)
 	if err != nil {
 		return fmt.Errorf("dci: changes: %w", err)
 	}
 	households := make([]int64, len(changed))
-	last := s.last
+	last := s.LastHistoryID
 	for i, c := range changed {
 		households[i] = c.HouseholdID
 		last = max(last, c.Last)
@@ -335,7 +304,7 @@ func (h *Handler) notify(ctx context.Context, s subscription) error {
 		if q.HouseholdRef != "" && q.HouseholdRef != hh.Ref {
 			continue
 		}
-		q.MemberID, q.HouseholdRef, q.Limit = s.member, hh.Ref, 1000
+		q.MemberID, q.HouseholdRef, q.Limit = s.MemberID, hh.Ref, 1000
 		page, err := h.reg.Search(ctx, q)
 		if err != nil {
 			return err
@@ -348,30 +317,20 @@ func (h *Handler) notify(ctx context.Context, s subscription) error {
 	}
 	if len(records) > 0 {
 		msg := map[string]any{"transaction_id": newID(), "notify_event": []map[string]any{{
-			"reference_id": s.code, "timestamp": ts(h.now()),
+			"reference_id": s.Code, "timestamp": ts(h.now()),
 			"data": map[string]any{"version": "1.0.0", "reg_type": s.criteria.RegType, "reg_record_type": "Member", "reg_records": records},
 		}}}
-		env, err := h.reply("notify", s.sender, "succ", 1, 1, msg)
+		env, err := h.reply("notify", s.SenderID, "succ", 1, 1, msg)
 		if err != nil {
 			return err
 		}
-		if ok, _ := h.deliver(ctx, s.uri, env, 1); !ok {
-			return fmt.Errorf("dci: notify %s: not delivered", s.uri)
+		if ok, _ := h.deliver(ctx, s.SenderURI, env, 1); !ok {
+			return fmt.Errorf("dci: notify %s: not delivered", s.SenderURI)
 		}
 	}
-	return h.d.Tx(ctx, func(tx *db.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE dci_subscriptions SET last_history_id = ?, updated_at = ? WHERE id = ? AND last_history_id = ?`, last, h.now().UTC(), s.id, s.last)
-		if err != nil {
-			return fmt.Errorf("dci: notify: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return err // moved on by another poller, which records it
-		}
-		return audit.Append(ctx, tx, audit.Entry{MemberID: s.member, Action: "dci.notify", EntityType: "dci_subscription", EntityID: s.code,
-			State: map[string]any{"last_history_id": last, "records": len(records)}})
-	})
+	return h.subs.Advance(ctx, s.Subscription, last, len(records))
 }
 
 func errorsIsNotFound(err error) bool {
-	return errors.Is(err, sql.ErrNoRows) || errs.Is(err, errs.NotFound)
+	return errs.Is(err, errs.NotFound)
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/tadamun/tadamun/internal/api"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
-	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/demo"
+	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/member"
 )
 
@@ -26,7 +26,7 @@ func init() {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := dci.NewSenders(fx.d, dci.Guard{}).Create(ctx, dci.Sender{MemberID: eg.ID, SenderID: "eg-spmis.example.org", Name: "EG SPMIS",
+		s, err := exchange.NewSenders(fx.d, exchange.Guard{}).Create(ctx, exchange.Sender{MemberID: eg.ID, SenderID: "eg-spmis.example.org", Name: "EG SPMIS",
 			CallbackURIs: []string{"https://8.8.8.8/eg/callback"}, DefaultCallbackURI: "https://8.8.8.8/eg/callback", Active: true})
 		if err != nil {
 			t.Fatal(err)

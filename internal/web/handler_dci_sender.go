@@ -9,8 +9,8 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
-	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/member"
 )
 
@@ -31,8 +31,8 @@ func init() {
 }
 
 type senderPage struct {
-	Senders      []dci.Sender
-	Sender       dci.Sender
+	Senders      []exchange.Sender
+	Sender       exchange.Sender
 	Members      map[int64]member.Member
 	MemberList   []Option // for union-level users, who choose the member
 	Active       []Option
@@ -84,7 +84,7 @@ func lines(s string) []string {
 func (s *Server) senderCreate(w http.ResponseWriter, r *http.Request) error {
 	f := NewForm(r)
 	v := f.Values
-	in := dci.Sender{SenderID: v.Get("sender_id"), Name: v.Get("name"), PublicKey: v.Get("public_key"),
+	in := exchange.Sender{SenderID: v.Get("sender_id"), Name: v.Get("name"), PublicKey: v.Get("public_key"),
 		CallbackURIs: lines(v.Get("callback_uris")), DefaultCallbackURI: v.Get("default_callback_uri"), Active: v.Get("active") == "1"}
 	var err error
 	if a := actor.From(r.Context()); !a.Union() {
@@ -97,7 +97,7 @@ func (s *Server) senderCreate(w http.ResponseWriter, r *http.Request) error {
 			in.MemberID = m.ID
 		}
 	}
-	var out dci.Sender
+	var out exchange.Sender
 	if err == nil {
 		out, err = s.Senders.Create(r.Context(), in)
 	}
@@ -121,7 +121,7 @@ func senderID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-func senderForm(snd dci.Sender) *Form {
+func senderForm(snd exchange.Sender) *Form {
 	f := &Form{Values: map[string][]string{"name": {snd.Name}, "public_key": {snd.PublicKey},
 		"callback_uris": {strings.Join(snd.CallbackURIs, "\n")}, "default_callback_uri": {snd.DefaultCallbackURI}}, Errors: map[string]string{}}
 	if snd.Active {
@@ -130,7 +130,7 @@ func senderForm(snd dci.Sender) *Form {
 	return f
 }
 
-func (s *Server) renderSender(w http.ResponseWriter, r *http.Request, snd dci.Sender, f *Form, status int) error {
+func (s *Server) renderSender(w http.ResponseWriter, r *http.Request, snd exchange.Sender, f *Form, status int) error {
 	p := s.senderPage(r)
 	p.Sender = snd
 	return s.Render(w, r, "dci/sender", View{Title: "dci_senders.sender", Form: f, Data: p, Status: status})
@@ -162,7 +162,7 @@ func (s *Server) senderUpdate(w http.ResponseWriter, r *http.Request) error {
 	nm, key, def := v.Get("name"), v.Get("public_key"), v.Get("default_callback_uri")
 	uris := lines(v.Get("callback_uris"))
 	active := v.Get("active") == "1"
-	if _, err := s.Senders.Update(r.Context(), snd.ID, dci.SenderUpdate{Name: &nm, PublicKey: &key, CallbackURIs: &uris, DefaultCallbackURI: &def, Active: &active}); err != nil {
+	if _, err := s.Senders.Update(r.Context(), snd.ID, exchange.SenderUpdate{Name: &nm, PublicKey: &key, CallbackURIs: &uris, DefaultCallbackURI: &def, Active: &active}); err != nil {
 		if c := errs.CodeOf(err); c == errs.Internal || c == errs.Forbidden || c == errs.NotFound {
 			return err
 		}

@@ -1,4 +1,4 @@
-package dci
+package exchange
 
 import (
 	"context"
@@ -19,7 +19,6 @@ import (
 const (
 	dialTimeout         = 5 * time.Second
 	callbackHTTPTimeout = 15 * time.Second // one attempt, connection to last byte
-	maxCallbackReply    = 64 << 10         // bytes of a receiver's answer read, the rest dropped
 	maxCallbackURI      = 2000
 	resolveTimeout      = 5 * time.Second
 )
@@ -34,8 +33,8 @@ type Guard struct {
 	AllowPrivate bool
 }
 
-// errBlocked is the cause of a dial to a refused address.
-var errBlocked = errors.New("dci: callback address not allowed")
+// ErrBlocked is the cause of a dial to a refused address.
+var ErrBlocked = errors.New("exchange: callback address not allowed")
 
 // blocked lists special-purpose ranges that net/netip has no predicate for.
 // Translation prefixes (NAT64, 6to4, Teredo) are refused whole because they
@@ -85,11 +84,11 @@ func (g Guard) Allowed(ip netip.Addr) bool {
 func (g Guard) control(_, address string, _ syscall.RawConn) error {
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
-		return fmt.Errorf("%w: %s", errBlocked, address)
+		return fmt.Errorf("%w: %s", ErrBlocked, address)
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil || !g.Allowed(ip) {
-		return fmt.Errorf("%w: %s", errBlocked, address)
+		return fmt.Errorf("%w: %s", ErrBlocked, address)
 	}
 	return nil
 }

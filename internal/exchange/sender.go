@@ -1,10 +1,12 @@
-package dci
+package exchange
 
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,16 +63,18 @@ type SenderUpdate struct {
 	Active             *bool     `json:"active,omitempty"`
 }
 
-// callback returns where a callback for a request naming uri goes: uri
+// Callback returns where a callback for a request naming uri goes: uri
 // itself when it is registered, the default address when uri is empty.
-func (s Sender) callback(uri string) (string, bool) {
+func (s Sender) Callback(uri string) (string, bool) {
 	if uri == "" {
 		return s.DefaultCallbackURI, s.DefaultCallbackURI != ""
 	}
 	return uri, slices.Contains(s.CallbackURIs, uri)
 }
 
-func (s Sender) key() ed25519.PublicKey {
+// Key returns the sender's public key; nil when it has none (or none
+// that decodes).
+func (s Sender) Key() ed25519.PublicKey {
 	if s.PublicKey == "" {
 		return nil
 	}
@@ -79,6 +83,13 @@ func (s Sender) key() ed25519.PublicKey {
 		return nil
 	}
 	return ed25519.PublicKey(b)
+}
+
+// KeyID names a public key in signatures and on the senders page: the
+// first 8 bytes of its SHA-256, in hex.
+func KeyID(pub ed25519.PublicKey) string {
+	s := sha256.Sum256(pub)
+	return hex.EncodeToString(s[:8])
 }
 
 // Senders is the sender registry. It is safe for concurrent use.
@@ -108,12 +119,12 @@ func scanSender(row scanner) (Sender, error) {
 		return Sender{}, err
 	}
 	if err := json.Unmarshal([]byte(uris), &s.CallbackURIs); err != nil {
-		return Sender{}, fmt.Errorf("dci: sender %d callback_uris: %w", s.ID, err)
+		return Sender{}, fmt.Errorf("exchange: sender %d callback_uris: %w", s.ID, err)
 	}
 	if s.CallbackURIs == nil {
 		s.CallbackURIs = []string{}
 	}
-	if k := s.key(); k != nil {
+	if k := s.Key(); k != nil {
 		s.KeyID = KeyID(k)
 	}
 	return s, nil
@@ -137,18 +148,18 @@ func (s *Senders) List(ctx context.Context, member int64) ([]Sender, error) {
 	}
 	rows, err := s.db.Query(ctx, q+` ORDER BY member_id, sender_id`, args...)
 	if err != nil {
-		return nil, errs.Wrapf(err, "dci: list senders")
+		return nil, errs.Wrapf(err, "exchange: list senders")
 	}
 	defer rows.Close()
 	var out []Sender
 	for rows.Next() {
 		snd, err := scanSender(rows)
 		if err != nil {
-			return nil, errs.Wrapf(err, "dci: list senders")
+			return nil, errs.Wrapf(err, "exchange: list senders")
 		}
 		out = append(out, snd)
 	}
-	return out, errs.Wrapf(rows.Err(), "dci: list senders")
+	return out, errs.Wrapf(rows.Err(), "exchange: list senders")
 }
 
 // Get returns sender id. Another member's sender is not found.
@@ -161,7 +172,7 @@ func (s *Senders) Get(ctx context.Context, id int64) (Sender, error) {
 		return Sender{}, errs.E(errs.NotFound, "dci_senders.not_found")
 	}
 	if err != nil {
-		return Sender{}, errs.Wrapf(err, "dci: sender %d", id)
+		return Sender{}, errs.Wrapf(err, "exchange: sender %d", id)
 	}
 	if err := auth.RequireMember(ctx, auth.SenderManage, snd.MemberID); err != nil {
 		return Sender{}, errs.E(errs.NotFound, "dci_senders.not_found")
@@ -188,7 +199,7 @@ func (s *Senders) Create(ctx context.Context, in Sender) (Sender, error) {
 			return errs.E(errs.Conflict, "dci_senders.duplicate", "sender", in.SenderID).WithField("sender_id", "dci_senders.duplicate", "sender", in.SenderID)
 		}
 		if err != nil {
-			return errs.Wrapf(err, "dci: create sender")
+			return errs.Wrapf(err, "exchange: create sender")
 		}
 		in.ID = id
 		return audit.Append(ctx, tx, audit.Entry{MemberID: in.MemberID, Action: "dci.sender.create", EntityType: "dci_sender", EntityID: fmt.Sprint(id), State: auditState(in)})
@@ -230,7 +241,7 @@ func (s *Senders) Update(ctx context.Context, id int64, up SenderUpdate) (Sender
 		res, err := tx.Exec(ctx, `UPDATE dci_senders SET name = ?, public_key = ?, callback_uris = ?, default_callback_uri = ?, active = ?, updated_at = ?
 			WHERE id = ? AND member_id = ?`, next.Name, next.PublicKey, string(uris), next.DefaultCallbackURI, next.Active, next.UpdatedAt, id, cur.MemberID)
 		if err != nil {
-			return errs.Wrapf(err, "dci: update sender %d", id)
+			return errs.Wrapf(err, "exchange: update sender %d", id)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.E(errs.NotFound, "dci_senders.not_found")
@@ -272,7 +283,7 @@ func (s *Senders) validate(ctx context.Context, in *Sender, create bool) error {
 	}
 	in.KeyID = ""
 	if in.PublicKey != "" {
-		if k := in.key(); k == nil {
+		if k := in.Key(); k == nil {
 			e.WithField("public_key", "dci_senders.bad_key")
 		} else {
 			in.KeyID = KeyID(k)
@@ -321,29 +332,29 @@ func flatten(m map[string]any) []any {
 	return kv
 }
 
-// resolved is what a request's sender_id names for the request's member.
-type resolved struct {
-	sender     *Sender // nil: not registered for this member
-	registered bool    // registered for some member
+// Resolved is what a request's sender_id names for the request's member.
+type Resolved struct {
+	Sender     *Sender // nil: not registered for this member
+	Registered bool    // registered for some member
 }
 
-// lookup finds sender id for member, without permission checks: the DCI
+// Lookup finds sender id for member, without permission checks: the DCI
 // handler calls it for the token it has already checked.
-func (s *Senders) lookup(ctx context.Context, member int64, senderID string) (resolved, error) {
+func (s *Senders) Lookup(ctx context.Context, member int64, senderID string) (Resolved, error) {
 	rows, err := s.db.Query(ctx, `SELECT `+senderCols+` FROM dci_senders WHERE sender_id = ?`, senderID)
 	if err != nil {
-		return resolved{}, fmt.Errorf("dci: sender %s: %w", senderID, err)
+		return Resolved{}, fmt.Errorf("exchange: sender %s: %w", senderID, err)
 	}
 	defer rows.Close()
-	var out resolved
+	var out Resolved
 	for rows.Next() {
 		snd, err := scanSender(rows)
 		if err != nil {
-			return resolved{}, fmt.Errorf("dci: sender %s: %w", senderID, err)
+			return Resolved{}, fmt.Errorf("exchange: sender %s: %w", senderID, err)
 		}
-		out.registered = true
+		out.Registered = true
 		if snd.MemberID == member {
-			out.sender = &snd
+			out.Sender = &snd
 		}
 	}
 	return out, rows.Err()
