@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/program"
@@ -41,6 +42,9 @@ type Options struct {
 	// statistics: on the jobs page, cancellable, drained at shutdown.
 	Jobs  *jobs.Runner
 	Every time.Duration // zero: DefaultEvery
+	// Clock dates snapshots, gives the day ages are counted on and tells a
+	// snapshot's age; nil means the real clock.
+	Clock calendar.Clock
 }
 
 // Service holds the latest snapshot of the public figures and refreshes
@@ -78,7 +82,7 @@ type Snapshot struct {
 func (s *Service) Latest() *Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if (s.snap == nil || time.Since(s.snap.At) > s.o.Every) && !s.running {
+	if (s.snap == nil || s.o.Clock.Now().Sub(s.snap.At) > s.o.Every) && !s.running {
 		s.running = true
 		go func() {
 			snap, err := s.refresh()
@@ -113,7 +117,7 @@ func (s *Service) refresh() (*Snapshot, error) {
 // they are public by design, and protected before they are shown. It
 // neither reads nor replaces the kept snapshot.
 func (s *Service) Compute(ctx context.Context) (*Snapshot, error) {
-	return s.compute(ctx, time.Now())
+	return s.compute(ctx, s.o.Clock.Now())
 }
 
 func (s *Service) compute(ctx context.Context, now time.Time) (*Snapshot, error) {
