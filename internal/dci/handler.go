@@ -15,6 +15,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
@@ -90,6 +91,9 @@ type Options struct {
 	// KeysFile lists senders' public keys that are not in the registry;
 	// empty means none.
 	KeysFile string
+	// Clock dates messages, subscriptions and notifications; nil means
+	// d's clock.
+	Clock calendar.Clock
 }
 
 // New returns the handler over d. Main reads its configuration (the
@@ -111,7 +115,7 @@ func New(d *db.DB, o Options) *Handler {
 		o.KeyFile = "tadamun-dci.key"
 	}
 	h := &Handler{
-		d: d, reg: o.Registry, log: o.Log, now: time.Now,
+		d: d, reg: o.Registry, log: o.Log, now: o.Clock.Or(d.Now).Now,
 		client: o.Senders.guard.Client(), senders: o.Senders,
 		SenderID: o.SenderID, KeyFile: o.KeyFile, KeysFile: o.KeysFile,
 		Retries: 4, RetryWait: 2 * time.Second, Poll: 5 * time.Second,
