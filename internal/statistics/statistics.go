@@ -54,6 +54,7 @@ type Service struct {
 	mu      sync.Mutex
 	snap    *Snapshot
 	running bool
+	done    chan struct{} // closed when the running refresh ends
 }
 
 // New returns a Service with no snapshot yet.
@@ -84,10 +85,13 @@ func (s *Service) Latest() *Snapshot {
 	defer s.mu.Unlock()
 	if (s.snap == nil || s.o.Clock.Now().Sub(s.snap.At) > s.o.Every) && !s.running {
 		s.running = true
+		done := make(chan struct{})
+		s.done = done
 		go func() {
 			snap, err := s.refresh()
 			s.mu.Lock()
 			defer s.mu.Unlock()
+			defer close(done)
 			s.running = false
 			if err != nil {
 				s.o.Log.Error("portal statistics refresh failed", "err", err)
@@ -97,6 +101,23 @@ func (s *Service) Latest() *Snapshot {
 		}()
 	}
 	return s.snap
+}
+
+// Wait returns when no refresh that Latest started is running any more
+// (at once when none is), or with ctx's error when ctx ends first.
+func (s *Service) Wait(ctx context.Context) error {
+	s.mu.Lock()
+	running, done := s.running, s.done
+	s.mu.Unlock()
+	if !running {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // refresh computes a snapshot, as a job when the service has a runner.
