@@ -128,7 +128,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				now := time.Now().UTC()
+				now := a.Clock.Now().UTC()
 				from, to := now.AddDate(0, 0, -90), now.AddDate(0, 0, 1)
 				for name, dst := range map[string]*time.Time{"from": &from, "to": &to} {
 					if s := r.URL.Query().Get(name); s != "" {

@@ -421,7 +421,7 @@ func init() {
 					return nil, err
 				}
 				if day.IsZero() {
-					day = time.Now().UTC()
+					day = a.Clock.Now().UTC()
 				}
 				es, err := programs(a).EnrolledAt(r.Context(), id, day)
 				return List[program.Enrollment]{nonNil(es)}, err

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/dedup"
@@ -54,6 +55,13 @@ type Options struct {
 	// JobsMax is how many jobs run at once in the process; 0 means
 	// jobs.DefaultMax.
 	JobsMax int
+	// Clock is every service's clock: what time it is when a record is
+	// dated, a deadline set, a session ended or an age counted. New makes
+	// it the database's clock too (db.DB.SetClock), so that audit records
+	// and the work done in a caller's transaction read the same time. Nil
+	// leaves the database's clock as it is: the real one, unless a test
+	// set another.
+	Clock calendar.Clock
 }
 
 // DCIOptions configure the DCI API.
@@ -78,6 +86,9 @@ type Services struct {
 	Log    *slog.Logger
 	Limits limits.Limits
 	Audit  *audit.Log
+	// Clock is the services' clock (Options.Clock, or the database's),
+	// for the transports' defaults such as today's date in a form.
+	Clock calendar.Clock
 
 	Members  *member.Service
 	Auth     *auth.Service
@@ -120,30 +131,37 @@ func New(d *db.DB, o Options) *Services {
 	if o.WhistleKeyFile == "" {
 		o.WhistleKeyFile = "tadamun-whistle.key"
 	}
-	s := &Services{Log: o.Log, Limits: o.Limits, Audit: o.Audit, db: d}
+	// One clock for the database and every service: the services read
+	// the database's (d.Now), which is o.Clock from here on.
+	if o.Clock != nil {
+		d.SetClock(o.Clock)
+	}
+	clock := calendar.Clock(d.Now)
+	s := &Services{Log: o.Log, Limits: o.Limits, Audit: o.Audit, Clock: clock, db: d}
 
-	s.Jobs = jobs.New(d, jobs.Options{Max: o.JobsMax, Log: o.Log})
-	s.Members = member.New(d)
+	s.Jobs = jobs.New(d, jobs.Options{Max: o.JobsMax, Log: o.Log, Clock: clock})
+	s.Members = member.NewWith(d, member.Options{Clock: clock})
 	s.Members.Limits = o.Limits
-	s.Auth = auth.New(d)
-	s.Dedup = dedup.New(d)
-	s.Duplicates = source.NewChecker(d)
+	s.Auth = auth.NewWith(d, auth.Options{Clock: clock})
+	s.Dedup = dedup.NewWith(d, dedup.StoreOptions{Clock: clock})
+	s.Duplicates = source.NewCheckerWith(d, source.Options{Clock: clock})
 	// The one registry: registrations go through its duplicate gate, and
 	// every write tells the real-time index (the hook).
-	s.Registry = registry.NewWith(d, registry.Options{Duplicates: source.Index(s.Duplicates)})
-	s.Programs = program.New(d)
+	s.Registry = registry.NewWith(d, registry.Options{Duplicates: source.Index(s.Duplicates), Clock: clock})
+	s.Programs = program.NewWith(d, program.Options{Clock: clock})
 	s.Programs.Jobs = s.Jobs // runs started in the background are jobs
-	s.Statistics = statistics.New(statistics.Options{Members: s.Members, Registry: s.Registry, Programs: s.Programs, Log: o.Log, Jobs: s.Jobs})
+	s.Statistics = statistics.New(statistics.Options{Members: s.Members, Registry: s.Registry, Programs: s.Programs, Log: o.Log, Jobs: s.Jobs, Clock: clock})
 	s.ProgramPayments = func() payment.Source { return payment.ProgramSource(s.Programs) }
-	s.Ledger = ledger.New(d)
-	s.Payments = payment.New(d)
+	s.Ledger = ledger.NewWith(d, ledger.Options{Clock: clock})
+	// Payments ask the one registry whose a household named in a request is.
+	s.Payments = payment.NewWith(d, payment.Options{Clock: clock}).WithHouseholds(s.Registry)
 	s.Payments.Limits = o.Limits
 	// Appeals explain and re-open program decisions.
-	s.Grievances = grievance.New(d, grievance.Options{KeyFile: o.WhistleKeyFile, Decisions: program.NewAppeals(s.Programs)})
+	s.Grievances = grievance.New(d, grievance.Options{KeyFile: o.WhistleKeyFile, Decisions: program.NewAppeals(s.Programs), Clock: clock})
 	s.Senders = exchange.NewSenders(d, exchange.Guard{AllowPrivate: o.DCI.AllowPrivateCallbacks})
 	s.DCI = dci.New(dci.Options{Log: o.Log, Senders: s.Senders, Registry: s.Registry,
 		Transactions: exchange.NewTransactions(d), Subscriptions: exchange.NewSubscriptions(d),
-		KeyFile: o.DCI.KeyFile, KeysFile: o.DCI.KeysFile, SenderID: o.DCI.SenderID})
+		KeyFile: o.DCI.KeyFile, KeysFile: o.DCI.KeysFile, SenderID: o.DCI.SenderID, Clock: clock})
 	s.DCI.Jobs = s.Jobs // callbacks run as jobs
 	return s
 }

@@ -292,3 +292,131 @@ func TestNoEnvironmentInLibraries(t *testing.T) {
 		}
 	}
 }
+
+// clockReaders are the places under internal that may read the real time
+// (time.Now, time.Since, time.Until) other than through a calendar.Clock,
+// with how many reads each file makes and why. Every other read of "now"
+// goes through the clock the service was given (calendar.Clock, from its
+// options, or the database's, db.DB.Clock), so that the composition root
+// sets one clock for all and a test moves it instead of sleeping.
+//
+// What is allowed is elapsed time — how long something took, on the
+// monotonic clock, which a test clock must not shorten — and the two
+// defaults themselves.
+var clockReaders = struct {
+	packages map[string]string
+	files    map[string]struct {
+		n   int
+		why string
+	}
+}{
+	packages: map[string]string{
+		"internal/calendar": "the zero Clock is the real clock",
+		"internal/db":       "the database's clock defaults to the real one; migrations are dated when applied",
+	},
+	files: map[string]struct {
+		n   int
+		why string
+	}{
+		"internal/server/server.go": {2, "a request's duration, for the access log and the metrics"},
+		"internal/audit/verify.go":  {2, "how long a verification took (Report.Elapsed)"},
+		"internal/dedup/engine.go":  {11, "how long each stage of a duplicate search took (Stats.Times)"},
+		"internal/program/run.go":   {6, "how long a targeting run's load, evaluation and store took"},
+		"internal/jobs/jobs.go":     {2, "a job's progress row is written at most once a second of real time"},
+	},
+}
+
+// clockReads returns where f reads the real time: time.Now, time.Since or
+// time.Until, called or passed as a value, under whatever name f imports
+// package time.
+func clockReads(fset *token.FileSet, f *ast.File) []token.Position {
+	name := ""
+	for _, imp := range f.Imports {
+		if imp.Path.Value == `"time"` {
+			name = "time"
+			if imp.Name != nil {
+				name = imp.Name.Name
+			}
+		}
+	}
+	if name == "" || name == "_" {
+		return nil
+	}
+	var out []token.Position
+	ast.Inspect(f, func(n ast.Node) bool {
+		sel, ok := n.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		if x, ok := sel.X.(*ast.Ident); ok && x.Name == name && slices.Contains([]string{"Now", "Since", "Until"}, sel.Sel.Name) {
+			out = append(out, fset.Position(sel.Pos()))
+		}
+		return true
+	})
+	return out
+}
+
+// TestNoClockReadsInServices checks that no package under internal reads
+// the real time except the places clockReaders lists: services, stores
+// and transports take "now" from their clock. A file listed with more
+// reads than it has fails too, so that the list only shrinks.
+func TestNoClockReadsInServices(t *testing.T) {
+	seen := map[string]int{}
+	for _, p := range load(t) {
+		if !under(p.ImportPath, "internal") {
+			continue
+		}
+		if _, ok := clockReaders.packages[p.ImportPath]; ok {
+			continue
+		}
+		for _, name := range p.GoFiles {
+			file := p.ImportPath + "/" + name
+			fset := token.NewFileSet()
+			f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reads := clockReads(fset, f)
+			seen[file] = len(reads)
+			allowed, ok := clockReaders.files[file]
+			if ok && len(reads) <= allowed.n {
+				continue
+			}
+			for _, pos := range reads {
+				t.Errorf("%s reads the real time; take it from the service's clock (calendar.Clock in its options, or tx.Now)", pos)
+			}
+		}
+	}
+	for file, allowed := range clockReaders.files {
+		if seen[file] < allowed.n {
+			t.Errorf("%s is allowed %d reads of the real time (%s) but has %d: lower the count", file, allowed.n, allowed.why, seen[file])
+		}
+	}
+}
+
+// TestClockReadsCatch proves the clock rule can fail: it finds every form
+// of reading the real time, and none in code that uses a clock.
+func TestClockReadsCatch(t *testing.T) {
+	for _, c := range []struct {
+		name, src string
+		want      int
+	}{
+		{"a call", "package p\nimport \"time\"\nfunc f() time.Time { return time.Now().UTC() }", 1},
+		{"the function as a value", "package p\nimport \"time\"\nvar now = time.Now", 1},
+		{"elapsed and remaining time", "package p\nimport \"time\"\nfunc f(t time.Time) (time.Duration, time.Duration) { return time.Since(t), time.Until(t) }", 2},
+		{"a renamed import", "package p\nimport tm \"time\"\nfunc f() tm.Time { return tm.Now() }", 1},
+		{"a clock", "package p\nimport \"time\"\ntype clock func() time.Time\nfunc f(c clock) time.Time { return c().Add(time.Hour) }", 0},
+		{"another package's Now", "package p\nimport \"example.com/time2\"\nfunc f() { time2.Now() }", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fset := token.NewFileSet()
+			f, err := parser.ParseFile(fset, "p.go", c.src, parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(clockReads(fset, f)); got != c.want {
+				t.Errorf("got %d reads, want %d", got, c.want)
+			}
+		})
+	}
+}

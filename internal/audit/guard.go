@@ -96,7 +96,7 @@ func (l *Log) setHealth(h Health) {
 
 // fail records the first problem found and returns the refusal.
 func (l *Log) fail(p Problem) error {
-	h := Health{State: Failed, BadSeq: p.Seq, Reason: p.Message, At: time.Now().UTC()}
+	h := Health{State: Failed, BadSeq: p.Seq, Reason: p.Message, At: l.db.Now().UTC()}
 	l.mu.Lock()
 	l.health, l.tree = h, nil
 	l.mu.Unlock()
@@ -216,7 +216,7 @@ func (l *Log) checkAll(ctx context.Context, whole bool, progress func(done, tota
 		// Put the deleted checkpoint back, so that remote verifiers see it.
 		err := l.db.Tx(ctx, func(tx *db.Tx) error {
 			_, err := tx.Exec(ctx, `INSERT INTO audit_checkpoints (size, root_hash, note, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (size) DO NOTHING`,
-				w.size, base64.StdEncoding.EncodeToString(w.root[:]), l.witnessNote, time.Now().UTC())
+				w.size, base64.StdEncoding.EncodeToString(w.root[:]), l.witnessNote, l.db.Now().UTC())
 			return err
 		})
 		if err != nil {

@@ -164,7 +164,7 @@ func (l *Log) Sign(ctx context.Context) (Checkpoint, error) {
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("audit: sign: %w", err)
 	}
-	cp := Checkpoint{Origin: l.origin, Size: t.size, Root: root, Note: string(signed), At: time.Now().UTC()}
+	cp := Checkpoint{Origin: l.origin, Size: t.size, Root: root, Note: string(signed), At: l.db.Now().UTC()}
 	err = l.db.Tx(ctx, func(tx *db.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO audit_checkpoints (size, root_hash, note, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (size) DO NOTHING`, cp.Size, cp.Root, cp.Note, cp.At)
 		return err

@@ -93,7 +93,7 @@ func Append(ctx context.Context, tx *db.Tx, entries ...Entry) error {
 		return nil
 	}
 	a := actor.From(ctx)
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := tx.Now().UTC().Truncate(time.Microsecond)
 	recs := make([]Record, len(entries))
 	for i, e := range entries {
 		recs[i] = Record{At: now, ActorID: a.UserID, MemberID: e.MemberID, Action: e.Action, EntityType: e.EntityType, EntityID: e.EntityID, StateHash: StateHash(e.State)}

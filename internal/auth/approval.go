@@ -46,7 +46,7 @@ func Propose(ctx context.Context, tx *db.Tx, member int64, kind, entityType, ent
 	if a.UserID == 0 {
 		return Approval{}, errs.E(errs.Unauthenticated, "auth.login_required")
 	}
-	ap := Approval{MemberID: member, Kind: kind, EntityType: entityType, EntityID: entityID, Payload: payload, Status: Pending, MakerID: a.UserID, CreatedAt: time.Now().UTC()}
+	ap := Approval{MemberID: member, Kind: kind, EntityType: entityType, EntityID: entityID, Payload: payload, Status: Pending, MakerID: a.UserID, CreatedAt: tx.Now().UTC()}
 	var m any
 	if member != 0 {
 		m = member
@@ -102,7 +102,7 @@ func Decide(ctx context.Context, tx *db.Tx, id int64, approve bool, reason strin
 	if ap.Status != Pending {
 		return Approval{}, errs.E(errs.Conflict, "approval.already_decided", "status", ap.Status)
 	}
-	now := time.Now().UTC()
+	now := tx.Now().UTC()
 	status := Rejected
 	if approve {
 		status = Approved

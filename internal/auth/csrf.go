@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
-	"time"
 
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
@@ -68,7 +67,7 @@ func (s *Service) csrfKey(ctx context.Context) ([]byte, error) {
 	err := s.db.QueryRow(ctx, `SELECT value FROM auth_secrets WHERE name = 'csrf'`).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = s.db.Tx(ctx, func(tx *db.Tx) error {
-			if _, err := tx.Exec(ctx, `INSERT INTO auth_secrets (name, value, created_at) VALUES ('csrf', ?, ?) ON CONFLICT (name) DO NOTHING`, newSecret(), time.Now().UTC()); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO auth_secrets (name, value, created_at) VALUES ('csrf', ?, ?) ON CONFLICT (name) DO NOTHING`, newSecret(), s.now().UTC()); err != nil {
 				return err
 			}
 			return tx.QueryRow(ctx, `SELECT value FROM auth_secrets WHERE name = 'csrf'`).Scan(&v)

@@ -124,7 +124,7 @@ func makerName(ctx context.Context, q Querier, id int64) string {
 // recordGrant records that user u holds sealed role r from now, and audits
 // it.
 func recordGrant(ctx context.Context, tx *db.Tx, u User, r actor.Role, ap Approval) error {
-	g := RoleGrant{MemberID: u.MemberID, UserID: u.ID, Username: u.Username, Role: r, ApprovalID: ap.ID, MakerID: ap.MakerID, CheckerID: ap.CheckerID, GrantedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	g := RoleGrant{MemberID: u.MemberID, UserID: u.ID, Username: u.Username, Role: r, ApprovalID: ap.ID, MakerID: ap.MakerID, CheckerID: ap.CheckerID, GrantedAt: tx.Now().UTC().Truncate(time.Microsecond)}
 	var live int
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM role_grants WHERE user_id = ? AND role = ? AND revoked_at IS NULL`, u.ID, string(r)).Scan(&live); err != nil {
 		return err
@@ -144,7 +144,7 @@ func recordGrant(ctx context.Context, tx *db.Tx, u User, r actor.Role, ap Approv
 // revokeGrant records that user u no longer holds sealed role r, and
 // audits it. Taking a sealed role away needs nobody's approval.
 func revokeGrant(ctx context.Context, tx *db.Tx, u User, r actor.Role) error {
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := tx.Now().UTC().Truncate(time.Microsecond)
 	by := actor.From(ctx).UserID
 	if _, err := tx.Exec(ctx, `UPDATE role_grants SET revoked_at = ?, revoked_by = ? WHERE user_id = ? AND role = ? AND revoked_at IS NULL`, now, nullID(by), u.ID, string(r)); err != nil {
 		return err
@@ -207,7 +207,7 @@ func (s *Service) DecideGrant(ctx context.Context, id int64, approve bool, reaso
 		}
 		if !slices.Contains(u.Roles, p.Role) {
 			u.Roles = append(u.Roles, p.Role)
-			if _, err := tx.Exec(ctx, `UPDATE users SET roles = ?, updated_at = ? WHERE id = ?`, rolesString(u.Roles), time.Now().UTC(), u.ID); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE users SET roles = ?, updated_at = ? WHERE id = ?`, rolesString(u.Roles), s.now().UTC(), u.ID); err != nil {
 				return err
 			}
 		}

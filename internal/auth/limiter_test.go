@@ -3,12 +3,15 @@ package auth
 import (
 	"testing"
 	"time"
+
+	"github.com/tadamun/tadamun/internal/calendar"
 )
 
 // A success gives back its own place but forgives no failure, neither the
 // ones settled before it nor the attempts still under way.
 func TestLimiterSuccessForgivesNoFailure(t *testing.T) {
-	l := newLimiter(5, time.Minute)
+	clock := calendar.NewManual(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	l := newLimiter(5, time.Minute, clock.Now)
 	failed, _ := l.reserve("amal", "1.2.3.4")
 	l.settle(failed, false)
 	var underWay []attempt
@@ -33,5 +36,10 @@ func TestLimiterSuccessForgivesNoFailure(t *testing.T) {
 	}
 	if _, wait := l.reserve("amal", "1.2.3.4"); wait <= 0 {
 		t.Error("an attempt after five failures was let through")
+	}
+	// The failures are forgotten once the window has passed on the clock.
+	clock.Advance(time.Minute + time.Second)
+	if _, wait := l.reserve("amal", "1.2.3.4"); wait > 0 {
+		t.Errorf("a minute after the failures, got a wait of %v, want none", wait)
 	}
 }

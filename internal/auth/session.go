@@ -68,7 +68,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 	}
 	s.limiter.settle(at, true)
 	token := newSecret()
-	now := time.Now().UTC()
+	now := s.now().UTC()
 	ttl := s.SessionTTL
 	if ttl == 0 {
 		ttl = 12 * time.Hour
@@ -105,7 +105,7 @@ func (s *Service) SessionActor(ctx context.Context, token string) (actor.Actor, 
 	err := s.db.QueryRow(ctx, `SELECT u.id, COALESCE(u.member_id, 0), u.username, u.display_name, u.roles, u.active, s.expires_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, hashSecret(token)).
 		Scan(&u.ID, &u.MemberID, &u.Username, &u.DisplayName, &roles, &u.Active, &expires)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (!u.Active || time.Now().After(expires))) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (!u.Active || s.now().After(expires))) {
 		return actor.Actor{}, errs.E(errs.Unauthenticated, "auth.session_expired")
 	}
 	if err != nil {
@@ -145,6 +145,7 @@ type limiter struct {
 	window time.Duration
 	seq    uint64
 	slots  map[string][]slot
+	now    func() time.Time
 }
 
 // perAddress is how many times the per-user limit one address may try: an
@@ -164,8 +165,8 @@ type attempt struct {
 	user, key string
 }
 
-func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, slots: map[string][]slot{}}
+func newLimiter(max int, window time.Duration, now func() time.Time) *limiter {
+	return &limiter{max: max, window: window, slots: map[string][]slot{}, now: now}
 }
 
 func (l *limiter) keys(user, ip string) [2]string {
@@ -177,7 +178,7 @@ func (l *limiter) keys(user, ip string) [2]string {
 func (l *limiter) reserve(user, ip string) (attempt, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := time.Now()
+	now := l.now()
 	keys := l.keys(user, ip)
 	var wait time.Duration
 	for i, k := range keys {

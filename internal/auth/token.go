@@ -46,7 +46,7 @@ func (s *Service) CreateToken(ctx context.Context, userID int64, name string, tt
 		return "", Token{}, errs.E(errs.Invalid, "error.invalid_input").WithField("name", "error.required")
 	}
 	secret := TokenPrefix + newSecret()
-	t := Token{UserID: userID, Name: name, Prefix: secret[:len(TokenPrefix)+6], CreatedAt: time.Now().UTC()}
+	t := Token{UserID: userID, Name: name, Prefix: secret[:len(TokenPrefix)+6], CreatedAt: s.now().UTC()}
 	if ttl > 0 {
 		exp := t.CreatedAt.Add(ttl)
 		t.ExpiresAt = &exp
@@ -84,7 +84,7 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (actor.Actor, e
 	err := s.db.QueryRow(ctx, `SELECT u.id, COALESCE(u.member_id, 0), u.username, u.display_name, u.roles, u.active, t.expires_at, t.revoked_at
 		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`, hashSecret(secret)).
 		Scan(&u.ID, &u.MemberID, &u.Username, &u.DisplayName, &roles, &u.Active, &expires, &revoked)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (!u.Active || revoked.Valid || (expires.Valid && time.Now().After(expires.Time)))) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (!u.Active || revoked.Valid || (expires.Valid && s.now().After(expires.Time)))) {
 		return actor.Actor{}, errs.E(errs.Unauthenticated, "auth.bad_token")
 	}
 	if err != nil {
@@ -110,7 +110,7 @@ func (s *Service) RevokeToken(ctx context.Context, id int64) error {
 		}
 	}
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, time.Now().UTC(), id)
+		res, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, s.now().UTC(), id)
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 )
@@ -23,14 +24,30 @@ type Service struct {
 	limiter *limiter
 	keyMu   sync.Mutex
 	csrf    []byte // the CSRF key, once loaded
+	clock   calendar.Clock
 	// SessionTTL is how long a login lasts; zero means 12 hours.
 	SessionTTL time.Duration
 }
 
-// New returns the service over d.
-func New(d *db.DB) *Service {
-	return &Service{db: d, limiter: newLimiter(5, 15*time.Minute)}
+// Options configure the service; the zero value is New's.
+type Options struct {
+	// Clock dates users, sessions, tokens and approvals, ends sessions and
+	// tokens, and paces the login limiter; nil means d's clock.
+	Clock calendar.Clock
 }
+
+// New returns the service over d.
+func New(d *db.DB) *Service { return NewWith(d, Options{}) }
+
+// NewWith returns the service over d configured by o.
+func NewWith(d *db.DB, o Options) *Service {
+	s := &Service{db: d, clock: o.Clock}
+	s.limiter = newLimiter(5, 15*time.Minute, s.now)
+	return s
+}
+
+// now is the service's clock's time.
+func (s *Service) now() time.Time { return s.clock.Or(s.db.Clock()).Now() }
 
 // User is a person who logs in to Tadamun.
 type User struct {
@@ -171,7 +188,7 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (User, error) {
 			return User{}, errs.Wrapf(err, "auth: create user")
 		}
 	}
-	now := time.Now().UTC()
+	now := s.now().UTC()
 	u := User{MemberID: n.MemberID, Username: n.Username, DisplayName: n.DisplayName, Email: n.Email, Roles: plain, Active: true, CreatedAt: now, UpdatedAt: now}
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		var member any
@@ -359,7 +376,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, up UserUpdate) (User
 	if len(e.Fields) > 0 {
 		return User{}, e
 	}
-	u.UpdatedAt = time.Now().UTC()
+	u.UpdatedAt = s.now().UTC()
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE users SET display_name = ?, email = ?, roles = ?, active = ?, updated_at = ? WHERE id = ?`,
 			u.DisplayName, u.Email, rolesString(u.Roles), u.Active, u.UpdatedAt, id); err != nil {

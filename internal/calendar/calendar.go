@@ -1,6 +1,8 @@
 // Package calendar holds the civil-calendar arithmetic every capability
 // shares: a person's age in completed years, and the birth dates that
-// bound an age. It is pure (no I/O, no clock): callers pass the day.
+// bound an age, and the Clock every service is given. It is pure (no I/O):
+// the age functions are given the day, and only the zero Clock reads the
+// real time.
 //
 // One convention, used everywhere ages are read — the rule engine's m.age,
 // the registry's age filters, the portal's statistics and the fairness

@@ -20,10 +20,12 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/tadamun/tadamun/internal/calendar"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -44,7 +46,26 @@ type DB struct {
 	read    *sql.DB
 	dsn     string
 	rebound sync.Map // query with ? → query with $n
+	clock   atomic.Pointer[calendar.Clock]
 }
+
+// SetClock makes c the database's clock: the time that Now and Tx.Now
+// report, which audit records and the code that has only a transaction
+// stamp rows with, and the clock a service uses when its options give
+// none. A nil c is the real clock. The composition root (app.New) sets it
+// once, before the services are built; tests set it to move time.
+func (d *DB) SetClock(c calendar.Clock) { d.clock.Store(&c) }
+
+// Clock returns the database's clock (see SetClock); never nil.
+func (d *DB) Clock() calendar.Clock {
+	if c := d.clock.Load(); c != nil && *c != nil {
+		return *c
+	}
+	return time.Now
+}
+
+// Now is the database's clock's time (see SetClock).
+func (d *DB) Now() time.Time { return d.Clock().Now() }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
 func IsPostgres(dsn string) bool {
@@ -200,6 +221,10 @@ type Tx struct {
 
 // DB returns the database the transaction belongs to.
 func (tx *Tx) DB() *DB { return tx.db }
+
+// Now is the database's clock's time (see DB.SetClock), for code that is
+// given only the transaction.
+func (tx *Tx) Now() time.Time { return tx.db.Now() }
 
 // Exec runs a statement in the transaction.
 func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {

@@ -28,10 +28,12 @@ type callbacks struct {
 	paths []string // "path action" of every request, in order
 	fail  int      // refuse this many requests first
 	srv   *httptest.Server
+	// arrived is closed, and replaced, whenever a message is recorded.
+	arrived chan struct{}
 }
 
 func newCallbacks(t *testing.T) *callbacks {
-	c := &callbacks{got: map[string][]map[string]any{}, raw: map[string][]dci.Envelope{}}
+	c := &callbacks{got: map[string][]map[string]any{}, raw: map[string][]dci.Envelope{}, arrived: make(chan struct{})}
 	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		c.mu.Lock()
@@ -49,6 +51,8 @@ func newCallbacks(t *testing.T) *callbacks {
 		}
 		c.got[action] = append(c.got[action], m)
 		c.raw[action] = append(c.raw[action], e)
+		close(c.arrived)
+		c.arrived = make(chan struct{})
 		w.WriteHeader(http.StatusOK)
 	}))
 	t.Cleanup(c.srv.Close)
@@ -62,21 +66,29 @@ func (c *callbacks) received() []string {
 	return slices.Clone(c.paths)
 }
 
-// wait returns the n-th message received with header action, waiting up
-// to 10 s.
+// wait returns the n-th message received with header action, as soon as
+// it has arrived. The callbacks come over the network from the handler's
+// goroutines; a test that gets none within 10 s fails rather than hangs.
 func (c *callbacks) wait(t *testing.T, action string, n int) (map[string]any, dci.Envelope) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	timeout := time.NewTimer(10 * time.Second)
+	defer timeout.Stop()
+	for {
 		c.mu.Lock()
 		if len(c.got[action]) > n {
 			m, e := c.got[action][n], c.raw[action][n]
 			c.mu.Unlock()
 			return m, e
 		}
+		arrived := c.arrived
 		c.mu.Unlock()
+		select {
+		case <-arrived:
+		case <-timeout.C:
+			t.Fatalf("no callback %d with action %s", n, action)
+			return nil, dci.Envelope{}
+		}
 	}
-	t.Fatalf("no callback %d with action %s", n, action)
-	return nil, dci.Envelope{}
 }
 
 // serverKey fetches the registry's public key.
@@ -226,7 +238,11 @@ func TestSubscribeNotify(t *testing.T) {
 		if _, err := f.reg.UpdatePerson(f.sys, p.ID, p); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(300 * time.Millisecond)
+		// One poll pass after the change: a notification due would be
+		// delivered before it returns.
+		if err := f.h.PollOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
 		cb.mu.Lock()
 		n := len(cb.got["notify"])
 		cb.mu.Unlock()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/i18n"
@@ -97,6 +98,9 @@ type Options struct {
 	// KeysFile lists senders' public keys that are not in the registry;
 	// empty means none.
 	KeysFile string
+	// Clock dates messages, subscriptions and notifications; nil means
+	// the real clock (app.New passes the one clock).
+	Clock calendar.Clock
 }
 
 // New returns the handler over the stores and registry of o. Main builds
@@ -117,7 +121,7 @@ func New(o Options) *Handler {
 		o.KeyFile = "tadamun-dci.key"
 	}
 	h := &Handler{
-		reg: o.Registry, log: o.Log, now: time.Now,
+		reg: o.Registry, log: o.Log, now: o.Clock.Now,
 		client: o.Senders.Guard().Client(), senders: o.Senders, txns: o.Transactions, subs: o.Subscriptions,
 		SenderID: o.SenderID, KeyFile: o.KeyFile, KeysFile: o.KeysFile,
 		Retries: 4, RetryWait: 2 * time.Second, Poll: 5 * time.Second,

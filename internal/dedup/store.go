@@ -13,6 +13,7 @@ import (
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 )
@@ -21,10 +22,25 @@ import (
 // decisions and groups. Reads need auth.RegistryRead, writes
 // auth.RegistryWrite, always for the member asked about. It is safe for
 // concurrent use.
-type Store struct{ db *db.DB }
+type Store struct {
+	db    *db.DB
+	clock calendar.Clock
+}
+
+// StoreOptions configure a Store; the zero value is New's.
+type StoreOptions struct {
+	// Clock dates runs' ends and decisions; nil means d's clock.
+	Clock calendar.Clock
+}
 
 // New returns the store over d.
-func New(d *db.DB) *Store { return &Store{db: d} }
+func New(d *db.DB) *Store { return NewWith(d, StoreOptions{}) }
+
+// NewWith returns the store over d configured by o.
+func NewWith(d *db.DB, o StoreOptions) *Store { return &Store{db: d, clock: o.Clock} }
+
+// now is the store's clock's time.
+func (s *Store) now() time.Time { return s.clock.Or(s.db.Clock()).Now() }
 
 // RunInfo is one stored run.
 type RunInfo struct {
@@ -86,7 +102,7 @@ func (s *Store) SaveRun(ctx context.Context, member int64, res *Result, started 
 	}
 	info := RunInfo{MemberID: member, Persons: res.Stats.Records, Compared: res.Stats.Compared,
 		Likely: res.Stats.Likely, Possible: res.Stats.Possible, Groups: res.Stats.Groups,
-		StartedAt: started.UTC(), FinishedAt: time.Now().UTC()}
+		StartedAt: started.UTC(), FinishedAt: s.now().UTC()}
 	ix := res.Index
 	a := actor.From(ctx)
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
@@ -332,7 +348,7 @@ func (s *Store) DecideWith(ctx context.Context, member, id int64, confirm bool, 
 				return err
 			}
 		}
-		now := time.Now().UTC()
+		now := s.now().UTC()
 		if _, err := tx.Exec(ctx, `INSERT INTO dedup_decisions (member_id, person_a, person_b, decision, reason, actor_id, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			member, p.PersonA, p.PersonB, decision, reason, actor.From(ctx).UserID, now); err != nil {
 			if db.IsUnique(err) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/member"
@@ -59,9 +60,9 @@ func loadGrievances(ctx context.Context, d *db.DB, progress func(string)) error 
 	}
 	set := grievance.DefaultSettings(jo.ID)
 	set.SupervisorID = admin.ID
-	now := time.Now().UTC()
+	now := d.Now().UTC()
 	clock := now
-	svc := grievance.New(d, grievance.Options{Now: func() time.Time { return clock }})
+	svc := grievance.New(d, grievance.Options{Clock: calendar.Fixed(clock)})
 	if _, err := svc.SetSettings(ctx, set); err != nil {
 		return err
 	}

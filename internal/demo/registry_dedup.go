@@ -3,7 +3,6 @@ package demo
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/db"
@@ -62,7 +61,7 @@ func loadDuplicates(ctx context.Context, d *db.DB, progress func(string)) error 
 			return fmt.Errorf("demo: household %s: %w", h.ref, err)
 		}
 	}
-	started := time.Now()
+	started := d.Now()
 	recs, err := source.Registry(sys, d, jo.ID, nil)
 	if err != nil {
 		return err

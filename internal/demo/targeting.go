@@ -3,7 +3,6 @@ package demo
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
@@ -86,7 +85,7 @@ func loadPrograms(ctx context.Context, d *db.DB, progress func(string)) error {
 			first = a
 		}
 	}
-	run, err := s.Run(manager, first.Program.ID, registry.New(d).EachHousehold, program.RunOptions{AsOf: time.Now()})
+	run, err := s.Run(manager, first.Program.ID, registry.New(d).EachHousehold, program.RunOptions{AsOf: d.Now()})
 	if err != nil {
 		return err
 	}

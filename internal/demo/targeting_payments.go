@@ -91,7 +91,7 @@ func loadPayments(ctx context.Context, d *db.DB, progress func(string)) error {
 	}
 	// Next month's cycle, prepared ahead as payment offices do, so that
 	// households enrolled this month are paid in full.
-	now := time.Now().UTC()
+	now := d.Now().UTC()
 	first := time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, time.UTC)
 	last := first.AddDate(0, 1, -1)
 	enrolled, err := progs.EnrolledAt(sys, prog.ID, last)

@@ -102,7 +102,7 @@ type Senders struct {
 // NewSenders returns the registry over d; guard checks callback addresses
 // when they are registered and when callbacks are sent.
 func NewSenders(d *db.DB, guard Guard) *Senders {
-	return &Senders{db: d, guard: guard, now: time.Now}
+	return &Senders{db: d, guard: guard, now: d.Now} // the database's clock
 }
 
 // Guard returns the callback address guard.

@@ -35,7 +35,7 @@ type Subscriptions struct {
 
 // NewSubscriptions returns the subscriptions stored in d.
 func NewSubscriptions(d *db.DB) *Subscriptions {
-	return &Subscriptions{db: d, now: time.Now}
+	return &Subscriptions{db: d, now: d.Now}
 }
 
 // Create stores subs, all or none, each active and audited; their ids are

@@ -48,7 +48,7 @@ type Transactions struct {
 
 // NewTransactions returns the transactions stored in d.
 func NewTransactions(d *db.DB) *Transactions {
-	return &Transactions{db: d, now: time.Now}
+	return &Transactions{db: d, now: d.Now}
 }
 
 // Record stores a transaction and its answer, for txn/status.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/arabic"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 )
@@ -24,7 +25,7 @@ import (
 type Challenger struct {
 	key  []byte
 	ttl  time.Duration
-	now  func() time.Time
+	now  calendar.Clock // nil: the real clock
 	mu   sync.Mutex
 	used map[string]time.Time // token nonce → expiry
 }
@@ -45,7 +46,7 @@ func NewChallenger(key []byte) *Challenger {
 			panic("grievance: no randomness: " + err.Error())
 		}
 	}
-	return &Challenger{key: key, ttl: 30 * time.Minute, now: time.Now, used: map[string]time.Time{}}
+	return &Challenger{key: key, ttl: 30 * time.Minute, used: map[string]time.Time{}}
 }
 
 // token layout: nonce(8) | expiry unix seconds(8) | a(1) | b(1) | mac(16)
@@ -64,7 +65,7 @@ func (c *Challenger) New(lang i18n.Lang) Challenge {
 	if _, err := rand.Read(b[:8]); err != nil {
 		panic("grievance: no randomness: " + err.Error())
 	}
-	binary.BigEndian.PutUint64(b[8:16], uint64(c.now().Add(c.ttl).Unix()))
+	binary.BigEndian.PutUint64(b[8:16], uint64(c.now.Now().Add(c.ttl).Unix()))
 	b[16] = 2 + b[0]%18
 	b[17] = 2 + b[1]%18
 	copy(b[18:], c.mac(b[:18]))
@@ -97,7 +98,7 @@ func (c *Challenger) Verify(token, answer string) error {
 	if err != nil || len(b) != tokenLen || !hmac.Equal(b[18:], c.mac(b[:18])) {
 		return fail
 	}
-	now := c.now()
+	now := c.now.Now()
 	exp := time.Unix(int64(binary.BigEndian.Uint64(b[8:16])), 0)
 	if now.After(exp) {
 		return errs.E(errs.Invalid, "grievance.challenge_expired").WithField("challenge", "grievance.challenge_expired")

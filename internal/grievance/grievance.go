@@ -13,6 +13,7 @@ import (
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
@@ -136,10 +137,12 @@ type Decisions interface {
 // whistleblower channel, which needs KeyFile, and appeals, which need
 // Decisions.
 type Options struct {
-	ChallengeKey []byte           // HMAC key of the form challenge; random when empty
-	KeyFile      string           // AES-256 key of whistleblower contacts, created on first use
-	Decisions    Decisions        // program decisions for appeals
-	Now          func() time.Time // the clock; time.Now when nil
+	ChallengeKey []byte    // HMAC key of the form challenge; random when empty
+	KeyFile      string    // AES-256 key of whistleblower contacts, created on first use
+	Decisions    Decisions // program decisions for appeals
+	// Clock dates grievances and their steps, sets their deadlines, and
+	// paces the form's challenges and limits; nil means d's clock.
+	Clock calendar.Clock
 }
 
 // Service stores grievances, appeals and whistleblower reports. It is safe
@@ -155,18 +158,15 @@ type Service struct {
 	boxMu      sync.Mutex
 	box        *sealer
 	cache      statsCache
-	now        func() time.Time
+	now        calendar.Clock
 }
 
 // New returns the service over d.
 func New(d *db.DB, o Options) *Service {
-	now := o.Now
-	if now == nil {
-		now = time.Now
-	}
+	now := calendar.Clock(func() time.Time { return o.Clock.Or(d.Clock()).Now() })
 	s := &Service{
 		db:         d,
-		members:    member.New(d),
+		members:    member.NewWith(d, member.Options{Clock: o.Clock}),
 		challenges: NewChallenger(o.ChallengeKey),
 		formLimit:  NewLimiter(5, 10*time.Minute),
 		codeLimit:  NewLimiter(10, 15*time.Minute),

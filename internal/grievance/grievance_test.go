@@ -19,7 +19,7 @@ func newService(tb testing.TB, d *db.DB, o Options) (*Service, *clock) {
 	tb.Helper()
 	// Thursday 26 November 2026, 07:00 UTC (10:00 in Amman).
 	c := &clock{t: time.Date(2026, 11, 26, 7, 0, 0, 0, time.UTC)}
-	o.Now = c.Now
+	o.Clock = c.Now
 	if o.KeyFile == "" {
 		o.KeyFile = tb.TempDir() + "/whistle.key"
 	}

@@ -1,6 +1,8 @@
 package grievance
 
 import (
+	"github.com/tadamun/tadamun/internal/calendar"
+
 	"sync"
 	"time"
 )
@@ -14,7 +16,7 @@ type Limiter struct {
 	max    int
 	window time.Duration
 	hits   map[string][]time.Time
-	now    func() time.Time
+	now    calendar.Clock // nil: the real clock
 }
 
 // maxKeys bounds a limiter's memory under a flood from many addresses.
@@ -22,7 +24,7 @@ const maxKeys = 200_000
 
 // NewLimiter allows max events per key in any window of the given length.
 func NewLimiter(max int, window time.Duration) *Limiter {
-	return &Limiter{max: max, window: window, hits: map[string][]time.Time{}, now: time.Now}
+	return &Limiter{max: max, window: window, hits: map[string][]time.Time{}}
 }
 
 // Wait returns how long key must wait before its next event is allowed,
@@ -30,7 +32,7 @@ func NewLimiter(max int, window time.Duration) *Limiter {
 func (l *Limiter) Wait(key string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
+	now := l.now.Now()
 	ts := l.prune(key, now)
 	if len(ts) < l.max {
 		return 0
@@ -42,7 +44,7 @@ func (l *Limiter) Wait(key string) time.Duration {
 func (l *Limiter) Hit(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
+	now := l.now.Now()
 	if len(l.hits) >= maxKeys {
 		for k := range l.hits {
 			l.prune(k, now)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"time"
 
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
@@ -82,7 +81,7 @@ func (s *Service) SetSettings(ctx context.Context, set Settings) (Settings, erro
 			ON CONFLICT (member_id) DO UPDATE SET weekend = excluded.weekend, critical_hours = excluded.critical_hours, high_days = excluded.high_days,
 			medium_days = excluded.medium_days, low_days = excluded.low_days, warn_percent = excluded.warn_percent,
 			supervisor_id = excluded.supervisor_id, updated_at = excluded.updated_at`,
-			set.MemberID, set.Weekend, set.CriticalHours, set.HighDays, set.MediumDays, set.LowDays, set.WarnPercent, nullID(set.SupervisorID), time.Now().UTC())
+			set.MemberID, set.Weekend, set.CriticalHours, set.HighDays, set.MediumDays, set.LowDays, set.WarnPercent, nullID(set.SupervisorID), s.now().UTC())
 		if err != nil {
 			return err
 		}

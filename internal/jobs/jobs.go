@@ -31,6 +31,7 @@ import (
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 )
@@ -144,6 +145,9 @@ type Options struct {
 	PerKind map[string]int
 	// Log receives errors that no caller sees; slog.Default if nil.
 	Log *slog.Logger
+	// Clock dates jobs' starts and ends; nil means d's clock. Progress
+	// rows are paced on the real clock (at most one write a second).
+	Clock calendar.Clock
 }
 
 // Runner starts, tracks, cancels and drains the jobs of one process over
@@ -171,6 +175,9 @@ func New(d *db.DB, opt Options) *Runner {
 	}
 	return &Runner{db: d, opt: opt, log: log, live: map[int64]*handle{}, kind: map[string]int{}}
 }
+
+// now is the runner's clock's time.
+func (r *Runner) now() time.Time { return r.opt.Clock.Or(r.db.Clock()).Now() }
 
 // Limit returns how many jobs of kind run at once.
 func (r *Runner) Limit(kind string) int {
@@ -284,7 +291,7 @@ func (r *Runner) begin(ctx, jctx context.Context, cancel context.CancelCauseFunc
 	}
 	h := &handle{spec: spec, ctx: jctx, cancel: cancel, admit: make(chan struct{}), done: make(chan struct{})}
 	h.job = Job{Kind: spec.Kind, MemberID: spec.MemberID, ActorID: actor.From(ctx).UserID, Link: spec.Link,
-		Total: spec.Total, StartedAt: time.Now().UTC().Truncate(time.Microsecond)}
+		Total: spec.Total, StartedAt: r.now().UTC().Truncate(time.Microsecond)}
 	h.prog[1] = spec.Total
 	// The place in the limit is taken before the row is written, so the
 	// row's first state is true; the lock is not held over the write.
@@ -509,7 +516,7 @@ func (r *Runner) end(ctx context.Context, id, memberID int64, o Outcome, prog []
 		}
 		args = string(b)
 	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := r.now().UTC().Truncate(time.Microsecond)
 	return r.db.Tx(ctx, func(tx *db.Tx) error {
 		q := `UPDATE jobs SET state = ?, reason_key = ?, reason_args = ?, ended_by = ?, ended_at = ? WHERE id = ? AND state IN ('queued', 'running')`
 		qa := []any{o.State, o.Key, args, o.By, now, id}

@@ -25,7 +25,7 @@ func (s *Service) Balances(ctx context.Context, member int64, prefix string, at 
 		return nil, err
 	}
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
 	rows, err := s.db.Query(ctx, `SELECT a.id, a.member_id, a.code, a.kind, a.currency, a.name, a.created_at,
 			COALESCE((SELECT SUM(l.amount) FROM ledger_lines l WHERE l.account_id = a.id AND l.at <= ?), 0)
@@ -53,7 +53,7 @@ func (s *Service) Balance(ctx context.Context, member, account int64, at time.Ti
 		return 0, err
 	}
 	if at.IsZero() {
-		at = time.Now()
+		at = s.now()
 	}
 	var n int64
 	err := s.db.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM ledger_lines WHERE member_id = ? AND account_id = ? AND at <= ?`, member, account, at.UTC()).Scan(&n)

@@ -24,6 +24,7 @@ import (
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/money"
@@ -69,10 +70,27 @@ type Entry struct {
 }
 
 // Service reads and writes the ledger. It is safe for concurrent use.
-type Service struct{ db *db.DB }
+type Service struct {
+	db    *db.DB
+	clock calendar.Clock
+}
+
+// Options configure the ledger; the zero value is New's.
+type Options struct {
+	// Clock is "now" for balances asked at the zero time; nil means d's
+	// clock. Postings made in a caller's transaction (PostTx,
+	// EnsureAccountTx) are dated by the transaction's (db.Tx.Now).
+	Clock calendar.Clock
+}
 
 // New returns the ledger over d.
-func New(d *db.DB) *Service { return &Service{db: d} }
+func New(d *db.DB) *Service { return NewWith(d, Options{}) }
+
+// NewWith returns the ledger over d configured by o.
+func NewWith(d *db.DB, o Options) *Service { return &Service{db: d, clock: o.Clock} }
+
+// now is the ledger's clock's time.
+func (s *Service) now() time.Time { return s.clock.Or(s.db.Clock()).Now() }
 
 // EnsureAccountTx returns the member's account with code in currency,
 // creating it with kind and name when it does not exist yet. It runs in the
@@ -92,7 +110,7 @@ func EnsureAccountTx(ctx context.Context, tx *db.Tx, member int64, code, kind, c
 	if !errors.Is(err, sql.ErrNoRows) {
 		return Account{}, errs.Wrapf(err, "ledger: account %s", code)
 	}
-	a = Account{MemberID: member, Code: code, Kind: kind, Currency: currency, Name: name, CreatedAt: time.Now().UTC()}
+	a = Account{MemberID: member, Code: code, Kind: kind, Currency: currency, Name: name, CreatedAt: tx.Now().UTC()}
 	a.ID, err = tx.InsertID(ctx, `INSERT INTO ledger_accounts (member_id, code, kind, currency, name, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 		member, code, kind, currency, name, a.CreatedAt)
 	if err != nil {
@@ -150,7 +168,7 @@ func PostTx(ctx context.Context, tx *db.Tx, e Entry) (Entry, error) {
 			return Entry{}, errs.E(errs.Invalid, "ledger.unbalanced", "currency", c, "sum", s)
 		}
 	}
-	now := time.Now().UTC()
+	now := tx.Now().UTC()
 	if e.At.IsZero() {
 		e.At = now
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/errs"
@@ -117,6 +118,8 @@ func TestLedgerIsAppendOnly(t *testing.T) {
 func TestReverse(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := actor.System(context.Background())
+		clock := calendar.NewManual(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+		d.SetClock(clock.Clock()) // entries are dated in their transaction
 		jo := mustMember(t, d, "JO", "JOD")
 		acc := mustAccounts(t, d, jo, "JOD", "budget", "payable")
 		s := ledger.New(d)
@@ -124,8 +127,8 @@ func TestReverse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		before := time.Now()
-		time.Sleep(5 * time.Millisecond)
+		before := clock.Now()
+		clock.Advance(time.Minute)
 		// Two people reverse the same entry at once: exactly one succeeds.
 		var wg sync.WaitGroup
 		errc := make(chan error, 2)

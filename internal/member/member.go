@@ -15,6 +15,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/limits"
@@ -64,10 +65,23 @@ type Service struct {
 	// Limits bound the files ImportAreasCSV reads; zero fields are
 	// limits.Default's. Set it before the service is shared.
 	Limits limits.Limits
+	clock  calendar.Clock
+}
+
+// Options configure the service; the zero value is New's.
+type Options struct {
+	// Clock dates members' creation and changes; nil means d's clock.
+	Clock calendar.Clock
 }
 
 // New returns the service over d.
-func New(d *db.DB) *Service { return &Service{db: d} }
+func New(d *db.DB) *Service { return NewWith(d, Options{}) }
+
+// NewWith returns the service over d configured by o.
+func NewWith(d *db.DB, o Options) *Service { return &Service{db: d, clock: o.Clock} }
+
+// now is the service's clock's time.
+func (s *Service) now() time.Time { return s.clock.Or(s.db.Clock()).Now() }
 
 var (
 	stateCodeRE = regexp.MustCompile(`^[A-Z]{2}$`)
@@ -135,7 +149,7 @@ func (s *Service) Create(ctx context.Context, m Member) (Member, error) {
 	if err := m.validate(); err != nil {
 		return Member{}, err
 	}
-	now := time.Now().UTC()
+	now := s.now().UTC()
 	m.CreatedAt, m.UpdatedAt = now, now
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		id, err := tx.InsertID(ctx, `INSERT INTO members (code, kind, name_ar, name_en, currency, timezone, calling_code, id_label_ar, id_label_en, created_at, updated_at)
@@ -239,7 +253,7 @@ func (s *Service) Update(ctx context.Context, code string, up Member) (Member, e
 	if err := up.validate(); err != nil {
 		return Member{}, err
 	}
-	up.ID, up.CreatedAt, up.UpdatedAt = m.ID, m.CreatedAt, time.Now().UTC()
+	up.ID, up.CreatedAt, up.UpdatedAt = m.ID, m.CreatedAt, s.now().UTC()
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE members SET name_ar = ?, name_en = ?, timezone = ?, calling_code = ?, id_label_ar = ?, id_label_en = ?, updated_at = ? WHERE id = ?`,
 			up.NameAR, up.NameEN, up.Timezone, up.CallingCode, up.IDLabelAR, up.IDLabelEN, up.UpdatedAt, m.ID); err != nil {

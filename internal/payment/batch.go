@@ -93,7 +93,7 @@ func (s *Service) CreateBatches(ctx context.Context, memberID, cycleID int64) (B
 		if err := tx.LockRow(ctx, "payment_cycles", cycleID); err != nil {
 			return internal(err, "lock cycle %d", cycleID)
 		}
-		now := time.Now().UTC()
+		now := s.now().UTC()
 		// One pass over the unpaid entitlements: grouped by the kind and
 		// provider of the household's active instrument, none when it has
 		// none.
@@ -238,7 +238,7 @@ func (s *Service) Export(ctx context.Context, memberID, batchID int64, w io.Writ
 		if err != nil {
 			return err
 		}
-		now := time.Now().UTC().Truncate(time.Second)
+		now := s.now().UTC().Truncate(time.Second)
 		if err := bulkMemory(ctx, tx); err != nil {
 			return err
 		}

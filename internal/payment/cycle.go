@@ -137,7 +137,7 @@ func (s *Service) Prepare(ctx context.Context, src Source, r CycleRequest) (Cycl
 	c := Cycle{MemberID: r.MemberID, ProgramID: r.ProgramID, ProgramVersion: r.ProgramVersion, ProgramRef: p.Ref,
 		PeriodStart: r.PeriodStart, PeriodEnd: r.PeriodEnd, Currency: m.Currency, Proration: p.Proration,
 		Frequency: p.Frequency, Days: days(r.PeriodStart, r.PeriodEnd), BasisDays: basis,
-		Status: CycleComputing, PreparedBy: actorID(ctx), CreatedAt: time.Now().UTC(), Excluded: map[string]int64{}}
+		Status: CycleComputing, PreparedBy: actorID(ctx), CreatedAt: s.now().UTC(), Excluded: map[string]int64{}}
 	c.Partial = c.Days < c.BasisDays
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		var err error
@@ -407,7 +407,7 @@ func (s *Service) Approve(ctx context.Context, memberID, cycleID int64, approve 
 		if _, err := auth.Decide(ctx, tx, c.ApprovalID, approve, reason, auth.PaymentApprove); err != nil {
 			return err
 		}
-		now := time.Now().UTC()
+		now := s.now().UTC()
 		status := CycleRejected
 		if approve {
 			status = CycleApproved

@@ -122,7 +122,7 @@ func (s *Service) ProposeInstrument(ctx context.Context, in Instrument) (Instrum
 		if p.Kind != in.Kind {
 			return errs.E(errs.Invalid, "error.invalid_input").WithField("provider", "payment.provider.wrong_kind", "code", p.Code, "kind", p.Kind)
 		}
-		in.Status, in.CreatedAt, in.CreatedBy = InstrumentPending, time.Now().UTC(), actorID(ctx)
+		in.Status, in.CreatedAt, in.CreatedBy = InstrumentPending, s.now().UTC(), actorID(ctx)
 		var person any
 		if in.RecipientPersonID != 0 {
 			person = in.RecipientPersonID
@@ -175,7 +175,7 @@ func (s *Service) DecideInstrument(ctx context.Context, memberID, id int64, appr
 		if _, err := auth.Decide(ctx, tx, in.ApprovalID, approve, reason, auth.PaymentApprove); err != nil {
 			return err
 		}
-		now := time.Now().UTC()
+		now := s.now().UTC()
 		in.DecidedAt = &now
 		in.Status = InstrumentRejected
 		if approve {

@@ -30,7 +30,9 @@ package payment
 import (
 	"context"
 	"strconv"
+	"time"
 
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/ledger"
@@ -48,6 +50,7 @@ type Service struct {
 	// limits.Default's.
 	Limits     limits.Limits
 	households Households
+	clock      calendar.Clock
 }
 
 // Households is how payments learn whose a household named in a request
@@ -63,9 +66,23 @@ type Households interface {
 
 // New returns the payments service over d, asking the registry over d
 // about households.
-func New(d *db.DB) *Service {
-	return &Service{db: d, members: member.New(d), ledger: ledger.New(d), households: registry.New(d)}
+func New(d *db.DB) *Service { return NewWith(d, Options{}) }
+
+// Options configure the service; the zero value is New's.
+type Options struct {
+	// Clock dates cycles, batches, instruments, providers and status
+	// imports; nil means d's clock.
+	Clock calendar.Clock
 }
+
+// NewWith is New configured by o.
+func NewWith(d *db.DB, o Options) *Service {
+	return &Service{db: d, members: member.NewWith(d, member.Options{Clock: o.Clock}), ledger: ledger.NewWith(d, ledger.Options{Clock: o.Clock}),
+		households: registry.NewWith(d, registry.Options{Clock: o.Clock}), clock: o.Clock}
+}
+
+// now is the service's clock's time.
+func (s *Service) now() time.Time { return s.clock.Or(s.db.Clock()).Now() }
 
 // WithHouseholds returns a copy of s that asks h about households (tests
 // whose households live outside the registry).

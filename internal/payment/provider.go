@@ -76,7 +76,7 @@ func (s *Service) AddProvider(ctx context.Context, p Provider) (Provider, error)
 	if len(e.Fields) > 0 {
 		return Provider{}, e
 	}
-	p.CreatedAt = time.Now().UTC()
+	p.CreatedAt = s.now().UTC()
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		var err error
 		p.ID, err = tx.InsertID(ctx, `INSERT INTO payment_providers (member_id, code, kind, name, pain_version, debtor_name, debtor_iban, debtor_bic, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,

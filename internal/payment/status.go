@@ -81,7 +81,7 @@ func (s *Service) ImportStatus(ctx context.Context, memberID int64, format strin
 	if format != FormatPain002 && format != FormatCSV {
 		return StatusImport{}, errs.E(errs.Invalid, "payment.status.bad_format", "format", format)
 	}
-	imp := StatusImport{MemberID: memberID, Format: format, CreatedAt: time.Now().UTC()}
+	imp := StatusImport{MemberID: memberID, Format: format, CreatedAt: s.now().UTC()}
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		var err error
 		imp.ID, err = tx.InsertID(ctx, `INSERT INTO payment_status_imports (member_id, sha256, format, status, created_by, created_at) VALUES (?, '', ?, 'staged', ?, ?) RETURNING id`,
@@ -134,7 +134,7 @@ func (s *Service) ImportStatus(ctx context.Context, memberID int64, format strin
 			}
 			return nil
 		}
-		return applyStatusRows(ctx, tx, &imp, sums)
+		return s.applyStatusRows(ctx, tx, &imp, sums)
 	})
 	if err == nil && refusal != nil {
 		err = refusal
@@ -343,7 +343,7 @@ func statusSums(ctx context.Context, tx *db.Tx, importID int64) (sums []cycleSum
 
 // applyStatusRows applies a checked import: the ledger entry of each cycle
 // from its sums, and one set-based update of the payments.
-func applyStatusRows(ctx context.Context, tx *db.Tx, imp *StatusImport, sums []cycleSums) error {
+func (s *Service) applyStatusRows(ctx context.Context, tx *db.Tx, imp *StatusImport, sums []cycleSums) error {
 	ref := "status_import:" + idString(imp.ID)
 	for _, cs := range sums {
 		imp.Paid += cs.nPaid
@@ -360,7 +360,7 @@ func applyStatusRows(ctx context.Context, tx *db.Tx, imp *StatusImport, sums []c
 		}
 	}
 	imp.Unchanged = imp.Rows - imp.Paid - imp.Failed - imp.Returned - imp.Accepted
-	now := time.Now().UTC()
+	now := s.now().UTC()
 	if err := updatePayments(ctx, tx, imp.ID, now); err != nil {
 		return err
 	}

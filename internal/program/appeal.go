@@ -87,7 +87,7 @@ func (a Appeals) Reopen(ctx context.Context, tx *db.Tx, member, runID, household
 	if err != nil {
 		return 0, err
 	}
-	now := time.Now().UTC()
+	now := a.s.now().UTC()
 	if _, err := tx.Exec(ctx, `INSERT INTO program_enrollments (member_id, program_id, household_id, household_ref, run_id, approval_id, status, benefit_minor, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, 'proposed', ?, `+a.s.db.TimeArg()+`, `+a.s.db.TimeArg()+`)`,
 		member, d.Program.ID, householdID, d.Decision.HouseholdRef, runID, ap.ID, d.Decision.Benefit, now, now); err != nil {

@@ -69,7 +69,7 @@ func (s *Service) Compare(ctx context.Context, id int64, from, to int, src Sourc
 		return Comparison{}, err
 	}
 	if asOf.IsZero() {
-		asOf = time.Now().UTC()
+		asOf = s.now().UTC()
 	}
 	asOf = time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
 	exp := m.Exponent()

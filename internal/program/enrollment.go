@@ -116,7 +116,7 @@ func (s *Service) Propose(ctx context.Context, runID int64, households []int64, 
 			return err
 		}
 		out.ApprovalID = ap.ID
-		now := time.Now().UTC()
+		now := s.now().UTC()
 		insert := `INSERT INTO program_enrollments (member_id, program_id, household_id, household_ref, run_id, approval_id, status, benefit_minor, created_at, updated_at)
 			SELECT d.member_id, CAST(? AS BIGINT), d.household_id, d.household_ref, d.run_id, CAST(? AS BIGINT), 'proposed', d.benefit_minor, ` + s.db.TimeArg() + `, ` + s.db.TimeArg() + `
 			FROM program_decisions d
@@ -222,7 +222,7 @@ func placeholders(n int) string {
 // recordEvents adds an event from → to for every enrollment of approval
 // apID now in state to, and one audit record per enrollment.
 func (s *Service) recordEvents(ctx context.Context, tx *db.Tx, apID int64, from, to, reason, date, action string) error {
-	now := time.Now().UTC()
+	now := s.now().UTC()
 	a := actor.From(ctx)
 	if _, err := tx.Exec(ctx, `INSERT INTO program_enrollment_events (member_id, enrollment_id, from_status, to_status, reason, effective_date, actor_id, at)
 		SELECT member_id, id, ?, ?, ?, ?, CAST(? AS BIGINT), `+s.db.TimeArg()+` FROM program_enrollments WHERE approval_id = ? AND status = ?`, from, to, reason, date, a.UserID, now, apID, to); err != nil {
@@ -266,12 +266,12 @@ func (s *Service) Decide(ctx context.Context, apID int64, approve bool, reason s
 		if err != nil {
 			return err
 		}
-		today := time.Now().In(m.Location()).Format(time.DateOnly)
+		today := s.now().In(m.Location()).Format(time.DateOnly)
 		to, start, action := Rejected, "", "program.enrollment.reject"
 		if approve {
 			to, start, action = Enrolled, today, "program.enrollment.approve"
 		}
-		res, err := tx.Exec(ctx, `UPDATE program_enrollments SET status = ?, start_date = ?, updated_at = ? WHERE approval_id = ? AND status = 'proposed'`, to, start, time.Now().UTC(), apID)
+		res, err := tx.Exec(ctx, `UPDATE program_enrollments SET status = ?, start_date = ?, updated_at = ? WHERE approval_id = ? AND status = 'proposed'`, to, start, s.now().UTC(), apID)
 		if err != nil {
 			return errs.Wrapf(err, "program: decide approval %d", apID)
 		}
@@ -309,7 +309,7 @@ func (s *Service) Transition(ctx context.Context, id int64, to, reason string, d
 		return Enrollment{}, err
 	}
 	if date.IsZero() {
-		date = time.Now().In(m.Location())
+		date = s.now().In(m.Location())
 	}
 	day := date.Format(time.DateOnly)
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
@@ -335,7 +335,7 @@ func (s *Service) Transition(ctx context.Context, id int64, to, reason string, d
 		if to == Exited {
 			end = day
 		}
-		now := time.Now().UTC()
+		now := s.now().UTC()
 		res, err := tx.Exec(ctx, `UPDATE program_enrollments SET status = ?, end_date = ?, updated_at = ? WHERE id = ? AND status = ?`, to, end, now, id, cur.Status)
 		if err != nil {
 			return errs.Wrapf(err, "program: enrollment %d", id)

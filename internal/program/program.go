@@ -14,6 +14,7 @@ import (
 	"github.com/tadamun/tadamun/internal/arabic"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/jobs"
@@ -148,13 +149,31 @@ type Service struct {
 	// background (Start) is also a job of kind targeting_run, shown on the
 	// jobs page and cancelled from it. Nil (the command line) runs it
 	// without.
-	Jobs *jobs.Runner
+	Jobs  *jobs.Runner
+	clock calendar.Clock
+}
+
+// Options configure the service; the zero value is New's.
+type Options struct {
+	// Clock dates programs, runs, enrollments and decisions, and is the
+	// day a run or a comparison is made on when none is given; nil means
+	// d's clock. How long a run's stages took is measured on the real
+	// clock.
+	Clock calendar.Clock
 }
 
 // New returns the service over d. Runs started through one Service are
 // seen, limited, cancelled and drained by that Service only: build one per
 // process and share it.
-func New(d *db.DB) *Service { return &Service{db: d, members: member.New(d), runs: newRunner()} }
+func New(d *db.DB) *Service { return NewWith(d, Options{}) }
+
+// NewWith is New configured by o.
+func NewWith(d *db.DB, o Options) *Service {
+	return &Service{db: d, members: member.NewWith(d, member.Options{Clock: o.Clock}), runs: newRunner(), clock: o.Clock}
+}
+
+// now is the service's clock's time.
+func (s *Service) now() time.Time { return s.clock.Or(s.db.Clock()).Now() }
 
 var codeRE = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{1,31}$`)
 
@@ -378,7 +397,7 @@ func (s *Service) Apply(ctx context.Context, memberID int64, spec Spec) (Applied
 	var out Applied
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		out = Applied{}
-		now := time.Now().UTC()
+		now := s.now().UTC()
 		cur, err := scanProgram(tx.QueryRow(ctx, `SELECT `+programCols+` FROM programs WHERE member_id = ? AND code = ?`, memberID, n.p.Code))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -601,7 +620,7 @@ func (s *Service) SetStatus(ctx context.Context, id int64, status string) (Progr
 			return err
 		}
 		from := p.Status
-		p.Status, p.UpdatedAt = status, time.Now().UTC()
+		p.Status, p.UpdatedAt = status, s.now().UTC()
 		res, err := tx.Exec(ctx, `UPDATE programs SET status = ?, updated_at = ? WHERE id = ? AND status = ?`, p.Status, p.UpdatedAt, id, from)
 		if err != nil {
 			return errs.Wrapf(err, "program: set status of %d", id)

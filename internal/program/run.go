@@ -193,7 +193,7 @@ func (s *Service) execute(st *started, src Source, opt RunOptions) (r Run, err e
 		}
 		r.DecisionSum = sum
 		r.StoreTime = time.Since(start)
-		r.FinishedAt = time.Now().UTC()
+		r.FinishedAt = s.now().UTC()
 		r.Status, r.Stage, r.Done, r.Total = RunDone, "", int64(ds.list.Len()), int64(ds.list.Len())
 		fr := make([][]any, len(fair))
 		for i, g := range fair {

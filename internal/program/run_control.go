@@ -144,7 +144,7 @@ func (s *Service) begin(ctx context.Context, programID int64, opt RunOptions) (*
 	}
 	asOf := opt.AsOf
 	if asOf.IsZero() {
-		asOf = time.Now().UTC()
+		asOf = s.now().UTC()
 	}
 	asOf = time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
 	rn := s.runner()
@@ -152,7 +152,7 @@ func (s *Service) begin(ctx context.Context, programID int64, opt RunOptions) (*
 		return nil, err
 	}
 	r := Run{MemberID: p.MemberID, ProgramID: p.ID, VersionID: v.ID, Version: v.Version, AsOf: asOf.Format(time.DateOnly),
-		ActorID: actor.From(ctx).UserID, StartedAt: time.Now().UTC(), Status: RunRunning, Stage: "evaluate"}
+		ActorID: actor.From(ctx).UserID, StartedAt: s.now().UTC(), Status: RunRunning, Stage: "evaluate"}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		r.ID, err = tx.InsertID(ctx, `INSERT INTO program_runs (member_id, program_id, version_id, version, as_of, status, actor_id, started_at, stage) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, 'evaluate') RETURNING id`,
 			r.MemberID, r.ProgramID, r.VersionID, r.Version, r.AsOf, r.ActorID, r.StartedAt)
@@ -373,7 +373,7 @@ func (s *Service) endRun(ctx context.Context, id, memberID int64, why *stop) err
 	if len(why.args) > 0 {
 		args = string(rule.AppendJSON(nil, why.args))
 	}
-	now := time.Now().UTC()
+	now := s.now().UTC()
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		for _, q := range []string{`DELETE FROM program_decisions WHERE run_id = ?`, `DELETE FROM program_run_fairness WHERE run_id = ?`} {
 			if _, err := tx.Exec(ctx, q, id); err != nil {

@@ -99,7 +99,7 @@ func (s *Service) DecideChange(ctx context.Context, apID int64, approve bool, re
 		if err != nil || ap.EntityType != "program" {
 			return errs.E(errs.NotFound, "approval.not_found")
 		}
-		now := time.Now().UTC()
+		now := s.now().UTC()
 		switch ap.Kind {
 		case VersionApprovalKind:
 			v, err := scanVersion(tx.QueryRow(ctx, `SELECT `+versionCols+` FROM program_versions WHERE approval_id = ? AND program_id = ?`, apID, id))

@@ -10,6 +10,7 @@ import (
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/member"
@@ -33,6 +34,9 @@ type Options struct {
 	// once. Build it once per process (source.Index over one
 	// source.Checker) and give every registry Service the same one.
 	Duplicates DuplicateIndex
+	// Clock dates registrations and changes and gives the day ages are
+	// counted on; nil means d's clock.
+	Clock calendar.Clock
 }
 
 // New returns the registry over d, without a duplicate check: for reads,
@@ -41,7 +45,8 @@ func New(d *db.DB) *Service { return NewWith(d, Options{}) }
 
 // NewWith returns the registry over d with o.
 func NewWith(d *db.DB, o Options) *Service {
-	return &Service{db: d, members: member.New(d), now: func() time.Time { return time.Now().UTC() }, dup: o.Duplicates}
+	now := func() time.Time { return o.Clock.Or(d.Clock()).Now().UTC() }
+	return &Service{db: d, members: member.NewWith(d, member.Options{Clock: o.Clock}), now: now, dup: o.Duplicates}
 }
 
 // memberInfo loads what validation needs about member id. The caller has

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/program"
@@ -41,6 +42,9 @@ type Options struct {
 	// statistics: on the jobs page, cancellable, drained at shutdown.
 	Jobs  *jobs.Runner
 	Every time.Duration // zero: DefaultEvery
+	// Clock dates snapshots, gives the day ages are counted on and tells a
+	// snapshot's age; nil means the real clock.
+	Clock calendar.Clock
 }
 
 // Service holds the latest snapshot of the public figures and refreshes
@@ -50,6 +54,7 @@ type Service struct {
 	mu      sync.Mutex
 	snap    *Snapshot
 	running bool
+	done    chan struct{} // closed when the running refresh ends
 }
 
 // New returns a Service with no snapshot yet.
@@ -78,12 +83,15 @@ type Snapshot struct {
 func (s *Service) Latest() *Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if (s.snap == nil || time.Since(s.snap.At) > s.o.Every) && !s.running {
+	if (s.snap == nil || s.o.Clock.Now().Sub(s.snap.At) > s.o.Every) && !s.running {
 		s.running = true
+		done := make(chan struct{})
+		s.done = done
 		go func() {
 			snap, err := s.refresh()
 			s.mu.Lock()
 			defer s.mu.Unlock()
+			defer close(done)
 			s.running = false
 			if err != nil {
 				s.o.Log.Error("portal statistics refresh failed", "err", err)
@@ -93,6 +101,23 @@ func (s *Service) Latest() *Snapshot {
 		}()
 	}
 	return s.snap
+}
+
+// Wait returns when no refresh that Latest started is running any more
+// (at once when none is), or with ctx's error when ctx ends first.
+func (s *Service) Wait(ctx context.Context) error {
+	s.mu.Lock()
+	running, done := s.running, s.done
+	s.mu.Unlock()
+	if !running {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // refresh computes a snapshot, as a job when the service has a runner.
@@ -113,7 +138,7 @@ func (s *Service) refresh() (*Snapshot, error) {
 // they are public by design, and protected before they are shown. It
 // neither reads nor replaces the kept snapshot.
 func (s *Service) Compute(ctx context.Context) (*Snapshot, error) {
-	return s.compute(ctx, time.Now())
+	return s.compute(ctx, s.o.Clock.Now())
 }
 
 func (s *Service) compute(ctx context.Context, now time.Time) (*Snapshot, error) {

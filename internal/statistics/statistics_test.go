@@ -169,3 +169,41 @@ func TestAgeBand(t *testing.T) {
 		}
 	}
 }
+
+// TestStatisticsRefreshFollowsClock moves the service's clock instead of
+// waiting: the first snapshot is dated by the clock, a snapshot younger
+// than Every is kept, and an older one is refreshed in the background and
+// replaced by one dated at the new time.
+func TestStatisticsRefreshFollowsClock(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+		clock := calendar.NewManual(t0)
+		s := New(Options{Members: member.New(d), Registry: registry.New(d), Programs: program.New(d), Every: time.Hour, Clock: clock.Clock()})
+		latest := func() *Snapshot {
+			t.Helper()
+			snap := s.Latest()
+			if err := s.Wait(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			return snap
+		}
+		if snap := latest(); snap != nil {
+			t.Fatalf("first Latest: got a snapshot at %v, want none while the first is computed", snap.At)
+		}
+		if snap := latest(); snap == nil || !snap.At.Equal(t0) {
+			t.Fatalf("after the first refresh: got %+v, want a snapshot at %v", snap, t0)
+		}
+		clock.Advance(59 * time.Minute)
+		latest()
+		if snap := latest(); !snap.At.Equal(t0) {
+			t.Fatalf("59 minutes later: got a snapshot at %v, want the one at %v kept", snap.At, t0)
+		}
+		t1 := clock.Advance(2 * time.Minute)
+		if snap := latest(); !snap.At.Equal(t0) {
+			t.Fatalf("61 minutes later, while refreshing: got %v, want the old one at %v", snap.At, t0)
+		}
+		if snap := latest(); !snap.At.Equal(t1) {
+			t.Fatalf("after the refresh: got a snapshot at %v, want %v", snap.At, t1)
+		}
+	})
+}

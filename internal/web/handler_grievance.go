@@ -84,12 +84,12 @@ func (s *Server) grievanceQueue(w http.ResponseWriter, r *http.Request) error {
 	}
 	l := Lang(r)
 	p := queuePage{Items: items, Filter: f, Steps: stepOptions(l), Categories: withAny(l, categoryOptions(l, true)), Priorities: withAny(l, priorityOptions(l, false)),
-		Now: time.Now(), CanHandle: auth.Can(a, auth.GrievanceHandle), Show: show, Loc: time.UTC}
+		Now: s.Clock.Now(), CanHandle: auth.Can(a, auth.GrievanceHandle), Show: show, Loc: time.UTC}
 	if !a.Union() {
 		if m, err := s.Members.ByID(ctx, a.MemberID); err == nil {
 			p.Loc = m.Location()
 		}
-		now := time.Now()
+		now := s.Clock.Now()
 		st, err := s.grievances().Stats(ctx, a.MemberID, now.AddDate(0, 0, -90), now.Add(time.Minute))
 		if err != nil {
 			return err
@@ -192,7 +192,7 @@ func (s *Server) casePage(r *http.Request) (casePage, error) {
 	l := Lang(r)
 	p := casePage{G: g, History: h, Users: map[int64]string{}, CanHandle: auth.Can(actor.From(ctx), auth.GrievanceHandle),
 		Categories: categoryOptions(l, true), Priorities: priorityOptions(l, false), Scores: append([]Option{{"0", tr(l, "grievance.page_no_feedback")}}, scoreOptions(l)...),
-		Now: time.Now(), Assign: &Form{Values: map[string][]string{"user_id": {strconv.FormatInt(g.AssignedTo, 10)}, "category": {string(g.Category)}, "priority": {string(g.Priority)}}, Errors: map[string]string{}},
+		Now: s.Clock.Now(), Assign: &Form{Values: map[string][]string{"user_id": {strconv.FormatInt(g.AssignedTo, 10)}, "category": {string(g.Category)}, "priority": {string(g.Priority)}}, Errors: map[string]string{}},
 		Move: &Form{Values: map[string][]string{}, Errors: map[string]string{}}, AppealForm: &Form{Values: map[string][]string{}, Errors: map[string]string{}}}
 	p.Loc = time.UTC
 	if m, err := s.Members.ByID(ctx, g.MemberID); err == nil {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/errs"
@@ -63,7 +62,7 @@ func (s *Server) jobList(w http.ResponseWriter, r *http.Request) error {
 		}
 		if j.Unfinished() {
 			running = true
-			row.Seconds = int(time.Since(j.StartedAt).Seconds())
+			row.Seconds = int(s.Clock.Now().Sub(j.StartedAt).Seconds())
 		}
 		pg.Jobs = append(pg.Jobs, row)
 	}

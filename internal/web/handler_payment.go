@@ -91,7 +91,7 @@ func (s *Server) paymentCyclesData(r *http.Request) (paymentCyclesPage, error) {
 			p.Programs = append(p.Programs, Option{strconv.FormatInt(pr.ID, 10), pr.Code + " — " + pr.NameAR})
 		}
 	}
-	now := time.Now().UTC()
+	now := s.Clock.Now().UTC()
 	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	p.Prepare.Values.Set("period_start", first.Format(time.DateOnly))
 	p.Prepare.Values.Set("period_end", first.AddDate(0, 1, -1).Format(time.DateOnly))

@@ -66,14 +66,14 @@ func (s *Server) activePrograms(ctx context.Context) ([]publicProgram, error) {
 	if err != nil {
 		return nil, err
 	}
-	if time.Since(publicPrograms.at) < time.Minute && publicPrograms.list != nil && stamp.Equal(publicPrograms.stamp) {
+	if s.Clock.Now().Sub(publicPrograms.at) < time.Minute && publicPrograms.list != nil && stamp.Equal(publicPrograms.stamp) {
 		return publicPrograms.list, nil
 	}
 	ms, err := s.Members.List(ctx)
 	if err != nil {
 		return nil, err
 	}
-	served, err := ps.Served(ctx, time.Now().UTC())
+	served, err := ps.Served(ctx, s.Clock.Now().UTC())
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (s *Server) activePrograms(ctx context.Context) ([]publicProgram, error) {
 	if out == nil {
 		out = []publicProgram{}
 	}
-	publicPrograms.list, publicPrograms.at, publicPrograms.stamp = out, time.Now(), stamp
+	publicPrograms.list, publicPrograms.at, publicPrograms.stamp = out, s.Clock.Now(), stamp
 	return out, nil
 }
 

@@ -127,7 +127,7 @@ func pick(l i18n.Lang, ar, en string) string {
 
 func (s *Server) programNew(w http.ResponseWriter, r *http.Request) error {
 	f := &Form{Values: map[string][]string{"frequency": {"monthly"}, "score_order": {program.HighFirst}, "fairness_threshold": {"0.2"},
-		"start_date": {time.Now().Format(time.DateOnly)}}, Errors: map[string]string{}}
+		"start_date": {s.Clock.Now().Format(time.DateOnly)}}, Errors: map[string]string{}}
 	return s.Render(w, r, "program/edit", View{Title: "programs.new", Form: f, Data: s.editor(r, 0)})
 }
 
@@ -286,7 +286,7 @@ func (s *Server) programShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pg := programPage{Program: p, CanManage: auth.Can(actor.From(ctx), auth.ProgramManage), Plain: map[string]string{},
-		RunForm: &Form{Values: map[string][]string{"as_of": {time.Now().Format(time.DateOnly)}}, Errors: map[string]string{}}}
+		RunForm: &Form{Values: map[string][]string{"as_of": {s.Clock.Now().Format(time.DateOnly)}}, Errors: map[string]string{}}}
 	if pg.Member, err = s.Members.ByID(ctx, p.MemberID); err != nil {
 		return err
 	}
@@ -393,7 +393,7 @@ func (s *Server) runStatus(w http.ResponseWriter, r *http.Request, run program.R
 	if err != nil {
 		return err
 	}
-	pg := runStatusPage{Program: p, Run: run, Seconds: int(time.Since(run.StartedAt).Seconds())}
+	pg := runStatusPage{Program: p, Run: run, Seconds: int(s.Clock.Now().Sub(run.StartedAt).Seconds())}
 	if run.Total > 0 {
 		pg.PercentStored = int(run.Done * 100 / run.Total)
 	}
@@ -697,7 +697,7 @@ func (s *Server) enrollmentShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := &Form{Values: map[string][]string{"date": {time.Now().Format(time.DateOnly)}}, Errors: map[string]string{}}
+	f := &Form{Values: map[string][]string{"date": {s.Clock.Now().Format(time.DateOnly)}}, Errors: map[string]string{}}
 	return s.Render(w, r, "program/enrollment", View{Title: "programs.enrollment", Form: f, Data: pg})
 }
 

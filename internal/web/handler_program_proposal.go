@@ -138,7 +138,7 @@ func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, f *Form,
 	q := r.URL.Query()
 	pg.AsOf = strings.TrimSpace(q.Get("as_of"))
 	if pg.AsOf == "" {
-		pg.AsOf = time.Now().Format(time.DateOnly)
+		pg.AsOf = s.Clock.Now().Format(time.DateOnly)
 	}
 	if q.Get("whatif") == "1" && pg.CanCompare {
 		day, err := arabic.ParseDate(pg.AsOf)

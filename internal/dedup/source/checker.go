@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dedup"
 	"github.com/tadamun/tadamun/internal/errs"
@@ -27,6 +28,7 @@ type Checker struct {
 	db        *db.DB
 	MaxAge    time.Duration // default 10 minutes
 	MaxRecent int           // default 2000
+	clock     calendar.Clock
 
 	mu    sync.Mutex
 	idx   map[int64]*built
@@ -48,9 +50,21 @@ type built struct {
 
 // NewChecker returns a checker over d. Build one per process (the
 // composition root does) so that every transport uses one index per member.
-func NewChecker(d *db.DB) *Checker {
-	return &Checker{db: d, MaxAge: 10 * time.Minute, MaxRecent: 2000, idx: map[int64]*built{}, locks: map[int64]*sync.Mutex{}}
+func NewChecker(d *db.DB) *Checker { return NewCheckerWith(d, Options{}) }
+
+// Options configure a Checker; the zero value is NewChecker's.
+type Options struct {
+	// Clock tells an index's age (MaxAge); nil means d's clock.
+	Clock calendar.Clock
 }
+
+// NewCheckerWith returns a checker over d configured by o.
+func NewCheckerWith(d *db.DB, o Options) *Checker {
+	return &Checker{db: d, MaxAge: 10 * time.Minute, MaxRecent: 2000, clock: o.Clock, idx: map[int64]*built{}, locks: map[int64]*sync.Mutex{}}
+}
+
+// now is the checker's clock's time.
+func (c *Checker) now() time.Time { return c.clock.Or(c.db.Clock()).Now() }
 
 // Invalidate drops member's index: the next check rebuilds it.
 func (c *Checker) Invalidate(memberID int64) {
@@ -110,8 +124,8 @@ func (c *Checker) CheckPerson(ctx context.Context, p registry.Person) ([]dedup.M
 func (c *Checker) index(ctx context.Context, memberID int64) (*dedup.Index, []dedup.Recent, error) {
 	c.mu.Lock()
 	b, ok := c.idx[memberID]
-	if !ok || time.Since(b.at) > c.MaxAge {
-		b = &built{at: time.Now()}
+	if now := c.now(); !ok || now.Sub(b.at) > c.MaxAge {
+		b = &built{at: now}
 		c.idx[memberID] = b
 	}
 	c.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/dedup"
@@ -32,6 +33,8 @@ type decideFixture struct {
 func decideSetup(t *testing.T, d *db.DB) *decideFixture {
 	t.Helper()
 	sys := actor.System(context.Background())
+	clock := calendar.NewManual(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	d.SetClock(clock.Clock())
 	m, err := member.New(d).Create(sys, member.Member{Code: "JO", NameAR: "JO", NameEN: "JO", Currency: "JOD", Timezone: "Asia/Amman", CallingCode: "962"})
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +60,7 @@ func decideSetup(t *testing.T, d *db.DB) *decideFixture {
 	w2 := wife
 	w2.Ref, w2.Relationship, w2.FirstName, w2.Phone = "W2", "head", "سلمي", "0795551234"
 	add("H2", w2)
-	time.Sleep(10 * time.Millisecond) // H3 registered later than H1
+	clock.Advance(time.Minute) // H3 registered later than H1
 	h3 := husband
 	h3.Ref, h3.FamilyName = "M3", "حلبي"
 	add("H3", h3, registry.Person{Ref: "C3", Relationship: "son", FirstName: "كريم", FatherName: "زكريا", FamilyName: "الحلبي", Sex: "male", BirthDate: "2010-01-01"})
@@ -69,7 +72,7 @@ func decideSetup(t *testing.T, d *db.DB) *decideFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := dedup.New(d).SaveRun(sys, m.ID, res, time.Now()); err != nil {
+	if _, err := dedup.New(d).SaveRun(sys, m.ID, res, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return f
