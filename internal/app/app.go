@@ -147,17 +147,18 @@ func New(d *db.DB, o Options) *Services {
 	s.Duplicates = source.NewCheckerWith(d, source.Options{Clock: clock})
 	// The one registry: registrations go through its duplicate gate, and
 	// every write tells the real-time index (the hook).
-	s.Registry = registry.NewWith(d, registry.Options{Duplicates: source.Index(s.Duplicates), Clock: clock})
-	s.Programs = program.NewWith(d, program.Options{Clock: clock})
+	s.Registry = registry.NewWith(d, registry.Options{Duplicates: source.Index(s.Duplicates), Clock: clock, Members: s.Members})
+	s.Programs = program.NewWith(d, program.Options{Clock: clock, Members: s.Members, Auth: s.Auth})
 	s.Programs.Jobs = s.Jobs // runs started in the background are jobs
 	s.Statistics = statistics.New(statistics.Options{Members: s.Members, Registry: s.Registry, Programs: s.Programs, Log: o.Log, Jobs: s.Jobs, Clock: clock})
 	s.ProgramPayments = func() payment.Source { return payment.ProgramSource(s.Programs) }
 	s.Ledger = ledger.NewWith(d, ledger.Options{Clock: clock})
 	// Payments ask the one registry whose a household named in a request is.
-	s.Payments = payment.NewWith(d, payment.Options{Clock: clock}).WithHouseholds(s.Registry)
+	s.Payments = payment.NewWith(d, payment.Options{Clock: clock, Members: s.Members, Ledger: s.Ledger, Households: s.Registry})
 	s.Payments.Limits = o.Limits
 	// Appeals explain and re-open program decisions.
-	s.Grievances = grievance.New(d, grievance.Options{KeyFile: o.WhistleKeyFile, Decisions: program.NewAppeals(s.Programs), Clock: clock})
+	s.Grievances = grievance.New(d, grievance.Options{KeyFile: o.WhistleKeyFile, Decisions: program.NewAppeals(s.Programs), Clock: clock,
+		Members: s.Members, Registry: s.Registry, Auth: s.Auth})
 	s.Senders = exchange.NewSenders(d, exchange.Guard{AllowPrivate: o.DCI.AllowPrivateCallbacks})
 	s.DCI = dci.New(dci.Options{Log: o.Log, Senders: s.Senders, Registry: s.Registry,
 		Transactions: exchange.NewTransactions(d), Subscriptions: exchange.NewSubscriptions(d),

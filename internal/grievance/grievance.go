@@ -143,6 +143,12 @@ type Options struct {
 	// Clock dates grievances and their steps, sets their deadlines, and
 	// paces the form's challenges and limits; nil means d's clock.
 	Clock calendar.Clock
+	// Members, Registry and Auth are the services grievances ask about
+	// members, households and staff; nil means ones built over d (the
+	// composition root passes its own, so each is built once).
+	Members  *member.Service
+	Registry *registry.Service
+	Auth     *auth.Service
 }
 
 // Service stores grievances, appeals and whistleblower reports. It is safe
@@ -150,6 +156,8 @@ type Options struct {
 type Service struct {
 	db         *db.DB
 	members    *member.Service
+	registry   *registry.Service
+	auth       *auth.Service
 	challenges *Challenger
 	formLimit  *Limiter // public submissions per address
 	codeLimit  *Limiter // wrong tracking codes per address
@@ -166,13 +174,24 @@ func New(d *db.DB, o Options) *Service {
 	now := calendar.Clock(func() time.Time { return o.Clock.Or(d.Clock()).Now() })
 	s := &Service{
 		db:         d,
-		members:    member.NewWith(d, member.Options{Clock: o.Clock}),
+		members:    o.Members,
+		registry:   o.Registry,
+		auth:       o.Auth,
 		challenges: NewChallenger(o.ChallengeKey),
 		formLimit:  NewLimiter(5, 10*time.Minute),
 		codeLimit:  NewLimiter(10, 15*time.Minute),
 		decisions:  o.Decisions,
 		keyFile:    o.KeyFile,
 		now:        now,
+	}
+	if s.members == nil {
+		s.members = member.NewWith(d, member.Options{Clock: o.Clock})
+	}
+	if s.registry == nil {
+		s.registry = registry.NewWith(d, registry.Options{Clock: o.Clock})
+	}
+	if s.auth == nil {
+		s.auth = auth.NewWith(d, auth.Options{Clock: o.Clock})
 	}
 	s.challenges.now = now
 	s.formLimit.now = now
@@ -324,7 +343,7 @@ func (s *Service) submit(ctx context.Context, in Intake, then func(tx *db.Tx, g 
 func (s *Service) checkRefs(ctx context.Context, member int64, in Intake) error {
 	e := errs.E(errs.Invalid, "error.invalid_input")
 	if in.HouseholdID != 0 {
-		err := registry.New(s.db).CheckHousehold(ctx, member, in.HouseholdID)
+		err := s.registry.CheckHousehold(ctx, member, in.HouseholdID)
 		if errs.Is(err, errs.NotFound) || in.HouseholdID < 0 {
 			e.WithField("household_id", "grievance_ref.household_unknown", "id", in.HouseholdID)
 		} else if err != nil {

@@ -128,7 +128,7 @@ func (s *Service) Officers(ctx context.Context, member int64) ([]Officer, error)
 	if err := auth.RequireMember(ctx, auth.GrievanceRead, member); err != nil {
 		return nil, err
 	}
-	us, err := auth.New(s.db).ListUsers(actor.System(ctx), auth.UserFilter{MemberID: member})
+	us, err := s.auth.ListUsers(actor.System(ctx), auth.UserFilter{MemberID: member})
 	if err != nil {
 		return nil, err
 	}

@@ -73,12 +73,25 @@ type Options struct {
 	// Clock dates cycles, batches, instruments, providers and status
 	// imports; nil means d's clock.
 	Clock calendar.Clock
+	// Members, Ledger and Households are the services payments ask; nil
+	// means ones built over d (the composition root passes its own).
+	Members    *member.Service
+	Ledger     *ledger.Service
+	Households Households
 }
 
 // NewWith is New configured by o.
 func NewWith(d *db.DB, o Options) *Service {
-	return &Service{db: d, members: member.NewWith(d, member.Options{Clock: o.Clock}), ledger: ledger.NewWith(d, ledger.Options{Clock: o.Clock}),
-		households: registry.NewWith(d, registry.Options{Clock: o.Clock}), clock: o.Clock}
+	if o.Members == nil {
+		o.Members = member.NewWith(d, member.Options{Clock: o.Clock})
+	}
+	if o.Ledger == nil {
+		o.Ledger = ledger.NewWith(d, ledger.Options{Clock: o.Clock})
+	}
+	if o.Households == nil {
+		o.Households = registry.NewWith(d, registry.Options{Clock: o.Clock})
+	}
+	return &Service{db: d, members: o.Members, ledger: o.Ledger, households: o.Households, clock: o.Clock}
 }
 
 // now is the service's clock's time.

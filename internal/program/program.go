@@ -142,6 +142,7 @@ func (v Version) Compile() (*rule.Compiled, error) {
 // Service stores programs, runs and enrollments. It is safe for concurrent
 // use.
 type Service struct {
+	auth    *auth.Service
 	db      *db.DB
 	members *member.Service
 	runs    *runner // the targeting runs going on through this service
@@ -160,6 +161,10 @@ type Options struct {
 	// d's clock. How long a run's stages took is measured on the real
 	// clock.
 	Clock calendar.Clock
+	// Members and Auth are the member and approval services programs ask;
+	// nil means ones built over d (the composition root passes its own).
+	Members *member.Service
+	Auth    *auth.Service
 }
 
 // New returns the service over d. Runs started through one Service are
@@ -169,7 +174,13 @@ func New(d *db.DB) *Service { return NewWith(d, Options{}) }
 
 // NewWith is New configured by o.
 func NewWith(d *db.DB, o Options) *Service {
-	return &Service{db: d, members: member.NewWith(d, member.Options{Clock: o.Clock}), runs: newRunner(), clock: o.Clock}
+	if o.Members == nil {
+		o.Members = member.NewWith(d, member.Options{Clock: o.Clock})
+	}
+	if o.Auth == nil {
+		o.Auth = auth.NewWith(d, auth.Options{Clock: o.Clock})
+	}
+	return &Service{db: d, members: o.Members, auth: o.Auth, runs: newRunner(), clock: o.Clock}
 }
 
 // now is the service's clock's time.

@@ -207,7 +207,7 @@ func (s *Service) PendingChange(ctx context.Context, id int64) (PendingChange, e
 	case p.ActivationApprovalID != 0:
 		out.Activation, out.ApprovalID = true, p.ActivationApprovalID
 		// Who proposed it is on the approval.
-		aps, err := auth.New(s.db).Approvals(ctx, auth.Pending, ActivationApprovalKind)
+		aps, err := s.auth.Approvals(ctx, auth.Pending, ActivationApprovalKind)
 		if err != nil {
 			return PendingChange{}, err
 		}

@@ -37,6 +37,9 @@ type Options struct {
 	// Clock dates registrations and changes and gives the day ages are
 	// counted on; nil means d's clock.
 	Clock calendar.Clock
+	// Members is the member service the registry asks about members and
+	// their areas; nil means one built over d.
+	Members *member.Service
 }
 
 // New returns the registry over d, without a duplicate check: for reads,
@@ -46,7 +49,10 @@ func New(d *db.DB) *Service { return NewWith(d, Options{}) }
 // NewWith returns the registry over d with o.
 func NewWith(d *db.DB, o Options) *Service {
 	now := func() time.Time { return o.Clock.Or(d.Clock()).Now().UTC() }
-	return &Service{db: d, members: member.NewWith(d, member.Options{Clock: o.Clock}), now: now, dup: o.Duplicates}
+	if o.Members == nil {
+		o.Members = member.NewWith(d, member.Options{Clock: o.Clock})
+	}
+	return &Service{db: d, members: o.Members, now: now, dup: o.Duplicates}
 }
 
 // memberInfo loads what validation needs about member id. The caller has
