@@ -38,7 +38,9 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 	confirmDups := fs.Bool("confirm-duplicates", false, "import even if new persons are likely registered already, listing them (the confirmation is recorded in the audit log); without it such a person refuses the import. Possible duplicates are always listed")
 	fs.Bool("check-duplicates", true, "ignored: every new person is checked against the registry (a first load into an empty registry skips the check by itself)")
 	fs.Bool("no-duplicates", true, "ignored: a likely duplicate refuses the import unless --confirm-duplicates")
-	lim := limits.Flags(fs)
+	// A bulk load from a disk: larger rows and unpacked-size limits than a
+	// web upload (limits.Bulk).
+	lim := limits.FlagsWith(fs, limits.Bulk())
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -97,7 +99,7 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 			// Every problem with its file, row and column; the summary
 			// line is main's.
 			for _, f := range fails {
-				fmt.Fprintf(os.Stderr, "%s, row %d, %s: %s\n", f.File, f.Row, f.Column, i18n.T(g.lang, f.Key, f.Args))
+				fmt.Fprintln(os.Stderr, problemLine(g.lang, f))
 			}
 			if *report != "" {
 				if werr := writeImportReport(*report, g.lang, err); werr != nil {
@@ -184,4 +186,14 @@ func importDuplicateLine(l i18n.Lang, x registry.ImportDuplicate) string {
 	}
 	return i18n.T(l, key, map[string]any{"file": x.File, "row": x.Row, "ref": x.Ref,
 		"other": x.Of.Ref, "household": x.Of.HouseholdRef, "probability": fmt.Sprintf("%.4f", x.Of.Probability)})
+}
+
+// problemLine is one problem of a refused import as the command prints it,
+// in the user's language; a problem of a whole row names no column.
+func problemLine(l i18n.Lang, f registry.ImportFailure) string {
+	args := map[string]any{"file": f.File, "row": f.Row, "column": f.Column, "message": i18n.T(l, f.Key, f.Args)}
+	if f.Column == "" {
+		return i18n.T(l, "cli.problem_at_row", args)
+	}
+	return i18n.T(l, "cli.problem_at_cell", args)
 }

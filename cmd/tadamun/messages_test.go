@@ -57,3 +57,24 @@ func TestMessagesFillPlaceholders(t *testing.T) {
 		}
 	}
 }
+
+// TestProblemLineNamesRowAndColumn: a refused import's problem lines are in
+// the user's language, filled, and name no empty column.
+func TestProblemLineNamesRowAndColumn(t *testing.T) {
+	cell := registry.ImportFailure{File: "members.csv", Row: 7, Column: "sex", Key: "error.required"}
+	whole := registry.ImportFailure{File: "members.csv", Row: 2000002, Key: "error.required"}
+	for _, l := range i18n.Langs {
+		for _, f := range []registry.ImportFailure{cell, whole} {
+			got := problemLine(l, f)
+			if strings.Contains(got, "{") || !strings.Contains(got, "members.csv") || strings.Contains(got, ", :") || strings.Contains(got, "، :") {
+				t.Errorf("%s: %q", l, got)
+			}
+		}
+		if got := problemLine(l, cell); !strings.Contains(got, "sex") {
+			t.Errorf("%s: %q does not name the column", l, got)
+		}
+	}
+	if got := problemLine(i18n.AR, whole); strings.Contains(got, "row") {
+		t.Errorf("Arabic line has an English word: %q", got)
+	}
+}

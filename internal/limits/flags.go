@@ -19,19 +19,23 @@ import (
 //
 // The returned function, called after fs.Parse, gives the limits, or an
 // error naming a variable that is not a positive number.
-func Flags(fs *flag.FlagSet) func() (Limits, error) {
+func Flags(fs *flag.FlagSet) func() (Limits, error) { return FlagsWith(fs, Default()) }
+
+// FlagsWith is Flags with the defaults of def (for example Bulk()).
+func FlagsWith(fs *flag.FlagSet, def Limits) func() (Limits, error) {
+	def = def.Or()
 	type entry struct {
 		flag, env, usage string
 		def              int64
 		v                *int64
 	}
 	entries := []entry{
-		{"max-upload-mb", "TADAMUN_MAX_UPLOAD_MB", "largest web form or .xlsx workbook as sent, MiB", DefaultUpload >> 20, nil},
-		{"max-uncompressed-mb", "TADAMUN_MAX_UNCOMPRESSED_MB", "largest unpacked workbook, or CSV or XML file (import file, API status report), MiB", DefaultUncompressed >> 20, nil},
-		{"max-rows", "TADAMUN_MAX_ROWS", "most data rows of one file or sheet", DefaultRows, nil},
-		{"max-columns", "TADAMUN_MAX_COLUMNS", "most columns of one row", DefaultColumns, nil},
-		{"max-cell", "TADAMUN_MAX_CELL", "longest cell or XML text, characters", DefaultCell, nil},
-		{"max-json-mb", "TADAMUN_MAX_JSON_MB", "largest JSON request body, MiB", DefaultJSON >> 20, nil},
+		{"max-upload-mb", "TADAMUN_MAX_UPLOAD_MB", "largest web form or .xlsx workbook as sent, MiB", def.Upload >> 20, nil},
+		{"max-uncompressed-mb", "TADAMUN_MAX_UNCOMPRESSED_MB", "largest unpacked workbook, or CSV or XML file (import file, API status report), MiB", def.Uncompressed >> 20, nil},
+		{"max-rows", "TADAMUN_MAX_ROWS", "most data rows of one file or sheet", int64(def.Rows), nil},
+		{"max-columns", "TADAMUN_MAX_COLUMNS", "most columns of one row", int64(def.Columns), nil},
+		{"max-cell", "TADAMUN_MAX_CELL", "longest cell or XML text, characters", int64(def.Cell), nil},
+		{"max-json-mb", "TADAMUN_MAX_JSON_MB", "largest JSON request body, MiB", def.JSON >> 20, nil},
 	}
 	var bad []error
 	for i := range entries {

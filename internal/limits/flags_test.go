@@ -42,3 +42,21 @@ func TestFlags(t *testing.T) {
 		}
 	})
 }
+
+// TestBulkDefaults: the command line's bulk load takes national files (tens
+// of millions of rows) by default; the server's uploads keep the smaller
+// limits.
+func TestBulkDefaults(t *testing.T) {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	get := limits.FlagsWith(fs, limits.Bulk())
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	l, err := get()
+	if err != nil || l.Rows != limits.BulkRows || l.Uncompressed != limits.BulkUncompressed || l.Upload != limits.DefaultUpload {
+		t.Errorf("got %+v, %v; want rows %d, unpacked %d, upload %d", l, err, limits.BulkRows, limits.BulkUncompressed, limits.DefaultUpload)
+	}
+	if d := limits.Default(); d.Rows != limits.DefaultRows || d.Uncompressed != limits.DefaultUncompressed {
+		t.Errorf("Default changed: %+v", d)
+	}
+}

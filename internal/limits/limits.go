@@ -62,6 +62,22 @@ const (
 // Default returns the default limits.
 func Default() Limits { return Limits{}.Or() }
 
+// The defaults of a bulk load from the command line (tadamun import): an
+// operator loads a national registry file of millions of persons from a
+// disk, not a stranger's upload, so rows and unpacked size are larger.
+// The other limits are Default's.
+const (
+	BulkRows         = 50_000_000
+	BulkUncompressed = 16 << 30
+)
+
+// Bulk returns the limits of a bulk load from the command line.
+func Bulk() Limits {
+	l := Default()
+	l.Rows, l.Uncompressed = BulkRows, BulkUncompressed
+	return l
+}
+
 // Or returns l with every zero field set to its default.
 func (l Limits) Or() Limits {
 	if l.Upload <= 0 {
