@@ -1,0 +1,108 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/tadamun/tadamun/internal/app"
+	"github.com/tadamun/tadamun/internal/audit"
+	"github.com/tadamun/tadamun/internal/calendar"
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/demo"
+	"github.com/tadamun/tadamun/internal/statistics"
+)
+
+// TestPortalStatisticsNever503 starts the server as `tadamun serve` does
+// (the statistics run from the start) and checks that once /readyz says
+// ready the portal's statistics page answers 200 at once, and that a
+// snapshot older than Every is refreshed in the background while the old
+// one is still served. Before, the first visit answered 503 "computing"
+// whenever it came, and /readyz said ready without the figures.
+func TestPortalStatisticsNever503(t *testing.T) {
+	d := demoDB(t, db.SQLite)
+	ctx := context.Background()
+	if err := demo.Load(ctx, d, nil); err != nil {
+		t.Fatal(err)
+	}
+	skey, vkey, err := note.GenerateKey(rand.Reader, audit.DefaultOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := audit.New(d, skey, vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Sign(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clock := calendar.NewManual(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+	svc := newServices(t, d, l, app.Options{Clock: clock.Clock()})
+	s, err := New(Config{Services: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go svc.Statistics.Run(rctx)
+
+	// Until the first snapshot exists the server is not ready, and says why.
+	ready := false
+	for range 3 {
+		status, body := get(t, ts.URL+"/readyz")
+		if status == http.StatusOK {
+			ready = true
+			break
+		}
+		if status != http.StatusServiceUnavailable || !strings.Contains(body, "computing statistics") {
+			t.Fatalf("/readyz %d %q, want 503 computing statistics", status, body)
+		}
+		if err := svc.Statistics.Wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !ready {
+		t.Fatal("/readyz never ready")
+	}
+	page := func(when string) {
+		t.Helper()
+		for _, lang := range []string{"ar", "en"} {
+			if status, body := get(t, ts.URL+"/portal/statistics?lang="+lang); status != http.StatusOK || !strings.Contains(body, "<svg") {
+				t.Fatalf("%s (%s): /portal/statistics %d, want 200 with the figures: %.300s", when, lang, status, body)
+			}
+		}
+	}
+	page("at once after ready")
+	first := svc.Statistics.Latest().At
+
+	// A snapshot older than Every: the old one is served while the new one
+	// is computed, then replaced.
+	clock.Advance(statistics.DefaultEvery + time.Minute)
+	page("with a stale snapshot")
+	if err := svc.Statistics.Wait(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if at := svc.Statistics.Latest().At; !at.After(first) {
+		t.Errorf("stale snapshot of %s not refreshed (still %s)", first, at)
+	}
+	page("after the refresh")
+}
+
+// statisticsReady computes the portal's first statistics over d's server,
+// as `tadamun serve` does at start, so that /readyz can answer ready.
+func statisticsReady(t *testing.T, d *db.DB) {
+	t.Helper()
+	st := servicesOf(t, d).Statistics
+	st.Refresh()
+	if err := st.Wait(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
