@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"encoding/csv"
+	"regexp"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/demo"
+	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/statistics"
 )
 
@@ -104,5 +107,59 @@ func statisticsReady(t *testing.T, d *db.DB) {
 	st.Refresh()
 	if err := st.Wait(t.Context()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPortalStatisticsCSVTitles downloads the statistics CSV in Arabic and
+// English and checks that every table is titled in the catalogs' words for
+// that language, each with its own title, and that no message key shows
+// raw anywhere in the file. Before, every row said
+// "grievance.stats_by_sex" and the like, in both languages.
+func TestPortalStatisticsCSVTitles(t *testing.T) {
+	d := demoDB(t, db.SQLite)
+	ts := newServer(t, d)
+	statisticsReady(t, d)
+	rawKey := regexp.MustCompile(`[a-z_]+\.[a-z_]+`)
+	keys := []string{"grievance.stats_by_sex", "grievance.stats_by_age", "grievance.stats_by_disability", "grievance.stats_age_sex", "grievance.stats_households"}
+	for _, l := range []i18n.Lang{i18n.AR, i18n.EN} {
+		req, err := http.NewRequest("GET", ts.URL+"/portal/statistics.csv", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.AddCookie(&http.Cookie{Name: "tdm_lang", Value: string(l)})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(resp.Body).ReadAll()
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK || len(recs) < 2 {
+			t.Fatalf("%s: CSV %d, %d lines, %v", l, resp.StatusCode, len(recs), err)
+		}
+		want := map[string]bool{}
+		for _, k := range keys {
+			want[i18n.T(l, k, nil)] = true
+		}
+		got := map[string]bool{}
+		for i, rec := range recs {
+			for _, f := range rec {
+				if k := rawKey.FindString(f); k != "" {
+					t.Errorf("%s line %d: raw key %q in %q", l, i+1, k, f)
+				}
+			}
+			if i == 0 {
+				if rec[1] != i18n.T(l, "portal_stats.csv_table", nil) {
+					t.Errorf("%s: header %q", l, rec)
+				}
+				continue
+			}
+			if !want[rec[1]] {
+				t.Errorf("%s line %d: table title %q is not one of the catalog's titles", l, i+1, rec[1])
+			}
+			got[rec[1]] = true
+		}
+		if len(got) != len(keys) {
+			t.Errorf("%s: %d distinct table titles, want %d: %v", l, len(got), len(keys), got)
+		}
 	}
 }

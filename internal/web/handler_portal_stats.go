@@ -128,9 +128,17 @@ func (s *Server) portalStatisticsCSV(w http.ResponseWriter, r *http.Request) err
 	}
 	var b bytes.Buffer
 	cw := csv.NewWriter(&b)
-	cw.Write([]string{"member", "table", "row", "column", "count", "monthly_benefit_minor"})
+	// Titles, labels and headers in the page's language: the catalogs'
+	// words, never the keys.
+	l := Lang(r)
+	head := []string{"member", "table", "row", "column", "count", "monthly_benefit_minor"}
+	for i, k := range head {
+		head[i] = tr(l, "portal_stats.csv_"+k)
+	}
+	cw.Write(head)
+	total := tr(l, "portal_stats.total")
 	if cur != nil {
-		for _, t := range tables(cur, i18n.EN) {
+		for _, t := range tables(cur, l) {
 			put := func(row, col string, c disclosure.Cell) {
 				sum := ""
 				if t.Money {
@@ -139,18 +147,18 @@ func (s *Server) portalStatisticsCSV(w http.ResponseWriter, r *http.Request) err
 						sum = strconv.FormatInt(c.Sum, 10)
 					}
 				}
-				cw.Write([]string{sheet.Text(cur.Member.Code), sheet.Text(t.Title), sheet.Text(row), sheet.Text(col), c.Text(), sum})
+				cw.Write([]string{sheet.Text(cur.Member.Code), sheet.Text(tr(l, t.Title)), sheet.Text(row), sheet.Text(col), c.Text(), sum})
 			}
 			for i, rl := range t.T.Rows {
 				for j, cl := range t.T.Cols {
 					put(rl, cl, t.T.Cells[i][j])
 				}
-				put(rl, "total", t.T.RowTotals[i])
+				put(rl, total, t.T.RowTotals[i])
 			}
 			for j, cl := range t.T.Cols {
-				put("total", cl, t.T.ColTotals[j])
+				put(total, cl, t.T.ColTotals[j])
 			}
-			put("total", "total", t.T.Total)
+			put(total, total, t.T.Total)
 		}
 	}
 	cw.Flush()
