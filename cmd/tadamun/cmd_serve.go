@@ -104,6 +104,9 @@ func serve(ctx context.Context, g globals, args []string) error {
 		sctx, stop := context.WithCancel(ctx)
 		defer stop()
 		go signCheckpoints(sctx, l, *cpEvery, *wholeCheck, logger)
+		// The portal's statistics are computed now (/readyz waits for
+		// them) and kept fresh until shutdown.
+		go svc.Statistics.Run(sctx)
 		go every(sctx, *sweepEvery, func(ctx context.Context) {
 			alerts, err := svc.Grievances.Sweep(actor.System(ctx))
 			if err != nil && ctx.Err() == nil {

@@ -25,6 +25,7 @@ func TestNoCheckpointOverTamperedLog(t *testing.T) {
 		t.Run(string(dl), func(t *testing.T) {
 			d := demoDB(t, dl)
 			ts := newServer(t, d) // signs the untampered demo log
+			statisticsReady(t, d)
 			if status, body := get(t, ts.URL+"/readyz"); status != http.StatusOK {
 				t.Fatalf("untampered: /readyz %d %q, want 200", status, body)
 			}

@@ -277,7 +277,9 @@ func TestAPIErrors(t *testing.T) {
 }
 
 func TestHealthAndMetrics(t *testing.T) {
-	ts := newServer(t, demoDB(t, db.SQLite))
+	d := demoDB(t, db.SQLite)
+	ts := newServer(t, d)
+	statisticsReady(t, d)
 	for p, want := range map[string]string{"/healthz": "ok", "/readyz": "ready"} {
 		resp, err := http.Get(ts.URL + p)
 		if err != nil {

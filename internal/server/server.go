@@ -82,6 +82,14 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// The portal's statistics are computed at start; until the first
+	// snapshot exists their page would answer 503, so the server is not
+	// ready either.
+	if st := s.svc.Statistics; st != nil && !st.Ready() {
+		st.Refresh()
+		http.Error(w, "computing statistics\n", http.StatusServiceUnavailable)
+		return
+	}
 	_, _ = w.Write([]byte("ready\n"))
 }
 

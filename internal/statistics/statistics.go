@@ -27,8 +27,8 @@ import (
 	"github.com/tadamun/tadamun/internal/registry"
 )
 
-// DefaultEvery is how old a snapshot may grow before a request starts its
-// refresh.
+// DefaultEvery is how often Run refreshes the figures, and how old a
+// snapshot may grow before a request starts its refresh.
 const DefaultEvery = 10 * time.Minute
 
 // Options are what a Service reads from. Members, Registry and Programs
@@ -79,31 +79,72 @@ type Snapshot struct {
 // computed: over a large registry that takes seconds, and no request waits
 // for it. Once the snapshot is older than Options.Every, Latest starts a
 // background refresh that replaces it when done (a failed refresh is
-// logged and keeps the old one).
+// logged and keeps the old one); the old one is served meanwhile.
 func (s *Service) Latest() *Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if (s.snap == nil || s.o.Clock.Now().Sub(s.snap.At) > s.o.Every) && !s.running {
-		s.running = true
-		done := make(chan struct{})
-		s.done = done
-		go func() {
-			snap, err := s.refresh()
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			defer close(done)
-			s.running = false
-			if err != nil {
-				s.o.Log.Error("portal statistics refresh failed", "err", err)
-				return
-			}
-			s.snap = snap
-		}()
+	if s.snap == nil || s.o.Clock.Now().Sub(s.snap.At) > s.o.Every {
+		s.start()
 	}
 	return s.snap
 }
 
-// Wait returns when no refresh that Latest started is running any more
+// Ready reports whether a snapshot exists, so that the portal's pages
+// answer with figures rather than 503.
+func (s *Service) Ready() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snap != nil
+}
+
+// Refresh starts a background refresh unless one is running; Wait waits
+// for it.
+func (s *Service) Refresh() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.start()
+}
+
+// Run computes the figures now and then every Options.Every until ctx
+// ends, so the first visitor finds them ready and later ones find them
+// fresh. The server runs it from its start to its shutdown.
+func (s *Service) Run(ctx context.Context) {
+	s.Refresh()
+	t := time.NewTicker(s.o.Every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.Refresh()
+		}
+	}
+}
+
+// start starts a refresh unless one is running; s.mu is held.
+func (s *Service) start() {
+	if s.running {
+		return
+	}
+	s.running = true
+	done := make(chan struct{})
+	s.done = done
+	go func() {
+		snap, err := s.refresh()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		defer close(done)
+		s.running = false
+		if err != nil {
+			s.o.Log.Error("portal statistics refresh failed", "err", err)
+			return
+		}
+		s.snap = snap
+	}()
+}
+
+// Wait returns when no refresh that Latest, Refresh or Run started is running any more
 // (at once when none is), or with ctx's error when ctx ends first.
 func (s *Service) Wait(ctx context.Context) error {
 	s.mu.Lock()

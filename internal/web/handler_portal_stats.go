@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tadamun/tadamun/internal/disclosure"
 	"github.com/tadamun/tadamun/internal/i18n"
@@ -51,8 +52,7 @@ type statsPage struct {
 	Current *statistics.Member
 	SDG     []statistics.Coverage
 	Tables  []statsTable
-	Bars    []bar
-	Height  int
+	Chart   statsChart
 	At      time.Time
 }
 
@@ -104,19 +104,7 @@ func (s *Server) portalStatistics(w http.ResponseWriter, r *http.Request) error 
 		p.Tables = tables(cur, Lang(r))
 		p.SDG = cur.SDG131()
 		t := p.Tables[0] // governorate × sex: its row totals draw the chart
-		var top int64 = 1
-		for _, c := range t.T.RowTotals {
-			top = max(top, c.Count)
-		}
-		for i, name := range t.Rows {
-			c := t.T.RowTotals[i]
-			wd := 0
-			if !c.Hidden() {
-				wd = int(c.Count * 600 / top)
-			}
-			p.Bars = append(p.Bars, bar{Label: name, Y: i*24 + 4, TextY: i*24 + 16, Received: wd, RText: c.Text()})
-		}
-		p.Height = len(p.Bars)*24 + 8
+		p.Chart = chart(t.Rows, t.T.RowTotals, Lang(r).Dir() == "rtl")
 	}
 	return s.Render(w, r, "grievance/statistics", View{Title: "grievance.stats_title", Data: p})
 }
@@ -128,9 +116,17 @@ func (s *Server) portalStatisticsCSV(w http.ResponseWriter, r *http.Request) err
 	}
 	var b bytes.Buffer
 	cw := csv.NewWriter(&b)
-	cw.Write([]string{"member", "table", "row", "column", "count", "monthly_benefit_minor"})
+	// Titles, labels and headers in the page's language: the catalogs'
+	// words, never the keys.
+	l := Lang(r)
+	head := []string{"member", "table", "row", "column", "count", "monthly_benefit_minor"}
+	for i, k := range head {
+		head[i] = tr(l, "portal_stats.csv_"+k)
+	}
+	cw.Write(head)
+	total := tr(l, "portal_stats.total")
 	if cur != nil {
-		for _, t := range tables(cur, i18n.EN) {
+		for _, t := range tables(cur, l) {
 			put := func(row, col string, c disclosure.Cell) {
 				sum := ""
 				if t.Money {
@@ -139,18 +135,18 @@ func (s *Server) portalStatisticsCSV(w http.ResponseWriter, r *http.Request) err
 						sum = strconv.FormatInt(c.Sum, 10)
 					}
 				}
-				cw.Write([]string{sheet.Text(cur.Member.Code), sheet.Text(t.Title), sheet.Text(row), sheet.Text(col), c.Text(), sum})
+				cw.Write([]string{sheet.Text(cur.Member.Code), sheet.Text(tr(l, t.Title)), sheet.Text(row), sheet.Text(col), c.Text(), sum})
 			}
 			for i, rl := range t.T.Rows {
 				for j, cl := range t.T.Cols {
 					put(rl, cl, t.T.Cells[i][j])
 				}
-				put(rl, "total", t.T.RowTotals[i])
+				put(rl, total, t.T.RowTotals[i])
 			}
 			for j, cl := range t.T.Cols {
-				put("total", cl, t.T.ColTotals[j])
+				put(total, cl, t.T.ColTotals[j])
 			}
-			put("total", "total", t.T.Total)
+			put(total, total, t.T.Total)
 		}
 	}
 	cw.Flush()
@@ -211,4 +207,69 @@ func stripSums(t *publicTable) {
 		t.ColTotals[i].Sum = nil
 	}
 	t.Total.Sum = nil
+}
+
+// statsChart is the portal's bar chart drawn by the server, in a viewBox
+// narrow enough that its text stays readable when a phone scales it down.
+type statsChart struct {
+	W, H int
+	Bars []statsBar
+}
+
+// statsBar is one bar with its label and value placed: LabelAnchor and
+// ValueAnchor are SVG text-anchor values in the chart's left-to-right
+// coordinates.
+type statsBar struct {
+	Label, Value             string
+	Y, TextY                 int
+	LabelX, BarX, W, ValueX  int
+	LabelAnchor, ValueAnchor string
+}
+
+// Chart geometry, in viewBox units (the text's font size is 16).
+const (
+	chartW     = 400
+	chartRow   = 28
+	chartBar   = 18
+	chartGap   = 8  // between label, bar and value
+	chartDigit = 10 // a digit's width, generously
+	chartChar  = 9  // a label letter's width, generously
+)
+
+// chart places one bar per row, as long as the row's total (a hidden or
+// suppressed total draws no bar). The label column fits the longest label
+// (up to half the width) and the value column the longest value
+// counted in characters, so no number is clipped; right to left, labels
+// are on the right and bars grow leftwards.
+func chart(labels []string, totals []disclosure.Cell, rtl bool) statsChart {
+	var top int64 = 1
+	labelW, valueW := 0, 0
+	for i, c := range totals {
+		top = max(top, c.Count)
+		labelW = max(labelW, utf8.RuneCountInString(labels[i])*chartChar)
+		valueW = max(valueW, utf8.RuneCountInString(c.Text())*chartDigit)
+	}
+	labelW = min(labelW, chartW/2)
+	span := chartW - labelW - valueW - 3*chartGap
+	ch := statsChart{W: chartW, H: len(totals)*chartRow + 8}
+	for i, c := range totals {
+		w := 0
+		if !c.Hidden() {
+			w = int(c.Count * int64(span) / top)
+		}
+		b := statsBar{Label: labels[i], Value: c.Text(), Y: i*chartRow + 5, TextY: i*chartRow + 19, W: w}
+		if rtl {
+			edge := chartW - labelW - 2*chartGap // the bars' right edge
+			b.LabelX, b.LabelAnchor = chartW-chartGap, "end"
+			b.BarX = edge - w
+			b.ValueX, b.ValueAnchor = edge-w-chartGap, "end"
+		} else {
+			edge := labelW + 2*chartGap
+			b.LabelX, b.LabelAnchor = labelW+chartGap, "end"
+			b.BarX = edge
+			b.ValueX, b.ValueAnchor = edge+w+chartGap, "start"
+		}
+		ch.Bars = append(ch.Bars, b)
+	}
+	return ch
 }
