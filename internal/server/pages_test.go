@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -71,4 +73,77 @@ func TestHouseholdPageRoomsElectricityConsent(t *testing.T) {
 	check("ar", arNum, "نعم", "لا", "أُعطيت الموافقة", "لم تُعطَ الموافقة")
 	b.do("GET", "/lang?to=en&next=/", nil)
 	check("en", n, "Yes", "No", "Given", "Not given")
+}
+
+// TestUnknownPathAppErrorPage checks that an unknown address gets the
+// app's own 404 page in the user's language (not Go's plain text), a
+// wrong method on a page 405, and an unknown API path the API's JSON error.
+func TestUnknownPathAppErrorPage(t *testing.T) {
+	d := demoDB(t, db.SQLite)
+	ts := newServer(t, d)
+	get := func(path string, header map[string]string) (*http.Response, string) {
+		t.Helper()
+		req, err := http.NewRequest("GET", ts.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	for _, c := range []struct {
+		name   string
+		header map[string]string
+		want   string
+	}{
+		{"default", nil, "لا توجد صفحة بهذا العنوان"},
+		{"accept-language", map[string]string{"Accept-Language": "en-US,en;q=0.9"}, "There is no page at this address"},
+		{"cookie", map[string]string{"Cookie": "tdm_lang=en", "Accept-Language": "ar"}, "There is no page at this address"},
+	} {
+		resp, page := get("/no-such-page", c.header)
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: status %d, want 404", c.name, resp.StatusCode)
+		}
+		if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(page, c.want) || !strings.Contains(page, `href="/"`) {
+			t.Errorf("%s: not the app's 404 page with %q and a link home: %.300s", c.name, c.want, page)
+		}
+		if strings.Contains(page, "404 page not found") {
+			t.Errorf("%s: Go's plain 404 text", c.name)
+		}
+	}
+	// The catch-all shadows no page, static file or health check.
+	for _, p := range []string{"/", "/login", "/static/app.css", "/healthz"} {
+		if resp, _ := get(p, nil); resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: status %d, want 200", p, resp.StatusCode)
+		}
+	}
+	// A page answered by another method: 405, the app's page.
+	req, _ := http.NewRequest("DELETE", ts.URL+"/login", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(string(b), "هذه الطريقة غير مسموح بها") || resp.Header.Get("Allow") == "" {
+		t.Errorf("DELETE /login: status %d, Allow %q: %.300s", resp.StatusCode, resp.Header.Get("Allow"), b)
+	}
+	// The API answers its own JSON error shape.
+	resp, body := get("/api/v1/no-such", nil)
+	var e struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if resp.StatusCode != http.StatusNotFound || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || json.Unmarshal([]byte(body), &e) != nil || e.Error.Code != "not_found" || e.Error.Message == "" {
+		t.Errorf("GET /api/v1/no-such: status %d %q: %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
 }
