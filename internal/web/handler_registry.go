@@ -295,6 +295,35 @@ type regDecision struct {
 	Why []string
 }
 
+// Rooms is the household's number of rooms, or nil when unknown (a
+// template prints a *int as an address).
+func (p registryHouseholdPage) Rooms() any {
+	if p.Household.Rooms == nil {
+		return nil
+	}
+	return *p.Household.Rooms
+}
+
+// ElectricityKey and ConsentKey are the message keys of the household's
+// answers, "" when unknown.
+func (p registryHouseholdPage) ElectricityKey() string {
+	return answerKey(p.Household.Electricity, "registry.yes", "registry.no")
+}
+
+func (p registryHouseholdPage) ConsentKey() string {
+	return answerKey(p.Household.Consent, "pages.consent_given", "pages.consent_not_given")
+}
+
+func answerKey(b *bool, yes, no string) string {
+	switch {
+	case b == nil:
+		return ""
+	case *b:
+		return yes
+	}
+	return no
+}
+
 // AddFields is the add-person form for the registry-person partial.
 func (p registryHouseholdPage) AddFields() PersonFields {
 	return PersonFields{p.Add, p.Options, p.AddDups}

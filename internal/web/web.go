@@ -112,6 +112,7 @@ func New(c Config) (*Server, error) {
 func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler()))
 	mux.HandleFunc("GET /{$}", s.home)
+	mux.Handle("/", s.notFound(mux))
 	modulesMu.Lock()
 	ms := slices.Clone(modules)
 	modulesMu.Unlock()
