@@ -425,10 +425,11 @@ func auditVerify(ctx context.Context, g globals, args []string) error {
 			return err
 		}
 		start := time.Now()
+		bar := newProgress()
 		rep, err := l.Verify(ctx, func(done, total int64) {
-			fmt.Fprintf(os.Stderr, "\rverified %d of %d records", done, total)
+			bar.update("verified %d of %d records", done, total)
 		})
-		fmt.Fprintln(os.Stderr)
+		bar.done()
 		if err != nil {
 			return err
 		}
