@@ -61,9 +61,11 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 		}
 		opt := registry.ImportOptions{Encoding: *encoding, DryRun: *dry, ConfirmDuplicates: *confirmDups, Limits: l}
 		start := time.Now()
+		var bar *progress
 		if !*quiet {
+			bar = newProgress()
 			opt.Progress = func(file string, rows int) {
-				fmt.Fprintf(os.Stderr, "\r%s: %d rows (%.0fs)   ", file, rows, time.Since(start).Seconds())
+				bar.update("%s: %d rows", file, rows)
 			}
 		}
 		s := svc.Registry
@@ -88,9 +90,7 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 			defer mf.Close()
 			b, err = s.ImportCSV(ctx, m.ID, filepath.Base(files[0]), hf, filepath.Base(files[1]), mf, opt)
 		}
-		if !*quiet {
-			fmt.Fprintln(os.Stderr)
-		}
+		bar.done()
 		if err != nil {
 			fails := registry.Failures(err)
 			if len(fails) == 0 || errs.CodeOf(err) != errs.Invalid {

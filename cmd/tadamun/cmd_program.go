@@ -272,19 +272,19 @@ func programRun(ctx context.Context, g globals, args []string) error {
 			return err
 		}
 		start := time.Now()
+		var bar *progress
 		if !*quiet {
+			bar = newProgress()
 			opt.Progress = func(pr program.Progress) {
 				if pr.Total > 0 {
-					fmt.Fprintf(os.Stderr, "\r%s: %d of %d (%.1fs)   ", pr.Stage, pr.Done, pr.Total, time.Since(start).Seconds())
+					bar.update("%s: %d of %d", pr.Stage, pr.Done, pr.Total)
 				} else {
-					fmt.Fprintf(os.Stderr, "\r%s: %d households (%.1fs)   ", pr.Stage, pr.Done, time.Since(start).Seconds())
+					bar.update("%s: %d households", pr.Stage, pr.Done)
 				}
 			}
 		}
 		r, err := s.Run(ctx, p.ID, svc.Registry.EachHousehold, opt)
-		if !*quiet {
-			fmt.Fprintln(os.Stderr)
-		}
+		bar.done()
 		if err != nil {
 			return err
 		}

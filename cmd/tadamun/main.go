@@ -37,7 +37,7 @@ Commands:
 `
 
 const usageTail = `
-Global flags (also TADAMUN_DB, TADAMUN_AUDIT_KEY, TADAMUN_AUDIT_WITNESS, TADAMUN_LANG):
+Global flags, before or after the command (also TADAMUN_DB, TADAMUN_AUDIT_KEY, TADAMUN_AUDIT_WITNESS, TADAMUN_LANG):
   --db PATH|URL     SQLite file (default ./tadamun.db) or postgres:// URL
   --audit-key FILE  audit signing key, created on first use (default ./tadamun-audit.key)
   --audit-witness FILE  the last audit checkpoint signed, kept outside the database; the server
@@ -110,7 +110,7 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&g.keyFile, "audit-key", env("TADAMUN_AUDIT_KEY", "tadamun-audit.key"), "audit key file")
 	fs.StringVar(&g.witnessFile, "audit-witness", env("TADAMUN_AUDIT_WITNESS", ""), "file of the last audit checkpoint signed, kept outside the database (default: the key file's name + .witness)")
 	lang := fs.String("lang", env("TADAMUN_LANG", "ar"), "language")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(globalsFirst(args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
@@ -149,6 +149,46 @@ func run(ctx context.Context, args []string) error {
 		fmt.Fprintln(os.Stderr, "tadamun:", message(g.lang, err))
 	}
 	return err
+}
+
+// globalFlags are the flags every command accepts, before or after its name.
+// No command defines a flag of the same name (if one ever does, globalsFirst
+// would take it; rename the command's flag instead).
+var globalFlags = map[string]bool{"db": true, "lang": true, "audit-key": true, "audit-witness": true}
+
+// globalsFirst moves the global flags found anywhere in args ("--db F",
+// "--db=F", "-db F") to the front, so that "tadamun migrate --db F" and
+// "tadamun --db F migrate" mean the same. It stops at "--": what follows is
+// the command's. A global flag missing its value is kept at the end of the
+// moved flags, for the flag package to report.
+func globalsFirst(args []string) []string {
+	var glob, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		name, hasValue := strings.CutPrefix(a, "--")
+		if !hasValue {
+			name, hasValue = strings.CutPrefix(a, "-")
+		}
+		if !hasValue || name == "" {
+			rest = append(rest, a)
+			continue
+		}
+		name, _, eq := strings.Cut(name, "=")
+		if !globalFlags[name] {
+			rest = append(rest, a)
+			continue
+		}
+		glob = append(glob, a)
+		if !eq && i+1 < len(args) {
+			i++
+			glob = append(glob, args[i])
+		}
+	}
+	return append(glob, rest...)
 }
 
 // message renders err for a person, with each field problem on its own line.
@@ -385,10 +425,11 @@ func auditVerify(ctx context.Context, g globals, args []string) error {
 			return err
 		}
 		start := time.Now()
+		bar := newProgress()
 		rep, err := l.Verify(ctx, func(done, total int64) {
-			fmt.Fprintf(os.Stderr, "\rverified %d of %d records", done, total)
+			bar.update("verified %d of %d records", done, total)
 		})
-		fmt.Fprintln(os.Stderr)
+		bar.done()
 		if err != nil {
 			return err
 		}
