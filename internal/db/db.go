@@ -184,6 +184,26 @@ func (d *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 	return d.read.QueryContext(ctx, d.Rebind(q), args...)
 }
 
+// Pairs runs a read query whose rows are two integers (for example an id
+// and its member) and returns them all, for callers that write while they
+// go through the list.
+func (d *DB) Pairs(ctx context.Context, q string, args ...any) ([][2]int64, error) {
+	rows, err := d.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][2]int64
+	for rows.Next() {
+		var p [2]int64
+		if err := rows.Scan(&p[0], &p[1]); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 // QueryPlanned runs a read query that PostgreSQL plans anew for these
 // argument values on every call, rather than from a prepared statement
 // whose generic plan, after a few calls, assumes average values: for

@@ -662,34 +662,20 @@ func (r *Runner) Drain(ctx context.Context) error {
 // running that is not going on in this process, and returns how many.
 // main calls it at start, with the system actor, before it serves.
 func (r *Runner) Recover(ctx context.Context) (int, error) {
-	rows, err := r.db.Query(ctx, `SELECT id, member_id FROM jobs WHERE state IN ('queued', 'running')`)
+	ls, err := r.db.Pairs(ctx, `SELECT id, member_id FROM jobs WHERE state IN ('queued', 'running')`)
 	if err != nil {
-		return 0, errs.Wrapf(err, "jobs: left unfinished")
-	}
-	type left struct{ id, member int64 }
-	var ls []left
-	for rows.Next() {
-		var l left
-		if err := rows.Scan(&l.id, &l.member); err != nil {
-			rows.Close()
-			return 0, errs.Wrapf(err, "jobs: left unfinished")
-		}
-		ls = append(ls, l)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, errs.Wrapf(err, "jobs: left unfinished")
 	}
 	n := 0
 	for _, l := range ls {
 		r.mu.Lock()
-		mine := r.live[l.id] != nil
+		mine := r.live[l[0]] != nil
 		r.mu.Unlock()
 		if mine {
 			continue
 		}
-		if err := r.end(ctx, l.id, l.member, serverStopped().Outcome, nil); err != nil {
-			return n, errs.Wrapf(err, "jobs: recover %d", l.id)
+		if err := r.end(ctx, l[0], l[1], serverStopped().Outcome, nil); err != nil {
+			return n, errs.Wrapf(err, "jobs: recover %d", l[0])
 		}
 		n++
 	}

@@ -332,31 +332,17 @@ func (s *Service) DrainRuns(ctx context.Context) error {
 // still running then was left by a process that died. It assumes one
 // server process per database.
 func (s *Service) RecoverRuns(ctx context.Context) (int, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, member_id FROM program_runs WHERE status = 'running'`)
+	ls, err := s.db.Pairs(ctx, `SELECT id, member_id FROM program_runs WHERE status = 'running'`)
 	if err != nil {
-		return 0, errs.Wrapf(err, "program: runs left running")
-	}
-	type left struct{ id, member int64 }
-	var ls []left
-	for rows.Next() {
-		var l left
-		if err := rows.Scan(&l.id, &l.member); err != nil {
-			rows.Close()
-			return 0, errs.Wrapf(err, "program: runs left running")
-		}
-		ls = append(ls, l)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, errs.Wrapf(err, "program: runs left running")
 	}
 	n := 0
 	rn := s.runner()
 	for _, l := range ls {
-		if rn.get(l.id) != nil {
+		if rn.get(l[0]) != nil {
 			continue
 		}
-		if err := s.endRun(ctx, l.id, l.member, serverStopped()); err != nil {
+		if err := s.endRun(ctx, l[0], l[1], serverStopped()); err != nil {
 			return n, err
 		}
 		n++
