@@ -24,7 +24,7 @@ type Person struct {
 	Education        string
 	MaritalStatus    string
 	Orphan           string  // "none", "paternal", "maternal" or "double"
-	MonthlyIncome    float64 // in the currency's major unit
+	MonthlyIncome    int64   // minor units of the member's currency
 	Pregnant         bool
 	Attrs            map[string]string // custom attributes from imports
 }
@@ -44,8 +44,13 @@ type Household struct {
 	Electricity  bool
 	Assets       []string
 	// MonthlyIncome is the household's own income (not its members'), in
-	// the currency's major unit.
-	MonthlyIncome float64
+	// minor units of the member's currency, like every member's income:
+	// sums are exact, and a rule sees major units divided once.
+	MonthlyIncome int64
+	// Unit is the number of minor units in one major unit of the member's
+	// currency (1000 for the Jordanian dinar, 100 for the Egyptian pound).
+	// Zero means 1: incomes are then whole major units.
+	Unit int64
 	Attrs         map[string]string // custom attributes from imports
 	Members       []Person
 }

@@ -10,6 +10,7 @@ import (
 	"cel.dev/cel-go/interpreter"
 
 	"github.com/tadamun/tadamun/internal/calendar"
+	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/profile"
 )
 
@@ -113,12 +114,41 @@ type hhVal struct {
 	ref calendar.Date // ages are counted on this day
 }
 
-func (h *hhVal) total() float64 {
+// Incomes are minor units. A rule sees major units as a double, computed
+// by one division of exact integers, so a value is the double nearest to
+// the decimal amount and sums and per-person shares never carry the error
+// of adding rounded doubles (1419.454 + 28.676 + 51.870 over 3 persons is
+// exactly 500.0, not 499.99999999999994).
+
+// unit is the number of minor units in a major unit.
+func (h *hhVal) unit() int64 {
+	if h.h.Unit <= 0 {
+		return 1
+	}
+	return h.h.Unit
+}
+
+// major converts minor units of the household's currency to major units.
+func (h *hhVal) major(minor int64) float64 { return float64(minor) / float64(h.unit()) }
+
+// totalMinor is the household's own income plus its members', in minor units.
+func (h *hhVal) totalMinor() int64 {
 	t := h.h.MonthlyIncome
 	for i := range h.h.Members {
 		t += h.h.Members[i].MonthlyIncome
 	}
 	return t
+}
+
+func (h *hhVal) total() float64 { return h.major(h.totalMinor()) }
+
+// perCapita is total income divided by size, in major units, divided once.
+func (h *hhVal) perCapita() (float64, error) {
+	n := int64(len(h.h.Members))
+	if n == 0 {
+		return 0, errs.E(errs.Invalid, "rule.no_members")
+	}
+	return float64(h.totalMinor()) / float64(n*h.unit()), nil
 }
 
 // memberVal is the CEL value of one member.
