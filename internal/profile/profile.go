@@ -23,8 +23,8 @@ type Person struct {
 	EmploymentStatus string
 	Education        string
 	MaritalStatus    string
-	Orphan           string  // "none", "paternal", "maternal" or "double"
-	MonthlyIncome    int64   // minor units of the member's currency
+	Orphan           string // "none", "paternal", "maternal" or "double"
+	MonthlyIncome    int64  // minor units of the member's currency
 	Pregnant         bool
 	Attrs            map[string]string // custom attributes from imports
 }
@@ -50,7 +50,7 @@ type Household struct {
 	// Unit is the number of minor units in one major unit of the member's
 	// currency (1000 for the Jordanian dinar, 100 for the Egyptian pound).
 	// Zero means 1: incomes are then whole major units.
-	Unit int64
-	Attrs         map[string]string // custom attributes from imports
-	Members       []Person
+	Unit    int64
+	Attrs   map[string]string // custom attributes from imports
+	Members []Person
 }
