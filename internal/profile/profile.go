@@ -29,6 +29,24 @@ type Person struct {
 	Attrs            map[string]string // custom attributes from imports
 }
 
+// BornAfter reports whether p was born after the calendar day of on: such a
+// person is not yet a member of the household on that day. A person whose
+// birth date is unknown is taken as born.
+func (p *Person) BornAfter(on time.Time) bool {
+	if p.BirthDate.IsZero() {
+		return false
+	}
+	by, bm, bd := p.BirthDate.Date()
+	oy, om, od := on.Date()
+	if by != oy {
+		return by > oy
+	}
+	if bm != om {
+		return bm > om
+	}
+	return bd > od
+}
+
 // Household is one household of the social registry with its members, as
 // rules see it. Ref identifies it in results and errors; rules cannot read
 // it.
@@ -53,4 +71,30 @@ type Household struct {
 	Unit    int64
 	Attrs   map[string]string // custom attributes from imports
 	Members []Person
+}
+
+// On returns h as it was on the calendar day of on: members born after that
+// day are left out, so they count neither in its size nor in its income.
+// When every member was born by then, h itself is returned; otherwise the
+// members are copied into buf (grown as needed) and the second result is
+// the number left out.
+func (h *Household) On(on time.Time, buf []Person) (*Household, []Person, int) {
+	unborn := 0
+	for i := range h.Members {
+		if h.Members[i].BornAfter(on) {
+			unborn++
+		}
+	}
+	if unborn == 0 {
+		return h, buf, 0
+	}
+	buf = buf[:0]
+	for i := range h.Members {
+		if !h.Members[i].BornAfter(on) {
+			buf = append(buf, h.Members[i])
+		}
+	}
+	c := *h
+	c.Members = buf
+	return &c, buf, unborn
 }

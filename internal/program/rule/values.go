@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"time"
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
@@ -229,10 +230,16 @@ type scope struct {
 	mems    []memberVal
 	refs    []ref.Val
 	members ref.Val
-	vals    []any // clause values of the current explanation
+	vals    []any            // clause values of the current explanation
+	born    []profile.Person // the members of a household some of whose members are not yet born
+	unborn  int              // members of the current household born after the reference date
 }
 
+// reset binds the scope to h as it was on day at: members born after at
+// are not members yet, so rules count them neither in size nor in income
+// and never read their (negative) age.
 func (s *scope) reset(h *profile.Household, at calendar.Date) {
+	h, s.born, s.unborn = h.On(time.Date(at.Year, at.Month, at.Day, 0, 0, 0, 0, time.UTC), s.born)
 	s.hh = hhVal{h: h, ref: at}
 	n := len(h.Members)
 	if cap(s.mems) < n {
