@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/internal/calendar"
+	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/profile"
 )
 
@@ -59,5 +60,33 @@ func TestIncomePerCapitaExact(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestUnclosedBracketPosition is issue 15, item 12: a rule missing its
+// closing ")" is reported where the bracket was opened, not at a line after
+// the end of the text; brackets inside strings and comments do not count.
+func TestUnclosedBracketPosition(t *testing.T) {
+	tests := []struct {
+		src       string
+		line, col int
+		open      string
+	}{
+		{"household.size > 2 &&\n  (household.rooms < 3 ||\n   household.electricity\n", 2, 3, "("},
+		{"members.exists(m, m.age > 3", 1, 15, "("},
+		{"household.governorate in [\"(\", \"Aswan\"", 1, 26, "["},
+		{"// a comment (\nmath.least(1.0, 2.0", 2, 11, "("},
+		{"(household.size > 2) && (\"عمّان)\" == household.governorate", 1, 25, "("},
+	}
+	for _, tt := range tests {
+		_, err := Compile(tt.src, Eligibility)
+		e := errs.As(err)
+		if e == nil || e.Key != "rule.unclosed" || e.Args["line"] != tt.line || e.Args["col"] != tt.col || e.Args["open"] != tt.open {
+			t.Errorf("%q: got %v, want rule.unclosed at line %d col %d for %q", tt.src, err, tt.line, tt.col, tt.open)
+		}
+	}
+	// A mismatched bracket keeps CEL's own description.
+	if _, err := Compile("(household.size > 2]", Eligibility); errs.As(err) == nil || errs.As(err).Key != "rule.syntax" {
+		t.Errorf("mismatched bracket: got %v, want rule.syntax", err)
 	}
 }
