@@ -64,7 +64,9 @@ func (s *Service) ProposeInstrument(ctx context.Context, in Instrument) (Instrum
 	if in.HouseholdID <= 0 {
 		e.WithField("household_id", "error.required")
 	}
-	if in.RecipientName == "" {
+	if in.RecipientName == "" && in.RecipientPersonID == 0 {
+		// The account holder's name as the bank knows it; without one it
+		// is filled from the recipient person below.
 		e.WithField("recipient_name", "error.required")
 	}
 	switch in.Kind {
@@ -104,11 +106,14 @@ func (s *Service) ProposeInstrument(ctx context.Context, in Instrument) (Instrum
 	}
 	in.HouseholdRef = ref
 	if in.RecipientPersonID != 0 {
-		err := s.households.CheckPerson(ctx, in.MemberID, in.HouseholdID, in.RecipientPersonID)
+		name, err := s.households.PersonName(ctx, in.MemberID, in.HouseholdID, in.RecipientPersonID)
 		if errs.Is(err, errs.NotFound) {
 			return Instrument{}, errs.E(errs.Invalid, "error.invalid_input").WithField("recipient_person_id", "registry.person_not_found")
 		} else if err != nil {
 			return Instrument{}, err
+		}
+		if in.RecipientName == "" {
+			in.RecipientName = name
 		}
 	}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
