@@ -355,7 +355,7 @@ func (s *Service) writeBatch(ctx context.Context, b Batch, w io.Writer) error {
 			Version: p.PainVersion, MsgID: b.MsgID, Created: *b.ExportedAt, NbOfTxs: int(b.Count), CtrlSum: b.Total,
 			Currency: c.Currency, Exponent: cur.Exponent,
 			Initiator: iso20022.Party{Name: m.NameAR}, Debtor: iso20022.Party{Name: p.DebtorName, IBAN: p.DebtorIBAN, BIC: p.DebtorBIC},
-			PmtInfID: b.MsgID, ExecutionDate: *b.ExportedAt,
+			PmtInfID: b.MsgID, ExecutionDate: c.ExecutionDate(*b.ExportedAt, m.Location(), m.Code),
 		})
 		if err != nil {
 			return err

@@ -126,7 +126,12 @@ func (s *Server) paymentPrepare(w http.ResponseWriter, r *http.Request) error {
 	prog, _ := strconv.ParseInt(f.Values.Get("program_id"), 10, 64)
 	from, err1 := arabic.ParseDate(f.Values.Get("period_start"))
 	to, err2 := arabic.ParseDate(f.Values.Get("period_end"))
-	if prog == 0 || err1 != nil || err2 != nil {
+	var pay time.Time
+	var err3 error
+	if v := f.Values.Get("payment_date"); v != "" {
+		pay, err3 = arabic.ParseDate(v)
+	}
+	if prog == 0 || err1 != nil || err2 != nil || err3 != nil {
 		e := errs.E(errs.Invalid, "error.invalid_input")
 		if prog == 0 {
 			e.WithField("program_id", "error.required")
@@ -137,9 +142,12 @@ func (s *Server) paymentPrepare(w http.ResponseWriter, r *http.Request) error {
 		if err2 != nil {
 			e.WithField("period_end", "payments.bad_date")
 		}
+		if err3 != nil {
+			e.WithField("payment_date", "payments.bad_date")
+		}
 		return fail(e)
 	}
-	c, err := s.payments().Prepare(r.Context(), s.ProgramPayments(), payment.CycleRequest{MemberID: p.Member.ID, ProgramID: prog, PeriodStart: from, PeriodEnd: to, Partial: f.Values.Get("partial") == "1"})
+	c, err := s.payments().Prepare(r.Context(), s.ProgramPayments(), payment.CycleRequest{MemberID: p.Member.ID, ProgramID: prog, PeriodStart: from, PeriodEnd: to, Partial: f.Values.Get("partial") == "1", PaymentDate: pay})
 	if err != nil {
 		return fail(err)
 	}
