@@ -27,8 +27,8 @@ type schemas struct {
 var (
 	specNotes []string // what readable changed in the documents, for the log
 	specOnce  sync.Once
-	specs    *schemas
-	specErr  error
+	specs     *schemas
+	specErr   error
 )
 
 // dciSpecs loads both documents from testdata (copied from
