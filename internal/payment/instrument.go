@@ -72,6 +72,9 @@ func (s *Service) ProposeInstrument(ctx context.Context, in Instrument) (Instrum
 	switch in.Kind {
 	case Bank:
 		v, err := iban.Validate(in.IBAN)
+		if err == nil {
+			err = iban.CheckBank(v, in.BIC) // a BIC given must be the account's bank
+		}
 		if err != nil {
 			fe := errs.As(err)
 			e.WithField("iban", fe.Key, argList(fe.Args)...)

@@ -59,7 +59,12 @@ func (s *Service) AddProvider(ctx context.Context, p Provider) (Provider, error)
 		if p.PainVersion != iso20022.Pain001V03 && p.PainVersion != iso20022.Pain001V09 {
 			e.WithField("pain_version", "payment.pain001.bad_version", "version", string(p.PainVersion))
 		}
+		p.DebtorBIC = strings.ToUpper(strings.TrimSpace(p.DebtorBIC))
 		if v, err := iban.Validate(p.DebtorIBAN); err != nil {
+			fe := errs.As(err)
+			e.WithField("debtor_iban", fe.Key, argList(fe.Args)...)
+		} else if err := iban.CheckBank(v, p.DebtorBIC); err != nil {
+			// The account must be at the bank whose BIC pays from it.
 			fe := errs.As(err)
 			e.WithField("debtor_iban", fe.Key, argList(fe.Args)...)
 		} else {
