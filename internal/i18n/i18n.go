@@ -9,7 +9,9 @@
 // A message that counts something is an object of CLDR plural forms instead
 // of a string — {"zero": …, "one": …, "two": …, "few": …, "many": …,
 // "other": …} in Arabic, {"one": …, "other": …} in English — and is rendered
-// with TN, which picks the form for the count.
+// with TN, which picks the form for the count. T and Render pick it too,
+// from the argument named by the object's "count" member ("n" if absent),
+// so an error message carrying {minutes} agrees with its number.
 //
 // A number written in a message's own text is a literal placeholder {=90}
 // (or {=<10}, {=0.2}): it renders as that number in the reader's digits, as
@@ -22,6 +24,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -77,15 +80,18 @@ var (
 	loadOnce sync.Once
 	catalogs map[Lang]map[string]string
 	plurals  map[Lang]map[string]map[string]string // key → category → text
+	countArg map[Lang]map[string]string            // plural key → the argument that counts
 	loadErr  error
 )
 
 func load() {
 	catalogs = map[Lang]map[string]string{}
 	plurals = map[Lang]map[string]map[string]string{}
+	countArg = map[Lang]map[string]string{}
 	for _, l := range Langs {
 		m := map[string]string{}
 		pm := map[string]map[string]string{}
+		cm := map[string]string{}
 		dir := path.Join("catalog", string(l))
 		entries, err := fs.ReadDir(catalogFS, dir)
 		if err != nil {
@@ -125,12 +131,18 @@ func load() {
 					loadErr = fmt.Errorf("i18n: %s/%s: plural key %q has no %q form", l, e.Name(), k, Other)
 					return
 				}
+				cm[k] = "n"
+				if c, ok := forms["count"]; ok {
+					cm[k] = c
+					delete(forms, "count")
+				}
 				m[k] = forms[Other]
 				pm[k] = forms
 			}
 		}
 		catalogs[l] = m
 		plurals[l] = pm
+		countArg[l] = cm
 	}
 }
 
@@ -172,18 +184,51 @@ type Options struct {
 	// Arabic asks for Arabic-Indic digits in literal numbers {=90} and in
 	// arguments.
 	Arabic bool
+	// ArgsAsGiven keeps the arguments' digits as they are, for messages
+	// that echo what a person typed: only literal numbers follow Arabic.
+	ArgsAsGiven bool
 	// Isolate wraps every argument and literal number in Unicode bidi
 	// isolates (see Isolate), for text shown inside a right-to-left page.
 	Isolate bool
 }
 
-// Render renders message key in l as opts say.
+// Render renders message key in l as opts say. A plural message takes the
+// form for its count argument when that is a whole number.
 func Render(l Lang, key string, args map[string]any, opts Options) string {
 	msg, ok := Catalog(l)[key]
 	if !ok {
 		return key
 	}
+	if forms, ok := Plurals(l)[key]; ok {
+		if n, ok := wholeNumber(args[countArg[l][key]]); ok {
+			if f, ok := forms[PluralCategory(l, n)]; ok {
+				msg = f
+			}
+		}
+	}
 	return fill(msg, args, opts)
+}
+
+// wholeNumber reads a count argument: an integer, or a string of ASCII digits.
+func wholeNumber(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int:
+		return int64(v), true
+	case int64:
+		return v, true
+	case int32:
+		return int64(v), true
+	case uint:
+		return int64(v), true
+	case uint32:
+		return int64(v), true
+	case uint64:
+		return int64(v), true
+	case string:
+		n, err := strconv.ParseInt(v, 10, 64)
+		return n, err == nil
+	}
+	return 0, false
 }
 
 // RenderN renders the plural message key in the form for the count n, as
@@ -227,7 +272,7 @@ func fill(msg string, args map[string]any, opts Options) string {
 			b.WriteString(lit)
 		} else if v, ok := args[name]; ok {
 			s := fmt.Sprint(v)
-			if opts.Arabic {
+			if opts.Arabic && !opts.ArgsAsGiven {
 				s = ArabicDigits(s)
 			}
 			if opts.Isolate {

@@ -228,29 +228,33 @@ type Form struct {
 	// Problems lists errors that belong to no field of the form, such as
 	// the rows of an uploaded file, each naming its row and column.
 	Problems []string
+	arabic   bool // the reader's digits are Arabic-Indic
 }
 
 // NewForm returns a form holding r's submitted values.
 func NewForm(r *http.Request) *Form {
 	_ = r.ParseForm()
-	return &Form{Values: r.PostForm, Errors: map[string]string{}}
+	return &Form{Values: r.PostForm, Errors: map[string]string{}, arabic: variantOf(r).arabic}
 }
 
 // Fail records err on the form: field errors beside their fields, the rest
-// as the form's message.
+// as the form's message, each with its numbers and codes isolated and in
+// the reader's digits.
 func (f *Form) Fail(l i18n.Lang, err error) {
+	// Arguments often echo what the person typed: they stay as typed.
+	opts := i18n.Options{Arabic: f.arabic, ArgsAsGiven: true, Isolate: true}
 	if f.Errors == nil {
 		f.Errors = map[string]string{}
 	}
 	if e := errs.As(err); e != nil {
-		f.Message = i18n.T(l, e.Key, e.Args)
+		f.Message = i18n.Render(l, e.Key, e.Args, opts)
 		if e.Code == errs.Internal {
 			f.Message = i18n.T(l, "error.internal", nil)
 		}
 		for _, fe := range e.Fields {
-			msg := i18n.T(l, fe.Key, fe.Args)
+			msg := i18n.Render(l, fe.Key, fe.Args, opts)
 			if fe.Row > 0 {
-				f.Problems = append(f.Problems, i18n.T(l, "web.row_column", map[string]any{"row": fe.Row, "column": fe.Field})+": "+msg)
+				f.Problems = append(f.Problems, i18n.Render(l, "web.row_column", map[string]any{"row": fe.Row, "column": fe.Field}, opts)+": "+msg)
 				continue
 			}
 			if _, seen := f.Errors[fe.Field]; seen || fe.Field == "" {
