@@ -20,6 +20,7 @@ import (
 //	{{t "key" "name" value …}}   a message; every argument isolated
 //	{{tn "key" count "name" value …}}   a plural message, form chosen by count; {n} is the count
 //	{{num n}}            a count or any number: grouped, chosen digits
+//	{{percent n}}        a percentage: "45%", "٤٥٪"
 //	{{money minor "JOD"}}  an amount in the currency's minor unit, named in the reader's language
 //	{{date t [loc]}}     a day; {{datetime t loc}} a time with its zone named
 //	{{digits s}}         an identifier or number shown without grouping, chosen digits
@@ -53,7 +54,14 @@ func formatFuncs(v variant) template.FuncMap {
 			return i18n.IsolateLTR(v.digits(t.In(zoneOr(loc)).Format("2006-01-02")))
 		},
 		"datetime": v.datetime,
-		"zone":     func(loc *time.Location) string { return v.zone(zoneOr([]*time.Location{loc}), time.Time{}) },
+		"percent": func(n any) string {
+			sign := "%"
+			if v.arabic {
+				sign = "\u066a" // ARABIC PERCENT SIGN
+			}
+			return i18n.IsolateLTR(i18n.FormatNumber(fmt.Sprint(n), v.arabic) + sign)
+		},
+		"zone": func(loc *time.Location) string { return v.zone(zoneOr([]*time.Location{loc}), time.Time{}) },
 	}
 }
 
