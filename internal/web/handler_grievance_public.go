@@ -86,7 +86,8 @@ type complaintPage struct {
 	Categories []Option
 	Challenge  grievance.Challenge
 	Receipt    *grievance.Receipt
-	Report     bool // the whistleblower form
+	ReceiptLoc *time.Location // the time zone of the member the receipt is from
+	Report     bool           // the whistleblower form
 }
 
 func (s *Server) complaintPage(r *http.Request, report bool) (complaintPage, error) {
@@ -149,7 +150,7 @@ func (s *Server) complaintSubmit(w http.ResponseWriter, r *http.Request) error {
 		f.Values.Del("challenge_answer")
 		return s.Render(w, r, "grievance/complaint", View{Title: "grievance.page_complaint", Form: f, Data: p, Status: Status(errs.CodeOf(err))})
 	}
-	p.Receipt = &rc
+	p.Receipt, p.ReceiptLoc = &rc, s.memberZone(r.Context(), in.MemberID)
 	return s.Render(w, r, "grievance/receipt", View{Title: "grievance.page_receipt", Data: p})
 }
 
