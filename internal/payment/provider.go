@@ -93,7 +93,7 @@ func (s *Service) AddProvider(ctx context.Context, p Provider) (Provider, error)
 			p.Charset = CharsetLatin
 		case CharsetLatin, CharsetUTF8:
 		default:
-			e.WithField("charset", "payment.provider.bad_charset", "charset", p.Charset)
+			e.WithField("charset", "payment.provider.bad_charset", "charset", p.Charset, "choices", CharsetLatin+", "+CharsetUTF8)
 		}
 	case Wallet, Cash:
 		p.PainVersion, p.DebtorIBAN, p.DebtorBIC, p.Charset, p.UTF8Remittance = "", "", "", "", false
