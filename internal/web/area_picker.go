@@ -58,9 +58,9 @@ type areaPicker struct {
 // areaLevel is one list of the picker.
 type areaLevel struct {
 	Name, Label, Search string // field name, label and search-box label keys
-	Value                  string
-	Blank                  string // the label of the empty choice
-	Options                []Option
+	Value               string
+	Blank               string // the label of the empty choice
+	Options             []Option
 }
 
 // areaPickerOptions choose how a picker is drawn.
