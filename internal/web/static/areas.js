@@ -24,7 +24,7 @@
 
     function member() { return memberSel ? memberSel.value : ""; }
     function url() {
-      var u = box.getAttribute("data-url") || "";
+      var u = box.getAttribute("data-endpoint") || "";
       if (u.indexOf("{member}") >= 0) {
         if (!member()) { return ""; }
         u = u.replace("{member}", encodeURIComponent(member()));
