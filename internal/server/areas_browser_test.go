@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -59,6 +61,22 @@ func TestBrowserAreaPicker(t *testing.T) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
+	// part takes a screenshot of the element sel alone, when screenshots
+	// are asked for: a long form's full page is too tall to read.
+	part := func(name, sel string) {
+		t.Helper()
+		dir := os.Getenv("TADAMUN_SCREENSHOTS")
+		if dir == "" {
+			return
+		}
+		png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(sel)))
+		if err != nil {
+			t.Errorf("screenshot %s: %v", name, err)
+			return
+		}
+		_ = os.MkdirAll(dir, 0o755)
+		_ = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	}
 	noOverflow := func(page string) {
 		t.Helper()
 		if out, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](outsideJS)); err != nil || len(out) > 0 {
@@ -81,7 +99,7 @@ func TestBrowserAreaPicker(t *testing.T) {
 		t.Errorf("districts before a governorate: %q", got)
 	}
 	noOverflow("/households/new")
-	shot(t, ctx, "areas-household-new-ar-390")
+	part("areas-household-new-ar-390", "main")
 
 	step("choose Amman", chromedp.SetValue(chromedp.CSS("#f-governorate"), "AM"),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('#f-governorate').dispatchEvent(new Event('change', {bubbles: true}))`))
@@ -104,7 +122,7 @@ func TestBrowserAreaPicker(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('#f-district').dispatchEvent(new Event('change', {bubbles: true}))`))
 	waitFor("the localities of Russeifa", `Array.from(document.querySelectorAll('#f-locality option')).some(o => o.value === 'ZA-RS-01')`)
 	step("choose the locality", chromedp.SetValue(chromedp.CSS("#f-locality"), "ZA-RS-01"))
-	shot(t, ctx, "areas-household-chosen-ar-390")
+	part("areas-household-chosen-ar-390", "fieldset.area-picker")
 
 	step("fill the head and save",
 		chromedp.SetValue(chromedp.CSS("#f-household_ref"), "BROWSER-AREA"),
@@ -122,11 +140,12 @@ func TestBrowserAreaPicker(t *testing.T) {
 		t.Errorf("the household page shows %q, want names", facts)
 	}
 	noOverflow("household page")
-	shot(t, ctx, "areas-household-page-ar-390")
+	part("areas-household-page-ar-390", "dl.facts")
+	part("areas-household-edit-ar-390", "form[action$='"+eval(`location.pathname.split('/').pop()`)+"'] fieldset.area-picker")
 
 	step("the registry filter", chromedp.Navigate(ts.URL+"/households?governorate=ZA"), chromedp.WaitVisible(chromedp.CSS("#f-district")))
 	noOverflow("/households")
-	shot(t, ctx, "areas-households-filter-ar-390")
+	part("areas-households-filter-ar-390", "form.filters")
 
 	step("sign out", chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitVisible(chromedp.CSS("#f-username")))
 	step("the complaint form", chromedp.Navigate(ts.URL+"/complaint"), chromedp.WaitVisible(chromedp.CSS("#f-member")))
@@ -140,7 +159,7 @@ func TestBrowserAreaPicker(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('#f-governorate').dispatchEvent(new Event('change', {bubbles: true}))`))
 	waitFor("Cairo's districts", `Array.from(document.querySelectorAll('#f-district option')).some(o => o.value === 'C-SHB')`)
 	noOverflow("/complaint")
-	shot(t, ctx, "areas-complaint-ar-390")
+	part("areas-complaint-ar-390", "form.stack")
 	q := eval(`document.querySelector('label[for="f-challenge_answer"]').textContent`)
 	var sum int64
 	for _, n := range numberRE.FindAllString(q, -1) {
@@ -167,6 +186,7 @@ func TestBrowserAreaPicker(t *testing.T) {
 	waitFor("the copy is confirmed or explained", `document.querySelector('[data-copy-status]').textContent !== ''`)
 	noOverflow("receipt")
 	shot(t, ctx, "areas-receipt-ar-390")
+	part("areas-receipt-card-ar-390", ".card.receipt")
 	step("print media hides the buttons and the menus", media("print"))
 	if eval(`getComputedStyle(document.querySelector('.receipt-actions')).display + ' ' + getComputedStyle(document.querySelector('header.top')).display`) != "none none" {
 		t.Error("printing shows the buttons or the header")
@@ -179,13 +199,39 @@ func TestBrowserAreaPicker(t *testing.T) {
 	if got := options("#f-governorate"); !strings.Contains(got, "AM=Amman") {
 		t.Errorf("English governorates: %q", got)
 	}
-	shot(t, ctx, "areas-complaint-en-1280")
+	part("areas-complaint-en-1280", "form.stack")
 	step("status in English", chromedp.Navigate(ts.URL+"/complaint/status?code="+strings.ToLower(strings.ReplaceAll(code, " ", "-"))),
 		chromedp.WaitVisible(chromedp.CSS("#tracking-code")))
 	if got := eval(`document.querySelector('#tracking-code').textContent`); got != code {
 		t.Errorf("status page code %q, want %q", got, code)
 	}
 	shot(t, ctx, "areas-status-en-1280")
+
+	// Without JavaScript: the lists come from the server, through the
+	// picker's "update the lists" button.
+	step("no JavaScript, Arabic, phone", noScript(true), chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Navigate(ts.URL+"/lang?to=ar&next=/complaint"), chromedp.WaitVisible(chromedp.CSS("#f-member")))
+	if eval(`String(document.querySelector('#s-governorate').hidden)`) != "true" {
+		t.Error("the search box shows without JavaScript")
+	}
+	step("choose Jordan and update the lists", chromedp.SetValue(chromedp.CSS("#f-member"), "JO"),
+		chromedp.Click(chromedp.CSS(`button[name="areas_refresh"]`)), chromedp.WaitReady(chromedp.CSS(`#f-governorate option[value="AM"]`)))
+	step("choose Amman and update the lists", chromedp.SetValue(chromedp.CSS("#f-governorate"), "AM"),
+		chromedp.Click(chromedp.CSS(`button[name="areas_refresh"]`)), chromedp.WaitReady(chromedp.CSS(`#f-district option[value="AM-QS"]`)))
+	if got := options("#f-district"); !strings.Contains(got, "AM-QS=لواء قصبة عمان") || strings.Contains(got, "IR-") {
+		t.Errorf("districts without JavaScript: %q", got)
+	}
+	noOverflow("/complaint without JavaScript")
+	part("areas-complaint-noscript-ar-390", "fieldset.area-picker")
+	step("JavaScript back on", noScript(false))
+}
+
+// noScript turns the page's JavaScript off or on.
+func noScript(off bool) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: off})
+		return chromedp.Void{}, err
+	}
 }
 
 // media emulates a CSS media type ("print", "screen").

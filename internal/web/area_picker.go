@@ -138,11 +138,15 @@ func areaPickerFor(l i18n.Lang, code string, areas []member.Area, v url.Values, 
 }
 
 // areaName is an area's name in the page's language.
-func areaName(l i18n.Lang, a member.Area) string {
-	if l == i18n.EN && a.NameEN != "" {
-		return a.NameEN
+func areaName(l i18n.Lang, a member.Area) string { return pickerName(l, a.NameAR, a.NameEN) }
+
+// pickerName is the Arabic or English name, as the page's language asks;
+// the Arabic one when there is no English one.
+func pickerName(l i18n.Lang, ar, en string) string {
+	if l == i18n.EN && en != "" {
+		return en
 	}
-	return a.NameAR
+	return ar
 }
 
 // sortOptions sorts choices by their labels in the language's order.

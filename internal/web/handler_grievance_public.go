@@ -95,12 +95,16 @@ type complaintPage struct {
 // the chosen member and areas. No member is chosen until the citizen
 // picks one: the first choice is empty.
 func (s *Server) complaintPage(r *http.Request, report bool, f *Form) (complaintPage, error) {
-	o, ms, err := s.publicMembers(r.Context())
+	_, ms, err := s.publicMembers(r.Context())
 	if err != nil {
 		return complaintPage{}, err
 	}
 	l := Lang(r)
-	p := complaintPage{Members: append([]Option{{"", tr(l, "areas.none")}}, o...), Categories: categoryOptions(l, true), Challenge: s.grievances().Challenge(l), Report: report}
+	o := []Option{{"", tr(l, "areas.none")}}
+	for _, m := range ms {
+		o = append(o, Option{m.Code, pickerName(l, m.NameAR, m.NameEN)})
+	}
+	p := complaintPage{Members: o, Categories: categoryOptions(l, true), Challenge: s.grievances().Challenge(l), Report: report}
 	if f == nil {
 		f = &Form{Values: url.Values{}, Errors: map[string]string{}}
 	}
