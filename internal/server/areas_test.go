@@ -315,6 +315,16 @@ func TestComplaintFormAreas(t *testing.T) {
 	if err := d.QueryRow(context.Background(), `SELECT area_code FROM grievances ORDER BY id DESC LIMIT 1`).Scan(&area); err != nil || area != "AM-QS" {
 		t.Errorf("stored area %q, %v; want AM-QS", area, err)
 	}
+	t.Run("the officer's case page names the area", func(t *testing.T) {
+		var id string
+		_ = d.QueryRow(context.Background(), `SELECT CAST(id AS TEXT) FROM grievances ORDER BY id DESC LIMIT 1`).Scan(&id)
+		off := newBrowser(t, ts.URL)
+		off.login("jo.grievance")
+		_, page := off.do("GET", "/grievances/"+id, nil)
+		if !strings.Contains(page, "<dd>عمّان › لواء قصبة عمان</dd>") || strings.Contains(page, "AM-QS") {
+			t.Errorf("the case page does not name the area: %.1500s", page[strings.Index(page, "<main"):])
+		}
+	})
 	t.Run("the receipt groups the code in fours, isolated left to right, with copy and print", func(t *testing.T) {
 		if !regexp.MustCompile(`<bdi class="tracking-code" id="tracking-code" dir="ltr"[^>]*>[0-9A-Z]{4}( [0-9A-Z]{4}){5} [0-9A-Z]{3}</bdi>`).MatchString(body) {
 			t.Errorf("the code is not in groups of four: %s", m[0])

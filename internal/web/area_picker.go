@@ -284,3 +284,33 @@ func (s *Server) householdListAreas(r *http.Request, id int64, p *registryListPa
 	p.Areas, err = s.staffAreaPicker(r, id, f, true)
 	return err
 }
+
+// areaPathOf names area code of member id from the top, "عمّان › لواء
+// ماركا"; a code that is no area of the member is returned as it is, and
+// "" stays "".
+func (s *Server) areaPathOf(ctx context.Context, l i18n.Lang, id int64, code string) (string, error) {
+	if code == "" {
+		return "", nil
+	}
+	_, as, err := s.memberAreas(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	byCode := map[string]member.Area{}
+	for _, a := range as {
+		byCode[a.Code] = a
+	}
+	var names []string
+	for c := code; c != "" && len(names) < len(member.Levels); {
+		a, ok := byCode[c]
+		if !ok {
+			break
+		}
+		names = append([]string{areaName(l, a)}, names...)
+		c = a.ParentCode
+	}
+	if len(names) == 0 {
+		return code, nil
+	}
+	return strings.Join(names, " › "), nil
+}

@@ -206,6 +206,7 @@ type casePage struct {
 	Assign      *Form
 	Move        *Form
 	AppealForm  *Form
+	AreaName    string // where the complaint comes from, by name
 }
 
 func gid(r *http.Request) (int64, error) {
@@ -236,6 +237,9 @@ func (s *Server) casePage(r *http.Request) (casePage, error) {
 		Categories: categoryOptions(l, true), Priorities: priorityOptions(l, false), Scores: append([]Option{{"0", tr(l, "grievance.page_no_feedback")}}, scoreOptions(l)...),
 		Now: s.Clock.Now(), Assign: &Form{Values: map[string][]string{"user_id": {strconv.FormatInt(g.AssignedTo, 10)}, "category": {string(g.Category)}, "priority": {string(g.Priority)}}, Errors: map[string]string{}},
 		Move: &Form{Values: map[string][]string{}, Errors: map[string]string{}}, AppealForm: &Form{Values: map[string][]string{}, Errors: map[string]string{}}}
+	if p.AreaName, err = s.areaPathOf(ctx, l, g.MemberID, g.AreaCode); err != nil {
+		return casePage{}, err
+	}
 	p.Loc = time.UTC
 	if m, err := s.Members.ByID(ctx, g.MemberID); err == nil {
 		p.Loc = m.Location()

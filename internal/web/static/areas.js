@@ -81,12 +81,12 @@
         .then(function (body) {
           if (mine !== seq[i]) { return; } // a newer request answers instead
           var items = body.items || [];
+          var before = selects[i].value;
           fill(i, items, blank);
           say(items.length);
-          if (q && items.length === 1 && selects[i].value !== items[0].code) {
-            selects[i].value = items[0].code;
-            changed(i);
-          }
+          if (q && items.length === 1) { selects[i].value = items[0].code; }
+          // A choice that the search removed or made clears the lists below.
+          if (selects[i].value !== before) { changed(i); }
           if (then) { then(); }
         })
         .catch(function () { /* the lists stay as they are; the server checks what is sent */ });
