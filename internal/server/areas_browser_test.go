@@ -224,6 +224,17 @@ func TestBrowserAreaPicker(t *testing.T) {
 	noOverflow("/complaint without JavaScript")
 	part("areas-complaint-noscript-ar-390", "fieldset.area-picker")
 	step("JavaScript back on", noScript(false))
+
+	step("the registry filter in English at desktop width", chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(chromedp.CSS("#f-username")),
+		chromedp.SetValue(chromedp.CSS("#f-username"), "jo.registrar"), chromedp.SetValue(chromedp.CSS("#f-password"), demo.Password),
+		chromedp.Submit(chromedp.CSS("#f-password")), chromedp.WaitVisible(chromedp.CSS("nav.menu")),
+		chromedp.Navigate(ts.URL+"/lang?to=en&next=/households?governorate=AM"), chromedp.WaitVisible(chromedp.CSS("#f-district")))
+	if got := options("#f-district"); !strings.Contains(got, "AM-MR=Marka") || !strings.HasPrefix(got, "=All") {
+		t.Errorf("English districts of Amman in the filter: %q", got)
+	}
+	noOverflow("/households in English")
+	part("areas-households-filter-en-1280", "form.filters")
 }
 
 // noScript turns the page's JavaScript off or on.
