@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/member"
 )
 
@@ -16,7 +17,7 @@ var areaQuery = []Param{
 	{Name: "level", Description: "governorate, district or locality"},
 	{Name: "parent", Description: "code of the area one level up"},
 	{Name: "q", Description: "part of a name in Arabic or English, or the start of a code (at most 100 bytes)"},
-	{Name: "limit", Type: "integer", Description: "at most this many (default and maximum 1000)"},
+	{Name: "limit", Type: "integer", Description: "at most this many; absent or 0: every match"},
 }
 
 // PublicArea is what anyone may read of an area: its level, code, parent's
@@ -31,11 +32,13 @@ type PublicArea struct {
 
 func areaFilter(r *http.Request) (member.AreaFilter, error) {
 	q := r.URL.Query()
-	limit, err := QueryInt(r, "limit", 1000)
+	limit, err := QueryInt(r, "limit", 0)
 	if err != nil {
 		return member.AreaFilter{}, err
 	}
-	limit = min(max(limit, 1), 1000)
+	if limit < 0 || limit > 1<<20 {
+		return member.AreaFilter{}, errs.E(errs.Invalid, "api.bad_param", "name", "limit").WithField("limit", "api.bad_param", "name", "limit")
+	}
 	return member.AreaFilter{Level: q.Get("level"), Parent: q.Get("parent"), Q: q.Get("q"), Limit: int(limit)}, nil
 }
 

@@ -203,6 +203,7 @@ func TestAreasAPI(t *testing.T) {
 		{"/api/v1/members/JO/areas?level=governorate&q=" + url.QueryEscape("اربد"), "IR"},
 		{"/api/v1/members/JO/areas?level=locality&q=NAZ", "AM-MR-02"},
 		{"/api/v1/members/JO/areas?parent=IR&q=" + url.QueryEscape("ماركا"), ""},
+		{"/api/v1/members/JO/areas?level=governorate&limit=2", "AM IR"},
 	}
 	for _, tc := range tests {
 		resp, body := b.do("GET", tc.path, nil)
@@ -241,8 +242,10 @@ func TestAreasAPI(t *testing.T) {
 		if resp, _ := anon.do("GET", "/api/v1/members/JO/areas", nil); resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("the signed-in endpoint answered %d to nobody, want 401", resp.StatusCode)
 		}
-		if resp, _ := anon.do("GET", "/api/v1/public/members/JO/areas?q="+strings.Repeat("x", 101), nil); resp.StatusCode != http.StatusUnprocessableEntity {
-			t.Errorf("a long search: status %d, want 422", resp.StatusCode)
+		for _, q := range []string{"q=" + strings.Repeat("x", 101), "limit=-1", "limit=x", "level=planet"} {
+			if resp, _ := anon.do("GET", "/api/v1/public/members/JO/areas?"+q, nil); resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("%.20s: status %d, want 422", q, resp.StatusCode)
+			}
 		}
 	})
 	t.Run("the OpenAPI document lists both with their parameters", func(t *testing.T) {
