@@ -26,13 +26,11 @@ func init() {
 		Name: "programs",
 		Menu: []MenuItem{
 			{Path: "/programs", Key: "programs.menu", Perm: auth.ProgramRead, Order: 20},
-			{Path: "/enrollment-approvals", Key: "programs.menu_approvals", Perm: auth.EnrollDecide, Order: 21},
 		},
 		Routes: func(s *Server, mux *http.ServeMux) {
 			s.Handle(mux, "GET /programs", auth.ProgramRead, s.programList)
 			s.Handle(mux, "GET /programs/new", auth.ProgramManage, s.programNew)
 			s.Handle(mux, "POST /programs", auth.ProgramManage, s.programSave)
-			s.Handle(mux, "GET /enrollment-approvals", auth.EnrollDecide, s.programApprovals)
 			s.Handle(mux, "POST /enrollment-approvals/{id}", auth.EnrollDecide, s.programDecide)
 			s.Handle(mux, "GET /program-households/{id}", auth.ProgramRead, s.programHousehold)
 			s.Handle(mux, "GET /programs/{id}", auth.ProgramRead, s.programShow)
@@ -579,41 +577,6 @@ func (s *Server) runPropose(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type approvalRow struct {
-	Approval auth.Approval
-	Program  program.Program
-	Count    int
-	Sample   []program.Enrollment
-}
-
-func (s *Server) programApprovals(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	aps, err := s.Auth.Approvals(ctx, auth.Pending, program.ApprovalKind)
-	if err != nil {
-		return err
-	}
-	ps := s.programs()
-	var rows []approvalRow
-	for _, ap := range aps {
-		es, err := ps.Enrollments(ctx, program.EnrollmentFilter{ApprovalID: ap.ID, Limit: 100000})
-		if err != nil {
-			return err
-		}
-		row := approvalRow{Approval: ap, Count: len(es)}
-		if len(es) > 0 {
-			if row.Program, err = ps.Get(ctx, es[0].ProgramID); err != nil {
-				return err
-			}
-			row.Sample = es[:min(len(es), 10)]
-		}
-		rows = append(rows, row)
-	}
-	return s.Render(w, r, "program/approvals", View{Title: "programs.approvals", Data: struct {
-		Rows []approvalRow
-		Me   int64
-	}{rows, actor.From(ctx).UserID}})
-}
-
 func (s *Server) programDecide(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -625,7 +588,7 @@ func (s *Server) programDecide(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	Flash(w, "web.saved")
-	http.Redirect(w, r, "/enrollment-approvals", http.StatusSeeOther)
+	http.Redirect(w, r, "/approvals?kind=enrollment", http.StatusSeeOther)
 	return nil
 }
 
