@@ -429,9 +429,12 @@ type runPage struct {
 	More       bool
 	CanPropose bool
 	Active     bool
-	Pct        func(float64) string
-	GapPct     string // the largest gap in percentage points
-	Group      func(string) string
+	// Open are the households shown that already have an open enrollment
+	// in the program, with its status: they cannot be proposed again.
+	Open   map[int64]string
+	Pct    func(float64) string
+	GapPct string // the largest gap in percentage points
+	Group  func(string) string
 }
 
 func (s *Server) runShow(w http.ResponseWriter, r *http.Request) error {
@@ -491,6 +494,15 @@ func (s *Server) runShow(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(pg.Decisions) > pg.Size {
 		pg.Decisions, pg.More = pg.Decisions[:pg.Size], true
+	}
+	if pg.CanPropose && pg.Active {
+		hs := make([]int64, len(pg.Decisions))
+		for i, d := range pg.Decisions {
+			hs[i] = d.HouseholdID
+		}
+		if pg.Open, err = ps.OpenEnrollments(ctx, pg.Program.ID, hs); err != nil {
+			return err
+		}
 	}
 	return s.Render(w, r, "program/run", View{Title: "programs.run", Data: pg})
 }
@@ -572,7 +584,11 @@ func (s *Server) runPropose(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	Flash(w, "programs.proposed")
+	if len(p.AlreadyOpen) > 0 {
+		Flash(w, "inbox.proposed_some_open")
+	} else {
+		Flash(w, "programs.proposed")
+	}
 	http.Redirect(w, r, "/programs/"+strconv.FormatInt(p.ProgramID, 10)+"/enrollments?approval="+strconv.FormatInt(p.ApprovalID, 10), http.StatusSeeOther)
 	return nil
 }
