@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/inbox"
 )
@@ -41,8 +42,9 @@ func init() {
 			}},
 		Route{Method: "POST", Path: "/approvals/decisions", Tag: "approvals",
 			Summary: "Approve or reject several approvals with one comment, each through its own decision (checked and audited on its own)",
-			Description: "Answers 200 with one result per approval, in order: a failure (not found, the caller's own proposal, already decided…) " +
-				"leaves the others decided and says why, in the language of Accept-Language.",
+			Description: "Answers 200 with one result per approval, in order, when at least one was decided: a failure (not found, the caller's own proposal, already decided…) " +
+				"leaves the others decided and says why, in the language of Accept-Language. When none was decided, the answer is an error " +
+				"(the failures' common code — 404 when none was found — else 409) whose fields name each failure by its row (1-based position in ids).",
 			Body: BulkDecision{}, Response: BulkResult{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				b, err := Decode[BulkDecision](r)
@@ -64,6 +66,9 @@ func init() {
 						out.Rejected++
 					}
 				}
+				if out.Failed > 0 && out.Failed == len(rs) {
+					return nil, noneDecided(rs)
+				}
 				return out, nil
 			}},
 	)
@@ -73,4 +78,20 @@ func init() {
 // caller's Accept-Language, else Arabic.
 func inboxLang(r *http.Request) i18n.Lang {
 	return i18n.FromAcceptLanguage(r.Header.Get("Accept-Language"))
+}
+
+// noneDecided is the error of a bulk decision of which nothing succeeded:
+// the failures' common code, else Conflict, with one field per failure.
+func noneDecided(rs []inbox.Result) error {
+	code := errs.Code(rs[0].Code)
+	for _, r := range rs[1:] {
+		if errs.Code(r.Code) != code {
+			code = errs.Conflict
+		}
+	}
+	e := errs.E(code, "inbox.none_decided", "n", len(rs))
+	for i, r := range rs {
+		e.Fields = append(e.Fields, errs.FieldError{Field: "ids", Row: i + 1, Key: "inbox.row_failed", Args: map[string]any{"id": r.ID, "message": r.Message}})
+	}
+	return e
 }
