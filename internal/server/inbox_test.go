@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"html"
 	"net/http"
 	"net/url"
@@ -412,5 +413,110 @@ func TestRunPageDisablesOpenHouseholds(t *testing.T) {
 	}
 	if !found {
 		t.Error("the household not enrolled was not proposed")
+	}
+}
+
+// TestWaitingCountsWhatTheUserDecides: the dashboard's figure counts, by
+// kind, the pending approvals the user may decide — not their own, not the
+// kinds they do not decide — with the one that has waited longest.
+func TestWaitingCountsWhatTheUserDecides(t *testing.T) {
+	for _, dl := range dbtest.Dialects() {
+		t.Run(string(dl), func(t *testing.T) {
+			pk := makePending(t, dl)
+			fx := &fixture{t: t, d: pk.d}
+			as := auth.New(pk.d)
+			cases := []struct {
+				user  string
+				total int
+				kinds map[string]int
+			}{
+				{"admin", 6, map[string]int{"enrollment": 1, "program_version": 1, "program_activation": 1, "payment_cycle": 1, "instrument_change": 1, auth.RoleGrantKind: 1}},
+				{"jo.approver", 5, map[string]int{"enrollment": 1, "program_version": 1, "program_activation": 1, "payment_cycle": 1, "instrument_change": 1}},
+				{"jo.programs", 0, map[string]int{}},
+				{"eg.admin", 0, map[string]int{}},
+			}
+			for _, c := range cases {
+				w, err := as.Waiting(fx.as(c.user))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if w.Total != c.total || len(w.ByKind) != len(c.kinds) {
+					t.Errorf("%s: got %d waiting %v, want %d %v", c.user, w.Total, w.ByKind, c.total, c.kinds)
+				}
+				for k, n := range c.kinds {
+					if w.ByKind[k] != n {
+						t.Errorf("%s: %s: got %d, want %d", c.user, k, w.ByKind[k], n)
+					}
+				}
+				switch {
+				case c.total == 0 && w.Oldest != nil:
+					t.Errorf("%s: an oldest with nothing waiting", c.user)
+				case c.total > 0 && (w.Oldest == nil || w.Oldest.ID != pk.ids["enrollment"] || w.Oldest.MakerName == ""):
+					t.Errorf("%s: oldest %+v, want approval %d with its maker", c.user, w.Oldest, pk.ids["enrollment"])
+				}
+			}
+		})
+	}
+}
+
+// TestInboxAPI: the API lists the inbox with the page's fields and decides
+// in bulk, reporting each failure by row.
+func TestInboxAPI(t *testing.T) {
+	pk := makePending(t, db.SQLite)
+	sys := actor.System(context.Background())
+	as := auth.New(pk.d)
+	u, err := as.UserByUsername(sys, "jo.approver")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := as.CreateToken(sys, u.ID, "inbox test", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(method, path, body, lang string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest(method, pk.url+"/api/v1"+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept-Language", lang)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	status, out := call("GET", "/approvals/inbox", "", "en")
+	items, _ := out["items"].([]any)
+	if status != http.StatusOK || len(items) != 5 {
+		t.Fatalf("inbox: status %d, %d items, want 200 and 5: %v", status, len(items), out)
+	}
+	first := items[0].(map[string]any)
+	for _, f := range []string{"maker_name", "subject", "link", "age", "kind_name", "status_name"} {
+		if s, _ := first[f].(string); s == "" {
+			t.Errorf("the first item has no %s: %v", f, first)
+		}
+	}
+	if first["decidable"] != true || first["age_seconds"] == nil || !strings.HasPrefix(first["subject"].(string), "Targeting run ") {
+		t.Errorf("the first item is not the decidable enrollment proposal named in English: %v", first)
+	}
+	if kinds, _ := out["kinds"].([]any); len(kinds) != 5 {
+		t.Errorf("kinds: got %v, want 5 kinds", out["kinds"])
+	}
+
+	body := `{"ids":[` + id64(pk.ids["payment_cycle"]) + `,` + id64(pk.ids[auth.RoleGrantKind]) + `],"approve":false,"reason":"wrong period"}`
+	status, out = call("POST", "/approvals/decisions", body, "ar")
+	rs, _ := out["results"].([]any)
+	if status != http.StatusOK || out["rejected"] != 1.0 || out["failed"] != 1.0 || len(rs) != 2 {
+		t.Fatalf("bulk: status %d, %v; want 200 with 1 rejected and 1 failed", status, out)
+	}
+	if r := rs[1].(map[string]any); r["ok"] != false || r["code"] != "not_found" || r["message"] != "طلب الاعتماد غير موجود." {
+		t.Errorf("the failed row does not say why in Arabic: %v", r)
+	}
+	status, out = call("POST", "/approvals/decisions", body, "en")
+	if status != http.StatusConflict || len(out["error"].(map[string]any)["fields"].([]any)) != 2 {
+		t.Errorf("nothing decided: status %d, %v; want 409 naming both rows", status, out)
 	}
 }
