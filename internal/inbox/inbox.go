@@ -228,7 +228,21 @@ func newNamer(s *Service, l i18n.Lang) *namer {
 	return &namer{s: s, l: l, programs: map[int64]program.Program{}}
 }
 
-func (n *namer) t(key string, args map[string]any) string { return i18n.T(n.l, key, args) }
+// t is message key with args, each text argument isolated (U+2068 … U+2069)
+// so that a date, a reference or a name in the other script keeps its own
+// direction inside the sentence.
+func (n *namer) t(key string, args map[string]any) string {
+	for k, v := range args {
+		if s, ok := v.(string); ok && s != "" {
+			args[k] = Isolate(s)
+		}
+	}
+	return i18n.T(n.l, key, args)
+}
+
+// Isolate wraps s in Unicode first-strong isolates, the plain-text
+// equivalent of <bdi>.
+func Isolate(s string) string { return "\u2068" + s + "\u2069" }
 
 // program returns program id's name in n's language.
 func (n *namer) program(ctx context.Context, id int64) (program.Program, string) {

@@ -17,6 +17,7 @@ import (
 	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
+	"github.com/tadamun/tadamun/internal/inbox"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/payment"
 	"github.com/tadamun/tadamun/internal/program"
@@ -103,7 +104,7 @@ func makePending(t *testing.T, dl db.Dialect) pendingKinds {
 		t.Fatal(err)
 	}
 	pk.ids["enrollment"] = prop.ApprovalID
-	pk.want["enrollment"] = [2]string{"تشغيل الاستهداف " + id64(pk.run.ID) + " لبرنامج " + child.NameAR, "/programs/" + id64(child.ID) + "/enrollments?approval=" + id64(prop.ApprovalID)}
+	pk.want["enrollment"] = [2]string{"تشغيل الاستهداف " + id64(pk.run.ID) + " لبرنامج " + iso(child.NameAR), "/programs/" + id64(child.ID) + "/enrollments?approval=" + id64(prop.ApprovalID)}
 
 	p, err := ps.ByCode(sys, jo.ID, "CASH-ELDERLY")
 	if err != nil {
@@ -126,7 +127,7 @@ func makePending(t *testing.T, dl db.Dialect) pendingKinds {
 		t.Fatalf("rule change: %+v, %v", a, err)
 	}
 	pk.ids["program_version"] = a.Proposal.ApprovalID
-	pk.want["program_version"] = [2]string{"الإصدار " + strconv.Itoa(a.Proposal.Version) + " من قواعد برنامج " + p.NameAR, "/programs/" + id64(p.ID) + "/proposal"}
+	pk.want["program_version"] = [2]string{"الإصدار " + strconv.Itoa(a.Proposal.Version) + " من قواعد برنامج " + iso(p.NameAR), "/programs/" + id64(p.ID) + "/proposal"}
 
 	// A new program's activation.
 	csp.Code, csp.NameAR, csp.NameEN, csp.Status = "WINTER-AID", "معونة الشتاء", "Winter aid", program.Active
@@ -135,7 +136,7 @@ func makePending(t *testing.T, dl db.Dialect) pendingKinds {
 		t.Fatalf("new program: %+v, %v", na, err)
 	}
 	pk.ids["program_activation"] = na.ApprovalID
-	pk.want["program_activation"] = [2]string{"تفعيل برنامج معونة الشتاء", "/programs/" + id64(na.Program.ID) + "/proposal"}
+	pk.want["program_activation"] = [2]string{"تفعيل برنامج " + iso("معونة الشتاء"), "/programs/" + id64(na.Program.ID) + "/proposal"}
 
 	// A payment cycle, two months ahead of the demo's.
 	now := d.Now().UTC()
@@ -145,7 +146,7 @@ func makePending(t *testing.T, dl db.Dialect) pendingKinds {
 		t.Fatal(err)
 	}
 	pk.ids["payment_cycle"] = c.ApprovalID
-	pk.want["payment_cycle"] = [2]string{"دورة صرف برنامج " + p.NameAR + " للفترة من " + first.Format(time.DateOnly) + " إلى " + first.AddDate(0, 1, -1).Format(time.DateOnly), "/payments/cycles/" + id64(c.ID)}
+	pk.want["payment_cycle"] = [2]string{"دورة صرف برنامج " + iso(p.NameAR) + " للفترة من " + iso(first.Format(time.DateOnly)) + " إلى " + iso(first.AddDate(0, 1, -1).Format(time.DateOnly)), "/payments/cycles/" + id64(c.ID)}
 
 	// A new payment instrument for an enrolled household.
 	in, err := pays.ProposeInstrument(finance, payment.Instrument{MemberID: jo.ID, HouseholdID: paid[0].HouseholdID, HouseholdRef: paid[0].HouseholdRef,
@@ -154,7 +155,7 @@ func makePending(t *testing.T, dl db.Dialect) pendingKinds {
 		t.Fatal(err)
 	}
 	pk.ids["instrument_change"] = in.ApprovalID
-	pk.want["instrument_change"] = [2]string{"وسيلة دفع جديدة للأسرة " + paid[0].HouseholdRef + " باسم هالة المومني", "/payments/households/" + id64(paid[0].HouseholdID)}
+	pk.want["instrument_change"] = [2]string{"وسيلة دفع جديدة للأسرة " + iso(paid[0].HouseholdRef) + " باسم " + iso("هالة المومني"), "/payments/households/" + id64(paid[0].HouseholdID)}
 
 	// A sealed role for a new user: union administrators decide it.
 	u, err := auth.New(d).CreateUser(joAdmin, auth.NewUser{MemberID: jo.ID, Username: "jo.integrity2", DisplayName: "سلمى النزيهة", Password: "a long enough password 1", Roles: []actor.Role{actor.IntegrityOfficer}})
@@ -162,11 +163,13 @@ func makePending(t *testing.T, dl db.Dialect) pendingKinds {
 		t.Fatalf("sealed role: %+v, %v", u, err)
 	}
 	pk.ids[auth.RoleGrantKind] = u.PendingGrants[0].Approval.ID
-	pk.want[auth.RoleGrantKind] = [2]string{"منح الدور «مسؤول النزاهة» للمستخدم سلمى النزيهة (jo.integrity2)", "/users/" + id64(u.ID) + "#pending-grants"}
+	pk.want[auth.RoleGrantKind] = [2]string{"منح الدور «" + iso("مسؤول النزاهة") + "» للمستخدم " + iso("سلمى النزيهة (jo.integrity2)"), "/users/" + id64(u.ID) + "#pending-grants"}
 	return pk
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+var iso = inbox.Isolate
 
 // rowOf returns the table row of approval id on an inbox page.
 func rowOf(page string, id int64) string {
@@ -235,7 +238,7 @@ func TestInboxNamesEveryKindOfSubject(t *testing.T) {
 				u, _ := url.Parse(pk.url)
 				admin.c.Jar.SetCookies(u, []*http.Cookie{{Name: "tdm_lang", Value: "en", Path: "/"}})
 				_, page := admin.do("GET", "/approvals?kind=enrollment", nil)
-				if !strings.Contains(page, "Targeting run "+id64(pk.run.ID)+" of the "+pk.program.NameEN+" program") || !strings.Contains(page, "3 days") {
+				if !strings.Contains(page, "Targeting run "+id64(pk.run.ID)+" of the "+iso(pk.program.NameEN)+" program") || !strings.Contains(page, "3 days") {
 					t.Error("the English inbox does not name the run with its program, or the age in words")
 				}
 				if strings.Contains(page, `value="`+id64(pk.ids["payment_cycle"])+`"`) {

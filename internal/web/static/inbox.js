@@ -1,4 +1,4 @@
-// The approvals inbox: a box in the table's head that ticks every row
+// The approvals inbox: a box above the table that ticks every row
 // shown (with a kind chosen, all of that kind). The page works without it:
 // "select all" is also a link.
 "use strict";
@@ -7,7 +7,9 @@
   if (!all) { return; }
   var boxes = document.querySelectorAll("table.inbox input[name=id]");
   if (boxes.length === 0) { return; }
-  all.hidden = false;
+  document.getElementById("inbox-all-box").hidden = false;
+  var link = document.querySelector(".inbox-select-link");
+  if (link) { link.hidden = true; }
   all.addEventListener("change", function () {
     boxes.forEach(function (b) { b.checked = all.checked; });
   });
