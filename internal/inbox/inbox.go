@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
@@ -25,8 +26,12 @@ import (
 	"github.com/tadamun/tadamun/internal/program"
 )
 
-// MaxBulk is how many approvals one bulk decision may name.
-const MaxBulk = 200
+// MaxBulk is how many approvals one bulk decision may name; MaxReason how
+// many characters its comment may have.
+const (
+	MaxBulk   = 200
+	MaxReason = 2000
+)
 
 // Service lists and decides the inbox. Build it with New; it is safe for
 // concurrent use.
@@ -162,6 +167,9 @@ func (s *Service) Decide(ctx context.Context, l i18n.Lang, ids []int64, approve 
 	}
 	if len(ids) > MaxBulk {
 		return nil, errs.E(errs.Invalid, "inbox.too_many", "max", MaxBulk)
+	}
+	if utf8.RuneCountInString(reason) > MaxReason {
+		return nil, errs.E(errs.Invalid, "inbox.reason_too_long", "max", MaxReason)
 	}
 	seen := map[int64]bool{}
 	n := newNamer(s, l)

@@ -83,9 +83,6 @@ type bulkDecision struct {
 	Back    url.Values // the inbox's filter, to go back to
 }
 
-// maxReason bounds a decision's comment.
-const maxReason = 2000
-
 func readBulkDecision(f *Form) (bulkDecision, error) {
 	var b bulkDecision
 	for _, v := range f.Values["id"] {
@@ -110,8 +107,8 @@ func readBulkDecision(f *Form) (bulkDecision, error) {
 		return b, errs.E(errs.Invalid, "inbox.none_chosen")
 	case len(b.IDs) > inbox.MaxBulk:
 		return b, errs.E(errs.Invalid, "inbox.too_many", "max", inbox.MaxBulk)
-	case len([]rune(b.Reason)) > maxReason:
-		return b, errs.E(errs.Invalid, "inbox.reason_too_long", "max", maxReason)
+	case len([]rune(b.Reason)) > inbox.MaxReason:
+		return b, errs.E(errs.Invalid, "inbox.reason_too_long", "max", inbox.MaxReason)
 	case !b.Approve && b.Reason == "":
 		return b, errs.E(errs.Invalid, "approval.reason_required")
 	}
