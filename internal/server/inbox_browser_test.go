@@ -82,4 +82,17 @@ func TestBrowserInbox(t *testing.T) {
 		t.Errorf("result: elements outside the page width: %v %v", out, err)
 	}
 	shot(t, ctx, "inbox-result-ar-390")
+
+	// The run page as the program manager: the household already enrolled
+	// cannot be ticked, and says why.
+	do("sign out", chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitVisible(chromedp.CSS("#f-username")))
+	do("sign in as the manager", chromedp.SetValue(chromedp.CSS("#f-username"), "jo.programs"), chromedp.SetValue(chromedp.CSS("#f-password"), demo.Password),
+		chromedp.Submit(chromedp.CSS("#f-password")), chromedp.WaitVisible(chromedp.CSS("nav.menu")))
+	for _, lang := range []string{"ar", "en"} {
+		do("run page "+lang, chromedp.Navigate(pk.url+"/lang?to="+lang+"&next=/runs/"+id64(pk.run.ID)+"?show=eligible"), chromedp.WaitVisible(chromedp.CSS("#decisions, main h1")))
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('input[type=checkbox][disabled]').length`))
+		if err != nil || n < 1 {
+			t.Errorf("%s: %d disabled boxes on the run page (%v), want the enrolled household's", lang, n, err)
+		}
+	}
 }
