@@ -27,6 +27,7 @@ var owners = map[string]string{
 	"members":           "member", "admin_areas": "member",
 	"users": "auth", "sessions": "auth", "api_tokens": "auth", "auth_secrets": "auth", "approvals": "auth", "role_grants": "auth",
 	"audit_records": "audit", "audit_checkpoints": "audit",
+	"print_files": "printer",
 	"households": "registry", "persons": "registry", "person_names": "registry", "registry_history": "registry",
 	"registry_imports": "registry", "registry_merges": "registry",
 	"ledger_accounts": "ledger", "ledger_entries": "ledger", "ledger_lines": "ledger",

@@ -1,0 +1,209 @@
+package printer
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"sync"
+
+	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/jobs"
+	"github.com/tadamun/tadamun/internal/member"
+)
+
+// KindPrint is the jobs' kind of a bulk print.
+const KindPrint = "print"
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// bulkCancels are the running bulk prints' own cancels, by job id, so
+// that the person who started one can stop it without job.manage.
+type bulkCancels struct {
+	mu sync.Mutex
+	m  map[int64]func(*jobs.Outcome)
+}
+
+var errCancelled = errors.New("printer: cancelled")
+
+// StartBulk starts a job that prints the decision letters of households
+// (chosen on the page of targeting run runID) as one PDF, in style st
+// (rendered embedded). It refuses at once when Chromium is unavailable,
+// when there are none or more than MaxBulk households, or when the run or
+// a household is not the actor's member's. The actor needs registry.read
+// and program.read in the run's member. Every letter printed is audited
+// with the job.
+func (s *Service) StartBulk(ctx context.Context, runID int64, households []int64, st Style) (jobs.Job, error) {
+	if !s.Available() {
+		return jobs.Job{}, ErrUnavailable
+	}
+	r, err := s.o.Programs.GetRun(ctx, runID)
+	if err != nil {
+		return jobs.Job{}, err
+	}
+	for _, p := range []auth.Permission{auth.ProgramRead, auth.RegistryRead} {
+		if err := auth.RequireMember(ctx, p, r.MemberID); err != nil {
+			return jobs.Job{}, err
+		}
+	}
+	if len(households) == 0 {
+		return jobs.Job{}, errs.E(errs.Invalid, "print.bulk_none")
+	}
+	if len(households) > s.o.MaxBulk {
+		return jobs.Job{}, errs.E(errs.Invalid, "print.bulk_too_many", "max", s.o.MaxBulk)
+	}
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, h := range households {
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		if err := s.o.Registry.CheckHousehold(ctx, r.MemberID, h); err != nil {
+			return jobs.Job{}, err
+		}
+		ids = append(ids, h)
+	}
+	m, err := s.o.Members.ByID(ctx, r.MemberID)
+	if err != nil {
+		return jobs.Job{}, err
+	}
+	if s.o.Jobs == nil {
+		return jobs.Job{}, errors.New("printer: no jobs runner")
+	}
+	st.Embed = true
+	total := int64(len(ids)) + 1 // the letters, then the printing
+	return s.o.Jobs.Start(ctx, jobs.Spec{Kind: KindPrint, MemberID: r.MemberID, Link: "/runs/" + itoa(runID), Total: total},
+		func(jctx context.Context, p *jobs.Progress) error {
+			return s.bulk(jctx, p, m, runID, ids, st)
+		})
+}
+
+func (s *Service) bulk(ctx context.Context, p *jobs.Progress, m member.Member, runID int64, ids []int64, st Style) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var asked *jobs.Outcome
+	s.cancels.mu.Lock()
+	if s.cancels.m == nil {
+		s.cancels.m = map[int64]func(*jobs.Outcome){}
+	}
+	s.cancels.m[p.Job()] = func(o *jobs.Outcome) {
+		s.cancels.mu.Lock()
+		asked = o
+		s.cancels.mu.Unlock()
+		cancel(errCancelled)
+	}
+	s.cancels.mu.Unlock()
+	defer func() {
+		s.cancels.mu.Lock()
+		delete(s.cancels.m, p.Job())
+		s.cancels.mu.Unlock()
+	}()
+	stopped := func(err error) error {
+		s.cancels.mu.Lock()
+		defer s.cancels.mu.Unlock()
+		if asked != nil {
+			return asked
+		}
+		return err
+	}
+	total := int64(len(ids)) + 1
+	letters := make([]Letter, 0, len(ids))
+	for i, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return stopped(err)
+		}
+		l, _, err := s.letter(ctx, id, st)
+		if err != nil {
+			return stopped(err)
+		}
+		letters = append(letters, l)
+		p.Set(int64(i+1), total)
+	}
+	doc, err := s.renderLetters(m, st, letters)
+	if err != nil {
+		return err
+	}
+	pdf, err := s.o.Chrome.PDF(ctx, doc.HTML)
+	if err != nil {
+		return stopped(err)
+	}
+	a := actor.From(ctx)
+	name := "letters-run-" + itoa(runID) + ".pdf"
+	err = s.db.Tx(context.WithoutCancel(ctx), func(tx *db.Tx) error {
+		// One bulk print kept per person: the new one replaces the last.
+		if _, err := tx.Exec(ctx, `DELETE FROM print_files WHERE member_id = ? AND actor_id = ?`, m.ID, a.UserID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO print_files (job_id, member_id, actor_id, name, size, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			p.Job(), m.ID, a.UserID, name, len(pdf), pdf, s.now().UTC()); err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return errs.Wrapf(err, "printer: store bulk print %d", p.Job())
+	}
+	if err := s.printed(ctx, m.ID, "letters", "job", ids, map[string]any{"job": p.Job(), "run": runID}); err != nil {
+		return err
+	}
+	p.Set(total, total)
+	return nil
+}
+
+// Bulk returns bulk print job id, if the actor may read its member's
+// households.
+func (s *Service) Bulk(ctx context.Context, id int64) (jobs.Job, error) {
+	j, err := s.o.Jobs.Get(actor.System(ctx), id)
+	if err != nil || j.Kind != KindPrint {
+		return jobs.Job{}, errNotFound
+	}
+	if err := auth.RequireMember(ctx, auth.RegistryRead, j.MemberID); err != nil {
+		return jobs.Job{}, err
+	}
+	return j, nil
+}
+
+// CancelBulk stops bulk print job id. Whoever started it may, and anyone
+// with job.manage in its member.
+func (s *Service) CancelBulk(ctx context.Context, id int64) (jobs.Job, error) {
+	j, err := s.Bulk(ctx, id)
+	if err != nil {
+		return jobs.Job{}, err
+	}
+	a := actor.From(ctx)
+	if j.ActorID != a.UserID {
+		if err := auth.RequireMember(ctx, auth.JobManage, j.MemberID); err != nil {
+			return jobs.Job{}, err
+		}
+	}
+	s.cancels.mu.Lock()
+	cancel := s.cancels.m[id]
+	s.cancels.mu.Unlock()
+	if cancel == nil || !j.Unfinished() {
+		return jobs.Job{}, errs.E(errs.Conflict, "jobs.not_running", "id", id)
+	}
+	cancel(&jobs.Outcome{State: jobs.Cancelled, Key: "jobs.cancelled", Args: map[string]any{"user": a.Username}, By: a.UserID})
+	return s.o.Jobs.Wait(context.WithoutCancel(ctx), id)
+}
+
+// BulkFile returns the PDF of bulk print job id and its file name.
+func (s *Service) BulkFile(ctx context.Context, id int64) (string, []byte, error) {
+	var memberID int64
+	var name string
+	var content []byte
+	err := s.db.QueryRow(ctx, `SELECT member_id, name, content FROM print_files WHERE job_id = ?`, id).Scan(&memberID, &name, &content)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, errNotFound
+	}
+	if err != nil {
+		return "", nil, errs.Wrapf(err, "printer: bulk print %d", id)
+	}
+	if err := auth.RequireMember(ctx, auth.RegistryRead, memberID); err != nil {
+		return "", nil, err
+	}
+	return name, content, nil
+}
