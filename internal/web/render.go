@@ -57,7 +57,7 @@ func parseTemplates() (*templates, error) {
 	for _, l := range []i18n.Lang{i18n.AR, i18n.EN} {
 		for _, ar := range []bool{false, true} {
 			v := variant{l, ar}
-			base, err := template.New("base").Funcs(funcs(v)).ParseFS(templateFS, common...)
+			base, err := template.New("base").Funcs(funcs(v)).Funcs(printFuncs(v)).ParseFS(templateFS, common...)
 			if err != nil {
 				return nil, fmt.Errorf("web: parse layout: %w", err)
 			}
@@ -212,6 +212,9 @@ type Page struct {
 	// Loc is the time zone times are shown in: the member's for a
 	// member-scoped user, UTC otherwise.
 	Loc *time.Location
+	// PrintPDF says the server prints documents to PDF (Chromium found);
+	// without it the print buttons offer the print view only.
+	PrintPDF bool
 }
 
 // Render writes page name (its path under templates, without .html).
@@ -232,6 +235,7 @@ func (s *Server) Render(w http.ResponseWriter, r *http.Request, name string, v V
 		p.OtherLang = string(i18n.AR)
 	}
 	p.Loc = s.location(r, a)
+	p.PrintPDF = s.Printer != nil && s.Printer.Available()
 	if !a.Anonymous() {
 		for _, m := range menu() {
 			if m.Perm == "" || auth.Can(a, m.Perm) {
