@@ -31,15 +31,13 @@ var errCancelled = errors.New("printer: cancelled")
 
 // StartBulk starts a job that prints the decision letters of households
 // (chosen on the page of targeting run runID) as one PDF, in style st
-// (rendered embedded). It refuses at once when Chromium is unavailable,
-// when there are none or more than MaxBulk households, or when the run or
-// a household is not the actor's member's. The actor needs registry.read
+// (rendered embedded) — or, when Chromium is unavailable, as one HTML
+// document with its fonts, which a browser opens and prints. It refuses at
+// once when there are none or more than MaxBulk households, or when the
+// run or a household is not the actor's member's. The actor needs registry.read
 // and program.read in the run's member. Every letter printed is audited
 // with the job.
 func (s *Service) StartBulk(ctx context.Context, runID int64, households []int64, st Style) (jobs.Job, error) {
-	if !s.Available() {
-		return jobs.Job{}, ErrUnavailable
-	}
 	r, err := s.o.Programs.GetRun(ctx, runID)
 	if err != nil {
 		return jobs.Job{}, err
@@ -127,19 +125,22 @@ func (s *Service) bulk(ctx context.Context, p *jobs.Progress, m member.Member, r
 	if err != nil {
 		return err
 	}
-	pdf, err := s.o.Chrome.PDF(ctx, doc.HTML)
-	if err != nil {
-		return stopped(err)
+	name, typ, content := "letters-run-"+itoa(runID)+".html", "text/html; charset=utf-8", doc.HTML
+	if s.Available() {
+		pdf, err := s.o.Chrome.PDF(ctx, doc.HTML)
+		if err != nil {
+			return stopped(err)
+		}
+		name, typ, content = "letters-run-"+itoa(runID)+".pdf", "application/pdf", pdf
 	}
 	a := actor.From(ctx)
-	name := "letters-run-" + itoa(runID) + ".pdf"
 	err = s.db.Tx(context.WithoutCancel(ctx), func(tx *db.Tx) error {
 		// One bulk print kept per person: the new one replaces the last.
 		if _, err := tx.Exec(ctx, `DELETE FROM print_files WHERE member_id = ? AND actor_id = ?`, m.ID, a.UserID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO print_files (job_id, member_id, actor_id, name, size, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			p.Job(), m.ID, a.UserID, name, len(pdf), pdf, s.now().UTC()); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO print_files (job_id, member_id, actor_id, name, content_type, size, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.Job(), m.ID, a.UserID, name, typ, len(content), content, s.now().UTC()); err != nil {
 			return err
 		}
 		return nil
@@ -190,20 +191,26 @@ func (s *Service) CancelBulk(ctx context.Context, id int64) (jobs.Job, error) {
 	return s.o.Jobs.Wait(context.WithoutCancel(ctx), id)
 }
 
-// BulkFile returns the PDF of bulk print job id and its file name.
-func (s *Service) BulkFile(ctx context.Context, id int64) (string, []byte, error) {
+// File is the output of a bulk print.
+type File struct {
+	Name        string // letters-run-12.pdf, or .html without Chromium
+	ContentType string
+	Content     []byte
+}
+
+// BulkFile returns the file of finished bulk print job id.
+func (s *Service) BulkFile(ctx context.Context, id int64) (File, error) {
 	var memberID int64
-	var name string
-	var content []byte
-	err := s.db.QueryRow(ctx, `SELECT member_id, name, content FROM print_files WHERE job_id = ?`, id).Scan(&memberID, &name, &content)
+	var f File
+	err := s.db.QueryRow(ctx, `SELECT member_id, name, content_type, content FROM print_files WHERE job_id = ?`, id).Scan(&memberID, &f.Name, &f.ContentType, &f.Content)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil, errNotFound
+		return File{}, errNotFound
 	}
 	if err != nil {
-		return "", nil, errs.Wrapf(err, "printer: bulk print %d", id)
+		return File{}, errs.Wrapf(err, "printer: bulk print %d", id)
 	}
 	if err := auth.RequireMember(ctx, auth.RegistryRead, memberID); err != nil {
-		return "", nil, err
+		return File{}, err
 	}
-	return name, content, nil
+	return f, nil
 }

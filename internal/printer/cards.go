@@ -95,10 +95,10 @@ func (s *Service) Card(ctx context.Context, id int64, st Style, base string) (Do
 	if err != nil {
 		return Document{}, err
 	}
-	if err := s.printed(ctx, m.ID, "card", "household", []int64{id}, map[string]any{"expires": c.Expires}); err != nil {
-		return Document{}, err
-	}
-	return Document{Name: "card-" + c.Household, HTML: b}, nil
+	doc := Document{Name: "card-" + c.Household, HTML: b, audit: func(ctx context.Context) error {
+		return s.printed(ctx, m.ID, "card", "household", []int64{id}, map[string]any{"expires": c.Expires})
+	}}
+	return doc.done(ctx, st)
 }
 
 // Verification is what the verify page and the CLI say about a token.
@@ -126,4 +126,18 @@ func (s *Service) Verify(ctx context.Context, token string) Verification {
 		return Verification{Card: got, Result: "expired"}
 	}
 	return Verification{Result: "invalid"}
+}
+
+// PublicKeys returns every member's card public key, for anyone to check
+// cards with: they are public.
+func (s *Service) PublicKeys(ctx context.Context) ([]card.PublicKey, error) {
+	ms, err := s.o.Members.List(actor.System(ctx))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]card.PublicKey, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, s.PublicKey(m.Code))
+	}
+	return out, nil
 }

@@ -96,11 +96,9 @@ func (s *Service) Letter(ctx context.Context, id int64, st Style) (Document, err
 	if err != nil {
 		return Document{}, err
 	}
-	if err := s.printed(ctx, m.ID, "letter", "household", []int64{id}, nil); err != nil {
-		return Document{}, err
-	}
 	doc.Name = "letter-" + l.HouseholdRef
-	return doc, nil
+	doc.audit = func(ctx context.Context) error { return s.printed(ctx, m.ID, "letter", "household", []int64{id}, nil) }
+	return doc.done(ctx, st)
 }
 
 func (s *Service) renderLetters(m member.Member, st Style, ls []Letter) (Document, error) {

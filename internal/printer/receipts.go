@@ -78,12 +78,12 @@ func (s *Service) Receipts(ctx context.Context, memberID, cycleID int64, provide
 	if err != nil {
 		return Document{}, err
 	}
-	if err := s.printed(ctx, memberID, "receipts", "payment_cycle", []int64{cycleID}, map[string]any{"provider": provider, "rows": len(rows)}); err != nil {
-		return Document{}, err
-	}
 	name := "receipts-" + itoa(cycleID)
 	if provider != "" {
 		name += "-" + provider
 	}
-	return Document{Name: name, HTML: b}, nil
+	doc := Document{Name: name, HTML: b, audit: func(ctx context.Context) error {
+		return s.printed(ctx, memberID, "receipts", "payment_cycle", []int64{cycleID}, map[string]any{"provider": provider, "rows": len(rows)})
+	}}
+	return doc.done(ctx, st)
 }

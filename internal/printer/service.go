@@ -195,15 +195,36 @@ func (s *Service) printed(ctx context.Context, memberID int64, kind, entity stri
 	})
 }
 
-// Document is a rendered document: its HTML and, when asked, its PDF.
+// Document is a rendered document.
 type Document struct {
 	Name string // a file name for it, without extension
 	HTML []byte
+	// audit writes the print to the audit log: at once for the print
+	// view, after the PDF is made for a PDF (Style.Embed).
+	audit func(context.Context) error
 }
 
-// PDF prints doc's HTML, which must have been rendered with Style.Embed.
+// done audits doc now unless it waits for its PDF.
+func (d Document) done(ctx context.Context, st Style) (Document, error) {
+	if st.Embed {
+		return d, nil
+	}
+	return d, d.audit(ctx)
+}
+
+// PDF prints doc's HTML, which must have been rendered with Style.Embed,
+// and writes the print to the audit log.
 func (s *Service) PDF(ctx context.Context, doc Document) ([]byte, error) {
-	return s.o.Chrome.PDF(ctx, doc.HTML)
+	pdf, err := s.o.Chrome.PDF(ctx, doc.HTML)
+	if err != nil {
+		return nil, err
+	}
+	if doc.audit != nil {
+		if err := doc.audit(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return pdf, nil
 }
 
 // errNotFound hides whether a record of another member exists.

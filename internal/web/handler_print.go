@@ -68,6 +68,7 @@ func writeHTMLDoc(w http.ResponseWriter, d printer.Document) error {
 }
 
 func writePDF(w http.ResponseWriter, name string, pdf []byte) error {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+url.PathEscape(name)+`"`)
@@ -102,9 +103,6 @@ func (s *Server) printHousehold(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) printHouseholdPDF(w http.ResponseWriter, r *http.Request) error {
-	if !s.Printer.Available() {
-		return printer.ErrUnavailable
-	}
 	d, err := s.householdDoc(r, true)
 	if err != nil {
 		return err
@@ -144,9 +142,6 @@ func (s *Server) printReceipts(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) printReceiptsPDF(w http.ResponseWriter, r *http.Request) error {
-	if !s.Printer.Available() {
-		return printer.ErrUnavailable
-	}
 	d, err := s.receiptsDoc(r, true)
 	if err != nil {
 		return err
@@ -222,11 +217,18 @@ func (s *Server) printBulkFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	name, pdf, err := s.Printer.BulkFile(r.Context(), id)
+	f, err := s.Printer.BulkFile(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	return writePDF(w, name, pdf)
+	// Always a download: the HTML one (no Chromium) carries its own style
+	// and is opened from the disk, outside the site's CSP.
+	w.Header().Set("Content-Type", f.ContentType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+url.PathEscape(f.Name)+`"`)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, err = w.Write(f.Content)
+	return err
 }
 
 func (s *Server) printBulkCancel(w http.ResponseWriter, r *http.Request) error {
