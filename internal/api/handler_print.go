@@ -74,7 +74,7 @@ func init() {
 	Register(
 		Route{Method: "GET", Path: "/households/{id}/letter", Tag: "print", Summary: "The household's decision letter as an A4 PDF",
 			Description: "Each program's latest decision on the household, explained in plain words, with the benefit and how and until when to appeal. Needs registry.read and program.read in the household's member; every print is audited. 409 print.unavailable when the server has no Chromium.",
-			Query: langs, Response: pdf,
+			Query:       langs, Response: pdf,
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
 				if err != nil {
@@ -85,7 +85,7 @@ func init() {
 			}},
 		Route{Method: "GET", Path: "/households/{id}/card", Tag: "print", Summary: "The household's beneficiary card as an A4 PDF",
 			Description: "The head's name, the household's reference and the programs it is enrolled in, with a QR code carrying a token signed with the member's card key (see GET /cards/keys). Audited.",
-			Query: langs, Response: pdf,
+			Query:       langs, Response: pdf,
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
 				if err != nil {
@@ -96,8 +96,8 @@ func init() {
 			}},
 		Route{Method: "GET", Path: "/payments/cycles/{id}/receipts", Tag: "print", Summary: "The cycle's cash payment receipt list as an A4 PDF",
 			Description: "The live cash payments of the cycle, by distribution point (cash agent): reference, recipient, the ID to check, amount and a signature or thumbprint box; totals per page and overall, page numbers. Needs payment.read. Audited.",
-			Query:    append([]Param{{Name: "point", Type: "string", Description: "only this distribution point (cash agent code)"}}, langs...),
-			Response: pdf,
+			Query:       append([]Param{{Name: "point", Type: "string", Description: "only this distribution point (cash agent code)"}}, langs...),
+			Response:    pdf,
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
 				if err != nil {
@@ -112,7 +112,7 @@ func init() {
 			}},
 		Route{Method: "POST", Path: "/runs/{id}/print", Tag: "print", Summary: "Start printing the decision letters of a run's households as one PDF (a job)",
 			Description: "Names the households, or selected=true for every household the run selected; at most 2000. Answers 202 with the job; follow it with GET /print/jobs/{id} and download GET /print/jobs/{id}/pdf when done. Without Chromium the job makes one HTML document (with its fonts) to print from a browser instead.",
-			Query: langs, Body: BulkPrintRequest{}, Response: jobs.Job{}, Status: http.StatusAccepted,
+			Query:       langs, Body: BulkPrintRequest{}, Response: jobs.Job{}, Status: http.StatusAccepted,
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
 				if err != nil {
@@ -167,8 +167,8 @@ func init() {
 			}},
 		Route{Method: "GET", Path: "/cards/verify", Tag: "print", Public: true, Summary: "Check a beneficiary card's token",
 			Description: "t is the token the card's QR code carries (or the verify address holding it). Answers valid, expired (with what the card says) or invalid (nothing else).",
-			Query:    []Param{{Name: "t", Type: "string", Description: "the card's token"}},
-			Response: CardCheck{},
+			Query:       []Param{{Name: "t", Type: "string", Description: "the card's token"}},
+			Response:    CardCheck{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				t := r.URL.Query().Get("t")
 				if len(t) > 4*card.MaxToken {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
-	"sync"
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
@@ -19,15 +18,6 @@ import (
 const KindPrint = "print"
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-// bulkCancels are the running bulk prints' own cancels, by job id, so
-// that the person who started one can stop it without job.manage.
-type bulkCancels struct {
-	mu sync.Mutex
-	m  map[int64]func(*jobs.Outcome)
-}
-
-var errCancelled = errors.New("printer: cancelled")
 
 // StartBulk starts a job that prints the decision letters of households
 // (chosen on the page of targeting run runID) as one PDF, in style st
@@ -81,42 +71,15 @@ func (s *Service) StartBulk(ctx context.Context, runID int64, households []int64
 }
 
 func (s *Service) bulk(ctx context.Context, p *jobs.Progress, m member.Member, runID int64, ids []int64, st Style) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var asked *jobs.Outcome
-	s.cancels.mu.Lock()
-	if s.cancels.m == nil {
-		s.cancels.m = map[int64]func(*jobs.Outcome){}
-	}
-	s.cancels.m[p.Job()] = func(o *jobs.Outcome) {
-		s.cancels.mu.Lock()
-		asked = o
-		s.cancels.mu.Unlock()
-		cancel(errCancelled)
-	}
-	s.cancels.mu.Unlock()
-	defer func() {
-		s.cancels.mu.Lock()
-		delete(s.cancels.m, p.Job())
-		s.cancels.mu.Unlock()
-	}()
-	stopped := func(err error) error {
-		s.cancels.mu.Lock()
-		defer s.cancels.mu.Unlock()
-		if asked != nil {
-			return asked
-		}
-		return err
-	}
 	total := int64(len(ids)) + 1
 	letters := make([]Letter, 0, len(ids))
 	for i, id := range ids {
 		if err := ctx.Err(); err != nil {
-			return stopped(err)
+			return err
 		}
 		l, _, err := s.letter(ctx, id, st)
 		if err != nil {
-			return stopped(err)
+			return err
 		}
 		letters = append(letters, l)
 		p.Set(int64(i+1), total)
@@ -129,7 +92,7 @@ func (s *Service) bulk(ctx context.Context, p *jobs.Progress, m member.Member, r
 	if s.Available() {
 		pdf, err := s.o.Chrome.PDF(ctx, doc.HTML)
 		if err != nil {
-			return stopped(err)
+			return err
 		}
 		name, typ, content = "letters-run-"+itoa(runID)+".pdf", "application/pdf", pdf
 	}
@@ -175,20 +138,10 @@ func (s *Service) CancelBulk(ctx context.Context, id int64) (jobs.Job, error) {
 	if err != nil {
 		return jobs.Job{}, err
 	}
-	a := actor.From(ctx)
-	if j.ActorID != a.UserID {
-		if err := auth.RequireMember(ctx, auth.JobManage, j.MemberID); err != nil {
-			return jobs.Job{}, err
-		}
+	if j.ActorID != 0 && j.ActorID == actor.From(ctx).UserID {
+		return s.o.Jobs.CancelOwn(ctx, id)
 	}
-	s.cancels.mu.Lock()
-	cancel := s.cancels.m[id]
-	s.cancels.mu.Unlock()
-	if cancel == nil || !j.Unfinished() {
-		return jobs.Job{}, errs.E(errs.Conflict, "jobs.not_running", "id", id)
-	}
-	cancel(&jobs.Outcome{State: jobs.Cancelled, Key: "jobs.cancelled", Args: map[string]any{"user": a.Username}, By: a.UserID})
-	return s.o.Jobs.Wait(context.WithoutCancel(ctx), id)
+	return s.o.Jobs.Cancel(ctx, id)
 }
 
 // File is the output of a bulk print.

@@ -54,6 +54,27 @@ func (s *Service) Receipts(ctx context.Context, memberID, cycleID int64, provide
 	} else {
 		d.Program = c.ProgramRef
 	}
+	pd := paginate(rows)
+	d.Pages, d.PageCount, d.Total = pd.Pages, pd.PageCount, pd.Total
+	title := i18n.T(st.Lang, "print.receipts.title", nil)
+	b, err := render("receipts", st, c.Currency, title, func(f frame) any { d.frame = f; return d })
+	if err != nil {
+		return Document{}, err
+	}
+	name := "receipts-" + itoa(cycleID)
+	if provider != "" {
+		name += "-" + provider
+	}
+	doc := Document{Name: name, HTML: b, audit: func(ctx context.Context) error {
+		return s.printed(ctx, memberID, "receipts", "payment_cycle", []int64{cycleID}, map[string]any{"provider": provider, "rows": len(rows)})
+	}}
+	return doc.done(ctx, st)
+}
+
+// paginate cuts rows, in distribution point order, into pages: each point
+// starts a page, and a page holds at most receiptsPerPage rows.
+func paginate(rows []payment.CashReceipt) receiptDoc {
+	d := receiptDoc{Count: len(rows)}
 	for i := 0; i < len(rows); {
 		point := rows[i].Provider
 		pg := receiptPage{Number: len(d.Pages) + 1, Point: rows[i].ProviderName}
@@ -73,17 +94,5 @@ func (s *Service) Receipts(ctx context.Context, memberID, cycleID int64, provide
 		d.Pages[len(d.Pages)-1].Last = true
 	}
 	d.PageCount = len(d.Pages)
-	title := i18n.T(st.Lang, "print.receipts.title", nil)
-	b, err := render("receipts", st, c.Currency, title, func(f frame) any { d.frame = f; return d })
-	if err != nil {
-		return Document{}, err
-	}
-	name := "receipts-" + itoa(cycleID)
-	if provider != "" {
-		name += "-" + provider
-	}
-	doc := Document{Name: name, HTML: b, audit: func(ctx context.Context) error {
-		return s.printed(ctx, memberID, "receipts", "payment_cycle", []int64{cycleID}, map[string]any{"provider": provider, "rows": len(rows)})
-	}}
-	return doc.done(ctx, st)
+	return d
 }

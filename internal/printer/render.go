@@ -16,7 +16,7 @@ import (
 	"github.com/tadamun/tadamun/internal/money"
 )
 
-//go:embed templates
+//go:embed templates/*.html templates/*.css
 var templateFS embed.FS
 
 // Style is how a document is rendered: its language and digits, and

@@ -62,9 +62,8 @@ type Options struct {
 
 // Service prints documents. It is safe for concurrent use.
 type Service struct {
-	db      *db.DB
-	o       Options
-	cancels bulkCancels
+	db *db.DB
+	o  Options
 }
 
 // New returns the printing service over d.
