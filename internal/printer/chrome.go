@@ -36,6 +36,12 @@ type Chrome struct {
 	browser context.Context // nil until started
 	stop    func()
 	dir     string // the browser's fresh profile directory
+	idle    []tab  // tabs kept open between prints: opening one costs more than a short print
+}
+
+type tab struct {
+	ctx   context.Context
+	close func()
 }
 
 // NewChrome returns a printer that runs the Chromium at path, printing at
@@ -91,6 +97,10 @@ func (c *Chrome) start() (context.Context, error) {
 }
 
 func (c *Chrome) shutdown() {
+	for _, t := range c.idle {
+		t.close()
+	}
+	c.idle = nil
 	if c.stop != nil {
 		c.stop()
 		c.stop = nil
@@ -131,16 +141,14 @@ func (c *Chrome) PDF(ctx context.Context, html []byte) ([]byte, error) {
 		return nil, ctx.Err()
 	}
 	defer func() { <-c.sem }()
-	bctx, err := c.start()
+	tb, err := c.take()
 	if err != nil {
 		return nil, err
 	}
-	tab, closeTab := chromedp.NewContext(bctx)
-	defer closeTab()
-	// The tab ends with the request (or job) that asked for it.
-	stop := context.AfterFunc(ctx, closeTab)
-	defer stop()
-	out, err := chromedp.Run(tab, func(tctx context.Context, t *chromedp.Target) ([]byte, error) {
+	// The tab ends with the request (or job) that asked for it; a tab
+	// that printed is kept for the next print.
+	stop := context.AfterFunc(ctx, tb.close)
+	out, err := chromedp.Run(tb.ctx, func(tctx context.Context, t *chromedp.Target) ([]byte, error) {
 		if _, err := cdp.Call(tctx, t, page.Navigate, page.NavigateParams{URL: "about:blank"}); err != nil {
 			return nil, err
 		}
@@ -182,6 +190,11 @@ func (c *Chrome) PDF(ctx context.Context, html []byte) ([]byte, error) {
 			}
 		}
 	})
+	if stop() && err == nil {
+		c.put(tb)
+	} else {
+		tb.close()
+	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
@@ -189,4 +202,34 @@ func (c *Chrome) PDF(ctx context.Context, html []byte) ([]byte, error) {
 		return nil, fmt.Errorf("printer: print to PDF: %w", err)
 	}
 	return out, nil
+}
+
+// take returns an idle tab, or opens one, starting the browser if needed.
+func (c *Chrome) take() (tab, error) {
+	bctx, err := c.start()
+	if err != nil {
+		return tab{}, err
+	}
+	c.mu.Lock()
+	if n := len(c.idle); n > 0 {
+		t := c.idle[n-1]
+		c.idle = c.idle[:n-1]
+		c.mu.Unlock()
+		return t, nil
+	}
+	c.mu.Unlock()
+	ctx, cancel := chromedp.NewContext(bctx)
+	return tab{ctx: ctx, close: cancel}, nil
+}
+
+// put keeps t for the next print, unless the browser it belongs to has
+// stopped meanwhile.
+func (c *Chrome) put(t tab) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.browser == nil || c.browser.Err() != nil || t.ctx.Err() != nil || len(c.idle) >= cap(c.sem) {
+		t.close()
+		return
+	}
+	c.idle = append(c.idle, t)
 }
