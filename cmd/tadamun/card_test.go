@@ -44,7 +44,9 @@ func TestCardVerifyCommand(t *testing.T) {
 	if err != nil || again.Public("JO").String() != keys.Public("JO").String() {
 		t.Fatalf("the card key changed when read again: %v", err)
 	}
-	pubOut, err := stdout(t, func() error { return run(context.Background(), []string{"card", "key", "--card-key", keyFile, "--member", "jo"}) })
+	pubOut, err := stdout(t, func() error {
+		return run(context.Background(), []string{"card", "key", "--card-key", keyFile, "--member", "jo"})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
