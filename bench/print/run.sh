@@ -12,5 +12,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null ||
   { echo "no Chromium: apt-get install -y chromium" >&2; exit 1; }
-TADAMUN_BROWSER_TESTS=1 go test -run '^$' -bench 'BenchmarkPrintLetters1000' -benchtime 1x -timeout 20m ./internal/printer/
+TADAMUN_BROWSER_TESTS=1 go test -run '^$' -bench 'BenchmarkPrintLetters1000|BenchmarkPrintLettersChunked' -benchtime 1x -timeout 20m ./internal/printer/
 TADAMUN_BROWSER_TESTS=1 go test -run '^$' -bench 'BenchmarkPrintOneLetter' -benchtime 20x -timeout 10m ./internal/printer/
