@@ -1,0 +1,84 @@
+package server
+
+import (
+	"encoding/xml"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/demo"
+)
+
+// TestDashboardEveryRole signs in as every demo account in both languages
+// and checks the dashboard answers with the sections of the account's
+// role, no raw key, and charts that are well-formed SVG with their table
+// and no outside URL.
+func TestDashboardEveryRole(t *testing.T) {
+	d := demoDB(t, db.SQLite)
+	ts := newServer(t, d)
+	want := map[string]string{
+		"admin": "work-admin", "eg.admin": "work-admin", "jo.admin": "work-admin", "jo.registrar": "work-registrar", "jo.programs": "work-programs",
+		"jo.approver": "work-approver", "jo.finance": "work-finance", "jo.grievance": "work-grievance", "eg.registrar": "work-registrar",
+		"viewer": "h-empty", "auditor": "h-empty", "jo.caseworker": "h-empty",
+	}
+	dump := os.Getenv("TADAMUN_DASHBOARD_DUMP")
+	for _, acc := range demo.Accounts {
+		for _, lang := range []string{"ar", "en"} {
+			t.Run(acc.Username+"/"+lang, func(t *testing.T) {
+				br := newBrowser(t, ts.URL)
+				br.login(acc.Username)
+				br.do("GET", "/lang?to="+lang+"&next=/", nil)
+				resp, body := br.do("GET", "/", nil)
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("status %d: %.500s", resp.StatusCode, body)
+				}
+				if dump != "" {
+					os.WriteFile(filepath.Join(dump, acc.Username+"-"+lang+".html"), []byte(body), 0o644)
+				}
+				if id := want[acc.Username]; !strings.Contains(body, `id="`+id+`"`) {
+					t.Errorf("no %s section", id)
+				}
+				if m := regexp.MustCompile(`dashboard\.[a-z_]+`).FindString(body); m != "" {
+					t.Errorf("raw key %s shown", m)
+				}
+				checkCharts(t, body)
+			})
+		}
+	}
+}
+
+var svgRE = regexp.MustCompile(`(?s)<svg class="chart".*?</svg>`)
+
+// checkCharts fails unless every chart in body parses as XML, has a title
+// and role="img", loads nothing from anywhere, and is followed by its
+// table.
+func checkCharts(t *testing.T, body string) {
+	t.Helper()
+	for _, loc := range svgRE.FindAllStringIndex(body, -1) {
+		svg := body[loc[0]:loc[1]]
+		dec := xml.NewDecoder(strings.NewReader(svg))
+		for {
+			if _, err := dec.Token(); err != nil {
+				if err.Error() != "EOF" {
+					t.Errorf("chart is not well-formed XML: %v\n%.300s", err, svg)
+				}
+				break
+			}
+		}
+		if !strings.Contains(svg, `role="img"`) || !strings.Contains(svg, "<title id=") {
+			t.Errorf("chart without role or title: %.200s", svg)
+		}
+		rest := strings.ReplaceAll(svg, `xmlns="http://www.w3.org/2000/svg"`, "")
+		if strings.Contains(rest, "http") || strings.Contains(rest, "href") || strings.Contains(rest, "style") {
+			t.Errorf("chart refers outside: %.300s", svg)
+		}
+		after := body[loc[1]:]
+		if end := strings.Index(after, "</figure>"); end < 0 || !strings.Contains(after[:end], "<table>") {
+			t.Errorf("chart without its table")
+		}
+	}
+}
