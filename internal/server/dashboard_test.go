@@ -2,14 +2,17 @@ package server
 
 import (
 	"encoding/xml"
+	"html"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/demo"
 )
 
@@ -80,5 +83,72 @@ func checkCharts(t *testing.T, body string) {
 		if end := strings.Index(after, "</figure>"); end < 0 || !strings.Contains(after[:end], "<table>") {
 			t.Errorf("chart without its table")
 		}
+	}
+}
+
+// cardRE finds a dashboard count: its link and its figure.
+var cardRE = regexp.MustCompile(`<a class="card count[^"]*" href="([^"]+)">\s*<span class="count-label">[^<]*</span>\s*<span class="stat[^"]*">([^<]+)</span>`)
+
+// listRows says how to count the rows of a list a dashboard links to.
+var listRows = []struct {
+	prefix string
+	row    *regexp.Regexp
+}{
+	{"/grievances?", regexp.MustCompile(`href="/grievances/\d+"`)},
+	{"/dedup?", regexp.MustCompile(`href="/dedup/pairs/\d+`)},
+	{"/payments?status=", regexp.MustCompile(`href="/payments/cycles/\d+"`)},
+	{"/integrity?", regexp.MustCompile(`href="/integrity/\d+"`)},
+	{"/users", regexp.MustCompile(`href="/users/\d+"`)},
+	{"/jobs?show=", regexp.MustCompile(`<tbody>|<tr>\s*<td>`)},
+}
+
+// TestDashboardLinksCountTheSame follows every count of every role's
+// dashboard to its list, on both engines, and checks the list shows as
+// many rows as the dashboard said (where the list is one page long).
+func TestDashboardLinksCountTheSame(t *testing.T) {
+	for _, dl := range dbtest.Dialects() {
+		t.Run(string(dl), func(t *testing.T) {
+			d := demoDB(t, dl)
+			ts := newServer(t, d)
+			checked := 0
+			for _, user := range []string{"admin", "jo.admin", "jo.registrar", "jo.grievance", "jo.finance", "jo.programs", "jo.approver"} {
+				br := newBrowser(t, ts.URL)
+				br.login(user)
+				br.do("GET", "/lang?to=en&next=/", nil)
+				_, body := br.do("GET", "/", nil)
+				cards := cardRE.FindAllStringSubmatch(body, -1)
+				if len(cards) == 0 {
+					t.Errorf("%s: no counts on the dashboard", user)
+				}
+				for _, c := range cards {
+					href := html.UnescapeString(c[1])
+					n, err := strconv.Atoi(strings.ReplaceAll(strings.TrimSpace(c[2]), ",", ""))
+					if err != nil {
+						continue // an amount
+					}
+					for _, l := range listRows {
+						if !strings.HasPrefix(href, l.prefix) {
+							continue
+						}
+						resp, list := br.do("GET", href, nil)
+						if resp.StatusCode != http.StatusOK {
+							t.Errorf("%s: %s answers %d", user, href, resp.StatusCode)
+							continue
+						}
+						got := len(l.row.FindAllString(list, -1))
+						if l.prefix == "/jobs?show=" {
+							got-- // the <tbody>
+						}
+						if got != n {
+							t.Errorf("%s: the dashboard counts %d for %s, the list shows %d", user, n, href, got)
+						}
+						checked++
+					}
+				}
+			}
+			if checked < 10 {
+				t.Errorf("only %d counts checked against their lists", checked)
+			}
+		})
 	}
 }
