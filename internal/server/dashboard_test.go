@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/xml"
 	"html"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/demo"
@@ -150,5 +153,38 @@ func TestDashboardLinksCountTheSame(t *testing.T) {
 				t.Errorf("only %d counts checked against their lists", checked)
 			}
 		})
+	}
+}
+
+// TestDashboardSeveralRoles signs in as a user who registers, handles
+// grievances and prepares payments: the dashboard shows the three
+// sections, the one with late work first (status files the bank owes),
+// then by how much waits.
+func TestDashboardSeveralRoles(t *testing.T) {
+	d := demoDB(t, db.SQLite)
+	ts := newServer(t, d)
+	svc := servicesOf(t, d)
+	ctx := actor.System(context.Background())
+	jo, err := svc.Members.Get(ctx, "JO")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Auth.CreateUser(ctx, auth.NewUser{MemberID: jo.ID, Username: "jo.many", DisplayName: "Many hats", Password: demo.Password,
+		Roles: []actor.Role{actor.Registrar, actor.GrievanceOfficer, actor.FinanceOfficer}}); err != nil {
+		t.Fatal(err)
+	}
+	br := newBrowser(t, ts.URL)
+	br.login("jo.many")
+	_, body := br.do("GET", "/", nil)
+	var at []int
+	for _, id := range []string{"work-finance", "work-registrar", "work-grievance"} {
+		i := strings.Index(body, `id="`+id+`"`)
+		if i < 0 {
+			t.Fatalf("no %s section", id)
+		}
+		at = append(at, i)
+	}
+	if !(at[0] < at[1] && at[1] < at[2]) {
+		t.Errorf("sections at %v: want finance (late status files), registrar (35 waiting), grievance (24 waiting)", at)
 	}
 }
