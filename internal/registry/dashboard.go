@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/auth"
@@ -15,39 +16,71 @@ type Week struct {
 	Count      int
 }
 
-// RegistrationWeeks returns the households member registered in each of
-// the last n seven-day weeks, oldest first; the last week ends today.
-// The count reads the index on (member_id, registered_on) only, so it
-// stays cheap on a registry of millions.
+// weeksFresh is how long the past weeks' counts are kept: a registration
+// dated in the past by another process shows within this time (this
+// process's own writes drop them at once).
+const weeksFresh = 5 * time.Minute
+
+// weekCache keeps, per member, the counts of the weeks before the current
+// one: on a registry of a million households eight weeks are some 80,000
+// index entries to count, the current week a tenth of that. It is safe for
+// concurrent use.
+type weekCache struct {
+	mu sync.Mutex
+	m  map[int64]pastWeeks
+}
+
+type pastWeeks struct {
+	today string // the day they were counted for
+	at    time.Time
+	weeks []Week
+}
+
+func (c *weekCache) forget(member int64) {
+	c.mu.Lock()
+	delete(c.m, member)
+	c.mu.Unlock()
+}
+
+// RegistrationWeeks returns the households member registered (by their
+// registration date) in each of the last n seven-day weeks, oldest first;
+// the last week ends today. The counts read the index on (member_id,
+// registered_on) only; the weeks before the current one are kept for a
+// few minutes, or until this service writes to the member's registry.
 func (s *Service) RegistrationWeeks(ctx context.Context, member int64, n int) ([]Week, error) {
 	if err := auth.RequireMember(ctx, auth.RegistryRead, member); err != nil {
 		return nil, err
 	}
 	n = max(1, min(n, 53))
-	today, _ := time.Parse(time.DateOnly, s.today())
+	now := s.now()
+	today, _ := time.Parse(time.DateOnly, now.Format(time.DateOnly))
 	out := make([]Week, n)
 	for i := range out {
 		end := today.AddDate(0, 0, -7*(n-1-i))
 		out[i] = Week{Start: end.AddDate(0, 0, -6).Format(time.DateOnly), End: end.Format(time.DateOnly)}
 	}
-	rows, err := s.db.Query(ctx, `SELECT registered_on, COUNT(*) FROM households WHERE member_id = ? AND registered_on >= ? AND registered_on <= ? GROUP BY registered_on`,
-		member, out[0].Start, out[n-1].End)
-	if err != nil {
-		return nil, errs.Wrapf(err, "registry: registrations by week")
+	const count = `SELECT COUNT(*) FROM households WHERE member_id = ? AND registered_on >= ? AND registered_on <= ?`
+	cur := &out[n-1]
+	if err := s.db.QueryRow(ctx, count, member, cur.Start, cur.End).Scan(&cur.Count); err != nil {
+		return nil, errs.Wrapf(err, "registry: registrations this week")
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var day string
-		var c int
-		if err := rows.Scan(&day, &c); err != nil {
+	if n == 1 {
+		return out, nil
+	}
+	s.weeks.mu.Lock()
+	c, ok := s.weeks.m[member]
+	s.weeks.mu.Unlock()
+	if ok && c.today == cur.End && len(c.weeks) == n-1 && now.Sub(c.at) < weeksFresh {
+		copy(out, c.weeks)
+		return out, nil
+	}
+	for i := range n - 1 {
+		if err := s.db.QueryRow(ctx, count, member, out[i].Start, out[i].End).Scan(&out[i].Count); err != nil {
 			return nil, errs.Wrapf(err, "registry: registrations by week")
 		}
-		for i := range out {
-			if day >= out[i].Start && day <= out[i].End {
-				out[i].Count += c
-				break
-			}
-		}
 	}
-	return out, errs.Wrapf(rows.Err(), "registry: registrations by week")
+	s.weeks.mu.Lock()
+	s.weeks.m[member] = pastWeeks{today: cur.End, at: now, weeks: append([]Week(nil), out[:n-1]...)}
+	s.weeks.mu.Unlock()
+	return out, nil
 }
