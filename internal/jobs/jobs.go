@@ -773,9 +773,10 @@ func (r *Runner) Get(ctx context.Context, id int64) (Job, error) {
 
 // Filter narrows List.
 type Filter struct {
-	Unfinished bool // only queued and running jobs
-	Limit      int  // at most this many, newest first (default 100, at most 1000)
-	Offset     int
+	Unfinished  bool      // only queued and running jobs
+	FailedSince time.Time // when set, only jobs that failed and started since then
+	Limit       int       // at most this many, newest first (default 100, at most 1000)
+	Offset      int
 }
 
 // List returns the jobs the actor may see, newest first: a member's
@@ -793,6 +794,10 @@ func (r *Runner) List(ctx context.Context, f Filter) ([]Job, error) {
 	}
 	if f.Unfinished {
 		q += ` AND state IN ('queued', 'running')`
+	}
+	if !f.FailedSince.IsZero() {
+		q += ` AND state = 'failed' AND started_at >= ?`
+		args = append(args, f.FailedSince.UTC())
 	}
 	if f.Limit <= 0 {
 		f.Limit = 100

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,6 +82,9 @@ func (s *Server) paymentCyclesData(r *http.Request) (paymentCyclesPage, error) {
 	}
 	if p.Cycles, err = s.payments().Cycles(ctx, m.ID, 0); err != nil {
 		return p, err
+	}
+	if st := r.URL.Query().Get("status"); st != "" { // the dashboard's cycles by status
+		p.Cycles = slices.DeleteFunc(p.Cycles, func(c payment.Cycle) bool { return c.Status != st })
 	}
 	if auth.Can(actor.From(ctx), auth.ProgramRead) {
 		ps, err := s.Programs.List(ctx, m.ID)
