@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/tadamun/tadamun/internal/i18n"
 	"strconv"
 	"unicode/utf8"
 )
@@ -98,7 +99,7 @@ func bars(labels []string, values []int64, texts []string, rtl bool) barChart {
 func countBars(labels []string, values []int64, rtl bool) barChart {
 	texts := make([]string, len(values))
 	for i, v := range values {
-		texts[i] = groupDigits(strconv.FormatInt(v, 10))
+		texts[i] = i18n.FormatNumber(strconv.FormatInt(v, 10), false)
 	}
 	return bars(labels, values, texts, rtl)
 }
@@ -150,7 +151,7 @@ func line(labels []string, values []int64, rtl bool) lineChart {
 			x = chartW - x
 		}
 		y := lineBottom - int(max(v, 0)*int64(lineBottom-lineTop)/top)
-		ch.Points = append(ch.Points, linePoint{Label: labels[i], Value: groupDigits(strconv.FormatInt(v, 10)), N: v, X: x, Y: y, LabelY: lineBottom + 22})
+		ch.Points = append(ch.Points, linePoint{Label: labels[i], Value: i18n.FormatNumber(strconv.FormatInt(v, 10), false), N: v, X: x, Y: y, LabelY: lineBottom + 22})
 		if i > 0 {
 			ch.Line += " "
 		}
