@@ -307,4 +307,3 @@ func (s *Service) tokenCount(ctx context.Context, member int64, cands []string, 
 	}
 	return n, nil
 }
-
