@@ -55,16 +55,19 @@ type rawCell string
 // with the request's filters (paging aside) and a format.
 type exportLinks struct{ CSV, XLSX string }
 
-func exportLinksOf(r *http.Request) exportLinks {
+func exportLinksOf(r *http.Request) exportLinks { return exportLinksFor(r.URL) }
+
+// exportLinksFor returns the export links of the list at u.
+func exportLinksFor(u *url.URL) exportLinks {
 	q := url.Values{}
-	for k, v := range r.URL.Query() {
-		if k != "offset" && k != "format" {
+	for k, v := range u.Query() {
+		if k != "offset" && k != "format" && k != "page" {
 			q[k] = v
 		}
 	}
 	link := func(f string) string {
 		q.Set("format", f)
-		return r.URL.Path + "?" + q.Encode()
+		return u.Path + "?" + q.Encode()
 	}
 	return exportLinks{CSV: link("csv"), XLSX: link("xlsx")}
 }
