@@ -73,16 +73,20 @@ func (s *Service) householdList(ctx context.Context, q HouseholdQuery) (househol
 	if !ok {
 		return householdList{}, errs.E(errs.Invalid, "error.invalid_input").WithField("sort", "registry.bad_sort", "value", q.Sort)
 	}
-	l := householdList{
-		from:  `households h LEFT JOIN persons hp ON hp.household_id = h.id AND hp.relationship = 'head' AND hp.merged_into IS NULL`,
-		where: `h.member_id = ?`,
-		args:  []any{member},
-	}
+	l := householdList{from: `households h`, where: `h.member_id = ?`, args: []any{member}}
 	if sortKey == "head_name" {
-		// Driven from the heads' name index: a household without a head
-		// has no place in this order.
+		// A household without a head has no place in this order. The
+		// whole list is read from the heads' name index; a list filtered
+		// by area or program is read from its filter and sorted, for
+		// walking the names to find a locality's few households would
+		// read most of the index. (SQLite keeps the tables of a CROSS
+		// JOIN in the order written; PostgreSQL plans it as any join.)
 		l.from = `persons hp JOIN households h ON h.id = hp.household_id`
 		l.where = `hp.member_id = ? AND hp.relationship = 'head' AND hp.merged_into IS NULL AND h.member_id = hp.member_id`
+		if q.Governorate != "" || q.District != "" || q.Locality != "" || q.Ref != "" || q.IDs != nil {
+			l.from = `households h CROSS JOIN persons hp`
+			l.where = `h.member_id = ? AND hp.household_id = h.id AND hp.member_id = h.member_id AND hp.relationship = 'head' AND hp.merged_into IS NULL`
+		}
 	}
 	add := func(cond string, a ...any) {
 		l.where += ` AND ` + cond
@@ -144,8 +148,14 @@ func (s *Service) eachListed(ctx context.Context, q HouseholdQuery, limit, offse
 	if err != nil {
 		return err
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+householdCols+`, `+householdSize+`, `+headCols+` FROM `+l.from+` WHERE `+l.where+
-		` ORDER BY `+l.order+` LIMIT ? OFFSET ?`, append(l.args, limit, offset)...)
+	// The page's ids first, from the order's index; then their sizes and
+	// heads, for those rows only (SQLite would otherwise count the
+	// persons of every household before sorting).
+	rows, err := s.db.Query(ctx, `SELECT `+householdCols+`, `+householdSize+`, `+headCols+`
+		FROM (SELECT h.id FROM `+l.from+` WHERE `+l.where+` ORDER BY `+l.order+` LIMIT ? OFFSET ?) pg
+		JOIN households h ON h.id = pg.id
+		LEFT JOIN persons hp ON hp.household_id = h.id AND hp.relationship = 'head' AND hp.merged_into IS NULL
+		ORDER BY `+l.order, append(l.args, limit, offset)...)
 	if err != nil {
 		return errs.Wrapf(err, "registry: list households")
 	}

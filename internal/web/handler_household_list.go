@@ -142,6 +142,18 @@ func (s *Server) householdList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	names := areaNames(l, areas)
+	// A locality names its district and governorate: the list is read
+	// from the area index by all three.
+	parents := map[string]string{}
+	for _, a := range areas {
+		parents[a.Code] = a.ParentCode
+	}
+	if f.q.Locality != "" && f.q.District == "" {
+		f.q.District = parents[f.q.Locality]
+	}
+	if f.q.District != "" && f.q.Governorate == "" {
+		f.q.Governorate = parents[f.q.District]
+	}
 	if format := exportFormat(r); format != "" {
 		if q.Get("q") != "" || q.Get("sex") != "" {
 			return s.personSearchExport(w, r, f, names)
