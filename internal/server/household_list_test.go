@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
 )
@@ -130,7 +129,6 @@ func groupThousands(n int) string {
 	}
 	return s
 }
-
 
 // ids returns the first column of a query's rows.
 func (f listFixture) ids(t *testing.T, q string, args ...any) []int64 {

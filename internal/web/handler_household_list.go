@@ -64,7 +64,6 @@ type householdFilter struct {
 	q          registry.HouseholdQuery
 	programID  int64
 	state      string
-	none       bool // the program filter matches no household
 }
 
 func (s *Server) householdFilterOf(r *http.Request, p *registryListPage) (householdFilter, error) {
