@@ -33,14 +33,6 @@ func yesNo(l i18n.Lang, b bool) string {
 	return tr(l, "registry.no")
 }
 
-// memberZone returns the time zone of member id, the page's when unknown.
-func (s *Server) memberZone(r *http.Request, id int64) *time.Location {
-	if m, err := s.Members.ByID(r.Context(), id); err == nil {
-		return m.Location()
-	}
-	return s.location(r, actor.From(r.Context()))
-}
-
 // enrollmentsExport writes a program's enrollments that the page's status
 // filter selects.
 func (s *Server) enrollmentsExport(w http.ResponseWriter, r *http.Request, p program.Program, status string, approval int64) error {
@@ -53,7 +45,7 @@ func (s *Server) enrollmentsExport(w http.ResponseWriter, r *http.Request, p pro
 	if approval != 0 {
 		filters = append(filters, exportFilter{"export.approval", strconv.FormatInt(approval, 10)})
 	}
-	x, err := s.startExport(w, r, "enrollments", "programs.enrollments", p.MemberID, s.memberZone(r, p.MemberID), filters,
+	x, err := s.startExport(w, r, "enrollments", "programs.enrollments", p.MemberID, s.memberZone(r.Context(), p.MemberID), filters,
 		[]string{"export.enrollment", "registry.household_ref", "programs.status", "programs.benefit", "export.currency", "programs.start_date", "programs.end_date"})
 	if err != nil {
 		return err
@@ -84,7 +76,7 @@ func (s *Server) runExport(w http.ResponseWriter, r *http.Request, run program.R
 	if show != "" {
 		filters = append(filters, exportFilter{"export.show", tr(l, "programs."+show)})
 	}
-	x, err := s.startExport(w, r, "run", "programs.run", run.MemberID, s.memberZone(r, run.MemberID), filters,
+	x, err := s.startExport(w, r, "run", "programs.run", run.MemberID, s.memberZone(r.Context(), run.MemberID), filters,
 		[]string{"programs.rank", "registry.household_ref", "programs.eligible", "programs.selected", "programs.score", "programs.benefit", "export.currency", "export.error"})
 	if err != nil {
 		return err
@@ -167,7 +159,7 @@ func (s *Server) paymentsExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	loc := s.memberZone(r, c.MemberID)
+	loc := s.memberZone(r.Context(), c.MemberID)
 	filters := []exportFilter{{"payments.cycle", strconv.FormatInt(c.ID, 10)}, {"export.program_ref", c.ProgramRef},
 		{"payments.period", c.PeriodStart.In(loc).Format("2006-01-02") + " — " + c.PeriodEnd.In(loc).Format("2006-01-02")}}
 	x, err := s.startExport(w, r, "payments", "export.payments", c.MemberID, loc, filters,

@@ -46,14 +46,14 @@ type registryListPage struct {
 	From    int // the first row's position, from 1
 	To      int
 	Sorts   map[string]sortColumn
-	// The filter's choices: areas by name (each level narrowed by the one
-	// above when chosen), the member's programs and the enrollment states.
-	Governorates, Districts, Localities []Option
-	Programs, States                    []Option
-	CanPrograms                         bool // the reader may see programs
-	Next, Prev                          string
-	Export                              exportLinks
-	CanWrite                            bool
+	// The filter's choices: the member's programs and the enrollment
+	// states.
+	Programs, States []Option
+	CanPrograms      bool // the reader may see programs
+	Next, Prev       string
+	Export           exportLinks
+	CanWrite         bool
+	Areas            areaPicker // the area filter
 }
 
 // householdFilter is the household list's request, parsed.
@@ -136,11 +136,17 @@ func (s *Server) householdList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The area picker: its choices, and area names typed in the query
+	// resolved to codes.
+	if err := s.householdListAreas(r, f.memberID, &p); err != nil {
+		return err
+	}
+	f.q.Governorate, f.q.District, f.q.Locality = p.Query.Get("governorate"), p.Query.Get("district"), p.Query.Get("locality")
 	areas, err := s.Members.Areas(ctx, f.memberCode)
 	if err != nil {
 		return err
 	}
-	names := areaNames(l, areas)
+	names := areaNameMapOf(l, areas)
 	// A locality names its district and governorate: the list is read
 	// from the area index by all three.
 	parents := map[string]string{}
@@ -162,7 +168,6 @@ func (s *Server) householdList(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.householdExport(w, r, f, names)
 	}
-	p.Governorates, p.Districts, p.Localities = areaOptions(l, areas, f.q.Governorate, f.q.District)
 	if p.CanPrograms {
 		ps, err := s.Programs.List(ctx, f.memberID)
 		if err != nil {
@@ -273,37 +278,12 @@ func (m areaNameMap) of(code string) string {
 	return code
 }
 
-func areaNames(l i18n.Lang, areas []member.Area) areaNameMap {
+func areaNameMapOf(l i18n.Lang, areas []member.Area) areaNameMap {
 	m := make(areaNameMap, len(areas))
 	for _, a := range areas {
 		m[a.Code] = pick(l, a.NameAR, a.NameEN)
 	}
 	return m
-}
-
-// areaOptions returns the choices of the three area selects, by name: every
-// governorate; the districts of the chosen governorate (all of them when
-// none is chosen); the localities of the chosen district (none until one
-// is chosen, there may be thousands).
-func areaOptions(l i18n.Lang, areas []member.Area, gov, dist string) (govs, dists, locs []Option) {
-	any := Option{"", tr(l, "households.any_area")}
-	govs, dists, locs = []Option{any}, []Option{any}, []Option{any}
-	for _, a := range areas {
-		o := Option{a.Code, pick(l, a.NameAR, a.NameEN)}
-		switch a.Level {
-		case member.Governorate:
-			govs = append(govs, o)
-		case member.District:
-			if gov == "" || a.ParentCode == gov {
-				dists = append(dists, o)
-			}
-		case member.Locality:
-			if dist != "" && a.ParentCode == dist {
-				locs = append(locs, o)
-			}
-		}
-	}
-	return govs, dists, locs
 }
 
 // householdFilters names the filters of the household list for an
