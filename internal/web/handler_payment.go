@@ -196,6 +196,9 @@ func (s *Server) paymentCycleData(r *http.Request) (paymentCyclePage, error) {
 }
 
 func (s *Server) paymentCycle(w http.ResponseWriter, r *http.Request) error {
+	if exportFormat(r) != "" {
+		return s.paymentsExport(w, r)
+	}
 	p, err := s.paymentCycleData(r)
 	if err != nil {
 		return err
