@@ -11,14 +11,14 @@ ALTER TABLE households ADD COLUMN contact_email TEXT NOT NULL DEFAULT '';
 -- back, audited as changed.
 CREATE TABLE notify_settings (
     member_id       BIGINT PRIMARY KEY REFERENCES members (id),
-    sms_enabled     INTEGER NOT NULL DEFAULT 0,
+    sms_enabled     BOOLEAN NOT NULL DEFAULT FALSE,
     sms_url         TEXT NOT NULL DEFAULT '',
     sms_method      TEXT NOT NULL DEFAULT 'POST' CHECK (sms_method IN ('GET', 'POST')),
     sms_params      TEXT NOT NULL DEFAULT '',  -- name=value lines
     sms_sender      TEXT NOT NULL DEFAULT '',
     sms_api_key     TEXT NOT NULL DEFAULT '',
     sms_success     TEXT NOT NULL DEFAULT '',  -- regular expression the answer's body must match
-    email_enabled   INTEGER NOT NULL DEFAULT 0,
+    email_enabled   BOOLEAN NOT NULL DEFAULT FALSE,
     smtp_host       TEXT NOT NULL DEFAULT '',
     smtp_port       INTEGER NOT NULL DEFAULT 587,
     smtp_security   TEXT NOT NULL DEFAULT 'starttls' CHECK (smtp_security IN ('starttls', 'tls', 'none')),
