@@ -447,7 +447,7 @@ func TestMembersSeeOnlyTheirOwn(t *testing.T) {
 func TestE164(t *testing.T) {
 	for _, c := range []struct {
 		phone, cc, want string
-		ok             bool
+		ok              bool
 	}{
 		{"0791234567", "962", "+962791234567", true},
 		{"٠٧٩١٢٣٤٥٦٧", "962", "+962791234567", true},
