@@ -12,6 +12,7 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/money"
 	"github.com/tadamun/tadamun/internal/registry"
 )
 
@@ -31,8 +32,10 @@ type Event struct {
 	EntityType string
 	EntityID   string
 	// Args fill the text's placeholders; member, household and name are
-	// added.
-	Args map[string]string
+	// added. ArgsByLang["en"] and ["ar"] replace some of them in that
+	// language (a program's name in each).
+	Args       map[string]string
+	ArgsByLang map[string]map[string]string
 }
 
 // Recipient is a contact given with an event rather than read from the
@@ -105,6 +108,15 @@ func (s *Service) Enqueue(ctx context.Context, tx *db.Tx, events ...Event) error
 			to = *e.To
 		}
 		lang := to.Lang
+		if lang == "" && e.To != nil && e.EntityID != "" {
+			// A later step of the same case speaks the language of its
+			// first message.
+			err := tx.QueryRow(ctx, `SELECT lang FROM notifications WHERE member_id = ? AND entity_type = ? AND entity_id = ? ORDER BY id LIMIT 1`,
+				e.MemberID, e.EntityType, e.EntityID).Scan(&lang)
+			if err != nil && !isNoRows(err) {
+				return errs.Wrapf(err, "notify: language of %s %s", e.EntityType, e.EntityID)
+			}
+		}
 		if lang != "ar" && lang != "en" {
 			lang = "ar"
 		}
@@ -113,6 +125,9 @@ func (s *Service) Enqueue(ctx context.Context, tx *db.Tx, events ...Event) error
 			args["member"] = mi.m.NameEN
 		}
 		for k, v := range e.Args {
+			args[k] = v
+		}
+		for k, v := range e.ArgsByLang[lang] {
 			args[k] = v
 		}
 		for _, ch := range chans {
@@ -192,4 +207,17 @@ func (s *Service) poke() {
 	case s.wake <- struct{}{}:
 	default:
 	}
+}
+
+// Amount writes minor units of currency for a message in lang ("ar",
+// "en"): the amount with its minor digits and the currency's name.
+func Amount(minor int64, currency, lang string) string {
+	c, ok := money.Lookup(currency)
+	if !ok {
+		return money.Format(minor, 2) + " " + currency
+	}
+	if lang == "ar" {
+		return money.Format(minor, c.Exponent) + " " + c.NameAR
+	}
+	return money.Format(minor, c.Exponent) + " " + c.NameEN
 }
