@@ -162,11 +162,17 @@ func (s *Server) notifyMember(r *http.Request) (member.Member, []Option, error) 
 	return pick, opts, nil
 }
 
+// notifyTemplate is a text with the placeholders it may use, written out.
+type notifyTemplate struct {
+	notify.Template
+	FieldList string
+}
+
 type notifySettingsPage struct {
 	Member     member.Member
 	Members    []Option
 	Settings   notify.Settings
-	Templates  []notify.Template
+	Templates  []notifyTemplate
 	CanManage  bool
 	Methods    []Option
 	Securities []Option
@@ -203,7 +209,18 @@ func (s *Server) renderNotifySettings(w http.ResponseWriter, r *http.Request, f 
 			f.Values.Set("email_enabled", "1")
 		}
 	}
-	p := notifySettingsPage{Member: m, Members: opts, Settings: st, Templates: ts, CanManage: auth.Can(actor.From(ctx), auth.NotifyManage),
+	var rows []notifyTemplate
+	for _, t := range ts {
+		row := notifyTemplate{Template: t}
+		for i, f := range t.Fields {
+			if i > 0 {
+				row.FieldList += " "
+			}
+			row.FieldList += "{" + f + "}"
+		}
+		rows = append(rows, row)
+	}
+	p := notifySettingsPage{Member: m, Members: opts, Settings: st, Templates: rows, CanManage: auth.Can(actor.From(ctx), auth.NotifyManage),
 		Methods:    []Option{{"POST", "POST"}, {"GET", "GET"}},
 		Securities: []Option{{"starttls", tr(l, "notify.security.starttls")}, {"tls", tr(l, "notify.security.tls")}, {"none", tr(l, "notify.security.none")}},
 		Enabled:    []Option{{"1", tr(l, "web.active")}},
