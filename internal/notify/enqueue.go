@@ -133,7 +133,9 @@ func (s *Service) Enqueue(ctx context.Context, tx *db.Tx, events ...Event) error
 		for _, ch := range chans {
 			addr, reason := address(ch, to, mi.m.CallingCode)
 			status := Queued
-			if reason == "" && !to.Consent {
+			if !to.Consent {
+				// Consent comes first: without it, whether there is an
+				// address does not matter.
 				reason = ReasonNoConsent
 			}
 			if reason != "" {

@@ -183,6 +183,7 @@ func TestNothingSentWithoutConsent(t *testing.T) {
 			{"consent not recorded", "0791234567", nil, notify.ReasonNoConsent},
 			{"consent refused", "0791234567", ptr(false), notify.ReasonNoConsent},
 			{"no phone", "", ptr(true), notify.ReasonNoAddress},
+			{"no phone nor consent", "", nil, notify.ReasonNoConsent},
 		}
 		for i, c := range cases {
 			h := f.household(f.jo, "N"+string(rune('A'+i)), c.phone, c.consent, "ar", "")
