@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -217,6 +218,16 @@ func TestBrowserNotificationPages(t *testing.T) {
 					t.Errorf("%s %s %d: elements outside the page width: %v %v", name, lang, w, out, err)
 				}
 				shot(t, ctx, fmt.Sprintf("notify-%s-%s-%d", name, lang, w))
+				if dir := os.Getenv("TADAMUN_SCREENSHOTS"); dir != "" && w == 390 {
+					// The top of the page as a phone shows it.
+					png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+					if err == nil {
+						err = os.WriteFile(filepath.Join(dir, fmt.Sprintf("notify-%s-%s-%d-top.png", name, lang, w)), png, 0o644)
+					}
+					if err != nil {
+						t.Error(err)
+					}
+				}
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
@@ -101,6 +102,7 @@ func notifyPage(q url.Values, offset int) string {
 
 type notifyShowPage struct {
 	N        notify.Notification
+	Lines    []string // the text's lines, empty ones kept as paragraph breaks
 	Member   member.Member
 	CanRetry bool
 }
@@ -116,6 +118,11 @@ func (s *Server) notifyShow(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := notifyShowPage{N: n, CanRetry: (n.Status == notify.Failed || n.Status == notify.Unknown) && auth.Can(actor.From(r.Context()), auth.NotifyRetry)}
 	p.Member, _ = s.Members.ByID(r.Context(), n.MemberID)
+	for _, para := range strings.Split(n.Body, "\n\n") {
+		if para = strings.TrimSpace(para); para != "" {
+			p.Lines = append(p.Lines, para)
+		}
+	}
 	return s.Render(w, r, "notify/show", View{Title: "notify.title", Data: p})
 }
 
@@ -168,11 +175,18 @@ type notifyTemplate struct {
 	FieldList string
 }
 
+// notifyGroup is the texts of one event, shown folded.
+type notifyGroup struct {
+	Event     string
+	Custom    int // how many are the member's own
+	Templates []notifyTemplate
+}
+
 type notifySettingsPage struct {
 	Member     member.Member
 	Members    []Option
 	Settings   notify.Settings
-	Templates  []notifyTemplate
+	Groups     []notifyGroup
 	CanManage  bool
 	Methods    []Option
 	Securities []Option
@@ -209,7 +223,7 @@ func (s *Server) renderNotifySettings(w http.ResponseWriter, r *http.Request, f 
 			f.Values.Set("email_enabled", "1")
 		}
 	}
-	var rows []notifyTemplate
+	var groups []notifyGroup
 	for _, t := range ts {
 		row := notifyTemplate{Template: t}
 		for i, f := range t.Fields {
@@ -218,9 +232,16 @@ func (s *Server) renderNotifySettings(w http.ResponseWriter, r *http.Request, f 
 			}
 			row.FieldList += "{" + f + "}"
 		}
-		rows = append(rows, row)
+		if len(groups) == 0 || groups[len(groups)-1].Event != t.Event {
+			groups = append(groups, notifyGroup{Event: t.Event})
+		}
+		g := &groups[len(groups)-1]
+		g.Templates = append(g.Templates, row)
+		if t.Custom {
+			g.Custom++
+		}
 	}
-	p := notifySettingsPage{Member: m, Members: opts, Settings: st, Templates: rows, CanManage: auth.Can(actor.From(ctx), auth.NotifyManage),
+	p := notifySettingsPage{Member: m, Members: opts, Settings: st, Groups: groups, CanManage: auth.Can(actor.From(ctx), auth.NotifyManage),
 		Methods:    []Option{{"POST", "POST"}, {"GET", "GET"}},
 		Securities: []Option{{"starttls", tr(l, "notify.security.starttls")}, {"tls", tr(l, "notify.security.tls")}, {"none", tr(l, "notify.security.none")}},
 		Enabled:    []Option{{"1", tr(l, "web.active")}},
@@ -277,6 +298,6 @@ func (s *Server) notifySaveTemplate(w http.ResponseWriter, r *http.Request) erro
 		return s.renderNotifySettings(w, r, &Form{Errors: f.Errors, Message: f.Message}, Status(errs.CodeOf(err)))
 	}
 	Flash(w, "notify.saved")
-	http.Redirect(w, r, "/notifications/settings?member="+url.QueryEscape(m.Code)+"#t-"+t.Event+"-"+t.Channel+"-"+t.Lang, http.StatusSeeOther)
+	http.Redirect(w, r, "/notifications/settings?member="+url.QueryEscape(m.Code)+"#e-"+t.Event, http.StatusSeeOther)
 	return nil
 }
