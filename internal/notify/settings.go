@@ -109,8 +109,12 @@ var paramName = regexp.MustCompile(`^[A-Za-z0-9_.\-\[\]]{1,100}$`)
 
 // check normalizes st and returns the problems of its fields.
 func (st *Settings) check() error {
-	var fields [][2]string
-	bad := func(field, key string) { fields = append(fields, [2]string{field, key}) }
+	type problem struct {
+		field, key string
+		args       []any
+	}
+	var fields []problem
+	bad := func(field, key string, args ...any) { fields = append(fields, problem{field, key, args}) }
 	st.SMSURL, st.SMSParams, st.SMSSender = strings.TrimSpace(st.SMSURL), strings.TrimSpace(st.SMSParams), strings.TrimSpace(st.SMSSender)
 	st.SMSMethod = strings.ToUpper(strings.TrimSpace(st.SMSMethod))
 	if st.SMSMethod == "" {
@@ -151,7 +155,7 @@ func (st *Settings) check() error {
 		st.SMTPPort = 587
 	}
 	if st.SMTPPort < 1 || st.SMTPPort > 65535 {
-		bad("smtp_port", "notify.settings.bad_port")
+		bad("smtp_port", "notify.settings.bad_port", "min", 1, "max", 65535)
 	}
 	st.SMTPSecurity = strings.ToLower(strings.TrimSpace(st.SMTPSecurity))
 	if st.SMTPSecurity == "" {
@@ -164,14 +168,14 @@ func (st *Settings) check() error {
 		st.MaxAttempts = DefaultMaxAttempts
 	}
 	if st.MaxAttempts < 1 || st.MaxAttempts > 20 {
-		bad("max_attempts", "notify.settings.bad_attempts")
+		bad("max_attempts", "notify.settings.bad_attempts", "min", 1, "max", 20)
 	}
 	if len(fields) == 0 {
 		return nil
 	}
-	e := errs.E(errs.Invalid, fields[0][1])
+	e := errs.E(errs.Invalid, fields[0].key, fields[0].args...)
 	for _, f := range fields {
-		e = e.WithField(f[0], f[1])
+		e = e.WithField(f.field, f.key, f.args...)
 	}
 	return e
 }
