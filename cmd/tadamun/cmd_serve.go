@@ -99,6 +99,15 @@ func serve(ctx context.Context, g globals, args []string) error {
 		} else if n > 0 {
 			logger.Warn("jobs left unfinished by a stopped server marked failed", "jobs", n)
 		}
+		// A notification a stopped server was sending may have gone out:
+		// it becomes "unknown" and is not sent again unless an officer
+		// retries it. The sender runs until svc.Close.
+		if n, err := svc.Notify.Recover(actor.System(ctx)); err != nil {
+			return err
+		} else if n > 0 {
+			logger.Warn("notifications left sending by a stopped server marked unknown", "notifications", n)
+		}
+		svc.Notify.Start()
 		srv, err := server.New(server.Config{Services: svc, SecureCookies: *secure})
 		if err != nil {
 			return err

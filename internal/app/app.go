@@ -30,6 +30,7 @@ import (
 	"github.com/tadamun/tadamun/internal/ledger"
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/notify"
 	"github.com/tadamun/tadamun/internal/payment"
 	"github.com/tadamun/tadamun/internal/printer"
 	"github.com/tadamun/tadamun/internal/printer/card"
@@ -141,6 +142,10 @@ type Services struct {
 	// Printer prints decision letters, beneficiary cards and receipt
 	// lists, as a print view and, with Chromium, as PDF.
 	Printer *printer.Service
+	// Notify is the outbox of messages to households (SMS, e-mail):
+	// programs, payments and grievances write to it in their own
+	// transactions; serve recovers it and starts its sender, Close stops it.
+	Notify *notify.Service
 
 	db *db.DB
 }
@@ -173,17 +178,18 @@ func New(d *db.DB, o Options) *Services {
 	// The one registry: registrations go through its duplicate gate, and
 	// every write tells the real-time index (the hook).
 	s.Registry = registry.NewWith(d, registry.Options{Duplicates: source.Index(s.Duplicates), Clock: clock, Members: s.Members})
-	s.Programs = program.NewWith(d, program.Options{Clock: clock, Members: s.Members, Auth: s.Auth})
+	s.Notify = notify.New(d, notify.Options{Members: s.Members, Clock: clock, Log: o.Log})
+	s.Programs = program.NewWith(d, program.Options{Clock: clock, Members: s.Members, Auth: s.Auth, Notify: s.Notify})
 	s.Programs.Jobs = s.Jobs // runs started in the background are jobs
 	s.Statistics = statistics.New(statistics.Options{Members: s.Members, Registry: s.Registry, Programs: s.Programs, Log: o.Log, Jobs: s.Jobs, Clock: clock})
 	s.ProgramPayments = func() payment.Source { return payment.ProgramSource(s.Programs) }
 	s.Ledger = ledger.NewWith(d, ledger.Options{Clock: clock})
 	// Payments ask the one registry whose a household named in a request is.
-	s.Payments = payment.NewWith(d, payment.Options{Clock: clock, Members: s.Members, Ledger: s.Ledger, Households: s.Registry})
+	s.Payments = payment.NewWith(d, payment.Options{Clock: clock, Members: s.Members, Ledger: s.Ledger, Households: s.Registry, Notify: s.Notify})
 	s.Payments.Limits = o.Limits
 	// Appeals explain and re-open program decisions.
 	s.Grievances = grievance.New(d, grievance.Options{KeyFile: o.WhistleKeyFile, Decisions: program.NewAppeals(s.Programs), Clock: clock,
-		Members: s.Members, Registry: s.Registry, Auth: s.Auth})
+		Members: s.Members, Registry: s.Registry, Auth: s.Auth, Notify: s.Notify})
 	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Clock: clock})
 	s.Senders = exchange.NewSenders(d, exchange.Guard{AllowPrivate: o.DCI.AllowPrivateCallbacks})
 	s.DCI = dci.New(dci.Options{Log: o.Log, Senders: s.Senders, Registry: s.Registry,
@@ -199,12 +205,15 @@ func New(d *db.DB, o Options) *Services {
 func (s *Services) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
 
 // Close stops the services' background work: the targeting runs going on
-// (each marked failed, "the server stopped"), then the DCI subscription
-// poller and the DCI callbacks in flight. It waits until they have ended
-// or ctx ends. Call it after the HTTP server has stopped taking requests.
+// (each marked failed, "the server stopped"), the notification sender
+// (a message in flight is recorded before it returns), then the DCI
+// subscription poller and the DCI callbacks in flight. It waits until they
+// have ended or ctx ends. Call it after the HTTP server has stopped taking
+// requests.
 func (s *Services) Close(ctx context.Context) error {
 	runs := s.Programs.DrainRuns(ctx)
 	defer s.Printer.Close()
+	_ = s.Notify.Close(ctx) // on ctx's end, so does the wait below
 	done := make(chan struct{})
 	go func() { s.DCI.Close(); close(done) }()
 	select {

@@ -40,6 +40,9 @@ const (
 	WhistleHandle   Permission = "whistle.handle" // read and handle whistleblower reports
 	SenderManage    Permission = "sender.manage"  // keep the DCI sender registry (keys, callback addresses)
 	JobManage       Permission = "job.manage"     // see the long-running work of a member and cancel it
+	NotifyRead      Permission = "notify.read"    // see the notifications sent to households, and the member's texts and channels
+	NotifyRetry     Permission = "notify.retry"   // queue a failed notification again
+	NotifyManage    Permission = "notify.manage"  // configure the SMS gateway, the SMTP server and the texts
 	// RoleGrantDecide approves or rejects the grant of a sealed role (see
 	// Sealed). No member role holds it: only union administrators do.
 	RoleGrantDecide Permission = "role_grant.decide"
@@ -75,15 +78,15 @@ func sealedRolesFor(p Permission) []actor.Role {
 }
 
 var grants = map[actor.Role][]Permission{
-	actor.MemberAdmin:      {MemberRead, AreaManage, UserRead, UserManage, AuditRead, RegistryRead, ProgramRead, PaymentRead, CaseRead, GrievanceRead, SenderManage, JobManage},
+	actor.MemberAdmin:      {MemberRead, AreaManage, UserRead, UserManage, AuditRead, RegistryRead, ProgramRead, PaymentRead, CaseRead, GrievanceRead, SenderManage, JobManage, NotifyRead, NotifyRetry, NotifyManage},
 	actor.Registrar:        {MemberRead, RegistryRead, RegistryWrite},
-	actor.ProgramManager:   {MemberRead, RegistryRead, ProgramRead, ProgramManage, EnrollPropose},
+	actor.ProgramManager:   {MemberRead, RegistryRead, ProgramRead, ProgramManage, EnrollPropose, NotifyRead},
 	actor.Approver:         {MemberRead, RegistryRead, ProgramRead, PaymentRead, ApprovalDecide, EnrollDecide, PaymentApprove},
-	actor.FinanceOfficer:   {MemberRead, ProgramRead, PaymentRead, PaymentPrepare},
+	actor.FinanceOfficer:   {MemberRead, ProgramRead, PaymentRead, PaymentPrepare, NotifyRead, NotifyRetry},
 	actor.CaseWorker:       {MemberRead, RegistryRead, CaseRead, CaseWrite},
-	actor.GrievanceOfficer: {MemberRead, RegistryRead, ProgramRead, GrievanceRead, GrievanceHandle},
+	actor.GrievanceOfficer: {MemberRead, RegistryRead, ProgramRead, GrievanceRead, GrievanceHandle, NotifyRead, NotifyRetry},
 	actor.IntegrityOfficer: {MemberRead, WhistleHandle},
-	actor.Auditor:          {MemberRead, UserRead, AuditRead, RegistryRead, ProgramRead, PaymentRead},
+	actor.Auditor:          {MemberRead, UserRead, AuditRead, RegistryRead, ProgramRead, PaymentRead, NotifyRead},
 	actor.Viewer:           {MemberRead, ProgramRead},
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"github.com/tadamun/tadamun/internal/notify"
 	"strconv"
 	"strings"
 	"sync"
@@ -149,6 +150,10 @@ type Options struct {
 	Members  *member.Service
 	Registry *registry.Service
 	Auth     *auth.Service
+	// Notify, when set, tells the complainant of each step (received with
+	// the tracking code, in review, resolved, an appeal received) in the
+	// step's transaction (internal/notify).
+	Notify notify.Sender
 }
 
 // Service stores grievances, appeals and whistleblower reports. It is safe
@@ -162,6 +167,7 @@ type Service struct {
 	formLimit  *Limiter // public submissions per address
 	codeLimit  *Limiter // wrong tracking codes per address
 	decisions  Decisions
+	notify     notify.Sender
 	keyFile    string
 	boxMu      sync.Mutex
 	box        *sealer
@@ -173,6 +179,7 @@ type Service struct {
 func New(d *db.DB, o Options) *Service {
 	now := calendar.Clock(func() time.Time { return o.Clock.Or(d.Clock()).Now() })
 	s := &Service{
+		notify:     o.Notify,
 		db:         d,
 		members:    o.Members,
 		registry:   o.Registry,
@@ -214,7 +221,8 @@ type Intake struct {
 	Contact       string // phone or e-mail, as given
 	AreaCode      string
 	HouseholdID   int64
-	SubjectUserID int64 // staff member complained about, when known
+	SubjectUserID int64  // staff member complained about, when known
+	Lang          string // the language the complainant wrote in ("ar", "en"), for the messages sent back
 
 	// The public form only.
 	IP              string // the sender's address, for the rate limit
@@ -404,6 +412,13 @@ func (s *Service) insert(ctx context.Context, m member.Member, in Intake, then f
 			if err := then(tx, g); err != nil {
 				return err
 			}
+		}
+		kind := notify.GrievanceReceived
+		if g.Category == EligibilityAppeal {
+			kind = notify.GrievanceAppeal
+		}
+		if err := s.tell(ctx, tx, g, kind, in.Lang, map[string]string{"code": FormatCode(code)}); err != nil {
+			return err
 		}
 		rc = Receipt{ID: g.ID, Number: g.Number, Code: FormatCode(code), DueAt: g.DueAt}
 		s.invalidate()

@@ -12,6 +12,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/notify"
 )
 
 // Step is where a grievance stands in the mechanism.
@@ -155,7 +156,17 @@ func (s *Service) save(ctx context.Context, tx *db.Tx, g *Grievance, from Step, 
 		return errs.E(errs.Conflict, "grievance.changed")
 	}
 	s.invalidate()
-	return audit.Append(ctx, tx, audit.Entry{MemberID: g.MemberID, Action: action, EntityType: "grievance", EntityID: id(g.ID), State: g})
+	if err := audit.Append(ctx, tx, audit.Entry{MemberID: g.MemberID, Action: action, EntityType: "grievance", EntityID: id(g.ID), State: g}); err != nil {
+		return err
+	}
+	switch {
+	case g.Step == from:
+	case g.Step == Acknowledged, g.Step == Investigating && (from == Received || from == Assigned):
+		return s.tell(ctx, tx, *g, notify.GrievanceInReview, "", nil)
+	case g.Step == Resolved:
+		return s.tell(ctx, tx, *g, notify.GrievanceResolved, "", nil)
+	}
+	return nil
 }
 
 // update loads grievance gid in a transaction, lets fn change it, and

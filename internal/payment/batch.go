@@ -285,6 +285,9 @@ func (s *Service) Export(ctx context.Context, memberID, batchID int64, w io.Writ
 			move{AccountPayable, AccountInTransit, first}, move{AccountReturned, AccountInTransit, retry}); err != nil {
 			return err
 		}
+		if err := s.tell(ctx, tx, memberID, c.Currency, `SELECT id, household_id, amount, status FROM payments WHERE batch_id = ? ORDER BY id`, b.ID); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, audit.Entry{MemberID: memberID, Action: "payment.batch.export", EntityType: "payment_batch", EntityID: idString(b.ID), State: b})
 	})
 	if err != nil {

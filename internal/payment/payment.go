@@ -29,6 +29,7 @@ package payment
 
 import (
 	"context"
+	"github.com/tadamun/tadamun/internal/notify"
 	"strconv"
 	"time"
 
@@ -51,6 +52,7 @@ type Service struct {
 	Limits     limits.Limits
 	households Households
 	clock      calendar.Clock
+	notify     notify.Sender
 }
 
 // Households is how payments learn whose a household named in a request
@@ -80,6 +82,9 @@ type Options struct {
 	Members    *member.Service
 	Ledger     *ledger.Service
 	Households Households
+	// Notify, when set, is told of each payment sent, paid or returned,
+	// in the transaction that records it (internal/notify).
+	Notify notify.Sender
 }
 
 // NewWith is New configured by o.
@@ -93,7 +98,7 @@ func NewWith(d *db.DB, o Options) *Service {
 	if o.Households == nil {
 		o.Households = registry.NewWith(d, registry.Options{Clock: o.Clock})
 	}
-	return &Service{db: d, members: o.Members, ledger: o.Ledger, households: o.Households, clock: o.Clock}
+	return &Service{db: d, members: o.Members, ledger: o.Ledger, households: o.Households, clock: o.Clock, notify: o.Notify}
 }
 
 // now is the service's clock's time.

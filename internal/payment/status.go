@@ -361,6 +361,22 @@ func (s *Service) applyStatusRows(ctx context.Context, tx *db.Tx, imp *StatusImp
 	}
 	imp.Unchanged = imp.Rows - imp.Paid - imp.Failed - imp.Returned - imp.Accepted
 	now := s.now().UTC()
+	// The households of the payments this import pays, fails or returns
+	// hear of it: the same conditions as updatePayments', read before it.
+	for _, cs := range sums {
+		c, err := cycle(ctx, tx.QueryRow, imp.MemberID, cs.cycle)
+		if err != nil {
+			return err
+		}
+		if err := s.tell(ctx, tx, imp.MemberID, c.Currency, `SELECT p.id, p.household_id, p.amount,
+				CASE WHEN r.status = 'ACSC' THEN 'paid' WHEN p.status = 'paid' THEN 'returned' ELSE 'failed' END
+			FROM payments p JOIN payment_status_rows r ON r.member_id = p.member_id AND r.end_to_end_id = p.end_to_end_id
+			WHERE r.import_id = ? AND p.cycle_id = ?
+			AND ((r.status = 'ACSC' AND p.status IN ('sent', 'accepted')) OR (r.status = 'RJCT' AND p.status IN ('sent', 'accepted', 'paid')))
+			ORDER BY p.id`, imp.ID, c.ID); err != nil {
+			return err
+		}
+	}
 	if err := updatePayments(ctx, tx, imp.ID, now); err != nil {
 		return err
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/notify"
 )
 
 // Beneficiary states. A proposal is approved into Enrolled or rejected into
@@ -348,9 +350,47 @@ func (s *Service) Decide(ctx context.Context, apID int64, approve bool, reason s
 		}
 		c, _ := res.RowsAffected()
 		n = int(c)
-		return s.recordEvents(ctx, tx, apID, Proposed, to, ap.Reason, today, action)
+		if err := s.recordEvents(ctx, tx, apID, Proposed, to, ap.Reason, today, action); err != nil {
+			return err
+		}
+		return s.notifyDecision(ctx, tx, m, apID, to)
 	})
 	return n, err
+}
+
+// notifyDecision tells each household of approval apID, now in state to
+// (Enrolled or Rejected), of the decision, in the decision's transaction.
+func (s *Service) notifyDecision(ctx context.Context, tx *db.Tx, m member.Member, apID int64, to string) error {
+	if s.notify == nil {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT e.id, e.household_id, e.benefit_minor, e.start_date, p.name_ar, p.name_en, p.currency
+		FROM program_enrollments e JOIN programs p ON p.id = e.program_id WHERE e.approval_id = ? AND e.status = ? ORDER BY e.id`, apID, to)
+	if err != nil {
+		return errs.Wrapf(err, "program: decisions to tell of approval %d", apID)
+	}
+	var events []notify.Event
+	kind := notify.EnrollmentEnrolled
+	if to == Rejected {
+		kind = notify.EnrollmentRejected
+	}
+	for rows.Next() {
+		var id, household, benefit int64
+		var start, nameAR, nameEN, currency string
+		if err := rows.Scan(&id, &household, &benefit, &start, &nameAR, &nameEN, &currency); err != nil {
+			rows.Close()
+			return errs.Wrapf(err, "program: decisions to tell of approval %d", apID)
+		}
+		events = append(events, notify.Event{Kind: kind, MemberID: m.ID, HouseholdID: household, EntityType: "program_enrollment", EntityID: idString(id),
+			Args: map[string]string{"start": start}, ArgsByLang: map[string]map[string]string{
+				"ar": {"program": nameAR, "benefit": notify.Amount(benefit, currency, "ar")},
+				"en": {"program": nameEN, "benefit": notify.Amount(benefit, currency, "en")}}})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return errs.Wrapf(err, "program: decisions to tell of approval %d", apID)
+	}
+	return s.notify.Enqueue(ctx, tx, events...)
 }
 
 // moves lists the state changes Transition allows.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"github.com/tadamun/tadamun/internal/notify"
 	"regexp"
 	"slices"
 	"strconv"
@@ -146,6 +147,7 @@ type Service struct {
 	db      *db.DB
 	members *member.Service
 	runs    *runner // the targeting runs going on through this service
+	notify  notify.Sender
 	// Jobs, when set, is the process's job runner: a run started in the
 	// background (Start) is also a job of kind targeting_run, shown on the
 	// jobs page and cancelled from it. Nil (the command line) runs it
@@ -165,6 +167,9 @@ type Options struct {
 	// nil means ones built over d (the composition root passes its own).
 	Members *member.Service
 	Auth    *auth.Service
+	// Notify, when set, is told of each enrollment decision in the
+	// decision's transaction, so the household hears of it (internal/notify).
+	Notify notify.Sender
 }
 
 // New returns the service over d. Runs started through one Service are
@@ -180,7 +185,7 @@ func NewWith(d *db.DB, o Options) *Service {
 	if o.Auth == nil {
 		o.Auth = auth.NewWith(d, auth.Options{Clock: o.Clock})
 	}
-	return &Service{db: d, members: o.Members, auth: o.Auth, runs: newRunner(), clock: o.Clock}
+	return &Service{db: d, members: o.Members, auth: o.Auth, runs: newRunner(), clock: o.Clock, notify: o.Notify}
 }
 
 // now is the service's clock's time.

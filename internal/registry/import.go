@@ -669,6 +669,7 @@ func (im *importer) readHouseholds(ctx context.Context, t table) error {
 			WaterSource: c.get("water_source"), Sanitation: c.get("sanitation"), Electricity: c.yesno("electricity"),
 			MonthlyIncome: c.money("monthly_income"), RegisteredOn: c.date("registration_date"), Source: c.get("source"),
 			Consent: c.yesno("consent"), Attrs: c.attrs(),
+			ContactConsent: c.yesno("contact_consent"), ContactLang: c.get("contact_lang"), ContactEmail: c.get("contact_email"),
 		}
 		if as := strings.TrimSpace(c.get("assets")); as != "" {
 			hh.Assets = strings.FieldsFunc(as, func(r rune) bool { return r == ';' || r == '؛' || r == ',' || r == '،' })
@@ -1081,6 +1082,12 @@ func keepHousehold(h, old *Household, present map[string]bool) {
 			h.RegisteredOn = old.RegisteredOn
 		case "consent":
 			h.Consent = old.Consent
+		case "contact_consent":
+			h.ContactConsent = old.ContactConsent
+		case "contact_lang":
+			h.ContactLang = old.ContactLang
+		case "contact_email":
+			h.ContactEmail = old.ContactEmail
 		case "source":
 			h.Source = old.Source
 		}

@@ -18,7 +18,7 @@ func (b *bulkWriter) close() {}
 
 var householdColumns = []string{"member_id", "household_ref", "governorate", "district", "locality", "address", "dwelling_type",
 	"rooms", "water_source", "sanitation", "electricity", "assets", "monthly_income", "registered_on", "source", "consent", "attrs", "import_id",
-	"version", "created_at", "updated_at"}
+	"version", "created_at", "updated_at", "contact_consent", "contact_lang", "contact_email"}
 
 // multiInsert inserts the n rows row makes into table.
 func multiInsert(ctx context.Context, tx *db.Tx, table string, cols []string, n int, row func(i int) []any) error {

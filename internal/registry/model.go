@@ -3,6 +3,7 @@ package registry
 import (
 	"encoding/json"
 	"maps"
+	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -15,28 +16,34 @@ import (
 // Household is one household of the registry. Pointer fields are nil when
 // unknown. The zero value is an empty household of no member.
 type Household struct {
-	ID            int64             `json:"id"`
-	MemberID      int64             `json:"member_id"`
-	Ref           string            `json:"household_ref"`
-	Governorate   string            `json:"governorate"` // admin area codes
-	District      string            `json:"district"`
-	Locality      string            `json:"locality"`
-	Address       string            `json:"address"`
-	DwellingType  string            `json:"dwelling_type"`
-	Rooms         *int              `json:"rooms"`
-	WaterSource   string            `json:"water_source"`
-	Sanitation    string            `json:"sanitation"`
-	Electricity   *bool             `json:"electricity"`
-	Assets        []string          `json:"assets"`
-	MonthlyIncome *int64            `json:"monthly_income"` // minor units
-	RegisteredOn  string            `json:"registered_on"`  // YYYY-MM-DD
-	Source        string            `json:"source"`
-	Consent       *bool             `json:"consent"`
-	Attrs         map[string]string `json:"attrs"`
-	Version       int               `json:"version"`
-	CreatedAt     time.Time         `json:"created_at"`
-	UpdatedAt     time.Time         `json:"updated_at"`
-	Size          int               `json:"size"` // number of persons, filled by reads
+	ID            int64    `json:"id"`
+	MemberID      int64    `json:"member_id"`
+	Ref           string   `json:"household_ref"`
+	Governorate   string   `json:"governorate"` // admin area codes
+	District      string   `json:"district"`
+	Locality      string   `json:"locality"`
+	Address       string   `json:"address"`
+	DwellingType  string   `json:"dwelling_type"`
+	Rooms         *int     `json:"rooms"`
+	WaterSource   string   `json:"water_source"`
+	Sanitation    string   `json:"sanitation"`
+	Electricity   *bool    `json:"electricity"`
+	Assets        []string `json:"assets"`
+	MonthlyIncome *int64   `json:"monthly_income"` // minor units
+	RegisteredOn  string   `json:"registered_on"`  // YYYY-MM-DD
+	Source        string   `json:"source"`
+	Consent       *bool    `json:"consent"`
+	// ContactConsent is the household's consent to be contacted (SMS,
+	// e-mail) about its enrollments, payments and complaints; nil when not
+	// recorded, and then nothing is sent.
+	ContactConsent *bool             `json:"contact_consent"`
+	ContactLang    string            `json:"contact_lang"`  // "ar", "en", or "" for the member's default
+	ContactEmail   string            `json:"contact_email"` // the household's e-mail address, "" none
+	Attrs          map[string]string `json:"attrs"`
+	Version        int               `json:"version"`
+	CreatedAt      time.Time         `json:"created_at"`
+	UpdatedAt      time.Time         `json:"updated_at"`
+	Size           int               `json:"size"` // number of persons, filled by reads
 	// Head is the head's full name and HeadLatin the head's name in Latin
 	// script, filled by ListHouseholds and EachListedHousehold ("" when the
 	// household has no head).
@@ -277,6 +284,29 @@ func (h *Household) normalize(p *problems, m *memberInfo, today string) {
 	}
 	checkCode(p, Sources, &h.Source, false)
 	h.Attrs = checkAttrs(p, h.Attrs)
+	checkContact(p, h)
+}
+
+// checkContact checks the household's contact preferences: a language
+// Tadamun writes in and an e-mail address of one mailbox.
+func checkContact(p *problems, h *Household) {
+	h.ContactLang = strings.ToLower(clean(h.ContactLang))
+	switch h.ContactLang {
+	case "", "ar", "en":
+	case "arabic", "عربي", "العربية":
+		h.ContactLang = "ar"
+	case "english", "إنجليزي", "الإنجليزية":
+		h.ContactLang = "en"
+	default:
+		p.add("contact_lang", "registry.unknown_code", "value", h.ContactLang, "codes", "ar, en")
+	}
+	h.ContactEmail = clean(h.ContactEmail)
+	if h.ContactEmail == "" {
+		return
+	}
+	if a, err := mail.ParseAddress(h.ContactEmail); err != nil || a.Address != h.ContactEmail || len(h.ContactEmail) > 254 {
+		p.add("contact_email", "registry.contact_email_invalid")
+	}
 }
 
 func checkAreas(p *problems, m *memberInfo, h *Household) {

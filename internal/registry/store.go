@@ -21,17 +21,17 @@ const householdSize = `(SELECT COUNT(*) FROM persons p WHERE p.member_id = h.mem
 
 const householdCols = `h.id, h.member_id, h.household_ref, h.governorate, h.district, h.locality, h.address, h.dwelling_type,
 	h.rooms, h.water_source, h.sanitation, h.electricity, h.assets, h.monthly_income, h.registered_on, h.source, h.consent,
-	h.attrs, h.version, h.created_at, h.updated_at`
+	h.contact_consent, h.contact_lang, h.contact_email, h.attrs, h.version, h.created_at, h.updated_at`
 
 type scanner interface{ Scan(...any) error }
 
 func scanHousehold(r scanner, extra ...any) (Household, error) {
 	var h Household
-	var rooms, elec, income, consent sql.NullInt64
+	var rooms, elec, income, consent, contact sql.NullInt64
 	var assets, attrs string
 	dst := append([]any{&h.ID, &h.MemberID, &h.Ref, &h.Governorate, &h.District, &h.Locality, &h.Address, &h.DwellingType,
 		&rooms, &h.WaterSource, &h.Sanitation, &elec, &assets, &income, &h.RegisteredOn, &h.Source, &consent,
-		&attrs, &h.Version, &h.CreatedAt, &h.UpdatedAt}, extra...)
+		&contact, &h.ContactLang, &h.ContactEmail, &attrs, &h.Version, &h.CreatedAt, &h.UpdatedAt}, extra...)
 	if err := r.Scan(dst...); err != nil {
 		return h, err
 	}
@@ -41,6 +41,7 @@ func scanHousehold(r scanner, extra ...any) (Household, error) {
 	}
 	h.Electricity = nullBool(elec)
 	h.Consent = nullBool(consent)
+	h.ContactConsent = nullBool(contact)
 	if income.Valid {
 		h.MonthlyIncome = &income.Int64
 	}
@@ -98,7 +99,7 @@ func b2i(b bool) int {
 
 const householdInsert = `INSERT INTO households (member_id, household_ref, governorate, district, locality, address, dwelling_type,
 	rooms, water_source, sanitation, electricity, assets, monthly_income, registered_on, source, consent, attrs, import_id,
-	version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	version, created_at, updated_at, contact_consent, contact_lang, contact_email) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 
 func householdArgs(h *Household, importID int64) []any {
 	var imp any
@@ -107,17 +108,19 @@ func householdArgs(h *Household, importID int64) []any {
 	}
 	return []any{h.MemberID, h.Ref, h.Governorate, h.District, h.Locality, h.Address, h.DwellingType,
 		intArg(h.Rooms), h.WaterSource, h.Sanitation, boolArg(h.Electricity), strings.Join(h.Assets, ";"), int64Arg(h.MonthlyIncome),
-		h.RegisteredOn, h.Source, boolArg(h.Consent), attrsJSON(h.Attrs), imp, h.Version, h.CreatedAt, h.UpdatedAt}
+		h.RegisteredOn, h.Source, boolArg(h.Consent), attrsJSON(h.Attrs), imp, h.Version, h.CreatedAt, h.UpdatedAt,
+		boolArg(h.ContactConsent), h.ContactLang, h.ContactEmail}
 }
 
 const householdUpdate = `UPDATE households SET governorate = ?, district = ?, locality = ?, address = ?, dwelling_type = ?,
 	rooms = ?, water_source = ?, sanitation = ?, electricity = ?, assets = ?, monthly_income = ?, registered_on = ?, source = ?,
-	consent = ?, attrs = ?, version = ?, updated_at = ? WHERE id = ? AND member_id = ?`
+	consent = ?, attrs = ?, version = ?, updated_at = ?, contact_consent = ?, contact_lang = ?, contact_email = ? WHERE id = ? AND member_id = ?`
 
 func householdUpdateArgs(h *Household) []any {
 	return []any{h.Governorate, h.District, h.Locality, h.Address, h.DwellingType,
 		intArg(h.Rooms), h.WaterSource, h.Sanitation, boolArg(h.Electricity), strings.Join(h.Assets, ";"), int64Arg(h.MonthlyIncome),
-		h.RegisteredOn, h.Source, boolArg(h.Consent), attrsJSON(h.Attrs), h.Version, h.UpdatedAt, h.ID, h.MemberID}
+		h.RegisteredOn, h.Source, boolArg(h.Consent), attrsJSON(h.Attrs), h.Version, h.UpdatedAt,
+		boolArg(h.ContactConsent), h.ContactLang, h.ContactEmail, h.ID, h.MemberID}
 }
 
 const personCols = `p.id, p.member_id, p.household_id, h.household_ref, p.member_ref, p.relationship, p.first_name, p.father_name,
@@ -248,7 +251,8 @@ func (h *Household) fields(exp int) [][2]string {
 		{"dwelling_type", h.DwellingType}, {"rooms", intText(h.Rooms)}, {"water_source", h.WaterSource},
 		{"sanitation", h.Sanitation}, {"electricity", boolText(h.Electricity)}, {"assets", strings.Join(h.Assets, ";")},
 		{"monthly_income", moneyText(h.MonthlyIncome, exp)}, {"registration_date", h.RegisteredOn}, {"source", h.Source},
-		{"consent", boolText(h.Consent)}, {"attrs", attrsJSON(h.Attrs)},
+		{"consent", boolText(h.Consent)}, {"contact_consent", boolText(h.ContactConsent)}, {"contact_lang", h.ContactLang},
+		{"contact_email", h.ContactEmail}, {"attrs", attrsJSON(h.Attrs)},
 	}
 }
 

@@ -37,6 +37,9 @@ var HouseholdColumns = []Column{
 	{Name: "registration_date", AR: "تاريخ التسجيل", Optional: true},
 	{Name: "consent", AR: "الموافقة على معالجة البيانات", Aliases: []string{"الموافقة"}, Optional: true},
 	{Name: "source", AR: "مصدر التسجيل", Optional: true},
+	{Name: "contact_consent", AR: "الموافقة على التواصل", Optional: true},
+	{Name: "contact_lang", AR: "لغة التواصل", Optional: true},
+	{Name: "contact_email", AR: "البريد الإلكتروني", Optional: true},
 }
 
 // MemberColumns are the columns of the members file or sheet.

@@ -55,6 +55,7 @@ func regCodeOptions(l i18n.Lang, v *registry.Vocab, required bool) []Option {
 
 type registryFormChoices struct {
 	Relationships, Sexes, Dwellings, Waters, Sanitations, YesNo, Maritals, Educations, Employments, Orphans []Option
+	ContactLangs                                                                                            []Option
 }
 
 func registryFormOptions(r *http.Request) registryFormChoices {
@@ -66,6 +67,7 @@ func registryFormOptions(r *http.Request) registryFormChoices {
 		YesNo:       []Option{{"", "—"}, {"yes", tr(l, "registry.yes")}, {"no", tr(l, "registry.no")}},
 		Maritals:    regCodeOptions(l, registry.MaritalStatuses, false), Educations: regCodeOptions(l, registry.Educations, false),
 		Employments: regCodeOptions(l, registry.EmploymentStatuses, false), Orphans: regCodeOptions(l, registry.Orphanhoods, false),
+		ContactLangs: []Option{{"", tr(l, "registry.contact_lang_default")}, {"ar", tr(l, "notify.lang.ar")}, {"en", tr(l, "notify.lang.en")}},
 	}
 }
 
@@ -141,7 +143,8 @@ func regDigits(s string) string {
 func regHouseholdFromForm(v url.Values) registry.Household {
 	h := registry.Household{Ref: v.Get("household_ref"), Governorate: v.Get("governorate"), District: v.Get("district"), Locality: v.Get("locality"),
 		Address: v.Get("address"), DwellingType: v.Get("dwelling_type"), Rooms: regFormInt(v, "rooms"), WaterSource: v.Get("water_source"),
-		Sanitation: v.Get("sanitation"), Electricity: regFormBool(v, "electricity"), Consent: regFormBool(v, "consent")}
+		Sanitation: v.Get("sanitation"), Electricity: regFormBool(v, "electricity"), Consent: regFormBool(v, "consent"),
+		ContactConsent: regFormBool(v, "contact_consent"), ContactLang: v.Get("contact_lang"), ContactEmail: v.Get("contact_email")}
 	if a := strings.TrimSpace(v.Get("assets")); a != "" {
 		h.Assets = strings.FieldsFunc(a, func(r rune) bool { return r == ';' || r == ',' || r == '،' || r == '؛' })
 	}
@@ -284,6 +287,12 @@ func (p registryHouseholdPage) ConsentKey() string {
 	return answerKey(p.Household.Consent, "pages.consent_given", "pages.consent_not_given")
 }
 
+// ContactConsentKey is the message key of the household's consent to be
+// contacted, "" when not recorded.
+func (p registryHouseholdPage) ContactConsentKey() string {
+	return answerKey(p.Household.ContactConsent, "registry.yes", "registry.no")
+}
+
 func answerKey(b *bool, yes, no string) string {
 	switch {
 	case b == nil:
@@ -338,11 +347,12 @@ func (s *Server) registryHouseholdPage(r *http.Request) (registryHouseholdPage, 
 		"governorate": {h.Governorate}, "district": {h.District}, "locality": {h.Locality}, "address": {h.Address},
 		"dwelling_type": {h.DwellingType}, "water_source": {h.WaterSource}, "sanitation": {h.Sanitation},
 		"assets": {strings.Join(h.Assets, ";")}, "version": {strconv.Itoa(h.Version)},
+		"contact_lang": {h.ContactLang}, "contact_email": {h.ContactEmail},
 	}, Errors: map[string]string{}}
 	if h.Rooms != nil {
 		p.Edit.Values.Set("rooms", strconv.Itoa(*h.Rooms))
 	}
-	for name, b := range map[string]*bool{"electricity": h.Electricity, "consent": h.Consent} {
+	for name, b := range map[string]*bool{"electricity": h.Electricity, "consent": h.Consent, "contact_consent": h.ContactConsent} {
 		if b != nil {
 			p.Edit.Values.Set(name, map[bool]string{true: "yes", false: "no"}[*b])
 		}
