@@ -90,11 +90,16 @@ type complaintPage struct {
 }
 
 func (s *Server) complaintPage(r *http.Request, report bool) (complaintPage, error) {
-	o, _, err := s.publicMembers(r.Context())
+	o, ms, err := s.publicMembers(r.Context())
 	if err != nil {
 		return complaintPage{}, err
 	}
 	l := Lang(r)
+	for i, m := range ms { // each member by its name in the page's language
+		if o[i].Label = m.NameAR; l == i18n.EN && m.NameEN != "" {
+			o[i].Label = m.NameEN
+		}
+	}
 	return complaintPage{Members: o, Categories: categoryOptions(l, true), Challenge: s.grievances().Challenge(l), Report: report}, nil
 }
 

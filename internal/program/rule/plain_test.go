@@ -50,3 +50,22 @@ func TestPlain(t *testing.T) {
 		t.Errorf("got %q", failed[0])
 	}
 }
+
+// TestPlainInputsNamesListsInWords checks that a list a clause read (each
+// member's disability, say) is shown in words, never as Go prints a slice.
+func TestPlainInputsNamesListsInWords(t *testing.T) {
+	for _, tc := range []struct {
+		lang i18n.Lang
+		in   any
+		want string
+	}{
+		{i18n.AR, []bool{false, true}, "[لا، نعم]"},
+		{i18n.EN, []bool{false, true}, "[no, yes]"},
+		{i18n.EN, []float64{1.5, 2}, "[1.5, 2]"},
+	} {
+		got := plainInputs(tc.lang, map[string]any{"m.disability": tc.in})
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("plainInputs(%s, %v) = %q, want %q", tc.lang, tc.in, got, tc.want)
+		}
+	}
+}
