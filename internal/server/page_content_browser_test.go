@@ -3,10 +3,12 @@ package server
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,7 +29,7 @@ const pageTextJS = `(() => {
   const code = n => !!(n && n.closest && n.closest('pre, textarea, code, kbd, samp'));
   const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = w.nextNode(); n; n = w.nextNode()) {
-    const e = n.parentElement; if (!e || e.closest('script, style, template, [hidden]')) continue;
+    const e = n.parentElement; if (!e || e.closest('script, style, template, [hidden], [data-code]')) continue;
     const s = n.nodeValue.trim(); if (!s) continue;
     out.push({text: s, code: code(e), tag: e.tagName.toLowerCase(), sample: !!e.closest('a[href^="/digits"]'), en: !!e.closest('[lang="en"]')});
   }
@@ -146,6 +148,22 @@ var demoUsername = regexp.MustCompile(`^[a-z]{2}\.[a-z]+$|^admin$`)
 // names the demo typed in Latin.
 var latinNames = map[string]bool{"Tadamun": true, "English": true}
 
+// namedCodes are the codes that have a name in the catalogs (audit
+// actions, tables, roles) and read as codes: with "_" or ".". A page shows
+// the name; an element that shows a code on purpose beside its name (for
+// a filter that takes codes) says so with data-code.
+var namedCodes = sync.OnceValue(func() map[string]bool {
+	out := map[string]bool{}
+	for k := range i18n.Catalog(i18n.EN) {
+		for _, prefix := range []string{"names.action.", "names.entity.", "role."} {
+			if c, ok := strings.CutPrefix(k, prefix); ok && strings.ContainsAny(c, "_.") && !strings.HasSuffix(c, "*") {
+				out[c] = true
+			}
+		}
+	}
+	return out
+})
+
 // pendingOtherParts lists checks that fail today on pages another part of
 // issue 14 changes (digit styles and isolation belong to the "rtl" part).
 // Each entry is a page path pattern and the check; remove the entries when
@@ -154,8 +172,14 @@ var pendingOtherParts = map[string][]string{
 	// Catalog messages with hard-coded Arabic-Indic digits ("خلال ٩٠ يومًا",
 	// "من ١ إلى ٩") in pages that show Western ones: the "rtl" part makes
 	// every digit follow the user's preference.
-	`^/portal/(statistics|grievances)$`: {"digits"},
-	`^/grievances$`:                     {"digits"},
+	`^/portal/(statistics|grievances)`: {"digits"},
+	`^/grievances$`:                    {"digits"},
+	// The approvals inbox names subjects by their table ("program_run") and
+	// links an enrollment approval to a page the reader may not open (an
+	// auditor gets 403): the "approvals" part rebuilds the inbox, naming
+	// subjects with web.SubjectName and web.SubjectLink.
+	`^/approvals`:             {"latin", "code"},
+	`^/enrollment-approvals$`: {"status", "console"},
 }
 
 func pending(path, check string) bool {
@@ -190,14 +214,18 @@ func skipLink(p string) bool {
 var digitsRun = regexp.MustCompile(`[0-9]+|[A-Z]{2,}[0-9A-Z-]*`)
 
 // kindOf names a page's kind: its path with every number or code replaced,
-// so /households/12 and /households/40 are one kind.
+// so /households/12 and /households/40 are one kind, and the names of its
+// query's parameters.
 func kindOf(p string) string {
 	u, _ := url.Parse(p)
 	parts := strings.Split(u.Path, "/")
 	for i, s := range parts {
 		parts[i] = digitsRun.ReplaceAllString(s, "N")
 	}
-	return strings.Join(parts, "/")
+	// A filter is a kind of its own (?status=all shows other rows), its
+	// values not: ?before=40 and ?before=80 are one kind.
+	keys := slices.Sorted(maps.Keys(u.Query()))
+	return strings.Join(parts, "/") + "?" + strings.Join(keys, "&")
 }
 
 // TestBrowserEveryPage signs in as every demo user in Chromium at phone
@@ -211,158 +239,188 @@ func TestBrowserEveryPage(t *testing.T) {
 	d := demoDB(t, db.SQLite)
 	ts := newServer(t, d)
 	statisticsReady(t, d) // as serve does before it says ready
-	ctx := newBrowserContext(t)
-	ce := watchConsole(ctx)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
-		t.Fatal(err)
-	}
+	browser := newBrowserContext(t)
 	keys := i18n.Catalog(i18n.AR)
 	for _, w := range latinTyped(t, d) {
 		latinNames[w] = true
 	}
-	pages := 0
-	fail := func(name, format string, args ...any) {
-		t.Helper()
-		t.Errorf(format, args...)
-		failShot(t, ctx, name)
-	}
-	// check opens one page and checks what it shows.
-	check := func(who, lang, p string) (links []string) {
-		t.Helper()
-		pages++
-		name := who + "-" + lang + strings.ReplaceAll(p, "/", "_")
-		where := fmt.Sprintf("%s: %s in %s", who, p, lang)
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	var (
+		mu     sync.Mutex
+		pages  int
+		seenIn = map[string]map[string]bool{"ar": {}, "en": {}} // page kinds opened, per language
+	)
+	// visit opens the pages of one user (or none: the public) in a tab of
+	// its own, with its own cookies, so that users walk side by side.
+	visit := func(who string, login bool) {
+		ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 		defer cancel()
-		resp, err := chromedp.RunResponse(sctx, chromedp.Navigate(ts.URL+p))
-		if err != nil {
-			fail(name, "%s: %v", where, err)
-			return nil
+		ce := watchConsole(ctx)
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+			t.Errorf("%s: %v", who, err)
+			return
 		}
-		if resp.Status >= 400 {
-			fail(name, "%s: status %d", where, resp.Status)
+		fail := func(name, format string, args ...any) {
+			t.Helper()
+			t.Errorf(format, args...)
+			failShot(t, ctx, name)
 		}
-		if errs := ce.take(); len(errs) > 0 {
-			fail(name, "%s: console errors: %s", where, strings.Join(errs, "; "))
-		}
-		got, err := chromedp.Run(sctx, chromedp.Evaluate[pageRead](`({nodes: `+pageTextJS+`, out: `+outsideJS+`, links: `+linksJS+`, dir: document.documentElement.dir})`))
-		if err != nil {
-			fail(name, "%s: %v", where, err)
-			return nil
-		}
-		nodes, out, dir := got.Nodes, got.Out, got.Dir
-		links = got.Links
-		if want := map[string]string{"ar": "rtl", "en": "ltr"}[lang]; dir != want {
-			fail(name, "%s: dir %q, want %q", where, dir, want)
-		}
-		if len(out) > 0 && !pending(p, "width") {
-			fail(name, "%s: elements wider than the 390 px screen: %v", where, out)
-		}
-		var problems []string
-		west, indic := false, false
-		for _, n := range nodes {
-			for _, l := range leaks {
-				if n.Code && l.what == "a boolean printed" {
-					continue
-				}
-				if m := l.re.FindString(n.Text); m != "" && !pending(p, l.what) {
-					problems = append(problems, fmt.Sprintf("%s %q in <%s> %q", l.what, m, n.Tag, clip(n.Text)))
-				}
+		// check opens one page and checks what it shows.
+		check := func(lang, p string) (links []string) {
+			t.Helper()
+			mu.Lock()
+			pages++
+			mu.Unlock()
+			name := who + "-" + lang + strings.ReplaceAll(p, "/", "_")
+			where := fmt.Sprintf("%s: %s in %s", who, p, lang)
+			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			resp, err := chromedp.RunResponse(sctx, chromedp.Navigate(ts.URL+p))
+			if err != nil {
+				fail(name, "%s: %v", where, err)
+				return nil
 			}
-			for _, k := range keyLike.FindAllString(n.Text, -1) {
-				if _, ok := keys[k]; ok {
-					problems = append(problems, fmt.Sprintf("message key %q in <%s> %q", k, n.Tag, clip(n.Text)))
-				}
+			if resp.Status >= 400 && !pending(p, "status") {
+				fail(name, "%s: status %d", where, resp.Status)
 			}
-			if lang == "ar" && !n.Code && !n.En {
-				for _, w := range latinWord.FindAllString(n.Text, -1) {
-					w = strings.TrimRight(w, ".:/-")
-					if !latinAllowed(w) && !latinOnPage(p, w) && !latinNames[w] && !pending(p, "latin") {
-						problems = append(problems, fmt.Sprintf("English %q in <%s> %q", w, n.Tag, clip(n.Text)))
+			if errs := ce.take(); len(errs) > 0 && !pending(p, "console") {
+				fail(name, "%s: console errors: %s", where, strings.Join(errs, "; "))
+			}
+			got, err := chromedp.Run(sctx, chromedp.Evaluate[pageRead](`({nodes: `+pageTextJS+`, out: `+outsideJS+`, links: `+linksJS+`, dir: document.documentElement.dir})`))
+			if err != nil {
+				fail(name, "%s: %v", where, err)
+				return nil
+			}
+			if want := map[string]string{"ar": "rtl", "en": "ltr"}[lang]; got.Dir != want {
+				fail(name, "%s: dir %q, want %q", where, got.Dir, want)
+			}
+			if len(got.Out) > 0 && !pending(p, "width") {
+				fail(name, "%s: elements wider than the 390 px screen: %v", where, got.Out)
+			}
+			if problems := readProblems(got.Nodes, keys, lang, p); len(problems) > 0 {
+				fail(name, "%s:\n\t%s", where, strings.Join(problems, "\n\t"))
+			}
+			return got.Links
+		}
+		// walk opens the start pages, then the first page of every kind
+		// not yet opened in lang that they (and the pages found so) link to.
+		walk := func(lang string, start []string) {
+			t.Helper()
+			queue := slices.Clone(start)
+			mu.Lock()
+			for _, p := range start {
+				seenIn[lang][kindOf(p)] = true
+			}
+			mu.Unlock()
+			for len(queue) > 0 {
+				p := queue[0]
+				queue = queue[1:]
+				for _, l := range check(lang, p) {
+					mu.Lock()
+					if k := kindOf(l); !seenIn[lang][k] && !skipLink(l) {
+						seenIn[lang][k] = true
+						queue = append(queue, l)
 					}
-				}
-			}
-			if n.Sample {
-				continue
-			}
-			west = west || westDigit.MatchString(n.Text)
-			indic = indic || indicDigit.MatchString(n.Text)
-		}
-		if west && indic && !pending(p, "digits") {
-			problems = append(problems, "Western and Arabic-Indic digits on one page")
-		}
-		if len(problems) > 0 {
-			slices.Sort(problems)
-			fail(name, "%s:\n\t%s", where, strings.Join(slices.Compact(problems), "\n\t"))
-		}
-		return links
-	}
-	// walk opens the start pages, then the first page of every kind they
-	// (and the pages found so) link to.
-	seenIn := map[string]map[string]bool{"ar": {}, "en": {}}
-	walk := func(who, lang string, start []string) {
-		t.Helper()
-		seen := seenIn[lang]
-		queue := slices.Clone(start)
-		for _, p := range start {
-			seen[kindOf(p)] = true
-		}
-		for len(queue) > 0 {
-			p := queue[0]
-			queue = queue[1:]
-			for _, l := range check(who, lang, p) {
-				if k := kindOf(l); !seen[k] && !skipLink(l) {
-					seen[k] = true
-					queue = append(queue, l)
+					mu.Unlock()
 				}
 			}
 		}
-	}
-	setLang := func(lang string) {
-		if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/lang?to="+lang+"&next=/login")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	public := []string{"/", "/login", "/portal/programs", "/portal/audit", "/portal/statistics", "/portal/grievances", "/complaint", "/report", "/complaint/status", "/report/status"}
-	for _, lang := range []string{"ar", "en"} {
-		setLang(lang)
-		walk("public", lang, public)
-	}
-	for _, user := range demoUsers(t, d) {
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := chromedp.Do(sctx, chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(chromedp.CSS("#f-username")),
-			chromedp.SetValue(chromedp.CSS("#f-username"), user), chromedp.SetValue(chromedp.CSS("#f-password"), demo.Password),
-			chromedp.Submit(chromedp.CSS("#f-password")), chromedp.WaitVisible(chromedp.CSS("nav.menu")))
-		var menu []string
-		if err == nil {
-			menu, err = chromedp.Run(sctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('nav.menu a')).map(a => a.getAttribute('href'))`))
-		}
-		cancel()
-		if err != nil || len(menu) < 2 {
-			t.Errorf("%s: sign in: menu %v, %v", user, menu, err)
-			failShot(t, ctx, user+"-login")
-			continue
+		start := []string{"/", "/login", "/portal/programs", "/portal/audit", "/portal/statistics", "/portal/grievances", "/complaint", "/report", "/complaint/status", "/report/status"}
+		if login {
+			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			err := chromedp.Do(sctx, chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(chromedp.CSS("#f-username")),
+				chromedp.SetValue(chromedp.CSS("#f-username"), who), chromedp.SetValue(chromedp.CSS("#f-password"), demo.Password),
+				chromedp.Submit(chromedp.CSS("#f-password")), chromedp.WaitVisible(chromedp.CSS("nav.menu")))
+			if err == nil {
+				start, err = chromedp.Run(sctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('nav.menu a')).map(a => a.getAttribute('href'))`))
+			}
+			cancel()
+			if err != nil || len(start) < 2 {
+				t.Errorf("%s: sign in: menu %v, %v", who, start, err)
+				failShot(t, ctx, who+"-login")
+				return
+			}
 		}
 		for _, lang := range []string{"ar", "en"} {
-			setLang(lang)
-			walk(user, lang, menu)
+			if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/lang?to="+lang+"&next=/login")); err != nil {
+				t.Errorf("%s: language %s: %v", who, lang, err)
+				return
+			}
+			walk(lang, start)
 		}
-		if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/"), chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitVisible(chromedp.CSS("#f-username"))); err != nil {
-			t.Errorf("%s: sign out: %v", user, err)
-		}
-		setLang("ar")
 	}
+	// One user of each role, walked two at a time.
+	work := make(chan string)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for who := range work {
+				visit(who, who != "")
+			}
+		})
+	}
+	work <- "" // the public
+	for _, u := range demoUsers(t, d) {
+		work <- u
+	}
+	close(work)
+	wg.Wait()
 	t.Logf("%d pages checked", pages)
 	if m := web.MissingLabels(); len(m) > 0 {
 		t.Errorf("codes shown without a name (add them to internal/i18n/catalog/*/names.json): %v", m)
 	}
 }
 
-// demoUsers lists every user the demo creates, so a new demo role is
-// walked without touching this test.
+// readProblems lists what a page shows that a person should not read: Go
+// values printed raw, message keys, placeholders, English words in an
+// Arabic page (codes aside), two digit styles.
+func readProblems(nodes []textNode, keys map[string]string, lang, p string) []string {
+	var problems []string
+	west, indic := false, false
+	for _, n := range nodes {
+		for _, l := range leaks {
+			if n.Code && l.what == "a boolean printed" {
+				continue
+			}
+			if m := l.re.FindString(n.Text); m != "" && !pending(p, l.what) {
+				problems = append(problems, fmt.Sprintf("%s %q in <%s> %q", l.what, m, n.Tag, clip(n.Text)))
+			}
+		}
+		for _, k := range keyLike.FindAllString(n.Text, -1) {
+			if _, ok := keys[k]; ok {
+				problems = append(problems, fmt.Sprintf("message key %q in <%s> %q", k, n.Tag, clip(n.Text)))
+			}
+		}
+		for _, w := range latinWord.FindAllString(n.Text, -1) {
+			if w = strings.TrimRight(w, ".:/-"); namedCodes()[w] && !pending(p, "code") {
+				problems = append(problems, fmt.Sprintf("code %q shown without its name in <%s> %q", w, n.Tag, clip(n.Text)))
+			}
+		}
+		if lang == "ar" && !n.Code && !n.En {
+			for _, w := range latinWord.FindAllString(n.Text, -1) {
+				w = strings.TrimRight(w, ".:/-")
+				if !latinAllowed(w) && !latinOnPage(p, w) && !latinNames[w] && !pending(p, "latin") {
+					problems = append(problems, fmt.Sprintf("English %q in <%s> %q", w, n.Tag, clip(n.Text)))
+				}
+			}
+		}
+		if n.Sample {
+			continue
+		}
+		west = west || westDigit.MatchString(n.Text)
+		indic = indic || indicDigit.MatchString(n.Text)
+	}
+	if west && indic && !pending(p, "digits") {
+		problems = append(problems, "Western and Arabic-Indic digits on one page")
+	}
+	slices.Sort(problems)
+	return slices.Compact(problems)
+}
+
+// demoUsers lists a user of each set of roles the demo creates, so a new
+// demo role is walked without touching this test.
 func demoUsers(t *testing.T, d *db.DB) []string {
 	t.Helper()
-	rows, err := d.Query(context.Background(), `SELECT username FROM users ORDER BY id`)
+	rows, err := d.Query(context.Background(), `SELECT MIN(username) FROM users GROUP BY roles ORDER BY MIN(id)`)
 	if err != nil {
 		t.Fatal(err)
 	}
