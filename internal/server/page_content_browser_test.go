@@ -467,3 +467,43 @@ func latinTyped(t *testing.T, d *db.DB) []string {
 	}
 	return out
 }
+
+// TestReadProblems checks, without a browser, that the page walk's reading
+// catches each thing it looks for and lets codes and names through.
+func TestReadProblems(t *testing.T) {
+	keys := i18n.Catalog(i18n.AR)
+	tests := []struct {
+		name, lang, path string
+		node             textNode
+		want             string // "" for no problem
+	}{
+		{"a Go pointer", "en", "/households/1", textNode{Text: "rooms 0x2c8bb8a0bd70"}, "a Go pointer"},
+		{"a format error", "en", "/", textNode{Text: "%!d(string=x)"}, "a format error"},
+		{"a nil", "en", "/", textNode{Text: "<nil>"}, "a nil printed"},
+		{"a map", "en", "/", textNode{Text: "map[a:1]"}, "a Go map printed"},
+		{"a slice", "en", "/", textNode{Text: "m.disability = [false false]", Code: true}, "a Go slice printed"},
+		{"a placeholder", "ar", "/", textNode{Text: "خلال {days} يومًا"}, "an unfilled placeholder"},
+		{"a boolean", "ar", "/households/1", textNode{Text: "true"}, "a boolean printed"},
+		{"a message key", "en", "/", textNode{Text: "web.audit"}, "message key"},
+		{"English in Arabic", "ar", "/households/1", textNode{Text: "الصرف sewer"}, `English "sewer"`},
+		{"a named code", "en", "/audit", textNode{Text: "program_run 2"}, `code "program_run"`},
+		{"two digit styles", "ar", "/", textNode{Text: "12 و١٢"}, "digits"},
+		{"a reference", "ar", "/households/1", textNode{Text: "JO-HH-000123 JOD CSV"}, ""},
+		{"a username", "ar", "/users", textNode{Text: "jo.registrar"}, ""},
+		{"a rule", "ar", "/programs/1", textNode{Text: "household.size > 3", Code: true}, ""},
+		{"marked English", "ar", "/members/JO", textNode{Text: "Jordan", En: true}, ""},
+		{"the digit switch", "ar", "/", textNode{Text: "١٢٣", Sample: true}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			nodes := []textNode{tc.node}
+			if tc.name == "the digit switch" {
+				nodes = append(nodes, textNode{Text: "12"})
+			}
+			got := strings.Join(readProblems(nodes, keys, tc.lang, tc.path), "; ")
+			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+				t.Errorf("readProblems(%q) = %q, want %q", tc.node.Text, got, tc.want)
+			}
+		})
+	}
+}

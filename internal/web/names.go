@@ -43,6 +43,13 @@ var vocabs = func() map[string]*registry.Vocab {
 	return m
 }()
 
+// registryKeys are the catalog prefixes of the coded fields the household
+// page names from the catalogs.
+var registryKeys = map[string]string{
+	"dwelling_type": "registry.code_", "water_source": "registry.code_", "sanitation": "registry.code_", "assets": "registry.code_",
+	"relationship": "registry.rel_", "sex": "registry.sex_", "orphan": "registry.orphan_",
+}
+
 var missing sync.Map // kind.value → true
 
 // MissingLabels returns the codes shown without a name since the start,
@@ -61,6 +68,12 @@ func Label(l i18n.Lang, kind, value string) (string, bool) {
 		return "", true
 	}
 	if v, ok := vocabs[kind]; ok {
+		// The words the registry's pages use, then the vocabulary's own.
+		if prefix, ok := registryKeys[kind]; ok {
+			if s, ok := i18n.Catalog(l)[prefix+value]; ok {
+				return s, true
+			}
+		}
 		for _, c := range v.Codes {
 			if c.Code == value {
 				if l == i18n.EN {
