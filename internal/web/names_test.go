@@ -126,7 +126,7 @@ func TestLabel(t *testing.T) {
 // shows: codes by their words, yes/no for booleans, levels of difficulty.
 func TestFieldValueNamesHistoryValues(t *testing.T) {
 	tests := []struct {
-		lang                i18n.Lang
+		lang               i18n.Lang
 		field, value, want string
 	}{
 		{i18n.AR, "sanitation", "sewer", "شبكة"},
