@@ -99,7 +99,7 @@ func TestLabel(t *testing.T) {
 		ok          bool
 	}{
 		{i18n.AR, "action", "auth.login", "تسجيل الدخول", true},
-		{i18n.EN, "action", "payment.cycle.approved", "payment cycle approved", true},
+		{i18n.EN, "action", "payment.cycle.approved", "Payment cycle approved", true},
 		{i18n.AR, "entity", "program_run", "تشغيل استهداف", true},
 		{i18n.AR, "sex", "female", "أنثى", true},
 		{i18n.EN, "source", "form", "form", true},
@@ -132,9 +132,9 @@ func TestFieldValueNamesHistoryValues(t *testing.T) {
 		{i18n.AR, "sanitation", "sewer", "شبكة"},
 		{i18n.AR, "assets", "tv;fridge", "تلفاز، ثلاجة"},
 		{i18n.AR, "electricity", "true", "نعم"},
-		{i18n.EN, "pregnant", "false", "no"},
+		{i18n.EN, "pregnant", "false", "No"},
 		{i18n.AR, "sex", "female", "أنثى"},
-		{i18n.EN, "disability_walking", "3", "a lot of difficulty"},
+		{i18n.EN, "disability_walking", "3", "A lot of difficulty"},
 		{i18n.AR, "rooms", "3", "3"},
 	}
 	for _, tc := range tests {
