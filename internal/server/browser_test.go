@@ -272,3 +272,22 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFailShotKeepsScreenshot checks the screenshot a failing browser test
+// leaves: a PNG in TADAMUN_SCREENSHOTS, named after the test.
+func TestFailShotKeepsScreenshot(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TADAMUN_SCREENSHOTS", dir)
+	ctx := newBrowserContext(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(`data:text/html,<h1>shot</h1>`)); err != nil {
+		t.Fatal(err)
+	}
+	failShot(t, ctx, "page/x")
+	png, err := os.ReadFile(filepath.Join(dir, "TestFailShotKeepsScreenshot-page_x.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(png), "\x89PNG") {
+		t.Errorf("the screenshot is not a PNG: % x", png[:8])
+	}
+}
