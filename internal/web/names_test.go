@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 )
 
@@ -140,6 +141,19 @@ func TestFieldValueNamesHistoryValues(t *testing.T) {
 	for _, tc := range tests {
 		if got := fieldValue(tc.lang, tc.field, tc.value); got != tc.want {
 			t.Errorf("fieldValue(%s, %s, %s) = %q, want %q", tc.lang, tc.field, tc.value, got, tc.want)
+		}
+	}
+}
+
+// TestFormErrorNamesRole checks that an error about a role names the role
+// ("الدور «مسجّل» …"), not its code.
+func TestFormErrorNamesRole(t *testing.T) {
+	for _, l := range i18n.Langs {
+		f := &Form{}
+		f.Fail(l, errs.E(errs.Invalid, "user.role_needs_member", "role", "registrar"))
+		want := i18n.T(l, "role.registrar", nil)
+		if strings.Contains(f.Message, "registrar") && l == i18n.AR || !strings.Contains(f.Message, want) {
+			t.Errorf("%s: message %q, want the role named %q", l, f.Message, want)
 		}
 	}
 }

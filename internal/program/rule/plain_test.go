@@ -69,3 +69,21 @@ func TestPlainInputsNamesListsInWords(t *testing.T) {
 		}
 	}
 }
+
+// TestCompileErrorIsolatesCEL checks that CEL's own words in a rule error
+// are isolated left to right inside the translated sentence, so an Arabic
+// page keeps "&&" and quotes in their order.
+func TestCompileErrorIsolatesCEL(t *testing.T) {
+	_, err := Compile(`household.size > && 3`, Eligibility)
+	e := errs.As(err)
+	if e == nil {
+		t.Fatalf("Compile of a broken rule: %v, want an error", err)
+	}
+	d, _ := e.Args["detail"].(string)
+	if !strings.HasPrefix(d, "\u2066") || !strings.HasSuffix(d, "\u2069") {
+		t.Errorf("detail %q, want it between LRI and PDI", d)
+	}
+	if msg := i18n.T(i18n.AR, e.Key, e.Args); !strings.Contains(msg, "\u2066") {
+		t.Errorf("Arabic message %q lost the isolation", msg)
+	}
+}
