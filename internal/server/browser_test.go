@@ -96,7 +96,8 @@ func failShot(t *testing.T, ctx context.Context, name string) {
 	}
 	dir := screenshotDir()
 	file := filepath.Join(dir, shotName(t.Name()+"-"+name)+".png")
-	if err := os.MkdirAll(dir, 0o755); err == nil {
+	err = os.MkdirAll(dir, 0o755)
+	if err == nil {
 		err = os.WriteFile(file, png, 0o644)
 	}
 	if err != nil {
