@@ -299,7 +299,7 @@ func programRun(ctx context.Context, g globals, args []string) error {
 			fmt.Println(fairnessLine(g.lang, rep))
 		}
 		if *out != "" {
-			return writeResults(ctx, s, r.ID, exp, *out)
+			return writeResults(ctx, s, r.ID, exp, *out, g.lang)
 		}
 		return nil
 	})
@@ -319,16 +319,16 @@ func fairnessLine(l i18n.Lang, rep program.FairnessReport) string {
 }
 
 // writeResults writes results.csv: one row per household, in household order.
-func writeResults(ctx context.Context, s *program.Service, runID int64, exp int, name string) error {
+func writeResults(ctx context.Context, s *program.Service, runID int64, exp int, name string, lang i18n.Lang) error {
 	f, err := os.Create(name)
 	if err != nil {
 		return err
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
 	w := csv.NewWriter(bw)
-	w.Write([]string{"household_ref", "eligible", "score", "rank", "selected", "benefit"})
+	w.Write([]string{"household_ref", "eligible", "score", "rank", "selected", "benefit", "error"})
 	err = s.EachDecision(ctx, runID, program.DecisionFilter{}, func(d program.Decision) error {
-		return w.Write(resultRow(d, exp))
+		return w.Write(resultRow(d, exp, lang))
 	})
 	w.Flush()
 	if err == nil {
@@ -344,13 +344,19 @@ func writeResults(ctx context.Context, s *program.Service, runID int64, exp int,
 }
 
 // resultRow is one line of results.csv. The household reference is text a
-// person typed, neutralized for spreadsheets; the numbers are as computed.
-func resultRow(d program.Decision, exp int) []string {
+// person typed, neutralized for spreadsheets; the numbers are as computed;
+// error says, in lang, what stopped the rules for this household (empty
+// when nothing did), so "not eligible" and "could not be decided" differ.
+func resultRow(d program.Decision, exp int, lang i18n.Lang) []string {
 	rank := ""
 	if d.Rank > 0 {
 		rank = strconv.Itoa(d.Rank)
 	}
-	return []string{sheet.Text(d.HouseholdRef), strconv.FormatBool(d.Eligible), strconv.FormatFloat(d.Score, 'f', -1, 64), rank, strconv.FormatBool(d.Selected), money.Format(d.Benefit, exp)}
+	msg := ""
+	if d.ErrKey != "" {
+		msg = sheet.Text(i18n.T(lang, d.ErrKey, d.ErrArgs))
+	}
+	return []string{sheet.Text(d.HouseholdRef), strconv.FormatBool(d.Eligible), strconv.FormatFloat(d.Score, 'f', -1, 64), rank, strconv.FormatBool(d.Selected), money.Format(d.Benefit, exp), msg}
 }
 
 func programFairness(ctx context.Context, g globals, args []string) error {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tadamun/tadamun/internal/dedup"
+	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/program"
 )
 
@@ -24,7 +25,7 @@ func neutral(cell string) bool {
 // negative score or the benefit stays a number.
 func TestFormulaInjectionNeutralized(t *testing.T) {
 	for _, h := range hostile {
-		row := resultRow(program.Decision{HouseholdRef: h, Eligible: true, Score: -5, Benefit: 45000}, 3)
+		row := resultRow(program.Decision{HouseholdRef: h, Eligible: true, Score: -5, Benefit: 45000}, 3, i18n.EN)
 		if !neutral(row[0]) || row[2] != "-5" || row[5] != "45.000" {
 			t.Errorf("results row %q: want the reference neutralized and the numbers as they are", row)
 		}
@@ -60,5 +61,18 @@ func TestFormulaInjectionNeutralized(t *testing.T) {
 		if !neutral(r[0]) {
 			t.Errorf("clusters row %q: member_ref written as a formula", r)
 		}
+	}
+}
+
+// TestResultsErrorColumn is issue 15, item 11: results.csv says in its own
+// column what stopped the rules for a household, so "not eligible" and
+// "could not be decided" are told apart.
+func TestResultsErrorColumn(t *testing.T) {
+	row := resultRow(program.Decision{HouseholdRef: "H1", ErrKey: "rule.no_members"}, 3, i18n.EN)
+	if len(row) != 7 || row[6] == "" || row[6] == "rule.no_members" {
+		t.Fatalf("row %q: want a seventh column with the error in words", row)
+	}
+	if row := resultRow(program.Decision{HouseholdRef: "H2", Eligible: true}, 3, i18n.EN); row[6] != "" {
+		t.Errorf("decided household: error column %q, want empty", row[6])
 	}
 }

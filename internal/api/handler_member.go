@@ -60,10 +60,7 @@ func init() {
 				return a.Members.Update(r.Context(), m.Code, m)
 			}},
 		Route{Method: "GET", Path: "/members/{code}/areas", Tag: "members", Summary: "List a member's administrative areas", Response: List[member.Area]{},
-			Handle: func(a *API, r *http.Request) (any, error) {
-				as, err := a.Members.Areas(r.Context(), r.PathValue("code"))
-				return List[member.Area]{nonNil(as)}, err
-			}},
+			Description: areaQueryHelp, Query: areaQuery, Handle: listAreas},
 		Route{Method: "GET", Path: "/members/{code}/areas/{area}", Tag: "members", Summary: "Get one administrative area by its code", Response: member.Area{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				return a.Members.Area(r.Context(), r.PathValue("code"), r.PathValue("area"))

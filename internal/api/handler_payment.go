@@ -23,6 +23,10 @@ type CycleRequestBody struct {
 	// a whole month, quarter, half-year or year as the program's frequency
 	// says (any period for a one-off program).
 	Partial bool `json:"partial,omitempty"`
+	// PaymentDate (YYYY-MM-DD) is the day the payments are to be
+	// executed, the bank files' requested execution date; empty means the
+	// period's first working day in the member's week. Not in the past.
+	PaymentDate string `json:"payment_date,omitempty"`
 }
 
 // BudgetRequest adds money to a program's budget, in minor units.
@@ -119,7 +123,11 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				return payments(a).Prepare(r.Context(), a.ProgramPayments(), payment.CycleRequest{MemberID: mid, ProgramID: b.ProgramID, ProgramVersion: b.Version, PeriodStart: from, PeriodEnd: to, Partial: b.Partial})
+				pay, err := parseDay(b.PaymentDate)
+				if err != nil {
+					return nil, err
+				}
+				return payments(a).Prepare(r.Context(), a.ProgramPayments(), payment.CycleRequest{MemberID: mid, ProgramID: b.ProgramID, ProgramVersion: b.Version, PeriodStart: from, PeriodEnd: to, Partial: b.Partial, PaymentDate: pay})
 			}},
 		Route{Method: "GET", Path: "/payment-cycles/{id}", Tag: "payments", Summary: "A payment cycle with its totals", Response: payment.Cycle{},
 			Handle: func(a *API, r *http.Request) (any, error) { return cycleOf(a, r) }},

@@ -25,6 +25,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/grievance"
+	"github.com/tadamun/tadamun/internal/inbox"
 	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/ledger"
 	"github.com/tadamun/tadamun/internal/limits"
@@ -112,6 +113,9 @@ type Services struct {
 	Ledger          *ledger.Service
 	Payments        *payment.Service
 	Grievances      *grievance.Service
+	// Inbox is the checker's inbox: every approval waiting for a decision,
+	// named and decided through the capability that proposed it.
+	Inbox *inbox.Service
 	// Senders is the DCI sender registry; DCI serves /api/dci/ over it and
 	// the stores of the DCI transactions and subscriptions.
 	Senders *exchange.Senders
@@ -159,6 +163,7 @@ func New(d *db.DB, o Options) *Services {
 	// Appeals explain and re-open program decisions.
 	s.Grievances = grievance.New(d, grievance.Options{KeyFile: o.WhistleKeyFile, Decisions: program.NewAppeals(s.Programs), Clock: clock,
 		Members: s.Members, Registry: s.Registry, Auth: s.Auth})
+	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Clock: clock})
 	s.Senders = exchange.NewSenders(d, exchange.Guard{AllowPrivate: o.DCI.AllowPrivateCallbacks})
 	s.DCI = dci.New(dci.Options{Log: o.Log, Senders: s.Senders, Registry: s.Registry,
 		Transactions: exchange.NewTransactions(d), Subscriptions: exchange.NewSubscriptions(d),

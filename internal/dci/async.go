@@ -173,38 +173,76 @@ type TxnStatusRequest struct {
 	} `json:"txnstatus_request"`
 }
 
-// txnStatus looks a transaction up and builds the txn-on-status message
-// and its header status.
-func (h *Handler) txnStatus(ctx context.Context, lg i18n.Lang, member int64, sender string, m TxnStatusRequest) (map[string]any, string, *failure) {
+// txnStatusQuery is a txn/status request checked before anything is
+// looked up: what kind of transaction, by which attribute, which value.
+type txnStatusQuery struct {
+	action string // search, subscribe or unsubscribe: what the registry stored
+	typ    string // txn_type as the specification spells it, echoed in the answer
+	by     exchange.By
+	value  string
+}
+
+// checkTxnStatus validates m. A malformed request is refused the same way
+// on both paths, before an acknowledgement: an HTTP error.
+func checkTxnStatus(m TxnStatusRequest) (txnStatusQuery, *failure) {
 	t := m.TxnStatusRequest
-	action := map[string]string{"search": "search", "subscribe": "subscribe", "subscibe": "subscribe", "unsubscribe": "unsubscribe"}[t.TxnType]
-	if action == "" {
-		return nil, "", &failure{http.StatusBadRequest, "err.request.bad", "dci.bad_txn_type", map[string]any{"type": t.TxnType}}
+	var q txnStatusQuery
+	// The specification's enumeration is search, subscibe (sic) and
+	// receipt; the correct spelling and unsubscribe are accepted as well.
+	switch t.TxnType {
+	case "search":
+		q.action, q.typ = "search", "search"
+	case "subscribe", "subscibe":
+		q.action, q.typ = "subscribe", "subscibe"
+	case "unsubscribe":
+		q.action, q.typ = "unsubscribe", "subscibe"
+	default:
+		return q, &failure{http.StatusBadRequest, "err.request.bad", "dci.bad_txn_type", map[string]any{"type": clip(t.TxnType)}}
 	}
 	var values []string
 	var one string
-	if json.Unmarshal(t.AttributeValue, &one) == nil {
+	if json.Unmarshal(t.AttributeValue, &one) == nil && one != "" {
 		values = []string{one}
-	} else if err := json.Unmarshal(t.AttributeValue, &values); err != nil || len(values) == 0 {
-		return nil, "", &failure{http.StatusBadRequest, "err.request.bad", "dci.missing_field", map[string]any{"field": "txnstatus_request.attribute_value"}}
+	} else if err := json.Unmarshal(t.AttributeValue, &values); err != nil || len(values) == 0 || values[0] == "" {
+		return q, &failure{http.StatusBadRequest, "err.request.bad", "dci.missing_field", map[string]any{"field": "txnstatus_request.attribute_value"}}
 	}
-	var by exchange.By
+	q.value = values[0]
 	switch t.AttributeType {
 	case "transaction_id":
-		by = exchange.ByTransactionID
+		q.by = exchange.ByTransactionID
 	case "correlation_id":
-		by = exchange.ByCorrelationID
+		q.by = exchange.ByCorrelationID
 	case "reference_id_list":
-		by = exchange.ByReferenceID
+		q.by = exchange.ByReferenceID
 	default:
-		return nil, "", &failure{http.StatusBadRequest, "err.request.bad", "dci.missing_field", map[string]any{"field": "txnstatus_request.attribute_type"}}
+		return q, &failure{http.StatusBadRequest, "err.request.bad", "dci.missing_field", map[string]any{"field": "txnstatus_request.attribute_type"}}
 	}
-	found, err := h.txns.Find(ctx, member, sender, action, by, values[0])
+	return q, nil
+}
+
+// txnStatus looks a transaction up and builds the txn-on-status message
+// and its header status. A transaction that is not found is an answer, not
+// an error: status rjct, and a txn_status shaped like a search response
+// whose one item is rejected with the reason — the same on the synchronous
+// and the asynchronous path, and valid against the specification.
+func (h *Handler) txnStatus(ctx context.Context, lg i18n.Lang, member int64, sender string, m TxnStatusRequest, q txnStatusQuery) (map[string]any, string) {
+	found, err := h.txns.Find(ctx, member, sender, q.action, q.by, q.value)
 	if err != nil {
-		return nil, "", &failure{http.StatusNotFound, "err.request.not_found", "dci.txn_not_found", nil}
+		if !errorsIsNotFound(err) {
+			h.log.Error("dci: txn status", "err", err)
+		}
+		txn := ""
+		if q.by == exchange.ByTransactionID {
+			txn = q.value
+		}
+		item := map[string]any{"reference_id": m.TxnStatusRequest.ReferenceID, "timestamp": ts(h.now()), "status": "rjct",
+			"status_reason_code": "rjct.reference_id.invalid", "status_reason_message": i18n.T(lg, "dci.txn_not_found", nil)}
+		return map[string]any{"transaction_id": m.TransactionID, "correlation_id": "",
+			"txnstatus_response": map[string]any{"txn_type": q.typ, "txn_status": map[string]any{
+				"transaction_id": txn, "correlation_id": "", "search_response": []any{item}}}}, "rjct"
 	}
 	corr, txn, status := found.CorrelationID, found.TransactionID, found.Status
-	var txnStatus any = map[string]any{"transaction_id": txn, "correlation_id": corr}
+	var txnStatus any = map[string]any{"transaction_id": txn, "correlation_id": corr, "search_response": []any{}}
 	if len(found.Response) > 0 {
 		var env struct {
 			Message json.RawMessage `json:"message"`
@@ -214,21 +252,21 @@ func (h *Handler) txnStatus(ctx context.Context, lg i18n.Lang, member int64, sen
 		}
 	}
 	return map[string]any{"transaction_id": m.TransactionID, "correlation_id": corr,
-		"txnstatus_response": map[string]any{"txn_type": "on-" + action, "txn_status": txnStatus}}, status, nil
+		"txnstatus_response": map[string]any{"txn_type": q.typ, "txn_status": txnStatus}}, status
 }
 
 func (h *Handler) syncTxnStatus(w http.ResponseWriter, r *http.Request) {
 	var m TxnStatusRequest
 	q, f := h.read(r, "txn-status", &m)
+	var tq txnStatusQuery
+	if f == nil {
+		tq, f = checkTxnStatus(m)
+	}
 	if f != nil {
 		h.fail(w, r, f, false)
 		return
 	}
-	msg, status, f := h.txnStatus(q.ctx, lang(r), q.member, q.header.SenderID, m)
-	if f != nil {
-		h.fail(w, r, f, false)
-		return
-	}
+	msg, status := h.txnStatus(q.ctx, lang(r), q.member, q.header.SenderID, m, tq)
 	env, err := h.reply("txn-on-status", q.header.SenderID, status, 1, 1, msg)
 	if err != nil {
 		h.log.Error("dci: reply", "err", err)
@@ -245,23 +283,18 @@ func (h *Handler) asyncTxnStatus(w http.ResponseWriter, r *http.Request) {
 	if f == nil {
 		uri, f = q.callback()
 	}
+	var tq txnStatusQuery
+	if f == nil {
+		tq, f = checkTxnStatus(m)
+	}
 	if f != nil {
 		h.fail(w, r, f, true)
 		return
 	}
 	lg := lang(r)
 	start := h.background(r, func(ctx context.Context) {
-		msg, status, f := h.txnStatus(ctx, lg, q.member, q.header.SenderID, m)
-		if f != nil {
-			msg = map[string]any{"transaction_id": m.TransactionID, "correlation_id": "",
-				"txnstatus_response": map[string]any{"txn_type": "on-" + m.TxnStatusRequest.TxnType, "txn_status": map[string]any{}}}
-			status = "rjct"
-		}
-		hd := CallbackHeader{Action: "txn-on-status", Status: status, TotalCount: 1, CompletedCount: 1, ReceiverID: q.header.SenderID}
-		if f != nil {
-			hd.StatusReasonCode, hd.StatusReasonMessage, hd.CompletedCount = f.code, i18n.T(lg, f.key, f.args), 0
-		}
-		env, err := h.replyWith(hd, msg)
+		msg, status := h.txnStatus(ctx, lg, q.member, q.header.SenderID, m, tq)
+		env, err := h.reply("txn-on-status", q.header.SenderID, status, 1, 1, msg)
 		if err != nil {
 			h.log.Error("dci: reply", "err", err)
 			return

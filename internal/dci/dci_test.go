@@ -122,6 +122,9 @@ func setup(t *testing.T, d *db.DB) *fixture {
 func envelope(action, sender, uri string, msg any, signer ed25519.PrivateKey) []byte {
 	hd := map[string]any{"version": "1.0.0", "message_id": "m-1", "message_ts": time.Now().UTC().Format(time.RFC3339), "action": action,
 		"sender_id": sender, "sender_uri": uri, "receiver_id": "tadamun", "total_count": 1, "is_msg_encrypted": false}
+	if uri == "" {
+		delete(hd, "sender_uri") // optional: the sender's default address
+	}
 	hb, _ := json.Marshal(hd)
 	mb, _ := json.Marshal(msg)
 	env := map[string]any{"header": json.RawMessage(hb), "message": json.RawMessage(mb)}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"time"
 
@@ -44,10 +45,56 @@ type UnsubscribeRequest struct {
 	TransactionID     string   `json:"transaction_id"`
 	Timestamp         string   `json:"timestamp"`
 	SubscriptionCodes []string `json:"subscription_codes"`
+	// SunscriptionCodes is the name the specification's schema requires
+	// (sic, registry_core_api v1.0.0) for the same list; a client that
+	// follows the schema sends it, so both are read.
+	SunscriptionCodes []string `json:"sunscription_codes"`
 }
 
+// codes returns the subscription codes under either name, each once.
+func (m UnsubscribeRequest) codes() []string {
+	var out []string
+	for _, c := range append(slices.Clone(m.SubscriptionCodes), m.SunscriptionCodes...) {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// search is the criteria as a search. filter_type is optional: without it
+// the filter's shape says which query it is — a list is a predicate, an
+// object whose value is an object an expression, any other object an
+// identifier type and value.
 func (c SubscribeCriteria) search() SearchCriteria {
-	return SearchCriteria{QueryType: c.FilterType, Query: c.Filter, RegType: c.RegType}
+	typ := c.FilterType
+	if typ == "" {
+		var probe any
+		_ = json.Unmarshal(c.Filter, &probe)
+		switch v := probe.(type) {
+		case []any:
+			typ = "predicate"
+		case map[string]any:
+			if _, ok := v["value"].(map[string]any); ok {
+				typ = "expression"
+			} else {
+				typ = "idtype-value"
+			}
+		}
+	}
+	return SearchCriteria{QueryType: typ, Query: c.Filter, RegType: c.RegType}
+}
+
+// localeRe is the specification's pattern for a locale (ISO 639-3).
+var localeRe = regexp.MustCompile(`^[a-z]{3}$`)
+
+// withLocale sets item's locale to the request's when it is one the
+// specification allows; an empty or malformed one is left out.
+func withLocale(item map[string]any, locale string) map[string]any {
+	if localeRe.MatchString(locale) {
+		item["locale"] = locale
+	}
+	return item
 }
 
 func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
@@ -82,7 +129,7 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 	var subs []exchange.Subscription
 	for _, it := range m.SubscribeRequest {
 		refs = append(refs, it.ReferenceID)
-		item := map[string]any{"reference_id": it.ReferenceID, "timestamp": ts(now), "locale": it.Locale}
+		item := withLocale(map[string]any{"reference_id": it.ReferenceID, "timestamp": ts(now)}, it.Locale)
 		items = append(items, item)
 		var rerr error
 		if it.ReferenceID == "" {
@@ -115,6 +162,7 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 		// flat, but requires subscription_code and
 		// subscribe_criteria: both are given.
 		c := it.SubscribeCriteria
+		c.FilterType = c.search().QueryType
 		item["subscriptions"] = []map[string]any{{"version": "1.0.0", "code": code, "subscription_code": code, "status": "subscribe", "timestamp": ts(now),
 			"reg_type": c.RegType, "reg_event_type": c.RegEventType, "filter_type": c.FilterType, "filter": c.Filter,
 			"notify_record_type": c.NotifyRecordType, "subscribe_criteria": c}}
@@ -154,7 +202,8 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	if f == nil {
 		uri, f = q.callback()
 	}
-	if f == nil && (m.TransactionID == "" || len(m.SubscriptionCodes) == 0) {
+	codes := m.codes()
+	if f == nil && (m.TransactionID == "" || len(codes) == 0) {
 		f = &failure{http.StatusBadRequest, "err.request.bad", "dci.missing_field", map[string]any{"field": "message.subscription_codes"}}
 	}
 	if f != nil {
@@ -163,13 +212,13 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	lg := lang(r)
 	correlation := newID()
-	ended, notFound, err := h.subs.Cancel(q.ctx, q.member, q.header.SenderID, m.SubscriptionCodes)
+	ended, notFound, err := h.subs.Cancel(q.ctx, q.member, q.header.SenderID, codes)
 	if err != nil {
 		h.log.Error("dci: unsubscribe", "err", err)
 		h.fail(w, r, &failure{http.StatusServiceUnavailable, "err.service.unavailable", "dci.unavailable", nil}, true)
 		return
 	}
-	var statuses []map[string]any
+	statuses := []map[string]any{} // an array even when empty: the specification requires one
 	for _, code := range ended {
 		statuses = append(statuses, map[string]any{"code": code, "status": "unsubscribe"})
 	}
@@ -186,7 +235,7 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 		h.log.Error("dci: record", "err", err)
 	}
 	start := h.background(r, func(ctx context.Context) {
-		env, err := h.reply("on-unsubscribe", q.header.SenderID, res["status"].(string), len(m.SubscriptionCodes), len(statuses), res)
+		env, err := h.reply("on-unsubscribe", q.header.SenderID, res["status"].(string), len(codes), len(statuses), res)
 		if err != nil {
 			h.log.Error("dci: reply", "err", err)
 			return
@@ -316,11 +365,17 @@ func (h *Handler) notify(ctx context.Context, s subscription) error {
 		}
 	}
 	if len(records) > 0 {
-		msg := map[string]any{"transaction_id": newID(), "notify_event": []map[string]any{{
-			"reference_id": s.Code, "timestamp": ts(h.now()),
-			"data": map[string]any{"version": "1.0.0", "reg_type": s.criteria.RegType, "reg_record_type": "Member", "reg_records": records},
-		}}}
-		env, err := h.reply("notify", s.SenderID, "succ", 1, 1, msg)
+		// registry_core_api types an event's reg_records as one record
+		// (an object): one event per changed record, each naming the
+		// subscription.
+		events := make([]map[string]any, 0, len(records))
+		at := ts(h.now())
+		for _, rec := range records {
+			events = append(events, map[string]any{"reference_id": s.Code, "timestamp": at,
+				"data": map[string]any{"version": "1.0.0", "reg_type": s.criteria.RegType, "reg_record_type": "Member", "reg_records": rec}})
+		}
+		msg := map[string]any{"transaction_id": newID(), "notify_event": events}
+		env, err := h.reply("notify", s.SenderID, "succ", len(events), len(events), msg)
 		if err != nil {
 			return err
 		}

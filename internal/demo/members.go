@@ -24,7 +24,7 @@ var members = []demoMember{
 		Member: member.Member{Code: "JO", Kind: member.State, NameAR: "المملكة الأردنية الهاشمية", NameEN: "Jordan", Currency: "JOD",
 			Timezone: "Asia/Amman", CallingCode: "962", IDLabelAR: "الرقم الوطني", IDLabelEN: "National number"},
 		areas: []member.Area{
-			area(gov, "AM", "", "العاصمة", "Amman"),
+			area(gov, "AM", "", "عمّان", "Amman"),
 			area(gov, "IR", "", "إربد", "Irbid"),
 			area(gov, "ZA", "", "الزرقاء", "Zarqa"),
 			area(gov, "MA", "", "المفرق", "Mafraq"),

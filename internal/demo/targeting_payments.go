@@ -15,6 +15,7 @@ import (
 	"github.com/tadamun/tadamun/internal/payment"
 	"github.com/tadamun/tadamun/internal/payment/iso20022"
 	"github.com/tadamun/tadamun/internal/program"
+	"github.com/tadamun/tadamun/internal/registry"
 )
 
 // The payments demo. Its file is named after targeting.go so that it runs
@@ -40,6 +41,20 @@ func demoIBAN(n int64) string {
 	}
 	v, _ := new(big.Int).SetString(b.String(), 10)
 	return fmt.Sprintf("JO%02d%s", 98-new(big.Int).Mod(v, big.NewInt(97)).Int64(), bban)
+}
+
+// head returns the id of the head of household id, or its first person.
+func head(ctx context.Context, reg *registry.Service, id int64) int64 {
+	ps, err := reg.Persons(actor.System(ctx), id)
+	if err != nil || len(ps) == 0 {
+		return 0
+	}
+	for _, p := range ps {
+		if p.Relationship == "head" {
+			return p.ID
+		}
+	}
+	return ps[0].ID
 }
 
 func loadPayments(ctx context.Context, d *db.DB, progress func(string)) error {
@@ -77,6 +92,7 @@ func loadPayments(ctx context.Context, d *db.DB, progress func(string)) error {
 		}
 	}
 	progs := program.New(d)
+	reg := registry.New(d)
 	prog, err := progs.ByCode(sys, jo.ID, "CASH-ELDERLY")
 	if err != nil {
 		progress("payments: providers only (no CASH-ELDERLY program)")
@@ -99,7 +115,9 @@ func loadPayments(ctx context.Context, d *db.DB, progress func(string)) error {
 		return err
 	}
 	for i, e := range enrolled {
-		in := payment.Instrument{MemberID: jo.ID, HouseholdID: e.HouseholdID, HouseholdRef: e.HouseholdRef, RecipientName: "رب الأسرة " + e.HouseholdRef}
+		// The account holder is the household's head, named as the
+		// registry has them (the bank's records hold the same name).
+		in := payment.Instrument{MemberID: jo.ID, HouseholdID: e.HouseholdID, HouseholdRef: e.HouseholdRef, RecipientPersonID: head(ctx, reg, e.HouseholdID)}
 		switch i % 4 {
 		case 0, 1:
 			in.Kind, in.Provider, in.IBAN = payment.Bank, "ARAB", demoIBAN(int64(1000+i))

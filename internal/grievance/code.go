@@ -5,11 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"unicode"
 )
 
 // Tracking codes are 128 random bits written in Crockford's base-32
 // alphabet (26 symbols) followed by one Luhn mod 32 check symbol, shown in
-// groups of five. The check symbol catches every single mistyped symbol and
+// groups of four. The check symbol catches every single mistyped symbol and
 // most swaps of neighbours before the database is asked; only a hash of the
 // code is stored, so a database dump does not hand out status pages.
 const (
@@ -82,16 +83,25 @@ func newCode() string {
 }
 
 // ParseCode returns the canonical form of a tracking code as a person typed
-// it: case, spaces and hyphens do not matter, and O, I and L read as 0, 1
-// and 1. ok is false when the length or the check symbol is wrong.
+// or pasted it: case, spaces (any Unicode space), hyphens and dashes, and
+// the direction marks a right-to-left page slips into copied text do not
+// matter; Arabic-Indic digits read as digits; O, I and L read as 0, 1 and
+// 1. ok is false when the length or the check symbol is wrong.
 func ParseCode(s string) (code string, ok bool) {
 	vs := make([]int8, 0, codeLength)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == ' ' || c == '-' || c == '\t' {
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r) || unicode.Is(unicode.Pd, r) || r == '\u2212' || unicode.Is(unicode.Bidi_Control, r):
 			continue
+		case r >= '٠' && r <= '٩':
+			r = '0' + r - '٠'
+		case r >= '۰' && r <= '۹':
+			r = '0' + r - '۰'
 		}
-		v := symbolValue[c]
+		if r >= 0x80 {
+			return "", false
+		}
+		v := symbolValue[byte(r)]
 		if v < 0 || len(vs) == codeLength {
 			return "", false
 		}
@@ -107,16 +117,26 @@ func ParseCode(s string) (code string, ok bool) {
 	return b.String(), true
 }
 
-// FormatCode groups a canonical code in fives for reading aloud and printing.
+// FormatCode groups a canonical code in fours, separated by spaces, for
+// reading aloud, copying and printing: "K7QM 2XPA 9D3F …".
 func FormatCode(code string) string {
 	var b strings.Builder
-	for i := 0; i < len(code); i += 5 {
+	for i := 0; i < len(code); i += 4 {
 		if i > 0 {
-			b.WriteByte('-')
+			b.WriteByte(' ')
 		}
-		b.WriteString(code[i:min(i+5, len(code))])
+		b.WriteString(code[i:min(i+4, len(code))])
 	}
 	return b.String()
+}
+
+// GroupCode returns the code a person typed in FormatCode's groups, or
+// as typed when it is not a tracking code.
+func GroupCode(typed string) string {
+	if c, ok := ParseCode(typed); ok {
+		return FormatCode(c)
+	}
+	return strings.TrimSpace(typed)
 }
 
 // codeHash is what the database keeps of a canonical code.

@@ -228,7 +228,7 @@ type Intake struct {
 type Receipt struct {
 	ID     int64     `json:"id"`
 	Number int64     `json:"number"`
-	Code   string    `json:"code"` // grouped for reading, such as 7QX2M-…
+	Code   string    `json:"code"` // in groups of four for reading, such as "7QX2 M4PA …"
 	DueAt  time.Time `json:"due_at"`
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/tadamun/tadamun/internal/arabic"
 	"io"
 	"time"
 
@@ -355,7 +356,8 @@ func (s *Service) writeBatch(ctx context.Context, b Batch, w io.Writer) error {
 			Version: p.PainVersion, MsgID: b.MsgID, Created: *b.ExportedAt, NbOfTxs: int(b.Count), CtrlSum: b.Total,
 			Currency: c.Currency, Exponent: cur.Exponent,
 			Initiator: iso20022.Party{Name: m.NameAR}, Debtor: iso20022.Party{Name: p.DebtorName, IBAN: p.DebtorIBAN, BIC: p.DebtorBIC},
-			PmtInfID: b.MsgID, ExecutionDate: *b.ExportedAt,
+			PmtInfID: b.MsgID, ExecutionDate: c.ExecutionDate(*b.ExportedAt, m.Location(), m.Code),
+			Latin: p.Charset == CharsetLatin, UTF8Remittance: p.UTF8Remittance,
 		})
 		if err != nil {
 			return err
@@ -368,7 +370,14 @@ func (s *Service) writeBatch(ctx context.Context, b Batch, w io.Writer) error {
 			if !ok {
 				break
 			}
-			if err := x.Write(iso20022.Payment{EndToEndID: e2e, Amount: amount, Creditor: iso20022.Party{Name: name, IBAN: ibanNo, BIC: bic, ID: nid}, Remittance: remittance}); err != nil {
+			rmt := remittance
+			if p.Charset == CharsetLatin && p.UTF8Remittance && arabic.IsArabic(name) {
+				// The Latin file names the holder romanized; the name
+				// as entered travels in the remittance, which the bank
+				// accepts in UTF-8.
+				rmt = remittance + " " + name
+			}
+			if err := x.Write(iso20022.Payment{EndToEndID: e2e, Amount: amount, Creditor: iso20022.Party{Name: name, IBAN: ibanNo, BIC: bic, ID: nid}, Remittance: rmt}); err != nil {
 				return err
 			}
 		}

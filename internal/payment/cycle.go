@@ -9,6 +9,7 @@ import (
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/ledger"
@@ -55,6 +56,10 @@ type Cycle struct {
 	Days      int64 `json:"days"`
 	BasisDays int64 `json:"basis_days"`
 	Partial   bool  `json:"partial"`
+	// PaymentDate (YYYY-MM-DD) is the day the payments are to be executed,
+	// the requested execution date of the cycle's bank files; a file
+	// exported later asks for its export day instead.
+	PaymentDate string `json:"payment_date"`
 	// FullTotal is the sum of the entitled households' full benefits for a
 	// whole frequency period; Total is what the cycle pays.
 	FullTotal int64 `json:"full_total"`
@@ -78,6 +83,10 @@ type CycleRequest struct {
 	PeriodStart    time.Time
 	PeriodEnd      time.Time
 	Partial        bool
+	// PaymentDate is the day the payments are to be executed: a bank
+	// file's requested execution date. Zero means the period's first
+	// working day in the member's week. It may not be in the past.
+	PaymentDate time.Time
 }
 
 func actorID(ctx context.Context) int64 { return actor.From(ctx).UserID }
@@ -134,16 +143,20 @@ func (s *Service) Prepare(ctx context.Context, src Source, r CycleRequest) (Cycl
 	if err != nil {
 		return Cycle{}, err
 	}
+	pay, err := paymentDate(r, m.Code, m.Location(), s.now())
+	if err != nil {
+		return Cycle{}, err
+	}
 	c := Cycle{MemberID: r.MemberID, ProgramID: r.ProgramID, ProgramVersion: r.ProgramVersion, ProgramRef: p.Ref,
 		PeriodStart: r.PeriodStart, PeriodEnd: r.PeriodEnd, Currency: m.Currency, Proration: p.Proration,
-		Frequency: p.Frequency, Days: days(r.PeriodStart, r.PeriodEnd), BasisDays: basis,
+		Frequency: p.Frequency, Days: days(r.PeriodStart, r.PeriodEnd), BasisDays: basis, PaymentDate: pay,
 		Status: CycleComputing, PreparedBy: actorID(ctx), CreatedAt: s.now().UTC(), Excluded: map[string]int64{}}
 	c.Partial = c.Days < c.BasisDays
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		var err error
-		c.ID, err = tx.InsertID(ctx, `INSERT INTO payment_cycles (member_id, program_id, program_version, program_ref, period_start, period_end, currency, proration, status, prepared_by, created_at, frequency, basis_days)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			c.MemberID, c.ProgramID, c.ProgramVersion, c.ProgramRef, c.PeriodStart, c.PeriodEnd, c.Currency, string(c.Proration), c.Status, c.PreparedBy, c.CreatedAt, c.Frequency, c.BasisDays)
+		c.ID, err = tx.InsertID(ctx, `INSERT INTO payment_cycles (member_id, program_id, program_version, program_ref, period_start, period_end, currency, proration, status, prepared_by, created_at, frequency, basis_days, payment_date)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			c.MemberID, c.ProgramID, c.ProgramVersion, c.ProgramRef, c.PeriodStart, c.PeriodEnd, c.Currency, string(c.Proration), c.Status, c.PreparedBy, c.CreatedAt, c.Frequency, c.BasisDays, c.PaymentDate)
 		switch {
 		case isOverlap(err):
 			return errOverlap
@@ -460,8 +473,47 @@ func (s *Service) Approve(ctx context.Context, memberID, cycleID int64, approve 
 	return c, nil
 }
 
+// paymentDate returns the day r's payments are to be executed, as
+// YYYY-MM-DD: r.PaymentDate, or the first working day of the period in the
+// member's week, never before today in the member's time zone.
+func paymentDate(r CycleRequest, country string, loc *time.Location, now time.Time) (string, error) {
+	y, mo, d := now.In(loc).Date()
+	today := time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+	if !r.PaymentDate.IsZero() {
+		y, mo, d := r.PaymentDate.Date()
+		day := time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+		if day.Before(today) {
+			return "", errs.E(errs.Invalid, "error.invalid_input").WithField("payment_date", "payment.cycle.payment_date_past",
+				"date", day.Format(time.DateOnly), "today", today.Format(time.DateOnly))
+		}
+		return day.Format(time.DateOnly), nil
+	}
+	day := calendar.FirstWorkingDay(r.PeriodStart.UTC(), country)
+	if day.Before(today) {
+		day = calendar.FirstWorkingDay(today, country)
+	}
+	return day.Format(time.DateOnly), nil
+}
+
+// ExecutionDate is the requested execution date of a bank file of c
+// exported at at: the cycle's payment date, or the export day in loc when
+// that is later (a bank refuses a date in the past); a cycle made before
+// payment dates were kept takes the first working day of its period.
+func (c Cycle) ExecutionDate(at time.Time, loc *time.Location, country string) time.Time {
+	y, mo, d := at.In(loc).Date()
+	today := time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+	day, err := time.Parse(time.DateOnly, c.PaymentDate)
+	if err != nil {
+		day = calendar.FirstWorkingDay(c.PeriodStart.UTC(), country)
+	}
+	if day.Before(today) {
+		return today
+	}
+	return day
+}
+
 const cycleCols = `id, member_id, program_id, program_version, program_ref, period_start, period_end, currency, proration, status, entitled_count, excluded_count, prorated_count, total, COALESCE(approval_id, 0), prepared_by, approved_by, created_at, approved_at,
-	frequency, basis_days, full_total, COALESCE(overlaps_cycle_id, 0)`
+	frequency, basis_days, full_total, COALESCE(overlaps_cycle_id, 0), payment_date`
 
 func scanCycle(row interface{ Scan(...any) error }) (Cycle, error) {
 	var c Cycle
@@ -469,7 +521,7 @@ func scanCycle(row interface{ Scan(...any) error }) (Cycle, error) {
 	var approved sql.NullTime
 	err := row.Scan(&c.ID, &c.MemberID, &c.ProgramID, &c.ProgramVersion, &c.ProgramRef, &c.PeriodStart, &c.PeriodEnd, &c.Currency, &pr, &c.Status,
 		&c.EntitledCount, &c.ExcludedCount, &c.ProratedCount, &c.Total, &c.ApprovalID, &c.PreparedBy, &c.ApprovedBy, &c.CreatedAt, &approved,
-		&c.Frequency, &c.BasisDays, &c.FullTotal, &c.OverlapsCycleID)
+		&c.Frequency, &c.BasisDays, &c.FullTotal, &c.OverlapsCycleID, &c.PaymentDate)
 	c.Proration = Proration(pr)
 	c.PeriodStart, c.PeriodEnd = c.PeriodStart.UTC(), c.PeriodEnd.UTC()
 	c.Days = days(c.PeriodStart, c.PeriodEnd)

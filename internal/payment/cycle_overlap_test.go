@@ -359,8 +359,10 @@ func TestMigrationMarksOverlappingCycles(t *testing.T) {
 				ts = "TIMESTAMPTZ"
 			}
 			for _, m := range ms {
-				if m.Name >= "0011" {
-					break
+				// The fixture's providers are written by today's code,
+				// which needs the provider columns of 0027 as well.
+				if m.Name >= "0011" && !strings.HasPrefix(m.Name, "0027") {
+					continue
 				}
 				err := d.Tx(ctx, func(tx *db.Tx) error {
 					if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at `+ts+` NOT NULL)`); err != nil {

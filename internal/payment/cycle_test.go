@@ -42,7 +42,7 @@ func scenario(t *testing.T, f *fixture) *fakeSource {
 		}
 		src.enrollments = append(src.enrollments, e)
 	}
-	f.instrument(t, payment.Instrument{HouseholdID: 1, Kind: payment.Bank, Provider: "BANK9", IBAN: joIBAN(1), BIC: "ARABJOAX"})
+	f.instrument(t, payment.Instrument{HouseholdID: 1, Kind: payment.Bank, Provider: "BANK9", IBAN: joIBAN(1), BIC: "CBJOJOAX"})
 	f.instrument(t, payment.Instrument{HouseholdID: 2, Kind: payment.Bank, Provider: "BANK3", IBAN: joIBAN(2), RecipientNationalID: "9901234567"})
 	f.instrument(t, payment.Instrument{HouseholdID: 3, Kind: payment.Wallet, Provider: "ZAIN", MSISDN: "+962 79 123 4567"})
 	f.instrument(t, payment.Instrument{HouseholdID: 4, Kind: payment.Cash, Provider: "POST", RecipientNationalID: "9907654321"})

@@ -78,6 +78,13 @@ func (testHouseholds) CheckPerson(ctx context.Context, member, household, person
 	return nil
 }
 
+func (h testHouseholds) PersonName(ctx context.Context, member, household, person int64) (string, error) {
+	if err := h.CheckPerson(ctx, member, household, person); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("صاحب الحساب %d", person), nil
+}
+
 // fixture is a member with its people and providers.
 type fixture struct {
 	d                  *db.DB

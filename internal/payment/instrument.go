@@ -64,12 +64,17 @@ func (s *Service) ProposeInstrument(ctx context.Context, in Instrument) (Instrum
 	if in.HouseholdID <= 0 {
 		e.WithField("household_id", "error.required")
 	}
-	if in.RecipientName == "" {
+	if in.RecipientName == "" && in.RecipientPersonID == 0 {
+		// The account holder's name as the bank knows it; without one it
+		// is filled from the recipient person below.
 		e.WithField("recipient_name", "error.required")
 	}
 	switch in.Kind {
 	case Bank:
 		v, err := iban.Validate(in.IBAN)
+		if err == nil {
+			err = iban.CheckBank(v, in.BIC) // a BIC given must be the account's bank
+		}
 		if err != nil {
 			fe := errs.As(err)
 			e.WithField("iban", fe.Key, argList(fe.Args)...)
@@ -104,11 +109,14 @@ func (s *Service) ProposeInstrument(ctx context.Context, in Instrument) (Instrum
 	}
 	in.HouseholdRef = ref
 	if in.RecipientPersonID != 0 {
-		err := s.households.CheckPerson(ctx, in.MemberID, in.HouseholdID, in.RecipientPersonID)
+		name, err := s.households.PersonName(ctx, in.MemberID, in.HouseholdID, in.RecipientPersonID)
 		if errs.Is(err, errs.NotFound) {
 			return Instrument{}, errs.E(errs.Invalid, "error.invalid_input").WithField("recipient_person_id", "registry.person_not_found")
 		} else if err != nil {
 			return Instrument{}, err
+		}
+		if in.RecipientName == "" {
+			in.RecipientName = name
 		}
 	}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {

@@ -137,3 +137,51 @@ func TestInstrumentRefusesForeignIDs(t *testing.T) {
 		}
 	})
 }
+
+// TestInstrumentHolderNameFromPerson is issue 15, item 6: the creditor a
+// bank file names is the account holder as the bank knows them, from the
+// instrument; an instrument for a recipient person without a typed name
+// takes the person's name from the registry, never a placeholder.
+func TestInstrumentHolderNameFromPerson(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		in, err := f.s.ProposeInstrument(f.fo1, payment.Instrument{MemberID: f.member, HouseholdID: 7, RecipientPersonID: 70, Kind: payment.Bank, Provider: "BANK9", IBAN: mkIBAN("JO", "CBJO0010000000000131000777")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in.RecipientName != "صاحب الحساب 70" {
+			t.Errorf("holder name %q, want the person's name from the registry", in.RecipientName)
+		}
+		typed, err := f.s.ProposeInstrument(f.fo1, payment.Instrument{MemberID: f.member, HouseholdID: 8, RecipientPersonID: 80, RecipientName: "AHMAD M. KHATIB", Kind: payment.Bank, Provider: "BANK9", IBAN: mkIBAN("JO", "CBJO0010000000000131000888")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if typed.RecipientName != "AHMAD M. KHATIB" {
+			t.Errorf("typed holder name %q kept as %q", "AHMAD M. KHATIB", typed.RecipientName)
+		}
+		if _, err := f.s.ProposeInstrument(f.fo1, payment.Instrument{MemberID: f.member, HouseholdID: 9, Kind: payment.Bank, Provider: "BANK9", IBAN: mkIBAN("JO", "CBJO0010000000000131000999")}); errs.As(err) == nil || errs.As(err).Fields[0].Field != "recipient_name" {
+			t.Errorf("no name and no person: got %v, want recipient_name required", err)
+		}
+	})
+}
+
+// TestProviderDebtorBankMatchesBIC is issue 15, item 8: a bank provider's
+// debtor IBAN must be at the bank its BIC names where the IBAN says so.
+func TestProviderDebtorBankMatchesBIC(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		_, err := f.s.AddProvider(f.ap1, payment.Provider{MemberID: f.member, Code: "WRONG", Kind: payment.Bank, Name: "Wrong", DebtorName: "Ministry",
+			DebtorIBAN: mkIBAN("JO", "CBJO0010000000000131000309"), DebtorBIC: "ARABJOAX"})
+		if e := errs.As(err); e == nil || len(e.Fields) != 1 || e.Fields[0].Field != "debtor_iban" || e.Fields[0].Key != "payment.iban.bank_mismatch" {
+			t.Fatalf("debtor IBAN of CBJO with Arab Bank's BIC: got %v, want debtor_iban payment.iban.bank_mismatch", err)
+		}
+		if _, err := f.s.AddProvider(f.ap1, payment.Provider{MemberID: f.member, Code: "RIGHT", Kind: payment.Bank, Name: "Right", DebtorName: "Ministry",
+			DebtorIBAN: mkIBAN("JO", "ARAB0010000000000131000309"), DebtorBIC: "arabjoax"}); err != nil {
+			t.Errorf("debtor IBAN of ARAB with ARABJOAX: %v", err)
+		}
+		_, err = f.s.ProposeInstrument(f.fo1, payment.Instrument{MemberID: f.member, HouseholdID: 3, RecipientName: "x", Kind: payment.Bank, Provider: "BANK9", IBAN: joIBAN(3), BIC: "HBHOJOAX"})
+		if e := errs.As(err); e == nil || len(e.Fields) != 1 || e.Fields[0].Key != "payment.iban.bank_mismatch" {
+			t.Errorf("instrument IBAN of CBJO with another BIC: got %v, want payment.iban.bank_mismatch", err)
+		}
+	})
+}

@@ -62,6 +62,8 @@ type Households interface {
 	HouseholdRef(ctx context.Context, member, household int64) (string, error)
 	// CheckPerson checks that person belongs to household.
 	CheckPerson(ctx context.Context, member, household, person int64) error
+	// PersonName returns the full name of person, who belongs to household.
+	PersonName(ctx context.Context, member, household, person int64) (string, error)
 }
 
 // New returns the payments service over d, asking the registry over d

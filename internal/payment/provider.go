@@ -30,8 +30,23 @@ type Provider struct {
 	DebtorName  string           `json:"debtor_name,omitempty"`
 	DebtorIBAN  string           `json:"debtor_iban,omitempty"`
 	DebtorBIC   string           `json:"debtor_bic,omitempty"`
-	CreatedAt   time.Time        `json:"created_at"`
+	// Charset is what a bank's files may carry in names and remittance:
+	// "latin", the ISO 20022 Latin character set (Arabic names romanized),
+	// which SWIFT and most banks' upload channels require and new bank
+	// providers get, or "utf8", names as entered.
+	Charset string `json:"charset,omitempty"`
+	// UTF8Remittance, for a latin bank that accepts UTF-8 in the
+	// remittance information, keeps the holder's name as entered (in
+	// Arabic) there beside the program reference.
+	UTF8Remittance bool      `json:"utf8_remittance,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
 }
+
+// The character sets of a bank provider's files.
+const (
+	CharsetLatin = "latin"
+	CharsetUTF8  = "utf8"
+)
 
 var providerCode = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{0,29}$`)
 
@@ -59,7 +74,12 @@ func (s *Service) AddProvider(ctx context.Context, p Provider) (Provider, error)
 		if p.PainVersion != iso20022.Pain001V03 && p.PainVersion != iso20022.Pain001V09 {
 			e.WithField("pain_version", "payment.pain001.bad_version", "version", string(p.PainVersion))
 		}
+		p.DebtorBIC = strings.ToUpper(strings.TrimSpace(p.DebtorBIC))
 		if v, err := iban.Validate(p.DebtorIBAN); err != nil {
+			fe := errs.As(err)
+			e.WithField("debtor_iban", fe.Key, argList(fe.Args)...)
+		} else if err := iban.CheckBank(v, p.DebtorBIC); err != nil {
+			// The account must be at the bank whose BIC pays from it.
 			fe := errs.As(err)
 			e.WithField("debtor_iban", fe.Key, argList(fe.Args)...)
 		} else {
@@ -68,8 +88,15 @@ func (s *Service) AddProvider(ctx context.Context, p Provider) (Provider, error)
 		if strings.TrimSpace(p.DebtorName) == "" {
 			e.WithField("debtor_name", "error.required")
 		}
+		switch p.Charset {
+		case "":
+			p.Charset = CharsetLatin
+		case CharsetLatin, CharsetUTF8:
+		default:
+			e.WithField("charset", "payment.provider.bad_charset", "charset", p.Charset, "choices", CharsetLatin+", "+CharsetUTF8)
+		}
 	case Wallet, Cash:
-		p.PainVersion, p.DebtorIBAN, p.DebtorBIC = "", "", ""
+		p.PainVersion, p.DebtorIBAN, p.DebtorBIC, p.Charset, p.UTF8Remittance = "", "", "", "", false
 	default:
 		e.WithField("kind", "payment.bad_kind", "kind", p.Kind)
 	}
@@ -79,8 +106,8 @@ func (s *Service) AddProvider(ctx context.Context, p Provider) (Provider, error)
 	p.CreatedAt = s.now().UTC()
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		var err error
-		p.ID, err = tx.InsertID(ctx, `INSERT INTO payment_providers (member_id, code, kind, name, pain_version, debtor_name, debtor_iban, debtor_bic, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			p.MemberID, p.Code, p.Kind, p.Name, string(p.PainVersion), p.DebtorName, p.DebtorIBAN, p.DebtorBIC, p.CreatedAt)
+		p.ID, err = tx.InsertID(ctx, `INSERT INTO payment_providers (member_id, code, kind, name, pain_version, debtor_name, debtor_iban, debtor_bic, charset, utf8_remittance, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			p.MemberID, p.Code, p.Kind, p.Name, string(p.PainVersion), p.DebtorName, p.DebtorIBAN, p.DebtorBIC, p.Charset, p.UTF8Remittance, p.CreatedAt)
 		if db.IsUnique(err) {
 			return errs.E(errs.Conflict, "payment.provider.exists", "code", p.Code).WithField("code", "payment.provider.exists", "code", p.Code)
 		}
@@ -103,12 +130,12 @@ func argList(m map[string]any) []any {
 	return out
 }
 
-const providerCols = `id, member_id, code, kind, name, pain_version, debtor_name, debtor_iban, debtor_bic, created_at`
+const providerCols = `id, member_id, code, kind, name, pain_version, debtor_name, debtor_iban, debtor_bic, charset, utf8_remittance, created_at`
 
 func scanProvider(row interface{ Scan(...any) error }) (Provider, error) {
 	var p Provider
 	var v string
-	err := row.Scan(&p.ID, &p.MemberID, &p.Code, &p.Kind, &p.Name, &v, &p.DebtorName, &p.DebtorIBAN, &p.DebtorBIC, &p.CreatedAt)
+	err := row.Scan(&p.ID, &p.MemberID, &p.Code, &p.Kind, &p.Name, &v, &p.DebtorName, &p.DebtorIBAN, &p.DebtorBIC, &p.Charset, &p.UTF8Remittance, &p.CreatedAt)
 	p.PainVersion = iso20022.Version(v)
 	return p, err
 }

@@ -23,10 +23,28 @@ type Person struct {
 	EmploymentStatus string
 	Education        string
 	MaritalStatus    string
-	Orphan           string  // "none", "paternal", "maternal" or "double"
-	MonthlyIncome    float64 // in the currency's major unit
+	Orphan           string // "none", "paternal", "maternal" or "double"
+	MonthlyIncome    int64  // minor units of the member's currency
 	Pregnant         bool
 	Attrs            map[string]string // custom attributes from imports
+}
+
+// BornAfter reports whether p was born after the calendar day of on: such a
+// person is not yet a member of the household on that day. A person whose
+// birth date is unknown is taken as born.
+func (p *Person) BornAfter(on time.Time) bool {
+	if p.BirthDate.IsZero() {
+		return false
+	}
+	by, bm, bd := p.BirthDate.Date()
+	oy, om, od := on.Date()
+	if by != oy {
+		return by > oy
+	}
+	if bm != om {
+		return bm > om
+	}
+	return bd > od
 }
 
 // Household is one household of the social registry with its members, as
@@ -44,8 +62,39 @@ type Household struct {
 	Electricity  bool
 	Assets       []string
 	// MonthlyIncome is the household's own income (not its members'), in
-	// the currency's major unit.
-	MonthlyIncome float64
-	Attrs         map[string]string // custom attributes from imports
-	Members       []Person
+	// minor units of the member's currency, like every member's income:
+	// sums are exact, and a rule sees major units divided once.
+	MonthlyIncome int64
+	// Unit is the number of minor units in one major unit of the member's
+	// currency (1000 for the Jordanian dinar, 100 for the Egyptian pound).
+	// Zero means 1: incomes are then whole major units.
+	Unit    int64
+	Attrs   map[string]string // custom attributes from imports
+	Members []Person
+}
+
+// On returns h as it was on the calendar day of on: members born after that
+// day are left out, so they count neither in its size nor in its income.
+// When every member was born by then, h itself is returned; otherwise the
+// members are copied into buf (grown as needed) and the second result is
+// the number left out.
+func (h *Household) On(on time.Time, buf []Person) (*Household, []Person, int) {
+	unborn := 0
+	for i := range h.Members {
+		if h.Members[i].BornAfter(on) {
+			unborn++
+		}
+	}
+	if unborn == 0 {
+		return h, buf, 0
+	}
+	buf = buf[:0]
+	for i := range h.Members {
+		if !h.Members[i].BornAfter(on) {
+			buf = append(buf, h.Members[i])
+		}
+	}
+	c := *h
+	c.Members = buf
+	return &c, buf, unborn
 }

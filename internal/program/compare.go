@@ -89,7 +89,8 @@ func (s *Service) Compare(ctx context.Context, id int64, from, to int, src Sourc
 		buf, ids = buf[:0], ids[:0]
 	}
 	err = src(ctx, p.MemberID, func(hid int64, h profile.Household) error {
-		h.Members = append([]profile.Person(nil), h.Members...)
+		on, _, _ := h.On(asOf, nil) // members born after the as-of date are not members yet
+		h.Members = append([]profile.Person(nil), on.Members...)
 		buf, ids = append(buf, h), append(ids, hid)
 		if len(buf) == chunk {
 			flush()

@@ -81,12 +81,17 @@ type Proposal struct {
 	ProgramID  int64 `json:"program_id"`
 	Count      int   `json:"count"`
 	Skipped    int   `json:"skipped"` // selected households already enrolled or proposed
+	// AlreadyOpen are the references of the households listed that were
+	// left out because they are already proposed, enrolled or suspended in
+	// the program: one of them does not block the others.
+	AlreadyOpen []string `json:"already_open,omitempty"`
 }
 
 // Propose proposes households of run runID for enrollment in its program:
 // the households listed, or, with allSelected, every selected household not
 // already enrolled or proposed. Listed households must be eligible in the
-// run and not already have an open enrollment. The proposal is one approval
+// run; those that already have an open enrollment are left out and named
+// in AlreadyOpen (Conflict only when every one listed is). The proposal is one approval
 // (auth.Propose) that another person decides with Decide. The program must
 // be active; the actor needs auth.EnrollPropose.
 func (s *Service) Propose(ctx context.Context, runID int64, households []int64, allSelected bool) (Proposal, error) {
@@ -109,7 +114,7 @@ func (s *Service) Propose(ctx context.Context, runID int64, households []int64, 
 	}
 	out := Proposal{RunID: runID, ProgramID: p.ID}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
-		out.Count, out.Skipped = 0, 0
+		out.Count, out.Skipped, out.AlreadyOpen = 0, 0, nil
 		payload, _ := json.Marshal(map[string]any{"program_id": p.ID, "program": p.Code, "run_id": runID, "version": r.Version, "all_selected": allSelected, "households": len(households)})
 		ap, err := auth.Propose(ctx, tx, r.MemberID, ApprovalKind, "program_run", idString(runID), string(payload))
 		if err != nil {
@@ -133,9 +138,11 @@ func (s *Service) Propose(ctx context.Context, runID int64, households []int64, 
 			n, _ := res.RowsAffected()
 			out.Count, out.Skipped = int(n), total-int(n)
 		} else {
-			if err := s.checkProposable(ctx, tx, r, p.ID, households); err != nil {
+			open, err := s.checkProposable(ctx, tx, r, p.ID, households)
+			if err != nil {
 				return err
 			}
+			out.AlreadyOpen = open
 			for i := 0; i < len(households); i += 500 {
 				part := households[i:min(i+500, len(households))]
 				args := []any{p.ID, ap.ID, now, now, runID, p.ID}
@@ -150,6 +157,12 @@ func (s *Service) Propose(ctx context.Context, runID int64, households []int64, 
 				out.Count += int(n)
 			}
 		}
+		if !allSelected {
+			out.Skipped = len(households) - out.Count
+		}
+		if out.Count == 0 && len(out.AlreadyOpen) > 0 {
+			return errs.E(errs.Conflict, "enrollment.already_open", "household", strings.Join(out.AlreadyOpen, "، "))
+		}
 		if out.Count == 0 {
 			return errs.E(errs.Invalid, "enrollment.none_chosen")
 		}
@@ -161,16 +174,18 @@ func (s *Service) Propose(ctx context.Context, runID int64, households []int64, 
 	return out, nil
 }
 
-// checkProposable refuses households that are not eligible in run r or that
-// already have an open enrollment in the program, naming them.
-func (s *Service) checkProposable(ctx context.Context, tx *db.Tx, r Run, programID int64, households []int64) error {
+// checkProposable refuses households that are not eligible in run r,
+// naming them, and returns the references of those that already have an
+// open enrollment in the program, which the proposal leaves out.
+func (s *Service) checkProposable(ctx context.Context, tx *db.Tx, r Run, programID int64, households []int64) ([]string, error) {
 	seen := map[int64]bool{}
 	for _, h := range households {
 		if seen[h] {
-			return errs.E(errs.Invalid, "enrollment.duplicate", "household", h)
+			return nil, errs.E(errs.Invalid, "enrollment.duplicate", "household", h)
 		}
 		seen[h] = true
 	}
+	var open []string
 	for i := 0; i < len(households); i += 500 {
 		part := households[i:min(i+500, len(households))]
 		args := []any{r.ID}
@@ -179,7 +194,7 @@ func (s *Service) checkProposable(ctx context.Context, tx *db.Tx, r Run, program
 		}
 		rows, err := tx.Query(ctx, `SELECT household_id, household_ref, eligible FROM program_decisions WHERE run_id = ? AND household_id IN (`+placeholders(len(part))+`)`, args...)
 		if err != nil {
-			return errs.Wrapf(err, "program: check proposal")
+			return nil, errs.Wrapf(err, "program: check proposal")
 		}
 		found := map[int64]bool{}
 		for rows.Next() {
@@ -188,31 +203,87 @@ func (s *Service) checkProposable(ctx context.Context, tx *db.Tx, r Run, program
 			var eligible bool
 			if err := rows.Scan(&id, &ref, &eligible); err != nil {
 				rows.Close()
-				return errs.Wrapf(err, "program: check proposal")
+				return nil, errs.Wrapf(err, "program: check proposal")
 			}
 			found[id] = true
 			if !eligible {
 				rows.Close()
-				return errs.E(errs.Invalid, "enrollment.not_eligible", "household", ref)
+				return nil, errs.E(errs.Invalid, "enrollment.not_eligible", "household", ref)
 			}
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrapf(err, "program: check proposal")
+		}
 		for _, h := range part {
 			if !found[h] {
-				return errs.E(errs.Invalid, "enrollment.not_in_run", "household", h, "run", r.ID)
+				return nil, errs.E(errs.Invalid, "enrollment.not_in_run", "household", h, "run", r.ID)
 			}
 		}
 		args[0] = programID
-		var ref string
-		err = tx.QueryRow(ctx, `SELECT household_ref FROM program_enrollments WHERE program_id = ? AND status IN ('proposed', 'enrolled', 'suspended') AND household_id IN (`+placeholders(len(part))+`) LIMIT 1`, args...).Scan(&ref)
-		if err == nil {
-			return errs.E(errs.Conflict, "enrollment.already_open", "household", ref)
+		refs, err := openRefs(ctx, tx, args...)
+		if err != nil {
+			return nil, err
 		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return errs.Wrapf(err, "program: check proposal")
+		open = append(open, refs...)
+	}
+	return open, nil
+}
+
+// openRefs returns the references of the households (args[1:]) with an
+// open enrollment in program args[0], ordered.
+func openRefs(ctx context.Context, tx *db.Tx, args ...any) ([]string, error) {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT household_ref FROM program_enrollments WHERE program_id = ? AND status IN ('proposed', 'enrolled', 'suspended') AND household_id IN (`+placeholders(len(args)-1)+`) ORDER BY household_ref`, args...)
+	if err != nil {
+		return nil, errs.Wrapf(err, "program: check proposal")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var ref string
+		if err := rows.Scan(&ref); err != nil {
+			return nil, errs.Wrapf(err, "program: check proposal")
+		}
+		out = append(out, ref)
+	}
+	return out, rows.Err()
+}
+
+// OpenEnrollments returns, of the households listed, those with an open
+// enrollment (proposed, enrolled or suspended) in program programID, with
+// its status: the run page disables them instead of letting a proposal
+// name them. The actor needs auth.ProgramRead for the program's member.
+func (s *Service) OpenEnrollments(ctx context.Context, programID int64, households []int64) (map[int64]string, error) {
+	p, err := s.Get(ctx, programID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]string{}
+	for i := 0; i < len(households); i += 500 {
+		part := households[i:min(i+500, len(households))]
+		args := []any{p.ID}
+		for _, h := range part {
+			args = append(args, h)
+		}
+		rows, err := s.db.Query(ctx, `SELECT household_id, status FROM program_enrollments WHERE program_id = ? AND status IN ('proposed', 'enrolled', 'suspended') AND household_id IN (`+placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return nil, errs.Wrapf(err, "program: open enrollments")
+		}
+		for rows.Next() {
+			var h int64
+			var st string
+			if err := rows.Scan(&h, &st); err != nil {
+				rows.Close()
+				return nil, errs.Wrapf(err, "program: open enrollments")
+			}
+			out[h] = st
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrapf(err, "program: open enrollments")
 		}
 	}
-	return nil
+	return out, nil
 }
 
 func placeholders(n int) string {

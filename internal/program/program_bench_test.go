@@ -78,7 +78,7 @@ func handDecide(h *profile.Household, at time.Time) (eligible bool, score, benef
 			dis = dis || d >= 3
 		}
 	}
-	ipc := total / float64(len(h.Members))
+	ipc := float64(total) / float64(int64(len(h.Members))*h.Unit)
 	eligible = ipc < 1200 && (old || dis || young)
 	score = float64(children) * 10
 	if !h.Electricity {
@@ -138,7 +138,7 @@ func generate(n int, seed uint64) []profile.Household {
 		}
 		return asOf.AddDate(-age, 0, -r.IntN(365))
 	}
-	income := func(median float64) float64 { return math.Round(median*math.Exp(0.8*r.NormFloat64())*100) / 100 }
+	income := func(median float64) int64 { return int64(math.Round(median * math.Exp(0.8*r.NormFloat64()) * 100)) } // minor units
 	person := func(rel, sex string, age int) profile.Person {
 		p := profile.Person{Relationship: rel, Sex: sex, BirthDate: day(age), Orphan: "none", Education: "primary", MaritalStatus: "single", EmploymentStatus: "inactive"}
 		for i := range p.Disability {
@@ -154,6 +154,7 @@ func generate(n int, seed uint64) []profile.Household {
 	for i := range hs {
 		h := &hs[i]
 		h.Ref = "H" + strconv.Itoa(i+1)
+		h.Unit = 100
 		h.Governorate = governorates[r.IntN(len(governorates))]
 		h.DwellingType = [...]string{"apartment", "house", "rural_house", "room", "informal"}[r.IntN(5)]
 		h.Rooms = 1 + r.IntN(5)

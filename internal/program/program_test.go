@@ -303,7 +303,7 @@ func households(n int) []profile.Household {
 				if i%3 == 0 {
 					p.BirthDate = asOf.AddDate(-70, 0, 0)
 				}
-				p.MonthlyIncome = float64(i%150) * float64(size)
+				p.MonthlyIncome = int64(i%150) * int64(size)
 			}
 			h.Members = append(h.Members, p)
 		}
@@ -334,11 +334,11 @@ func want(hs []profile.Household) (eligible, errors int) {
 			errors++
 			continue
 		}
-		total := 0.0
+		total := int64(0)
 		for _, p := range h.Members {
 			total += p.MonthlyIncome
 		}
-		if total/float64(len(h.Members)) < 100 && !h.Members[0].BirthDate.After(asOf.AddDate(-65, 0, 0)) {
+		if float64(total)/float64(len(h.Members)) < 100 && !h.Members[0].BirthDate.After(asOf.AddDate(-65, 0, 0)) {
 			eligible++
 		}
 	}

@@ -304,7 +304,12 @@ func evaluate(ctx context.Context, c *rule.Compiled, src Source, memberID int64,
 			arena = make([]profile.Person, 0, max(6*chunk, len(h.Members)))
 		}
 		n := len(arena)
-		arena = append(arena, h.Members...)
+		for i := range h.Members {
+			// A person born after the as-of date is not yet a member.
+			if !h.Members[i].BornAfter(asOf) {
+				arena = append(arena, h.Members[i])
+			}
+		}
 		h.Members = arena[n:len(arena):len(arena)]
 		buf = append(buf, h)
 		ids = append(ids, id)

@@ -53,3 +53,20 @@ func (s *Service) CheckPerson(ctx context.Context, memberID, householdID, id int
 	}
 	return nil
 }
+
+// PersonName returns the full name of person id as the registry holds it,
+// or a not-found error unless the person is a member of household
+// householdID of member memberID. Like CheckPerson it checks no
+// permission: payments fill an account holder's name from it.
+func (s *Service) PersonName(ctx context.Context, memberID, householdID, id int64) (string, error) {
+	var p Person
+	err := s.db.QueryRow(ctx, `SELECT first_name, father_name, grandfather_name, family_name FROM persons WHERE id = ? AND household_id = ? AND member_id = ?`,
+		id, householdID, memberID).Scan(&p.FirstName, &p.FatherName, &p.GrandfatherName, &p.FamilyName)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", errs.E(errs.NotFound, "registry.person_not_found")
+	}
+	if err != nil {
+		return "", errs.Wrapf(err, "registry: person %d name", id)
+	}
+	return p.FullName(), nil
+}

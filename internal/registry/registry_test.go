@@ -516,7 +516,7 @@ func TestEachHousehold(t *testing.T) {
 		if strings.Join(refs, ",") != "HH-001,HH-002,HH-003" || sizes["HH-001"] != 3 || sizes["HH-002"] != 2 || sizes["HH-003"] != 1 {
 			t.Errorf("households %v sizes %v", refs, sizes)
 		}
-		if hh1.MonthlyIncome != 150.5 || hh1.Members[0].MonthlyIncome != 400 || hh1.Members[1].Disability[2] != 3 || hh1.Members[0].BirthDate.Year() != 1980 {
+		if hh1.MonthlyIncome != 150500 || hh1.Unit != 1000 || hh1.Members[0].MonthlyIncome != 400000 || hh1.Members[1].Disability[2] != 3 || hh1.Members[0].BirthDate.Year() != 1980 {
 			t.Errorf("HH-001 = %+v", hh1)
 		}
 		// The same walk in segments of one and two household ids, read

@@ -39,9 +39,9 @@ func (s *Service) EachHousehold(ctx context.Context, memberID int64, fn func(id 
 	if err != nil {
 		return err
 	}
-	scale := 1.0
+	unit := int64(1)
 	for range m.Exponent() {
-		scale *= 10
+		unit *= 10
 	}
 	var lo, hi int64
 	err = s.db.QueryRow(ctx, `SELECT COALESCE((SELECT id FROM households WHERE member_id = ? ORDER BY id LIMIT 1), 0),
@@ -70,7 +70,7 @@ func (s *Service) EachHousehold(ctx context.Context, memberID int64, fn func(id 
 	var wg sync.WaitGroup
 	for range readers {
 		wg.Go(func() {
-			r := streamReader{s: s, member: memberID, scale: scale, intern: map[string]string{}}
+			r := streamReader{s: s, member: memberID, unit: unit, intern: map[string]string{}}
 			for {
 				select {
 				case slots <- struct{}{}:
@@ -122,7 +122,7 @@ type segment struct {
 type streamReader struct {
 	s      *Service
 	member int64
-	scale  float64
+	unit   int64 // minor units in a major unit of the member's currency
 	intern map[string]string
 }
 
@@ -251,12 +251,11 @@ func (r *streamReader) str(b []byte) string {
 }
 
 // major parses a whole number of minor units into the major unit; "" is 0.
-func (r *streamReader) major(b []byte) (float64, error) {
+func (r *streamReader) minor(b []byte) (int64, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	return float64(n) / r.scale, err
+	return strconv.ParseInt(string(b), 10, 64)
 }
 
 var errStreamRow = errs.E(errs.Internal, "error.internal")
@@ -266,7 +265,7 @@ func (r *streamReader) household(b []byte) (profile.Household, error) {
 	if _, ok := fields(b, f[:]); !ok {
 		return profile.Household{}, errStreamRow
 	}
-	h := profile.Household{Governorate: r.str(f[0]), District: r.str(f[1]), Locality: r.str(f[2]), DwellingType: r.str(f[3]),
+	h := profile.Household{Unit: r.unit, Governorate: r.str(f[0]), District: r.str(f[1]), Locality: r.str(f[2]), DwellingType: r.str(f[3]),
 		WaterSource: r.str(f[4]), Sanitation: r.str(f[5])}
 	if len(f[6]) > 0 {
 		n, err := strconv.Atoi(string(f[6]))
@@ -284,7 +283,7 @@ func (r *streamReader) household(b []byte) (profile.Household, error) {
 		}
 	}
 	var err error
-	if h.MonthlyIncome, err = r.major(f[9]); err != nil {
+	if h.MonthlyIncome, err = r.minor(f[9]); err != nil {
 		return h, err
 	}
 	h.Attrs = parseAttrs(string(f[10]))
@@ -312,7 +311,7 @@ func (r *streamReader) person(b []byte) (profile.Person, error) {
 		p.Disability[i] = int8(f[3+i][0] - '0')
 	}
 	var err error
-	if p.MonthlyIncome, err = r.major(f[13]); err != nil {
+	if p.MonthlyIncome, err = r.minor(f[13]); err != nil {
 		return p, err
 	}
 	p.Pregnant = len(f[14]) > 0 && string(f[14]) != "0"

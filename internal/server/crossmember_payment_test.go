@@ -47,6 +47,10 @@ func (egPayHouseholds) CheckPerson(ctx context.Context, member, household, perso
 	return errs.E(errs.NotFound, "registry.person_not_found")
 }
 
+func (egPayHouseholds) PersonName(ctx context.Context, member, household, person int64) (string, error) {
+	return "", errs.E(errs.NotFound, "registry.person_not_found")
+}
+
 func init() {
 	crossSetups = append(crossSetups, func(t testing.TB, fx *fixture) {
 		eg, err := member.New(fx.d).Get(actor.System(context.Background()), "EG")

@@ -223,7 +223,7 @@ func init() {
 	crossCases["PATCH /members/{code}"] = crossWrite("PATCH", func(v map[string]string) (string, string) {
 		return v1 + "/members/" + v["member"], `{"name_en":"Changed"}`
 	})
-	crossCases["GET /members/{code}/areas"] = crossGet(func(v map[string]string) string { return v1 + "/members/" + v["member"] + "/areas" })
+	crossCases["GET /members/{code}/areas"] = crossAreas // crossmember_areas_test.go
 	crossCases["GET /members/{code}/areas/{area}"] = crossGet(func(v map[string]string) string {
 		return v1 + "/members/" + v["member"] + "/areas/" + v["area"]
 	})

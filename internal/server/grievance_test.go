@@ -17,7 +17,7 @@ var (
 	questionRE = regexp.MustCompile(`for="f-challenge_answer">([^<]*)<`)
 	tokenRE    = regexp.MustCompile(`name="challenge_token" value="([^"]+)"`)
 	numberRE   = regexp.MustCompile(`[0-9٠-٩]+`)
-	codeRE     = regexp.MustCompile(`<code>([0-9A-Z]{5}(?:-[0-9A-Z]{1,5}){5})</code>`)
+	codeRE     = regexp.MustCompile(`class="tracking-code"[^>]*>([0-9A-Z]{4}(?: [0-9A-Z]{1,4}){6})<`)
 	caseRE     = regexp.MustCompile(`href="/grievances/(\d+)"`)
 )
 

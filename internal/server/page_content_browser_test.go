@@ -29,7 +29,7 @@ const pageTextJS = `(() => {
   const code = n => !!(n && n.closest && n.closest('pre, textarea, code, kbd, samp'));
   const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = w.nextNode(); n; n = w.nextNode()) {
-    const e = n.parentElement; if (!e || e.closest('script, style, template, [hidden], [data-code]')) continue;
+    const e = n.parentElement; if (!e || e.closest('script, style, template, noscript, [hidden], [data-code]')) continue;
     const s = n.nodeValue.trim(); if (!s) continue;
     out.push({text: s, code: code(e), tag: e.tagName.toLowerCase(), sample: !!e.closest('a[href^="/digits"]'), en: !!e.closest('[lang="en"]')});
   }
@@ -168,19 +168,7 @@ var namedCodes = sync.OnceValue(func() map[string]bool {
 // issue 14 changes (digit styles and isolation belong to the "rtl" part).
 // Each entry is a page path pattern and the check; remove the entries when
 // those parts are merged.
-var pendingOtherParts = map[string][]string{
-	// Catalog messages with hard-coded Arabic-Indic digits ("خلال ٩٠ يومًا",
-	// "من ١ إلى ٩") in pages that show Western ones: the "rtl" part makes
-	// every digit follow the user's preference.
-	`^/portal/(statistics|grievances)`: {"digits"},
-	`^/grievances$`:                    {"digits"},
-	// The approvals inbox names subjects by their table ("program_run") and
-	// links an enrollment approval to a page the reader may not open (an
-	// auditor gets 403): the "approvals" part rebuilds the inbox, naming
-	// subjects with web.SubjectName and web.SubjectLink.
-	`^/approvals`:             {"latin", "code"},
-	`^/enrollment-approvals$`: {"status", "console"},
-}
+var pendingOtherParts = map[string][]string{}
 
 func pending(path, check string) bool {
 	for pat, checks := range pendingOtherParts {

@@ -16,7 +16,9 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
+	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/money"
 	"github.com/tadamun/tadamun/internal/payment"
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
@@ -209,7 +211,7 @@ func overlappingCyclesRefused(t *testing.T, d *db.DB) {
 				t.Errorf("the %s cycle page lacks %q", lang, w)
 			}
 		}
-		if !strings.Contains(page, fmt.Sprintf("%.3f", float64(day.Total)/1000)) || !strings.Contains(page, fmt.Sprintf("%.3f", float64(day.FullTotal)/1000)) {
+		if !strings.Contains(page, i18n.FormatNumber(money.Format(day.Total, 3), false)) || !strings.Contains(page, i18n.FormatNumber(money.Format(day.FullTotal, 3), false)) {
 			t.Errorf("the %s cycle page lacks the prorated %d and full %d amounts", lang, day.Total, day.FullTotal)
 		}
 	}

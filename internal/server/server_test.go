@@ -182,7 +182,22 @@ func newBrowser(tb testing.TB, base string) *browser {
 	return &browser{tb: tb, base: base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
+// do requests path and returns the response and its body. An HTML body
+// comes without its bidi isolates and marks (see i18n.Isolate), so tests
+// can look for "12 من 40" as a reader sees it; raw keeps them.
 func (b *browser) do(method, path string, form url.Values) (*http.Response, string) {
+	b.tb.Helper()
+	resp, body := b.raw(method, path, form)
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		body = stripBidi.Replace(body)
+	}
+	return resp, body
+}
+
+var stripBidi = strings.NewReplacer("\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "", "\u200e", "")
+
+// raw requests path and returns the response and its body as sent.
+func (b *browser) raw(method, path string, form url.Values) (*http.Response, string) {
 	b.tb.Helper()
 	var body io.Reader
 	if form != nil {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -102,25 +103,62 @@ func (s *Server) grievanceQueue(w http.ResponseWriter, r *http.Request) error {
 
 type newPage struct {
 	Categories, Priorities, Channels []Option
+	// Areas is the area picker of a member-scoped officer; nil at the
+	// union level, where the member is typed and the area code with it.
+	Areas *areaPicker
 }
 
-func (s *Server) newPageData(r *http.Request) newPage {
+func (s *Server) newPageData(r *http.Request, f *Form) (newPage, error) {
 	l := Lang(r)
-	return newPage{Categories: categoryOptions(l, true), Priorities: priorityOptions(l, true),
+	p := newPage{Categories: categoryOptions(l, true), Priorities: priorityOptions(l, true),
 		Channels: []Option{{string(grievance.Staff), tr(l, "grievance.channel.staff")}, {string(grievance.API), tr(l, "grievance.channel.api")}}}
+	if a := actor.From(r.Context()); !a.Union() {
+		ap, err := s.staffAreaPicker(r, a.MemberID, f, false)
+		if err != nil {
+			return newPage{}, err
+		}
+		p.Areas = &ap
+	}
+	return p, nil
 }
 
 func (s *Server) grievanceNew(w http.ResponseWriter, r *http.Request) error {
-	return s.Render(w, r, "grievance/new", View{Title: "grievance.page_new", Form: &Form{Values: map[string][]string{}, Errors: map[string]string{}}, Data: s.newPageData(r)})
+	f := &Form{Values: url.Values{}, Errors: map[string]string{}}
+	data, err := s.newPageData(r, f)
+	if err != nil {
+		return err
+	}
+	return s.Render(w, r, "grievance/new", View{Title: "grievance.page_new", Form: f, Data: data})
 }
 
 func (s *Server) grievanceCreate(w http.ResponseWriter, r *http.Request) error {
 	f := NewForm(r)
 	v := f.Values
 	a := actor.From(r.Context())
+	if !a.Union() {
+		var err error
+		if !areaRefreshed(v) {
+			err = s.resolveAreaValues(r.Context(), a.MemberID, v)
+		}
+		if err != nil && errs.CodeOf(err) == errs.Internal {
+			return err
+		}
+		if err != nil || areaRefreshed(v) {
+			status := http.StatusOK
+			if err != nil {
+				f.Fail(Lang(r), err)
+				status = Status(errs.CodeOf(err))
+			}
+			data, derr := s.newPageData(r, f)
+			if derr != nil {
+				return derr
+			}
+			return s.Render(w, r, "grievance/new", View{Title: "grievance.page_new", Form: f, Data: data, Status: status})
+		}
+	}
 	in := grievance.Intake{
 		MemberID: a.MemberID, Channel: grievance.Staff, Category: grievance.Category(v.Get("category")), Priority: grievance.Priority(v.Get("priority")),
-		Body: v.Get("body"), Anonymous: v.Get("anonymous") != "", Name: v.Get("name"), Contact: v.Get("contact"), AreaCode: v.Get("area_code"),
+		Body: v.Get("body"), Anonymous: v.Get("anonymous") != "", Name: v.Get("name"), Contact: v.Get("contact"), AreaCode: publicAreaCode(v),
 		HouseholdID: intField(v.Get("household_id")), SubjectUserID: intField(v.Get("subject_user_id")),
 	}
 	if a.Union() {
@@ -142,7 +180,11 @@ func (s *Server) grievanceCreate(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		f.Fail(Lang(r), err)
-		return s.Render(w, r, "grievance/new", View{Title: "grievance.page_new", Form: f, Data: s.newPageData(r), Status: Status(errs.CodeOf(err))})
+		data, derr := s.newPageData(r, f)
+		if derr != nil {
+			return derr
+		}
+		return s.Render(w, r, "grievance/new", View{Title: "grievance.page_new", Form: f, Data: data, Status: Status(errs.CodeOf(err))})
 	}
 	return s.Render(w, r, "grievance/receipt", View{Title: "grievance.page_receipt", Data: complaintPage{Receipt: &rc}})
 }
@@ -164,6 +206,7 @@ type casePage struct {
 	Assign      *Form
 	Move        *Form
 	AppealForm  *Form
+	AreaName    string // where the complaint comes from, by name
 }
 
 func gid(r *http.Request) (int64, error) {
@@ -194,6 +237,9 @@ func (s *Server) casePage(r *http.Request) (casePage, error) {
 		Categories: categoryOptions(l, true), Priorities: priorityOptions(l, false), Scores: append([]Option{{"0", tr(l, "grievance.page_no_feedback")}}, scoreOptions(l)...),
 		Now: s.Clock.Now(), Assign: &Form{Values: map[string][]string{"user_id": {strconv.FormatInt(g.AssignedTo, 10)}, "category": {string(g.Category)}, "priority": {string(g.Priority)}}, Errors: map[string]string{}},
 		Move: &Form{Values: map[string][]string{}, Errors: map[string]string{}}, AppealForm: &Form{Values: map[string][]string{}, Errors: map[string]string{}}}
+	if p.AreaName, err = s.areaPathOf(ctx, l, g.MemberID, g.AreaCode); err != nil {
+		return casePage{}, err
+	}
 	p.Loc = time.UTC
 	if m, err := s.Members.ByID(ctx, g.MemberID); err == nil {
 		p.Loc = m.Location()

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -86,29 +87,40 @@ type complaintPage struct {
 	Categories []Option
 	Challenge  grievance.Challenge
 	Receipt    *grievance.Receipt
-	Report     bool // the whistleblower form
+	ReceiptLoc *time.Location // the time zone of the member the receipt is from
+	Report     bool           // the whistleblower form
+	Areas      areaPicker     // where the complaint comes from, by name
 }
 
-func (s *Server) complaintPage(r *http.Request, report bool) (complaintPage, error) {
-	o, ms, err := s.publicMembers(r.Context())
+// complaintPage builds the public form's choices; f (nil for none) gives
+// the chosen member and areas. No member is chosen until the citizen
+// picks one: the first choice is empty.
+func (s *Server) complaintPage(r *http.Request, report bool, f *Form) (complaintPage, error) {
+	_, ms, err := s.publicMembers(r.Context())
 	if err != nil {
 		return complaintPage{}, err
 	}
 	l := Lang(r)
-	for i, m := range ms { // each member by its name in the page's language
-		if o[i].Label = m.NameAR; l == i18n.EN && m.NameEN != "" {
-			o[i].Label = m.NameEN
-		}
+	o := []Option{{"", tr(l, "areas.none")}}
+	for _, m := range ms {
+		o = append(o, Option{m.Code, pickerName(l, m.NameAR, m.NameEN)})
 	}
-	return complaintPage{Members: o, Categories: categoryOptions(l, true), Challenge: s.grievances().Challenge(l), Report: report}, nil
+	p := complaintPage{Members: o, Categories: categoryOptions(l, true), Challenge: s.grievances().Challenge(l), Report: report}
+	if f == nil {
+		f = &Form{Values: url.Values{}, Errors: map[string]string{}}
+	}
+	if p.Areas, err = s.publicAreaPicker(r, ms, f); err != nil {
+		return complaintPage{}, err
+	}
+	return p, nil
 }
 
 func (s *Server) complaintForm(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.complaintPage(r, false)
+	f := &Form{Values: url.Values{"member": {r.URL.Query().Get("member")}}, Errors: map[string]string{}}
+	p, err := s.complaintPage(r, false, f)
 	if err != nil {
 		return err
 	}
-	f := &Form{Values: map[string][]string{"member": {r.URL.Query().Get("member")}}, Errors: map[string]string{}}
 	return s.Render(w, r, "grievance/complaint", View{Title: "grievance.page_complaint", Form: f, Data: p})
 }
 
@@ -131,18 +143,37 @@ func (s *Server) complaintSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in := grievance.Intake{
-		MemberID: memberByCode(ms, v.Get("member")), Channel: grievance.Web, Category: grievance.Category(v.Get("category")),
-		Body: v.Get("body"), Anonymous: v.Get("anonymous") != "", Name: v.Get("name"), Contact: v.Get("contact"), AreaCode: v.Get("area_code"),
-		IP: clientIP(r), ChallengeToken: v.Get("challenge_token"), ChallengeAnswer: v.Get("challenge_answer"),
+	memberID := memberByCode(ms, v.Get("member"))
+	if areaRefreshed(v) {
+		// The no-JavaScript picker asked for the lists of the chosen
+		// member or area: the form again, with a fresh challenge.
+		f.Values.Del("challenge_answer")
+		p, err := s.complaintPage(r, false, f)
+		if err != nil {
+			return err
+		}
+		return s.Render(w, r, "grievance/complaint", View{Title: "grievance.page_complaint", Form: f, Data: p})
+	}
+	if memberID != 0 {
+		err = s.resolveAreaValues(r.Context(), memberID, v)
 	}
 	var rc grievance.Receipt
-	if run, hh := intField(v.Get("run_id")), intField(v.Get("household_id")); in.Category == grievance.EligibilityAppeal && (run != 0 || hh != 0) {
-		rc, _, err = s.grievances().FileAppeal(r.Context(), in, run, hh)
-	} else {
-		rc, err = s.grievances().Submit(r.Context(), in)
+	if err == nil {
+		in := grievance.Intake{
+			MemberID: memberID, Channel: grievance.Web, Category: grievance.Category(v.Get("category")),
+			Body: v.Get("body"), Anonymous: v.Get("anonymous") != "", Name: v.Get("name"), Contact: v.Get("contact"), AreaCode: publicAreaCode(v),
+			IP: clientIP(r), ChallengeToken: v.Get("challenge_token"), ChallengeAnswer: v.Get("challenge_answer"),
+		}
+		if run, hh := intField(v.Get("run_id")), intField(v.Get("household_id")); in.Category == grievance.EligibilityAppeal && (run != 0 || hh != 0) {
+			rc, _, err = s.grievances().FileAppeal(r.Context(), in, run, hh)
+		} else {
+			rc, err = s.grievances().Submit(r.Context(), in)
+		}
 	}
-	p, perr := s.complaintPage(r, false)
+	if err != nil && errs.CodeOf(err) != errs.Internal {
+		f.Fail(Lang(r), err)
+	}
+	p, perr := s.complaintPage(r, false, f)
 	if perr != nil {
 		return perr
 	}
@@ -150,17 +181,17 @@ func (s *Server) complaintSubmit(w http.ResponseWriter, r *http.Request) error {
 		if errs.CodeOf(err) == errs.Internal {
 			return err
 		}
-		f.Fail(Lang(r), err)
 		f.Values.Del("challenge_answer")
 		return s.Render(w, r, "grievance/complaint", View{Title: "grievance.page_complaint", Form: f, Data: p, Status: Status(errs.CodeOf(err))})
 	}
-	p.Receipt = &rc
+	p.Receipt, p.ReceiptLoc = &rc, s.memberZone(r.Context(), memberID)
 	return s.Render(w, r, "grievance/receipt", View{Title: "grievance.page_receipt", Data: p})
 }
 
 type statusPage struct {
 	Loc     *time.Location // the member's time zone
-	Code    string
+	Code    string         // as typed
+	Grouped string         // in groups of four, once found
 	Status  *grievance.PublicStatus
 	Scores  []Option
 	Report  bool
@@ -186,7 +217,7 @@ func (s *Server) complaintStatus(w http.ResponseWriter, r *http.Request) error {
 		f.Fail(Lang(r), err)
 		return s.Render(w, r, "grievance/status", View{Title: "grievance.page_status", Form: f, Data: p, Status: Status(errs.CodeOf(err))})
 	}
-	p.Status, p.Loc = &st, location(st.TimeZone)
+	p.Status, p.Loc, p.Grouped = &st, location(st.TimeZone), grievance.GroupCode(code)
 	return s.Render(w, r, "grievance/status", View{Title: "grievance.page_status", Form: f, Data: p})
 }
 
@@ -210,21 +241,21 @@ func (s *Server) complaintFeedback(w http.ResponseWriter, r *http.Request) error
 		}
 		f.Fail(Lang(r), err)
 		if cur, err2 := s.grievances().Status(r.Context(), code, clientIP(r)); err2 == nil {
-			p.Status, p.Loc = &cur, location(cur.TimeZone)
+			p.Status, p.Loc, p.Grouped = &cur, location(cur.TimeZone), grievance.GroupCode(code)
 		}
 		return s.Render(w, r, "grievance/status", View{Title: "grievance.page_status", Form: f, Data: p, Status: Status(errs.CodeOf(err))})
 	}
-	p.Status, p.Loc = &st, location(st.TimeZone)
+	p.Status, p.Loc, p.Grouped = &st, location(st.TimeZone), grievance.GroupCode(code)
 	Flash(w, "grievance.page_thanks")
 	return s.Render(w, r, "grievance/status", View{Title: "grievance.page_status", Form: &Form{Errors: map[string]string{}}, Data: p})
 }
 
 func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.complaintPage(r, true)
+	f := &Form{Values: url.Values{"member": {r.URL.Query().Get("member")}}, Errors: map[string]string{}}
+	p, err := s.complaintPage(r, true, f)
 	if err != nil {
 		return err
 	}
-	f := &Form{Values: map[string][]string{"member": {r.URL.Query().Get("member")}}, Errors: map[string]string{}}
 	return s.Render(w, r, "grievance/report", View{Title: "grievance.page_report", Form: f, Data: p})
 }
 
@@ -239,7 +270,7 @@ func (s *Server) reportSubmit(w http.ResponseWriter, r *http.Request) error {
 		MemberID: memberByCode(ms, v.Get("member")), Body: v.Get("body"), Contact: v.Get("contact"),
 		IP: clientIP(r), ChallengeToken: v.Get("challenge_token"), ChallengeAnswer: v.Get("challenge_answer"),
 	})
-	p, perr := s.complaintPage(r, true)
+	p, perr := s.complaintPage(r, true, f)
 	if perr != nil {
 		return perr
 	}
@@ -271,7 +302,16 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request) error {
 			f.Fail(Lang(r), err)
 			return s.Render(w, r, "grievance/status", View{Title: "grievance.page_report_status", Form: f, Data: p, Status: Status(errs.CodeOf(err))})
 		}
-		p.RStatus, p.Outcome = st, out
+		p.RStatus, p.Outcome, p.Grouped = st, out, grievance.GroupCode(code)
 	}
 	return s.Render(w, r, "grievance/status", View{Title: "grievance.page_report_status", Form: f, Data: p})
+}
+
+// publicAreaCode is the area a complaint comes from: the lowest level the
+// citizen chose, else a code an older form or a script sent as area_code.
+func publicAreaCode(v url.Values) string {
+	if c := deepestArea(v); c != "" {
+		return c
+	}
+	return v.Get("area_code")
 }

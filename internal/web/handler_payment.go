@@ -127,7 +127,12 @@ func (s *Server) paymentPrepare(w http.ResponseWriter, r *http.Request) error {
 	prog, _ := strconv.ParseInt(f.Values.Get("program_id"), 10, 64)
 	from, err1 := arabic.ParseDate(f.Values.Get("period_start"))
 	to, err2 := arabic.ParseDate(f.Values.Get("period_end"))
-	if prog == 0 || err1 != nil || err2 != nil {
+	var pay time.Time
+	var err3 error
+	if v := f.Values.Get("payment_date"); v != "" {
+		pay, err3 = arabic.ParseDate(v)
+	}
+	if prog == 0 || err1 != nil || err2 != nil || err3 != nil {
 		e := errs.E(errs.Invalid, "error.invalid_input")
 		if prog == 0 {
 			e.WithField("program_id", "error.required")
@@ -138,9 +143,12 @@ func (s *Server) paymentPrepare(w http.ResponseWriter, r *http.Request) error {
 		if err2 != nil {
 			e.WithField("period_end", "payments.bad_date")
 		}
+		if err3 != nil {
+			e.WithField("payment_date", "payments.bad_date")
+		}
 		return fail(e)
 	}
-	c, err := s.payments().Prepare(r.Context(), s.ProgramPayments(), payment.CycleRequest{MemberID: p.Member.ID, ProgramID: prog, PeriodStart: from, PeriodEnd: to, Partial: f.Values.Get("partial") == "1"})
+	c, err := s.payments().Prepare(r.Context(), s.ProgramPayments(), payment.CycleRequest{MemberID: p.Member.ID, ProgramID: prog, PeriodStart: from, PeriodEnd: to, Partial: f.Values.Get("partial") == "1", PaymentDate: pay})
 	if err != nil {
 		return fail(err)
 	}
@@ -362,6 +370,7 @@ type paymentHouseholdPage struct {
 	History     []payment.History
 	Kinds       []Option
 	Providers   []Option
+	Persons     []Option // the household's persons, for the account holder
 	Propose     *Form
 	CanPrepare  bool
 	CanApprove  bool
@@ -378,8 +387,16 @@ func (s *Server) paymentHouseholdData(r *http.Request) (paymentHouseholdPage, er
 	if err != nil {
 		return paymentHouseholdPage{}, err
 	}
-	if m == nil {
-		return paymentHouseholdPage{}, errs.E(errs.NotFound, "error.not_found")
+	if m == nil { // a union user without ?member=: the household's own member
+		h, err := s.Registry.Household(ctx, id)
+		if err != nil {
+			return paymentHouseholdPage{}, err
+		}
+		hm, err := s.Members.ByID(ctx, h.MemberID)
+		if err != nil {
+			return paymentHouseholdPage{}, err
+		}
+		m = &hm
 	}
 	a := actor.From(ctx)
 	p := paymentHouseholdPage{Member: m, HouseholdID: id, CanPrepare: auth.Can(a, auth.PaymentPrepare), CanApprove: auth.Can(a, auth.PaymentApprove), UserID: a.UserID,
@@ -401,6 +418,17 @@ func (s *Server) paymentHouseholdData(r *http.Request) (paymentHouseholdPage, er
 	}
 	for _, k := range []string{payment.Bank, payment.Wallet, payment.Cash} {
 		p.Kinds = append(p.Kinds, Option{k, tr(l, "payments.kind."+k)})
+	}
+	// The account holder is one of the household's persons, named as the
+	// registry has them unless the officer types the name the bank holds.
+	// A user who may not read the registry types the name.
+	if persons, err := s.Registry.Persons(ctx, id); err == nil {
+		p.Persons = append(p.Persons, Option{"", tr(l, "payments.holder_none")})
+		for _, pp := range persons {
+			if pp.MemberID == m.ID {
+				p.Persons = append(p.Persons, Option{strconv.FormatInt(pp.ID, 10), pp.FullName()})
+			}
+		}
 	}
 	return p, nil
 }
@@ -438,8 +466,9 @@ func (s *Server) paymentPropose(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := f.Values
+	person, _ := strconv.ParseInt(v.Get("recipient_person_id"), 10, 64)
 	_, err = s.payments().ProposeInstrument(r.Context(), payment.Instrument{MemberID: p.Member.ID, HouseholdID: p.HouseholdID, HouseholdRef: v.Get("household_ref"),
-		RecipientName: v.Get("recipient_name"), RecipientNationalID: v.Get("recipient_national_id"), Kind: v.Get("kind"), Provider: v.Get("provider"),
+		RecipientPersonID: person, RecipientName: v.Get("recipient_name"), RecipientNationalID: v.Get("recipient_national_id"), Kind: v.Get("kind"), Provider: v.Get("provider"),
 		IBAN: v.Get("iban"), BIC: v.Get("bic"), MSISDN: v.Get("msisdn")})
 	return s.householdBack(w, r, p, "payments.instrument_proposed", f, err)
 }

@@ -26,13 +26,11 @@ func init() {
 		Name: "programs",
 		Menu: []MenuItem{
 			{Path: "/programs", Key: "programs.menu", Perm: auth.ProgramRead, Order: 20},
-			{Path: "/enrollment-approvals", Key: "programs.menu_approvals", Perm: auth.EnrollDecide, Order: 21},
 		},
 		Routes: func(s *Server, mux *http.ServeMux) {
 			s.Handle(mux, "GET /programs", auth.ProgramRead, s.programList)
 			s.Handle(mux, "GET /programs/new", auth.ProgramManage, s.programNew)
 			s.Handle(mux, "POST /programs", auth.ProgramManage, s.programSave)
-			s.Handle(mux, "GET /enrollment-approvals", auth.EnrollDecide, s.programApprovals)
 			s.Handle(mux, "POST /enrollment-approvals/{id}", auth.EnrollDecide, s.programDecide)
 			s.Handle(mux, "GET /program-households/{id}", auth.ProgramRead, s.programHousehold)
 			s.Handle(mux, "GET /programs/{id}", auth.ProgramRead, s.programShow)
@@ -431,9 +429,12 @@ type runPage struct {
 	More       bool
 	CanPropose bool
 	Active     bool
-	Pct        func(float64) string
-	GapPct     string // the largest gap in percentage points
-	Group      func(string) string
+	// Open are the households shown that already have an open enrollment
+	// in the program, with its status: they cannot be proposed again.
+	Open   map[int64]string
+	Pct    func(float64) string
+	GapPct string // the largest gap in percentage points
+	Group  func(string) string
 }
 
 func (s *Server) runShow(w http.ResponseWriter, r *http.Request) error {
@@ -493,6 +494,15 @@ func (s *Server) runShow(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(pg.Decisions) > pg.Size {
 		pg.Decisions, pg.More = pg.Decisions[:pg.Size], true
+	}
+	if pg.CanPropose && pg.Active {
+		hs := make([]int64, len(pg.Decisions))
+		for i, d := range pg.Decisions {
+			hs[i] = d.HouseholdID
+		}
+		if pg.Open, err = ps.OpenEnrollments(ctx, pg.Program.ID, hs); err != nil {
+			return err
+		}
 	}
 	return s.Render(w, r, "program/run", View{Title: "programs.run", Data: pg})
 }
@@ -574,44 +584,13 @@ func (s *Server) runPropose(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	Flash(w, "programs.proposed")
+	if len(p.AlreadyOpen) > 0 {
+		Flash(w, "inbox.proposed_some_open")
+	} else {
+		Flash(w, "programs.proposed")
+	}
 	http.Redirect(w, r, "/programs/"+strconv.FormatInt(p.ProgramID, 10)+"/enrollments?approval="+strconv.FormatInt(p.ApprovalID, 10), http.StatusSeeOther)
 	return nil
-}
-
-type approvalRow struct {
-	Approval auth.Approval
-	Program  program.Program
-	Count    int
-	Sample   []program.Enrollment
-}
-
-func (s *Server) programApprovals(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	aps, err := s.Auth.Approvals(ctx, auth.Pending, program.ApprovalKind)
-	if err != nil {
-		return err
-	}
-	ps := s.programs()
-	var rows []approvalRow
-	for _, ap := range aps {
-		es, err := ps.Enrollments(ctx, program.EnrollmentFilter{ApprovalID: ap.ID, Limit: 100000})
-		if err != nil {
-			return err
-		}
-		row := approvalRow{Approval: ap, Count: len(es)}
-		if len(es) > 0 {
-			if row.Program, err = ps.Get(ctx, es[0].ProgramID); err != nil {
-				return err
-			}
-			row.Sample = es[:min(len(es), 10)]
-		}
-		rows = append(rows, row)
-	}
-	return s.Render(w, r, "program/approvals", View{Title: "programs.approvals", Data: struct {
-		Rows []approvalRow
-		Me   int64
-	}{rows, actor.From(ctx).UserID}})
 }
 
 func (s *Server) programDecide(w http.ResponseWriter, r *http.Request) error {
@@ -625,7 +604,7 @@ func (s *Server) programDecide(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	Flash(w, "web.saved")
-	http.Redirect(w, r, "/enrollment-approvals", http.StatusSeeOther)
+	http.Redirect(w, r, "/approvals?kind=enrollment", http.StatusSeeOther)
 	return nil
 }
 

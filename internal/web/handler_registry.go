@@ -78,6 +78,7 @@ type registryListPage struct {
 	Households registry.HouseholdPage
 	Next, Prev string
 	CanWrite   bool
+	Areas      areaPicker // the area filter
 }
 
 func (s *Server) householdList(w http.ResponseWriter, r *http.Request) error {
@@ -104,10 +105,14 @@ func (s *Server) householdList(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.CanWrite = false // registering belongs to the member's own registrars
 	}
+	if err := s.householdListAreas(r, memberID, &p); err != nil {
+		return err
+	}
 	reg := s.Registry
 	more := false
-	if q.Get("q") != "" || q.Get("governorate") != "" || q.Get("sex") != "" {
-		page, err := reg.Search(ctx, registry.Query{MemberID: memberID, Text: q.Get("q"), Governorate: q.Get("governorate"), Sex: q.Get("sex"), Limit: 50, Offset: offset})
+	if q.Get("q") != "" || q.Get("governorate") != "" || q.Get("district") != "" || q.Get("locality") != "" || q.Get("sex") != "" {
+		page, err := reg.Search(ctx, registry.Query{MemberID: memberID, Text: q.Get("q"), Governorate: q.Get("governorate"), District: q.Get("district"), Locality: q.Get("locality"),
+			Sex: q.Get("sex"), Limit: 50, Offset: offset})
 		if err != nil {
 			return err
 		}
@@ -139,6 +144,7 @@ func (s *Server) householdList(w http.ResponseWriter, r *http.Request) error {
 type registryNewData struct {
 	Options registryFormChoices
 	Person  PersonFields
+	Areas   areaPicker
 }
 
 // PersonFields is what the registry-person partial draws: a form and the
@@ -151,14 +157,20 @@ type PersonFields struct {
 	Duplicates []registryDuplicateRow
 }
 
-func registryNewPage(r *http.Request, f *Form) registryNewData {
+func (s *Server) registryNewPage(r *http.Request, f *Form) (registryNewData, error) {
 	o := registryFormOptions(r)
-	return registryNewData{o, PersonFields{Form: f, Options: o}}
+	id, _ := auth.MemberScope(r.Context())
+	a, err := s.staffAreaPicker(r, id, f, false)
+	return registryNewData{o, PersonFields{Form: f, Options: o}, a}, err
 }
 
 func (s *Server) householdNew(w http.ResponseWriter, r *http.Request) error {
 	f := &Form{Values: url.Values{"relationship": {"head"}}, Errors: map[string]string{}}
-	return s.Render(w, r, "registry/new", View{Title: "registry.new", Form: f, Data: registryNewPage(r, f)})
+	data, err := s.registryNewPage(r, f)
+	if err != nil {
+		return err
+	}
+	return s.Render(w, r, "registry/new", View{Title: "registry.new", Form: f, Data: data})
 }
 
 func regFormInt(v url.Values, name string) *int {
@@ -240,11 +252,33 @@ func (s *Server) householdCreate(w http.ResponseWriter, r *http.Request) error {
 	if all {
 		return errs.E(errs.Forbidden, "registry.union_cannot_register")
 	}
+	if areaRefreshed(f.Values) {
+		// The no-JavaScript picker asked for the lists below its choice.
+		data, err := s.registryNewPage(r, f)
+		if err != nil {
+			return err
+		}
+		return s.Render(w, r, "registry/new", View{Title: "registry.new", Form: f, Data: data})
+	}
+	if err := s.resolveAreaValues(ctx, member, f.Values); err != nil {
+		if c := errs.CodeOf(err); c == errs.Internal {
+			return err
+		}
+		f.Fail(Lang(r), err)
+		data, derr := s.registryNewPage(r, f)
+		if derr != nil {
+			return derr
+		}
+		return s.Render(w, r, "registry/new", View{Title: "registry.new", Form: f, Data: data, Status: Status(errs.CodeOf(err))})
+	}
 	head := regPersonFromForm(f.Values)
 	pol := registryPolicy(f.Values)
 	reg, err := s.Registry.Register(ctx, member, regHouseholdFromForm(f.Values), []registry.Person{head}, pol)
 	if registryRefused(err) {
-		data := registryNewPage(r, f)
+		data, derr := s.registryNewPage(r, f)
+		if derr != nil {
+			return derr
+		}
 		if data.Person.Duplicates, err = s.registryDuplicates(ctx, reg.Duplicates); err != nil {
 			return err
 		}
@@ -257,7 +291,11 @@ func (s *Server) householdCreate(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		f.Fail(Lang(r), regPersonFieldsUnprefixed(err))
-		return s.Render(w, r, "registry/new", View{Title: "registry.new", Form: f, Data: registryNewPage(r, f), Status: Status(errs.CodeOf(err))})
+		data, derr := s.registryNewPage(r, f)
+		if derr != nil {
+			return derr
+		}
+		return s.Render(w, r, "registry/new", View{Title: "registry.new", Form: f, Data: data, Status: Status(errs.CodeOf(err))})
 	}
 	if len(reg.Duplicates) > 0 && !pol.Confirmed {
 		return s.registrySavedWithWarnings(w, r, reg.Household.ID, reg.Duplicates)
@@ -290,6 +328,10 @@ type registryHouseholdPage struct {
 	// MemberCode is the household's member, which the program and payment
 	// pages of a household need for a union-level user.
 	MemberCode string
+	// AreaNames are the governorate's, district's and locality's names in
+	// the reader's language; Areas is the edit form's picker.
+	AreaNames []string
+	Areas     areaPicker
 }
 
 // regDecision is one program's latest decision with its words.
@@ -383,6 +425,9 @@ func (s *Server) registryHouseholdPage(r *http.Request) (registryHouseholdPage, 
 			p.Edit.Values.Set(name, map[bool]string{true: "yes", false: "no"}[*b])
 		}
 	}
+	if err := s.householdAreas(r, &p); err != nil {
+		return registryHouseholdPage{}, err
+	}
 	p.Add = &Form{Values: url.Values{}, Errors: map[string]string{}}
 	p.Move = &Form{Values: url.Values{}, Errors: map[string]string{}}
 	p.Others = []Option{{"", "—"}}
@@ -415,12 +460,34 @@ func (s *Server) householdUpdate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := NewForm(r)
+	status := http.StatusOK
+	if !areaRefreshed(f.Values) {
+		if err := s.resolveAreaValues(r.Context(), p.Household.MemberID, f.Values); err != nil {
+			if errs.CodeOf(err) == errs.Internal {
+				return err
+			}
+			f.Fail(Lang(r), err)
+			status = Status(errs.CodeOf(err))
+		}
+	}
+	if areaRefreshed(f.Values) || status != http.StatusOK {
+		// The no-JavaScript picker asked for the lists below its choice,
+		// or a typed area name is unknown: the form again, nothing saved.
+		p.Edit = f
+		if p.Areas, err = s.staffAreaPicker(r, p.Household.MemberID, f, false); err != nil {
+			return err
+		}
+		return s.Render(w, r, "registry/household", View{Title: "registry.household", Data: p, Status: status})
+	}
 	h := regHouseholdFromForm(f.Values)
 	h.Source, h.RegisteredOn, h.Attrs, h.MonthlyIncome = p.Household.Source, p.Household.RegisteredOn, p.Household.Attrs, p.Household.MonthlyIncome
-	if _, err := s.Registry.UpdateHousehold(r.Context(), p.Household.ID, h); err != nil {
-		f.Fail(Lang(r), err)
+	if _, uerr := s.Registry.UpdateHousehold(r.Context(), p.Household.ID, h); uerr != nil {
+		f.Fail(Lang(r), uerr)
 		p.Edit = f
-		return s.householdFailed(w, r, p, err)
+		if p.Areas, err = s.staffAreaPicker(r, p.Household.MemberID, f, false); err != nil {
+			return err
+		}
+		return s.householdFailed(w, r, p, uerr)
 	}
 	Flash(w, "web.saved")
 	http.Redirect(w, r, "/households/"+strconv.FormatInt(p.Household.ID, 10), http.StatusSeeOther)

@@ -47,7 +47,7 @@ func (s *Server) historyRows(r *http.Request, memberID int64, hist []registry.Ch
 		}
 		switch c.Field {
 		case "governorate", "district", "locality":
-			row.Old, row.New = areaName(areas, c.Old), areaName(areas, c.New)
+			row.Old, row.New = codeName(areas, c.Old), codeName(areas, c.New)
 		default:
 			row.Old, row.New = fieldValue(l, c.Field, c.Old), fieldValue(l, c.Field, c.New)
 		}
@@ -76,7 +76,7 @@ func (s *Server) areaNames(ctx context.Context, memberID int64, l i18n.Lang) map
 	return out
 }
 
-func areaName(areas map[string]string, code string) string {
+func codeName(areas map[string]string, code string) string {
 	if n, ok := areas[code]; ok {
 		return n
 	}

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,7 +18,6 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
-	"github.com/tadamun/tadamun/internal/money"
 )
 
 //go:embed all:templates
@@ -87,48 +85,7 @@ func (v variant) digits(s string) string {
 }
 
 func funcs(v variant) template.FuncMap {
-	return template.FuncMap{
-		// t translates a message key; args come in name, value pairs.
-		"t": func(key string, kv ...any) string {
-			var args map[string]any
-			if len(kv) > 1 {
-				args = map[string]any{}
-				for i := 0; i+1 < len(kv); i += 2 {
-					args[fmt.Sprint(kv[i])] = v.digits(fmt.Sprint(kv[i+1]))
-				}
-			}
-			return i18n.T(v.lang, key, args)
-		},
-		"num":    func(n any) string { return v.digits(groupDigits(fmt.Sprint(n))) },
-		"digits": func(s any) string { return v.digits(fmt.Sprint(s)) },
-		"money": func(minor int64, currency string) string {
-			c, ok := money.Lookup(currency)
-			if !ok {
-				return v.digits(strconv.FormatInt(minor, 10)) + " " + currency
-			}
-			name := c.NameEN
-			if v.lang == i18n.AR {
-				name = c.NameAR
-			}
-			return v.digits(money.Format(minor, c.Exponent)) + " " + name
-		},
-		"date": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			return v.digits(t.Format("2006-01-02"))
-		},
-		// datetime shows t in the time zone given, else the page's (the
-		// member's, for a member-scoped user; UTC for the union level).
-		"datetime": func(t time.Time, loc ...*time.Location) string {
-			if t.IsZero() {
-				return ""
-			}
-			if len(loc) > 0 && loc[0] != nil {
-				t = t.In(loc[0])
-			}
-			return v.digits(t.Format("2006-01-02 15:04 MST"))
-		},
+	m := template.FuncMap{
 		"static": staticPath,
 		"role":   func(r actor.Role) string { return i18n.T(v.lang, "role."+string(r), nil) },
 		"name": func(ar, en string) string {
@@ -159,33 +116,12 @@ func funcs(v variant) template.FuncMap {
 			return base + "?" + q.Encode()
 		},
 	}
-}
-
-// groupDigits puts thousands separators in a run of ASCII digits.
-func groupDigits(s string) string {
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	if len(s) <= 3 || strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
-		if neg {
-			return "-" + s
+	for _, more := range []template.FuncMap{formatFuncs(v)} {
+		for k, f := range more {
+			m[k] = f
 		}
-		return s
 	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	pre := len(s) % 3
-	b.WriteString(s[:pre])
-	for i := pre; i < len(s); i += 3 {
-		if b.Len() > 0 && !(neg && b.Len() == 1) {
-			b.WriteByte(',')
-		}
-		b.WriteString(s[i : i+3])
-	}
-	return b.String()
+	return m
 }
 
 // View is what a handler hands to Render.
@@ -212,6 +148,19 @@ type Page struct {
 	// Loc is the time zone times are shown in: the member's for a
 	// member-scoped user, UTC otherwise.
 	Loc *time.Location
+	// zoneOf returns a member's time zone.
+	zoneOf func(memberID int64) *time.Location
+}
+
+// Zone returns the time zone to show a record of member memberID in: the
+// page's for a member-scoped user, else the record's member's, so a
+// union-level user reads each member's times as that member's staff do.
+// In a template: {{datetime .At ($.Zone .MemberID)}}.
+func (p Page) Zone(memberID int64) *time.Location {
+	if p.Actor.MemberID != 0 || memberID == 0 || p.zoneOf == nil {
+		return p.Loc
+	}
+	return p.zoneOf(memberID)
 }
 
 // Render writes page name (its path under templates, without .html).
@@ -232,6 +181,7 @@ func (s *Server) Render(w http.ResponseWriter, r *http.Request, name string, v V
 		p.OtherLang = string(i18n.AR)
 	}
 	p.Loc = s.location(r, a)
+	p.zoneOf = func(id int64) *time.Location { return s.memberZone(r.Context(), id) }
 	if !a.Anonymous() {
 		for _, m := range menu() {
 			if m.Perm == "" || auth.Can(a, m.Perm) {
@@ -278,29 +228,33 @@ type Form struct {
 	// Problems lists errors that belong to no field of the form, such as
 	// the rows of an uploaded file, each naming its row and column.
 	Problems []string
+	arabic   bool // the reader's digits are Arabic-Indic
 }
 
 // NewForm returns a form holding r's submitted values.
 func NewForm(r *http.Request) *Form {
 	_ = r.ParseForm()
-	return &Form{Values: r.PostForm, Errors: map[string]string{}}
+	return &Form{Values: r.PostForm, Errors: map[string]string{}, arabic: variantOf(r).arabic}
 }
 
 // Fail records err on the form: field errors beside their fields, the rest
-// as the form's message.
+// as the form's message, each with its numbers and codes isolated and in
+// the reader's digits.
 func (f *Form) Fail(l i18n.Lang, err error) {
+	// Arguments often echo what the person typed: they stay as typed.
+	opts := i18n.Options{Arabic: f.arabic, ArgsAsGiven: true, Isolate: true}
 	if f.Errors == nil {
 		f.Errors = map[string]string{}
 	}
 	if e := errs.As(err); e != nil {
-		f.Message = i18n.T(l, e.Key, nameArgs(l, e.Args))
+		f.Message = i18n.Render(l, e.Key, nameArgs(l, e.Args), opts)
 		if e.Code == errs.Internal {
 			f.Message = i18n.T(l, "error.internal", nil)
 		}
 		for _, fe := range e.Fields {
-			msg := i18n.T(l, fe.Key, nameArgs(l, fe.Args))
+			msg := i18n.Render(l, fe.Key, nameArgs(l, fe.Args), opts)
 			if fe.Row > 0 {
-				f.Problems = append(f.Problems, i18n.T(l, "web.row_column", map[string]any{"row": fe.Row, "column": fe.Field})+": "+msg)
+				f.Problems = append(f.Problems, i18n.Render(l, "web.row_column", map[string]any{"row": fe.Row, "column": fe.Field}, opts)+": "+msg)
 				continue
 			}
 			if _, seen := f.Errors[fe.Field]; seen || fe.Field == "" {

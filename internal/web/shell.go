@@ -120,7 +120,7 @@ func takeFlash(w http.ResponseWriter, r *http.Request) string {
 	if !i18n.Has(key) {
 		return ""
 	}
-	return i18n.T(Lang(r), key, nil)
+	return i18n.Render(Lang(r), key, nil, i18n.Options{Arabic: variantOf(r).arabic, Isolate: true})
 }
 
 // HandlerFunc is a page handler. An error it returns is shown as an error

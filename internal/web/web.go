@@ -8,6 +8,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"sync"
@@ -42,18 +43,24 @@ type Server struct {
 // Zones are cached: a member's zone changes rarely, and its page forgets
 // the cached one when it does.
 func (s *Server) location(r *http.Request, a actor.Actor) *time.Location {
-	if a.MemberID == 0 {
+	return s.memberZone(r.Context(), a.MemberID)
+}
+
+// memberZone returns the time zone of member id (UTC for 0 or an unknown
+// member), remembered after the first look-up.
+func (s *Server) memberZone(ctx context.Context, id int64) *time.Location {
+	if id == 0 {
 		return time.UTC
 	}
-	if l, ok := s.zones.Load(a.MemberID); ok {
+	if l, ok := s.zones.Load(id); ok {
 		return l.(*time.Location)
 	}
-	m, err := s.Members.ByID(r.Context(), a.MemberID)
+	m, err := s.Members.ByID(ctx, id)
 	if err != nil {
 		return time.UTC
 	}
 	l := m.Location()
-	s.zones.Store(a.MemberID, l)
+	s.zones.Store(id, l)
 	return l
 }
 

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/tadamun/tadamun/internal/arabic"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/money"
 	"github.com/tadamun/tadamun/internal/payment/iban"
@@ -59,6 +62,16 @@ type Header struct {
 	// ChargeBearer is DEBT, SHAR, SLEV or CRED; empty means DEBT, so that
 	// transfer charges are not deducted from what a household receives.
 	ChargeBearer string
+	// Latin restricts every name, identifier and remittance text to the
+	// ISO 20022 Latin character set (a–z A–Z 0–9 / - ? : ( ) . , ' + and
+	// space), which SWIFT and many banks' upload channels require: Arabic
+	// is romanized (arabic.Romanize), accents folded, anything else
+	// dropped. False writes UTF-8 as given.
+	Latin bool
+	// UTF8Remittance keeps the remittance text as given even when Latin
+	// is set, for banks that accept UTF-8 there (the Arabic name travels in
+	// it).
+	UTF8Remittance bool
 }
 
 // Payment is one credit transfer. EndToEndID travels unchanged to the
@@ -173,7 +186,7 @@ func (x *Writer) Write(p Payment) error {
 	if err != nil {
 		return err
 	}
-	if textLen(p.Creditor.Name) == 0 {
+	if textLen(x.text(p.Creditor.Name)) == 0 {
 		return errs.E(errs.Invalid, "payment.pain001.creditor_name_missing", "end_to_end_id", p.EndToEndID)
 	}
 	if p.Creditor.ID != "" && textLen(p.Creditor.ID) > max35 {
@@ -194,19 +207,23 @@ func (x *Writer) Write(p Payment) error {
 		b.WriteString("</CdtrAgt>")
 	}
 	b.WriteString("<Cdtr><Nm>")
-	writeText(b, p.Creditor.Name, max140)
+	writeText(b, x.text(p.Creditor.Name), max140)
 	b.WriteString("</Nm>")
 	if textLen(p.Creditor.ID) > 0 {
 		b.WriteString("<Id><PrvtId><Othr><Id>")
-		writeText(b, p.Creditor.ID, max35)
+		writeText(b, x.text(p.Creditor.ID), max35)
 		b.WriteString("</Id></Othr></PrvtId></Id>")
 	}
 	b.WriteString("</Cdtr><CdtrAcct><Id><IBAN>")
 	b.WriteString(acct)
 	b.WriteString("</IBAN></Id></CdtrAcct>")
-	if textLen(p.Remittance) > 0 {
+	rmt := p.Remittance
+	if !x.h.UTF8Remittance {
+		rmt = x.text(rmt)
+	}
+	if textLen(rmt) > 0 {
 		b.WriteString("<RmtInf><Ustrd>")
-		writeText(b, p.Remittance, max140)
+		writeText(b, rmt, max140)
 		b.WriteString("</Ustrd></RmtInf>")
 	}
 	b.WriteString("</CdtTrfTxInf>\n")
@@ -291,14 +308,14 @@ func (x *Writer) writeTotals() {
 // writeParty writes a PartyIdentification's content; kind is OrgId or PrvtId.
 func (x *Writer) writeParty(p *Party, kind string) {
 	b := x.bw
-	if textLen(p.Name) > 0 {
+	if name := x.text(p.Name); textLen(name) > 0 {
 		b.WriteString("<Nm>")
-		writeText(b, p.Name, max140)
+		writeText(b, name, max140)
 		b.WriteString("</Nm>")
 	}
-	if textLen(p.ID) > 0 {
+	if id := x.text(p.ID); textLen(id) > 0 {
 		b.WriteString("<Id><" + kind + "><Othr><Id>")
-		writeText(b, p.ID, max35)
+		writeText(b, id, max35)
 		b.WriteString("</Id></Othr></" + kind + "></Id>")
 	}
 }
@@ -373,4 +390,59 @@ func isUpperASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// text is s as the file may carry it: s itself, or in the Latin character
+// set when the header asks for it.
+func (x *Writer) text(s string) string {
+	if !x.h.Latin {
+		return s
+	}
+	return LatinText(s)
+}
+
+// LatinText returns s in the ISO 20022 Latin character set: Arabic
+// romanized, accents folded, & as +, other characters outside the set
+// dropped and spaces collapsed.
+func LatinText(s string) string {
+	// Runs of Arabic words are romanized together (عبد الله is one
+	// name); other words keep their punctuation (P-CASH 2026-04).
+	var words, run []string
+	flush := func() {
+		if len(run) > 0 {
+			words = append(words, arabic.Romanize(strings.Join(run, " ")))
+			run = run[:0]
+		}
+	}
+	for _, w := range strings.Fields(s) {
+		if arabic.IsArabic(w) || strings.IndexFunc(w, func(r rune) bool { return r >= 0x0600 && r <= 0x06FF }) >= 0 {
+			run = append(run, w)
+			continue
+		}
+		flush()
+		words = append(words, w)
+	}
+	flush()
+	s = strings.Join(words, " ")
+	var b strings.Builder
+	space := false
+	for _, r := range norm.NFKD.String(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("/-?:().,'+", r):
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+		case r == '&':
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteByte('+')
+			space = true
+		case r == ' ' || r == '\t':
+			space = true
+		}
+	}
+	return b.String()
 }

@@ -301,3 +301,52 @@ func TestWriteText(t *testing.T) {
 		})
 	}
 }
+
+// TestLatinFileOnlyLatinCharacters is issue 15, item 5: a file for a bank
+// that takes only the ISO 20022 Latin character set carries nothing else —
+// Arabic names romanized — and its remittance keeps the Arabic name only
+// when the bank accepts UTF-8 there.
+func TestLatinFileOnlyLatinCharacters(t *testing.T) {
+	for _, utf8Rmt := range []bool{false, true} {
+		var buf bytes.Buffer
+		h := Header{Version: Pain001V09, MsgID: "M1", Created: time.Date(2027, 1, 2, 10, 0, 0, 0, time.UTC), NbOfTxs: 1, CtrlSum: 45000,
+			Currency: "JOD", Exponent: 3, Initiator: Party{Name: "الأردن & شركاه"}, Debtor: Party{Name: "صندوق المعونة الوطنية", IBAN: "JO94CBJO0010000000000131000302", BIC: "CBJOJOAX"},
+			PmtInfID: "M1", ExecutionDate: time.Date(2027, 1, 3, 0, 0, 0, 0, time.UTC), Latin: true, UTF8Remittance: utf8Rmt}
+		x, err := NewWriter(&buf, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := x.Write(Payment{EndToEndID: "TDM-1-1", Amount: 45000, Creditor: Party{Name: "فاطمة بنت عبد الله الخطيب", IBAN: "JO94CBJO0010000000000131000302", ID: "٩٨٥١٢٣٤٥٦٧"},
+			Remittance: "P-CASH 2027-01 فاطمة"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := x.Close(); err != nil {
+			t.Fatal(err)
+		}
+		doc := buf.String()
+		for _, tag := range []string{"Nm", "Id"} {
+			for _, part := range strings.Split(doc, "<"+tag+">")[1:] {
+				v := part[:strings.Index(part, "<")]
+				for _, r := range v {
+					if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/-?:().,'+ ", r)) {
+						t.Errorf("<%s>%s</%s>: %q is outside the Latin character set", tag, v, tag, r)
+					}
+				}
+			}
+		}
+		if !strings.Contains(doc, "<Cdtr><Nm>Fatima Bint Abdullah Al-Khateeb</Nm>") || !strings.Contains(doc, "<Id>9851234567</Id>") {
+			t.Errorf("creditor not romanized as expected:\n%s", doc)
+		}
+		if got := strings.Contains(doc, "<Ustrd>P-CASH 2027-01 فاطمة</Ustrd>"); got != utf8Rmt {
+			t.Errorf("UTF-8 remittance %v: Arabic kept %v:\n%s", utf8Rmt, got, doc)
+		}
+		if !utf8Rmt && !strings.Contains(doc, "<Ustrd>P-CASH 2027-01 Fatima</Ustrd>") {
+			t.Errorf("Latin remittance:\n%s", doc)
+		}
+		f := filepath.Join(t.TempDir(), "latin.xml")
+		if err := os.WriteFile(f, buf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		mustValidateXML(t, f, Pain001V09)
+	}
+}

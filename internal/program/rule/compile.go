@@ -106,6 +106,12 @@ func Compile(src string, k Kind) (*Rule, error) {
 	}
 	parsed, iss := env.Parse(src)
 	if iss != nil && iss.Err() != nil {
+		if line, col, open, ok := unclosed(src); ok {
+			// CEL reports a missing ')' at the end of the text, a line
+			// after the last one when the rule ends with a newline; the
+			// bracket left open is what the author has to find.
+			return nil, errs.E(errs.Invalid, "rule.unclosed", "line", line, "col", col, "open", string(open))
+		}
 		return nil, issuesError(iss, "rule.syntax")
 	}
 	if err := inspect(parsed.NativeRep()); err != nil {
@@ -214,6 +220,64 @@ func issuesError(iss *cel.Issues, key string) error {
 // run, so that inside an Arabic sentence its operators and quotes keep
 // their order.
 func ltr(s string) string { return "\u2066" + s + "\u2069" }
+
+// unclosed finds the first bracket of src — (, [ or { — that is never
+// closed, skipping string literals and comments, and gives its 1-based line
+// and column (in characters). ok is false when every bracket is closed or a
+// closing bracket does not match, which CEL's own message then describes.
+func unclosed(src string) (line, col int, open rune, ok bool) {
+	type pos struct {
+		r         rune
+		line, col int
+	}
+	var stack []pos
+	line, col = 1, 0
+	rs := []rune(src)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		col++
+		switch r {
+		case '\n':
+			line, col = line+1, 0
+		case '/':
+			if i+1 < len(rs) && rs[i+1] == '/' { // a comment runs to the end of the line
+				for i+1 < len(rs) && rs[i+1] != '\n' {
+					i++
+				}
+			}
+		case '"', '\'':
+			// A string literal: skip to its closing quote (escapes
+			// included); triple quotes and raw strings close the same way
+			// for the purpose of counting brackets.
+			for i+1 < len(rs) && rs[i+1] != r && rs[i+1] != '\n' {
+				if rs[i+1] == '\\' {
+					i++
+					col++
+				}
+				i++
+				col++
+			}
+			if i+1 < len(rs) && rs[i+1] == r {
+				i++
+				col++
+			}
+		case '(', '[', '{':
+			stack = append(stack, pos{r, line, col})
+		case ')', ']', '}':
+			want := map[rune]rune{')': '(', ']': '[', '}': '{'}[r]
+			if len(stack) == 0 || stack[len(stack)-1].r != want {
+				return 0, 0, 0, false
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) == 0 {
+		return 0, 0, 0, false
+	}
+	// The innermost bracket left open is the one the text ended inside.
+	p := stack[len(stack)-1]
+	return p.line, p.col, p.r, true
+}
 
 func classify(msg string) string {
 	switch {

@@ -43,6 +43,9 @@ type Decision struct {
 	// are then zero. The Args of Err carry "rule": eligibility, score or
 	// benefit.
 	Err error
+	// Unborn is the number of members born after the reference date: they
+	// were not members of the household on that day and were left out.
+	Unborn int
 }
 
 // Evaluate decides one household at reference date asOf, which fixes the
@@ -128,7 +131,7 @@ func (c *Compiled) evaluateAll(ctx context.Context, hs []profile.Household, asOf
 
 func (c *Compiled) decide(s *scope, h *profile.Household, at calendar.Date, explain explainMode) Decision {
 	s.reset(h, at)
-	var d Decision
+	d := Decision{Unborn: s.unborn}
 	e := c.Eligibility
 	if explain == explainJSON && len(e.clauses) > 1 {
 		// The explanation evaluates every clause anyway; the rule's value

@@ -176,16 +176,11 @@ func householdFast(name string) (fexpr, error) {
 	case "electricity":
 		return fexpr{b: func(s *scope) (bool, error) { return s.hh.h.Electricity, nil }}, nil
 	case "monthly_income":
-		return fexpr{d: func(s *scope) (float64, error) { return s.hh.h.MonthlyIncome, nil }}, nil
+		return fexpr{d: func(s *scope) (float64, error) { return s.hh.major(s.hh.h.MonthlyIncome), nil }}, nil
 	case "total_income":
 		return fexpr{d: func(s *scope) (float64, error) { return s.hh.total(), nil }}, nil
 	case "income_per_capita":
-		return fexpr{d: func(s *scope) (float64, error) {
-			if len(s.hh.h.Members) == 0 {
-				return 0, errs.E(errs.Invalid, "rule.no_members")
-			}
-			return s.hh.total() / float64(len(s.hh.h.Members)), nil
-		}}, nil
+		return fexpr{d: func(s *scope) (float64, error) { return s.hh.perCapita() }}, nil
 	}
 	return fexpr{}, errUnsupported
 }
@@ -223,7 +218,7 @@ func memberFast(name string, d int) (fexpr, error) {
 	case "pregnant":
 		return fexpr{b: func(s *scope) (bool, error) { return s.cur[d].p.Pregnant, nil }}, nil
 	case "monthly_income":
-		return fexpr{d: func(s *scope) (float64, error) { return s.cur[d].p.MonthlyIncome, nil }}, nil
+		return fexpr{d: func(s *scope) (float64, error) { return s.hh.major(s.cur[d].p.MonthlyIncome), nil }}, nil
 	case "seeing":
 		return dom(0)
 	case "hearing":

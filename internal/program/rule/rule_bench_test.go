@@ -66,7 +66,7 @@ func handDecide(h *profile.Household, at calendar.Date) Decision {
 		}
 		disabledAny = disabledAny || disabled(p)
 	}
-	ipc := total / float64(len(h.Members))
+	ipc := float64(total) / float64(int64(len(h.Members))*h.Unit)
 	d.Eligible = ipc < 1200 && (old || disabledAny || young)
 	d.Score = float64(children) * 10.0
 	if !h.Electricity {
@@ -137,8 +137,8 @@ func Generate(n int, seed uint64) []profile.Household {
 		}
 		return asOf.AddDate(-age, 0, -r.IntN(365))
 	}
-	income := func(median float64) float64 {
-		return math.Round(median*math.Exp(0.8*r.NormFloat64())*100) / 100
+	income := func(median float64) int64 { // minor units, 100 to the unit
+		return int64(math.Round(median * math.Exp(0.8*r.NormFloat64()) * 100))
 	}
 	person := func(rel, sex string, age int) profile.Person {
 		p := profile.Person{Relationship: rel, Sex: sex, BirthDate: day(age), Orphan: "none", Education: "primary", MaritalStatus: "single", EmploymentStatus: "inactive"}
@@ -160,6 +160,7 @@ func Generate(n int, seed uint64) []profile.Household {
 	for i := range hs {
 		h := &hs[i]
 		h.Ref = "H" + strconv.Itoa(i+1)
+		h.Unit = 100
 		h.Governorate = governorates[r.IntN(len(governorates))]
 		h.DwellingType = []string{"apartment", "house", "rural_house", "room", "informal"}[r.IntN(5)]
 		h.Rooms = 1 + r.IntN(5)

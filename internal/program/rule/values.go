@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"time"
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
 
 	"github.com/tadamun/tadamun/internal/calendar"
+	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/profile"
 )
 
@@ -113,12 +115,41 @@ type hhVal struct {
 	ref calendar.Date // ages are counted on this day
 }
 
-func (h *hhVal) total() float64 {
+// Incomes are minor units. A rule sees major units as a double, computed
+// by one division of exact integers, so a value is the double nearest to
+// the decimal amount and sums and per-person shares never carry the error
+// of adding rounded doubles (1419.454 + 28.676 + 51.870 over 3 persons is
+// exactly 500.0, not 499.99999999999994).
+
+// unit is the number of minor units in a major unit.
+func (h *hhVal) unit() int64 {
+	if h.h.Unit <= 0 {
+		return 1
+	}
+	return h.h.Unit
+}
+
+// major converts minor units of the household's currency to major units.
+func (h *hhVal) major(minor int64) float64 { return float64(minor) / float64(h.unit()) }
+
+// totalMinor is the household's own income plus its members', in minor units.
+func (h *hhVal) totalMinor() int64 {
 	t := h.h.MonthlyIncome
 	for i := range h.h.Members {
 		t += h.h.Members[i].MonthlyIncome
 	}
 	return t
+}
+
+func (h *hhVal) total() float64 { return h.major(h.totalMinor()) }
+
+// perCapita is total income divided by size, in major units, divided once.
+func (h *hhVal) perCapita() (float64, error) {
+	n := int64(len(h.h.Members))
+	if n == 0 {
+		return 0, errs.E(errs.Invalid, "rule.no_members")
+	}
+	return float64(h.totalMinor()) / float64(n*h.unit()), nil
 }
 
 // memberVal is the CEL value of one member.
@@ -199,10 +230,16 @@ type scope struct {
 	mems    []memberVal
 	refs    []ref.Val
 	members ref.Val
-	vals    []any // clause values of the current explanation
+	vals    []any            // clause values of the current explanation
+	born    []profile.Person // the members of a household some of whose members are not yet born
+	unborn  int              // members of the current household born after the reference date
 }
 
+// reset binds the scope to h as it was on day at: members born after at
+// are not members yet, so rules count them neither in size nor in income
+// and never read their (negative) age.
 func (s *scope) reset(h *profile.Household, at calendar.Date) {
+	h, s.born, s.unborn = h.On(time.Date(at.Year, at.Month, at.Day, 0, 0, 0, 0, time.UTC), s.born)
 	s.hh = hhVal{h: h, ref: at}
 	n := len(h.Members)
 	if cap(s.mems) < n {

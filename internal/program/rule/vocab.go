@@ -105,17 +105,18 @@ var householdFields = []field{
 	hf("assets", "list(string)", types.NewListType(types.StringType), "Assets the household owns: car, fridge, tv, washing_machine, land, livestock, …", "الأصول التي تملكها الأسرة: سيارة، ثلاجة، تلفاز، غسالة، أرض، ماشية، …", `!("car" in household.assets)`,
 		func(h *hhVal) (ref.Val, error) { return types.NewStringList(registry, h.h.Assets), nil }),
 	hf("monthly_income", "double", types.DoubleType, "The household's own monthly income (not its members'), in the currency's major unit.", "دخل الأسرة الشهري الخاص بها (دون دخول أفرادها)، بالوحدة الرئيسية للعملة.", `household.monthly_income < 500.0`,
-		func(h *hhVal) (ref.Val, error) { return double(h.h.MonthlyIncome) }),
+		func(h *hhVal) (ref.Val, error) { return double(h.major(h.h.MonthlyIncome)) }),
 	hf("total_income", "double", types.DoubleType, "monthly_income plus the monthly incomes of all members.", "الدخل الشهري للأسرة مضافًا إليه دخول جميع أفرادها.", `household.total_income < 3000.0`,
 		func(h *hhVal) (ref.Val, error) { return double(h.total()) }),
 	hf("size", "int", types.IntType, "Number of members.", "عدد أفراد الأسرة.", `household.size >= 5`,
 		func(h *hhVal) (ref.Val, error) { return integer(len(h.h.Members)) }),
 	hf("income_per_capita", "double", types.DoubleType, "total_income divided by size; an error for a household without members.", "الدخل الكلي مقسومًا على عدد الأفراد؛ خطأ إذا لم يكن للأسرة أفراد.", `household.income_per_capita < 1200.0`,
 		func(h *hhVal) (ref.Val, error) {
-			if len(h.h.Members) == 0 {
-				return nil, errs.E(errs.Invalid, "rule.no_members")
+			v, err := h.perCapita()
+			if err != nil {
+				return nil, err
 			}
-			return double(h.total() / float64(len(h.h.Members)))
+			return double(v)
 		}),
 	hf("attrs", "map(string, string)", attrsType, "Custom attributes imported with the household, read by key: household.attrs[\"key\"]. A missing key is an error for that household; test first with \"key\" in household.attrs.", "سمات مخصصة مستوردة مع الأسرة، تُقرأ بالمفتاح: household.attrs[\"key\"]. قراءة مفتاح غير موجود خطأ لتلك الأسرة؛ اختبر وجوده أولًا بـ \"key\" in household.attrs.", `"camp" in household.attrs && household.attrs["camp"] == "yes"`,
 		func(h *hhVal) (ref.Val, error) { return attrs(h.h.Attrs), nil }),
@@ -150,7 +151,7 @@ var memberFields = []field{
 	mf("employment_status", "string", types.StringType, "employed, unemployed, self_employed, student, retired, inactive, …", "يعمل، عاطل عن العمل، يعمل لحسابه، طالب، متقاعد، غير نشط، …", `members.all(m, m.employment_status != "employed")`,
 		func(m *memberVal) (ref.Val, error) { return str(m.p.EmploymentStatus) }),
 	mf("monthly_income", "double", types.DoubleType, "The member's monthly income in the currency's major unit.", "الدخل الشهري للفرد بالوحدة الرئيسية للعملة.", `members.filter(m, m.monthly_income > 0.0).size() <= 1`,
-		func(m *memberVal) (ref.Val, error) { return double(m.p.MonthlyIncome) }),
+		func(m *memberVal) (ref.Val, error) { return double(m.hv.major(m.p.MonthlyIncome)) }),
 	mf("orphan", "string", types.StringType, "none, paternal, maternal or double.", "لا (none)، يتيم الأب (paternal)، يتيم الأم (maternal)، يتيم الأبوين (double).", `members.exists(m, m.age < 18 && m.orphan != "none")`,
 		func(m *memberVal) (ref.Val, error) { return str(m.p.Orphan) }),
 	mf("pregnant", "bool", types.BoolType, "Whether the member is pregnant.", "هل الفرد حامل.", `members.exists(m, m.pregnant)`,
