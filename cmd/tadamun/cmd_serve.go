@@ -19,6 +19,7 @@ import (
 	"github.com/tadamun/tadamun/internal/demo"
 	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/limits"
+	"github.com/tadamun/tadamun/internal/printer"
 	"github.com/tadamun/tadamun/internal/server"
 )
 
@@ -37,6 +38,9 @@ func serve(ctx context.Context, g globals, args []string) error {
 	dciPrivate := fs.Bool("dci-allow-private-callbacks", os.Getenv("TADAMUN_DCI_ALLOW_PRIVATE_CALLBACKS") == "1", "let DCI callbacks reach loopback, link-local and private addresses (TADAMUN_DCI_ALLOW_PRIVATE_CALLBACKS=1); only for receivers on an internal network")
 	logFormat := fs.String("log-format", env("TADAMUN_LOG_FORMAT", "text"), "log format: text or json (TADAMUN_LOG_FORMAT)")
 	jobsMax := fs.Int("jobs-max", envInt("TADAMUN_JOBS_MAX", jobs.DefaultMax), "how many jobs (targeting runs, imports, statistics, DCI callbacks) run at once; more wait their turn (TADAMUN_JOBS_MAX)")
+	chromium := fs.String("chromium", env("TADAMUN_CHROMIUM", ""), "Chromium or Chrome that prints documents to PDF (TADAMUN_CHROMIUM; default: chromium, chromium-browser, google-chrome on the PATH; \"none\": only the print view)")
+	cardKey := fs.String("card-key", env("TADAMUN_CARD_KEY", "tadamun-card.key"), "secret the members' beneficiary-card keys are derived from, created on first use (TADAMUN_CARD_KEY)")
+	printMax := fs.Int("print-max", 2, "how many documents Chromium prints at once")
 	lim := limits.Flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -63,7 +67,16 @@ func serve(ctx context.Context, g globals, args []string) error {
 				return err
 			}
 		}
-		svc := services(d, app.Options{Audit: l, Log: logger, Limits: limit, DCI: app.DCIOptions{AllowPrivateCallbacks: *dciPrivate}, JobsMax: *jobsMax})
+		cards, err := printer.LoadCardKeys(*cardKey)
+		if err != nil {
+			return err
+		}
+		chrome := findChromium(*chromium)
+		if chrome == "" {
+			logger.Warn("no Chromium found: printing to PDF is off, the print view works (--chromium)")
+		}
+		svc := services(d, app.Options{Audit: l, Log: logger, Limits: limit, DCI: app.DCIOptions{AllowPrivateCallbacks: *dciPrivate}, JobsMax: *jobsMax,
+			Print: app.PrintOptions{Chromium: chrome, Concurrent: *printMax, Cards: cards}})
 		defer func() {
 			cctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()

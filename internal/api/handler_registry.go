@@ -145,7 +145,7 @@ func init() {
 		Route{Method: "GET", Path: "/households", Tag: "registry", Summary: "List households, by area and reference",
 			Query: []Param{{Name: "member", Description: "member code or id; default the caller's member"}, {Name: "ref", Description: "household reference"},
 				{Name: "governorate"}, {Name: "district"}, {Name: "locality"},
-				{Name: "sort", Description: "id, household_ref or registered_on; prefix - for descending"},
+				{Name: "sort", Description: "id, household_ref, registered_on, area or head_name; prefix - for descending"},
 				{Name: "limit", Type: "integer"}, {Name: "offset", Type: "integer"}},
 			Response: registry.HouseholdPage{},
 			Handle: func(a *API, r *http.Request) (any, error) {

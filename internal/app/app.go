@@ -31,6 +31,8 @@ import (
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/payment"
+	"github.com/tadamun/tadamun/internal/printer"
+	"github.com/tadamun/tadamun/internal/printer/card"
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
 	"github.com/tadamun/tadamun/internal/statistics"
@@ -63,6 +65,22 @@ type Options struct {
 	// leaves the database's clock as it is: the real one, unless a test
 	// set another.
 	Clock calendar.Clock
+	// Print configures the printed documents.
+	Print PrintOptions
+}
+
+// PrintOptions configure the printed documents (package printer).
+type PrintOptions struct {
+	// Chromium is the path of the Chromium (or Chrome) that prints PDFs;
+	// empty means printing to PDF is unavailable and only the print view
+	// works. Main finds it (--chromium); no library looks for it.
+	Chromium string
+	// Concurrent is how many documents print at once; 0 means
+	// printer.DefaultConcurrent.
+	Concurrent int
+	// Cards signs the beneficiary cards (printer.LoadCardKeys); the zero
+	// value refuses to print cards.
+	Cards card.Keys
 }
 
 // DCIOptions configure the DCI API.
@@ -120,6 +138,9 @@ type Services struct {
 	// the stores of the DCI transactions and subscriptions.
 	Senders *exchange.Senders
 	DCI     *dci.Handler
+	// Printer prints decision letters, beneficiary cards and receipt
+	// lists, as a print view and, with Chromium, as PDF.
+	Printer *printer.Service
 
 	db *db.DB
 }
@@ -169,6 +190,8 @@ func New(d *db.DB, o Options) *Services {
 		Transactions: exchange.NewTransactions(d), Subscriptions: exchange.NewSubscriptions(d),
 		KeyFile: o.DCI.KeyFile, KeysFile: o.DCI.KeysFile, SenderID: o.DCI.SenderID, Clock: clock})
 	s.DCI.Jobs = s.Jobs // callbacks run as jobs
+	s.Printer = printer.New(d, printer.Options{Registry: s.Registry, Programs: s.Programs, Payments: s.Payments, Members: s.Members,
+		Chrome: printer.NewChrome(o.Print.Chromium, o.Print.Concurrent), Cards: o.Print.Cards, Clock: clock, Jobs: s.Jobs})
 	return s
 }
 
@@ -181,6 +204,7 @@ func (s *Services) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
 // or ctx ends. Call it after the HTTP server has stopped taking requests.
 func (s *Services) Close(ctx context.Context) error {
 	runs := s.Programs.DrainRuns(ctx)
+	defer s.Printer.Close()
 	done := make(chan struct{})
 	go func() { s.DCI.Close(); close(done) }()
 	select {

@@ -21,10 +21,7 @@ import (
 // Latin letters, digits and spaces pass through; other characters are
 // dropped. The result contains only ASCII.
 func Romanize(s string) string {
-	var words []string
-	for _, w := range strings.Fields(romanSeparators.Replace(s)) {
-		words = append(words, w)
-	}
+	words := strings.Fields(romanSeparators.Replace(s))
 	var out []string
 	for i := 0; i < len(words); i++ {
 		w := words[i]

@@ -197,29 +197,44 @@ const notAccused = ` AND NOT EXISTS (SELECT 1 FROM whistle_accused a WHERE a.mem
 // released is the condition that a report was released to the actor.
 const released = `EXISTS (SELECT 1 FROM whistle_releases x WHERE x.member_id = r.member_id AND x.report_id = r.id AND x.user_id = ?)`
 
+// visibleReports is the condition on whistle_reports r that keeps the
+// reports the actor may handle (see Reports), with its arguments.
+func (s *Service) visibleReports(ctx context.Context, member int64) (string, []any, error) {
+	uid := actor.From(ctx).UserID
+	since, ok, err := auth.HeldSince(ctx, s.db, uid, member, auth.WhistleHandle)
+	if err != nil {
+		return "", nil, err
+	}
+	where := `member_id = ?` + notAccused
+	args := []any{member, uid}
+	if ok {
+		where += ` AND (r.created_at >= ? OR ` + released + `)`
+		args = append(args, since, uid)
+	} else {
+		where += ` AND ` + released
+		args = append(args, uid)
+	}
+	return where, args, nil
+}
+
 // Reports lists the member's reports the actor may handle, newest first,
 // without their text (reading one is audited: see Read): those filed since
 // the actor got the role, and older ones another officer released to them.
-// Empty status lists all.
+// Empty status lists all, "open" those not closed.
 func (s *Service) Reports(ctx context.Context, member int64, status string) ([]Report, error) {
 	if err := requireIntegrity(ctx, member); err != nil {
 		return nil, err
 	}
-	uid := actor.From(ctx).UserID
-	since, ok, err := auth.HeldSince(ctx, s.db, uid, member, auth.WhistleHandle)
+	where, args, err := s.visibleReports(ctx, member)
 	if err != nil {
 		return nil, err
 	}
-	q := `SELECT ` + reportCols + ` FROM whistle_reports r WHERE member_id = ?` + notAccused
-	args := []any{member, uid}
-	if ok {
-		q += ` AND (r.created_at >= ? OR ` + released + `)`
-		args = append(args, since, uid)
-	} else {
-		q += ` AND ` + released
-		args = append(args, uid)
-	}
-	if status != "" {
+	q := `SELECT ` + reportCols + ` FROM whistle_reports r WHERE ` + where
+	switch status {
+	case "":
+	case "open": // not closed
+		q += ` AND status <> 'closed'`
+	default:
 		q += ` AND status = ?`
 		args = append(args, status)
 	}

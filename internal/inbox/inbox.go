@@ -249,8 +249,8 @@ func (n *namer) t(key string, args map[string]any) string {
 }
 
 // Isolate wraps s in Unicode first-strong isolates, the plain-text
-// equivalent of <bdi>.
-func Isolate(s string) string { return "\u2068" + s + "\u2069" }
+// equivalent of <bdi> (i18n.Isolate).
+func Isolate(s string) string { return i18n.Isolate(s) }
 
 // program returns program id's name in n's language.
 func (n *namer) program(ctx context.Context, id int64) (program.Program, string) {

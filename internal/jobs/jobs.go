@@ -567,6 +567,25 @@ func (r *Runner) Cancel(ctx context.Context, id int64) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
+	return r.cancelJob(ctx, j)
+}
+
+// CancelOwn is Cancel for the person who started the job, who needs no
+// job.manage to stop their own work (a bulk print); a job someone else
+// started, or the system, does not exist for them.
+func (r *Runner) CancelOwn(ctx context.Context, id int64) (Job, error) {
+	j, err := r.get(ctx, id)
+	if err != nil {
+		return Job{}, err
+	}
+	if a := actor.From(ctx); j.ActorID == 0 || j.ActorID != a.UserID || (!a.Union() && a.MemberID != j.MemberID) {
+		return Job{}, errs.E(errs.NotFound, "error.not_found")
+	}
+	return r.cancelJob(ctx, j)
+}
+
+func (r *Runner) cancelJob(ctx context.Context, j Job) (Job, error) {
+	id := j.ID
 	if !j.Unfinished() {
 		return Job{}, errs.E(errs.Conflict, "jobs.not_running", "id", id)
 	}
@@ -597,7 +616,8 @@ func (r *Runner) Cancel(ctx context.Context, id int64) (Job, error) {
 			return Job{}, ctx.Err()
 		}
 	}
-	if j, err = r.Get(ctx, id); err == nil && j.State != Cancelled {
+	j, err := r.get(ctx, id)
+	if err == nil && j.State != Cancelled {
 		// It ended another way just before.
 		return Job{}, errs.E(errs.Conflict, "jobs.not_running", "id", id)
 	}
@@ -753,9 +773,10 @@ func (r *Runner) Get(ctx context.Context, id int64) (Job, error) {
 
 // Filter narrows List.
 type Filter struct {
-	Unfinished bool // only queued and running jobs
-	Limit      int  // at most this many, newest first (default 100, at most 1000)
-	Offset     int
+	Unfinished  bool      // only queued and running jobs
+	FailedSince time.Time // when set, only jobs that failed and started since then
+	Limit       int       // at most this many, newest first (default 100, at most 1000)
+	Offset      int
 }
 
 // List returns the jobs the actor may see, newest first: a member's
@@ -773,6 +794,10 @@ func (r *Runner) List(ctx context.Context, f Filter) ([]Job, error) {
 	}
 	if f.Unfinished {
 		q += ` AND state IN ('queued', 'running')`
+	}
+	if !f.FailedSince.IsZero() {
+		q += ` AND state = 'failed' AND started_at >= ?`
+		args = append(args, f.FailedSince.UTC())
 	}
 	if f.Limit <= 0 {
 		f.Limit = 100

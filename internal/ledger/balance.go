@@ -24,6 +24,11 @@ func (s *Service) Balances(ctx context.Context, member int64, prefix string, at 
 	if err := auth.RequireMember(ctx, auth.PaymentRead, member); err != nil {
 		return nil, err
 	}
+	return s.balances(ctx, member, prefix, at)
+}
+
+// balances is Balances once the actor's right to read them is checked.
+func (s *Service) balances(ctx context.Context, member int64, prefix string, at time.Time) ([]Balance, error) {
 	if at.IsZero() {
 		at = s.now()
 	}

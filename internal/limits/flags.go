@@ -57,6 +57,6 @@ func FlagsWith(fs *flag.FlagSet, def Limits) func() (Limits, error) {
 			return Limits{}, errors.Join(bad...)
 		}
 		v := func(i int) int64 { return *entries[i].v }
-		return Limits{Upload: v(0) << 20, Uncompressed: v(1) << 20, Rows: int(v(2)), Columns: int(v(3)), Cell: int(v(4)), JSON: v(5) << 20}, nil
+		return Limits{Upload: v(0) << 20, Uncompressed: v(1) << 20, Rows: int(v(2)), Columns: int(v(3)), Cell: int(v(4)), JSON: v(5) << 20, ExportRows: def.ExportRows}, nil
 	}
 }

@@ -47,6 +47,11 @@ type Limits struct {
 	// JSON is the most bytes of a JSON request body: 32 MiB by default
 	// (a list of 100,000 areas or households fits).
 	JSON int64
+	// ExportRows is the most data rows of one export of a list (CSV or
+	// XLSX): 1,000,000 by default, just under a sheet's 1,048,576 rows.
+	// An export that would hold more stops there and says so in its last
+	// row.
+	ExportRows int
 }
 
 // The defaults; see Limits.
@@ -57,6 +62,7 @@ const (
 	DefaultColumns      = 200
 	DefaultCell         = 32767
 	DefaultJSON         = 32 << 20
+	DefaultExportRows   = 1_000_000
 )
 
 // Default returns the default limits.
@@ -97,6 +103,9 @@ func (l Limits) Or() Limits {
 	}
 	if l.JSON <= 0 {
 		l.JSON = DefaultJSON
+	}
+	if l.ExportRows <= 0 {
+		l.ExportRows = DefaultExportRows
 	}
 	return l
 }

@@ -151,6 +151,7 @@ func (s *Service) lockDuplicates(ctx context.Context, member int64) func() {
 
 // saved tells the index of persons committed.
 func (s *Service) saved(member int64, ps ...Person) {
+	s.weeks.forget(member)
 	if s.dup != nil && len(ps) > 0 {
 		s.dup.Saved(member, ps)
 	}
@@ -158,6 +159,7 @@ func (s *Service) saved(member int64, ps ...Person) {
 
 // stale tells the index that member's persons changed in bulk.
 func (s *Service) stale(member int64) {
+	s.weeks.forget(member)
 	if s.dup != nil {
 		s.dup.Stale(member)
 	}

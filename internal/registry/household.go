@@ -22,6 +22,7 @@ type Service struct {
 	members *member.Service
 	now     func() time.Time
 	dup     DuplicateIndex // nil: no duplicate check
+	weeks   *weekCache     // the dashboard's past weeks of registrations
 }
 
 // Options configure a registry Service. The zero value is a registry
@@ -52,7 +53,7 @@ func NewWith(d *db.DB, o Options) *Service {
 	if o.Members == nil {
 		o.Members = member.NewWith(d, member.Options{Clock: o.Clock})
 	}
-	return &Service{db: d, members: o.Members, now: now, dup: o.Duplicates}
+	return &Service{db: d, members: o.Members, now: now, dup: o.Duplicates, weeks: &weekCache{m: map[int64]pastWeeks{}}}
 }
 
 // memberInfo loads what validation needs about member id. The caller has

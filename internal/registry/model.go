@@ -37,6 +37,11 @@ type Household struct {
 	CreatedAt     time.Time         `json:"created_at"`
 	UpdatedAt     time.Time         `json:"updated_at"`
 	Size          int               `json:"size"` // number of persons, filled by reads
+	// Head is the head's full name and HeadLatin the head's name in Latin
+	// script, filled by ListHouseholds and EachListedHousehold ("" when the
+	// household has no head).
+	Head      string `json:"head,omitempty"`
+	HeadLatin string `json:"head_latin,omitempty"`
 }
 
 // Person is one member of a household. The zero value is an empty person.

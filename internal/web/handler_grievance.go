@@ -79,6 +79,9 @@ func (s *Server) grievanceQueue(w http.ResponseWriter, r *http.Request) error {
 	if off, err := strconv.Atoi(q.Get("offset")); err == nil {
 		f.Offset = off
 	}
+	if exportFormat(r) != "" {
+		return s.grievanceExport(w, r, f, show, s.location(r, a))
+	}
 	items, err := s.grievances().Queue(ctx, f)
 	if err != nil {
 		return err

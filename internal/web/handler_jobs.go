@@ -40,7 +40,11 @@ type jobListPage struct {
 func (s *Server) jobList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	unfinished := r.URL.Query().Get("show") == "unfinished"
-	list, err := s.Jobs.List(ctx, jobs.Filter{Unfinished: unfinished, Limit: 200})
+	f := jobs.Filter{Unfinished: unfinished, Limit: 200}
+	if r.URL.Query().Get("show") == "failed" { // the dashboard's "failed this week"
+		f.FailedSince = s.Clock.Now().Add(-jobsFailedWindow)
+	}
+	list, err := s.Jobs.List(ctx, f)
 	if err != nil {
 		return err
 	}

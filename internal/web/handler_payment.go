@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,6 +83,9 @@ func (s *Server) paymentCyclesData(r *http.Request) (paymentCyclesPage, error) {
 	}
 	if p.Cycles, err = s.payments().Cycles(ctx, m.ID, 0); err != nil {
 		return p, err
+	}
+	if st := r.URL.Query().Get("status"); st != "" { // the dashboard's cycles by status
+		p.Cycles = slices.DeleteFunc(p.Cycles, func(c payment.Cycle) bool { return c.Status != st })
 	}
 	if auth.Can(actor.From(ctx), auth.ProgramRead) {
 		ps, err := s.Programs.List(ctx, m.ID)
@@ -193,6 +197,9 @@ func (s *Server) paymentCycleData(r *http.Request) (paymentCyclePage, error) {
 }
 
 func (s *Server) paymentCycle(w http.ResponseWriter, r *http.Request) error {
+	if exportFormat(r) != "" {
+		return s.paymentsExport(w, r)
+	}
 	p, err := s.paymentCycleData(r)
 	if err != nil {
 		return err

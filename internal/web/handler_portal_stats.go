@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/tadamun/tadamun/internal/disclosure"
 	"github.com/tadamun/tadamun/internal/i18n"
@@ -52,7 +51,7 @@ type statsPage struct {
 	Current *statistics.Member
 	SDG     []statistics.Coverage
 	Tables  []statsTable
-	Chart   statsChart
+	Chart   barChart
 	At      time.Time
 }
 
@@ -105,6 +104,8 @@ func (s *Server) portalStatistics(w http.ResponseWriter, r *http.Request) error 
 		p.SDG = cur.SDG131()
 		t := p.Tables[0] // governorate × sex: its row totals draw the chart
 		p.Chart = chart(t.Rows, t.T.RowTotals, Lang(r).Dir() == "rtl")
+		// The tables below give the figures: the chart needs no table of its own.
+		p.Chart.chartTable = chartTable{ID: "chart-title", Title: tr(Lang(r), "grievance.stats_chart"), NoTable: true}
 	}
 	return s.Render(w, r, "grievance/statistics", View{Title: "grievance.stats_title", Data: p})
 }
@@ -209,67 +210,16 @@ func stripSums(t *publicTable) {
 	t.Total.Sum = nil
 }
 
-// statsChart is the portal's bar chart drawn by the server, in a viewBox
-// narrow enough that its text stays readable when a phone scales it down.
-type statsChart struct {
-	W, H int
-	Bars []statsBar
-}
-
-// statsBar is one bar with its label and value placed: LabelAnchor and
-// ValueAnchor are SVG text-anchor values in the chart's left-to-right
-// coordinates.
-type statsBar struct {
-	Label, Value             string
-	Y, TextY                 int
-	LabelX, BarX, W, ValueX  int
-	LabelAnchor, ValueAnchor string
-}
-
-// Chart geometry, in viewBox units (the text's font size is 16).
-const (
-	chartW     = 400
-	chartRow   = 28
-	chartBar   = 18
-	chartGap   = 8  // between label, bar and value
-	chartDigit = 10 // a digit's width, generously
-	chartChar  = 9  // a label letter's width, generously
-)
-
-// chart places one bar per row, as long as the row's total (a hidden or
-// suppressed total draws no bar). The label column fits the longest label
-// (up to half the width) and the value column the longest value
-// counted in characters, so no number is clipped; right to left, labels
-// are on the right and bars grow leftwards.
-func chart(labels []string, totals []disclosure.Cell, rtl bool) statsChart {
-	var top int64 = 1
-	labelW, valueW := 0, 0
+// chart draws the row totals of the portal's first table as bars; a
+// hidden or suppressed total draws no bar and leaves the scale alone.
+func chart(labels []string, totals []disclosure.Cell, rtl bool) barChart {
+	values := make([]int64, len(totals))
+	texts := make([]string, len(totals))
 	for i, c := range totals {
-		top = max(top, c.Count)
-		labelW = max(labelW, utf8.RuneCountInString(labels[i])*chartChar)
-		valueW = max(valueW, utf8.RuneCountInString(c.Text())*chartDigit)
-	}
-	labelW = min(labelW, chartW/2)
-	span := chartW - labelW - valueW - 3*chartGap
-	ch := statsChart{W: chartW, H: len(totals)*chartRow + 8}
-	for i, c := range totals {
-		w := 0
-		if !c.Hidden() {
-			w = int(c.Count * int64(span) / top)
+		values[i], texts[i] = c.Count, c.Text()
+		if c.Hidden() {
+			values[i] = -1
 		}
-		b := statsBar{Label: labels[i], Value: c.Text(), Y: i*chartRow + 5, TextY: i*chartRow + 19, W: w}
-		if rtl {
-			edge := chartW - labelW - 2*chartGap // the bars' right edge
-			b.LabelX, b.LabelAnchor = chartW-chartGap, "end"
-			b.BarX = edge - w
-			b.ValueX, b.ValueAnchor = edge-w-chartGap, "end"
-		} else {
-			edge := labelW + 2*chartGap
-			b.LabelX, b.LabelAnchor = labelW+chartGap, "end"
-			b.BarX = edge
-			b.ValueX, b.ValueAnchor = edge+w+chartGap, "start"
-		}
-		ch.Bars = append(ch.Bars, b)
 	}
-	return ch
+	return bars(labels, values, texts, rtl)
 }

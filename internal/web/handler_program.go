@@ -486,6 +486,9 @@ func (s *Server) runShow(w http.ResponseWriter, r *http.Request) error {
 	default:
 		pg.Show = ""
 	}
+	if exportFormat(r) != "" {
+		return s.runExport(w, r, run, pg.Program, pg.Show, f)
+	}
 	if err := ps.EachDecision(ctx, id, f, func(d program.Decision) error {
 		pg.Decisions = append(pg.Decisions, d)
 		return nil
@@ -627,6 +630,9 @@ func (s *Server) programEnrollments(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	apID, _ := strconv.ParseInt(r.URL.Query().Get("approval"), 10, 64)
+	if exportFormat(r) != "" {
+		return s.enrollmentsExport(w, r, pg.Program, pg.Status, apID)
+	}
 	if pg.Enrollments, err = ps.Enrollments(ctx, program.EnrollmentFilter{ProgramID: id, Status: pg.Status, ApprovalID: apID, Limit: 500}); err != nil {
 		return err
 	}

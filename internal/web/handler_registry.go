@@ -13,7 +13,6 @@ import (
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/jobs"
-	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
 )
@@ -68,77 +67,6 @@ func registryFormOptions(r *http.Request) registryFormChoices {
 		Maritals:    regCodeOptions(l, registry.MaritalStatuses, false), Educations: regCodeOptions(l, registry.Educations, false),
 		Employments: regCodeOptions(l, registry.EmploymentStatuses, false), Orphans: regCodeOptions(l, registry.Orphanhoods, false),
 	}
-}
-
-type registryListPage struct {
-	Members    []member.Member // the members a union-level user may choose from
-	Member     string          // the chosen member's code, for union-level users
-	Query      url.Values
-	Persons    *registry.Page
-	Households registry.HouseholdPage
-	Next, Prev string
-	CanWrite   bool
-	Areas      areaPicker // the area filter
-}
-
-func (s *Server) householdList(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	q := r.URL.Query()
-	offset, _ := strconv.Atoi(q.Get("offset"))
-	p := registryListPage{Query: q, CanWrite: auth.Can(actor.From(ctx), auth.RegistryWrite)}
-	// A union-level user reads one member's registry at a time: the one
-	// named by ?member=, else the first.
-	var memberID int64
-	if actor.From(ctx).Union() {
-		ms, err := s.Members.List(ctx)
-		if err != nil {
-			return err
-		}
-		p.Members = ms
-		for _, m := range ms {
-			if m.Code == q.Get("member") || (q.Get("member") == "" && memberID == 0) {
-				memberID, p.Member = m.ID, m.Code
-			}
-		}
-		if memberID == 0 {
-			return errs.E(errs.NotFound, "member.not_found", "code", q.Get("member"))
-		}
-		p.CanWrite = false // registering belongs to the member's own registrars
-	}
-	if err := s.householdListAreas(r, memberID, &p); err != nil {
-		return err
-	}
-	reg := s.Registry
-	more := false
-	if q.Get("q") != "" || q.Get("governorate") != "" || q.Get("district") != "" || q.Get("locality") != "" || q.Get("sex") != "" {
-		page, err := reg.Search(ctx, registry.Query{MemberID: memberID, Text: q.Get("q"), Governorate: q.Get("governorate"), District: q.Get("district"), Locality: q.Get("locality"),
-			Sex: q.Get("sex"), Limit: 50, Offset: offset})
-		if err != nil {
-			return err
-		}
-		p.Persons, more = &page, page.More
-	} else {
-		page, err := reg.ListHouseholds(ctx, registry.HouseholdQuery{MemberID: memberID, Sort: "-id", Limit: 50, Offset: offset})
-		if err != nil {
-			return err
-		}
-		p.Households, more = page, page.More
-	}
-	link := func(off int) string {
-		v := url.Values{}
-		for k, x := range q {
-			v[k] = x
-		}
-		v.Set("offset", strconv.Itoa(off))
-		return "/households?" + v.Encode()
-	}
-	if more {
-		p.Next = link(offset + 50)
-	}
-	if offset > 0 {
-		p.Prev = link(max(0, offset-50))
-	}
-	return s.Render(w, r, "registry/households", View{Title: "registry.households", Data: p})
 }
 
 type registryNewData struct {

@@ -55,7 +55,7 @@ func parseTemplates() (*templates, error) {
 	for _, l := range []i18n.Lang{i18n.AR, i18n.EN} {
 		for _, ar := range []bool{false, true} {
 			v := variant{l, ar}
-			base, err := template.New("base").Funcs(funcs(v)).Funcs(namesFuncs(v)).ParseFS(templateFS, common...)
+			base, err := template.New("base").Funcs(funcs(v)).Funcs(printFuncs(v)).Funcs(listsFuncs(v)).Funcs(namesFuncs(v)).ParseFS(templateFS, common...)
 			if err != nil {
 				return nil, fmt.Errorf("web: parse layout: %w", err)
 			}
@@ -150,6 +150,9 @@ type Page struct {
 	Loc *time.Location
 	// zoneOf returns a member's time zone.
 	zoneOf func(memberID int64) *time.Location
+	// PrintPDF says the server prints documents to PDF (Chromium found);
+	// without it the print buttons offer the print view only.
+	PrintPDF bool
 }
 
 // Zone returns the time zone to show a record of member memberID in: the
@@ -182,6 +185,7 @@ func (s *Server) Render(w http.ResponseWriter, r *http.Request, name string, v V
 	}
 	p.Loc = s.location(r, a)
 	p.zoneOf = func(id int64) *time.Location { return s.memberZone(r.Context(), id) }
+	p.PrintPDF = s.Printer != nil && s.Printer.Available()
 	if !a.Anonymous() {
 		for _, m := range menu() {
 			if m.Perm == "" || auth.Can(a, m.Perm) {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tadamun/tadamun/internal/fonts"
 )
 
 //go:embed static
@@ -49,6 +51,16 @@ func loadAssets() {
 		assets[name] = asset{body: b, hash: hex.EncodeToString(sum[:])[:12], mime: typ}
 		return nil
 	})
+	// The fonts live in package fonts, which the printed documents embed
+	// too; pages find them under fonts/ as before.
+	for _, name := range []string{fonts.Regular, fonts.Bold} {
+		b, err := fonts.FS.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		sum := sha256.Sum256(b)
+		assets["fonts/"+name] = asset{body: b, hash: hex.EncodeToString(sum[:])[:12], mime: "font/ttf"}
+	}
 }
 
 // staticPath returns the URL of static file name, with its content hash:
