@@ -33,7 +33,7 @@ var demoPrograms = []program.Spec{
 		Score:       "math.greatest(0.0, 150.0 - household.income_per_capita) + 5.0 * double(household.size) +\n  (household.electricity ? 0.0 : 10.0)",
 		Benefit:     "math.least(80.0, 40.0 + 10.0 * double(members.filter(m, (has(m.age) && m.age >= 65) || m.disability).size()))",
 		Cap:         &program.CapSpec{Budget: "6000"}, FairnessThreshold: ptr(0.25),
-		Note: "النسخة الأولى — First version",
+		Note: "النسخة الأولى",
 	},
 	{
 		Code: "CHILD-GRANT", NameAR: "منحة الطفل", NameEN: "Child grant", Kind: "cash_transfer",

@@ -7,6 +7,7 @@ import (
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/money"
 )
@@ -38,10 +39,16 @@ func (s *Server) memberList(w http.ResponseWriter, r *http.Request) error {
 	}{ms, auth.Can(actor.From(r.Context()), auth.MemberManage)}})
 }
 
-func currencyOptions() []Option {
+// currencyOptions names each currency by its code and its name in the
+// page's language.
+func currencyOptions(r *http.Request) []Option {
 	var o []Option
 	for _, c := range money.Currencies() {
-		o = append(o, Option{Value: c.Code, Label: c.Code + " — " + c.NameAR + " / " + c.NameEN})
+		name := c.NameAR
+		if Lang(r) == i18n.EN {
+			name = c.NameEN
+		}
+		o = append(o, Option{Value: c.Code, Label: c.Code + " — " + name})
 	}
 	return o
 }
@@ -57,7 +64,7 @@ type memberForm struct {
 
 func (s *Server) memberNew(w http.ResponseWriter, r *http.Request) error {
 	f := &Form{Values: map[string][]string{"timezone": {"UTC"}}}
-	return s.Render(w, r, "member_new", View{Title: "web.member_new", Form: f, Data: memberForm{currencyOptions(), kindOptions(r)}})
+	return s.Render(w, r, "member_new", View{Title: "web.member_new", Form: f, Data: memberForm{currencyOptions(r), kindOptions(r)}})
 }
 
 func (s *Server) memberCreate(w http.ResponseWriter, r *http.Request) error {
@@ -73,7 +80,7 @@ func (s *Server) memberCreate(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		f.Fail(Lang(r), err)
-		return s.Render(w, r, "member_new", View{Title: "web.member_new", Form: f, Data: memberForm{currencyOptions(), kindOptions(r)}, Status: Status(errs.CodeOf(err))})
+		return s.Render(w, r, "member_new", View{Title: "web.member_new", Form: f, Data: memberForm{currencyOptions(r), kindOptions(r)}, Status: Status(errs.CodeOf(err))})
 	}
 	Flash(w, "web.saved")
 	http.Redirect(w, r, "/members/"+m.Code, http.StatusSeeOther)

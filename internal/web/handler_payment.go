@@ -11,6 +11,7 @@ import (
 	"github.com/tadamun/tadamun/internal/arabic"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/ledger"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/payment"
@@ -333,6 +334,8 @@ type paymentLedgerPage struct {
 	At       string
 	Balances []ledger.Balance
 	Trial    []ledger.Trial
+	// Accounts names each account code: its kind and its program.
+	Accounts map[string]string
 }
 
 func (s *Server) paymentLedger(w http.ResponseWriter, r *http.Request) error {
@@ -363,6 +366,7 @@ func (s *Server) paymentLedger(w http.ResponseWriter, r *http.Request) error {
 	if p.Trial, err = l.TrialBalance(ctx, m.ID, at); err != nil {
 		return err
 	}
+	p.Accounts = s.accountNames(r, p.Balances)
 	return s.Render(w, r, "payment/ledger", View{Title: "payments.ledger", Data: p})
 }
 
@@ -390,8 +394,16 @@ func (s *Server) paymentHouseholdData(r *http.Request) (paymentHouseholdPage, er
 	if err != nil {
 		return paymentHouseholdPage{}, err
 	}
-	if m == nil {
-		return paymentHouseholdPage{}, errs.E(errs.NotFound, "error.not_found")
+	if m == nil { // a union user without ?member=: the household's own member
+		h, err := s.Registry.Household(ctx, id)
+		if err != nil {
+			return paymentHouseholdPage{}, err
+		}
+		hm, err := s.Members.ByID(ctx, h.MemberID)
+		if err != nil {
+			return paymentHouseholdPage{}, err
+		}
+		m = &hm
 	}
 	a := actor.From(ctx)
 	p := paymentHouseholdPage{Member: m, HouseholdID: id, CanPrepare: auth.Can(a, auth.PaymentPrepare), CanApprove: auth.Can(a, auth.PaymentApprove), UserID: a.UserID,
@@ -486,4 +498,38 @@ func (s *Server) paymentInstrumentDecide(w http.ResponseWriter, r *http.Request)
 	}
 	_, err = ps.DecideInstrument(r.Context(), in.MemberID, in.ID, f.Values.Get("decision") == "approve", f.Values.Get("reason"))
 	return s.householdBack(w, r, p, "payments.decided", &Form{Values: map[string][]string{}, Errors: map[string]string{}}, err)
+}
+
+// accountNames names ledger accounts as a person reads them: "program:1:budget"
+// is the budget of the program so named. An account of an unknown form
+// keeps its code.
+func (s *Server) accountNames(r *http.Request, bs []ledger.Balance) map[string]string {
+	l := Lang(r)
+	out := map[string]string{}
+	programs := map[int64]string{}
+	for _, b := range bs {
+		parts := strings.Split(b.Code, ":")
+		if len(parts) != 3 || parts[0] != "program" {
+			continue
+		}
+		id, err := strconv.ParseInt(parts[1], 10, 64)
+		if err != nil {
+			continue
+		}
+		name, ok := programs[id]
+		if !ok {
+			if pg, err := s.Programs.Get(r.Context(), id); err == nil {
+				name = pg.NameAR
+				if l == i18n.EN && pg.NameEN != "" {
+					name = pg.NameEN
+				}
+			}
+			programs[id] = name
+		}
+		if name == "" {
+			continue
+		}
+		out[b.Code] = i18n.T(l, "names.account", map[string]any{"kind": tr(l, "payments.account."+parts[2]), "program": name})
+	}
+	return out
 }

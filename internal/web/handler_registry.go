@@ -239,7 +239,7 @@ func (s *Server) householdCreate(w http.ResponseWriter, r *http.Request) error {
 type registryHouseholdPage struct {
 	Household registry.Household
 	Persons   []registry.Person
-	History   []registry.Change
+	History   []historyRow
 	Names     map[int64]string // person id → member ref, for history
 	CanWrite  bool
 	Edit      *Form
@@ -256,6 +256,9 @@ type registryHouseholdPage struct {
 	Enrollments []program.Enrollment
 	CanPrograms bool
 	CanPayments bool
+	// MemberCode is the household's member, which the program and payment
+	// pages of a household need for a union-level user.
+	MemberCode string
 	// AreaNames are the governorate's, district's and locality's names in
 	// the reader's language; Areas is the edit form's picker.
 	AreaNames []string
@@ -328,8 +331,11 @@ func (s *Server) registryHouseholdPage(r *http.Request) (registryHouseholdPage, 
 		return registryHouseholdPage{}, err
 	}
 	a := actor.From(ctx)
-	p := registryHouseholdPage{Household: h, Persons: ps, History: hist, CanWrite: auth.Can(a, auth.RegistryWrite), Options: registryFormOptions(r),
+	p := registryHouseholdPage{Household: h, Persons: ps, History: s.historyRows(r, h.MemberID, hist), CanWrite: auth.Can(a, auth.RegistryWrite), Options: registryFormOptions(r),
 		CanPrograms: auth.Can(a, auth.ProgramRead), CanPayments: auth.Can(a, auth.PaymentRead)}
+	if m, err := s.Members.ByID(ctx, h.MemberID); err == nil {
+		p.MemberCode = m.Code
+	}
 	if p.CanPrograms {
 		progs := s.Programs
 		ds, err := progs.LatestDecisions(ctx, h.MemberID, h.ID)

@@ -55,7 +55,7 @@ func parseTemplates() (*templates, error) {
 	for _, l := range []i18n.Lang{i18n.AR, i18n.EN} {
 		for _, ar := range []bool{false, true} {
 			v := variant{l, ar}
-			base, err := template.New("base").Funcs(funcs(v)).Funcs(printFuncs(v)).Funcs(listsFuncs(v)).ParseFS(templateFS, common...)
+			base, err := template.New("base").Funcs(funcs(v)).Funcs(printFuncs(v)).Funcs(listsFuncs(v)).Funcs(namesFuncs(v)).ParseFS(templateFS, common...)
 			if err != nil {
 				return nil, fmt.Errorf("web: parse layout: %w", err)
 			}
@@ -251,12 +251,12 @@ func (f *Form) Fail(l i18n.Lang, err error) {
 		f.Errors = map[string]string{}
 	}
 	if e := errs.As(err); e != nil {
-		f.Message = i18n.Render(l, e.Key, e.Args, opts)
+		f.Message = i18n.Render(l, e.Key, nameArgs(l, e.Args), opts)
 		if e.Code == errs.Internal {
 			f.Message = i18n.T(l, "error.internal", nil)
 		}
 		for _, fe := range e.Fields {
-			msg := i18n.Render(l, fe.Key, fe.Args, opts)
+			msg := i18n.Render(l, fe.Key, nameArgs(l, fe.Args), opts)
 			if fe.Row > 0 {
 				f.Problems = append(f.Problems, i18n.Render(l, "web.row_column", map[string]any{"row": fe.Row, "column": fe.Field}, opts)+": "+msg)
 				continue

@@ -206,15 +206,20 @@ func issuesError(iss *cel.Issues, key string) error {
 		}
 		line, col := ce.Location.Line(), ce.Location.Column()+1
 		if e == nil {
-			e = errs.E(errs.Invalid, k, "line", line, "col", col, "detail", ce.Message)
+			e = errs.E(errs.Invalid, k, "line", line, "col", col, "detail", ltr(ce.Message))
 		}
-		e.WithField("rule", k, "line", line, "col", col, "detail", ce.Message)
+		e.WithField("rule", k, "line", line, "col", col, "detail", ltr(ce.Message))
 	}
 	if e == nil {
-		return errs.E(errs.Invalid, "rule.syntax", "line", 1, "col", 1, "detail", iss.String())
+		return errs.E(errs.Invalid, "rule.syntax", "line", 1, "col", 1, "detail", ltr(iss.String()))
 	}
 	return e
 }
+
+// ltr isolates CEL's own message (English, and code) as a left-to-right
+// run, so that inside an Arabic sentence its operators and quotes keep
+// their order.
+func ltr(s string) string { return "\u2066" + s + "\u2069" }
 
 // unclosed finds the first bracket of src — (, [ or { — that is never
 // closed, skipping string literals and comments, and gives its 1-based line

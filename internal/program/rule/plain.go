@@ -3,6 +3,7 @@ package rule
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -308,5 +309,18 @@ func (d describer) value(v any) string {
 		}
 		return "[" + strings.Join(parts, d.t("rule.plain.list_sep")) + "]"
 	}
+	// Other lists ([]bool, []float64 …) are named element by element, never
+	// printed as Go prints them.
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice {
+		parts := make([]string, rv.Len())
+		for i := range parts {
+			parts[i] = d.value(rv.Index(i).Interface())
+		}
+		return "[" + strings.Join(parts, d.t("rule.plain.list_sep")) + "]"
+	}
 	return fmt.Sprint(v)
 }
+
+// PlainValue writes a value a clause gave or read in words of lang: yes or
+// no for a boolean, a list element by element, unknown for a missing value.
+func PlainValue(lang i18n.Lang, v any) string { return describer{lang: lang}.value(v) }

@@ -50,3 +50,40 @@ func TestPlain(t *testing.T) {
 		t.Errorf("got %q", failed[0])
 	}
 }
+
+// TestPlainInputsNamesListsInWords checks that a list a clause read (each
+// member's disability, say) is shown in words, never as Go prints a slice.
+func TestPlainInputsNamesListsInWords(t *testing.T) {
+	for _, tc := range []struct {
+		lang i18n.Lang
+		in   any
+		want string
+	}{
+		{i18n.AR, []bool{false, true}, "[لا، نعم]"},
+		{i18n.EN, []bool{false, true}, "[no, yes]"},
+		{i18n.EN, []float64{1.5, 2}, "[1.5, 2]"},
+	} {
+		got := plainInputs(tc.lang, map[string]any{"m.disability": tc.in})
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("plainInputs(%s, %v) = %q, want %q", tc.lang, tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestCompileErrorIsolatesCEL checks that CEL's own words in a rule error
+// are isolated left to right inside the translated sentence, so an Arabic
+// page keeps "&&" and quotes in their order.
+func TestCompileErrorIsolatesCEL(t *testing.T) {
+	_, err := Compile(`household.size > && 3`, Eligibility)
+	e := errs.As(err)
+	if e == nil {
+		t.Fatalf("Compile of a broken rule: %v, want an error", err)
+	}
+	d, _ := e.Args["detail"].(string)
+	if !strings.HasPrefix(d, "\u2066") || !strings.HasSuffix(d, "\u2069") {
+		t.Errorf("detail %q, want it between LRI and PDI", d)
+	}
+	if msg := i18n.T(i18n.AR, e.Key, e.Args); !strings.Contains(msg, "\u2066") {
+		t.Errorf("Arabic message %q lost the isolation", msg)
+	}
+}
