@@ -84,6 +84,10 @@ func New(d *db.DB, o Options) *Service {
 // the print view works.
 func (s *Service) Available() bool { return s.o.Chrome.Available() }
 
+// SignsCards reports whether the service has a card key and so can print
+// beneficiary cards.
+func (s *Service) SignsCards() bool { return s.o.Cards.Usable() }
+
 // Chrome returns the service's PDF printer (possibly unavailable).
 func (s *Service) Chrome() *Chrome { return s.o.Chrome }
 

@@ -153,6 +153,9 @@ type Page struct {
 	// PrintPDF says the server prints documents to PDF (Chromium found);
 	// without it the print buttons offer the print view only.
 	PrintPDF bool
+	// PrintCards says the server holds a card key and prints beneficiary
+	// cards; without one the card buttons are not offered.
+	PrintCards bool
 }
 
 // Zone returns the time zone to show a record of member memberID in: the
@@ -186,6 +189,7 @@ func (s *Server) Render(w http.ResponseWriter, r *http.Request, name string, v V
 	p.Loc = s.location(r, a)
 	p.zoneOf = func(id int64) *time.Location { return s.memberZone(r.Context(), id) }
 	p.PrintPDF = s.Printer != nil && s.Printer.Available()
+	p.PrintCards = s.Printer != nil && s.Printer.SignsCards()
 	if !a.Anonymous() {
 		for _, m := range menu() {
 			if m.Perm == "" || auth.Can(a, m.Perm) {

@@ -100,6 +100,9 @@ func decode(b []byte) (Card, error) {
 // not usable; it is safe for concurrent use.
 type Keys struct{ secret []byte }
 
+// Usable reports whether k holds a secret: the zero Keys sign nothing.
+func (k Keys) Usable() bool { return len(k.secret) > 0 }
+
 // NewKeys returns the keys derived from secret, which must be at least 32
 // bytes of randomness.
 func NewKeys(secret []byte) (Keys, error) {
