@@ -18,7 +18,7 @@ const (
 	sPhonetic           // phonetic keys of first, father and family name, grandfather initial
 	sTranslit           // transliteration keys of first and father name, birth year, family initial
 	sBirthFamily        // full birth date (day and month in either order), phonetic family name
-	sFirstFamily        // phonetic first and family name, birth year: survives a mistyped or missing father or grandfather
+	sFirstFamily        // phonetic first and family name, father's initial, birth year: survives a mistyped father or a missing grandfather
 	nSlots
 )
 
@@ -116,8 +116,15 @@ func blockKeys(r *rec, out []uint64) {
 		}
 		out[sBirthFamily] = newKey(sBirthFamily).num(int(r.year)).num(lo).num(hi).str(family.phon).sum()
 	}
-	if first != nil && family != nil && r.year != 0 && first.phon != "" {
-		out[sFirstFamily] = newKey(sFirstFamily).str(first.phon).str(family.phon).num(int(r.year)).sum()
+	if first != nil && family != nil && r.year != 0 {
+		// The father's initial only: a father name mistyped after its
+		// first letter, and a grandfather name present on one side only,
+		// still meet.
+		k := newKey(sFirstFamily).str(first.phon)
+		if father != nil && father.skel != "" {
+			k = k.str(father.skel[:1])
+		}
+		out[sFirstFamily] = k.str(family.phon).num(int(r.year)).sum()
 	}
 }
 
