@@ -49,7 +49,7 @@ const (
 	KindHousehold                      // registered in another household
 	KindID                             // national ID missing or mistyped
 	KindDate                           // birth date otherwise changed or partly missing
-	nKinds                      = iota
+	nKinds            = iota
 )
 
 var kindNames = [nKinds]string{"typo", "swapped_day_month", "missing_grandfather", "compound_split_joined",
