@@ -26,20 +26,22 @@ func main() {
 	quality := flag.Bool("quality", true, "print precision, recall and F1 next to the baselines")
 	checks := flag.Int("checks", 0, "real-time checks to time (0 for none)")
 	seed := flag.Uint64("seed", 1, "generator seed")
+	hard := flag.Bool("hard", false, "the generator's hardest mix (every duplicate a typo, swapped day and month, no grandfather, a compound name split or joined, Latin only or another household)")
+	missed := flag.Bool("missed", false, "print the missed pairs by variation kind and by cause (not compared, scored too low, sent to review)")
 	verbose := flag.Bool("v", false, "print the model and some errors")
 	modelOut := flag.String("model-out", "", "write the estimated model to this JSON file")
 	csvOut := flag.String("csv", "", "only write the generated persons to this CSV file (the columns tadamun dedup --persons reads)")
 	flag.Parse()
 	ctx := context.Background()
 	if *csvOut != "" {
-		if err := writeCSV(*csvOut, synth.Generate(synth.Config{Records: *n, Seed: *seed})); err != nil {
+		if err := writeCSV(*csvOut, synth.Generate(synth.Config{Records: *n, Seed: *seed, Hard: *hard})); err != nil {
 			log.Fatal(err)
 		}
 		return
 	}
 
 	t := time.Now()
-	data := synth.Generate(synth.Config{Records: *n, Seed: *seed})
+	data := synth.Generate(synth.Config{Records: *n, Seed: *seed, Hard: *hard})
 	gen := time.Since(t)
 	runtime.GC()
 	fmt.Printf("generated %d records in %.1fs (planted: %v)\n", len(data.Records), gen.Seconds(), data.Plants)
@@ -93,6 +95,9 @@ func main() {
 			q    synth.Quality
 		}{{"tadamun dedup", q}, {"baseline: exact national ID", b1}, {"baseline: exact name + date", b2}} {
 			fmt.Printf("  %-28s %9.4f %9.4f %9.4f\n", row.name, row.q.Precision, row.q.Recall, row.q.F1)
+		}
+		if *missed {
+			printMissed(data, res)
 		}
 		if *verbose {
 			printErrors(data, res)
@@ -214,4 +219,71 @@ func writeCSV(path string, data *synth.Data) error {
 		return err
 	}
 	return f.Close()
+}
+
+// printMissed counts the true pairs not in one group by the variations
+// their records carry, and by cause: never compared (blocking), compared
+// but scored below review, sent to review, or scored likely yet kept apart
+// (a veto or the group's cohesion).
+func printMissed(data *synth.Data, res *dedup.Result) {
+	group := map[int]int{}
+	for gi, g := range res.Groups {
+		for _, i := range g {
+			group[i] = gi + 1
+		}
+	}
+	byTruth := map[int][]int{}
+	for i, t := range data.Truth {
+		byTruth[t] = append(byTruth[t], i)
+	}
+	names := synth.KindNames()
+	causes := []string{"not_compared", "below_review", "review", "likely_kept_apart"}
+	var total [4]int
+	per := make([][4]int, len(names))
+	all := make([]int, len(names))
+	pairs := 0
+	for _, ms := range byTruth {
+		for x := range ms {
+			for y := x + 1; y < len(ms); y++ {
+				a, b := ms[x], ms[y]
+				k := data.Kinds[a] | data.Kinds[b]
+				pairs++
+				for i := range names {
+					if k&(1<<i) != 0 {
+						all[i]++
+					}
+				}
+				if group[a] != 0 && group[a] == group[b] {
+					continue
+				}
+				compared, _, class := res.Index.Candidate(a, b)
+				c := 0
+				switch {
+				case !compared:
+				case class == dedup.Unlikely:
+					c = 1
+				case class == dedup.Possible:
+					c = 2
+				default:
+					c = 3
+				}
+				total[c]++
+				for i := range names {
+					if k&(1<<i) != 0 {
+						per[i][c]++
+					}
+				}
+			}
+		}
+	}
+	fmt.Printf("missed pairs by cause: ")
+	for c, n := range causes {
+		fmt.Printf(" %s %d", n, total[c])
+	}
+	fmt.Printf(" (of %d true pairs)\n", pairs)
+	fmt.Printf("  %-22s %8s %8s %13s %13s %8s %8s\n", "variation", "pairs", "missed", causes[0], causes[1], causes[2], "kept_apart")
+	for i, n := range names {
+		m := per[i][0] + per[i][1] + per[i][2] + per[i][3]
+		fmt.Printf("  %-22s %8d %8d %13d %13d %8d %8d\n", n, all[i], m, per[i][0], per[i][1], per[i][2], per[i][3])
+	}
 }

@@ -17,16 +17,17 @@ const (
 	sNameYear           // first and father name keys, birth year, phonetic family name
 	sPhonetic           // phonetic keys of first, father and family name, grandfather initial
 	sTranslit           // transliteration keys of first and father name, birth year, family initial
-	sBirthFamily        // full birth date, phonetic family name
+	sBirthFamily        // full birth date (day and month in either order), phonetic family name
+	sFirstFamily        // phonetic first and family name, father's initial, birth year: survives a mistyped father or a missing grandfather
 	nSlots
 )
 
 // Rule names a blocking rule for statistics.
-var slotRule = [nSlots]string{"national_id", "near_id", "near_id", "near_id", "phone", "name_year", "phonetic", "translit_year", "birth_family"}
+var slotRule = [nSlots]string{"national_id", "near_id", "near_id", "near_id", "phone", "name_year", "phonetic", "translit_year", "birth_family", "first_family_year"}
 
 // RuleNames lists the blocking rules in the order they are applied.
 func RuleNames() []string {
-	return []string{"national_id", "near_id", "phone", "name_year", "phonetic", "translit_year", "birth_family"}
+	return []string{"national_id", "near_id", "phone", "name_year", "phonetic", "translit_year", "birth_family", "first_family_year"}
 }
 
 // keyer hashes key parts (FNV-1a, 64 bits); 0 means "no key".
@@ -107,7 +108,23 @@ func blockKeys(r *rec, out []uint64) {
 		out[sPhonetic] = k.str(family.phon).sum()
 	}
 	if family != nil && r.month != 0 {
-		out[sBirthFamily] = newKey(sBirthFamily).num(int(r.year)).num(int(r.month)).num(int(r.day)).str(family.phon).sum()
+		// Day and month in ascending order, so that a date written with
+		// day and month swapped (1/8 for 8/1) keys the same.
+		lo, hi := int(r.month), int(r.day)
+		if lo > hi {
+			lo, hi = hi, lo
+		}
+		out[sBirthFamily] = newKey(sBirthFamily).num(int(r.year)).num(lo).num(hi).str(family.phon).sum()
+	}
+	if first != nil && family != nil && r.year != 0 {
+		// The father's initial only: a father name mistyped after its
+		// first letter, and a grandfather name present on one side only,
+		// still meet.
+		k := newKey(sFirstFamily).str(first.phon)
+		if father != nil && father.skel != "" {
+			k = k.str(father.skel[:1])
+		}
+		out[sFirstFamily] = k.str(family.phon).num(int(r.year)).sum()
 	}
 }
 

@@ -156,7 +156,7 @@ func (c *comparer) compareName(a, b *nameInfo) uint8 {
 
 // close reports whether a and b look alike: Jaro–Winkler at least jwClose,
 // or one edit apart (a letter changed, dropped, added, or two neighbours
-// swapped) in names of at least three letters, where Jaro–Winkler is
+// swapped) in names of at least three letters (two on one side), where Jaro–Winkler is
 // harsh on short names (خالد/خالف 0.883, حسن/حنس).
 func (c *comparer) close(a, b *nameInfo) bool {
 	x, y := a.kr, b.kr
@@ -166,7 +166,9 @@ func (c *comparer) close(a, b *nameInfo) bool {
 	if arabic.JaroWinklerRunes(x, y) >= jwClose {
 		return true
 	}
-	return len(x) >= 3 && len(y) >= 3 && oneEdit(x, y)
+	// One side may be two letters when a letter was dropped from three:
+	// حن for حسن, Nr for نور.
+	return min(len(x), len(y)) >= 2 && max(len(x), len(y)) >= 3 && oneEdit(x, y)
 }
 
 // oneEdit reports whether a and b are one substitution, insertion,
@@ -200,8 +202,12 @@ func oneEdit(a, b []rune) bool {
 // common in the registry are names in their own right, whereas a typo is
 // rare next to the name it mistypes.
 func (c *comparer) distinct(a, b *nameInfo) bool {
-	if a.latin == b.latin && distinctKey[skelPair(a.key, b.key)] ||
-		a.latin != b.latin && distinctSkel[skelPair(a.skel, b.skel)] {
+	if a.latin || b.latin {
+		// A Latin spelling is one of many of its name (Fatma, Fatimah,
+		// Fatima are all common): only the list tells names apart.
+		return distinctSkel[skelPair(a.skel, b.skel)]
+	}
+	if distinctKey[skelPair(a.key, b.key)] {
 		return true
 	}
 	ca, cb := a.total, b.total

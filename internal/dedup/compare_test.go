@@ -138,3 +138,43 @@ func TestNearIDBlocking(t *testing.T) {
 		})
 	}
 }
+
+// TestNameBlockingVariations checks that two registrations of one person
+// with no ID and no phone in common still share a blocking key when one
+// carries a variation of the hardest mix: day and month swapped, the
+// grandfather name dropped, the father name mistyped after its first
+// letter, a compound name split or joined.
+func TestNameBlockingVariations(t *testing.T) {
+	n := newNames()
+	mk := func(first, father, grand, family string, y, m, d int) rec {
+		return n.prepare(&Record{First: first, Father: father, Grandfather: grand, Family: family,
+			BirthYear: y, BirthMonth: m, BirthDay: d}, "962", true)
+	}
+	tests := []struct {
+		name string
+		a, b rec
+	}{
+		{"day and month swapped, grandfather dropped, father mistyped",
+			mk("خديجة", "فهد", "علي", "العلي", 2021, 1, 12), mk("خديجة", "فبد", "", "العلي", 2021, 12, 1)},
+		{"grandfather dropped and father mistyped, year only",
+			mk("عائشة", "عمر", "نادر", "الخالدي", 2020, 0, 0), mk("عائشة", "عمت", "", "الخالدي", 2020, 0, 0)},
+		{"day and month swapped and father mistyped",
+			mk("مريم", "محمد", "علي", "الحسن", 2004, 8, 1), mk("مريم", "مجمد", "علي", "الحسن", 2004, 1, 8)},
+		{"compound names split and joined, grandfather dropped",
+			mk("عبدالله", "أبو بكر", "سعيد", "أبو زيد", 1966, 12, 2), mk("عبد الله", "ابوبكر", "", "ابوزيد", 1966, 12, 2)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ka, kb := make([]uint64, nSlots), make([]uint64, nSlots)
+			blockKeys(&tt.a, ka)
+			blockKeys(&tt.b, kb)
+			meet := false
+			for s := range ka {
+				meet = meet || ka[s] == kb[s] && ka[s] != 0
+			}
+			if !meet {
+				t.Errorf("the two registrations share no blocking key")
+			}
+		})
+	}
+}

@@ -75,3 +75,21 @@ func (ix *Index) Check(ctx context.Context, r Record) ([]Match, error) {
 	})
 	return out, nil
 }
+
+// Candidate reports whether records i and j of the index share a blocking
+// key, so that a run compares them, and their weight and class when
+// compared (for measuring where recall is lost: blocking or scoring).
+func (ix *Index) Candidate(i, j int) (compared bool, weight float64, class Class) {
+	ki, kj := ix.keys[i*nSlots:(i+1)*nSlots], ix.keys[j*nSlots:(j+1)*nSlots]
+	for s := range ki {
+		if ki[s] != 0 && ki[s] == kj[s] && slotFilter(s, &ix.recs[i], &ix.recs[j]) {
+			compared = true
+			break
+		}
+	}
+	if ix.scorer == nil {
+		return compared, 0, Unlikely
+	}
+	weight, class, _ = ix.pairScore(i, j)
+	return compared, weight, class
+}

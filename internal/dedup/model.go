@@ -464,7 +464,7 @@ func (s *scorer) classify(a, b *rec, v Vector, w float64) (Class, Veto) {
 		return Unlikely, 0
 	}
 	var veto Veto
-	if v.Level(FFirst) == NameDifferent {
+	if v.Level(FFirst) == NameDifferent && !sameDocument(v) {
 		veto |= VetoFirstName
 	}
 	if v.Level(FBirth) == BirthDifferent && v.Level(FNationalID) != IDExact {
@@ -485,6 +485,15 @@ func (s *scorer) classify(a, b *rec, v Vector, w float64) (Class, Veto) {
 		return Possible, veto
 	}
 	return Likely, 0
+}
+
+// sameDocument reports whether a pair carries one national ID and one
+// birth date (day and month in either order): a first name that differs
+// then is a typing error (حن for حسن, Mahmud for محمود), not a twin or a
+// sibling, who have IDs of their own.
+func sameDocument(v Vector) bool {
+	b := v.Level(FBirth)
+	return v.Level(FNationalID) == IDExact && (b == BirthExact || b == BirthSwapped)
 }
 
 // FieldExplanation is one field's part in a pair's score.

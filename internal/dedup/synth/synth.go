@@ -25,7 +25,48 @@ type Config struct {
 	DupRate  float64 // share of persons registered more than once (default 0.1)
 	Latin    float64 // share of duplicates written only in Latin script (default 0.06)
 	Namesake float64 // share of household heads given another head's full name (default 0.02)
-	Seed     uint64
+	// Hard is the hardest mix: every duplicate carries at least one of
+	// the variations that cost recall (a typo, day and month swapped, the
+	// grandfather name dropped, a compound name split or joined, Latin
+	// script only, another household), most carry several, and a third
+	// of the persons are registered with compound names written joined
+	// (عبدالله, ابوبكر) so that a second office splits them.
+	Hard bool
+	Seed uint64
+}
+
+// Kind is a set of variations a duplicate record carries against the
+// person's first record.
+type Kind uint16
+
+// The variations of a duplicate.
+const (
+	KindTypo          Kind = 1 << iota // one keyboard error in a name
+	KindSwappedDate                    // day and month of birth swapped
+	KindNoGrandfather                  // grandfather name dropped
+	KindCompound                       // a compound name split or joined
+	KindLatin                          // written in Latin script only
+	KindHousehold                      // registered in another household
+	KindID                             // national ID missing or mistyped
+	KindDate                           // birth date otherwise changed or partly missing
+	nKinds            = iota
+)
+
+var kindNames = [nKinds]string{"typo", "swapped_day_month", "missing_grandfather", "compound_split_joined",
+	"latin_only", "changed_household", "national_id", "birth_date_other"}
+
+// KindNames lists the names of the variation kinds, bit order.
+func KindNames() []string { return kindNames[:] }
+
+// Names returns the names of the kinds in k.
+func (k Kind) Names() []string {
+	var out []string
+	for i, n := range kindNames {
+		if k&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Data is a generated registry: Truth[i] is the person record i stands for.
@@ -33,6 +74,7 @@ type Data struct {
 	Records []dedup.Record
 	Truth   []int
 	Plants  map[string]int // how many of each planted case
+	Kinds   []Kind         // Kinds[i]: the variations record i carries (0 for a first record)
 }
 
 type gen struct {
@@ -83,6 +125,9 @@ func Generate(cfg Config) *Data {
 	}
 	if cfg.Latin == 0 {
 		cfg.Latin = 0.06
+		if cfg.Hard {
+			cfg.Latin = 0.15
+		}
 	}
 	if cfg.Namesake == 0 {
 		cfg.Namesake = 0.02
@@ -97,6 +142,7 @@ func Generate(cfg Config) *Data {
 	}
 	g.d.Records = g.d.Records[:cfg.Records]
 	g.d.Truth = g.d.Truth[:cfg.Records]
+	g.d.Kinds = g.d.Kinds[:cfg.Records]
 	for i := range g.d.Records {
 		g.d.Records[i].ID = int64(i + 1)
 		g.d.Records[i].Ref = fmt.Sprintf("P%07d", i+1)
@@ -192,29 +238,83 @@ func (g *gen) household(n int) {
 		if !adult && g.chance(0.15) {
 			m.Grandfather = ""
 		}
+		if g.cfg.Hard && g.chance(0.33) {
+			for _, p := range []*string{&m.First, &m.Father, &m.Grandfather, &m.Family} {
+				if j, ok := joinCompound(*p); ok {
+					*p = j
+				}
+			}
+		}
 		entity := g.nextID
 		g.nextID++
-		g.add(*m, entity)
+		g.add(*m, entity, 0)
 		if g.chance(g.cfg.DupRate) {
-			g.add(g.corrupt(*m), entity)
+			r, k := g.corrupt(*m)
+			g.add(r, entity, k)
 			g.d.Plants["duplicate"]++
 			if g.chance(0.2) {
-				g.add(g.corrupt(*m), entity)
+				r, k := g.corrupt(*m)
+				g.add(r, entity, k)
 				g.d.Plants["duplicate"]++
 			}
 		}
 	}
 }
 
-func (g *gen) add(r dedup.Record, entity int) {
+func (g *gen) add(r dedup.Record, entity int, k Kind) {
 	g.d.Records = append(g.d.Records, r)
 	g.d.Truth = append(g.d.Truth, entity)
+	g.d.Kinds = append(g.d.Kinds, k)
 }
 
+// joinCompound writes a compound name joined: "عبد الله" → "عبدالله",
+// "أبو بكر" → "أبوبكر", "نور الدين" → "نورالدين".
+func joinCompound(s string) (string, bool) {
+	if strings.HasPrefix(s, "عبد ") || strings.HasPrefix(s, "أبو ") || strings.HasPrefix(s, "ابو ") ||
+		strings.HasSuffix(s, " الدين") || strings.HasSuffix(s, " الله") {
+		return strings.Replace(s, " ", "", 1), true
+	}
+	return s, false
+}
+
+// splitCompound writes a joined compound name split: "عبدالله" → "عبد الله".
+func splitCompound(s string) (string, bool) {
+	if strings.Contains(s, " ") {
+		return s, false
+	}
+	for _, p := range []string{"عبد", "أبو", "ابو"} {
+		if strings.HasPrefix(s, p) && len(s) > len(p)+2 {
+			return p + " " + strings.TrimPrefix(s, p), true
+		}
+	}
+	for _, x := range []string{"الدين", "الله"} {
+		if strings.HasSuffix(s, x) && len(s) > len(x)+2 {
+			return strings.TrimSuffix(s, x) + " " + x, true
+		}
+	}
+	return s, false
+}
+
+// rates are the chances of the variations in corrupt.
+type rates struct {
+	household, swap, grandfather, typo, compound float64
+}
+
+var (
+	plainRates = rates{household: 0.5, swap: 0.06, grandfather: 0.15, typo: 0.1, compound: 0.3}
+	hardRates  = rates{household: 0.7, swap: 0.35, grandfather: 0.4, typo: 0.4, compound: 0.8}
+)
+
 // corrupt returns another registration of the person r, as a second office
-// would type it.
-func (g *gen) corrupt(r dedup.Record) dedup.Record {
-	if g.chance(0.5) {
+// would type it, and the variations it carries.
+func (g *gen) corrupt(r dedup.Record) (dedup.Record, Kind) {
+	rt := plainRates
+	if g.cfg.Hard {
+		rt = hardRates
+	}
+	var k Kind
+	if g.chance(rt.household) {
+		k |= KindHousehold
 		r.Household = fmt.Sprintf("H9%06d", g.rng.IntN(1_000_000))
 		if g.chance(0.5) {
 			r.Area = fmt.Sprintf("A%03d", g.rng.IntN(400))
@@ -230,16 +330,19 @@ func (g *gen) corrupt(r dedup.Record) dedup.Record {
 		switch x := g.rng.Float64(); {
 		case x < 0.15:
 			r.NationalID = ""
+			k |= KindID
 		case x < 0.22:
 			b := []byte(r.NationalID)
 			i := 3 + g.rng.IntN(len(b)-3)
 			b[i] = '0' + byte((int(b[i]-'0')+1+g.rng.IntN(9))%10)
 			r.NationalID = string(b)
+			k |= KindID
 		case x < 0.26:
 			b := []byte(r.NationalID)
 			i := 3 + g.rng.IntN(len(b)-4)
 			if b[i] != b[i+1] {
 				b[i], b[i+1] = b[i+1], b[i]
+				k |= KindID
 			}
 			r.NationalID = string(b)
 		case x < 0.3:
@@ -247,43 +350,72 @@ func (g *gen) corrupt(r dedup.Record) dedup.Record {
 		}
 	}
 	if r.BirthMonth != 0 {
-		switch x := g.rng.Float64(); {
-		case x < 0.06 && r.BirthDay <= 12:
+		x := g.rng.Float64()
+		if g.cfg.Hard && x < rt.swap && r.BirthDay <= 12 && r.BirthDay != r.BirthMonth {
 			r.BirthMonth, r.BirthDay = r.BirthDay, r.BirthMonth
-		case x < 0.12:
-			r.BirthYear += 1 - 2*g.rng.IntN(2)
-		case x < 0.18:
-			r.BirthMonth, r.BirthDay = 0, 0
-		case x < 0.21:
-			r.BirthYear, r.BirthMonth, r.BirthDay = 0, 0, 0
+			k |= KindSwappedDate
+		} else {
+			switch {
+			case x < 0.06 && r.BirthDay <= 12:
+				if r.BirthDay != r.BirthMonth {
+					k |= KindSwappedDate
+				}
+				r.BirthMonth, r.BirthDay = r.BirthDay, r.BirthMonth
+			case x < 0.12:
+				r.BirthYear += 1 - 2*g.rng.IntN(2)
+				k |= KindDate
+			case x < 0.18:
+				r.BirthMonth, r.BirthDay = 0, 0
+				k |= KindDate
+			case x < 0.21:
+				r.BirthYear, r.BirthMonth, r.BirthDay = 0, 0, 0
+				k |= KindDate
+			}
 		}
 	}
 	if g.chance(0.03) {
 		r.Sex = dedup.SexUnknown
 	}
-	if g.chance(0.15) {
+	if g.chance(rt.grandfather) && r.Grandfather != "" {
 		r.Grandfather = ""
+		k |= KindNoGrandfather
 	}
 	if g.chance(g.cfg.Latin) {
 		r.Latin = g.latin(r)
 		r.First, r.Father, r.Grandfather, r.Family = "", "", "", ""
-		return r
+		return r, k | KindLatin
 	}
 	parts := []*string{&r.First, &r.Father, &r.Grandfather, &r.Family}
 	for i, p := range parts {
-		*p = g.spell(*p, i == 3)
+		var c bool
+		*p, c = g.spell(*p, i == 3, rt.compound)
+		if c {
+			k |= KindCompound
+		}
 	}
-	if g.chance(0.1) {
+	if g.chance(rt.typo) {
 		p := parts[[]int{0, 1, 3}[g.rng.IntN(3)]]
-		*p = g.typo(*p)
+		if t := g.typo(*p); t != *p {
+			*p = t
+			k |= KindTypo
+		}
 	}
-	return r
+	if g.cfg.Hard && k&hardKinds == 0 {
+		// Every duplicate of the hardest mix carries one variation at least.
+		k |= KindHousehold
+		r.Household = fmt.Sprintf("H9%06d", g.rng.IntN(1_000_000))
+	}
+	return r, k
 }
 
-// spell applies the spelling variants that do not change a name.
-func (g *gen) spell(s string, family bool) string {
+// hardKinds are the variations the hardest mix is about.
+const hardKinds = KindTypo | KindSwappedDate | KindNoGrandfather | KindCompound | KindLatin | KindHousehold
+
+// spell applies the spelling variants that do not change a name; compound
+// reports whether a compound name was split or joined.
+func (g *gen) spell(s string, family bool, compoundRate float64) (out string, compound bool) {
 	if s == "" {
-		return s
+		return s, false
 	}
 	if g.chance(0.3) {
 		s = strings.NewReplacer("أ", "ا", "إ", "ا", "آ", "ا").Replace(s)
@@ -293,11 +425,11 @@ func (g *gen) spell(s string, family bool) string {
 	if g.chance(0.3) {
 		s = strings.NewReplacer("ة", "ه", "ى", "ي").Replace(s)
 	}
-	if g.chance(0.3) {
-		if strings.HasPrefix(s, "عبد ") || strings.HasPrefix(s, "أبو ") || strings.HasPrefix(s, "ابو ") {
-			s = strings.Replace(s, " ", "", 1)
-		} else if strings.HasSuffix(s, " الدين") || strings.HasSuffix(s, " الله") {
-			s = strings.Replace(s, " ", "", 1)
+	if g.chance(compoundRate) {
+		if j, ok := joinCompound(s); ok {
+			s, compound = j, true
+		} else if g.cfg.Hard {
+			s, compound = splitCompound(s)
 		}
 	}
 	if family && strings.HasPrefix(s, "ال") && g.chance(0.25) {
@@ -315,7 +447,7 @@ func (g *gen) spell(s string, family bool) string {
 			s = string(rs[:i]) + "ـ" + string(rs[i:])
 		}
 	}
-	return s
+	return s, compound
 }
 
 var typoLetters = []rune("ابتثجحخدذرزسشصضطظعغفقكلمنهوي")
