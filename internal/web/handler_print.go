@@ -19,10 +19,10 @@ func init() {
 		Name: "print",
 		Routes: func(s *Server, mux *http.ServeMux) {
 			s.Public(mux, "GET /print/print.css", s.printCSS)
-			s.Handle(mux, "GET /households/{id}/print/{doc}", auth.RegistryRead, s.printHousehold)
-			s.Handle(mux, "GET /households/{id}/print/{doc}/pdf", auth.RegistryRead, s.printHouseholdPDF)
-			s.Handle(mux, "GET /payments/cycles/{id}/receipts", auth.PaymentRead, s.printReceipts)
-			s.Handle(mux, "GET /payments/cycles/{id}/receipts/pdf", auth.PaymentRead, s.printReceiptsPDF)
+			s.Handle(mux, "GET /households/{id}/print/{doc}", auth.RegistryRead, s.printView(s.householdDoc))
+			s.Handle(mux, "GET /households/{id}/print/{doc}/pdf", auth.RegistryRead, s.printPDF(s.householdDoc))
+			s.Handle(mux, "GET /payments/cycles/{id}/receipts", auth.PaymentRead, s.printView(s.receiptsDoc))
+			s.Handle(mux, "GET /payments/cycles/{id}/receipts/pdf", auth.PaymentRead, s.printPDF(s.receiptsDoc))
 			s.Handle(mux, "POST /runs/{id}/print", auth.ProgramRead, s.printBulkStart)
 			s.Handle(mux, "GET /print/jobs/{id}", auth.RegistryRead, s.printBulkShow)
 			s.Handle(mux, "GET /print/jobs/{id}/pdf", auth.RegistryRead, s.printBulkFile)
@@ -94,24 +94,34 @@ func (s *Server) householdDoc(r *http.Request, embed bool) (printer.Document, er
 	return printer.Document{}, errs.E(errs.NotFound, "error.not_found")
 }
 
-func (s *Server) printHousehold(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.householdDoc(r, false)
-	if err != nil {
-		return err
+// docFunc builds a document from a request: embed (for a PDF) puts the
+// style sheet and fonts inside it.
+type docFunc func(r *http.Request, embed bool) (printer.Document, error)
+
+// printView answers the print view of the document doc builds.
+func (s *Server) printView(doc docFunc) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		d, err := doc(r, false)
+		if err != nil {
+			return err
+		}
+		return writeHTMLDoc(w, d)
 	}
-	return writeHTMLDoc(w, d)
 }
 
-func (s *Server) printHouseholdPDF(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.householdDoc(r, true)
-	if err != nil {
-		return err
+// printPDF answers the document doc builds as a PDF printed by Chromium.
+func (s *Server) printPDF(doc docFunc) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		d, err := doc(r, true)
+		if err != nil {
+			return err
+		}
+		pdf, err := s.Printer.PDF(r.Context(), d)
+		if err != nil {
+			return err
+		}
+		return writePDF(w, d.Name+".pdf", pdf)
 	}
-	pdf, err := s.Printer.PDF(r.Context(), d)
-	if err != nil {
-		return err
-	}
-	return writePDF(w, d.Name+".pdf", pdf)
 }
 
 func (s *Server) receiptsDoc(r *http.Request, embed bool) (printer.Document, error) {
@@ -131,26 +141,6 @@ func (s *Server) receiptsDoc(r *http.Request, embed bool) (printer.Document, err
 	}
 	st := s.printStyle(r, base, base+"/receipts/pdf"+q, embed)
 	return s.Printer.Receipts(r.Context(), c.MemberID, id, provider, st)
-}
-
-func (s *Server) printReceipts(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.receiptsDoc(r, false)
-	if err != nil {
-		return err
-	}
-	return writeHTMLDoc(w, d)
-}
-
-func (s *Server) printReceiptsPDF(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.receiptsDoc(r, true)
-	if err != nil {
-		return err
-	}
-	pdf, err := s.Printer.PDF(r.Context(), d)
-	if err != nil {
-		return err
-	}
-	return writePDF(w, d.Name+".pdf", pdf)
 }
 
 // printBulkStart starts printing the letters of the households chosen on
