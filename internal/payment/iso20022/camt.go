@@ -147,12 +147,12 @@ func ReadStatement(r io.Reader, maxTx int, fn func(Entry) error) (Statement, err
 				kind2, _, _ := strings.Cut(strings.TrimPrefix(v, kind+"."), ".")
 				rs, known := camtRoots[kind+"."+kind2]
 				if t.Name.Local != "Document" || !ok || !known || !strings.HasPrefix(v, kind+"."+kind2+".001.") {
-					return fail("payment.camt.not_camt", "found", "<"+t.Name.Local+"> "+t.Name.Space)
+					return fail("payment.camt.not_camt", "found", "<"+t.Name.Local+"> "+t.Name.Space, "statement", "camt.053", "notification", "camt.054")
 				}
 				st.Version, roots = Version(v), rs
 			case 1:
 				if t.Name.Local != roots[0] {
-					return fail("payment.camt.not_camt", "found", "<"+t.Name.Local+">")
+					return fail("payment.camt.not_camt", "found", "<"+t.Name.Local+">", "statement", "camt.053", "notification", "camt.054")
 				}
 			}
 			path = append(path, t.Name.Local)
@@ -293,7 +293,8 @@ func NewStatementWriter(w io.Writer, st Statement, iban, ccy string) (*Statement
 	switch st.Version {
 	case Camt053V02, Camt053V08, Camt054V02, Camt054V08:
 	default:
-		return nil, errs.E(errs.Invalid, "payment.camt.bad_version", "version", string(st.Version))
+		return nil, errs.E(errs.Invalid, "payment.camt.bad_version", "version", string(st.Version),
+			"supported", strings.Join([]string{string(Camt053V02), string(Camt053V08), string(Camt054V02), string(Camt054V08)}, ", "))
 	}
 	if err := checkID("MsgId", st.MessageID); err != nil {
 		return nil, err
