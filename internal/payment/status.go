@@ -32,16 +32,16 @@ const (
 // back after payment) or accepted (in progress), and how many changed nothing
 // because the payment already had that status.
 type StatusImport struct {
-	ID        int64     `json:"id"`
-	MemberID  int64     `json:"member_id"`
-	Format    string    `json:"format"`
-	SHA256    string    `json:"sha256"`
-	Rows      int64     `json:"rows"`
-	Paid      int64     `json:"paid"`
-	Failed    int64     `json:"failed"`
-	Returned  int64     `json:"returned"`
-	Accepted  int64     `json:"accepted"`
-	Unchanged int64     `json:"unchanged"`
+	ID        int64  `json:"id"`
+	MemberID  int64  `json:"member_id"`
+	Format    string `json:"format"`
+	SHA256    string `json:"sha256"`
+	Rows      int64  `json:"rows"`
+	Paid      int64  `json:"paid"`
+	Failed    int64  `json:"failed"`
+	Returned  int64  `json:"returned"`
+	Accepted  int64  `json:"accepted"`
+	Unchanged int64  `json:"unchanged"`
 	// Ignored counts the transactions of a camt.053 or camt.054 file that
 	// are not payments of ours (the account's other debits and credits)
 	// or are not booked yet.
