@@ -258,8 +258,12 @@ func (s *Server) paymentStatus(w http.ResponseWriter, r *http.Request) error {
 	defer file.Close()
 	// Without a format the file tells its own: an ISO 20022 namespace
 	// (pain.002, camt.053, camt.054), CSV otherwise.
-	_, err = s.payments().ImportStatus(r.Context(), p.Cycle.MemberID, r.FormValue("format"), file)
-	return s.paymentActed(w, r, p.Cycle.ID, "payments.status_imported", err)
+	imp, err := s.payments().ImportStatus(r.Context(), p.Cycle.MemberID, r.FormValue("format"), file)
+	flash := "payments.status_imported"
+	if imp.Ignored > 0 {
+		flash = "payments.status_imported_ignored"
+	}
+	return s.paymentActed(w, r, p.Cycle.ID, flash, err)
 }
 
 // paymentExport exports a batch and streams its file straight from the
