@@ -72,9 +72,11 @@ var camtRoots = map[string][2]string{"camt.053": {"BkToCstmrStmt", "Stmt"}, "cam
 
 // ReadStatement decodes a camt.053 statement or camt.054 notification from
 // r token by token, calling fn for every transaction of every entry in
-// file order, and returns the group-level part. Memory holds one entry's
-// transactions at a time (bounded by maxTx), whatever the size of the
-// file. An error returned by fn stops the reading and is returned as is.
+// file order, and returns the group-level part. Memory holds at most two
+// transactions at a time, whatever the size of the file or of an entry
+// (the first transaction of an entry waits to learn whether it is the
+// only one, which takes the entry's amount when it has none of its own);
+// an entry of more than maxTx transactions is refused. An error returned by fn stops the reading and is returned as is.
 // Malformed XML is an errs.Invalid payment.camt.malformed error with the
 // line and column; a well-formed document that is neither message is
 // payment.camt.not_camt.
@@ -86,9 +88,11 @@ func ReadStatement(r io.Reader, maxTx int, fn func(Entry) error) (Statement, err
 		text    = make([]byte, 0, 256)
 		roots   [2]string
 		sawRoot bool
-		n       int64   // entries so far
-		ntry    Entry   // the entry being read: its own fields
-		txs     []Entry // its transactions
+		n       int64  // entries so far
+		ntry    Entry  // the entry being read: its own fields
+		ntx     int    // its transactions so far
+		pending *Entry // its first transaction, until a second comes or the entry ends
+		first   Entry
 		tx      Entry
 		inNtry  bool
 		inTx    bool
@@ -160,9 +164,9 @@ func ReadStatement(r io.Reader, maxTx int, fn func(Entry) error) (Statement, err
 			switch {
 			case len(path) == 4 && t.Name.Local == "Ntry" && path[2] == roots[1]:
 				n++
-				ntry, txs, inNtry, svcRef = Entry{Number: n}, txs[:0], true, ""
+				ntry, ntx, pending, inNtry, svcRef = Entry{Number: n}, 0, nil, true, ""
 			case inNtry && !inTx && at("Ntry", "NtryDtls", "TxDtls"):
-				if len(txs) >= maxTx {
+				if ntx >= maxTx {
 					return fail("payment.camt.too_many_tx", "entry", n, "max", maxTx)
 				}
 				tx, inTx, txDebit = Entry{}, true, ""
@@ -189,7 +193,20 @@ func ReadStatement(r io.Reader, maxTx int, fn func(Entry) error) (Statement, err
 				} else {
 					tx.Debit = ntry.Debit
 				}
-				txs = append(txs, tx)
+				ntx++
+				if ntx == 1 {
+					first, pending = tx, &first
+					break
+				}
+				if pending != nil {
+					if err := fn(ntry.with(*pending)); err != nil {
+						return st, err
+					}
+					pending = nil
+				}
+				if err := fn(ntry.with(tx)); err != nil {
+					return st, err
+				}
 			case inTx && at("TxDtls", "Refs", "EndToEndId"):
 				tx.EndToEndID = trimmed(text)
 			case inTx && at("TxDtls", "Amt"):
@@ -213,14 +230,12 @@ func ReadStatement(r io.Reader, maxTx int, fn func(Entry) error) (Statement, err
 				if ntry.Reference == "" {
 					ntry.Reference = svcRef
 				}
-				if len(txs) == 0 {
-					txs = append(txs, Entry{Debit: ntry.Debit})
+				if ntx == 0 {
+					first, pending = Entry{Debit: ntry.Debit}, &first
 				}
-				for _, x := range txs {
-					e := ntry
-					e.EndToEndID, e.Debit, e.Returned, e.Reason, e.AdditionalInfo = x.EndToEndID, x.Debit, x.Returned, x.Reason, x.AdditionalInfo
-					e.Amount, e.Currency = x.Amount, x.Currency
-					if e.Amount == "" && len(txs) == 1 {
+				if pending != nil {
+					e := ntry.with(*pending)
+					if e.Amount == "" {
 						e.Amount, e.Currency = ntry.Amount, ntry.Currency
 					}
 					if err := fn(e); err != nil {
@@ -260,6 +275,13 @@ func ReadStatement(r io.Reader, maxTx int, fn func(Entry) error) (Statement, err
 		return fail("payment.camt.malformed", "problem", "no root element")
 	}
 	return st, nil
+}
+
+// with returns the entry e with the transaction's own fields.
+func (e Entry) with(x Entry) Entry {
+	e.EndToEndID, e.Debit, e.Returned, e.Reason, e.AdditionalInfo = x.EndToEndID, x.Debit, x.Returned, x.Reason, x.AdditionalInfo
+	e.Amount, e.Currency = x.Amount, x.Currency
+	return e
 }
 
 // parseDateTime reads an ISODateTime with or without its offset; zero when
