@@ -2,9 +2,12 @@ package iso20022
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -114,4 +117,51 @@ func TestStatementRefusesOtherDocuments(t *testing.T) {
 	}
 	_, err := ReadStatement(strings.NewReader(`<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><Stmt>`), 10, func(Entry) error { return nil })
 	wantErr(t, err, "payment.camt.malformed")
+}
+
+// TestStatementStreams reads a statement of 100,000 entries (about 35 MB) from a pipe,
+// as it is written, and checks that the heap stays small: the reader never
+// holds the file.
+func TestStatementStreams(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large file")
+	}
+	const n = 100_000
+	pr, pw := io.Pipe()
+	go func() {
+		w, err := NewStatementWriter(pw, Statement{Version: Camt053V08, MessageID: "BIG", Created: created}, "JO94CBJO0010000000000131000302", "JOD")
+		if err != nil {
+			pw.CloseWithError(err)
+			return
+		}
+		for i := range n {
+			if err := w.Write(Entry{EndToEndID: fmt.Sprintf("TDM-%012d-1", i), Amount: "45.000", Currency: "JOD", Debit: true, Reference: fmt.Sprintf("N%d", i)}); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+		pw.CloseWithError(w.Close())
+	}()
+	runtime.GC()
+	var ms runtime.MemStats
+	var peak uint64
+	var got int
+	_, err := ReadStatement(pr, 10, func(e Entry) error {
+		if got++; got%20_000 == 0 {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != n {
+		t.Fatalf("read %d entries, want %d", got, n)
+	}
+	// The heap stays a small fraction of it.
+	if peak > 32<<20 {
+		t.Errorf("heap in use reached %d MB reading the statement", peak>>20)
+	}
+	t.Logf("%d entries, peak heap in use %d MB", n, peak>>20)
 }
