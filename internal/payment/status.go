@@ -70,8 +70,10 @@ const contradiction = `(p.id IS NOT NULL AND ((s.status = 'ACSC' AND p.status IN
 // maxProblems bounds the rows a refusal lists.
 const maxProblems = 20
 
-// ImportStatus reads a provider's status file — a pain.002 report or the
-// CSV layout of package walletcsv — and applies it all or nothing: every
+// ImportStatus reads a provider's status file — a pain.002 report, a
+// camt.053 statement or camt.054 notification (see parseStatement), or the
+// CSV layout of package walletcsv; with format "" the file's own, told by
+// DetectStatusFormat — and applies it all or nothing: every
 // row is matched to a payment by EndToEndId; ACSC marks it paid, RJCT failed
 // (or returned when it was paid), ACCP and the like accepted; the ledger moves
 // the money from in transit to paid or returned. A file with an unknown
