@@ -17,7 +17,7 @@ import (
 func init() {
 	register("payment batches", "list a payment cycle's batches as JSON", paymentBatches)
 	register("payment export", "export a payment batch: pain.001 for a bank, CSV for wallet and cash (once; --again writes it again)", paymentExport)
-	register("payment status", "import a pain.002 or CSV status file, all or nothing", paymentStatus)
+	register("payment status", "import a status file (pain.002, camt.053 statement, camt.054 notification or CSV), all or nothing", paymentStatus)
 	register("payment reconcile", "print a payment cycle's reconciliation as JSON", paymentReconcile)
 	register("ledger balances", "print ledger balances and the trial balance as JSON", ledgerBalances)
 }
