@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
@@ -18,7 +17,7 @@ import (
 func init() {
 	register("payment batches", "list a payment cycle's batches as JSON", paymentBatches)
 	register("payment export", "export a payment batch: pain.001 for a bank, CSV for wallet and cash (once; --again writes it again)", paymentExport)
-	register("payment status", "import a pain.002 or CSV status file, all or nothing", paymentStatus)
+	register("payment status", "import a status file (pain.002, camt.053 statement, camt.054 notification or CSV), all or nothing", paymentStatus)
 	register("payment reconcile", "print a payment cycle's reconciliation as JSON", paymentReconcile)
 	register("ledger balances", "print ledger balances and the trial balance as JSON", ledgerBalances)
 }
@@ -130,16 +129,10 @@ func paymentStatus(ctx context.Context, g globals, args []string) error {
 	var file, format *string
 	_, code, err := paymentFlags("payment status", args, func(fs *flag.FlagSet) {
 		file = fs.String("file", "", "status file (required)")
-		format = fs.String("format", "", "pain.002 or csv (default from the file name: .xml is pain.002)")
+		format = fs.String("format", "", "pain.002, camt.053 (bank statement), camt.054 (debit notification) or csv (default: the file's own, from its ISO 20022 namespace; csv when it is not XML)")
 	})
 	if err != nil {
 		return err
-	}
-	if *format == "" {
-		*format = payment.FormatCSV
-		if strings.HasSuffix(strings.ToLower(*file), ".xml") {
-			*format = payment.FormatPain002
-		}
 	}
 	return withServices(ctx, g, func(svc *app.Services) error {
 		ctx := actor.System(ctx)

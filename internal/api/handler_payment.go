@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/ledger"
@@ -175,22 +174,15 @@ func init() {
 			Description: "Two exports of one batch at the same moment: exactly one succeeds, the other gets 409. The file is built in memory here; for very large batches use the web page or `tadamun payment export`, which stream.",
 			Response:    Raw{}, Handle: batchFile(true)},
 		Route{Method: "GET", Path: "/payment-batches/{id}/file", Tag: "payments", Summary: "Download an exported batch's file again, byte for byte", Response: Raw{}, Handle: batchFile(false)},
-		Route{Method: "POST", Path: "/payment-status", Tag: "payments", Summary: "Import a provider's status file (pain.002 XML or CSV, sent as the request body), all or nothing",
-			Description: "Unknown EndToEndIds, duplicates and contradictions (a confirmation of a failed payment) are refused with the rows named, and nothing changes; the same file twice is refused.",
-			Query:       []Param{memberParam, {Name: "format", Description: "pain.002 or csv; default pain.002 for an XML content type, csv otherwise"}}, Response: payment.StatusImport{},
+		Route{Method: "POST", Path: "/payment-status", Tag: "payments", Summary: "Import a provider's status file (pain.002, camt.053 or camt.054 XML, or CSV, sent as the request body), all or nothing",
+			Description: "Unknown EndToEndIds, duplicates, contradictions (a confirmation of a failed payment) and, in a bank statement (camt.053) or debit notification (camt.054), amounts or currencies that differ from the payment's are refused with the rows (entries) named, and nothing changes; the same file twice is refused. A statement's booked debits of our payments mark them paid; its returns (return information, reversals, credits of our EndToEndIds) mark them returned with the reason; its other entries are ignored and counted in `ignored`.",
+			Query:       []Param{memberParam, {Name: "format", Description: "pain.002, camt.053, camt.054 or csv; by default the file's own: its ISO 20022 namespace, CSV when it is not XML"}}, Response: payment.StatusImport{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				mid, err := programMember(a, r)
 				if err != nil {
 					return nil, err
 				}
-				format := r.URL.Query().Get("format")
-				if format == "" {
-					format = payment.FormatCSV
-					if strings.Contains(r.Header.Get("Content-Type"), "xml") {
-						format = payment.FormatPain002
-					}
-				}
-				return payments(a).ImportStatus(r.Context(), mid, format, limits.Reader(r.Body, "", a.Limits.Uncompressed))
+				return payments(a).ImportStatus(r.Context(), mid, r.URL.Query().Get("format"), limits.Reader(r.Body, "", a.Limits.Uncompressed))
 			}},
 		Route{Method: "POST", Path: "/payment-entitlements/{id}/cancel", Tag: "payments", Summary: "Cancel an entitlement with nothing in progress; its money returns to the budget (approver)",
 			Query: []Param{memberParam}, Body: CancelRequest{}, Response: Done{},

@@ -1,6 +1,7 @@
 package payment
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,6 +22,8 @@ import (
 // Status file formats.
 const (
 	FormatPain002 = "pain.002"
+	FormatCamt053 = "camt.053" // bank statement
+	FormatCamt054 = "camt.054" // debit/credit notification
 	FormatCSV     = "csv"
 )
 
@@ -29,16 +32,20 @@ const (
 // back after payment) or accepted (in progress), and how many changed nothing
 // because the payment already had that status.
 type StatusImport struct {
-	ID        int64     `json:"id"`
-	MemberID  int64     `json:"member_id"`
-	Format    string    `json:"format"`
-	SHA256    string    `json:"sha256"`
-	Rows      int64     `json:"rows"`
-	Paid      int64     `json:"paid"`
-	Failed    int64     `json:"failed"`
-	Returned  int64     `json:"returned"`
-	Accepted  int64     `json:"accepted"`
-	Unchanged int64     `json:"unchanged"`
+	ID        int64  `json:"id"`
+	MemberID  int64  `json:"member_id"`
+	Format    string `json:"format"`
+	SHA256    string `json:"sha256"`
+	Rows      int64  `json:"rows"`
+	Paid      int64  `json:"paid"`
+	Failed    int64  `json:"failed"`
+	Returned  int64  `json:"returned"`
+	Accepted  int64  `json:"accepted"`
+	Unchanged int64  `json:"unchanged"`
+	// Ignored counts the transactions of a camt.053 or camt.054 file that
+	// are not payments of ours (the account's other debits and credits)
+	// or are not booked yet.
+	Ignored   int64     `json:"ignored"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -63,8 +70,10 @@ const contradiction = `(p.id IS NOT NULL AND ((s.status = 'ACSC' AND p.status IN
 // maxProblems bounds the rows a refusal lists.
 const maxProblems = 20
 
-// ImportStatus reads a provider's status file — a pain.002 report or the
-// CSV layout of package walletcsv — and applies it all or nothing: every
+// ImportStatus reads a provider's status file — a pain.002 report, a
+// camt.053 statement or camt.054 notification (see parseStatement), or the
+// CSV layout of package walletcsv; with format "" the file's own, told by
+// DetectStatusFormat — and applies it all or nothing: every
 // row is matched to a payment by EndToEndId; ACSC marks it paid, RJCT failed
 // (or returned when it was paid), ACCP and the like accepted; the ledger moves
 // the money from in transit to paid or returned. A file with an unknown
@@ -78,8 +87,13 @@ func (s *Service) ImportStatus(ctx context.Context, memberID int64, format strin
 	if err := auth.RequireMember(ctx, auth.PaymentPrepare, memberID); err != nil {
 		return StatusImport{}, err
 	}
-	if format != FormatPain002 && format != FormatCSV {
-		return StatusImport{}, errs.E(errs.Invalid, "payment.status.bad_format", "format", format)
+	br := bufio.NewReaderSize(r, 64<<10)
+	if format == "" {
+		format = DetectStatusFormat(br)
+	}
+	if format != FormatPain002 && format != FormatCamt053 && format != FormatCamt054 && format != FormatCSV {
+		return StatusImport{}, errs.E(errs.Invalid, "payment.status.bad_format", "format", format,
+			"formats", strings.Join([]string{FormatPain002, FormatCamt053, FormatCamt054, FormatCSV}, ", "))
 	}
 	imp := StatusImport{MemberID: memberID, Format: format, CreatedAt: s.now().UTC()}
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
@@ -92,7 +106,7 @@ func (s *Service) ImportStatus(ctx context.Context, memberID int64, format strin
 		return StatusImport{}, err
 	}
 	h := sha256.New()
-	rep, err := s.stage(ctx, &imp, io.TeeReader(r, h))
+	rep, err := s.stage(ctx, &imp, io.TeeReader(br, h))
 	if err != nil {
 		s.refuseImport(imp.ID)
 		return StatusImport{}, err
@@ -114,9 +128,18 @@ func (s *Service) ImportStatus(ctx context.Context, memberID int64, format strin
 				return err
 			}
 		}
+		if imp.Rows == 0 && isCamt(imp.Format) {
+			refusal = errs.E(errs.Invalid, "payment.camt.none_ours", "ignored", imp.Ignored)
+			return nil
+		}
 		if imp.Rows == 0 {
 			refusal = errs.E(errs.Invalid, "payment.status.empty")
 			return nil
+		}
+		if isCamt(imp.Format) {
+			if err := collapseReturns(ctx, tx, &imp); err != nil {
+				return err
+			}
 		}
 		if err := bulkMemory(ctx, tx); err != nil {
 			return err
@@ -166,6 +189,8 @@ type stagedRow struct {
 	row                 int64
 	e2e, status, reason string
 	paidAt              time.Time
+	amount              *int64 // what a statement booked, in minor units of currency
+	currency            string
 }
 
 func (r stagedRow) values(imp *StatusImport) []any {
@@ -173,15 +198,23 @@ func (r stagedRow) values(imp *StatusImport) []any {
 	if !r.paidAt.IsZero() {
 		paid = r.paidAt.UTC()
 	}
-	return []any{imp.ID, imp.MemberID, r.row, r.e2e, r.status, r.reason, paid}
+	var amount any
+	if r.amount != nil {
+		amount = *r.amount
+	}
+	return []any{imp.ID, imp.MemberID, r.row, r.e2e, r.status, r.reason, paid, amount, r.currency}
 }
 
-var stageColumns = []string{"import_id", "member_id", "row_no", "end_to_end_id", "status", "reason", "paid_at"}
+var stageColumns = []string{"import_id", "member_id", "row_no", "end_to_end_id", "status", "reason", "paid_at", "amount", "currency"}
 
 // parseStatus reads the file, with the limits checked as it is read, and
 // calls fn for each row.
-func (s *Service) parseStatus(ctx context.Context, format string, r io.Reader, fn func(stagedRow) error) (iso20022.Report, error) {
+func (s *Service) parseStatus(ctx context.Context, imp *StatusImport, r io.Reader, fn func(stagedRow) error) (iso20022.Report, error) {
 	lim := s.Limits.Or()
+	format := imp.Format
+	if isCamt(format) {
+		return iso20022.Report{}, s.parseStatement(ctx, imp, r, fn)
+	}
 	if format == FormatCSV {
 		return iso20022.Report{}, walletcsv.ReadStatusLimits(ctx, lim, r, func(st walletcsv.Status) error {
 			return fn(stagedRow{row: int64(st.Row), e2e: st.EndToEndID, status: st.Status, reason: st.Reason, paidAt: st.PaidAt})
@@ -219,7 +252,7 @@ func (s *Service) stage(ctx context.Context, imp *StatusImport, r io.Reader) (is
 			return internal(err, "stage status")
 		}
 		var err error
-		rep, err = s.parseStatus(ctx, imp.Format, r, func(sr stagedRow) error {
+		rep, err = s.parseStatus(ctx, imp, r, func(sr stagedRow) error {
 			imp.Rows++
 			rows = append(rows, sr.values(imp))
 			if len(rows) == cap(rows) {
@@ -295,9 +328,12 @@ func checkStatusRows(ctx context.Context, tx *db.Tx, importID, wrong int64) erro
 		WHERE s.import_id = ? AND p.id IS NULL ORDER BY s.row_no`+limit); err != nil {
 		return err
 	}
-	return list("payment.status.contradiction", `SELECT s.row_no, s.end_to_end_id, s.status, p.status FROM payment_status_rows s
+	if err := list("payment.status.contradiction", `SELECT s.row_no, s.end_to_end_id, s.status, p.status FROM payment_status_rows s
 		JOIN payments p ON p.member_id = s.member_id AND p.end_to_end_id = s.end_to_end_id
-		WHERE s.import_id = ? AND `+contradiction+` ORDER BY s.row_no`+limit)
+		WHERE s.import_id = ? AND `+contradiction+` ORDER BY s.row_no`+limit); err != nil {
+		return err
+	}
+	return amountMismatches(ctx, tx, importID)
 }
 
 // cycleSums is what a status import changes in one cycle: the money that
@@ -313,7 +349,7 @@ type cycleSums struct {
 // contradict their payment (wrong), which make the file refused.
 func statusSums(ctx context.Context, tx *db.Tx, importID int64) (sums []cycleSums, wrong int64, err error) {
 	rows, err := tx.Query(ctx, `SELECT COALESCE(p.cycle_id, 0),
-			COALESCE(SUM(CASE WHEN p.id IS NULL OR `+contradiction+` THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN p.id IS NULL OR `+contradiction+` OR `+mismatch+` THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN s.status = 'ACSC' AND p.status IN ('sent', 'accepted') THEN p.amount ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN s.status = 'RJCT' AND p.status IN ('sent', 'accepted') THEN p.amount ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN s.status = 'RJCT' AND p.status = 'paid' THEN p.amount ELSE 0 END), 0),
@@ -380,8 +416,8 @@ func (s *Service) applyStatusRows(ctx context.Context, tx *db.Tx, imp *StatusImp
 	if err := updatePayments(ctx, tx, imp.ID, now); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE payment_status_imports SET status = 'applied', sha256 = ?, row_count = ?, paid = ?, failed = ?, returned = ?, accepted = ?, unchanged = ? WHERE id = ?`,
-		imp.SHA256, imp.Rows, imp.Paid, imp.Failed, imp.Returned, imp.Accepted, imp.Unchanged, imp.ID); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE payment_status_imports SET status = 'applied', sha256 = ?, row_count = ?, paid = ?, failed = ?, returned = ?, accepted = ?, unchanged = ?, ignored = ? WHERE id = ?`,
+		imp.SHA256, imp.Rows, imp.Paid, imp.Failed, imp.Returned, imp.Accepted, imp.Unchanged, imp.Ignored, imp.ID); err != nil {
 		return err // a unique violation: the same file applied at the same moment
 	}
 	return audit.Append(ctx, tx, audit.Entry{MemberID: imp.MemberID, Action: "payment.status.import", EntityType: "payment_status_import", EntityID: idString(imp.ID), State: imp})

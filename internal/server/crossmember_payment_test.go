@@ -3,15 +3,18 @@ package server
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/api"
+	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/payment"
+	"github.com/tadamun/tadamun/internal/payment/iso20022"
 )
 
 // egPayHousehold is the household EG pays in these tests; it comes from an
@@ -114,6 +117,23 @@ func init() {
 		fx.vals["pay_instrument"] = strconv.FormatInt(pending.ID, 10)
 		fx.vals["pay_entitlement"] = strconv.FormatInt(ent, 10)
 		fx.vals["pay_program"] = strconv.Itoa(program)
+		// A bank's debit notification (camt.054) that books EG's payment.
+		var e2e string
+		if err := fx.d.QueryRow(context.Background(), `SELECT end_to_end_id FROM payments WHERE member_id = ?`, egID).Scan(&e2e); err != nil {
+			t.Fatal(err)
+		}
+		var camt bytes.Buffer
+		w, err := iso20022.NewStatementWriter(&camt, iso20022.Statement{Version: iso20022.Camt054V08, MessageID: "EG-NTFCTN-1", Created: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}, "EG380019000500000000263180002", "EGP")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(iso20022.Entry{EndToEndID: e2e, Amount: "100.00", Currency: "EGP", Debit: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		fx.vals["pay_camt"] = camt.String()
 	})
 	v1 := api.Prefix
 	path := func(parts ...string) func(v map[string]string) string {
@@ -142,7 +162,8 @@ func init() {
 	crossCases["GET /payment-cycles/{id}/reconciliation"] = crossGet(path("/payment-cycles/", "pay_cycle", "/reconciliation"))
 	crossCases["POST /payment-batches/{id}/export"] = write("POST", ``, "/payment-batches/", "pay_batch", "/export")
 	crossCases["GET /payment-batches/{id}/file"] = crossGet(path("/payment-batches/", "pay_batch", "/file"))
-	crossCases["POST /payment-status"] = write("POST", "end_to_end_id,status,reason,paid_at\n", "/payment-status?format=csv")
+	// No format: the camt.054 namespace tells it.
+	crossCases["POST /payment-status"] = crossWrite("POST", func(v map[string]string) (string, string) { return v1 + "/payment-status?member=EG", v["pay_camt"] })
 	crossCases["POST /payment-entitlements/{id}/cancel"] = write("POST", `{"reason":"x"}`, "/payment-entitlements/", "pay_entitlement", "/cancel")
 	crossCases["POST /payment-programs/{id}/budget"] = write("POST", `{"amount":1000}`, "/payment-programs/", "pay_program", "/budget")
 	crossCases["GET /payment-history/{household}"] = crossList(v1 + "/payment-history/" + hh)
@@ -152,4 +173,21 @@ func init() {
 	crossCases["GET /payment-providers"] = crossList(v1 + "/payment-providers")
 	crossCases["POST /payment-providers"] = write("POST", `{"code":"X","kind":"cash","name":"x"}`, "/payment-providers")
 	crossCases["GET /ledger/balances"] = crossList(v1 + "/ledger/balances")
+}
+
+// TestCamtThroughTheAPI sends a bank's debit notification without a
+// format: the API reads it as camt.054, and a JO finance officer's import
+// of a file that books EG's payment is refused as naming an unknown
+// payment — JO's payments are the only ones a JO import can match.
+func TestCamtThroughTheAPI(t *testing.T) {
+	d := demoDB(t, db.SQLite)
+	fx := newFixture(t, d)
+	status, body := fx.callAs("jo.finance", "POST", api.Prefix+"/payment-status", fx.vals["pay_camt"])
+	if status != http.StatusUnprocessableEntity || !bytes.Contains(body, []byte(`"row":1`)) || !bytes.Contains(body, []byte("غير الموجودة")) {
+		t.Fatalf("status %d, want 422 naming entry 1 as an unknown payment: %s", status, body)
+	}
+	var st string
+	if err := d.QueryRow(context.Background(), `SELECT p.status FROM payments p JOIN members m ON m.id = p.member_id WHERE m.code = 'EG'`).Scan(&st); err != nil || st != "sent" {
+		t.Errorf("EG's payment is %q (%v), want sent", st, err)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
@@ -250,7 +249,7 @@ func (s *Server) paymentStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	file, hdr, err := r.FormFile("file")
+	file, _, err := r.FormFile("file")
 	if big := uploadTooLarge(err); big != nil {
 		return big
 	}
@@ -258,15 +257,14 @@ func (s *Server) paymentStatus(w http.ResponseWriter, r *http.Request) error {
 		return s.paymentActed(w, r, p.Cycle.ID, "", errs.E(errs.Invalid, "error.invalid_input").WithField("file", "error.required"))
 	}
 	defer file.Close()
-	format := r.FormValue("format")
-	if format == "" {
-		format = payment.FormatCSV
-		if strings.HasSuffix(strings.ToLower(hdr.Filename), ".xml") {
-			format = payment.FormatPain002
-		}
+	// Without a format the file tells its own: an ISO 20022 namespace
+	// (pain.002, camt.053, camt.054), CSV otherwise.
+	imp, err := s.payments().ImportStatus(r.Context(), p.Cycle.MemberID, r.FormValue("format"), file)
+	flash := "payments.status_imported"
+	if imp.Ignored > 0 {
+		flash = "payments.status_imported_ignored"
 	}
-	_, err = s.payments().ImportStatus(r.Context(), p.Cycle.MemberID, format, file)
-	return s.paymentActed(w, r, p.Cycle.ID, "payments.status_imported", err)
+	return s.paymentActed(w, r, p.Cycle.ID, flash, err)
 }
 
 // paymentExport exports a batch and streams its file straight from the

@@ -1,5 +1,6 @@
 // Package iso20022 writes ISO 20022 customer credit transfer initiations
-// (pain.001) for banks and reads their payment status reports (pain.002).
+// (pain.001) for banks and reads their payment status reports (pain.002),
+// statements (camt.053) and debit/credit notifications (camt.054).
 //
 // Both directions stream: a Writer emits one CdtTrfTxInf per Write into a
 // bufio.Writer, and ReadStatus decodes a report token by token, so memory
