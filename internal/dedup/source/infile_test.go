@@ -101,9 +101,6 @@ func TestImportFindsDuplicatesInsideTheFile(t *testing.T) {
 		if b.PersonsNew != 8 {
 			t.Errorf("%d persons new, want 8", b.PersonsNew)
 		}
-		for _, x := range b.Duplicates {
-			t.Logf("%+v", x)
-		}
 		listed := map[[2]int]registry.ImportDuplicate{}
 		for _, x := range b.Duplicates {
 			if !x.Of.InFile() || x.Of.File != "members.csv" || x.Of.PersonID != 0 {
@@ -127,6 +124,64 @@ func TestImportFindsDuplicatesInsideTheFile(t *testing.T) {
 		}
 		if n := actionCount(t, d, "person.duplicate_confirmed"); n != 3 {
 			t.Errorf("%d confirmations audited, want 3", n)
+		}
+	})
+}
+
+// TestImportListsPossibleDuplicatesInsideTheFile: a possible pair inside
+// the file (grandfather missing, day and month swapped) does not refuse
+// the import: it lands, and the pair is listed with both rows and why;
+// persons differing in father's name or birth month are not listed.
+func TestImportListsPossibleDuplicatesInsideTheFile(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx, jo, reg := inFileSetup(t, d)
+		members := "household_ref,member_ref,relationship,first_name,father_name,grandfather_name,family_name,sex,birth_date,national_id,phone\n" +
+			"H1,G1,head,يوسف,سامي,ناصر,الخطيب,male,1988-04-02,,\n" +
+			"H2,G2,head,يوسف,سامي,,الخطيب,male,1988-02-04,,\n" +
+			"H3,G3,head,يوسف,سامي,ناصر,الخطيب,male,1988-05-02,,\n" +
+			"H4,G4,head,يوسف,سامر,ناصر,الخطيب,male,1988-04-02,,\n"
+		b, err := reg.ImportCSV(ctx, jo, "households.csv", strings.NewReader("household_ref\nH1\nH2\nH3\nH4\n"), "members.csv", strings.NewReader(members), registry.ImportOptions{})
+		if err != nil {
+			t.Fatalf("a possible pair refused the import: %v", err)
+		}
+		if len(b.Duplicates) != 1 || b.DuplicatesFound != 1 {
+			t.Fatalf("listed %+v (%d found), want G2 as a possible duplicate of G1 only", b.Duplicates, b.DuplicatesFound)
+		}
+		x := b.Duplicates[0]
+		if x.Row != 3 || x.Ref != "G2" || x.Of.Row != 2 || x.Of.Ref != "G1" || x.Of.Likely() || !hasReason(x.Of.Why, "birth_date", "day_month_swapped") {
+			t.Errorf("listed %+v, want row 3 G2 possibly row 2 G1, birth date day and month swapped", x)
+		}
+		if n := actionCount(t, d, "person.duplicate_confirmed"); n != 0 {
+			t.Errorf("%d confirmations audited, want none", n)
+		}
+	})
+}
+
+// TestImportChecksTheFileAndTheRegistry: with persons registered, a new
+// row is compared with the registry and with the rows before it; a
+// person registered already and typed twice in the file is named in both.
+func TestImportChecksTheFileAndTheRegistry(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx, jo, reg := inFileSetup(t, d)
+		if _, err := reg.ImportCSV(ctx, jo, "households.csv", strings.NewReader("household_ref\nH1\n"), "members.csv",
+			strings.NewReader(strings.Join(strings.Split(inFileMembers, "\n")[:3], "\n")+"\n"), registry.ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		members := "household_ref,member_ref,relationship,first_name,father_name,grandfather_name,family_name,sex,birth_date,national_id,phone\n" +
+			"H2,B1,head,زكريا,يحيى,موسى,الحلبي,male,1980-05-11,9805111234,0795550001\n" +
+			"H3,B2,head,زكريا,يحيى,موسى,الحلبي,male,1980-05-11,9805111234,0795550001\n"
+		_, err := reg.ImportCSV(ctx, jo, "households.csv", strings.NewReader("household_ref\nH2\nH3\n"), "members.csv", strings.NewReader(members), registry.ImportOptions{})
+		var registered, inFile int
+		for _, f := range registry.Failures(err) {
+			switch {
+			case f.Key == "dedupgate.likely_duplicate" && f.Args["other"] == "A1":
+				registered++
+			case f.Key == "infile.likely_duplicate_row" && f.Row == 3 && f.Args["other_row"] == 2:
+				inFile++
+			}
+		}
+		if registered != 2 || inFile != 1 {
+			t.Errorf("refusal %v: %d rows named as A1, %d in-file pairs; want 2 and 1", registry.Failures(err), registered, inFile)
 		}
 	})
 }
