@@ -180,6 +180,15 @@ func cmdRegistryTemplate(ctx context.Context, g globals, args []string) error {
 // importDuplicateLine is the line `tadamun import` prints for a new person
 // that may be registered already.
 func importDuplicateLine(l i18n.Lang, x registry.ImportDuplicate) string {
+	if x.Of.InFile() {
+		key := "infile.import_possible_line"
+		if x.Of.Likely() {
+			key = "infile.import_likely_line"
+		}
+		return i18n.T(l, key, map[string]any{"file": x.File, "row": x.Row, "ref": x.Ref, "name": x.Name,
+			"other_row": x.Of.Row, "other": x.Of.Ref, "other_name": x.Of.Name, "probability": fmt.Sprintf("%.4f", x.Of.Probability),
+			"why": registry.DuplicateWhy(l, x.Of.Why)})
+	}
 	key := "dedupgate.import_possible_line"
 	if x.Of.Likely() {
 		key = "dedupgate.import_likely_line"

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/i18n"
 )
 
 // Duplicate is a registered person whom a new registration may duplicate,
@@ -34,6 +36,21 @@ type Duplicate struct {
 type DuplicateReason struct {
 	Field string `json:"field"`
 	Level string `json:"level"`
+}
+
+// DuplicateWhy says in l why a duplicate was found (Duplicate.Why): "First
+// name: same, National ID: same, …", then the vetoes.
+func DuplicateWhy(l i18n.Lang, rs []DuplicateReason) string {
+	parts := make([]string, 0, len(rs))
+	for _, r := range rs {
+		if r.Field == "veto" {
+			parts = append(parts, i18n.T(l, "dedup.veto_"+r.Level, nil))
+			continue
+		}
+		parts = append(parts, i18n.T(l, "infile.why_item", map[string]any{
+			"field": i18n.T(l, "dedup.field_"+r.Field, nil), "level": i18n.T(l, "dedup.level_"+r.Level, nil)}))
+	}
+	return strings.Join(parts, i18n.T(l, "infile.why_sep", nil))
 }
 
 // InFile reports whether d is an earlier row of the same import.
@@ -209,5 +226,6 @@ type ImportDuplicate struct {
 	File string    `json:"file"`
 	Row  int       `json:"row"`
 	Ref  string    `json:"member_ref"`
+	Name string    `json:"name,omitempty"` // the new person's, as in the file
 	Of   Duplicate `json:"duplicate_of"`
 }

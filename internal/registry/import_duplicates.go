@@ -76,7 +76,7 @@ func (d *importDuplicates) person(ctx context.Context, file string, row int, q *
 		}
 		d.found++
 		if len(d.lines) < maxDuplicateLines {
-			d.lines = append(d.lines, ImportDuplicate{File: file, Row: row, Ref: strings.Clone(q.Ref), Of: x})
+			d.lines = append(d.lines, ImportDuplicate{File: file, Row: row, Ref: strings.Clone(q.Ref), Name: strings.Clone(q.FullName()), Of: x})
 		}
 	}
 	if len(likely) > 0 {
