@@ -14,13 +14,22 @@ import (
 // concurrent use.
 type FileIndex struct {
 	ix     *Index
-	recs   []Recent
+	recs   []fileRec
 	blocks [nSlots]map[uint64][]uint32
+	// The file's names the index does not know, one copy of each.
+	given, family map[string]*nameInfo
+}
+
+// fileRec is a record of the file as FileIndex keeps it: its identity and
+// name (what a match reports) and its prepared form.
+type fileRec struct {
+	Record Record
+	rec    rec
 }
 
 // NewFileIndex returns an empty file index scored with ix's model.
 func (ix *Index) NewFileIndex() *FileIndex {
-	f := &FileIndex{ix: ix}
+	f := &FileIndex{ix: ix, given: map[string]*nameInfo{}, family: map[string]*nameInfo{}}
 	for s := range f.blocks {
 		f.blocks[s] = map[uint64][]uint32{}
 	}
@@ -30,7 +39,8 @@ func (ix *Index) NewFileIndex() *FileIndex {
 // Len returns the number of records added.
 func (f *FileIndex) Len() int { return len(f.recs) }
 
-// Record returns the i-th record added.
+// Record returns the i-th record added: its ID, Ref, Household and name
+// (national ID, phone and area are not kept).
 func (f *FileIndex) Record(i int) Record { return f.recs[i].Record }
 
 // CheckAdd compares r with the records added before it and then adds it:
@@ -47,6 +57,20 @@ func (f *FileIndex) CheckAdd(ctx context.Context, r Record) ([]Match, error) {
 		return nil, err
 	}
 	x := ix.Prepare(r)
+	for p, ni := range x.rec.parts {
+		if ni == nil || ni.id >= 0 {
+			continue
+		}
+		seen := f.given
+		if p == pFamily {
+			seen = f.family
+		}
+		if c, ok := seen[ni.key]; ok {
+			x.rec.parts[p] = c
+		} else {
+			seen[ni.key] = ni
+		}
+	}
 	var cand []uint32
 	for s, k := range x.keys {
 		if k == 0 {
@@ -86,7 +110,8 @@ func (f *FileIndex) CheckAdd(ctx context.Context, r Record) ([]Match, error) {
 		return a.Index - b.Index
 	})
 	n := uint32(len(f.recs))
-	f.recs = append(f.recs, x)
+	f.recs = append(f.recs, fileRec{Record: Record{ID: r.ID, Ref: r.Ref, Household: r.Household, First: r.First, Father: r.Father,
+		Grandfather: r.Grandfather, Family: r.Family, Latin: r.Latin}, rec: x.rec})
 	for s, k := range x.keys {
 		if k != 0 && len(f.blocks[s][k]) <= ix.opts.MaxBlock {
 			f.blocks[s][k] = append(f.blocks[s][k], n)
