@@ -341,7 +341,7 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 		if err := im.write(ctx, &im.cur); err != nil {
 			return err
 		}
-		im.batch.Duplicates, im.batch.DuplicatesFound = im.dups.lines, im.dups.found
+		im.batch.Duplicates, im.batch.DuplicatesFound, im.batch.DuplicatesLikely = im.dups.lines, im.dups.found, im.dups.likely
 		im.noteConfirmed()
 		im.batch.SHA256 = hex.EncodeToString(sum.Sum(nil))
 		b := im.batch

@@ -21,6 +21,7 @@ type importDuplicates struct {
 	empty  bool // the registry had no person before the import
 	lines  []ImportDuplicate
 	found  int
+	likely int // of found
 	// confirmed are the new persons with likely duplicates the registrar
 	// confirmed; the writer gives them their ids.
 	confirmed []confirmedPerson
@@ -73,6 +74,7 @@ func (d *importDuplicates) person(ctx context.Context, file string, row int, q *
 		}
 		if x.Likely() {
 			likely = append(likely, x)
+			d.likely++
 		}
 		d.found++
 		if len(d.lines) < maxDuplicateLines {

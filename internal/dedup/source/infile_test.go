@@ -98,8 +98,8 @@ func TestImportFindsDuplicatesInsideTheFile(t *testing.T) {
 		if err != nil {
 			t.Fatalf("confirmed: %v", err)
 		}
-		if b.PersonsNew != 8 {
-			t.Errorf("%d persons new, want 8", b.PersonsNew)
+		if b.PersonsNew != 8 || b.DuplicatesLikely != 3 || b.DuplicatesFound != 3 {
+			t.Errorf("%d persons new, %d likely duplicates of %d; want 8, 3 of 3", b.PersonsNew, b.DuplicatesLikely, b.DuplicatesFound)
 		}
 		listed := map[[2]int]registry.ImportDuplicate{}
 		for _, x := range b.Duplicates {
@@ -144,7 +144,7 @@ func TestImportListsPossibleDuplicatesInsideTheFile(t *testing.T) {
 		if err != nil {
 			t.Fatalf("a possible pair refused the import: %v", err)
 		}
-		if len(b.Duplicates) != 1 || b.DuplicatesFound != 1 {
+		if len(b.Duplicates) != 1 || b.DuplicatesFound != 1 || b.DuplicatesLikely != 0 {
 			t.Fatalf("listed %+v (%d found), want G2 as a possible duplicate of G1 only", b.Duplicates, b.DuplicatesFound)
 		}
 		x := b.Duplicates[0]
