@@ -16,8 +16,8 @@ type FileIndex struct {
 	ix     *Index
 	recs   []fileRec
 	blocks [nSlots]map[uint64][]uint32
-	// The file's names the index does not know, one copy of each.
-	given, family map[string]*nameInfo
+	// The file's name spellings, each looked up once.
+	seen seenNames
 }
 
 // fileRec is a record of the file as FileIndex keeps it: its identity and
@@ -29,7 +29,7 @@ type fileRec struct {
 
 // NewFileIndex returns an empty file index scored with ix's model.
 func (ix *Index) NewFileIndex() *FileIndex {
-	f := &FileIndex{ix: ix, given: map[string]*nameInfo{}, family: map[string]*nameInfo{}}
+	f := &FileIndex{ix: ix, seen: seenNames{given: map[string]*nameInfo{}, family: map[string]*nameInfo{}}}
 	for s := range f.blocks {
 		f.blocks[s] = map[uint64][]uint32{}
 	}
@@ -56,21 +56,8 @@ func (f *FileIndex) CheckAdd(ctx context.Context, r Record) ([]Match, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	x := ix.Prepare(r)
-	for p, ni := range x.rec.parts {
-		if ni == nil || ni.id >= 0 {
-			continue
-		}
-		seen := f.given
-		if p == pFamily {
-			seen = f.family
-		}
-		if c, ok := seen[ni.key]; ok {
-			x.rec.parts[p] = c
-		} else {
-			seen[ni.key] = ni
-		}
-	}
+	x := Recent{rec: ix.names.prepareSeen(&r, ix.opts.CallingCode, false, &f.seen)}
+	blockKeys(&x.rec, x.keys[:])
 	var cand []uint32
 	for s, k := range x.keys {
 		if k == 0 {
