@@ -35,8 +35,8 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 	dry := fs.Bool("dry-run", false, "validate everything and write nothing")
 	report := fs.String("report", "", "write the problems of a failed import to this CSV file (file,row,column,message)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
-	confirmDups := fs.Bool("confirm-duplicates", false, "import even if new persons are likely registered already, listing them (the confirmation is recorded in the audit log); without it such a person refuses the import. Possible duplicates are always listed")
-	fs.Bool("check-duplicates", true, "ignored: every new person is checked against the registry (a first load into an empty registry skips the check by itself)")
+	confirmDups := fs.Bool("confirm-duplicates", false, "import even if new persons are likely registered already, or likely the same person as an earlier row of the files, listing both (the confirmation is recorded in the audit log); without it such a person refuses the import. Possible duplicates are always listed")
+	fs.Bool("check-duplicates", true, "ignored: every new person is checked against the registry and against the rows before it in the files")
 	fs.Bool("no-duplicates", true, "ignored: a likely duplicate refuses the import unless --confirm-duplicates")
 	// A bulk load from a disk: larger rows and unpacked-size limits than a
 	// web upload (limits.Bulk).
@@ -127,8 +127,8 @@ func cmdImport(ctx context.Context, g globals, args []string) error {
 		if *dry {
 			verb = "checked (dry run, nothing written)"
 		}
-		fmt.Printf("%s: %d households new, %d updated; %d persons new, %d updated; %d likely duplicates; batch %d, sha256 %s; %.1fs, %.0f persons/s\n",
-			verb, b.HouseholdsNew, b.HouseholdsUpd, b.PersonsNew, b.PersonsUpd, b.DuplicatesFound, b.ID, b.SHA256, el.Seconds(),
+		fmt.Printf("%s: %d households new, %d updated; %d persons new, %d updated; %d likely duplicates (confirmed), %d possible; batch %d, sha256 %s; %.1fs, %.0f persons/s\n",
+			verb, b.HouseholdsNew, b.HouseholdsUpd, b.PersonsNew, b.PersonsUpd, b.DuplicatesLikely, b.DuplicatesFound-b.DuplicatesLikely, b.ID, b.SHA256, el.Seconds(),
 			float64(b.PersonsNew+b.PersonsUpd)/el.Seconds())
 		return nil
 	})
@@ -180,6 +180,15 @@ func cmdRegistryTemplate(ctx context.Context, g globals, args []string) error {
 // importDuplicateLine is the line `tadamun import` prints for a new person
 // that may be registered already.
 func importDuplicateLine(l i18n.Lang, x registry.ImportDuplicate) string {
+	if x.Of.InFile() {
+		key := "infile.import_possible_line"
+		if x.Of.Likely() {
+			key = "infile.import_likely_line"
+		}
+		return i18n.T(l, key, map[string]any{"file": x.File, "row": x.Row, "ref": x.Ref, "name": x.Name,
+			"other_row": x.Of.Row, "other": x.Of.Ref, "other_name": x.Of.Name, "probability": fmt.Sprintf("%.4f", x.Of.Probability),
+			"why": registry.DuplicateWhy(l, x.Of.Why)})
+	}
 	key := "dedupgate.import_possible_line"
 	if x.Of.Likely() {
 		key = "dedupgate.import_likely_line"

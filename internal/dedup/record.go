@@ -183,6 +183,20 @@ func (n *names) lookup(s string, family, add bool) *nameInfo {
 	return ni
 }
 
+// lookup is n.lookup(s, family, false), remembered.
+func (seen *seenNames) lookup(n *names, s string, family bool) *nameInfo {
+	m := seen.given
+	if family {
+		m = seen.family
+	}
+	if ni, ok := m[s]; ok {
+		return ni
+	}
+	ni := n.lookup(s, family, false)
+	m[strings.Clone(s)] = ni
+	return ni
+}
+
 func (n *names) area(code string, add bool) int32 {
 	code = strings.TrimSpace(code)
 	if code == "" {
@@ -221,6 +235,16 @@ func latinParts(s string) (parts [nParts]string) {
 
 // prepare turns r into its compact form, interning names when add is true.
 func (n *names) prepare(r *Record, callingCode string, add bool) rec {
+	return n.prepareSeen(r, callingCode, add, nil)
+}
+
+// seenNames remembers, for a run of queries (FileIndex), what each name
+// spelling the table does not hold was looked up as, so that a spelling
+// repeated is normalized once and shares one nameInfo.
+type seenNames struct{ given, family map[string]*nameInfo }
+
+// prepareSeen is prepare, looking names up through seen when not nil.
+func (n *names) prepareSeen(r *Record, callingCode string, add bool, seen *seenNames) rec {
 	p := rec{area: n.area(r.Area, add), sex: r.Sex}
 	raw := [nParts]string{r.First, r.Father, r.Grandfather, r.Family}
 	if strings.TrimSpace(r.First+r.Father+r.Grandfather+r.Family) == "" && r.Latin != "" {
@@ -231,7 +255,11 @@ func (n *names) prepare(r *Record, callingCode string, add bool) rec {
 		if s == "" {
 			continue
 		}
-		p.parts[i] = n.lookup(s, i == pFamily, add)
+		if seen == nil {
+			p.parts[i] = n.lookup(s, i == pFamily, add)
+		} else {
+			p.parts[i] = seen.lookup(n, s, i == pFamily)
+		}
 		if p.parts[i] != nil {
 			present++
 		}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/i18n"
 )
 
 // Duplicate is a registered person whom a new registration may duplicate,
@@ -18,7 +20,41 @@ type Duplicate struct {
 	Name         string  `json:"name"`        // as registered
 	Probability  float64 `json:"probability"` // that the two are one person
 	Class        string  `json:"class"`       // likely or possible
+	// File and Row name the earlier row of the same import that a new
+	// person may duplicate (an in-file duplicate); PersonID is then 0.
+	File string `json:"file,omitempty"`
+	Row  int    `json:"row,omitempty"`
+	// Why lists the fields that speak for one person, with how they
+	// agree, and the vetoes that held a match back, as the duplicate
+	// check's explanation gives them.
+	Why []DuplicateReason `json:"why,omitempty"`
 }
+
+// DuplicateReason is one line of a duplicate's explanation: a field
+// (dedup.field_*) and how the two records agree on it (dedup.level_*), or a
+// veto (Field "veto", Level dedup.veto_*).
+type DuplicateReason struct {
+	Field string `json:"field"`
+	Level string `json:"level"`
+}
+
+// DuplicateWhy says in l why a duplicate was found (Duplicate.Why): "First
+// name: same, National ID: same, …", then the vetoes.
+func DuplicateWhy(l i18n.Lang, rs []DuplicateReason) string {
+	parts := make([]string, 0, len(rs))
+	for _, r := range rs {
+		if r.Field == "veto" {
+			parts = append(parts, i18n.T(l, "dedup.veto_"+r.Level, nil))
+			continue
+		}
+		parts = append(parts, i18n.T(l, "infile.why_item", map[string]any{
+			"field": i18n.T(l, "dedup.field_"+r.Field, nil), "level": i18n.T(l, "dedup.level_"+r.Level, nil)}))
+	}
+	return strings.Join(parts, i18n.T(l, "infile.why_sep", nil))
+}
+
+// InFile reports whether d is an earlier row of the same import.
+func (d Duplicate) InFile() bool { return d.Row > 0 }
 
 // Likely reports whether d is likely the same person: such a match refuses
 // a registration the registrar has not confirmed.
@@ -43,6 +79,24 @@ type DuplicateIndex interface {
 	// Lock serializes member's registrations from check to Saved, so
 	// that of two registrations of one person the second sees the first.
 	Lock(ctx context.Context, memberID int64) (unlock func())
+}
+
+// FileDuplicateIndex is a DuplicateIndex that also compares the new
+// persons of one import with each other (source.Index is one): an import
+// checks each new person against the rows before it in the same file as
+// well as against the registry, with the same matching.
+type FileDuplicateIndex interface {
+	DuplicateIndex
+	// InFile returns an empty file index of member's import.
+	InFile(ctx context.Context, memberID int64) (FileDuplicates, error)
+}
+
+// FileDuplicates compares the new persons of one import with each other.
+type FileDuplicates interface {
+	// CheckAdd returns the earlier new persons of the import that p, read
+	// from file's row, may duplicate (File and Row set, PersonID 0), most
+	// likely first; then it adds p.
+	CheckAdd(ctx context.Context, p Person, file string, row int) ([]Duplicate, error)
 }
 
 // DuplicatePolicy is what a registration says about the real-time duplicate
@@ -172,5 +226,6 @@ type ImportDuplicate struct {
 	File string    `json:"file"`
 	Row  int       `json:"row"`
 	Ref  string    `json:"member_ref"`
+	Name string    `json:"name,omitempty"` // the new person's, as in the file
 	Of   Duplicate `json:"duplicate_of"`
 }

@@ -81,6 +81,9 @@ type ImportBatch struct {
 	// the import's answer and its audit record only.
 	Duplicates      []ImportDuplicate `json:"duplicates,omitempty"`
 	DuplicatesFound int               `json:"duplicates_found,omitempty"`
+	// DuplicatesLikely counts the likely ones among DuplicatesFound
+	// (confirmed), of the registry and of earlier rows of the import.
+	DuplicatesLikely int `json:"duplicates_likely,omitempty"`
 	// DuplicatesConfirmed: the registrar confirmed the likely duplicates
 	// (ImportOptions.ConfirmDuplicates).
 	DuplicatesConfirmed bool `json:"duplicates_confirmed,omitempty"`

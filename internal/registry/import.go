@@ -287,7 +287,7 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 	im := &importer{s: s, mi: mi, opt: opt, today: s.today(), now: s.now(), actor: actorID(ctx),
 		w: newBulkWriter(), fail: errs.E(errs.Invalid, "import.failed", "file", files),
 		hh: map[string]*hhState{}, persons: map[string]personState{}, seen: map[string]int32{}, merged: map[string]string{},
-		dups: importDuplicates{check: s.dup, refuse: !opt.ConfirmDuplicates}}
+		dups: importDuplicates{check: s.dup, member: memberID, refuse: !opt.ConfirmDuplicates}}
 	im.batch = ImportBatch{MemberID: memberID, Files: files, ActorID: im.actor, At: im.now, DuplicatesConfirmed: opt.ConfirmDuplicates && s.dup != nil}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		im.tx = tx
@@ -308,7 +308,8 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 		if err := im.preload(ctx); err != nil {
 			return err
 		}
-		// A first load into an empty registry has nothing to duplicate.
+		// A first load into an empty registry has nothing to duplicate
+		// there; its rows are still compared with each other.
 		im.dups.empty = len(im.persons) == 0
 		im.startWriter(ctx)
 		defer im.stopWriter() // on every way out: nothing may use tx after it ends
@@ -340,7 +341,7 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 		if err := im.write(ctx, &im.cur); err != nil {
 			return err
 		}
-		im.batch.Duplicates, im.batch.DuplicatesFound = im.dups.lines, im.dups.found
+		im.batch.Duplicates, im.batch.DuplicatesFound, im.batch.DuplicatesLikely = im.dups.lines, im.dups.found, im.dups.likely
 		im.noteConfirmed()
 		im.batch.SHA256 = hex.EncodeToString(sum.Sum(nil))
 		b := im.batch

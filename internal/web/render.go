@@ -55,7 +55,7 @@ func parseTemplates() (*templates, error) {
 	for _, l := range []i18n.Lang{i18n.AR, i18n.EN} {
 		for _, ar := range []bool{false, true} {
 			v := variant{l, ar}
-			base, err := template.New("base").Funcs(funcs(v)).Funcs(printFuncs(v)).Funcs(listsFuncs(v)).Funcs(namesFuncs(v)).ParseFS(templateFS, common...)
+			base, err := template.New("base").Funcs(funcs(v)).Funcs(printFuncs(v)).Funcs(listsFuncs(v)).Funcs(namesFuncs(v)).Funcs(infileFuncs(v)).ParseFS(templateFS, common...)
 			if err != nil {
 				return nil, fmt.Errorf("web: parse layout: %w", err)
 			}

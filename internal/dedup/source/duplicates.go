@@ -2,6 +2,10 @@ package source
 
 import (
 	"context"
+	"strings"
+
+	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/errs"
 
 	"github.com/tadamun/tadamun/internal/dedup"
 	"github.com/tadamun/tadamun/internal/registry"
@@ -13,6 +17,8 @@ import (
 //
 //	registry.NewWith(d, registry.Options{Duplicates: source.Index(c)})
 func Index(c *Checker) registry.DuplicateIndex { return index{c} }
+
+var _ registry.FileDuplicateIndex = index{}
 
 // index adapts a Checker to registry.DuplicateIndex.
 type index struct{ c *Checker }
@@ -26,8 +32,81 @@ func (x index) Check(ctx context.Context, p registry.Person) ([]registry.Duplica
 	}
 	out := make([]registry.Duplicate, 0, len(ms))
 	for _, m := range ms {
-		out = append(out, registry.Duplicate{PersonID: m.Record.ID, Ref: m.Record.Ref, HouseholdRef: m.Record.Household,
-			Name: m.Record.Name(), Probability: dedup.Probability(m.Weight), Class: m.Class.String()})
+		out = append(out, duplicate(m))
+	}
+	return out, nil
+}
+
+// duplicate is match m as the registry reports it.
+func duplicate(m dedup.Match) registry.Duplicate {
+	return registry.Duplicate{PersonID: m.Record.ID, Ref: m.Record.Ref, HouseholdRef: m.Record.Household,
+		Name: m.Record.Name(), Probability: dedup.Probability(m.Weight), Class: m.Class.String(), Why: Why(m.Explanation)}
+}
+
+// Why is the short form of an explanation the registry reports with a
+// duplicate: the fields that speak for one person (positive weight, with
+// the name's frequency), strongest first as the model orders fields, then
+// the vetoes.
+func Why(e dedup.Explanation) []registry.DuplicateReason {
+	var out []registry.DuplicateReason
+	for _, f := range e.Fields {
+		if f.Weight+f.TF > 0 && f.Level != "missing" {
+			out = append(out, registry.DuplicateReason{Field: f.Field, Level: f.Level})
+		}
+	}
+	for _, v := range e.Vetoes {
+		out = append(out, registry.DuplicateReason{Field: "veto", Level: v})
+	}
+	return out
+}
+
+// InFile returns an index of one import's new persons, scored with
+// member's model: each is compared with those before it.
+func (x index) InFile(ctx context.Context, memberID int64) (registry.FileDuplicates, error) {
+	if err := auth.RequireMember(ctx, auth.RegistryRead, memberID); err != nil {
+		return nil, err
+	}
+	ix, _, err := x.c.index(ctx, memberID)
+	if err != nil {
+		return nil, err
+	}
+	return &fileIndex{f: ix.NewFileIndex()}, nil
+}
+
+// fileIndex adapts a dedup.FileIndex to registry.FileDuplicates.
+type fileIndex struct {
+	f    *dedup.FileIndex
+	rows []fileRow // by the file index's record number
+}
+
+type fileRow struct {
+	file string
+	row  int
+}
+
+func (x *fileIndex) CheckAdd(ctx context.Context, p registry.Person, file string, row int) ([]registry.Duplicate, error) {
+	// The import's strings may be slices of its read buffer: the index
+	// keeps its own copies.
+	r := Person(p)
+	for _, s := range []*string{&r.Ref, &r.Household, &r.First, &r.Father, &r.Grandfather, &r.Family, &r.Latin, &r.NationalID, &r.Phone, &r.Area} {
+		*s = strings.Clone(*s)
+	}
+	ms, err := x.f.CheckAdd(ctx, r)
+	if err != nil {
+		return nil, errs.Wrapf(err, "dedup: check in file")
+	}
+	if n := len(x.rows); n == 0 || x.rows[n-1].file != file {
+		file = strings.Clone(file)
+	} else {
+		file = x.rows[n-1].file
+	}
+	x.rows = append(x.rows, fileRow{file, row})
+	out := make([]registry.Duplicate, 0, len(ms))
+	for _, m := range ms {
+		d := duplicate(m)
+		d.PersonID = 0
+		d.File, d.Row = x.rows[m.Index].file, x.rows[m.Index].row
+		out = append(out, d)
 	}
 	return out, nil
 }
