@@ -242,15 +242,11 @@ func newNamer(s *Service, l i18n.Lang) *namer {
 func (n *namer) t(key string, args map[string]any) string {
 	for k, v := range args {
 		if s, ok := v.(string); ok && s != "" {
-			args[k] = Isolate(s)
+			args[k] = i18n.Isolate(s)
 		}
 	}
 	return i18n.T(n.l, key, args)
 }
-
-// Isolate wraps s in Unicode first-strong isolates, the plain-text
-// equivalent of <bdi> (i18n.Isolate).
-func Isolate(s string) string { return i18n.Isolate(s) }
 
 // program returns program id's name in n's language.
 func (n *namer) program(ctx context.Context, id int64) (program.Program, string) {

@@ -33,11 +33,17 @@ type Person struct {
 // person is not yet a member of the household on that day. A person whose
 // birth date is unknown is taken as born.
 func (p *Person) BornAfter(on time.Time) bool {
+	oy, om, od := on.Date()
+	return p.BornAfterDay(oy, om, od)
+}
+
+// BornAfterDay is BornAfter for the calendar day oy-om-od, for callers that
+// test many persons against one day.
+func (p *Person) BornAfterDay(oy int, om time.Month, od int) bool {
 	if p.BirthDate.IsZero() {
 		return false
 	}
 	by, bm, bd := p.BirthDate.Date()
-	oy, om, od := on.Date()
 	if by != oy {
 		return by > oy
 	}
@@ -79,9 +85,15 @@ type Household struct {
 // members are copied into buf (grown as needed) and the second result is
 // the number left out.
 func (h *Household) On(on time.Time, buf []Person) (*Household, []Person, int) {
+	y, m, d := on.Date()
+	return h.OnDay(y, m, d, buf)
+}
+
+// OnDay is On for the calendar day y-m-d.
+func (h *Household) OnDay(y int, m time.Month, d int, buf []Person) (*Household, []Person, int) {
 	unborn := 0
 	for i := range h.Members {
-		if h.Members[i].BornAfter(on) {
+		if h.Members[i].BornAfterDay(y, m, d) {
 			unborn++
 		}
 	}
@@ -90,7 +102,7 @@ func (h *Household) On(on time.Time, buf []Person) (*Household, []Person, int) {
 	}
 	buf = buf[:0]
 	for i := range h.Members {
-		if !h.Members[i].BornAfter(on) {
+		if !h.Members[i].BornAfterDay(y, m, d) {
 			buf = append(buf, h.Members[i])
 		}
 	}

@@ -294,6 +294,7 @@ func evaluate(ctx context.Context, c *rule.Compiled, src Source, memberID int64,
 		return ctx.Err()
 	}
 	var arena []profile.Person // the chunk's members: sources may reuse h.Members
+	ay, am, ad := asOf.Date()
 	err := src(ctx, memberID, func(id int64, h profile.Household) error {
 		if len(buf) == 0 {
 			arena = arena[:0]
@@ -306,7 +307,7 @@ func evaluate(ctx context.Context, c *rule.Compiled, src Source, memberID int64,
 		n := len(arena)
 		for i := range h.Members {
 			// A person born after the as-of date is not yet a member.
-			if !h.Members[i].BornAfter(asOf) {
+			if !h.Members[i].BornAfterDay(ay, am, ad) {
 				arena = append(arena, h.Members[i])
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"reflect"
-	"time"
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
@@ -239,7 +238,7 @@ type scope struct {
 // are not members yet, so rules count them neither in size nor in income
 // and never read their (negative) age.
 func (s *scope) reset(h *profile.Household, at calendar.Date) {
-	h, s.born, s.unborn = h.On(time.Date(at.Year, at.Month, at.Day, 0, 0, 0, 0, time.UTC), s.born)
+	h, s.born, s.unborn = h.OnDay(at.Year, at.Month, at.Day, s.born)
 	s.hh = hhVal{h: h, ref: at}
 	n := len(h.Members)
 	if cap(s.mems) < n {
