@@ -23,6 +23,8 @@ const (
 	Approver         Role = "approver"
 	FinanceOfficer   Role = "finance_officer"
 	CaseWorker       Role = "case_worker"
+	CaseSupervisor   Role = "case_supervisor" // supervises social workers' cases: approvals, transfers, sensitive cases of the team
+	CareManager      Role = "care_manager"    // runs the care departments: case types, forms, service directory, quality
 	GrievanceOfficer Role = "grievance_officer"
 	IntegrityOfficer Role = "integrity_officer" // reads whistleblower reports; nobody else may
 	Auditor          Role = "auditor"
@@ -30,7 +32,7 @@ const (
 )
 
 // Roles lists every role, most powerful first.
-var Roles = []Role{UnionAdmin, MemberAdmin, Registrar, ProgramManager, Approver, FinanceOfficer, CaseWorker, GrievanceOfficer, IntegrityOfficer, Auditor, Viewer}
+var Roles = []Role{UnionAdmin, MemberAdmin, Registrar, ProgramManager, Approver, FinanceOfficer, CaseWorker, CaseSupervisor, CareManager, GrievanceOfficer, IntegrityOfficer, Auditor, Viewer}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }

@@ -35,6 +35,9 @@ const (
 	PaymentApprove  Permission = "payment.approve"
 	CaseRead        Permission = "case.read"
 	CaseWrite       Permission = "case.write"
+	CaseSupervise   Permission = "case.supervise" // approve assessments, plans and closures; assign and transfer; see the team's sensitive cases
+	CaseManage      Permission = "case.manage"    // case types, assessment forms, the service directory, quality targets
+	CaseQuality     Permission = "case.quality"   // the care quality dashboards and monthly report (no names, no narratives)
 	GrievanceRead   Permission = "grievance.read"
 	GrievanceHandle Permission = "grievance.handle"
 	WhistleHandle   Permission = "whistle.handle" // read and handle whistleblower reports
@@ -84,6 +87,8 @@ var grants = map[actor.Role][]Permission{
 	actor.Approver:         {MemberRead, RegistryRead, ProgramRead, PaymentRead, ApprovalDecide, EnrollDecide, PaymentApprove},
 	actor.FinanceOfficer:   {MemberRead, ProgramRead, PaymentRead, PaymentPrepare, NotifyRead, NotifyRetry},
 	actor.CaseWorker:       {MemberRead, RegistryRead, CaseRead, CaseWrite},
+	actor.CaseSupervisor:   {MemberRead, RegistryRead, CaseRead, CaseWrite, CaseSupervise, CaseQuality},
+	actor.CareManager:      {MemberRead, CaseManage, CaseQuality},
 	actor.GrievanceOfficer: {MemberRead, RegistryRead, ProgramRead, GrievanceRead, GrievanceHandle, NotifyRead, NotifyRetry},
 	actor.IntegrityOfficer: {MemberRead, WhistleHandle},
 	actor.Auditor:          {MemberRead, UserRead, AuditRead, RegistryRead, ProgramRead, PaymentRead, NotifyRead},
