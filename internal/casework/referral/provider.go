@@ -245,7 +245,7 @@ func (s *Service) Provider(ctx context.Context, pid int64) (Provider, error) {
 	if err != nil {
 		return Provider{}, err
 	}
-	if err := auth.RequireMember(ctx, auth.CaseRead, p.MemberID); err != nil {
+	if err := readDirectory(ctx, p.MemberID); err != nil {
 		return Provider{}, err
 	}
 	ps := []Provider{p}
@@ -317,7 +317,7 @@ type ProviderFilter struct {
 
 // Providers returns memberID's providers that match f, by name (case.read).
 func (s *Service) Providers(ctx context.Context, memberID int64, f ProviderFilter) ([]Provider, error) {
-	if err := auth.RequireMember(ctx, auth.CaseRead, memberID); err != nil {
+	if err := readDirectory(ctx, memberID); err != nil {
 		return nil, err
 	}
 	q := `SELECT ` + providerCols + ` FROM referral_providers p WHERE member_id = ?`
@@ -384,4 +384,14 @@ func Covers(p Provider, areas map[string]member.Area, code string) bool {
 		}
 	}
 	return false
+}
+
+// readDirectory lets workers (case.read) and care managers (case.manage)
+// read a member's directory and settings.
+func readDirectory(ctx context.Context, memberID int64) error {
+	err := auth.RequireMember(ctx, auth.CaseRead, memberID)
+	if errs.Is(err, errs.Forbidden) {
+		return auth.RequireMember(ctx, auth.CaseManage, memberID)
+	}
+	return err
 }

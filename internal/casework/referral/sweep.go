@@ -114,9 +114,10 @@ func (s *Service) Start(interval time.Duration) {
 		return
 	}
 	ctx, stop := context.WithCancel(actor.System(context.Background()))
-	s.stop, s.done = stop, make(chan struct{})
+	done := make(chan struct{})
+	s.stop, s.done = stop, done
 	go func() {
-		defer close(s.done)
+		defer close(done)
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
