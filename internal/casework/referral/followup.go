@@ -140,10 +140,14 @@ func (s *Service) RecordFollowUp(ctx context.Context, in care.FollowUpInput) (in
 		if err := event(ctx, tx, n, "followup", r.Status, n.Status, in.Outcome, in.Note); err != nil {
 			return err
 		}
+		act := "referral.followup.next"
+		if n.Status == Closed {
+			act = "referral.status." + Closed
+		}
 		f := FollowUp{ID: fid, MemberID: n.MemberID, ReferralID: n.ID, CaseID: n.CaseID, ClientID: in.ClientID, Outcome: in.Outcome, Note: in.Note, At: at, NextDue: n.FollowUpDue, RecordedBy: actorID(ctx)}
 		return audit.Append(ctx, tx,
 			audit.Entry{MemberID: n.MemberID, Action: "referral.followup", EntityType: "referral_followup", EntityID: id(fid), State: f},
-			audit.Entry{MemberID: n.MemberID, Action: "referral.status." + n.Status, EntityType: "referral", EntityID: id(n.ID), State: n})
+			audit.Entry{MemberID: n.MemberID, Action: act, EntityType: "referral", EntityID: id(n.ID), State: n})
 	})
 	if err != nil {
 		// Two sends of one form at once: the loser of the unique client id

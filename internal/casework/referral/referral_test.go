@@ -355,7 +355,7 @@ func TestOverdueFollowUpsEscalateAfterWorkingDays(t *testing.T) {
 			}
 			return items[0]
 		}
-		if it := due(); it.Overdue || it.Escalated || it.Kind != "referral" || it.Title != "Follow up the health care referral" {
+		if it := due(); it.Overdue || it.Escalated || it.Kind != "referral" || it.Title != "Follow up the referral: Health care" {
 			t.Errorf("before the date: got %+v", it)
 		}
 		// Friday 8 January: overdue, not escalated.

@@ -1,6 +1,7 @@
 package referral
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -8,12 +9,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/care"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/i18n"
 )
 
 // Referral statuses. A referral is sent, then accepted or declined by
@@ -206,7 +209,13 @@ func (s *Service) Send(ctx context.Context, in SendInput) (Referral, error) {
 			}
 			if !Covers(p, areas, r.AreaCode) {
 				if !in.ConfirmArea {
-					return errs.E(errs.Conflict, ErrAreaNotCovered, "provider", p.NameAR, "area", r.AreaCode).WithField("confirm_area", ErrAreaNotCovered, "provider", p.NameAR, "area", r.AreaCode)
+					lang := actor.From(ctx).Lang
+					name, area := p.NameAR, areas[r.AreaCode].NameAR
+					if lang == i18n.EN {
+						name, area = cmp.Or(p.NameEN, name), cmp.Or(areas[r.AreaCode].NameEN, area)
+					}
+					area = cmp.Or(area, r.AreaCode)
+					return errs.E(errs.Conflict, ErrAreaNotCovered, "provider", name, "area", area).WithField("confirm_area", ErrAreaNotCovered, "provider", name, "area", area)
 				}
 				r.AreaConfirmed = true
 			}
@@ -413,7 +422,8 @@ func (s *Service) Move(ctx context.Context, rid int64, c Change) (Referral, erro
 		return Referral{}, errs.E(errs.Conflict, "referral.changed")
 	}
 	if !CanMove(r.Status, c.To) {
-		return Referral{}, errs.E(errs.Invalid, "referral.move_refused", "from", r.Status, "to", c.To)
+		lang := actor.From(ctx).Lang
+		return Referral{}, errs.E(errs.Invalid, "referral.move_refused", "from", i18n.T(lang, "referral.status."+r.Status, nil), "to", i18n.T(lang, "referral.status."+c.To, nil))
 	}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		n := r
