@@ -92,6 +92,7 @@ type providerRow struct {
 
 type providerListPage struct {
 	Member   member.Member
+	Members  []Option // for a union-level user: the member to look at
 	Query    url.Values
 	Services []Option
 	Areas    areaPicker
@@ -115,12 +116,24 @@ func (s *Server) providerList(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderProviderList(w http.ResponseWriter, r *http.Request, imp *Form, res *referral.ImportResult) error {
+	q := r.URL.Query()
+	l := Lang(r)
+	if actor.From(r.Context()).MemberID == 0 && q.Get("member") == "" && r.FormValue("member") == "" {
+		// A union-level user first chooses whose directory to see.
+		ms, err := s.Members.List(r.Context())
+		if err != nil {
+			return err
+		}
+		pg := providerListPage{Query: q}
+		for _, m := range ms {
+			pg.Members = append(pg.Members, Option{m.Code, pickerName(l, m.NameAR, m.NameEN)})
+		}
+		return s.Render(w, r, "casework/referral/providers", View{Title: "referral.directory_title", Data: pg})
+	}
 	m, err := s.referralMember(r)
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	l := Lang(r)
 	pg := providerListPage{Member: m, Query: q, Services: serviceOptions(l, "referral.all_services"), CanEdit: auth.Can(actor.From(r.Context()), auth.CaseManage), Import: imp, Result: res}
 	f := &Form{Values: q, Errors: map[string]string{}}
 	if err := s.resolveAreaValues(r.Context(), m.ID, q); err != nil {
