@@ -2,7 +2,6 @@ package referral
 
 import (
 	"context"
-	"database/sql"
 	"sort"
 	"strings"
 	"time"
@@ -35,7 +34,11 @@ func (s *Service) Due(ctx context.Context, memberID int64, caseIDs []int64, unti
 		return nil, err
 	}
 	lang := actor.From(ctx).Lang
-	now := s.now()
+	// Something due on the day starting at due is overdue from the next
+	// day on: when due is before the start of today.
+	l := s.now().In(loc)
+	today := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
+	titles := map[[3]string]string{}
 	until = until.UTC()
 	for lo := 0; lo < len(caseIDs); lo += dueChunk {
 		ids := caseIDs[lo:min(lo+dueChunk, len(caseIDs))]
@@ -45,7 +48,7 @@ func (s *Service) Due(ctx context.Context, memberID int64, caseIDs []int64, unti
 			args = append(args, c)
 		}
 		args = append(args, until)
-		rows, err := s.db.Query(ctx, `SELECT r.id, r.case_id, r.service, r.follow_up_due, r.escalated_at, COALESCE(p.name_ar, ''), COALESCE(p.name_en, '')
+		rows, err := s.db.Query(ctx, `SELECT r.id, r.case_id, r.service, r.follow_up_due, r.escalated_at IS NOT NULL, COALESCE(p.name_ar, ''), COALESCE(p.name_en, '')
 			FROM referral_referrals r LEFT JOIN referral_providers p ON p.id = r.provider_id
 			WHERE r.member_id = ? AND r.case_id IN `+in+` AND r.follow_up_due <= ?`, args...)
 		if err != nil {
@@ -54,14 +57,17 @@ func (s *Service) Due(ctx context.Context, memberID int64, caseIDs []int64, unti
 		for rows.Next() {
 			var it care.DueItem
 			var service, nameAR, nameEN string
-			var esc sql.NullTime
-			if err := rows.Scan(&it.RefID, &it.CaseID, &service, &it.DueAt, &esc, &nameAR, &nameEN); err != nil {
+			if err := rows.Scan(&it.RefID, &it.CaseID, &service, &it.DueAt, &it.Escalated, &nameAR, &nameEN); err != nil {
 				rows.Close()
 				return nil, errs.Wrapf(err, "referral: due")
 			}
 			it.Kind, it.DueAt = "referral", it.DueAt.UTC()
-			it.Overdue, it.Escalated = overdue(it.DueAt, now, loc), esc.Valid
-			it.Title = dueTitle(lang, service, nameAR, nameEN)
+			it.Overdue = it.DueAt.Before(today)
+			key := [3]string{service, nameAR, nameEN}
+			if it.Title = titles[key]; it.Title == "" {
+				it.Title = dueTitle(lang, service, nameAR, nameEN)
+				titles[key] = it.Title
+			}
 			it.Link = "/casework/referrals/" + id(it.RefID)
 			out = append(out, it)
 		}
@@ -82,7 +88,7 @@ func (s *Service) Due(ctx context.Context, memberID int64, caseIDs []int64, unti
 				return nil, errs.Wrapf(err, "referral: due actions")
 			}
 			it.Kind, it.DueAt = "action", it.DueAt.UTC()
-			it.Overdue = overdue(it.DueAt, now, loc)
+			it.Overdue = it.DueAt.Before(today)
 			it.Title = i18n.T(lang, "referral.due.action", map[string]any{"text": clip(text, 120)})
 			it.Link = "/casework/cases/" + id(it.CaseID) + "/plan"
 			out = append(out, it)
