@@ -175,3 +175,7 @@ func (f *fixture) provider(tb testing.TB, name string, areas []string, services 
 	}
 	return p
 }
+
+func careInput(clientID string, r Referral) care.FollowUpInput {
+	return care.FollowUpInput{ClientID: clientID, ReferralID: r.ID, CaseID: r.CaseID, BaseVersion: r.Version, Outcome: FollowWaiting}
+}
