@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"strconv"
 	"testing"
 	"time"
@@ -100,4 +102,35 @@ func init() {
 		Hole: "needs the case core (internal/casework) wired as referral.Options.Cases in app.New"}
 	crossRefs["POST /casework/referrals"] = crossRef{As: "jo.caseworker", IDs: []string{"case_id", "to_user_id", "provider_id"}, NotIDs: []string{"to_office_id"},
 		Hole: "needs the case core (internal/casework) wired as referral.Options.Cases in app.New"}
+}
+
+// TestCrossMemberReferralPages opens EG's directory entry, plan and
+// referral through the pages as JO's administrator and posts to them:
+// each is not found and nothing changes.
+func TestCrossMemberReferralPages(t *testing.T) {
+	d := demoDB(t, db.SQLite)
+	fx := newFixture(t, d)
+	b := newBrowser(t, fx.url)
+	b.login("jo.admin")
+	tok := b.csrf("/")
+	v := fx.vals
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/casework/providers/" + v["eg_provider"]},
+		{"POST", "/casework/providers/" + v["eg_provider"]},
+		{"GET", "/casework/cases/" + v["eg_case"] + "/plan"},
+		{"GET", "/casework/referrals/" + v["eg_referral"]},
+	} {
+		before := auditSize(t, d)
+		var form url.Values
+		if c.method == "POST" {
+			form = url.Values{"csrf": {tok}, "name_ar": {"x"}, "kind": {"ngo"}, "services": {"health"}}
+		}
+		resp, body := b.do(c.method, c.path, form)
+		if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s %s as jo.admin: status %d, want 404: %.200s", c.method, c.path, resp.StatusCode, body)
+		}
+		if after := auditSize(t, d); after != before {
+			t.Errorf("%s %s changed something", c.method, c.path)
+		}
+	}
 }
