@@ -213,7 +213,7 @@ func (s *Service) SavePlan(ctx context.Context, caseID int64, in PlanInput) (Pla
 				ref.MemberID, ref.ID, actorID(ctx), now, now)
 			if err != nil {
 				if db.IsUnique(err) {
-					return s.planConflict(ctx, tx, ref.MemberID, ref.ID)
+					return errPlanStale
 				}
 				return err
 			}
@@ -221,14 +221,14 @@ func (s *Service) SavePlan(ctx context.Context, caseID int64, in PlanInput) (Pla
 			return err
 		default:
 			if version != in.BaseVersion {
-				return s.planConflict(ctx, tx, ref.MemberID, ref.ID)
+				return errPlanStale
 			}
 			res, err := tx.Exec(ctx, `UPDATE referral_plans SET version = version + 1, updated_by = ?, updated_at = ? WHERE id = ? AND version = ?`, actorID(ctx), now, pid, version)
 			if err != nil {
 				return err
 			}
 			if n, _ := res.RowsAffected(); n != 1 {
-				return s.planConflict(ctx, tx, ref.MemberID, ref.ID)
+				return errPlanStale
 			}
 			if _, err := tx.Exec(ctx, `DELETE FROM referral_plan_items WHERE plan_id = ?`, pid); err != nil {
 				return err
@@ -255,18 +255,23 @@ func (s *Service) SavePlan(ctx context.Context, caseID int64, in PlanInput) (Pla
 		}
 		return audit.Append(ctx, tx, audit.Entry{MemberID: ref.MemberID, Action: "referral.plan.save", EntityType: "referral_plan", EntityID: id(ref.ID), State: out})
 	})
+	if errors.Is(err, errPlanStale) {
+		// Read after the losing transaction ended: on PostgreSQL a
+		// transaction that met a unique violation reads nothing more.
+		return Plan{}, s.planConflict(ctx, ref.MemberID, ref.ID)
+	}
 	if err != nil {
-		if c, ok := ConflictOf(err); ok {
-			return Plan{}, c
-		}
 		return Plan{}, errs.Wrapf(err, "referral: save plan")
 	}
 	return out, nil
 }
 
+// errPlanStale ends the transaction of a save that lost to another.
+var errPlanStale = errors.New("referral: plan saved meanwhile")
+
 // planConflict builds the conflict of a losing save.
-func (s *Service) planConflict(ctx context.Context, tx *db.Tx, memberID, caseID int64) error {
-	cur, err := s.plan(ctx, tx, memberID, caseID)
+func (s *Service) planConflict(ctx context.Context, memberID, caseID int64) error {
+	cur, err := s.plan(ctx, s.db, memberID, caseID)
 	if err != nil {
 		return err
 	}

@@ -513,3 +513,56 @@ func TestSweepStopsOnClose(t *testing.T) {
 }
 
 var _ = errors.New
+
+// TestPlanSaveLoserWritesNothing saves one plan twice at once from the same
+// version: one save wins, the other is told who saved meanwhile, and its
+// text is not written. On PostgreSQL both read the version before either
+// writes.
+func TestPlanSaveLoserWritesNothing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		p, err := f.s.SavePlan(f.worker, f.caseID, PlanInput{Goals: []Goal{{Text: "أول"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		results := make(chan error, 2)
+		save := func(ctx context.Context, text string) func() {
+			return func() {
+				_, err := f.s.SavePlan(ctx, f.caseID, PlanInput{BaseVersion: p.Version, Goals: []Goal{{Text: text}}})
+				results <- err
+			}
+		}
+		a, b := save(f.worker, "نص الأول"), save(f.worker2, "نص الثاني")
+		if d.Dialect == db.Postgres {
+			dbtest.HoldUntilWaiting(t, d, 2, `UPDATE referral_plans SET updated_at = updated_at WHERE case_id = ?`, []any{f.caseID},
+				func() { go a(); go b() }, func() bool { return len(results) > 0 })
+		} else {
+			go a()
+			go b()
+		}
+		var won, lost int
+		for range 2 {
+			switch err := <-results; {
+			case err == nil:
+				won++
+			case errs.Is(err, errs.Conflict):
+				if c, ok := ConflictOf(err); !ok || c.Current.Version != p.Version+1 || c.By == "" {
+					t.Errorf("conflict: got %+v", c)
+				}
+				lost++
+			default:
+				t.Errorf("got %v", err)
+			}
+		}
+		if won != 1 || lost != 1 {
+			t.Errorf("got %d won, %d lost, want 1 and 1", won, lost)
+		}
+		got, _ := f.s.Plan(f.worker, f.caseID)
+		if got.Version != p.Version+1 || len(got.Goals) != 1 {
+			t.Errorf("got %+v, want one save written", got)
+		}
+		if n := count(t, d, `SELECT COUNT(*) FROM audit_records WHERE action = 'referral.plan.save'`); n != 2 {
+			t.Errorf("got %d plan saves audited, want 2", n)
+		}
+	})
+}
