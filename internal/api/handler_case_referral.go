@@ -268,11 +268,12 @@ func init() {
 			}},
 		Route{Method: "GET", Path: "/casework/followups", Tag: "casework", Summary: "Open referral follow-ups of my cases, soonest first",
 			Query: []Param{{Name: "team", Type: "boolean", Description: "also the cases I supervise (supervisors)"},
-				{Name: "all", Type: "boolean", Description: "every case of my member (care managers)"}},
+				{Name: "all", Type: "boolean", Description: "every case of my member (care managers)"},
+				{Name: "received", Type: "boolean", Description: "instead, the internal referrals sent to me still waiting (sent, accepted)"}},
 			Response: referral.FollowUpList{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				q := r.URL.Query()
-				return svc(a).OpenFollowUps(r.Context(), referral.FollowUpFilter{Team: q.Get("team") == "true", All: q.Get("all") == "true"})
+				return svc(a).OpenFollowUps(r.Context(), referral.FollowUpFilter{Team: q.Get("team") == "true", All: q.Get("all") == "true", Received: q.Get("received") == "true"})
 			}},
 		Route{Method: "POST", Path: "/casework/followups/sweep", Tag: "casework", Summary: "Escalate late referral follow-ups now (supervisors)",
 			Description: "The server does this on its own every few minutes; a member-scoped caller sweeps its member only.",

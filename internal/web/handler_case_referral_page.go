@@ -157,6 +157,8 @@ func (s *Server) followUpList(w http.ResponseWriter, r *http.Request) error {
 	pg := followUpListPage{View: r.URL.Query().Get("view"), CanTeam: auth.Can(a, auth.CaseSupervise), CanAll: auth.Can(a, auth.CaseManage)}
 	f := referral.FollowUpFilter{}
 	switch {
+	case pg.View == "received":
+		f.Received = true
 	case pg.View == "team" && pg.CanTeam:
 		f.Team = true
 	case pg.View == "all" && pg.CanAll:

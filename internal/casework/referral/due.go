@@ -134,6 +134,9 @@ type FollowUpFilter struct {
 	// manager sees the member's whole list.
 	Team bool
 	All  bool
+	// Received lists instead the internal referrals sent to the actor
+	// that still wait for an answer or for the service (sent, accepted).
+	Received bool
 	// Until keeps follow-ups due by this time; zero keeps all open ones.
 	Until time.Time
 	Limit int // default and maximum 1000
@@ -161,6 +164,9 @@ func (s *Service) OpenFollowUps(ctx context.Context, f FollowUpFilter) (FollowUp
 	q := `SELECT ` + referralCols + referralFrom + ` WHERE r.member_id = ? AND r.follow_up_due IS NOT NULL AND `
 	args := []any{a.MemberID}
 	switch {
+	case f.Received:
+		q += `r.to_user_id = ? AND r.status IN ('sent', 'accepted')`
+		args = append(args, a.UserID)
 	case f.All:
 		if err := auth.RequireMember(ctx, auth.CaseManage, a.MemberID); err != nil {
 			return FollowUpList{}, err

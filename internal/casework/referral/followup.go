@@ -91,6 +91,11 @@ func (s *Service) RecordFollowUp(ctx context.Context, in care.FollowUpInput) (in
 	if !r.Open() || (in.BaseVersion != 0 && in.BaseVersion != r.Version) {
 		return 0, false, errs.E(errs.Conflict, "referral.followup_stale")
 	}
+	if in.Outcome == FollowCompleted && r.Receiver(ctx) {
+		if _, err := s.ref(ctx, r.CaseID, true); err != nil {
+			return 0, false, errs.E(errs.Forbidden, "referral.receiver_cannot_close")
+		}
+	}
 	if in.Outcome == FollowCompleted && r.Status != Delivered {
 		return 0, false, errs.E(errs.Invalid, "error.invalid_input").WithField("outcome", "referral.followup_not_delivered")
 	}

@@ -566,3 +566,40 @@ func TestPlanSaveLoserWritesNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestTheColleagueReferredToAnswers: the colleague an internal referral of
+// a sensitive case was sent to cannot see the case, yet lists the
+// referral, accepts it and says the service was delivered; closing stays
+// with the case's worker.
+func TestTheColleagueReferredToAnswers(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ref := f.cases.cases[f.caseID]
+		ref.Sensitive = true
+		f.cases.add(ref)
+		r := f.send(t, SendInput{Target: Internal, ToUserID: f.worker2ID, Reason: "جلسات دعم"})
+		if _, err := f.s.Plan(f.worker2, f.caseID); !errs.Is(err, errs.NotFound) {
+			t.Fatalf("the colleague sees the sensitive case: %v", err)
+		}
+		list, err := f.s.OpenFollowUps(f.worker2, FollowUpFilter{Received: true})
+		if err != nil || len(list.Items) != 1 || list.Items[0].ID != r.ID {
+			t.Fatalf("received: got %+v, %v", list, err)
+		}
+		if r, err = f.s.Move(f.worker2, r.ID, Change{To: Accepted, BaseVersion: r.Version}); err != nil {
+			t.Fatal(err)
+		}
+		if r, err = f.s.Move(f.worker2, r.ID, Change{To: Delivered, BaseVersion: r.Version}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Move(f.worker2, r.ID, Change{To: Closed, BaseVersion: r.Version, Outcome: "service_received"}); !errs.Is(err, errs.Forbidden) {
+			t.Errorf("the colleague closing: got %v, want forbidden", err)
+		}
+		if _, err := f.s.Move(f.worker, r.ID, Change{To: Closed, BaseVersion: r.Version, Outcome: "service_received"}); err != nil {
+			t.Errorf("the worker closing: %v", err)
+		}
+		other, _ := as(t, d, f.jo, "jo.third", actor.CaseWorker)
+		if _, _, err := f.s.Referral(other, r.ID); !errs.Is(err, errs.NotFound) {
+			t.Errorf("a third worker: got %v, want not found", err)
+		}
+	})
+}

@@ -95,6 +95,13 @@ type Referral struct {
 // Open reports whether the referral still needs following up.
 func (r Referral) Open() bool { return r.Status != Closed }
 
+// Receiver reports whether the actor in ctx is the colleague an internal
+// referral was sent to.
+func (r Referral) Receiver(ctx context.Context) bool {
+	a := actor.From(ctx)
+	return r.ToUserID != 0 && a.UserID == r.ToUserID && a.MemberID == r.MemberID
+}
+
 // Event is one change of a referral: a status move, a follow-up, an
 // escalation.
 type Event struct {
@@ -302,8 +309,18 @@ func (s *Service) load(ctx context.Context, rid int64, write bool) (Referral, ca
 	if err := auth.RequireMember(ctx, auth.CaseRead, r.MemberID); err != nil {
 		return Referral{}, care.Ref{}, err
 	}
-	ref, err := s.ref(ctx, r.CaseID, write)
-	if err != nil {
+	var ref care.Ref
+	if r.Receiver(ctx) {
+		// The colleague a referral was sent to reads it and answers it
+		// (accepts, declines, says the service was delivered) without
+		// access to the case itself.
+		if write {
+			if err := auth.RequireMember(ctx, auth.CaseWrite, r.MemberID); err != nil {
+				return Referral{}, care.Ref{}, err
+			}
+		}
+		ref = care.Ref{ID: r.CaseID, MemberID: r.MemberID, Number: r.CaseNumber, OwnerID: r.OwnerID, SupervisorID: r.SupervisorID, OfficeID: r.OfficeID}
+	} else if ref, err = s.ref(ctx, r.CaseID, write); err != nil {
 		return Referral{}, care.Ref{}, err
 	}
 	loc, _, err := s.zone(ctx, r.MemberID)
@@ -420,6 +437,11 @@ func (s *Service) Move(ctx context.Context, rid int64, c Change) (Referral, erro
 	}
 	if c.BaseVersion != 0 && c.BaseVersion != r.Version {
 		return Referral{}, errs.E(errs.Conflict, "referral.changed")
+	}
+	if r.Receiver(ctx) && c.To == Closed {
+		if _, err := s.ref(ctx, r.CaseID, true); err != nil {
+			return Referral{}, errs.E(errs.Forbidden, "referral.receiver_cannot_close")
+		}
 	}
 	if !CanMove(r.Status, c.To) {
 		lang := actor.From(ctx).Lang
