@@ -13,8 +13,10 @@ import (
 	"github.com/tadamun/tadamun/internal/i18n"
 )
 
-// dueChunk is how many case ids one query names.
-const dueChunk = 500
+// dueChunk is how many case ids one query names: well under the bound
+// parameters both engines take (SQLite 32,766, PostgreSQL 65,535), so an
+// office of 5,000 open cases is one query per kind of item.
+const dueChunk = 5000
 
 // Due lists, for the given cases of memberID, the open referrals whose
 // follow-up falls due by until and the plan actions not done due by until,
