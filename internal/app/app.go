@@ -19,6 +19,7 @@ import (
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/calendar"
+	"github.com/tadamun/tadamun/internal/casework/referral"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/dedup"
@@ -146,6 +147,10 @@ type Services struct {
 	// programs, payments and grievances write to it in their own
 	// transactions; serve recovers it and starts its sender, Close stops it.
 	Notify *notify.Service
+	// Referrals are case plans, referrals to basic services, the service
+	// directory and referral follow-ups; serve starts its escalation
+	// sweep, Close stops it.
+	Referrals *referral.Service
 
 	db *db.DB
 }
@@ -198,6 +203,9 @@ func New(d *db.DB, o Options) *Services {
 	s.DCI.Jobs = s.Jobs // callbacks run as jobs
 	s.Printer = printer.New(d, printer.Options{Registry: s.Registry, Programs: s.Programs, Payments: s.Payments, Members: s.Members,
 		Chrome: printer.NewChrome(o.Print.Chromium, o.Print.Concurrent), Cards: o.Print.Cards, Clock: clock, Jobs: s.Jobs})
+	// Cases: the case core (internal/casework) once it is wired; until then
+	// every call about a case is refused with a clear error.
+	s.Referrals = referral.New(d, referral.Options{Members: s.Members, Auth: s.Auth, Clock: clock, Limits: o.Limits, Log: o.Log})
 	return s
 }
 
@@ -214,6 +222,7 @@ func (s *Services) Close(ctx context.Context) error {
 	runs := s.Programs.DrainRuns(ctx)
 	defer s.Printer.Close()
 	_ = s.Notify.Close(ctx) // on ctx's end, so does the wait below
+	_ = s.Referrals.Close(ctx)
 	done := make(chan struct{})
 	go func() { s.DCI.Close(); close(done) }()
 	select {
