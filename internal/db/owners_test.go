@@ -39,7 +39,8 @@ var owners = map[string]string{
 	"grievances": "grievance", "grievance_events": "grievance", "grievance_settings": "grievance", "appeals": "grievance",
 	"whistle_reports": "grievance", "whistle_accused": "grievance", "whistle_releases": "grievance",
 	"dci_transactions": "exchange", "dci_subscriptions": "exchange", "dci_senders": "exchange",
-	"jobs":            "jobs",
+	"jobs":         "jobs",
+	"assess_forms": "casework", "assess_assessments": "casework",
 	"notify_settings": "notify", "notify_templates": "notify", "notifications": "notify", "notification_attempts": "notify",
 }
 
