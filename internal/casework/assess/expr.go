@@ -114,7 +114,7 @@ type parser struct {
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
-func (p *parser) next() token  { t := p.toks[p.i]; p.i++; return t }
+func (p *parser) next() token { t := p.toks[p.i]; p.i++; return t }
 
 // ParseExpr parses an XLSForm expression. An error is an errs.Invalid with
 // the arg col.

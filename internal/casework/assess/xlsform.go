@@ -207,7 +207,7 @@ func fromSheets(survey, choices, settings *sheetRows) (Parsed, error) {
 
 	def := &p.Def
 	formulaRow := 0 // the survey row of the risk_score calculation
-	cur := -1 // the section questions go to; -1: none yet
+	cur := -1       // the section questions go to; -1: none yet
 	var stack []int
 	var relStack []string
 	newSection := func(name, ar, en, rel string, row int) {
