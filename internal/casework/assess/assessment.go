@@ -238,8 +238,9 @@ func checkInput(in care.AssessmentInput) error {
 func pinned(ctx context.Context, tx *db.Tx, ref care.Ref, in care.AssessmentInput) (Form, *Assessment, error) {
 	var f Form
 	a, err := openOf(ctx, tx, ref.MemberID, ref.ID)
+	isOpen := err == nil
 	switch {
-	case err == nil:
+	case isOpen:
 		if f, err = formByID(ctx, tx, a.FormID); err != nil {
 			return f, nil, err
 		}
@@ -253,7 +254,7 @@ func pinned(ctx context.Context, tx *db.Tx, ref care.Ref, in care.AssessmentInpu
 	if in.FormID != f.ID || in.FormVersion != f.Version {
 		return f, nil, errs.E(errs.Conflict, "assess.version_conflict", "number", ref.Number, "have", f.Version, "sent", in.FormVersion)
 	}
-	if err == nil {
+	if isOpen {
 		return f, &a, nil
 	}
 	return f, nil, nil
