@@ -19,6 +19,7 @@ import (
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/calendar"
+	"github.com/tadamun/tadamun/internal/casework/assess"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/dedup"
@@ -146,6 +147,10 @@ type Services struct {
 	// programs, payments and grievances write to it in their own
 	// transactions; serve recovers it and starts its sender, Close stops it.
 	Notify *notify.Service
+	// Assessments are case management's assessment forms (XLSForm,
+	// versioned) and the assessments filled with them; it reaches cases
+	// only through care.Cases.
+	Assessments *assess.Service
 
 	db *db.DB
 }
@@ -198,6 +203,10 @@ func New(d *db.DB, o Options) *Services {
 	s.DCI.Jobs = s.Jobs // callbacks run as jobs
 	s.Printer = printer.New(d, printer.Options{Registry: s.Registry, Programs: s.Programs, Payments: s.Payments, Members: s.Members,
 		Chrome: printer.NewChrome(o.Print.Chromium, o.Print.Concurrent), Cards: o.Print.Cards, Clock: clock, Jobs: s.Jobs})
+	// Assessments reach cases through care.Cases: nil until the case core
+	// is wired (Cases: s.Cases), and then every assessment is refused
+	// clearly while forms still work.
+	s.Assessments = assess.New(d, assess.Options{Clock: clock, Limits: o.Limits})
 	return s
 }
 
