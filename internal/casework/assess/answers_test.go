@@ -185,3 +185,20 @@ func TestTranslate(t *testing.T) {
 		}
 	}
 }
+
+func TestCompare(t *testing.T) {
+	a := mustExample(t, "child_protection")
+	b := mustExample(t, "child_protection")
+	b.Sections[0].Items = b.Sections[0].Items[1:] // child_age removed
+	b.Sections[1].Items[0].Required = true        // harm now required
+	b.Sections[1].Items = append(b.Sections[1].Items, Question{Name: "school_name", Kind: Text, LabelAR: "المدرسة"})
+	b.Formula = "distress"
+	var got []string
+	for _, c := range Compare(&a, &b) {
+		got = append(got, c.What+" "+c.Name+" "+c.Field)
+	}
+	want := []string{"changed harm required", "added school_name ", "removed child_age ", "changed  formula"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
