@@ -68,19 +68,19 @@ type assessSection struct {
 
 // assessFillPage is the form being filled (or previewed).
 type assessFillPage struct {
-	CaseID      int64
-	Action      string // where the form posts
-	Title       string
-	Form        assess.Form
-	Sections    []assessSection
-	ClientID    string
-	Preview     bool
-	Result      *assess.Explanation
-	Used        []assessUsed
-	Problems    []string
-	Message     string
-	CanSubmit   bool
-	Assessment  assess.Assessment
+	CaseID     int64
+	Action     string // where the form posts
+	Title      string
+	Form       assess.Form
+	Sections   []assessSection
+	ClientID   string
+	Preview    bool
+	Result     *assess.Explanation
+	Used       []assessUsed
+	Problems   []string
+	Message    string
+	CanSubmit  bool
+	Assessment assess.Assessment
 }
 
 // assessText returns the text of the reader's language, or the other's when it

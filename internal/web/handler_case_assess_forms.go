@@ -88,10 +88,10 @@ func (s *Server) assessUpload(w http.ResponseWriter, r *http.Request) error {
 // assessQuestionRow is a question in the preview's table.
 type assessQuestionRow struct {
 	assess.Question
-	Section              string
-	Label, Hint          string
+	Section               string
+	Label, Hint           string
 	RelevantCEL, CheckCEL string
-	Choices              []string
+	Choices               []string
 }
 
 type assessFormPage struct {
