@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/demo"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/member"
 )
 
@@ -53,7 +55,7 @@ func (c *assessCases) SetRisk(ctx context.Context, id int64, score int, level st
 }
 
 // newAssessServer is newServer with the assessments given a case core.
-func newAssessServer(t *testing.T) (*httptest.Server, *assessCases) {
+func newAssessServer(t *testing.T) (*httptest.Server, *assessCases, *db.DB) {
 	t.Helper()
 	d := demoDB(t, db.SQLite)
 	skey, vkey, err := note.GenerateKey(rand.Reader, audit.DefaultOrigin)
@@ -79,7 +81,7 @@ func newAssessServer(t *testing.T) (*httptest.Server, *assessCases) {
 	}
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
-	return ts, cases
+	return ts, cases, d
 }
 
 // TestBrowserAssessment fills the child protection assessment of a case in
@@ -90,7 +92,7 @@ func newAssessServer(t *testing.T) (*httptest.Server, *assessCases) {
 // level and why.
 func TestBrowserAssessment(t *testing.T) {
 	ctx := newBrowserContext(t)
-	ts, cases := newAssessServer(t)
+	ts, cases, _ := newAssessServer(t)
 	ce := watchConsole(ctx)
 	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -187,7 +189,7 @@ func TestBrowserAssessment(t *testing.T) {
 // an upload with a bad workbook (refused with sheet, row and column), the
 // preview with a try, publish, download and compare.
 func TestAssessFormPages(t *testing.T) {
-	ts, _ := newAssessServer(t)
+	ts, _, _ := newAssessServer(t)
 	b := newBrowser(t, ts.URL)
 	b.login("jo.caremanager")
 	resp, body := b.do("GET", "/casework/forms", nil)
@@ -199,4 +201,71 @@ func TestAssessFormPages(t *testing.T) {
 		t.Errorf("example download: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	_ = body
+}
+
+// TestBrowserAssessPagesRead opens the assessment pages in Chromium at
+// phone width, in Arabic and English, as the page walk does: each must read
+// as finished text in its language (no key, no English word in Arabic,
+// codes aside), within the width and without console errors.
+func TestBrowserAssessPagesRead(t *testing.T) {
+	browser := newBrowserContext(t)
+	ts, _, d := newAssessServer(t)
+	keys := i18n.Catalog(i18n.AR)
+	jo := joValue(t, d, `SELECT id FROM members WHERE code = 'JO'`)
+	v1 := joValue(t, d, `SELECT id FROM assess_forms WHERE member_id = ? AND type_code = 'child_protection'`, jo)
+	// A second version to compare with: the same form, its formula changed.
+	ctx := actor.With(context.Background(), actor.Actor{System: true})
+	s := assess.New(d, assess.Options{})
+	var id int64
+	fmt.Sscan(v1, &id)
+	f, err := s.Form(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Def.Formula = "distress * 10"
+	f.Def.Sections[0].Items = append(f.Def.Sections[0].Items[:1:1], f.Def.Sections[0].Items[2:]...)
+	v2, err := s.Create(ctx, f.MemberID, f.TypeCode, f.Def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []struct {
+		user  string
+		pages []string
+	}{
+		{"jo.caremanager", []string{"/casework/forms", "/casework/forms/" + v1, fmt.Sprintf("/casework/forms/%d", v2.ID), fmt.Sprintf("/casework/forms/%d/compare?with=%s", v2.ID, v1)}},
+		{"jo.caseworker", []string{"/casework/cases/1/assessment"}},
+	} {
+		tab, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+		ce := watchConsole(tab)
+		if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844), chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(chromedp.CSS("#f-username")),
+			chromedp.SetValue(chromedp.CSS("#f-username"), who.user), chromedp.SetValue(chromedp.CSS("#f-password"), demo.Password),
+			chromedp.Submit(chromedp.CSS("#f-password")), chromedp.WaitVisible(chromedp.CSS("nav.menu"))); err != nil {
+			t.Fatal(err)
+		}
+		for _, lang := range []string{"ar", "en"} {
+			if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/lang?to="+lang+"&next=/")); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range who.pages {
+				if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+p)); err != nil {
+					t.Fatal(err)
+				}
+				got, err := chromedp.Run(tab, chromedp.Evaluate[pageRead](`({nodes: `+pageTextJS+`, out: `+outsideJS+`, links: `+linksJS+`, dir: document.documentElement.dir})`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if problems := readProblems(got.Nodes, keys, lang, p); len(problems) > 0 {
+					t.Errorf("%s %s in %s:\n\t%s", who.user, p, lang, strings.Join(problems, "\n\t"))
+				}
+				if len(got.Out) > 0 {
+					t.Errorf("%s %s in %s: wider than the phone: %v", who.user, p, lang, got.Out)
+				}
+				if errs := ce.take(); len(errs) > 0 {
+					t.Errorf("%s %s in %s: console errors: %v", who.user, p, lang, errs)
+				}
+				shot(t, tab, "assess-"+lang+strings.NewReplacer("/", "_", "?", "_", "=", "_").Replace(p))
+			}
+		}
+		cancel()
+	}
 }
