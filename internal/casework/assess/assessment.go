@@ -423,14 +423,31 @@ func (s *Service) duplicate(ctx context.Context, ref care.Ref, in care.Assessmen
 	return id, true, nil
 }
 
-// recordRisk tells the case its score and level, then notes that it did,
-// so a repeated submission does not tell it again.
+// recordRisk tells the case its score and level once: it first claims the
+// telling (a guarded update of risk_recorded_at), so that duplicates of a
+// submission sent at the same moment do not tell the case again, and gives
+// the claim back when the case could not be told, so that the next
+// duplicate tells it.
 func (s *Service) recordRisk(ctx context.Context, id, caseID int64, score int, level string) error {
+	var claimed bool
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE assess_assessments SET risk_recorded_at = ? WHERE id = ? AND risk_recorded_at IS NULL`, s.now().UTC(), id)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		claimed = n == 1
+		return nil
+	})
+	if err != nil || !claimed {
+		return errs.Wrapf(err, "assess: claim risk of assessment %d", id)
+	}
 	if err := s.cases.SetRisk(ctx, caseID, score, level, id); err != nil {
+		_ = s.db.Tx(ctx, func(tx *db.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE assess_assessments SET risk_recorded_at = NULL WHERE id = ?`, id)
+			return err
+		})
 		return err
 	}
-	return s.db.Tx(ctx, func(tx *db.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE assess_assessments SET risk_recorded_at = ? WHERE id = ? AND risk_recorded_at IS NULL`, s.now().UTC(), id)
-		return err
-	})
+	return nil
 }

@@ -380,3 +380,37 @@ func TestSubmitRefusals(t *testing.T) {
 		}
 	})
 }
+
+// TestPublishRace: two drafts published at once leave exactly one version
+// published; the other is retired, never two published.
+func TestPublishRace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		def := mustExample(t, "child_protection")
+		var ids []int64
+		for range 3 {
+			form, err := f.s.Create(f.manager, f.jo, "child_protection", def)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, form.ID)
+		}
+		var wg sync.WaitGroup
+		for _, id := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := f.s.Publish(f.manager, id); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if n := count(t, d, `SELECT COUNT(*) FROM assess_forms WHERE status = 'published'`); n != 1 {
+			t.Errorf("%d versions published, want 1", n)
+		}
+		if n := count(t, d, `SELECT COUNT(*) FROM assess_forms WHERE status = 'retired'`); n != 2 {
+			t.Errorf("%d versions retired, want 2", n)
+		}
+	})
+}
