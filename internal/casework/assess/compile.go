@@ -76,7 +76,7 @@ func done(e *errs.Error) error {
 		return nil
 	}
 	f := e.Fields[0]
-	e.Args = map[string]any{"count": len(e.Fields), "first": "", "sheet": f.Args["sheet"], "row": f.Row, "column": f.Args["column"]}
+	e.Args = map[string]any{"count": len(e.Fields), "sheet": f.Args["sheet"], "row": f.Row, "column": f.Args["column"]}
 	e.Args["first_key"] = f.Key
 	return e
 }
@@ -255,6 +255,11 @@ func (c *compiled) condition(src, self string) (cel.Program, string, error) {
 	}
 	text := tr.CEL(n)
 	p, _, err := c.program(text, false)
+	if e := errs.As(err); err != nil && e.Key == "assess.expr.cel" {
+		// CEL's position is in the translation, not in what the author
+		// wrote: say what CEL found, with the translation it read.
+		return nil, text, errs.E(errs.Invalid, "assess.expr.translated", "detail", e.Args["detail"], "cel", "\u2066"+text+"\u2069")
+	}
 	return p, text, err
 }
 

@@ -164,7 +164,7 @@ func TestXLSFormErrorsHavePositions(t *testing.T) {
 	for _, want := range []string{
 		"survey 3 relevant assess.expr.unknown_question",
 		"survey 4 relevant assess.expr.unexpected_end",
-		"survey 5 constraint assess.expr.cel",
+		"survey 5 constraint assess.expr.translated",
 		"settings 2 risk_medium assess.thresholds",
 		"settings 2 risk_formula assess.expr.cel",
 	} {
