@@ -1,11 +1,15 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -196,11 +200,57 @@ func TestAssessFormPages(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "تقييم حماية الطفل") {
 		t.Fatalf("forms: %d %.300s", resp.StatusCode, body)
 	}
-	resp, _ = b.do("GET", "/casework/forms?example=child_protection", nil)
+	resp, example := b.do("GET", "/casework/forms?example=child_protection", nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "spreadsheetml") {
-		t.Errorf("example download: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		t.Fatalf("example download: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	_ = body
+	upload := func(name string, data []byte) (int, string, string) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("csrf", b.csrf("/casework/forms"))
+		w, _ := mw.CreateFormFile("file", name)
+		w.Write(data)
+		mw.Close()
+		req, _ := http.NewRequest("POST", b.base+"/casework/forms", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(out), resp.Header.Get("Location")
+	}
+	// A workbook that is not one: refused, and no version is added.
+	status, out, _ := upload("bad.xlsx", []byte("not a workbook"))
+	if status != http.StatusUnprocessableEntity || !strings.Contains(out, "ليس مصنف إكسل صالحًا") {
+		t.Errorf("bad workbook: %d %.300s", status, out)
+	}
+	// The example uploaded again becomes version two, a draft; published,
+	// it replaces version one.
+	status, _, loc := upload("child_protection.xlsx", []byte(example))
+	if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/casework/forms/") {
+		t.Fatalf("upload: %d %s", status, loc)
+	}
+	resp, body = b.do("GET", loc, nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "مسودة") {
+		t.Fatalf("new version: %d", resp.StatusCode)
+	}
+	resp, _ = b.do("POST", loc+"/publish", url.Values{"csrf": {b.csrf(loc)}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("publish: %d", resp.StatusCode)
+	}
+	resp, body = b.do("GET", "/casework/forms", nil)
+	if !strings.Contains(body, "سابق") || !strings.Contains(body, "منشور") {
+		t.Errorf("after publishing, the list does not show version one replaced and two published")
+	}
+	// Trying answers on the preview scores them and stores nothing.
+	resp, body = b.do("POST", loc, url.Values{"csrf": {b.csrf(loc)}, "action": {"try"}, "q.child_age": {"5"}, "q.child_sex": {"female"}, "q.in_school": {"yes"},
+		"q.caregiver_safe": {"no"}, "q.distress": {"2"}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "نتيجة المعادلة 31") {
+		t.Errorf("try: %d, want the score 31 explained", resp.StatusCode)
+	}
 }
 
 // TestBrowserAssessPagesRead opens the assessment pages in Chromium at
