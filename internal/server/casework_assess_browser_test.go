@@ -241,7 +241,7 @@ func TestAssessFormPages(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("publish: %d", resp.StatusCode)
 	}
-	resp, body = b.do("GET", "/casework/forms", nil)
+	_, body = b.do("GET", "/casework/forms", nil)
 	if !strings.Contains(body, "سابق") || !strings.Contains(body, "منشور") {
 		t.Errorf("after publishing, the list does not show version one replaced and two published")
 	}
