@@ -319,3 +319,38 @@ func TestBrowserAssessPagesRead(t *testing.T) {
 		cancel()
 	}
 }
+
+// TestAssessPagesAcrossMembers: JO's care manager and worker neither see
+// nor change EG's forms and cases through the pages.
+func TestAssessPagesAcrossMembers(t *testing.T) {
+	ts, cases, d := newAssessServer(t)
+	eg := joValue(t, d, `SELECT id FROM members WHERE code = 'EG'`)
+	egForm := joValue(t, d, `SELECT MIN(id) FROM assess_forms WHERE member_id = ?`, eg)
+	var egID int64
+	fmt.Sscan(eg, &egID)
+	cases.refs[2] = care.Ref{ID: 2, MemberID: egID, Number: "EG-1", TypeCode: "child_protection", Status: care.StepAssessment, Version: 1}
+	for _, c := range []struct{ user, method, path string }{
+		{"jo.caremanager", "GET", "/casework/forms/" + egForm},
+		{"jo.caremanager", "GET", "/casework/forms/" + egForm + "/xlsform"},
+		{"jo.caremanager", "POST", "/casework/forms/" + egForm + "/publish"},
+		{"jo.caremanager", "POST", "/casework/forms/" + egForm},
+		{"jo.caseworker", "GET", "/casework/cases/2/assessment"},
+		{"jo.caseworker", "POST", "/casework/cases/2/assessment"},
+		{"jo.caseworker", "POST", "/casework/cases/2/assessment/start"},
+	} {
+		b := newBrowser(t, ts.URL)
+		b.login(c.user)
+		before := auditSize(t, d)
+		var form url.Values
+		if c.method == "POST" {
+			form = url.Values{"csrf": {b.csrf("/")}, "form_id": {egForm}, "form_version": {"1"}, "client_id": {"x"}, "action": {"submit"}, "q.child_age": {"3"}}
+		}
+		resp, body := b.do(c.method, c.path, form)
+		if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s %s as %s: status %d, want 404: %.200s", c.method, c.path, c.user, resp.StatusCode, body)
+		}
+		if after := auditSize(t, d); after != before {
+			t.Errorf("%s %s as %s changed something", c.method, c.path, c.user)
+		}
+	}
+}
