@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"io"
+	mathrand "math/rand/v2"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -351,6 +354,90 @@ func TestAssessPagesAcrossMembers(t *testing.T) {
 		}
 		if after := auditSize(t, d); after != before {
 			t.Errorf("%s %s as %s changed something", c.method, c.path, c.user)
+		}
+	}
+}
+
+// TestBrowserConditionsAgreeWithServer fills the preview of each demo form
+// in Chromium with many random answers and checks that the page's script
+// shows exactly the questions the server shows for the same answers.
+func TestBrowserConditionsAgreeWithServer(t *testing.T) {
+	browser := newBrowserContext(t)
+	ts, _, d := newAssessServer(t)
+	jo := joValue(t, d, `SELECT id FROM members WHERE code = 'JO'`)
+	s := assess.New(d, assess.Options{})
+	ctx := actor.System(context.Background())
+	if err := chromedp.Do(browser, chromedp.EmulateViewport(390, 844), chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(chromedp.CSS("#f-username")),
+		chromedp.SetValue(chromedp.CSS("#f-username"), "jo.caremanager"), chromedp.SetValue(chromedp.CSS("#f-password"), demo.Password),
+		chromedp.Submit(chromedp.CSS("#f-password")), chromedp.WaitVisible(chromedp.CSS("nav.menu"))); err != nil {
+		t.Fatal(err)
+	}
+	rnd := mathrand.New(mathrand.NewPCG(16, 4))
+	for _, code := range assess.ExampleTypes {
+		var id int64
+		fmt.Sscan(joValue(t, d, `SELECT id FROM assess_forms WHERE member_id = ? AND type_code = ?`, jo, code), &id)
+		f, err := s.Form(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(browser, chromedp.Navigate(ts.URL+fmt.Sprintf("/casework/forms/%d", id)), chromedp.WaitVisible(chromedp.CSS("form[data-assess]"))); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 60 {
+			answers := map[string]string{}
+			for _, q := range f.Def.Questions() {
+				if rnd.IntN(4) == 0 {
+					continue // blank
+				}
+				switch q.Kind {
+				case assess.Integer:
+					answers[q.Name] = strconv.Itoa(rnd.IntN(18))
+				case assess.Scale:
+					answers[q.Name] = strconv.Itoa(q.Min + rnd.IntN(q.Max-q.Min+1))
+				case assess.Decimal:
+					answers[q.Name] = fmt.Sprintf("%d.%d", rnd.IntN(50), rnd.IntN(10))
+				case assess.YesNo:
+					answers[q.Name] = []string{"yes", "no"}[rnd.IntN(2)]
+				case assess.SelectOne:
+					answers[q.Name] = q.Choices[rnd.IntN(len(q.Choices))].Name
+				case assess.SelectMultiple:
+					var picked []string
+					for _, c := range q.Choices {
+						if rnd.IntN(3) == 0 {
+							picked = append(picked, c.Name)
+						}
+					}
+					answers[q.Name] = strings.Join(picked, " ")
+				case assess.Date:
+					answers[q.Name] = "2026-10-0" + strconv.Itoa(1+rnd.IntN(9))
+				case assess.Text:
+					answers[q.Name] = "نص"
+				}
+			}
+			js, _ := json.Marshal(answers)
+			got, err := chromedp.Run(browser, chromedp.Evaluate[[]string](`((answers) => { const f = document.querySelector('form[data-assess]');
+  for (const el of f.elements) { if (!el.name || !el.name.startsWith('q.')) continue; const v = answers[el.name.slice(2)] || '';
+    if (el.type === 'radio' || el.type === 'checkbox') el.checked = v.split(' ').includes(el.value); else el.value = v; }
+  f.dispatchEvent(new Event('change'));
+  return Array.from(f.querySelectorAll('.assess-q')).filter(q => q.dataset.kind !== 'note').map(q => q.dataset.name + (q.hidden ? ' hidden' : ' shown')); })(`+string(js)+`)`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			shown := s.Shown(ctx, f, answers)
+			var want []string
+			for _, q := range f.Def.Questions() {
+				if q.Kind == assess.Note {
+					continue
+				}
+				if shown[q.Name] {
+					want = append(want, q.Name+" shown")
+				} else {
+					want = append(want, q.Name+" hidden")
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Fatalf("%s, answers %d %s:\n page   %v\n server %v", code, i, js, got, want)
+			}
 		}
 	}
 }
