@@ -104,6 +104,18 @@ func openOf(ctx context.Context, q querier, member, caseID int64) (Assessment, e
 // keeps that form version until it is submitted, whatever is published
 // meanwhile.
 func (s *Service) Start(ctx context.Context, caseID int64) (Assessment, Form, error) {
+	a, f, err := s.start(ctx, caseID)
+	if db.IsUnique(err) {
+		// Another request started it meanwhile: that one is the case's.
+		a, f, err = s.start(ctx, caseID)
+	}
+	if err != nil {
+		return Assessment{}, Form{}, errs.Wrapf(err, "assess: start assessment of case %d", caseID)
+	}
+	return a, f, nil
+}
+
+func (s *Service) start(ctx context.Context, caseID int64) (Assessment, Form, error) {
 	ref, err := s.caseRef(ctx, caseID, true)
 	if err != nil {
 		return Assessment{}, Form{}, err
@@ -138,14 +150,7 @@ func (s *Service) Start(ctx context.Context, caseID int64) (Assessment, Form, er
 		return audit.Append(ctx, tx, audit.Entry{MemberID: a.MemberID, Action: "assess.start", EntityType: "assess_assessments", EntityID: idText(a.ID),
 			State: map[string]any{"case_id": caseID, "form_id": f.ID, "form_version": f.Version}})
 	})
-	if db.IsUnique(err) {
-		// Another request started it meanwhile: that one is the case's.
-		return s.Start(ctx, caseID)
-	}
-	if err != nil {
-		return Assessment{}, Form{}, errs.Wrapf(err, "assess: start assessment of case %d", caseID)
-	}
-	return a, f, nil
+	return a, f, err
 }
 
 // Latest returns the case's open assessment, or its last submitted one,

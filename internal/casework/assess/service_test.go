@@ -414,3 +414,34 @@ func TestPublishRace(t *testing.T) {
 		}
 	})
 }
+
+// TestStartRace: workers opening a case's assessment at the same moment
+// share one open assessment.
+func TestStartRace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		f.publish(t, f.manager, f.jo, "child_protection", nil)
+		var wg sync.WaitGroup
+		ids := make([]int64, 4)
+		for i := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				a, _, err := f.s.Start(f.worker, 1)
+				if err != nil {
+					t.Error(err)
+				}
+				ids[i] = a.ID
+			}()
+		}
+		wg.Wait()
+		if n := count(t, d, `SELECT COUNT(*) FROM assess_assessments WHERE case_id = 1`); n != 1 {
+			t.Errorf("%d assessments opened, want 1", n)
+		}
+		for _, id := range ids {
+			if id != ids[0] {
+				t.Errorf("ids %v differ", ids)
+			}
+		}
+	})
+}
