@@ -19,6 +19,7 @@ import (
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/calendar"
+	"github.com/tadamun/tadamun/internal/casework/assess"
 	"github.com/tadamun/tadamun/internal/casework/referral"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dci"
@@ -151,6 +152,10 @@ type Services struct {
 	// directory and referral follow-ups; serve starts its escalation
 	// sweep, Close stops it.
 	Referrals *referral.Service
+	// Assessments are case management's assessment forms (XLSForm,
+	// versioned) and the assessments filled with them; it reaches cases
+	// only through care.Cases.
+	Assessments *assess.Service
 
 	db *db.DB
 }
@@ -206,6 +211,10 @@ func New(d *db.DB, o Options) *Services {
 	// Cases: the case core (internal/casework) once it is wired; until then
 	// every call about a case is refused with a clear error.
 	s.Referrals = referral.New(d, referral.Options{Members: s.Members, Auth: s.Auth, Clock: clock, Limits: o.Limits, Log: o.Log})
+	// Assessments reach cases through care.Cases: nil until the case core
+	// is wired (Cases: s.Cases), and then every assessment is refused
+	// clearly while forms still work.
+	s.Assessments = assess.New(d, assess.Options{Clock: clock, Limits: o.Limits})
 	return s
 }
 

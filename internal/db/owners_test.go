@@ -43,6 +43,7 @@ var owners = map[string]string{
 	"referral_settings": "casework", "referral_providers": "casework", "referral_provider_areas": "casework",
 	"referral_provider_services": "casework", "referral_plans": "casework", "referral_plan_items": "casework",
 	"referral_referrals": "casework", "referral_events": "casework", "referral_followups": "casework",
+	"assess_forms": "casework", "assess_assessments": "casework",
 	"notify_settings": "notify", "notify_templates": "notify", "notifications": "notify", "notification_attempts": "notify",
 }
 

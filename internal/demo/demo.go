@@ -37,6 +37,7 @@ var Accounts = []Account{
 	{"jo.approver", actor.Approver, "JO"},
 	{"jo.finance", actor.FinanceOfficer, "JO"},
 	{"jo.caseworker", actor.CaseWorker, "JO"},
+	{"jo.caremanager", actor.CareManager, "JO"},
 	{"jo.grievance", actor.GrievanceOfficer, "JO"},
 	{"eg.admin", actor.MemberAdmin, "EG"},
 	{"eg.registrar", actor.Registrar, "EG"},
@@ -132,7 +133,7 @@ func displayName(a Account) string {
 		actor.UnionAdmin: "سلمى الحسيني", actor.Auditor: "خالد المصري", actor.Viewer: "ليلى حداد",
 		actor.MemberAdmin: "عمر العبادي", actor.Registrar: "رنا الخطيب", actor.ProgramManager: "يوسف النعيمي",
 		actor.Approver: "هدى الزعبي", actor.FinanceOfficer: "طارق الشريف", actor.CaseWorker: "منى العمري",
-		actor.GrievanceOfficer: "باسل القضاة",
+		actor.GrievanceOfficer: "باسل القضاة", actor.CareManager: "نادية الرفاعي",
 	}
 	n := names[a.Role]
 	if a.Member == "EG" {

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -29,12 +27,6 @@ type referralPageData struct {
 	Follow     *Form
 	Loc        *time.Location
 	Service    string
-}
-
-func newClientID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 func (s *Server) referralPage(w http.ResponseWriter, r *http.Request) error {
