@@ -19,6 +19,7 @@ import (
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/calendar"
+	"github.com/tadamun/tadamun/internal/casework/field"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/dedup"
@@ -146,6 +147,9 @@ type Services struct {
 	// programs, payments and grievances write to it in their own
 	// transactions; serve recovers it and starts its sender, Close stops it.
 	Notify *notify.Service
+	// Field syncs the field app's offline queues (home visits) into the
+	// case packages, each item once, and keeps the conflicts.
+	Field *field.Service
 
 	db *db.DB
 }
@@ -198,6 +202,9 @@ func New(d *db.DB, o Options) *Services {
 	s.DCI.Jobs = s.Jobs // callbacks run as jobs
 	s.Printer = printer.New(d, printer.Options{Registry: s.Registry, Programs: s.Programs, Payments: s.Payments, Members: s.Members,
 		Chrome: printer.NewChrome(o.Print.Chromium, o.Print.Concurrent), Cards: o.Print.Cards, Clock: clock, Jobs: s.Jobs})
+	// The case packages are wired in when they exist: Cases, Notes,
+	// Assessments, FollowUps and Caseload (nil ones refuse clearly).
+	s.Field = field.New(d, field.Options{Clock: clock})
 	return s
 }
 
