@@ -292,6 +292,7 @@
   async function start() {
     await Q.put("meta", lang, "lang");
     if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.addEventListener("message", (e) => { if (e.data && e.data.type === "kept") root.dataset.kept = "true"; });
       navigator.serviceWorker.register("/sw.js", { scope: "/field/" }).then(async () => {
         const reg = await navigator.serviceWorker.ready;
         const urls = performance.getEntriesByType("resource").map((e) => e.name).filter((u) => u.indexOf("/static/") >= 0);
