@@ -167,7 +167,9 @@ func TestBrowserFieldOffline(t *testing.T) {
 	}
 	net := &netEmulation{workers: map[target.ID]context.Context{}}
 	offline := func(off bool) chromedp.Action[chromedp.Void] {
-		return func(context.Context, *chromedp.Target) (chromedp.Void, error) { return chromedp.Void{}, net.set(ctx, off) }
+		return func(context.Context, *chromedp.Target) (chromedp.Void, error) {
+			return chromedp.Void{}, net.set(ctx, off)
+		}
 	}
 	evalAwait := func(js string) string {
 		t.Helper()

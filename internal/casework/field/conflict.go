@@ -73,9 +73,10 @@ func scanConflict(sc interface{ Scan(...any) error }) (Conflict, error) {
 	return c, nil
 }
 
-// Conflicts lists the kept items the caller may resolve, newest first.
+// Conflicts lists the kept items the caller sent (a supervisor: the
+// member's), newest first.
 func (s *Service) Conflicts(ctx context.Context, f ConflictFilter) ([]Conflict, error) {
-	if err := auth.Require(ctx, auth.CaseWrite); err != nil {
+	if err := auth.Require(ctx, auth.CaseRead); err != nil {
 		return nil, err
 	}
 	a := actor.From(ctx)
@@ -122,15 +123,15 @@ func (s *Service) OpenConflicts(ctx context.Context) (int, error) {
 // member's, or another worker's for a worker who does not supervise, is
 // not found.
 func (s *Service) Conflict(ctx context.Context, id int64) (Conflict, error) {
-	if err := auth.Require(ctx, auth.CaseWrite); err != nil {
+	if err := auth.Require(ctx, auth.CaseRead); err != nil {
 		return Conflict{}, err
 	}
-	return s.conflict(ctx, s.d, id)
+	return s.conflict(ctx, s.d, id, auth.CaseRead)
 }
 
 func (s *Service) conflict(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) *sql.Row
-}, id int64) (Conflict, error) {
+}, id int64, perm auth.Permission) (Conflict, error) {
 	c, err := scanConflict(q.QueryRow(ctx, `SELECT `+conflictCols+` FROM casework_field_conflicts WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, errs.E(errs.NotFound, "casework_field.conflict_not_found")
@@ -138,7 +139,10 @@ func (s *Service) conflict(ctx context.Context, q interface {
 	if err != nil {
 		return c, fmt.Errorf("field: conflict %d: %w", id, err)
 	}
-	if err := auth.RequireMember(ctx, auth.CaseWrite, c.MemberID); err != nil {
+	if err := auth.RequireMember(ctx, perm, c.MemberID); err != nil {
+		if errs.Is(err, errs.Forbidden) {
+			return Conflict{}, err
+		}
 		return Conflict{}, errs.E(errs.NotFound, "casework_field.conflict_not_found")
 	}
 	if a := actor.From(ctx); c.UserID != a.UserID && !auth.Can(a, auth.CaseSupervise) {
@@ -147,12 +151,20 @@ func (s *Service) conflict(ctx context.Context, q interface {
 	return c, nil
 }
 
+// writable returns a kept item the caller may resolve.
+func (s *Service) writable(ctx context.Context, id int64) (Conflict, error) {
+	if err := auth.Require(ctx, auth.CaseWrite); err != nil {
+		return Conflict{}, err
+	}
+	return s.conflict(ctx, s.d, id, auth.CaseWrite)
+}
+
 // Apply applies a kept item on the case as it is now: the item goes to
 // its target again, with the case's current version. When the case
 // changed again, or the target refuses it, the item stays kept and the
 // error says why.
 func (s *Service) Apply(ctx context.Context, id int64) (Conflict, error) {
-	c, err := s.Conflict(ctx, id)
+	c, err := s.writable(ctx, id)
 	if err != nil {
 		return c, err
 	}
@@ -195,7 +207,7 @@ func (s *Service) Apply(ctx context.Context, id int64) (Conflict, error) {
 // Discard discards a kept item: it stays readable (nothing is lost) but
 // is no longer open, and sending it again stores nothing.
 func (s *Service) Discard(ctx context.Context, id int64) (Conflict, error) {
-	c, err := s.Conflict(ctx, id)
+	c, err := s.writable(ctx, id)
 	if err != nil {
 		return c, err
 	}
@@ -239,7 +251,7 @@ func (s *Service) resolve(ctx context.Context, tx *db.Tx, c Conflict, resolution
 
 // Cases lists the cases the caller takes to the field.
 func (s *Service) Cases(ctx context.Context) ([]Case, error) {
-	if err := auth.Require(ctx, auth.CaseWrite); err != nil {
+	if err := auth.Require(ctx, auth.CaseRead); err != nil {
 		return nil, err
 	}
 	if s.o.Caseload == nil {

@@ -33,6 +33,7 @@
   }
   function pad(n) { return String(n).padStart(2, "0"); }
   function when(ms) {
+    // A time reads as one piece: it never breaks at a line's end.
     const d = new Date(ms);
     return iso(d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes()));
   }
@@ -111,7 +112,7 @@
     for (const c of cases) {
       const due = el("ul", { class: "field-due" });
       for (const d of c.due || []) {
-        const day = d.due_at ? t("due_on", { date: iso(String(d.due_at).slice(0, 10)) }) : "";
+        const day = d.due_at ? el("span", { class: "field-nowrap", text: t("due_on", { date: iso(String(d.due_at).slice(0, 10)) }) }) : "";
         due.append(el("li", { class: d.overdue ? "field-overdue" : "" }, d.title, " ", day, d.overdue ? " — " + t("overdue") : ""));
       }
       const q = "?case=" + encodeURIComponent(c.id);

@@ -8,7 +8,7 @@ importScripts("/static/field/queue.js");
 
 const VERSION = "__FIELD_VERSION__";
 const CACHE = "tadamun-field-" + VERSION;
-const PAGES = ["/field/", "/field/visit", "/field/followup", "/field/assess", "/field/photo"];
+const PAGES = ["/field/", "/field/visit", "/field/followup", "/field/assess", "/field/photo", "/field/manifest.webmanifest"];
 
 self.addEventListener("install", () => self.skipWaiting());
 
@@ -59,7 +59,8 @@ self.addEventListener("fetch", (event) => {
     })());
     return;
   }
-  if (req.mode === "navigate" && url.pathname.startsWith("/field/") && url.pathname !== "/field/conflicts") {
+  const page = req.mode === "navigate" && url.pathname.startsWith("/field/") && url.pathname !== "/field/conflicts";
+  if (page || url.pathname === "/field/manifest.webmanifest") {
     // The network first (fresh page), the kept page when there is none.
     event.respondWith((async () => {
       const cache = await caches.open(CACHE);
