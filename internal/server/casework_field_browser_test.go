@@ -1,11 +1,17 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -318,6 +324,53 @@ func TestBrowserFieldOffline(t *testing.T) {
 	step("apply it on the case as it is now", chromedp.Click(chromedp.CSS(`li.field-conflict form[action$="/apply"] button`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
 	if len(st.FollowUps) != 2 || st.FollowUps[1].BaseVersion != 2 {
 		t.Errorf("after applying, follow-ups %+v, want the second on version 2", st.FollowUps)
+	}
+
+	// An assessment (the form kept with the case, rendered from its JSON)
+	// and a photo of a document (made smaller on the phone) filled offline.
+	step("offline for the assessment and the photo", offline(true))
+	step("open the kept assessment form", chromedp.Navigate(ts.URL+"/field/assess?case=1"), chromedp.WaitVisible(chromedp.CSS(".field-app[data-ready] #q-children")))
+	step("submit it without its required answers", chromedp.Click(chromedp.CSS(`#field-form button[type=submit]`)))
+	if got := eval(`document.getElementById('field-form-msg').textContent`); got != "املأ الحقول المطلوبة." {
+		t.Errorf("an incomplete assessment says %q", got)
+	}
+	step("fill the assessment", chromedp.SendKeys(chromedp.CSS("#q-children"), "3"), chromedp.Click(chromedp.CSS("#q-income-1")),
+		chromedp.SendKeys(chromedp.CSS("#q-notes"), "الأب بلا عمل منذ شهرين"))
+	shot(t, ctx, "field-assess-ar-phone-offline")
+	step("save the assessment", chromedp.Click(chromedp.CSS(`#field-form button[type=submit]`)))
+	waitFor("the assessment waits", `document.getElementById('field-queued').dataset.count === '1'`, 5*time.Second)
+	photo := filepath.Join(t.TempDir(), "بطاقة.jpg")
+	{
+		img := image.NewRGBA(image.Rect(0, 0, 3000, 2000))
+		for x := 0; x < 3000; x += 7 {
+			img.Set(x, x%2000, color.RGBA{200, 30, 30, 255})
+		}
+		f, err := os.Create(photo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := jpeg.Encode(f, img, nil); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	step("open the kept photo form", chromedp.Navigate(ts.URL+"/field/photo?case=1"), chromedp.WaitVisible(chromedp.CSS(".field-app[data-ready] #f-photo")))
+	step("take the photo", chromedp.SetUploadFiles(chromedp.CSS("#f-photo"), []string{photo}), chromedp.WaitVisible(chromedp.CSS("#f-preview")))
+	shot(t, ctx, "field-photo-ar-phone-offline")
+	step("save the photo", chromedp.Click(chromedp.CSS(`#field-form button[type=submit]`)))
+	waitFor("two forms wait", `document.getElementById('field-queued').dataset.count === '2'`, 5*time.Second)
+	step("online for the assessment and the photo", offline(false))
+	waitFor("both are sent", `document.getElementById('field-queued').dataset.count === '0'`, 20*time.Second)
+	if len(st.Assessments) != 1 || st.Assessments[0].Answers["children"] != "3" || st.Assessments[0].Answers["income"] != "no" || st.Assessments[0].FormID != 7 || st.Assessments[0].FormVersion != 2 {
+		t.Errorf("assessments stored: %+v", st.Assessments)
+	}
+	if len(st.Attachments) != 1 {
+		t.Fatalf("%d photos stored, want 1", len(st.Attachments))
+	}
+	a := st.Attachments[0]
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(a.Data))
+	if err != nil || format != "jpeg" || cfg.Width != 1600 || cfg.Height > 1100 || a.ContentType != "image/jpeg" || a.Name != "بطاقة.jpg" {
+		t.Errorf("the photo stored: %s %s %dx%d (%v), %d bytes; want a JPEG 1600 pixels wide named بطاقة.jpg", a.Name, format, cfg.Width, cfg.Height, err, len(a.Data))
 	}
 
 	step("English", chromedp.Navigate(ts.URL+"/lang?to=en&next=/field/"), chromedp.WaitVisible(chromedp.CSS(`html[dir="ltr"] li.field-case`)))

@@ -121,15 +121,47 @@ func (s *Service) Sync(ctx context.Context, items []Item) ([]Result, error) {
 	if hidden != nil {
 		return nil, hidden
 	}
+	// Each item goes to its target (in the target's own transaction,
+	// idempotent on the client id); then the answers are logged together,
+	// in one transaction with their audit records. Should the log be lost
+	// (the server stops between the two), the phone sends the items again
+	// and the targets answer with what they stored.
 	out := make([]Result, len(items))
+	fresh := make([]int, 0, len(items)) // the items whose answer is new
 	for i, it := range items {
-		r, err := s.one(ctx, it, refs[it.CaseID].MemberID)
+		r, known, err := s.one(ctx, it, refs[it.CaseID].MemberID)
 		if err != nil {
 			return nil, fmt.Errorf("field: sync item %d: %w", i+1, err)
 		}
 		out[i] = r
+		if !known {
+			fresh = append(fresh, i)
+		}
 	}
-	return out, nil
+	if len(fresh) == 0 {
+		return out, nil
+	}
+	var logged []Result
+	err := s.d.Tx(ctx, func(tx *db.Tx) error {
+		// A retried transaction starts again from the targets' answers.
+		logged = slices.Clone(out)
+		entries := make([]audit.Entry, 0, len(fresh))
+		for _, i := range fresh {
+			r, entry, err := s.record(ctx, tx, items[i], refs[items[i].CaseID].MemberID, out[i])
+			if err != nil {
+				return err
+			}
+			logged[i] = r
+			if entry.Action != "" {
+				entries = append(entries, entry)
+			}
+		}
+		return audit.Append(ctx, tx, entries...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return logged, nil
 }
 
 // check refuses a malformed item.
@@ -222,25 +254,26 @@ func (s *Service) lookup(ctx context.Context, q interface {
 	return l, true, nil
 }
 
-// one syncs one checked item of member.
-func (s *Service) one(ctx context.Context, it Item, member int64) (Result, error) {
-	res := Result{ClientID: it.ClientID}
+// one syncs one checked item of member: known is true when the sync log
+// already holds its final answer, which is returned.
+func (s *Service) one(ctx context.Context, it Item, member int64) (res Result, known bool, err error) {
+	res = Result{ClientID: it.ClientID}
 	prev, found, err := s.lookup(ctx, s.d, member, it.ClientID)
 	if err != nil {
-		return res, err
+		return res, false, err
 	}
 	if found {
 		switch prev.status {
 		case StatusStored:
 			res.Status, res.ID = StatusStored, prev.resultID
-			return res, nil
+			return res, true, nil
 		case StatusConflict, StatusDiscarded:
 			res.Status, res.Conflict = prev.status, prev.conflictID
 			res.Reason = errs.E(errs.Conflict, prev.errorKey)
 			if prev.status == StatusDiscarded {
 				res.Reason = errs.E(errs.Conflict, "casework_field.discarded")
 			}
-			return res, nil
+			return res, true, nil
 		}
 		// Refused before: the target may take it now.
 	}
@@ -253,14 +286,9 @@ func (s *Service) one(ctx context.Context, it Item, member int64) (Result, error
 	case errs.Invalid, errs.NotFound, errs.Forbidden:
 		res.Status, res.Reason = StatusRefused, errs.As(err)
 	default:
-		return res, err
+		return res, false, err
 	}
-	err = s.d.Tx(ctx, func(tx *db.Tx) error {
-		r, err := s.record(ctx, tx, it, member, res)
-		res = r
-		return err
-	})
-	return res, err
+	return res, false, nil
 }
 
 // apply hands the item to its target, as of version base of the case.
@@ -306,10 +334,10 @@ func (s *Service) apply(ctx context.Context, it Item, base int64) (int64, error)
 }
 
 // record writes the item's answer to the sync log (and, for a conflict,
-// keeps the item) with its audit record. When another request logged the
-// same item meanwhile (the phone sent it twice at once), the first answer
-// stands and is returned.
-func (s *Service) record(ctx context.Context, tx *db.Tx, it Item, member int64, res Result) (Result, error) {
+// keeps the item) and returns its audit entry. When another request logged
+// the same item meanwhile (the phone sent it twice at once), the first
+// answer stands and is returned, with no entry.
+func (s *Service) record(ctx context.Context, tx *db.Tx, it Item, member int64, res Result) (Result, audit.Entry, error) {
 	now := tx.Now().UTC()
 	a := actor.From(ctx)
 	key, args := "", "{}"
@@ -331,7 +359,7 @@ func (s *Service) record(ctx context.Context, tx *db.Tx, it Item, member int64, 
 		// Logged meanwhile with a final answer: that answer stands.
 		prev, _, err := s.lookup(ctx, tx, member, it.ClientID)
 		if err != nil {
-			return res, err
+			return res, audit.Entry{}, err
 		}
 		res.Status, res.ID, res.Conflict = prev.status, prev.resultID, prev.conflictID
 		if prev.status != StatusStored {
@@ -339,10 +367,10 @@ func (s *Service) record(ctx context.Context, tx *db.Tx, it Item, member int64, 
 		} else {
 			res.Reason = nil
 		}
-		return res, nil
+		return res, audit.Entry{}, nil
 	}
 	if err != nil {
-		return res, fmt.Errorf("field: log item: %w", err)
+		return res, audit.Entry{}, fmt.Errorf("field: log item: %w", err)
 	}
 	entry := audit.Entry{MemberID: member, EntityType: "casework_field_sync", EntityID: strconv.FormatInt(syncID, 10),
 		State: map[string]any{"client_id": it.ClientID, "kind": it.Kind, "case_id": it.CaseID, "status": res.Status, "result_id": res.ID, "error": key}}
@@ -355,13 +383,13 @@ func (s *Service) record(ctx context.Context, tx *db.Tx, it Item, member int64, 
 		entry.Action = "casework_field.sync.conflict"
 		payload, err := json.Marshal(it)
 		if err != nil {
-			return res, fmt.Errorf("field: keep item: %w", err)
+			return res, audit.Entry{}, fmt.Errorf("field: keep item: %w", err)
 		}
 		res.Conflict, err = tx.InsertID(ctx, `INSERT INTO casework_field_conflicts (member_id, sync_id, user_id, client_id, kind, case_id, base_version, payload, reason_key, reason_args, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, member, syncID, a.UserID, it.ClientID, it.Kind, it.CaseID, it.BaseVersion, string(payload), key, args, now, now)
 		if err != nil {
-			return res, fmt.Errorf("field: keep item: %w", err)
+			return res, audit.Entry{}, fmt.Errorf("field: keep item: %w", err)
 		}
 	}
-	return res, audit.Append(ctx, tx, entry)
+	return res, entry, nil
 }

@@ -84,7 +84,6 @@
     renderStatus();
     let r;
     try { r = await Q.sync(); } finally { syncing = false; }
-    if (r && r.sent > 0 && navigator.onLine) { try { await Q.refreshConflicts(); } catch (e) { /* shown next time */ } }
     await renderStatus();
     if (r && r.retry && r.status !== 401) {
       const wait = Math.min(60000, 2000 * Math.pow(2, Math.min(r.attempt || 1, 5) - 1));

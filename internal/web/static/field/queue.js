@@ -152,6 +152,10 @@
   }
 
   async function finish(r) {
+    if (r.sent > 0) {
+      // What was sent may have met a conflict: count them again.
+      try { await refreshConflicts(); } catch (e) { /* counted next time */ }
+    }
     if (r.retry) {
       const attempt = ((await get("meta", "attempt")) || 0) + 1;
       await put("meta", attempt, "attempt");
