@@ -230,6 +230,11 @@
         say(t("photo_ready"));
       });
     }
+    // A question answered is no longer marked as missing.
+    form.addEventListener("change", (e) => {
+      const q = e.target.closest && e.target.closest("[data-question]");
+      if (q) q.classList.remove("field-error");
+    });
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const item = { kind: form.dataset.kind, case_id: c.id, base_version: c.version || 0, case_number: c.number };
