@@ -18,10 +18,20 @@ import (
 
 // The resolutions of a conflict.
 const (
-	ResolutionOpen      = ""
+	ResolutionOpen = ""
+	// ResolutionApplying: an apply claimed the item and is handing it to
+	// its target. An apply that stopped there (the server stopped) leaves
+	// it so; it still counts as open and is applied again (the target is
+	// idempotent on the client id). Discarding it is refused.
+	ResolutionApplying  = "applying"
 	ResolutionApplied   = "applied"
 	ResolutionDiscarded = "discarded"
 )
+
+// Open reports whether the kept item still waits for the worker.
+func (c Conflict) Open() bool {
+	return c.Resolution == ResolutionOpen || c.Resolution == ResolutionApplying
+}
 
 // Conflict is an item the case changed under, kept whole for the worker.
 type Conflict struct {
@@ -91,7 +101,7 @@ func (s *Service) Conflicts(ctx context.Context, f ConflictFilter) ([]Conflict, 
 		args = append(args, a.UserID)
 	}
 	if !f.All {
-		q += ` AND resolution = ''`
+		q += ` AND resolution IN ('', 'applying')`
 	}
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
@@ -163,12 +173,17 @@ func (s *Service) writable(ctx context.Context, id int64) (Conflict, error) {
 // its target again, with the case's current version. When the case
 // changed again, or the target refuses it, the item stays kept and the
 // error says why.
+//
+// The item is first claimed (applying), in a transaction of its own, so
+// that a discard at the same moment either wins before the claim (and
+// nothing is applied) or loses to it: an item is never both applied and
+// discarded.
 func (s *Service) Apply(ctx context.Context, id int64) (Conflict, error) {
 	c, err := s.writable(ctx, id)
 	if err != nil {
 		return c, err
 	}
-	if c.Resolution != ResolutionOpen {
+	if !c.Open() {
 		return c, errs.E(errs.Conflict, "casework_field.conflict_resolved")
 	}
 	if s.o.Cases == nil {
@@ -178,25 +193,39 @@ func (s *Service) Apply(ctx context.Context, id int64) (Conflict, error) {
 	if err != nil {
 		return c, err
 	}
+	if err := s.d.Tx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE casework_field_conflicts SET resolution = 'applying', updated_at = ? WHERE id = ? AND resolution IN ('', 'applying')`,
+			tx.Now().UTC(), c.ID)
+		if err != nil {
+			return fmt.Errorf("field: claim conflict %d: %w", c.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.E(errs.Conflict, "casework_field.conflict_resolved")
+		}
+		return nil
+	}); err != nil {
+		return c, err
+	}
 	resultID, err := s.apply(ctx, c.Item, ref.Version)
-	if errs.Is(err, errs.Conflict) {
-		// Still in conflict: keep it with the new reason.
+	switch errs.CodeOf(err) {
+	case "":
+	case errs.Conflict, errs.Invalid, errs.NotFound, errs.Forbidden:
+		// Not applied: open again, with the new reason.
 		e := errs.As(err)
 		b, _ := json.Marshal(e.Args)
 		if uerr := s.d.Tx(ctx, func(tx *db.Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE casework_field_conflicts SET reason_key = ?, reason_args = ?, updated_at = ? WHERE id = ? AND resolution = ''`,
+			_, err := tx.Exec(ctx, `UPDATE casework_field_conflicts SET resolution = '', reason_key = ?, reason_args = ?, updated_at = ? WHERE id = ? AND resolution = 'applying'`,
 				e.Key, string(b), tx.Now().UTC(), c.ID)
 			return err
 		}); uerr != nil {
 			return c, fmt.Errorf("field: conflict %d: %w", c.ID, uerr)
 		}
 		return c, err
-	}
-	if err != nil {
-		return c, err
+	default:
+		return c, err // stays applying: applied again later
 	}
 	err = s.d.Tx(ctx, func(tx *db.Tx) error {
-		return s.resolve(ctx, tx, c, ResolutionApplied, resultID)
+		return s.resolve(ctx, tx, c, ResolutionApplying, ResolutionApplied, resultID)
 	})
 	if err != nil {
 		return c, err
@@ -205,7 +234,8 @@ func (s *Service) Apply(ctx context.Context, id int64) (Conflict, error) {
 }
 
 // Discard discards a kept item: it stays readable (nothing is lost) but
-// is no longer open, and sending it again stores nothing.
+// is no longer open, and sending it again stores nothing. An item an
+// apply has claimed cannot be discarded.
 func (s *Service) Discard(ctx context.Context, id int64) (Conflict, error) {
 	c, err := s.writable(ctx, id)
 	if err != nil {
@@ -214,19 +244,19 @@ func (s *Service) Discard(ctx context.Context, id int64) (Conflict, error) {
 	if c.Resolution != ResolutionOpen {
 		return c, errs.E(errs.Conflict, "casework_field.conflict_resolved")
 	}
-	if err := s.d.Tx(ctx, func(tx *db.Tx) error { return s.resolve(ctx, tx, c, ResolutionDiscarded, 0) }); err != nil {
+	if err := s.d.Tx(ctx, func(tx *db.Tx) error { return s.resolve(ctx, tx, c, ResolutionOpen, ResolutionDiscarded, 0) }); err != nil {
 		return c, err
 	}
 	return s.Conflict(ctx, id)
 }
 
-// resolve closes an open conflict, guarded: a conflict resolved meanwhile
-// by someone else is a conflict and changes nothing.
-func (s *Service) resolve(ctx context.Context, tx *db.Tx, c Conflict, resolution string, resultID int64) error {
+// resolve settles a conflict that is in state from, guarded: a conflict
+// settled meanwhile by someone else is a conflict and changes nothing.
+func (s *Service) resolve(ctx context.Context, tx *db.Tx, c Conflict, from, resolution string, resultID int64) error {
 	now := tx.Now().UTC()
 	a := actor.From(ctx)
 	res, err := tx.Exec(ctx, `UPDATE casework_field_conflicts SET resolution = ?, resolved_by = ?, resolved_at = ?, result_id = ?, updated_at = ?
-		WHERE id = ? AND resolution = ''`, resolution, a.UserID, now, resultID, now, c.ID)
+		WHERE id = ? AND resolution = ?`, resolution, a.UserID, now, resultID, now, c.ID, from)
 	if err != nil {
 		return fmt.Errorf("field: resolve conflict %d: %w", c.ID, err)
 	}

@@ -38,9 +38,9 @@ CREATE TABLE casework_field_conflicts (
     reason_args   TEXT NOT NULL DEFAULT '{}',
     created_at    TIMESTAMP NOT NULL,
     updated_at    TIMESTAMP NOT NULL,
-    resolution    TEXT NOT NULL DEFAULT '' CHECK (resolution IN ('', 'applied', 'discarded')),
+    resolution    TEXT NOT NULL DEFAULT '' CHECK (resolution IN ('', 'applying', 'applied', 'discarded')),  -- applying: claimed by an apply under way (or stopped: apply again)
     resolved_by   INTEGER NOT NULL DEFAULT 0,
     resolved_at   TIMESTAMP,
     result_id     INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX casework_field_conflicts_open ON casework_field_conflicts (member_id, user_id, id) WHERE resolution = '';
+CREATE INDEX casework_field_conflicts_open ON casework_field_conflicts (member_id, user_id, id) WHERE resolution IN ('', 'applying');
