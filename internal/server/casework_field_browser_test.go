@@ -13,13 +13,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
@@ -39,7 +37,16 @@ import (
 // newFieldServer is newServer with the field app's targets in memory
 // (fieldtest): the case packages it syncs into are built by other work.
 // It gives JO's case worker two cases, 1 and 2.
-func newFieldServer(t *testing.T, d *db.DB) (*httptest.Server, *fieldtest.Store, *atomic.Int32) {
+// fieldServer counts the sendings of the queue that reach the server and,
+// when asked, loses the answer of the next one: the server stores the
+// forms, then the connection drops before the phone reads the answer.
+type fieldServer struct {
+	sends    atomic.Int32
+	loseNext atomic.Bool
+	lost     atomic.Int32
+}
+
+func newFieldServer(t *testing.T, d *db.DB) (*httptest.Server, *fieldtest.Store, *fieldServer) {
 	t.Helper()
 	ctx := context.Background()
 	if err := demo.Load(ctx, d, nil); err != nil {
@@ -75,16 +82,26 @@ func newFieldServer(t *testing.T, d *db.DB) (*httptest.Server, *fieldtest.Store,
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Count the sendings of the queue that reach the server.
-	var sends atomic.Int32
+	fs := &fieldServer{}
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == "POST" && r.URL.Path == "/api/v1/casework/sync" {
-			sends.Add(1)
+			fs.sends.Add(1)
+			if fs.loseNext.CompareAndSwap(true, false) {
+				rec := httptest.NewRecorder()
+				s.ServeHTTP(rec, r)
+				if rec.Code == http.StatusOK {
+					fs.lost.Add(1)
+				}
+				if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+					conn.Close()
+				}
+				return
+			}
 		}
 		s.ServeHTTP(w, r)
 	}))
 	t.Cleanup(ts.Close)
-	return ts, st, &sends
+	return ts, st, fs
 }
 
 // netEmulation switches the network of the page and of the field app's
@@ -142,7 +159,7 @@ func (n *netEmulation) set(ctx context.Context, off bool) error {
 // reconnection, and the time until the last is stored is reported.
 func TestBrowserFieldOffline(t *testing.T) {
 	d := demoDB(t, db.SQLite)
-	ts, st, sends := newFieldServer(t, d)
+	ts, st, fs := newFieldServer(t, d)
 	ctx := newBrowserContext(t)
 	ce := watchConsole(ctx)
 	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
@@ -233,52 +250,16 @@ func TestBrowserFieldOffline(t *testing.T) {
 	}
 
 	// The first answer of the server is lost on the way back: the server
-	// stored the forms, the phone does not know, and sends them again.
-	var lost atomic.Int32
-	var mu sync.Mutex
-	var paused []fetch.RequestID
-	wake := make(chan struct{}, 16)
-	if err := chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*fetch.EventRequestPaused); ok {
-			mu.Lock()
-			paused = append(paused, e.RequestID)
-			mu.Unlock()
-			wake <- struct{}{}
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for range wake {
-			mu.Lock()
-			ids := paused
-			paused = nil
-			mu.Unlock()
-			for _, id := range ids {
-				_ = chromedp.Do(ctx, chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-					if lost.Add(1) == 1 {
-						_, err := cdp.Call(ctx, tg, fetch.FailRequest, fetch.FailRequestParams{RequestID: id, ErrorReason: network.ErrorReasonConnectionReset})
-						return chromedp.Void{}, err
-					}
-					_, err := cdp.Call(ctx, tg, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: id})
-					return chromedp.Void{}, err
-				}))
-			}
-		}
-	}()
-	t.Cleanup(func() { close(wake) })
-	step("lose the first answer", chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tg, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/v1/casework/sync", RequestStage: fetch.RequestStageResponse}}})
-		return chromedp.Void{}, err
-	}))
-
-	sent := sends.Load()
+	// stored the forms, the phone does not know, and sends them again
+	// (whether the page sends them or its service worker).
+	fs.loseNext.Store(true)
+	sent := fs.sends.Load()
 	step("go online", offline(false))
-	waitFor("the queue is sent", `document.getElementById('field-queued').dataset.count === '0'`, 20*time.Second)
-	if n := lost.Load(); n < 1 {
-		t.Errorf("no answer was lost")
+	waitFor("the queue is sent", `document.getElementById('field-queued').dataset.count === '0' && document.getElementById('field-last').textContent.startsWith('آخر إرسال:')`, 30*time.Second)
+	if n := fs.lost.Load(); n != 1 {
+		t.Errorf("%d answers lost, want 1", n)
 	}
-	if n := sends.Load() - sent; n < 2 {
+	if n := fs.sends.Load() - sent; n < 2 {
 		t.Errorf("the queue reached the server %d times, want the sending whose answer was lost and at least one more", n)
 	}
 	if len(st.Notes) != 1 || len(st.FollowUps) != 1 {
@@ -298,10 +279,6 @@ func TestBrowserFieldOffline(t *testing.T) {
 	if got := eval(`document.getElementById('field-last').textContent`); !strings.HasPrefix(got, "آخر إرسال:") {
 		t.Errorf("last sending reads %q", got)
 	}
-	step("stop losing answers", chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tg, fetch.Disable, cdp.Empty{})
-		return chromedp.Void{}, err
-	}))
 	shot(t, ctx, "field-followup-ar-phone-sent")
 
 	// A conflict: the case changed while the worker was offline.
@@ -389,9 +366,10 @@ func TestBrowserFieldOffline(t *testing.T) {
 	if n := evalAwait(`TadamunQueue.queued().then(q => String(q.length))`); n != "200" {
 		t.Fatalf("%s forms wait, want 200", n)
 	}
+	eval(`window.__n = -1, "ok"`)
 	start := time.Now()
 	step("online for the 200", offline(false))
-	waitFor("the 200 are stored", `document.getElementById('field-queued').dataset.count === '0'`, 60*time.Second)
+	waitFor("the 200 are stored", `(TadamunQueue.queued().then(q => { window.__n = q.length; }), window.__n === 0)`, 60*time.Second)
 	took := time.Since(start)
 	if got := st.StoredCount() - before; got != 200 {
 		t.Errorf("%d of the 200 stored, want 200 once each", got)

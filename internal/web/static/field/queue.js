@@ -12,6 +12,7 @@
   const WIRE = ["client_id", "kind", "case_id", "base_version", "at", "text", "referral_id", "outcome",
     "form_id", "form_version", "answers", "name", "content_type", "data"];
   const FINAL = ["stored", "conflict", "refused", "discarded"];
+  const BATCH_BYTES = 8 * 1024 * 1024;
   const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("tadamun-field") : null;
 
   let opened = null;
@@ -103,7 +104,16 @@
     for (;;) {
       const q = await queued();
       if (q.length === 0) break;
-      const batch = q.slice(0, max);
+      // At most max forms and about 8 MB a request (photos are large): the
+      // server refuses a body over its limit as a whole.
+      const batch = [];
+      let size = 0;
+      for (const it of q) {
+        const n = JSON.stringify(wire(it)).length;
+        if (batch.length > 0 && (batch.length >= max || size + n > BATCH_BYTES)) break;
+        batch.push(it);
+        size += n;
+      }
       changed("sending");
       let resp;
       try {
