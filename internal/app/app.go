@@ -20,6 +20,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/casework/assess"
+	"github.com/tadamun/tadamun/internal/casework/field"
 	"github.com/tadamun/tadamun/internal/casework/referral"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dci"
@@ -156,6 +157,9 @@ type Services struct {
 	// versioned) and the assessments filled with them; it reaches cases
 	// only through care.Cases.
 	Assessments *assess.Service
+	// Field syncs the field app's offline queues (home visits) into the
+	// case packages, each item once, and keeps the conflicts.
+	Field *field.Service
 
 	db *db.DB
 }
@@ -215,6 +219,9 @@ func New(d *db.DB, o Options) *Services {
 	// is wired (Cases: s.Cases), and then every assessment is refused
 	// clearly while forms still work.
 	s.Assessments = assess.New(d, assess.Options{Clock: clock, Limits: o.Limits})
+	// The case packages are wired in when they exist: Cases, Notes,
+	// Assessments, FollowUps and Caseload (nil ones refuse clearly).
+	s.Field = field.New(d, field.Options{Clock: clock})
 	return s
 }
 

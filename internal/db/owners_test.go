@@ -45,6 +45,7 @@ var owners = map[string]string{
 	"referral_referrals": "casework", "referral_events": "casework", "referral_followups": "casework",
 	"assess_forms": "casework", "assess_assessments": "casework",
 	"notify_settings": "notify", "notify_templates": "notify", "notifications": "notify", "notification_attempts": "notify",
+	"casework_field_syncs": "casework", "casework_field_conflicts": "casework", // internal/casework/field
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)
