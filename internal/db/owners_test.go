@@ -41,6 +41,7 @@ var owners = map[string]string{
 	"dci_transactions": "exchange", "dci_subscriptions": "exchange", "dci_senders": "exchange",
 	"jobs":            "jobs",
 	"notify_settings": "notify", "notify_templates": "notify", "notifications": "notify", "notification_attempts": "notify",
+	"casework_quality_targets": "casework", // internal/casework/quality
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)
