@@ -231,14 +231,18 @@ func newCounter(q Query, e env) *counter {
 
 func in(t, from, to time.Time) bool { return !t.IsZero() && !t.Before(from) && t.Before(to) }
 
-func bucket[K comparable](m map[K]*Breakdown, k K, name string) *Breakdown {
+func bucket[K comparable](m map[K]*Breakdown, k K, name func(K) string) *Breakdown {
 	b := m[k]
 	if b == nil {
-		b = &Breakdown{Key: name}
+		b = &Breakdown{Key: name(k)}
 		m[k] = b
 	}
 	return b
 }
+
+func same(s string) string { return s }
+
+func id(n int64) string { return strconv.FormatInt(n, 10) }
 
 // addCase counts one case. Cases reach it from a year before the period,
 // for repeat cases; only those of the period count otherwise.
@@ -264,8 +268,7 @@ func (c *counter) addCase(f care.CaseFact) error {
 	if risk == care.RiskNone {
 		risk = "none"
 	}
-	bs := []*Breakdown{bucket(c.types, f.TypeCode, f.TypeCode), bucket(c.risks, risk, risk),
-		bucket(c.offices, f.OfficeID, strconv.FormatInt(f.OfficeID, 10)), bucket(c.depts, f.DepartmentID, strconv.FormatInt(f.DepartmentID, 10))}
+	bs := [4]*Breakdown{bucket(c.types, f.TypeCode, same), bucket(c.risks, risk, same), bucket(c.offices, f.OfficeID, id), bucket(c.depts, f.DepartmentID, id)}
 	add := func(fn func(b *Breakdown)) {
 		for _, b := range bs {
 			fn(b)
