@@ -19,6 +19,7 @@ import (
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/calendar"
+	"github.com/tadamun/tadamun/internal/casework/quality"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/dedup"
@@ -146,6 +147,10 @@ type Services struct {
 	// programs, payments and grievances write to it in their own
 	// transactions; serve recovers it and starts its sender, Close stops it.
 	Notify *notify.Service
+	// Quality is the care quality system: service-level targets, the
+	// figures and dashboards, the monthly report and the portal's care
+	// figures, counted from the case and referral facts.
+	Quality *quality.Service
 
 	db *db.DB
 }
@@ -198,6 +203,9 @@ func New(d *db.DB, o Options) *Services {
 	s.DCI.Jobs = s.Jobs // callbacks run as jobs
 	s.Printer = printer.New(d, printer.Options{Registry: s.Registry, Programs: s.Programs, Payments: s.Payments, Members: s.Members,
 		Chrome: printer.NewChrome(o.Print.Chromium, o.Print.Concurrent), Cards: o.Print.Cards, Clock: clock, Jobs: s.Jobs})
+	// The facts come from the case and referral services (CaseFacts,
+	// ReferralFacts) once they are built; nil counts no cases.
+	s.Quality = quality.New(d, quality.Options{Members: s.Members, Chrome: s.Printer.Chrome(), Jobs: s.Jobs, Clock: clock})
 	return s
 }
 

@@ -312,3 +312,15 @@ func (w words) band(k string) string {
 	b, _ := strconv.Atoi(hi)
 	return w.t("casework_quality.band", "from", w.num(a), "to", w.num(b))
 }
+
+// FormatDuration says d in l, in hours under two days and in days from
+// then, rounded, in Arabic-Indic digits when arabic: "٤ أيام", "12 hours".
+func FormatDuration(l i18n.Lang, arabic bool, d time.Duration) string {
+	return words{l: l, arabic: arabic}.duration(d)
+}
+
+// FormatTarget says a target's time in l: "within 24 hours", "within 7
+// working days".
+func FormatTarget(l i18n.Lang, arabic bool, amount int, unit string) string {
+	return words{l: l, arabic: arabic}.target(SLA{Amount: amount, Unit: unit})
+}
