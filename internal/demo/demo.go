@@ -38,6 +38,7 @@ var Accounts = []Account{
 	{"jo.finance", actor.FinanceOfficer, "JO"},
 	{"jo.caseworker", actor.CaseWorker, "JO"},
 	{"jo.grievance", actor.GrievanceOfficer, "JO"},
+	{"jo.caremanager", actor.CareManager, "JO"},
 	{"eg.admin", actor.MemberAdmin, "EG"},
 	{"eg.registrar", actor.Registrar, "EG"},
 }
@@ -132,7 +133,7 @@ func displayName(a Account) string {
 		actor.UnionAdmin: "سلمى الحسيني", actor.Auditor: "خالد المصري", actor.Viewer: "ليلى حداد",
 		actor.MemberAdmin: "عمر العبادي", actor.Registrar: "رنا الخطيب", actor.ProgramManager: "يوسف النعيمي",
 		actor.Approver: "هدى الزعبي", actor.FinanceOfficer: "طارق الشريف", actor.CaseWorker: "منى العمري",
-		actor.GrievanceOfficer: "باسل القضاة",
+		actor.GrievanceOfficer: "باسل القضاة", actor.CareManager: "نادية الرواشدة",
 	}
 	n := names[a.Role]
 	if a.Member == "EG" {
