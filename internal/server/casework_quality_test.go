@@ -10,10 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/care"
 	"github.com/tadamun/tadamun/internal/casework/quality"
 	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/demo"
 )
 
 // careFacts is a fake of the case and referral services: a year of JO's
@@ -62,7 +65,7 @@ func withCareFacts(t testing.TB, d *db.DB, n int) {
 	for i := range n {
 		opened := start.Add(time.Duration(i) * (330 * 24 * h / time.Duration(n)))
 		c := care.CaseFact{ID: int64(i + 1), MemberID: jo.ID, OfficeID: int64(i%4 + 1), DepartmentID: int64(i%2 + 1), OwnerID: int64(i%23 + 1),
-			TypeCode: types[(i*i)%len(types)], RiskLevel: care.RiskLevels[i%4], SubjectKey: fmt.Sprintf("H%d", i%(n*4/5)),
+			TypeCode: types[(i*3+i/7)%len(types)], RiskLevel: care.RiskLevels[i%4], SubjectKey: fmt.Sprintf("H%d", i),
 			OpenedAt: opened, FirstContactAt: opened.Add(time.Duration(6+i%90) * h), Status: care.StepFollowUp,
 			StepEntered: map[string]time.Time{care.StepAssessment: opened.Add(24 * h), care.StepPlan: opened.Add(time.Duration(48+i%200) * h),
 				care.StepServices: opened.Add(time.Duration(100+i%400) * h)},
@@ -70,6 +73,9 @@ func withCareFacts(t testing.TB, d *db.DB, n int) {
 			OpenFollowUps: i % 3, OverdueFollowUps: i % 7 / 6}
 		if i%3 != 0 && opened.Before(time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)) {
 			c.Status, c.ClosedAt, c.Outcome = care.StepClosed, opened.Add(time.Duration(20+i%60)*24*h), outcomes[i%3]
+		}
+		if i%6 == 5 {
+			c.SubjectKey = fmt.Sprintf("H%d", i-40) // a family seen again
 		}
 		f.cases = append(f.cases, c)
 		if i%2 == 0 {
@@ -214,4 +220,66 @@ func TestCaseworkQualityPages(t *testing.T) {
 			t.Errorf("report without Chromium: status %d, want 409", status)
 		}
 	})
+}
+
+// TestBrowserCaseworkQuality opens the care quality dashboard and the
+// targets page in Chromium, in Arabic and English, on a desktop and a
+// phone, and the portal's care section: no page is wider than the screen,
+// no chart text is clipped, Arabic charts are mirrored, and no English word
+// or raw key shows on an Arabic page (case type codes aside: their names
+// belong to internal/casework).
+func TestBrowserCaseworkQuality(t *testing.T) {
+	d := demoDB(t, db.SQLite)
+	ts := newServer(t, d)
+	withCareFacts(t, d, 600)
+	statisticsReady(t, d)
+	ctx := newBrowserContext(t)
+	login := func(user string) {
+		err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(chromedp.CSS("#f-username")),
+			chromedp.SetValue(chromedp.CSS("#f-username"), user), chromedp.SetValue(chromedp.CSS("#f-password"), demo.Password),
+			chromedp.Submit(chromedp.CSS("#f-password")), chromedp.WaitVisible(chromedp.CSS("nav.menu")))
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	login("jo.caremanager")
+	const check = `(() => { const out = {overflow: document.documentElement.scrollWidth > window.innerWidth + 1, clipped: [], latin: []};
+	  document.querySelectorAll('svg.chart').forEach(s => { const vb = s.viewBox.baseVal; s.querySelectorAll('text').forEach(t => { const b = t.getBBox(); if (b.x < -0.5 || b.x + b.width > vb.width + 0.5) out.clipped.push(t.textContent); }); });
+	  if (document.documentElement.lang === 'ar') { const w = document.querySelector('main').innerText.match(/[A-Za-z_][A-Za-z_.]{2,}/g) || []; out.latin = w.filter(x => !/^(family_conflict|child_protection|gbv|disability|elderly_care|economic_hardship|homelessness|resolved|referred_out|moved|JSON|CSV|PDF)$/.test(x)); }
+	  return JSON.stringify(out); })()`
+	for _, lang := range []string{"ar", "en"} {
+		for _, w := range []int64{1280, 390} {
+			for _, p := range []string{"/casework/quality?month=2026-11", "/casework/quality/targets", "/portal/statistics?member=JO"} {
+				name := fmt.Sprintf("quality-%s-%d-%s", lang, w, shotName(p))
+				sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				err := chromedp.Do(sctx, chromedp.EmulateViewport(w, 900), chromedp.Navigate(ts.URL+"/lang?to="+lang+"&next="+url.QueryEscape(p)), chromedp.WaitVisible(chromedp.CSS("main h1")))
+				if err != nil {
+					cancel()
+					t.Fatalf("%s: %v", name, err)
+				}
+				js, err := chromedp.Run(sctx, chromedp.Evaluate[string](check))
+				cancel()
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				shot(t, ctx, name)
+				var m struct {
+					Overflow       bool
+					Clipped, Latin []string
+				}
+				if err := json.Unmarshal([]byte(js), &m); err != nil {
+					t.Fatal(err)
+				}
+				if m.Overflow {
+					t.Errorf("%s: the page is wider than the screen", name)
+				}
+				if len(m.Clipped) > 0 {
+					t.Errorf("%s: chart texts clipped: %q", name, m.Clipped)
+				}
+				if len(m.Latin) > 0 {
+					t.Errorf("%s: Latin words on an Arabic page: %q", name, m.Latin)
+				}
+			}
+		}
+	}
 }

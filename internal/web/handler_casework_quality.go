@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
@@ -180,20 +181,22 @@ func fillQuality(p *qualityPage, f, trend *quality.Figures, l i18n.Lang, arabic 
 		}
 	}
 	p.SLAChart = bars(labels, values, texts, rtl)
+	shrinkBars(&p.SLAChart, rtl) // a percent sign is wider than a digit
 	p.SLAChart.chartTable = chartTable{ID: "chart-sla", Title: tr(l, "casework_quality.chart_sla"), LabelTH: tr(l, "casework_quality.h_target"), ValueTH: tr(l, "casework_quality.h_share")}
 	labels, values = nil, nil
 	for _, b := range f.Caseload.Buckets {
-		labels = append(labels, bandName(l, arabic, b.Key))
+		labels = append(labels, bandName(arabic, b.Key))
 		values = append(values, int64(b.N))
 	}
 	p.Caseload = countBars(labels, values, rtl)
 	p.Caseload.chartTable = chartTable{ID: "chart-caseload", Title: tr(l, "casework_quality.chart_caseload"), LabelTH: tr(l, "casework_quality.h_band"), ValueTH: tr(l, "casework_quality.h_workers")}
 	labels, values = nil, nil
 	for _, m := range trend.Months {
-		labels = append(labels, m.Month)
+		labels = append(labels, m.Month[5:]) // the month's number: twelve labels must fit under the points
 		values = append(values, int64(m.Opened))
 	}
 	p.Trend = line(labels, values, rtl)
+	padLine(&p.Trend, 40, rtl) // room for "2026-11" under the first and last points
 	p.Trend.chartTable = chartTable{ID: "chart-trend", Title: tr(l, "casework_quality.chart_trend"), LabelTH: tr(l, "casework_quality.h_month"), ValueTH: tr(l, "casework_quality.h_opened")}
 
 	for _, st := range f.SLA {
@@ -248,20 +251,51 @@ func fillQuality(p *qualityPage, f, trend *quality.Figures, l i18n.Lang, arabic 
 	}
 }
 
-// bandName names a caseload band ("1-10", "51+").
-func bandName(l i18n.Lang, arabic bool, k string) string {
-	v := variant{l, arabic}
-	var lo, hi int
-	if n, err := strconv.Atoi(k[:len(k)-1]); err == nil && k[len(k)-1] == '+' {
-		return i18n.T(l, "casework_quality.band_over", map[string]any{"n": v.num(n)})
-	}
-	for i := range k {
-		if k[i] == '-' {
-			lo, _ = strconv.Atoi(k[:i])
-			hi, _ = strconv.Atoi(k[i+1:])
+// shrinkBars shortens every bar by a tenth, leaving the longest's value
+// that much more room.
+func shrinkBars(ch *barChart, rtl bool) {
+	for i := range ch.Bars {
+		b := &ch.Bars[i]
+		d := b.W / 10 // each bar keeps its proportion to the others
+		b.W -= d
+		if rtl {
+			b.BarX += d
+			b.ValueX += d
+		} else {
+			b.ValueX -= d
 		}
 	}
-	return i18n.T(l, "casework_quality.band", map[string]any{"from": v.num(lo), "to": v.num(hi)})
+}
+
+// padLine places the points again with pad units at each end.
+func padLine(ch *lineChart, pad int, rtl bool) {
+	n := len(ch.Points)
+	if n < 2 {
+		return
+	}
+	step := (ch.W - 2*pad) / (n - 1)
+	ch.Line = ""
+	for i := range ch.Points {
+		x := pad + i*step
+		if rtl {
+			x = ch.W - x
+		}
+		ch.Points[i].X = x
+		if i > 0 {
+			ch.Line += " "
+		}
+		ch.Line += strconv.Itoa(x) + "," + strconv.Itoa(ch.Points[i].Y)
+	}
+}
+
+// bandName names a caseload band ("1-10", "51+") in digits only, "1–10"
+// or "51+", which reads the same in both directions inside a chart.
+func bandName(arabic bool, k string) string {
+	k = strings.Replace(k, "-", "–", 1)
+	if arabic {
+		k = i18n.ArabicDigits(k)
+	}
+	return k
 }
 
 func (s *Server) qualityReport(w http.ResponseWriter, r *http.Request) error {
