@@ -162,10 +162,13 @@ func percent(n, of int) int {
 	return (n*200 + of) / (2 * of)
 }
 
-// span is one case of a subject, for repeat cases.
+// span is one case of a subject, for repeat cases; prev is the index of
+// the subject's case seen before it, -1 for none (a list per subject in
+// one slice, rather than a slice per subject).
 type span struct {
 	id             int64
 	opened, closed time.Time
+	prev           int32
 }
 
 // caseInfo is what a referral needs of its case.
@@ -194,7 +197,8 @@ type counter struct {
 	tmonths  map[[2]string]*MonthCount // type, month
 	services map[string]*Referrals
 	cases    map[int64]caseInfo
-	subjects map[string][]span
+	subjects map[string]int32 // the subject's last span
+	spans    []span
 	cohort   []cohortCase // cases opened in the period with a subject
 }
 
@@ -213,7 +217,7 @@ func newCounter(q Query, e env) *counter {
 		loads: map[int64]int{}, steps: map[string][]time.Duration{}, sla: map[string]*SLA{},
 		types: map[string]*Breakdown{}, risks: map[string]*Breakdown{}, offices: map[int64]*Breakdown{}, depts: map[int64]*Breakdown{},
 		outcomes: map[string]int{}, months: map[string]*MonthCount{}, tmonths: map[[2]string]*MonthCount{}, services: map[string]*Referrals{},
-		cases: map[int64]caseInfo{}, subjects: map[string][]span{}}
+		cases: map[int64]caseInfo{}, subjects: map[string]int32{}}
 	c.f.Query, c.f.AsOf = q, e.asOf
 	for _, t := range e.targets {
 		c.sla[key(t.Step, t.Risk)] = &SLA{Step: t.Step, Risk: t.Risk, Amount: t.Amount, Unit: t.Unit}
@@ -251,7 +255,12 @@ func (c *counter) addCase(f care.CaseFact) error {
 		return nil // a source's mistake must not leak another member's cases
 	}
 	if f.SubjectKey != "" {
-		c.subjects[f.SubjectKey] = append(c.subjects[f.SubjectKey], span{f.ID, f.OpenedAt, f.ClosedAt})
+		prev, ok := c.subjects[f.SubjectKey]
+		if !ok {
+			prev = -1
+		}
+		c.subjects[f.SubjectKey] = int32(len(c.spans))
+		c.spans = append(c.spans, span{f.ID, f.OpenedAt, f.ClosedAt, prev})
 	}
 	scope := (c.q.OfficeID == 0 || f.OfficeID == c.q.OfficeID) && (c.q.DepartmentID == 0 || f.DepartmentID == c.q.DepartmentID)
 	c.cases[f.ID] = caseInfo{risk: f.RiskLevel, typ: f.TypeCode, scope: scope}
@@ -533,7 +542,8 @@ func (c *counter) figures() *Figures {
 	for _, cc := range c.cohort {
 		f.Repeat.Cases++
 		since := cc.opened.AddDate(-1, 0, 0)
-		for _, sp := range c.subjects[cc.subject] {
+		for i := c.subjects[cc.subject]; i >= 0; i = c.spans[i].prev {
+			sp := c.spans[i]
 			if sp.id != cc.id && sp.opened.Before(cc.opened) && (sp.closed.IsZero() || !sp.closed.Before(since)) {
 				f.Repeat.Repeats++
 				for _, b := range []*Breakdown{c.types[cc.typ], c.risks[cc.risk], c.offices[cc.office], c.depts[cc.dept]} {
