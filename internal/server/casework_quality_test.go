@@ -208,6 +208,17 @@ func TestCaseworkQualityPages(t *testing.T) {
 		if f.OfficeID != 1 || f.Opened == 0 || len(f.SLA) != 16 || len(f.ByOffice) != 1 {
 			t.Errorf("got %+v, want office 1's figures", f)
 		}
+		var g quality.Figures
+		status, body = fx.callAs("jo.caremanager", "GET", "/api/v1/casework/quality?from=2026-11-01&to=2026-12-01&office=1", "")
+		if err := json.Unmarshal(body, &g); status != http.StatusOK || err != nil || g.Opened != f.Opened || !g.From.Equal(f.From) {
+			t.Errorf("from and to: status %d, opened %d from %s, want the month's %d from %s", status, g.Opened, g.From, f.Opened, f.From)
+		}
+		if status, body := fx.callAs("jo.caremanager", "GET", "/api/v1/casework/quality?from=2026-12-01&to=2026-11-01", ""); status != http.StatusBadRequest && status != http.StatusUnprocessableEntity {
+			t.Errorf("a period ending before it starts: status %d: %s", status, body)
+		}
+		if status, body := fx.callAs("admin", "GET", "/api/v1/casework/quality?member=JO&month=2026-11", ""); status != http.StatusOK {
+			t.Errorf("the union administrator: status %d: %s", status, body)
+		}
 		status, body = fx.callAs("jo.caremanager", "PUT", "/api/v1/casework/quality/targets", `{"targets":[{"step":"plan","risk_level":"low","amount":999,"unit":"working_days"}]}`)
 		if status != http.StatusBadRequest && status != http.StatusUnprocessableEntity {
 			t.Fatalf("PUT a bad target: status %d: %s", status, body)

@@ -48,10 +48,22 @@ var referralResults = []string{"completed", "declined", "overdue", "open"}
 // they are returned, so it needs no permission; it counts as the system.
 func (s *Service) Public(ctx context.Context, memberID int64) (*Public, error) {
 	now := s.now()
-	s.mu.Lock()
-	p := s.public[memberID]
-	s.mu.Unlock()
-	if p != nil && now.Sub(p.At) < s.o.PublicEvery && !now.Before(p.At) {
+	fresh := func() *Public {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if p := s.public[memberID]; p != nil && now.Sub(p.At) < s.o.PublicEvery && !now.Before(p.At) {
+			return p
+		}
+		return nil
+	}
+	if p := fresh(); p != nil {
+		return p, nil
+	}
+	// One count at a time: visitors arriving meanwhile wait for it and
+	// take its figures rather than count again.
+	s.counting.Lock()
+	defer s.counting.Unlock()
+	if p := fresh(); p != nil {
 		return p, nil
 	}
 	ctx = system(ctx)
@@ -71,7 +83,7 @@ func (s *Service) Public(ctx context.Context, memberID int64) (*Public, error) {
 	if err != nil {
 		return nil, err
 	}
-	p = protect(f)
+	p := protect(f)
 	p.At, p.MemberID = now, memberID
 	s.mu.Lock()
 	s.public[memberID] = p

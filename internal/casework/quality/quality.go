@@ -65,8 +65,9 @@ type Service struct {
 	db *db.DB
 	o  Options
 
-	mu     sync.Mutex
-	public map[int64]*Public // by member, counted at Public.At
+	mu       sync.Mutex
+	public   map[int64]*Public // by member, counted at Public.At
+	counting sync.Mutex        // held while the public figures are counted
 }
 
 // New returns the service over d.
