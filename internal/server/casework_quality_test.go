@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -13,10 +14,12 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/app"
 	"github.com/tadamun/tadamun/internal/care"
 	"github.com/tadamun/tadamun/internal/casework/quality"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/demo"
+	"github.com/tadamun/tadamun/internal/jobs"
 )
 
 // careFacts is a fake of the case and referral services: a year of JO's
@@ -292,5 +295,51 @@ func TestBrowserCaseworkQuality(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestBrowserCaseworkQualityReportDownload downloads the monthly report
+// from the dashboard of a server that prints through Chromium, in Arabic
+// and English, as a job on the jobs page.
+func TestBrowserCaseworkQualityReportDownload(t *testing.T) {
+	path := chromium(t)
+	d := demoDB(t, db.SQLite)
+	_ = newServer(t, d) // the demo data and the audit log
+	svc := newServices(t, d, logs[d], app.Options{Print: app.PrintOptions{Chromium: path, Concurrent: 1}})
+	services[d] = svc
+	withCareFacts(t, d, 300)
+	s, err := New(Config{Services: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	b := newBrowser(t, ts.URL)
+	b.login("jo.caremanager")
+	_, page := b.do("GET", "/casework/quality?month=2026-11", nil)
+	if !strings.Contains(page, `href="/casework/quality/report.pdf?month=2026-11&amp;lang=ar"`) {
+		t.Fatalf("the dashboard has no link to the Arabic report")
+	}
+	for _, lang := range []string{"ar", "en"} {
+		resp, body := b.raw("GET", "/casework/quality/report.pdf?month=2026-11&lang="+lang, nil)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(body, "%PDF-") {
+			t.Fatalf("%s: status %d, %s, %.20q", lang, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+		if cd := resp.Header.Get("Content-Disposition"); !strings.Contains(cd, "quality-JO-2026-11-"+lang+".pdf") {
+			t.Errorf("%s: file name %q", lang, cd)
+		}
+	}
+	js, err := svc.Jobs.List(actor.System(context.Background()), jobs.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, j := range js {
+		if j.Kind == quality.KindReport && j.State == jobs.Done {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("got %d report jobs done, want 2", n)
 	}
 }
