@@ -69,6 +69,16 @@ func qualityQuery(a *API, r *http.Request, m member.Member) (quality.Query, erro
 	if q.DepartmentID, err = QueryInt(r, "department", 0); err != nil {
 		return q, err
 	}
+	trend, err := QueryInt(r, "trend", 0)
+	if err != nil {
+		return q, err
+	}
+	if trend < 0 || trend > 11 {
+		return q, errs.E(errs.Invalid, "error.invalid_input").WithField("trend", "casework_quality.period_too_long")
+	}
+	if trend > 0 {
+		q.TrendFrom = q.From.In(loc).AddDate(0, -int(trend), 0).UTC()
+	}
 	return q, nil
 }
 
@@ -79,7 +89,8 @@ func init() {
 			Description: "Caseload per worker, overdue follow-ups and referrals, time in each step (median, 90th percentile), the share of cases meeting each service-level target, referral completion, closure outcomes, repeat cases within twelve months, by case type, risk level, office and department, and by month. " + qualityHelp,
 			Query: []Param{memberParam, {Name: "month", Description: "YYYY-MM (default: this month)"}, {Name: "from", Description: "YYYY-MM-DD, instead of month"},
 				{Name: "to", Description: "YYYY-MM-DD, excluded"}, {Name: "office", Type: "integer", Description: "only this office's cases"},
-				{Name: "department", Type: "integer", Description: "only this department's cases"}},
+				{Name: "department", Type: "integer", Description: "only this department's cases"},
+				{Name: "trend", Type: "integer", Description: "months of trend before the period in months (0 to 11): months then counts them too"}},
 			Response: quality.Figures{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				m, err := qualityMember(a, r)

@@ -115,7 +115,8 @@ func (s *Server) qualityDashboard(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	q := quality.Query{MemberID: m.ID, From: from, To: to}
+	// The trend: the twelve months ending with this one, in the same count.
+	q := quality.Query{MemberID: m.ID, From: from, To: to, TrendFrom: from.In(m.Location()).AddDate(0, -11, 0).UTC()}
 	p := qualityPage{Member: m, Members: opts, Month: month, MemberLoc: m.Location(), Heading: tr(l, "casework_quality.title"),
 		CanManage: auth.Can(actor.From(r.Context()), auth.CaseManage), CanPrint: s.Printer.Available()}
 	p.Query = "month=" + url.QueryEscape(month)
@@ -140,22 +141,15 @@ func (s *Server) qualityDashboard(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	// The trend: the twelve months ending with this one.
-	tq := q
-	tq.From = from.In(m.Location()).AddDate(0, -11, 0).UTC()
-	tf, err := s.Quality.Figures(r.Context(), tq)
-	if err != nil {
-		return err
-	}
 	p.F, p.AsOf = f, f.AsOf
 	p.NoCases = f.Opened == 0 && f.Open == 0 && f.Closed == 0
 	p.ReportLink = "/casework/quality/report.pdf?" + p.Query
-	fillQuality(&p, f, tf, l, v.arabic)
+	fillQuality(&p, f, l, v.arabic)
 	return s.Render(w, r, "casework/quality", View{Title: "casework_quality.title", Data: p})
 }
 
 // fillQuality names and orders the figures for the page.
-func fillQuality(p *qualityPage, f, trend *quality.Figures, l i18n.Lang, arabic bool) {
+func fillQuality(p *qualityPage, f *quality.Figures, l i18n.Lang, arabic bool) {
 	rtl := l.Dir() == "rtl"
 	overdue := f.Overdue.FollowUpsOverdue + f.Overdue.ReferralsOverdue
 	p.KPIs = []qualityKPI{
@@ -191,7 +185,7 @@ func fillQuality(p *qualityPage, f, trend *quality.Figures, l i18n.Lang, arabic 
 	p.Caseload = countBars(labels, values, rtl)
 	p.Caseload.chartTable = chartTable{ID: "chart-caseload", Title: tr(l, "casework_quality.chart_caseload"), LabelTH: tr(l, "casework_quality.h_band"), ValueTH: tr(l, "casework_quality.h_workers")}
 	labels, values = nil, nil
-	for _, m := range trend.Months {
+	for _, m := range f.Months {
 		labels = append(labels, m.Month[5:]) // the month's number: twelve labels must fit under the points
 		values = append(values, int64(m.Opened))
 	}

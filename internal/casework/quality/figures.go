@@ -180,9 +180,10 @@ type caseInfo struct {
 
 // counter counts facts as they stream. It is not safe for concurrent use.
 type counter struct {
-	q    Query
-	e    env
-	from time.Time // the period's start
+	q         Query
+	e         env
+	from      time.Time // the period's start
+	trendFrom time.Time // the start of the months counted
 
 	f        Figures
 	loads    map[int64]int
@@ -223,7 +224,11 @@ func newCounter(q Query, e env) *counter {
 		c.sla[key(t.Step, t.Risk)] = &SLA{Step: t.Step, Risk: t.Risk, Amount: t.Amount, Unit: t.Unit}
 	}
 	// Every month of the period, even an empty one, so a trend has no holes.
-	for m := q.From.In(e.loc); m.Before(q.To); m = time.Date(m.Year(), m.Month()+1, 1, 0, 0, 0, 0, e.loc) {
+	c.trendFrom = q.From
+	if !q.TrendFrom.IsZero() && q.TrendFrom.Before(q.From) {
+		c.trendFrom = q.TrendFrom
+	}
+	for m := c.trendFrom.In(e.loc); m.Before(q.To); m = time.Date(m.Year(), m.Month()+1, 1, 0, 0, 0, 0, e.loc) {
 		k := m.Format("2006-01")
 		c.months[k] = &MonthCount{Month: k}
 		if len(c.months) > 40 {
@@ -270,8 +275,15 @@ func (c *counter) addCase(f care.CaseFact) error {
 	opened := in(f.OpenedAt, c.q.From, c.q.To)
 	closed := in(f.ClosedAt, c.q.From, c.q.To)
 	open := f.OpenedAt.Before(c.e.asOf) && (f.ClosedAt.IsZero() || !f.ClosedAt.Before(c.e.asOf))
+	// The months: the period's, and those of the trend before it.
+	if m := c.month(f.TypeCode, f.OpenedAt); m != nil {
+		m.open()
+	}
+	if m := c.month(f.TypeCode, f.ClosedAt); m != nil {
+		m.close()
+	}
 	if !opened && !closed && !open {
-		return nil // before the period: only its subject counts
+		return nil // before the period: only its subject and months count
 	}
 	risk := f.RiskLevel
 	if risk == care.RiskNone {
@@ -288,9 +300,6 @@ func (c *counter) addCase(f care.CaseFact) error {
 		add(func(b *Breakdown) { b.Opened++ })
 		if f.Reopened {
 			c.f.Reopened++
-		}
-		if m := c.month(f.TypeCode, f.OpenedAt); m != nil {
-			m.open()
 		}
 		if f.SubjectKey != "" {
 			c.cohort = append(c.cohort, cohortCase{f.ID, f.SubjectKey, f.OpenedAt, f.TypeCode, risk, f.OfficeID, f.DepartmentID})
@@ -318,9 +327,6 @@ func (c *counter) addCase(f care.CaseFact) error {
 			o = "unknown"
 		}
 		c.outcomes[o]++
-		if m := c.month(f.TypeCode, f.ClosedAt); m != nil {
-			m.close()
-		}
 	}
 	if open {
 		c.f.Open++
@@ -343,6 +349,9 @@ func (c *counter) addCase(f care.CaseFact) error {
 // type typ in that month (the second to be changed the same way); nil
 // outside the period.
 func (c *counter) month(typ string, t time.Time) *twin {
+	if !in(t, c.trendFrom, c.q.To) {
+		return nil
+	}
 	k := t.In(c.e.loc).Format("2006-01")
 	m := c.months[k]
 	if m == nil {

@@ -146,6 +146,23 @@ func TestFiguresOfHandMadeFacts(t *testing.T) {
 		check("months", got.Months, []MonthCount{{Month: "2026-11", Opened: 4, Closed: 1}})
 		check("type months", len(got.TypeMonths), 3)
 
+		t.Run("the trend in the same pass", func(t *testing.T) {
+			q := november(f)
+			q.TrendFrom = q.From.In(f.jo.Location()).AddDate(0, -10, 0).UTC() // January
+			calls := f.src.calls
+			got, err := f.svc.Figures(as(f.jo.ID, actor.CareManager), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("one stream of cases", f.src.calls-calls, 1)
+			check("opened, closed in the period", [2]int{got.Opened, got.Closed}, [2]int{4, 1})
+			if len(got.Months) != 11 {
+				t.Fatalf("got %d months, want January to November", len(got.Months))
+			}
+			check("January", got.Months[0], MonthCount{Month: "2026-01", Opened: 1})
+			check("March", got.Months[2], MonthCount{Month: "2026-03", Closed: 1})
+			check("November", got.Months[10], MonthCount{Month: "2026-11", Opened: 4, Closed: 1})
+		})
 		t.Run("one office", func(t *testing.T) {
 			q := november(f)
 			q.OfficeID = 2

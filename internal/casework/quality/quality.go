@@ -88,6 +88,10 @@ type Query struct {
 	To           time.Time `json:"to"`
 	OfficeID     int64     `json:"office_id,omitempty"`
 	DepartmentID int64     `json:"department_id,omitempty"`
+	// TrendFrom, when before From, extends Figures.Months (the cases
+	// opened and closed each month) back to it, in the same pass; at
+	// most a year before From.
+	TrendFrom time.Time `json:"trend_from,omitzero"`
 }
 
 // MaxPeriod is the longest period one query counts.
@@ -99,6 +103,9 @@ func (q Query) check() error {
 		e.WithField("to", "casework_quality.period_invalid")
 	} else if q.To.Sub(q.From) > MaxPeriod {
 		e.WithField("to", "casework_quality.period_too_long")
+	}
+	if !q.TrendFrom.IsZero() && q.TrendFrom.Before(q.From.AddDate(-1, 0, 0)) {
+		e.WithField("trend_from", "casework_quality.period_too_long")
 	}
 	if q.OfficeID < 0 || q.DepartmentID < 0 {
 		e.WithField("office", "error.invalid_input")

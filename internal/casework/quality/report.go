@@ -70,7 +70,8 @@ func (s *Service) Report(ctx context.Context, memberID int64, month string, st R
 	if err != nil {
 		return nil, err
 	}
-	q := Query{MemberID: memberID, From: from, To: to}
+	// The trend: the twelve months ending with this one, in the same pass.
+	q := Query{MemberID: memberID, From: from, To: to, TrendFrom: from.In(m.Location()).AddDate(0, -11, 0).UTC()}
 	e, err := s.envOf(ctx, memberID, to)
 	if err != nil {
 		return nil, err
@@ -79,13 +80,7 @@ func (s *Service) Report(ctx context.Context, memberID int64, month string, st R
 	if err != nil {
 		return nil, err
 	}
-	// The trend: the twelve months ending with this one.
-	tq := Query{MemberID: memberID, From: from.In(m.Location()).AddDate(0, -11, 0).UTC(), To: to}
-	tf, err := s.count(ctx, tq, e)
-	if err != nil {
-		return nil, err
-	}
-	r := &Report{Month: month, Name: "quality-" + m.Code + "-" + month, Figures: f, Trend: tf.Months}
+	r := &Report{Month: month, Name: "quality-" + m.Code + "-" + month, Figures: f, Trend: f.Months}
 	r.HTML, err = renderReport(m, f, r.Trend, st, s.now())
 	return r, err
 }
