@@ -21,6 +21,7 @@ import (
 	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/casework/assess"
 	"github.com/tadamun/tadamun/internal/casework/field"
+	"github.com/tadamun/tadamun/internal/casework/quality"
 	"github.com/tadamun/tadamun/internal/casework/referral"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dci"
@@ -160,6 +161,10 @@ type Services struct {
 	// Field syncs the field app's offline queues (home visits) into the
 	// case packages, each item once, and keeps the conflicts.
 	Field *field.Service
+	// Quality is the care quality system: service-level targets, the
+	// figures and dashboards, the monthly report and the portal's care
+	// figures, counted from the case and referral facts.
+	Quality *quality.Service
 
 	db *db.DB
 }
@@ -222,6 +227,9 @@ func New(d *db.DB, o Options) *Services {
 	// The case packages are wired in when they exist: Cases, Notes,
 	// Assessments, FollowUps and Caseload (nil ones refuse clearly).
 	s.Field = field.New(d, field.Options{Clock: clock})
+	// The facts come from the case and referral services (CaseFacts,
+	// ReferralFacts) once they are built; nil counts no cases.
+	s.Quality = quality.New(d, quality.Options{Members: s.Members, Chrome: s.Printer.Chrome(), Jobs: s.Jobs, Clock: clock})
 	return s
 }
 

@@ -46,6 +46,7 @@ var owners = map[string]string{
 	"assess_forms": "casework", "assess_assessments": "casework",
 	"notify_settings": "notify", "notify_templates": "notify", "notifications": "notify", "notification_attempts": "notify",
 	"casework_field_syncs": "casework", "casework_field_conflicts": "casework", // internal/casework/field
+	"casework_quality_targets": "casework", // internal/casework/quality
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)

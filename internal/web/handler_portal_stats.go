@@ -53,6 +53,7 @@ type statsPage struct {
 	Tables  []statsTable
 	Chart   barChart
 	At      time.Time
+	Care    *careStats // the care section (handler_portal_care.go)
 }
 
 // tables labels the protected tables of one member's page.
@@ -106,6 +107,7 @@ func (s *Server) portalStatistics(w http.ResponseWriter, r *http.Request) error 
 		p.Chart = chart(t.Rows, t.T.RowTotals, Lang(r).Dir() == "rtl")
 		// The tables below give the figures: the chart needs no table of its own.
 		p.Chart.chartTable = chartTable{ID: "chart-title", Title: tr(Lang(r), "grievance.stats_chart"), NoTable: true}
+		p.Care = s.portalCare(r, cur.Member)
 	}
 	return s.Render(w, r, "grievance/statistics", View{Title: "grievance.stats_title", Data: p})
 }
@@ -174,6 +176,7 @@ func (s *Server) portalStatisticsJSON(w http.ResponseWriter, r *http.Request) er
 		ComputedAt string  `json:"computed_at"`
 		Threshold  int     `json:"threshold"`
 		Tables     []table `json:"tables"`
+		Care       []table `json:"care,omitempty"` // the care figures (package quality), protected the same way
 	}{ComputedAt: snap.At.UTC().Format(time.RFC3339), Threshold: disclosure.Threshold, Tables: []table{}}
 	if cur != nil {
 		out.Member = cur.Member.Code
@@ -183,6 +186,13 @@ func (s *Server) portalStatisticsJSON(w http.ResponseWriter, r *http.Request) er
 				stripSums(&pt)
 			}
 			out.Tables = append(out.Tables, table{Name: t.Title, Rows: t.T.Rows, Cols: t.T.Cols, Currency: map[bool]string{true: t.Currency}[t.Money], Data: pt})
+		}
+		if p, err := s.Quality.Public(r.Context(), cur.Member.ID); err == nil {
+			for _, t := range p.Tables {
+				pt := toPublic(t.T)
+				stripSums(&pt)
+				out.Care = append(out.Care, table{Name: t.Name, Rows: t.T.Rows, Cols: t.T.Cols, Data: pt})
+			}
 		}
 	}
 	b, err := json.Marshal(out)
