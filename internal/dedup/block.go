@@ -19,15 +19,17 @@ const (
 	sTranslit           // transliteration keys of first and father name, birth year, family initial
 	sBirthFamily        // full birth date (day and month in either order), phonetic family name
 	sFirstFamily        // phonetic first and family name, father's initial, birth year: survives a mistyped father or a missing grandfather
+	sNameArea           // phonetic first, father and family name, admin area: survives a missing grandfather with another or no birth date
+	sFamilyDay          // phonetic first and family name, father's initial, day and month of birth in either order: survives a year off or a missing grandfather
 	nSlots
 )
 
 // Rule names a blocking rule for statistics.
-var slotRule = [nSlots]string{"national_id", "near_id", "near_id", "near_id", "phone", "name_year", "phonetic", "translit_year", "birth_family", "first_family_year"}
+var slotRule = [nSlots]string{"national_id", "near_id", "near_id", "near_id", "phone", "name_year", "phonetic", "translit_year", "birth_family", "first_family_year", "name_area", "first_family_day"}
 
 // RuleNames lists the blocking rules in the order they are applied.
 func RuleNames() []string {
-	return []string{"national_id", "near_id", "phone", "name_year", "phonetic", "translit_year", "birth_family", "first_family_year"}
+	return []string{"national_id", "near_id", "phone", "name_year", "phonetic", "translit_year", "birth_family", "first_family_year", "name_area", "first_family_day"}
 }
 
 // keyer hashes key parts (FNV-1a, 64 bits); 0 means "no key".
@@ -125,6 +127,25 @@ func blockKeys(r *rec, out []uint64) {
 			k = k.str(father.skel[:1])
 		}
 		out[sFirstFamily] = k.str(family.phon).num(int(r.year)).sum()
+	}
+	// The next two keys carry no birth year. A second registration often
+	// drops the grandfather (which the phonetic key's grandfather initial
+	// needs) and gets the year wrong or gives only the year (which every
+	// other name key needs): the first keys the three names within one
+	// admin area, the second the day and month of birth.
+	if first != nil && r.parts[pFather] != nil && family != nil && r.area >= 0 {
+		out[sNameArea] = newKey(sNameArea).str(first.phon).str(father.phon).str(family.phon).num(int(r.area)).sum()
+	}
+	if first != nil && family != nil && r.month != 0 {
+		lo, hi := int(r.month), int(r.day)
+		if lo > hi {
+			lo, hi = hi, lo
+		}
+		k := newKey(sFamilyDay).str(first.phon)
+		if father != nil && father.skel != "" {
+			k = k.str(father.skel[:1])
+		}
+		out[sFamilyDay] = k.str(family.phon).num(lo).num(hi).sum()
 	}
 }
 
