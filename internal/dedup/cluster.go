@@ -109,13 +109,24 @@ func (ix *Index) confirmedPairs() [][2]int {
 // cohesive reports whether every member of a matches every member of b
 // (every two members of a when b is nil) at the Possible level at least,
 // without a first-name or birth-date veto. Confirmed pairs always match.
+//
+// A veto does not break a group when the two records carry one national ID
+// (equal, or one digit or one swap apart) and score Likely otherwise: two
+// later registrations of one person, each with its own typo in the first
+// name or its own wrong year, differ from each other more than from the
+// first registration, yet their IDs say they are one document. Twins and
+// siblings, whom the vetoes are about, have IDs of their own.
 func (ix *Index) cohesive(a, b []int, sure map[[2]int]bool) bool {
 	ok := func(i, j int) bool {
 		if sure[[2]int{min(i, j), max(i, j)}] {
 			return true
 		}
-		_, class, veto := ix.pairScore(i, j)
-		return class != Unlikely && veto&(VetoFirstName|VetoBirth) == 0
+		v, w, class, veto := ix.pairScoreVector(i, j)
+		if class == Unlikely {
+			return false
+		}
+		return veto&(VetoFirstName|VetoBirth) == 0 ||
+			w >= ix.scorer.likely && v.Level(FNationalID) >= IDOneEdit
 	}
 	if b == nil {
 		for x := range a {

@@ -162,6 +162,12 @@ func (c *comparer) close(a, b *nameInfo) bool {
 	x, y := a.kr, b.kr
 	if a.latin != b.latin {
 		x, y = a.sr, b.sr
+		// A Latin spelling writes long vowels as it hears them (Daod,
+		// Sosin, Fiuad for داود, سوسن, فؤاد) where the Arabic writes و and
+		// ي: the phonetic keys, which drop them, are the same.
+		if a.phon != "" && a.phon == b.phon && len(x)+len(y) >= 4 {
+			return true
+		}
 	}
 	if arabic.JaroWinklerRunes(x, y) >= jwClose {
 		return true

@@ -408,11 +408,17 @@ func (ix *Index) scorePairs(cands [][]candidate) []Pair {
 
 // pairScore compares and scores records i and j.
 func (ix *Index) pairScore(i, j int) (float64, Class, Veto) {
+	_, w, c, veto := ix.pairScoreVector(i, j)
+	return w, c, veto
+}
+
+// pairScoreVector is pairScore with the comparison vector.
+func (ix *Index) pairScoreVector(i, j int) (Vector, float64, Class, Veto) {
 	a, b := &ix.recs[i], &ix.recs[j]
 	v := ix.cmp.compare(a, b)
 	w := ix.scorer.score(a, b, v)
 	c, veto := ix.scorer.classify(a, b, v, w)
-	return w, c, veto
+	return v, w, c, veto
 }
 
 // parallel splits [0, n) into one contiguous range per worker.
