@@ -110,23 +110,64 @@ func (ix *Index) confirmedPairs() [][2]int {
 // (every two members of a when b is nil) at the Possible level at least,
 // without a first-name or birth-date veto. Confirmed pairs always match.
 //
-// A veto does not break a group when the two records carry one national ID
-// (equal, or one digit or one swap apart) and score Likely otherwise: two
-// later registrations of one person, each with its own typo in the first
-// name or its own wrong year, differ from each other more than from the
-// first registration, yet their IDs say they are one document. Twins and
-// siblings, whom the vetoes are about, have IDs of their own.
+// Two later registrations of one person, each with its own typo in the
+// first name or its own wrong year, differ from each other more than from
+// the first registration. A veto therefore does not break a group when the
+// two records carry one national ID (equal, or one digit or one swap apart)
+// and score Likely otherwise; nor does a first-name veto when a third
+// member of the group matches both of them Likely without a veto: its first
+// name is then a spelling of both. Twins and siblings, whom the vetoes are
+// about, have IDs of their own and names no one record spells alike.
 func (ix *Index) cohesive(a, b []int, sure map[[2]int]bool) bool {
+	type res struct {
+		v     Vector
+		w     float64
+		class Class
+		veto  Veto
+	}
+	memo := map[[2]int]res{}
+	score := func(i, j int) res {
+		k := [2]int{min(i, j), max(i, j)}
+		r, ok := memo[k]
+		if !ok {
+			r.v, r.w, r.class, r.veto = ix.pairScoreVector(k[0], k[1])
+			memo[k] = r
+		}
+		return r
+	}
+	sureLikely := func(i, j int) bool {
+		if sure[[2]int{min(i, j), max(i, j)}] {
+			return true
+		}
+		r := score(i, j)
+		return r.class == Likely && r.veto == 0
+	}
 	ok := func(i, j int) bool {
 		if sure[[2]int{min(i, j), max(i, j)}] {
 			return true
 		}
-		v, w, class, veto := ix.pairScoreVector(i, j)
-		if class == Unlikely {
+		r := score(i, j)
+		switch {
+		case r.class == Unlikely || r.veto&^(VetoFirstName|VetoBirth|VetoSparse) != 0:
+			return false
+		case r.veto&(VetoFirstName|VetoBirth) == 0:
+			return true
+		case r.w >= ix.scorer.likely && r.v.Level(FNationalID) >= IDOneEdit:
+			return true
+		case r.veto&VetoBirth != 0:
+			// Two children of one household given one name differ only
+			// by birth date, and a record without a full date matches
+			// both: no third member vouches for a birth-date veto.
 			return false
 		}
-		return veto&(VetoFirstName|VetoBirth) == 0 ||
-			w >= ix.scorer.likely && v.Level(FNationalID) >= IDOneEdit
+		for _, g := range [][]int{a, b} {
+			for _, k := range g {
+				if k != i && k != j && sureLikely(i, k) && sureLikely(j, k) {
+					return true
+				}
+			}
+		}
+		return false
 	}
 	if b == nil {
 		for x := range a {
