@@ -139,7 +139,9 @@ func (c *comparer) compareName(a, b *nameInfo) uint8 {
 	switch {
 	case a == nil || b == nil:
 		return Missing
-	case a == b || a.key == b.key:
+	case a == b || (a.id < 0 || b.id < 0) && a.key == b.key:
+		// Names of one table are interned by key: two of them with one
+		// key are one pointer. A query's unknown name has id -1.
 		return NameExact
 	case (a.latin || b.latin) && a.skel == b.skel && a.skel != "":
 		// A Latin spelling is compared by transliteration: Meriem and
