@@ -2,11 +2,11 @@ package dedup
 
 import "testing"
 
-// TestBlockingWithoutYear checks the two keys without a birth year: a
-// second registration that drops the grandfather (which the phonetic key's
-// grandfather initial needs) and gets the year wrong or gives none (which
-// the other name keys need) still meets the first, in the same admin area
-// or with the same day and month of birth.
+// TestBlockingWithoutYear checks the keys without a birth year: a second
+// registration that drops the grandfather or mistypes the first name and
+// gets the year wrong or gives none (which the other name keys need) still
+// meets the first, in the same admin area or with the same day and month
+// of birth.
 func TestBlockingWithoutYear(t *testing.T) {
 	n := newNames()
 	mk := func(first, father, grand, family string, y, m, d int, area string) rec {
@@ -26,6 +26,8 @@ func TestBlockingWithoutYear(t *testing.T) {
 			mk("عمر", "أحمد", "قاسم", "المحمد", 1953, 1, 12, "A200"), mk("عمر", "أحمد", "", "محمد", 1952, 12, 1, "A083"), sFamilyDay},
 		{"grandfather dropped, father mistyped, year off by one, another area",
 			mk("سعاد", "حسن", "جمال", "الرفاعي", 1999, 6, 16, "A203"), mk("سعاد", "حسب", "", "الرفاعي", 1998, 6, 16, "A204"), sFamilyDay},
+		{"first name mistyped, only the year, same area",
+			mk("حسين", "يوسف", "عبدالكريم", "الصابري", 1973, 0, 0, "A084"), mk("حسيث", "يوسف", "عبد الكريم", "الصابري", 1974, 0, 0, "A084"), sInitialArea},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
