@@ -114,10 +114,12 @@ func (ix *Index) confirmedPairs() [][2]int {
 // first name or its own wrong year, differ from each other more than from
 // the first registration. A veto therefore does not break a group when the
 // two records carry one national ID (equal, or one digit or one swap apart)
-// and score Likely otherwise; nor does a first-name veto when a third
-// member of the group matches both of them Likely without a veto: its first
-// name is then a spelling of both. Twins and siblings, whom the vetoes are
-// about, have IDs of their own and names no one record spells alike.
+// and score Likely otherwise; nor when a third member of the group matches
+// both of them Likely without a veto: its first name is then a spelling of
+// both, its birth date near both (for a birth-date veto the third member
+// must carry a full date). Twins and siblings, whom the vetoes are about,
+// have IDs of their own, names no one record spells alike, and birth dates
+// no one full date is near.
 func (ix *Index) cohesive(a, b []int, sure map[[2]int]bool) bool {
 	type res struct {
 		v     Vector
@@ -154,15 +156,15 @@ func (ix *Index) cohesive(a, b []int, sure map[[2]int]bool) bool {
 			return true
 		case r.w >= ix.scorer.likely && r.v.Level(FNationalID) >= IDOneEdit:
 			return true
-		case r.veto&VetoBirth != 0:
-			// Two children of one household given one name differ only
-			// by birth date, and a record without a full date matches
-			// both: no third member vouches for a birth-date veto.
-			return false
 		}
+		// Two children of one household given one name differ only by
+		// birth date, and a record with only the year matches both: a
+		// birth-date veto is lifted only by a third member with a full
+		// date, near both (two years off by one the other way).
+		fullDate := r.veto&VetoBirth != 0
 		for _, g := range [][]int{a, b} {
 			for _, k := range g {
-				if k != i && k != j && sureLikely(i, k) && sureLikely(j, k) {
+				if k != i && k != j && (!fullDate || ix.recs[k].month != 0) && sureLikely(i, k) && sureLikely(j, k) {
 					return true
 				}
 			}
