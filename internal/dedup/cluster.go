@@ -109,13 +109,67 @@ func (ix *Index) confirmedPairs() [][2]int {
 // cohesive reports whether every member of a matches every member of b
 // (every two members of a when b is nil) at the Possible level at least,
 // without a first-name or birth-date veto. Confirmed pairs always match.
+//
+// Two later registrations of one person, each with its own typo in the
+// first name or its own wrong year, differ from each other more than from
+// the first registration. A veto therefore does not break a group when the
+// two records carry one national ID (equal, or one digit or one swap apart)
+// and score Likely otherwise; nor when a third member of the group matches
+// both of them Likely without a veto: its first name is then a spelling of
+// both, its birth date near both (for a birth-date veto the third member
+// must carry a full date). Twins and siblings, whom the vetoes are about,
+// have IDs of their own, names no one record spells alike, and birth dates
+// no one full date is near.
 func (ix *Index) cohesive(a, b []int, sure map[[2]int]bool) bool {
+	type res struct {
+		v     Vector
+		w     float64
+		class Class
+		veto  Veto
+	}
+	memo := map[[2]int]res{}
+	score := func(i, j int) res {
+		k := [2]int{min(i, j), max(i, j)}
+		r, ok := memo[k]
+		if !ok {
+			r.v, r.w, r.class, r.veto = ix.pairScoreVector(k[0], k[1])
+			memo[k] = r
+		}
+		return r
+	}
+	sureLikely := func(i, j int) bool {
+		if sure[[2]int{min(i, j), max(i, j)}] {
+			return true
+		}
+		r := score(i, j)
+		return r.class == Likely && r.veto == 0
+	}
 	ok := func(i, j int) bool {
 		if sure[[2]int{min(i, j), max(i, j)}] {
 			return true
 		}
-		_, class, veto := ix.pairScore(i, j)
-		return class != Unlikely && veto&(VetoFirstName|VetoBirth) == 0
+		r := score(i, j)
+		switch {
+		case r.class == Unlikely || r.veto&^(VetoFirstName|VetoBirth|VetoSparse) != 0:
+			return false
+		case r.veto&(VetoFirstName|VetoBirth) == 0:
+			return true
+		case r.w >= ix.scorer.likely && r.v.Level(FNationalID) >= IDOneEdit:
+			return true
+		}
+		// Two children of one household given one name differ only by
+		// birth date, and a record with only the year matches both: a
+		// birth-date veto is lifted only by a third member with a full
+		// date, near both (two years off by one the other way).
+		fullDate := r.veto&VetoBirth != 0
+		for _, g := range [][]int{a, b} {
+			for _, k := range g {
+				if k != i && k != j && (!fullDate || ix.recs[k].month != 0) && sureLikely(i, k) && sureLikely(j, k) {
+					return true
+				}
+			}
+		}
+		return false
 	}
 	if b == nil {
 		for x := range a {

@@ -139,7 +139,9 @@ func (c *comparer) compareName(a, b *nameInfo) uint8 {
 	switch {
 	case a == nil || b == nil:
 		return Missing
-	case a == b || a.key == b.key:
+	case a == b || (a.id < 0 || b.id < 0) && a.key == b.key:
+		// Names of one table are interned by key: two of them with one
+		// key are one pointer. A query's unknown name has id -1.
 		return NameExact
 	case (a.latin || b.latin) && a.skel == b.skel && a.skel != "":
 		// A Latin spelling is compared by transliteration: Meriem and
@@ -162,6 +164,12 @@ func (c *comparer) close(a, b *nameInfo) bool {
 	x, y := a.kr, b.kr
 	if a.latin != b.latin {
 		x, y = a.sr, b.sr
+		// A Latin spelling writes long vowels as it hears them (Daod,
+		// Sosin, Fiuad for داود, سوسن, فؤاد) where the Arabic writes و and
+		// ي: the phonetic keys, which drop them, are the same.
+		if a.phon != "" && a.phon == b.phon && len(x)+len(y) >= 4 {
+			return true
+		}
 	}
 	if arabic.JaroWinklerRunes(x, y) >= jwClose {
 		return true

@@ -83,6 +83,8 @@ func TestCompareName(t *testing.T) {
 		{"Latin spelling meets Arabic", "Mohamed", "محمد", NameTranslit},
 		{"two Latin spellings meet", "Meriem", "Mariam", NameTranslit},
 		{"Mahmoud is not Mohamed across scripts", "Mahmoud", "محمد", NameDifferent},
+		{"a Latin spelling without the long vowel is close", "Daod", "داود", NameClose},
+		{"a Latin spelling with another vowel is close", "Sosin", "سوسن", NameClose},
 		{"unrelated", "زينب", "خديجة", NameDifferent},
 		{"missing", "", "محمد", Missing},
 	}

@@ -5,11 +5,14 @@
 //
 //   - Blocking (block.go) gathers candidate pairs on several keys — national
 //     ID, near-IDs (one digit changed or two neighbours swapped), phone,
-//     normalized first and father name with birth year, a phonetic key of the
-//     name, the Latin transliteration key with birth year, and the birth date
-//     with the family name — so that the number of compared pairs stays near
-//     linear while true pairs are rarely missed. A pair found by several
-//     keys is compared once.
+//     normalized first and father name with birth year, the Latin
+//     transliteration key with birth year, the birth date with the family
+//     name, phonetic first and family name with the father's initial and the
+//     birth year, and three keys without a year (the three names in one
+//     admin area, the same with only the first name's initial, first and
+//     family name with the day and month of birth) — so that the number of
+//     compared pairs stays near linear while true pairs are rarely missed. A
+//     pair found by several keys is compared once.
 //   - Comparison (compare.go) gives each field a level: name parts exact,
 //     same transliteration, close (Jaro–Winkler on normalized keys, but never
 //     for two different known names such as محمد and محمود), or different;
@@ -26,7 +29,9 @@
 //     with almost no data.
 //   - Clustering (cluster.go) joins Likely pairs into groups, guarded
 //     against chains: a group is only formed if all its members match each
-//     other at least at the Possible level; refused links go to review.
+//     other at least at the Possible level, a veto lifted only by one
+//     national ID or by a third member matching both; refused links go to
+//     review.
 //   - Index (index.go) answers the real-time check of one new registration
 //     against a built registry.
 //

@@ -262,6 +262,14 @@ func Run(ctx context.Context, records []Record, opts Options) (*Result, error) {
 	return res, nil
 }
 
+// candChunk is the number of candidates in one chunk.
+const candChunk = 1 << 16
+
+// trainSlots are the blocking rules whose pairs estimate the model (see
+// Model.estimate): the exact national ID and the name with the birth year.
+// Neither needs slotFilter.
+var trainSlots = [...]int{sID, sNameYear}
+
 // candidate is a compared pair before scoring.
 type candidate struct {
 	a, b uint32
@@ -275,8 +283,9 @@ type run struct {
 }
 
 // candidates compares every pair that shares a blocking key, once.
-// The candidates come back in one slice per worker, so that a million
-// records' pairs are never copied into one.
+// The candidates come back in chunks of candChunk, so that a million
+// records' pairs are never copied into one slice, nor copied as a
+// worker's slice grows.
 func (ix *Index) candidates(ctx context.Context) ([][]candidate, [nSlots]map[Vector]int64, [nSlots]int64, error) {
 	var runs []run
 	for s := range ix.slots {
@@ -295,7 +304,8 @@ func (ix *Index) candidates(ctx context.Context) ([][]candidate, [nSlots]map[Vec
 	// Big blocks first so that the workers finish together.
 	slices.SortStableFunc(runs, func(a, b run) int { return (b.hi - b.lo) - (a.hi - a.lo) })
 	type out struct {
-		c      []candidate
+		c      [][]candidate // full chunks
+		cur    []candidate
 		counts [nSlots]map[Vector]int64
 		byRule [nSlots]int64
 	}
@@ -336,13 +346,20 @@ func (ix *Index) candidates(ctx context.Context) ([][]candidate, [nSlots]map[Vec
 								continue
 							}
 							v := ix.cmp.compare(&ix.recs[a], &ix.recs[b])
-							o.c = append(o.c, candidate{a, b, v})
+							if len(o.cur) == cap(o.cur) {
+								if o.cur != nil {
+									o.c = append(o.c, o.cur)
+								}
+								o.cur = make([]candidate, 0, candChunk)
+							}
+							o.cur = append(o.cur, candidate{a, b, v})
 							// Training counts every block the pair is in, not
 							// only the first: the name rule's matches include
-							// those the ID rule found first.
+							// those the ID rule found first. Only the blocks
+							// that train (trainSlots) are counted.
 							ka, kb := ix.keys[int(a)*nSlots:int(a+1)*nSlots], ix.keys[int(b)*nSlots:int(b+1)*nSlots]
-							for t := r.slot; t < nSlots; t++ {
-								if ka[t] != 0 && ka[t] == kb[t] && slotFilter(t, &ix.recs[a], &ix.recs[b]) {
+							for _, t := range trainSlots {
+								if t >= r.slot && ka[t] != 0 && ka[t] == kb[t] {
 									o.counts[t][v]++
 								}
 							}
@@ -358,14 +375,18 @@ func (ix *Index) candidates(ctx context.Context) ([][]candidate, [nSlots]map[Vec
 	if err := ctx.Err(); err != nil {
 		return nil, [nSlots]map[Vector]int64{}, [nSlots]int64{}, err
 	}
-	all := make([][]candidate, len(outs))
+	var all [][]candidate
 	var counts [nSlots]map[Vector]int64
 	for s := range counts {
 		counts[s] = map[Vector]int64{}
 	}
 	var byRule [nSlots]int64
 	for i := range outs {
-		all[i], outs[i].c = outs[i].c, nil
+		all = append(all, outs[i].c...)
+		if len(outs[i].cur) > 0 {
+			all = append(all, outs[i].cur)
+		}
+		outs[i].c, outs[i].cur = nil, nil
 		for s := range outs[i].counts {
 			for v, n := range outs[i].counts[s] {
 				counts[s][v] += n
@@ -382,6 +403,7 @@ func (ix *Index) candidates(ctx context.Context) ([][]candidate, [nSlots]map[Vec
 func (ix *Index) scorePairs(cands [][]candidate) []Pair {
 	parts := make([][]Pair, len(cands))
 	each(ix.opts.Workers, len(cands), func(w int) {
+		// w is a chunk; each hands the chunks out to the workers.
 		for _, c := range cands[w] {
 			a, b := &ix.recs[c.a], &ix.recs[c.b]
 			wt := ix.scorer.score(a, b, c.v)
@@ -408,11 +430,17 @@ func (ix *Index) scorePairs(cands [][]candidate) []Pair {
 
 // pairScore compares and scores records i and j.
 func (ix *Index) pairScore(i, j int) (float64, Class, Veto) {
+	_, w, c, veto := ix.pairScoreVector(i, j)
+	return w, c, veto
+}
+
+// pairScoreVector is pairScore with the comparison vector.
+func (ix *Index) pairScoreVector(i, j int) (Vector, float64, Class, Veto) {
 	a, b := &ix.recs[i], &ix.recs[j]
 	v := ix.cmp.compare(a, b)
 	w := ix.scorer.score(a, b, v)
 	c, veto := ix.scorer.classify(a, b, v, w)
-	return w, c, veto
+	return v, w, c, veto
 }
 
 // parallel splits [0, n) into one contiguous range per worker.
