@@ -39,7 +39,10 @@ var owners = map[string]string{
 	"grievances": "grievance", "grievance_events": "grievance", "grievance_settings": "grievance", "appeals": "grievance",
 	"whistle_reports": "grievance", "whistle_accused": "grievance", "whistle_releases": "grievance",
 	"dci_transactions": "exchange", "dci_subscriptions": "exchange", "dci_senders": "exchange",
-	"jobs":            "jobs",
+	"jobs":          "jobs",
+	"case_settings": "casework", "case_departments": "casework", "case_offices": "casework", "case_staff": "casework",
+	"case_types": "casework", "case_counters": "casework", "cases": "casework", "case_team": "casework", "case_history": "casework",
+	"case_notes": "casework", "case_attachments": "casework", "case_transfers": "casework",
 	"notify_settings": "notify", "notify_templates": "notify", "notifications": "notify", "notification_attempts": "notify",
 }
 
