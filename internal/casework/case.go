@@ -380,8 +380,8 @@ type OpenInput struct {
 	PersonID    int64 `json:"person_id"`
 	// … or a person registered on the spot as the head of a new household
 	// in AreaCode, through the registry's duplicate gate.
-	NewPerson  *registry.Person          `json:"new_person,omitempty"`
-	AreaCode   string                    `json:"area_code"`
+	NewPerson  *registry.Person         `json:"new_person,omitempty"`
+	AreaCode   string                   `json:"area_code"`
 	Duplicates registry.DuplicatePolicy `json:"-"`
 	// OwnerID is the social worker (0: the actor); OfficeID the office (0:
 	// the owner's); Team the named colleagues who may see the case.
