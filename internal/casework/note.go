@@ -243,7 +243,8 @@ var allowedTypes = map[string]string{
 func sniff(name string, data []byte) (string, error) {
 	want, ok := allowedTypes[strings.ToLower(path.Ext(name))]
 	if !ok {
-		return "", errs.E(errs.Invalid, "casework.attachment_type", "name", name).WithField("file", "casework.attachment_type", "name", name)
+		types := "\u2066.pdf .jpg .jpeg .png .webp .gif\u2069"
+		return "", errs.E(errs.Invalid, "casework.attachment_type", "name", name, "types", types).WithField("file", "casework.attachment_type", "name", name, "types", types)
 	}
 	got := http.DetectContentType(data)
 	if want == "application/pdf" && !bytes.HasPrefix(data, []byte("%PDF-")) || !strings.HasPrefix(got, want) {

@@ -127,7 +127,11 @@ func (s *Service) give(ctx context.Context, tx *db.Tx, c Case, user, office int6
 	if err != nil {
 		return err
 	}
-	return audit.Append(ctx, tx, audit.Entry{MemberID: c.MemberID, Action: "case." + kind, EntityType: "case", EntityID: id(c.ID), State: auditState(out)})
+	action := "case.assign"
+	if kind == "transfer" {
+		action = "case.transfer"
+	}
+	return audit.Append(ctx, tx, audit.Entry{MemberID: c.MemberID, Action: action, EntityType: "case", EntityID: id(c.ID), State: auditState(out)})
 }
 
 // Transfer proposes that worker in.ToUser take case in.CaseID over; the
@@ -271,7 +275,11 @@ func (s *Service) Answer(ctx context.Context, tid int64, accept bool, answer str
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.E(errs.Conflict, "casework.transfer_decided")
 		}
-		if err := audit.Append(ctx, tx, audit.Entry{MemberID: t.MemberID, Action: "case_transfer." + status, EntityType: "case_transfer", EntityID: id(tid),
+		action := "case_transfer.declined"
+		if accept {
+			action = "case_transfer.accepted"
+		}
+		if err := audit.Append(ctx, tx, audit.Entry{MemberID: t.MemberID, Action: action, EntityType: "case_transfer", EntityID: id(tid),
 			State: map[string]any{"case": t.CaseID, "kind": t.Kind, "status": status}}); err != nil {
 			return err
 		}
