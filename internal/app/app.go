@@ -19,6 +19,7 @@ import (
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/calendar"
+	"github.com/tadamun/tadamun/internal/casework"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/dedup"
@@ -54,6 +55,10 @@ type Options struct {
 	// WhistleKeyFile holds the AES-256 key that seals whistleblowers'
 	// contacts, created on first use; empty means tadamun-whistle.key.
 	WhistleKeyFile string
+	// CaseKeyFile holds the AES-256 key that seals the narrative notes
+	// and attachments of sensitive cases, created on first use; empty
+	// means tadamun-case.key.
+	CaseKeyFile string
 	// DCI configures the DCI social-registry API.
 	DCI DCIOptions
 	// JobsMax is how many jobs run at once in the process; 0 means
@@ -132,6 +137,8 @@ type Services struct {
 	Ledger          *ledger.Service
 	Payments        *payment.Service
 	Grievances      *grievance.Service
+	// Cases is case management for the care departments (issue 16).
+	Cases *casework.Service
 	// Inbox is the checker's inbox: every approval waiting for a decision,
 	// named and decided through the capability that proposed it.
 	Inbox *inbox.Service
@@ -190,7 +197,8 @@ func New(d *db.DB, o Options) *Services {
 	// Appeals explain and re-open program decisions.
 	s.Grievances = grievance.New(d, grievance.Options{KeyFile: o.WhistleKeyFile, Decisions: program.NewAppeals(s.Programs), Clock: clock,
 		Members: s.Members, Registry: s.Registry, Auth: s.Auth, Notify: s.Notify})
-	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Clock: clock})
+	s.Cases = casework.New(d, casework.Options{Registry: s.Registry, Members: s.Members, Auth: s.Auth, Audit: o.Audit, Jobs: s.Jobs, Clock: clock, KeyFile: o.CaseKeyFile, Limits: o.Limits})
+	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Cases: s.Cases, Clock: clock})
 	s.Senders = exchange.NewSenders(d, exchange.Guard{AllowPrivate: o.DCI.AllowPrivateCallbacks})
 	s.DCI = dci.New(dci.Options{Log: o.Log, Senders: s.Senders, Registry: s.Registry,
 		Transactions: exchange.NewTransactions(d), Subscriptions: exchange.NewSubscriptions(d),
