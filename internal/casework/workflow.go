@@ -325,7 +325,7 @@ type EditInput struct {
 }
 
 // Edit changes the team and office of case in.CaseID from the version the
-// worker saw: when another worker changed the case meanwhile, the second
+// worker saw (0: unknown, no check): when another worker changed the case meanwhile, the second
 // is told (a conflict) and nothing is written.
 func (s *Service) Edit(ctx context.Context, in EditInput) (Case, error) {
 	if len(in.Team) > MaxTeam {
@@ -336,7 +336,7 @@ func (s *Service) Edit(ctx context.Context, in EditInput) (Case, error) {
 		if err != nil {
 			return err
 		}
-		if in.Version != c.Version {
+		if in.Version != 0 && in.Version != c.Version {
 			return errs.E(errs.Conflict, "casework.changed_meanwhile")
 		}
 		for _, u := range in.Team {
