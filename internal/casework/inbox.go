@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"time"
 
@@ -89,25 +90,28 @@ func (s *Service) InboxOf(ctx context.Context, memberID int64) (Inbox, error) {
 	if !auth.Can(a, auth.CaseSupervise) {
 		return in, nil
 	}
-	// The team: the cases whose supervisor is the actor.
-	rows, err = s.db.Query(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.member_id = ? AND c.supervisor_id = ? AND c.status <> ? ORDER BY c.next_visit_due, c.id`,
-		memberID, a.UserID, care.StepClosed)
+	// The team: the cases whose supervisor is the actor. Only what the
+	// caseloads count is read of each; whole rows only for the approvals
+	// waiting.
+	rows, err = s.db.Query(ctx, `SELECT c.id, c.owner_id, c.number, c.next_visit_due, c.waiting_step FROM cases c
+		WHERE c.member_id = ? AND c.supervisor_id = ? AND c.status <> ?`, memberID, a.UserID, care.StepClosed)
 	if err != nil {
 		return Inbox{}, errs.Wrapf(err, "casework: inbox")
 	}
 	var team []Case
+	var waiting []int64
 	loads := map[int64]*Caseload{}
 	for rows.Next() {
-		c, err := scanCase(rows)
-		if err != nil {
+		var c Case
+		var next sql.NullTime
+		if err := rows.Scan(&c.ID, &c.OwnerID, &c.Number, &next, &c.WaitingStep); err != nil {
 			rows.Close()
 			return Inbox{}, errs.Wrapf(err, "casework: inbox")
 		}
-		c = mask(c, AccessLimited, now)
-		c.Access = AccessFull
+		c.NextVisitDue = timePtr(next)
 		team = append(team, c)
 		if c.WaitingStep != "" {
-			in.Waiting = append(in.Waiting, c)
+			waiting = append(waiting, c.ID)
 		}
 		l := loads[c.OwnerID]
 		if l == nil {
@@ -119,6 +123,15 @@ func (s *Service) InboxOf(ctx context.Context, memberID int64) (Inbox, error) {
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return Inbox{}, errs.Wrapf(err, "casework: inbox")
+	}
+	for _, cid := range waiting {
+		c, err := load(ctx, s.db, cid)
+		if err != nil {
+			return Inbox{}, err
+		}
+		c = mask(c, AccessLimited, now)
+		c.Access = AccessFull
+		in.Waiting = append(in.Waiting, c)
 	}
 	due, err := s.dueOf(ctx, memberID, team, now, now, a.Lang)
 	if err != nil {

@@ -108,7 +108,8 @@ CREATE TABLE cases (
 );
 CREATE INDEX cases_office ON cases (member_id, office_id, status);
 CREATE INDEX cases_owner ON cases (member_id, owner_id, status);
-CREATE INDEX cases_supervisor ON cases (member_id, supervisor_id, status);
+-- Covers the supervisor's view of the team (the inbox), which reads only these.
+CREATE INDEX cases_supervisor ON cases (member_id, supervisor_id, status, owner_id, next_visit_due, waiting_step, number, id);
 CREATE INDEX cases_household ON cases (member_id, household_id);
 
 CREATE TABLE case_team (
