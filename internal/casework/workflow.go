@@ -377,3 +377,39 @@ func (s *Service) Edit(ctx context.Context, in EditInput) (Case, error) {
 	}
 	return s.Get(ctx, in.CaseID)
 }
+
+// StepMark is one step of a case's workflow bar.
+type StepMark struct {
+	Step  string `json:"step"`
+	State string `json:"state"` // done, current, waiting (for approval), todo, off
+}
+
+// StepsOf marks each step of care.Steps for case c of type t.
+func StepsOf(t Type, c Case) []StepMark {
+	cur := slices.Index(care.Steps, c.Status)
+	var out []StepMark
+	for i, st := range care.Steps {
+		m := StepMark{Step: st, State: "todo"}
+		switch {
+		case !t.On(st):
+			m.State = "off"
+		case i < cur:
+			m.State = "done"
+		case i == cur:
+			m.State = "current"
+		case st == c.WaitingStep:
+			m.State = "waiting"
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// NextStep is the step a case of type t at status moves to next, or ""
+// for a closed case.
+func NextStep(t Type, status string) string {
+	if status == care.StepClosed {
+		return ""
+	}
+	return t.next(status)
+}
