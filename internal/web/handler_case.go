@@ -355,6 +355,7 @@ func (s *Server) caseCreate(w http.ResponseWriter, r *http.Request) error {
 type casePageData struct {
 	C          casework.Case
 	TypeName   string
+	AreaName   string
 	Type       casework.Type
 	Steps      []casework.StepMark
 	Next       string
@@ -412,6 +413,9 @@ func (s *Server) casePageData(r *http.Request) (casePageData, error) {
 		}
 	}
 	p.Steps = casework.StepsOf(p.Type, c)
+	if p.AreaName, err = s.areaPathOf(ctx, l, c.MemberID, c.AreaCode); err != nil || p.AreaName == "" {
+		p.AreaName = c.AreaCode
+	}
 	if p.Users, _, err = s.staffNames(r, c.MemberID); err != nil {
 		return casePageData{}, err
 	}
