@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
@@ -161,13 +162,17 @@ func (s *Service) InboxOf(ctx context.Context, memberID int64) (Inbox, error) {
 func (s *Service) dueOf(ctx context.Context, memberID int64, cs []Case, now, until time.Time, l i18n.Lang) ([]care.DueItem, error) {
 	var out []care.DueItem
 	ids := make([]int64, 0, len(cs))
+	// The title is rendered once and the number put in for each case: a
+	// supervisor's team has thousands.
+	const mark = "\x00"
+	title := i18n.T(l, "casework.due_visit", map[string]any{"case": mark})
 	for _, c := range cs {
 		ids = append(ids, c.ID)
 		if c.NextVisitDue == nil || c.NextVisitDue.After(until) {
 			continue
 		}
 		out = append(out, care.DueItem{CaseID: c.ID, Kind: "visit", RefID: c.ID, DueAt: *c.NextVisitDue, Overdue: c.NextVisitDue.Before(now),
-			Title: i18n.T(l, "casework.due_visit", map[string]any{"case": i18n.IsolateLTR(c.Number)}), Link: "/casework/cases/" + id(c.ID)})
+			Title: strings.Replace(title, mark, i18n.IsolateLTR(c.Number), 1), Link: "/casework/cases/" + id(c.ID)})
 	}
 	if len(ids) > 0 {
 		for _, d := range s.due {

@@ -45,13 +45,29 @@ func init() {
 	})
 }
 
-// caseMember is the member whose cases the page shows: the actor's.
-func caseMember(r *http.Request) (int64, error) {
+// caseMember is the member whose cases the page shows: the actor's, or,
+// for a union-level user, the one ?member= names (the first member when
+// none), whose cases they see without names or narratives.
+func (s *Server) caseMember(r *http.Request) (int64, error) {
 	a := actor.From(r.Context())
-	if a.Union() {
-		return 0, errs.E(errs.Forbidden, "casework.member_only")
+	if !a.Union() {
+		return a.MemberID, nil
 	}
-	return a.MemberID, nil
+	if code := r.URL.Query().Get("member"); code != "" {
+		m, err := s.Members.Get(r.Context(), code)
+		if err != nil {
+			return 0, err
+		}
+		return m.ID, nil
+	}
+	ms, err := s.Members.List(r.Context())
+	if err != nil {
+		return 0, err
+	}
+	if len(ms) == 0 {
+		return 0, errs.E(errs.NotFound, "member.not_found", "code", "")
+	}
+	return ms[0].ID, nil
 }
 
 // staffNames names the member's care staff by user id.
@@ -105,7 +121,7 @@ type caseInboxPage struct {
 
 func (s *Server) caseInbox(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	member, err := caseMember(r)
+	member, err := s.caseMember(r)
 	if err != nil {
 		return err
 	}
@@ -167,7 +183,7 @@ func riskOpts(l i18n.Lang) []Option {
 
 func (s *Server) caseList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	member, err := caseMember(r)
+	member, err := s.caseMember(r)
 	if err != nil {
 		return err
 	}
@@ -233,7 +249,7 @@ type caseNewPage struct {
 
 func (s *Server) caseNewData(r *http.Request) (caseNewPage, error) {
 	l := Lang(r)
-	member, err := caseMember(r)
+	member, err := s.caseMember(r)
 	if err != nil {
 		return caseNewPage{}, err
 	}
@@ -272,7 +288,7 @@ func (s *Server) caseNew(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) caseCreate(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	member, err := caseMember(r)
+	member, err := s.caseMember(r)
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ type caseTypesPage struct {
 }
 
 func (s *Server) caseTypesData(r *http.Request) (caseTypesPage, error) {
-	member, err := caseMember(r)
+	member, err := s.caseMember(r)
 	if err != nil {
 		return caseTypesPage{}, err
 	}
@@ -63,7 +63,7 @@ func (s *Server) caseTypes(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) caseTypeSave(w http.ResponseWriter, r *http.Request) error {
-	member, err := caseMember(r)
+	member, err := s.caseMember(r)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ type caseOfficesPage struct {
 
 func (s *Server) caseOfficesData(r *http.Request) (caseOfficesPage, error) {
 	ctx := r.Context()
-	member, err := caseMember(r)
+	member, err := s.caseMember(r)
 	if err != nil {
 		return caseOfficesPage{}, err
 	}
@@ -153,7 +153,7 @@ func (s *Server) caseOffices(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) caseOfficesSave(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	member, err := caseMember(r)
+	member, err := s.caseMember(r)
 	if err != nil {
 		return err
 	}
