@@ -124,14 +124,6 @@ func (s *Service) sealer() (*sealer, error) {
 
 func id(v int64) string { return strconv.FormatInt(v, 10) }
 
-// nullTime is t, or NULL for the zero time.
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC()
-}
-
 func actorID(ctx context.Context) int64 { return actor.From(ctx).UserID }
 
 func actorMember(ctx context.Context) int64 { return actor.From(ctx).MemberID }

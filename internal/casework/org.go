@@ -294,24 +294,6 @@ func placement(ctx context.Context, q querier, userID int64) (office, supervisor
 	return office, supervisor, nil
 }
 
-// supervises lists the users whose supervisor is user.
-func supervisedBy(ctx context.Context, q querier, memberID, user int64) ([]int64, error) {
-	rows, err := q.Query(ctx, `SELECT user_id FROM case_staff WHERE member_id = ? AND supervisor_id = ?`, memberID, user)
-	if err != nil {
-		return nil, errs.Wrapf(err, "casework: team of %d", user)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var u int64
-		if err := rows.Scan(&u); err != nil {
-			return nil, errs.Wrapf(err, "casework: team of %d", user)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
-}
-
 func nullID(v int64) any {
 	if v == 0 {
 		return nil
