@@ -222,6 +222,9 @@ func (s *Service) decide(ctx context.Context, ap auth.Approval, approve bool, re
 	case auth.RoleGrantKind:
 		_, err = s.auth.DecideGrant(ctx, ap.ID, approve, reason)
 	case casework.ApprovalKind:
+		if s.cases == nil {
+			return errs.E(errs.Invalid, "approval.kind_invalid", "kind", ap.Kind)
+		}
 		err = s.cases.DecideApproval(ctx, ap.MemberID, entity, ap.ID, approve, reason)
 	default:
 		err = errs.E(errs.Invalid, "approval.kind_invalid", "kind", ap.Kind)
@@ -325,6 +328,9 @@ func (n *namer) subject(ctx context.Context, ap auth.Approval) (string, string) 
 		}
 		return n.t("inbox.subject_role_grant", map[string]any{"role": n.t("role."+payload.Role, nil), "user": user}), "/users/" + id(u.ID) + "#pending-grants"
 	case casework.ApprovalKind:
+		if n.s.cases == nil {
+			break
+		}
 		var step struct{ To string }
 		_ = json.Unmarshal([]byte(ap.Payload), &step)
 		number, _, link, err := n.s.cases.Name(ctx, entity)
