@@ -15,53 +15,26 @@ import (
 	"github.com/tadamun/tadamun/internal/registry"
 )
 
-// The case-management demo (issue 16), run after the registry: a
-// supervisor and a care manager for JO, a worker and a supervisor for EG,
-// each member's seven case types, a family-protection department with an
+// The case-management demo (issue 16), run after the registry: each
+// member's seven case types, a family-protection department with an
 // office, and a few cases of JO's households, sensitive and not, at
 // several steps, so that the pages are alive.
 func init() {
 	AddStep(Step{Name: "cases", Run: loadCases})
 }
 
-// CaseAccounts are the demo logins of case management, added by the cases
-// step.
-var CaseAccounts = []struct {
-	Username, Name string
-	Role           actor.Role
-	Member         string
-}{
-	{"jo.supervisor", "ريم الحوراني", actor.CaseSupervisor, "JO"},
-	{"jo.caremanager", "نادر الطراونة", actor.CareManager, "JO"},
-	{"eg.caseworker", "منى عبد الله", actor.CaseWorker, "EG"},
-	{"eg.supervisor", "هالة منصور", actor.CaseSupervisor, "EG"},
-}
-
 func loadCases(ctx context.Context, d *db.DB, progress func(string)) error {
 	ctx = actor.System(ctx)
 	as := auth.New(d)
 	ms := member.New(d)
-	hash, err := passwordHash()
-	if err != nil {
-		return err
-	}
 	users := map[string]int64{}
-	for _, a := range CaseAccounts {
-		m, err := ms.Get(ctx, a.Member)
+	for _, name := range []string{"jo.caseworker", "jo.supervisor", "eg.caseworker", "eg.supervisor"} {
+		u, err := as.UserByUsername(ctx, name)
 		if err != nil {
-			return err
+			return fmt.Errorf("user %s: %w", name, err)
 		}
-		u, err := as.CreateUser(ctx, auth.NewUser{MemberID: m.ID, Username: a.Username, DisplayName: a.Name, PasswordHash: hash, Roles: []actor.Role{a.Role}, Email: a.Username + "@demo.tadamun.invalid"})
-		if err != nil {
-			return fmt.Errorf("user %s: %w", a.Username, err)
-		}
-		users[a.Username] = u.ID
+		users[name] = u.ID
 	}
-	w, err := as.UserByUsername(ctx, "jo.caseworker")
-	if err != nil {
-		return err
-	}
-	users["jo.caseworker"] = w.ID
 	cases := casework.New(d, casework.Options{})
 	offices := map[string]int64{}
 	for _, m := range []struct{ code, office, officeAR, area, worker, supervisor string }{
