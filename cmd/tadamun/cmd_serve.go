@@ -33,7 +33,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 	withDemo := fs.Bool("demo", false, "load the demo data first if the database has none")
 	cpEvery := fs.Duration("checkpoint-every", time.Minute, "how often to sign a checkpoint of the audit log when it has grown")
 	wholeCheck := fs.Bool("audit-check-whole", os.Getenv("TADAMUN_AUDIT_CHECK_WHOLE") == "1", "at start, verify the whole audit log, not only the records after the last checkpoint signed (TADAMUN_AUDIT_CHECK_WHOLE=1)")
-	sweepEvery := fs.Duration("sweep-every", 5*time.Minute, "how often to warn about grievances near their deadline and escalate late ones (0: never)")
+	sweepEvery := fs.Duration("sweep-every", 5*time.Minute, "how often to warn about grievances near their deadline and escalate late ones, and escalate late referral follow-ups (0: never)")
 	secure := fs.Bool("secure-cookies", os.Getenv("TADAMUN_SECURE_COOKIES") == "1", "always mark cookies Secure (TADAMUN_SECURE_COOKIES=1); set it behind a TLS proxy that does not send X-Forwarded-Proto")
 	dciPrivate := fs.Bool("dci-allow-private-callbacks", os.Getenv("TADAMUN_DCI_ALLOW_PRIVATE_CALLBACKS") == "1", "let DCI callbacks reach loopback, link-local and private addresses (TADAMUN_DCI_ALLOW_PRIVATE_CALLBACKS=1); only for receivers on an internal network")
 	logFormat := fs.String("log-format", env("TADAMUN_LOG_FORMAT", "text"), "log format: text or json (TADAMUN_LOG_FORMAT)")
@@ -137,6 +137,9 @@ func serve(ctx context.Context, g globals, args []string) error {
 				logger.Info("grievance sweep", "alerts", len(alerts))
 			}
 		})
+		// Overdue referral follow-ups are escalated on the same schedule,
+		// until svc.Close.
+		svc.Referrals.Start(*sweepEvery)
 		errc := make(chan error, 1)
 		go func() { errc <- hs.Serve(ln) }()
 		select {

@@ -15,11 +15,15 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/calendar"
+	"github.com/tadamun/tadamun/internal/care"
 	"github.com/tadamun/tadamun/internal/casework"
+	"github.com/tadamun/tadamun/internal/casework/assess"
+	"github.com/tadamun/tadamun/internal/casework/referral"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/dedup"
@@ -153,6 +157,14 @@ type Services struct {
 	// programs, payments and grievances write to it in their own
 	// transactions; serve recovers it and starts its sender, Close stops it.
 	Notify *notify.Service
+	// Referrals are case plans, referrals to basic services, the service
+	// directory and referral follow-ups; serve starts its escalation
+	// sweep, Close stops it.
+	Referrals *referral.Service
+	// Assessments are case management's assessment forms (XLSForm,
+	// versioned) and the assessments filled with them; it reaches cases
+	// only through care.Cases.
+	Assessments *assess.Service
 
 	db *db.DB
 }
@@ -197,7 +209,11 @@ func New(d *db.DB, o Options) *Services {
 	// Appeals explain and re-open program decisions.
 	s.Grievances = grievance.New(d, grievance.Options{KeyFile: o.WhistleKeyFile, Decisions: program.NewAppeals(s.Programs), Clock: clock,
 		Members: s.Members, Registry: s.Registry, Auth: s.Auth, Notify: s.Notify})
-	s.Cases = casework.New(d, casework.Options{Registry: s.Registry, Members: s.Members, Auth: s.Auth, Audit: o.Audit, Jobs: s.Jobs, Clock: clock, KeyFile: o.CaseKeyFile, Limits: o.Limits})
+	// Cases list in the worker's inbox what the referrals have due; the
+	// referrals, which ask the cases, are built after them (below).
+	due := &referralDue{}
+	s.Cases = casework.New(d, casework.Options{Registry: s.Registry, Members: s.Members, Auth: s.Auth, Audit: o.Audit, Jobs: s.Jobs, Clock: clock,
+		KeyFile: o.CaseKeyFile, Limits: o.Limits, Due: []care.Due{due}})
 	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Cases: s.Cases, Clock: clock})
 	s.Senders = exchange.NewSenders(d, exchange.Guard{AllowPrivate: o.DCI.AllowPrivateCallbacks})
 	s.DCI = dci.New(dci.Options{Log: o.Log, Senders: s.Senders, Registry: s.Registry,
@@ -206,7 +222,23 @@ func New(d *db.DB, o Options) *Services {
 	s.DCI.Jobs = s.Jobs // callbacks run as jobs
 	s.Printer = printer.New(d, printer.Options{Registry: s.Registry, Programs: s.Programs, Payments: s.Payments, Members: s.Members,
 		Chrome: printer.NewChrome(o.Print.Chromium, o.Print.Concurrent), Cards: o.Print.Cards, Clock: clock, Jobs: s.Jobs})
+	// Plans, referrals and assessments reach cases only through care.Cases.
+	s.Referrals = referral.New(d, referral.Options{Cases: s.Cases, Members: s.Members, Auth: s.Auth, Clock: clock, Limits: o.Limits, Log: o.Log})
+	due.s = s.Referrals
+	s.Assessments = assess.New(d, assess.Options{Cases: s.Cases, Clock: clock, Limits: o.Limits})
 	return s
+}
+
+// referralDue is the referrals' care.Due as the cases' inbox asks it: set
+// once in New, right after the referral service is built (it needs the
+// cases, and the cases need it), and read only after New has returned.
+type referralDue struct{ s *referral.Service }
+
+func (r *referralDue) Due(ctx context.Context, memberID int64, caseIDs []int64, until time.Time) ([]care.DueItem, error) {
+	if r.s == nil {
+		return nil, nil
+	}
+	return r.s.Due(ctx, memberID, caseIDs, until)
 }
 
 // Ping checks that the database answers.
@@ -222,6 +254,7 @@ func (s *Services) Close(ctx context.Context) error {
 	runs := s.Programs.DrainRuns(ctx)
 	defer s.Printer.Close()
 	_ = s.Notify.Close(ctx) // on ctx's end, so does the wait below
+	_ = s.Referrals.Close(ctx)
 	done := make(chan struct{})
 	go func() { s.DCI.Close(); close(done) }()
 	select {

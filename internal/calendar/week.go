@@ -23,3 +23,33 @@ func FirstWorkingDay(day time.Time, country string) time.Time {
 	}
 	return day
 }
+
+// AddWorkingDays returns t plus days working days, counted in loc with the
+// two weekend days off: a time on a day off starts at the beginning of the
+// next working day, and each working day added keeps the clock time, so
+// Thursday 10:00 plus three working days with a Friday/Saturday weekend is
+// Tuesday 10:00. Service-level deadlines (grievances, referral follow-ups)
+// are counted with it. The result is in UTC.
+func AddWorkingDays(t time.Time, days int, loc *time.Location, weekend [2]time.Weekday) time.Time {
+	off := func(y int, m time.Month, d int) bool {
+		wd := time.Date(y, m, d, 12, 0, 0, 0, loc).Weekday()
+		return wd == weekend[0] || wd == weekend[1]
+	}
+	l := t.In(loc)
+	y, m, d := l.Date()
+	hh, mm, ss := l.Clock()
+	ns := l.Nanosecond()
+	if off(y, m, d) {
+		hh, mm, ss, ns = 0, 0, 0, 0
+		for off(y, m, d) {
+			d++
+		}
+	}
+	for days > 0 {
+		d++
+		if !off(y, m, d) {
+			days--
+		}
+	}
+	return time.Date(y, m, d, hh, mm, ss, ns, loc).UTC()
+}

@@ -136,7 +136,7 @@ func displayName(a Account) string {
 		actor.UnionAdmin: "سلمى الحسيني", actor.Auditor: "خالد المصري", actor.Viewer: "ليلى حداد",
 		actor.MemberAdmin: "عمر العبادي", actor.Registrar: "رنا الخطيب", actor.ProgramManager: "يوسف النعيمي",
 		actor.Approver: "هدى الزعبي", actor.FinanceOfficer: "طارق الشريف", actor.CaseWorker: "منى العمري",
-		actor.GrievanceOfficer: "باسل القضاة", actor.CaseSupervisor: "ريم الحوراني", actor.CareManager: "نادر الطراونة",
+		actor.GrievanceOfficer: "باسل القضاة", actor.CaseSupervisor: "ريم الحوراني", actor.CareManager: "نادية الرفاعي",
 	}
 	n := names[a.Role]
 	if a.Member == "EG" {

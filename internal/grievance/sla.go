@@ -2,6 +2,8 @@ package grievance
 
 import (
 	"time"
+
+	"github.com/tadamun/tadamun/internal/calendar"
 )
 
 // Priority says how fast a grievance must be resolved.
@@ -36,12 +38,12 @@ const (
 	SatSun Weekend = "sat_sun"
 )
 
-// off reports whether d is a day off in weekend w.
-func (w Weekend) off(d time.Weekday) bool {
+// days returns the two days off of weekend w.
+func (w Weekend) days() [2]time.Weekday {
 	if w == SatSun {
-		return d == time.Saturday || d == time.Sunday
+		return [2]time.Weekday{time.Saturday, time.Sunday}
 	}
-	return d == time.Friday || d == time.Saturday
+	return [2]time.Weekday{time.Friday, time.Saturday}
 }
 
 // Settings are a member's service-level targets. The zero value is not
@@ -81,23 +83,7 @@ func (s Settings) Due(p Priority, t time.Time, loc *time.Location) time.Time {
 	case Low:
 		days = s.LowDays
 	}
-	l := t.In(loc)
-	y, m, d := l.Date()
-	hh, mm, ss := l.Clock()
-	ns := l.Nanosecond()
-	if s.Weekend.off(l.Weekday()) {
-		hh, mm, ss, ns = 0, 0, 0, 0
-		for s.Weekend.off(time.Date(y, m, d, 12, 0, 0, 0, loc).Weekday()) {
-			d++
-		}
-	}
-	for days > 0 {
-		d++
-		if !s.Weekend.off(time.Date(y, m, d, 12, 0, 0, 0, loc).Weekday()) {
-			days--
-		}
-	}
-	return time.Date(y, m, d, hh, mm, ss, ns, loc).UTC()
+	return calendar.AddWorkingDays(t, days, loc, s.Weekend.days())
 }
 
 // WarnAt returns when a case received at t and due at due is near its

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -414,7 +413,7 @@ func (s *Server) casePageData(r *http.Request) (casePageData, error) {
 	}
 	a := actor.From(ctx)
 	l := Lang(r)
-	p := casePageData{C: c, Now: s.Clock.Now(), Forms: map[string]*Form{}, ClientID: newClientID(s.Clock.Now(), a.UserID, c.ID, c.Version)}
+	p := casePageData{C: c, Now: s.Clock.Now(), Forms: map[string]*Form{}, ClientID: newClientID()}
 	for _, k := range []string{"move", "decide", "reopen", "note", "attach", "edit", "transfer", "assign"} {
 		p.Forms[k] = &Form{Values: url.Values{}, Errors: map[string]string{}}
 	}
@@ -485,12 +484,6 @@ func (s *Server) casePageData(r *http.Request) (casePageData, error) {
 		}
 	}
 	return p, nil
-}
-
-// newClientID makes the id of a note or attachment sent from the case
-// page, so that sending the form twice stores it once.
-func newClientID(now time.Time, user, caseID, version int64) string {
-	return fmt.Sprintf("web-%d-%d-%d-%d", user, caseID, version, now.UnixNano())
 }
 
 func (s *Server) caseShow(w http.ResponseWriter, r *http.Request) error {
