@@ -557,7 +557,7 @@ func init() {
 				}
 				return in, a.Cases.Place(r.Context(), m, user, in.OfficeID, in.SupervisorID)
 			}},
-		Route{Method: "GET", Path: "/casework/settings", Tag: "casework", Summary: "A member's visit intervals by risk level",
+		Route{Method: "GET", Path: "/casework/visit-settings", Tag: "casework", Summary: "A member's visit intervals by risk level",
 			Query: []Param{caseMemberParam}, Response: casework.Settings{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				m, err := a.caseMember(r, "")
@@ -566,7 +566,7 @@ func init() {
 				}
 				return a.Cases.SettingsOf(r.Context(), m)
 			}},
-		Route{Method: "PUT", Path: "/casework/settings", Tag: "casework", Summary: "Set a member's visit intervals (days, shorter for higher risk)",
+		Route{Method: "PUT", Path: "/casework/visit-settings", Tag: "casework", Summary: "Set a member's visit intervals (days, shorter for higher risk)",
 			Body: CaseSettings{}, Response: casework.Settings{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				in, err := Decode[CaseSettings](r)

@@ -138,9 +138,9 @@ func init() {
 	crossCases["PUT /casework/staff/{user}"] = crossWrite("PUT", func(v map[string]string) (string, string) {
 		return v1 + "/casework/staff/" + v["eg_supervisor"] + "?member=EG", `{}`
 	})
-	crossCases["GET /casework/settings"] = crossList(v1 + "/casework/settings")
-	crossCases["PUT /casework/settings"] = crossWrite("PUT", func(map[string]string) (string, string) {
-		return v1 + "/casework/settings", `{"member":"EG","visit_days":{"critical":1,"high":2,"medium":3,"low":4}}`
+	crossCases["GET /casework/visit-settings"] = crossList(v1 + "/casework/visit-settings")
+	crossCases["PUT /casework/visit-settings"] = crossWrite("PUT", func(map[string]string) (string, string) {
+		return v1 + "/casework/visit-settings", `{"member":"EG","visit_days":{"critical":1,"high":2,"medium":3,"low":4}}`
 	})
 
 	joCase := func(key, suffix string) func(v map[string]string) string {
