@@ -13,6 +13,7 @@ import (
 // so that no library reads them itself:
 //
 //	TADAMUN_WHISTLE_KEY    whistleblower contacts' key (./tadamun-whistle.key)
+//	TADAMUN_CASE_KEY       sensitive cases' notes and attachments key (./tadamun-case.key)
 //	TADAMUN_DCI_KEY        the DCI signing key (./tadamun-dci.key)
 //	TADAMUN_DCI_KEYS       DCI senders' public keys outside the sender registry
 //	TADAMUN_DCI_SENDER_ID  this registry's DCI sender id (tadamun)
@@ -21,6 +22,7 @@ import (
 // private callbacks).
 func services(d *db.DB, o app.Options) *app.Services {
 	o.WhistleKeyFile = env("TADAMUN_WHISTLE_KEY", "tadamun-whistle.key")
+	o.CaseKeyFile = env("TADAMUN_CASE_KEY", "tadamun-case.key")
 	o.DCI.KeyFile = env("TADAMUN_DCI_KEY", "tadamun-dci.key")
 	o.DCI.KeysFile = os.Getenv("TADAMUN_DCI_KEYS")
 	o.DCI.SenderID = env("TADAMUN_DCI_SENDER_ID", "tadamun")

@@ -15,10 +15,13 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/calendar"
+	"github.com/tadamun/tadamun/internal/care"
+	"github.com/tadamun/tadamun/internal/casework"
 	"github.com/tadamun/tadamun/internal/casework/assess"
 	"github.com/tadamun/tadamun/internal/casework/field"
 	"github.com/tadamun/tadamun/internal/casework/quality"
@@ -58,6 +61,10 @@ type Options struct {
 	// WhistleKeyFile holds the AES-256 key that seals whistleblowers'
 	// contacts, created on first use; empty means tadamun-whistle.key.
 	WhistleKeyFile string
+	// CaseKeyFile holds the AES-256 key that seals the narrative notes
+	// and attachments of sensitive cases, created on first use; empty
+	// means tadamun-case.key.
+	CaseKeyFile string
 	// DCI configures the DCI social-registry API.
 	DCI DCIOptions
 	// JobsMax is how many jobs run at once in the process; 0 means
@@ -136,6 +143,8 @@ type Services struct {
 	Ledger          *ledger.Service
 	Payments        *payment.Service
 	Grievances      *grievance.Service
+	// Cases is case management for the care departments (issue 16).
+	Cases *casework.Service
 	// Inbox is the checker's inbox: every approval waiting for a decision,
 	// named and decided through the capability that proposed it.
 	Inbox *inbox.Service
@@ -209,7 +218,12 @@ func New(d *db.DB, o Options) *Services {
 	// Appeals explain and re-open program decisions.
 	s.Grievances = grievance.New(d, grievance.Options{KeyFile: o.WhistleKeyFile, Decisions: program.NewAppeals(s.Programs), Clock: clock,
 		Members: s.Members, Registry: s.Registry, Auth: s.Auth, Notify: s.Notify})
-	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Clock: clock})
+	// Cases list in the worker's inbox what the referrals have due; the
+	// referrals, which ask the cases, are built after them (below).
+	due := &referralDue{}
+	s.Cases = casework.New(d, casework.Options{Registry: s.Registry, Members: s.Members, Auth: s.Auth, Audit: o.Audit, Jobs: s.Jobs, Clock: clock,
+		KeyFile: o.CaseKeyFile, Limits: o.Limits, Due: []care.Due{due}})
+	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Cases: s.Cases, Clock: clock})
 	s.Senders = exchange.NewSenders(d, exchange.Guard{AllowPrivate: o.DCI.AllowPrivateCallbacks})
 	s.DCI = dci.New(dci.Options{Log: o.Log, Senders: s.Senders, Registry: s.Registry,
 		Transactions: exchange.NewTransactions(d), Subscriptions: exchange.NewSubscriptions(d),
@@ -217,20 +231,29 @@ func New(d *db.DB, o Options) *Services {
 	s.DCI.Jobs = s.Jobs // callbacks run as jobs
 	s.Printer = printer.New(d, printer.Options{Registry: s.Registry, Programs: s.Programs, Payments: s.Payments, Members: s.Members,
 		Chrome: printer.NewChrome(o.Print.Chromium, o.Print.Concurrent), Cards: o.Print.Cards, Clock: clock, Jobs: s.Jobs})
-	// Cases: the case core (internal/casework) once it is wired; until then
-	// every call about a case is refused with a clear error.
-	s.Referrals = referral.New(d, referral.Options{Members: s.Members, Auth: s.Auth, Clock: clock, Limits: o.Limits, Log: o.Log})
-	// Assessments reach cases through care.Cases: nil until the case core
-	// is wired (Cases: s.Cases), and then every assessment is refused
-	// clearly while forms still work.
-	s.Assessments = assess.New(d, assess.Options{Clock: clock, Limits: o.Limits})
-	// The case packages are wired in when they exist: Cases, Notes,
-	// Assessments, FollowUps and Caseload (nil ones refuse clearly).
-	s.Field = field.New(d, field.Options{Clock: clock})
-	// The facts come from the case and referral services (CaseFacts,
-	// ReferralFacts) once they are built; nil counts no cases.
-	s.Quality = quality.New(d, quality.Options{Members: s.Members, Chrome: s.Printer.Chrome(), Jobs: s.Jobs, Clock: clock})
+	// Plans, referrals and assessments reach cases only through care.Cases.
+	s.Referrals = referral.New(d, referral.Options{Cases: s.Cases, Members: s.Members, Auth: s.Auth, Clock: clock, Limits: o.Limits, Log: o.Log})
+	due.s = s.Referrals
+	s.Assessments = assess.New(d, assess.Options{Cases: s.Cases, Clock: clock, Limits: o.Limits})
+	// The field app's offline queues go to the case packages, each item
+	// once; what the phone keeps comes from the three of them together.
+	s.Field = field.New(d, field.Options{Clock: clock, Cases: s.Cases, Notes: s.Cases, Assessments: s.Assessments, FollowUps: s.Referrals,
+		Caseload: fieldCaseload{cases: s.Cases, referrals: s.Referrals, forms: s.Assessments, members: s.Members}})
+	// The quality system counts the case and referral facts.
+	s.Quality = quality.New(d, quality.Options{CaseFacts: s.Cases, ReferralFacts: s.Referrals, Members: s.Members, Chrome: s.Printer.Chrome(), Jobs: s.Jobs, Clock: clock})
 	return s
+}
+
+// referralDue is the referrals' care.Due as the cases' inbox asks it: set
+// once in New, right after the referral service is built (it needs the
+// cases, and the cases need it), and read only after New has returned.
+type referralDue struct{ s *referral.Service }
+
+func (r *referralDue) Due(ctx context.Context, memberID int64, caseIDs []int64, until time.Time) ([]care.DueItem, error) {
+	if r.s == nil {
+		return nil, nil
+	}
+	return r.s.Due(ctx, memberID, caseIDs, until)
 }
 
 // Ping checks that the database answers.

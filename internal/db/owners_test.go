@@ -44,6 +44,9 @@ var owners = map[string]string{
 	"referral_provider_services": "casework", "referral_plans": "casework", "referral_plan_items": "casework",
 	"referral_referrals": "casework", "referral_events": "casework", "referral_followups": "casework",
 	"assess_forms": "casework", "assess_assessments": "casework",
+	"case_settings": "casework", "case_departments": "casework", "case_offices": "casework", "case_staff": "casework",
+	"case_types": "casework", "case_counters": "casework", "cases": "casework", "case_team": "casework", "case_history": "casework",
+	"case_notes": "casework", "case_attachments": "casework", "case_transfers": "casework",
 	"notify_settings": "notify", "notify_templates": "notify", "notifications": "notify", "notification_attempts": "notify",
 	"casework_field_syncs": "casework", "casework_field_conflicts": "casework", // internal/casework/field
 	"casework_quality_targets": "casework", // internal/casework/quality

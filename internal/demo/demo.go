@@ -37,10 +37,13 @@ var Accounts = []Account{
 	{"jo.approver", actor.Approver, "JO"},
 	{"jo.finance", actor.FinanceOfficer, "JO"},
 	{"jo.caseworker", actor.CaseWorker, "JO"},
+	{"jo.supervisor", actor.CaseSupervisor, "JO"},
 	{"jo.caremanager", actor.CareManager, "JO"},
 	{"jo.grievance", actor.GrievanceOfficer, "JO"},
 	{"eg.admin", actor.MemberAdmin, "EG"},
 	{"eg.registrar", actor.Registrar, "EG"},
+	{"eg.caseworker", actor.CaseWorker, "EG"},
+	{"eg.supervisor", actor.CaseSupervisor, "EG"},
 }
 
 // Loaded reports whether the demo member already exists in d.
@@ -133,11 +136,11 @@ func displayName(a Account) string {
 		actor.UnionAdmin: "سلمى الحسيني", actor.Auditor: "خالد المصري", actor.Viewer: "ليلى حداد",
 		actor.MemberAdmin: "عمر العبادي", actor.Registrar: "رنا الخطيب", actor.ProgramManager: "يوسف النعيمي",
 		actor.Approver: "هدى الزعبي", actor.FinanceOfficer: "طارق الشريف", actor.CaseWorker: "منى العمري",
-		actor.GrievanceOfficer: "باسل القضاة", actor.CareManager: "نادية الرفاعي",
+		actor.GrievanceOfficer: "باسل القضاة", actor.CaseSupervisor: "ريم الحوراني", actor.CareManager: "نادية الرفاعي",
 	}
 	n := names[a.Role]
 	if a.Member == "EG" {
-		n = map[actor.Role]string{actor.MemberAdmin: "أحمد عبد الحميد", actor.Registrar: "فاطمة السيد"}[a.Role]
+		n = map[actor.Role]string{actor.MemberAdmin: "أحمد عبد الحميد", actor.Registrar: "فاطمة السيد", actor.CaseWorker: "منى عبد الله", actor.CaseSupervisor: "هالة منصور"}[a.Role]
 	}
 	return n
 }

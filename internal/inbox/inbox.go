@@ -20,6 +20,7 @@ import (
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/calendar"
+	"github.com/tadamun/tadamun/internal/casework"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/payment"
@@ -39,6 +40,7 @@ type Service struct {
 	auth     *auth.Service
 	programs *program.Service
 	payments *payment.Service
+	cases    *casework.Service
 	clock    calendar.Clock
 }
 
@@ -48,12 +50,13 @@ type Options struct {
 	Auth     *auth.Service
 	Programs *program.Service
 	Payments *payment.Service
-	Clock    calendar.Clock // nil: the real clock
+	Cases    *casework.Service // the approvals of a case's steps
+	Clock    calendar.Clock    // nil: the real clock
 }
 
 // New returns the inbox over o's services.
 func New(o Options) *Service {
-	return &Service{auth: o.Auth, programs: o.Programs, payments: o.Payments, clock: o.Clock}
+	return &Service{auth: o.Auth, programs: o.Programs, payments: o.Payments, cases: o.Cases, clock: o.Clock}
 }
 
 // Item is one row of the inbox, named in the asker's language.
@@ -218,6 +221,11 @@ func (s *Service) decide(ctx context.Context, ap auth.Approval, approve bool, re
 		_, err = s.payments.DecideInstrument(ctx, ap.MemberID, entity, approve, reason)
 	case auth.RoleGrantKind:
 		_, err = s.auth.DecideGrant(ctx, ap.ID, approve, reason)
+	case casework.ApprovalKind:
+		if s.cases == nil {
+			return errs.E(errs.Invalid, "approval.kind_invalid", "kind", ap.Kind)
+		}
+		err = s.cases.DecideApproval(ctx, ap.MemberID, entity, ap.ID, approve, reason)
 	default:
 		err = errs.E(errs.Invalid, "approval.kind_invalid", "kind", ap.Kind)
 	}
@@ -319,6 +327,17 @@ func (n *namer) subject(ctx context.Context, ap auth.Approval) (string, string) 
 			user = u.DisplayName + " (" + u.Username + ")"
 		}
 		return n.t("inbox.subject_role_grant", map[string]any{"role": n.t("role."+payload.Role, nil), "user": user}), "/users/" + id(u.ID) + "#pending-grants"
+	case casework.ApprovalKind:
+		if n.s.cases == nil {
+			break
+		}
+		var step struct{ To string }
+		_ = json.Unmarshal([]byte(ap.Payload), &step)
+		number, _, link, err := n.s.cases.Name(ctx, entity)
+		if err != nil {
+			break
+		}
+		return n.t("inbox.subject_case", map[string]any{"case": number, "step": n.t("casework.step."+step.To, nil)}), link
 	}
 	// A subject gone or of a kind not known: say what it is, by kind.
 	return n.t("inbox.subject_unknown", map[string]any{"kind": KindName(n.l, ap.Kind), "id": ap.EntityID}), ""

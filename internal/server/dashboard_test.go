@@ -30,6 +30,7 @@ func TestDashboardEveryRole(t *testing.T) {
 		"admin": "work-admin", "eg.admin": "work-admin", "jo.admin": "work-admin", "jo.registrar": "work-registrar", "jo.programs": "work-programs",
 		"jo.approver": "work-approver", "jo.finance": "work-finance", "jo.grievance": "work-grievance", "eg.registrar": "work-registrar",
 		"viewer": "h-empty", "auditor": "h-empty", "jo.caseworker": "h-empty", "jo.caremanager": "h-empty",
+		"jo.supervisor": "h-empty", "eg.caseworker": "h-empty", "eg.supervisor": "h-empty",
 	}
 	dump := os.Getenv("TADAMUN_DASHBOARD_DUMP")
 	for _, acc := range demo.Accounts {

@@ -134,6 +134,9 @@ func newServices(tb testing.TB, d *db.DB, l *audit.Log, o app.Options) *app.Serv
 	if o.DCI.KeyFile == "" {
 		o.DCI.KeyFile = filepath.Join(tb.TempDir(), "dci.key")
 	}
+	if o.CaseKeyFile == "" {
+		o.CaseKeyFile = filepath.Join(tb.TempDir(), "case.key")
+	}
 	svc := app.New(d, o)
 	tb.Cleanup(func() { _ = svc.Close(context.Background()) })
 	return svc

@@ -206,7 +206,14 @@ func (s *Service) Apply(ctx context.Context, id int64) (Conflict, error) {
 	}); err != nil {
 		return c, err
 	}
-	resultID, err := s.apply(ctx, c.Item, ref.Version)
+	// Applying is the worker's decision to write the item on the case as
+	// it is now: a follow-up's base is its referral's version, which the
+	// worker has just seen has moved, so it goes without one.
+	base := ref.Version
+	if c.Item.Kind == KindFollowUp {
+		base = 0
+	}
+	resultID, err := s.apply(ctx, c.Item, base)
 	switch errs.CodeOf(err) {
 	case "":
 	case errs.Conflict, errs.Invalid, errs.NotFound, errs.Forbidden:

@@ -103,6 +103,7 @@ type Referral struct {
 	Service string `json:"service"` // one of care.Services
 	Title   string `json:"title"`   // the provider or the office, in the caller's language
 	Status  string `json:"status"`
+	Version int64  `json:"version"` // the referral's version: a follow-up outcome's base
 }
 
 // Form is an assessment form as the field app renders it: a flat list of

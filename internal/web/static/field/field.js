@@ -245,6 +245,9 @@
         ok = item.text !== "";
       } else if (page === "followup") {
         item.referral_id = Number(form.elements.referral_id.value) || 0;
+        // A follow-up's base is the version of its referral, not of the case.
+        const ref = (c.referrals || []).find((x) => x.id === item.referral_id);
+        item.base_version = ref ? (ref.version || 0) : 0;
         item.outcome = form.elements.outcome.value.trim();
         item.text = form.elements.text.value.trim();
         item.at = atValue(form);
