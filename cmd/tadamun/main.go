@@ -44,6 +44,10 @@ Global flags, before or after the command (also TADAMUN_DB, TADAMUN_AUDIT_KEY, T
                     signs only a log that extends it (default: the key file + .witness)
   --lang ar|en      language of messages (default ar)
 
+Keys kept outside the database, created on first use: TADAMUN_WHISTLE_KEY (whistleblowers' contacts,
+./tadamun-whistle.key), TADAMUN_CASE_KEY (sensitive cases' notes and attachments, ./tadamun-case.key),
+TADAMUN_CARD_KEY (beneficiary cards), TADAMUN_DCI_KEY (DCI signing). Back them up.
+
 Run "tadamun COMMAND --help" for a command's flags.
 `
 
