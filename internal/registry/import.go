@@ -203,17 +203,20 @@ func (im *importer) appendAudit(ctx context.Context, last audit.Entry) error {
 	return audit.Append(ctx, im.tx, last)
 }
 
-// The import's page cache (SQLite) before each batch: a third of the
-// database, at most 1 GiB. Its inserts go all over the name tokens and
-// the persons' indexes (keyed by name, national ID, phone, reference and,
-// as persons arrive in random order, household), about half of the
-// database; a page that falls out of the cache is read again from the
-// write-ahead log, at a cost that grows with the log. With 32 MB the
-// rate over 4.9 million persons in random order was a third of the rate
-// over 1 million (issue 15, item 15).
+// The import's page cache (SQLite) before each batch: half the database,
+// at most 2 GiB. Its inserts go all over the name tokens and the persons'
+// indexes (keyed by name, national ID, phone, reference and, as persons
+// arrive in random order, household): all of the database but the tables,
+// which grow at their end. A page that falls out of the cache is read
+// again from the write-ahead log, at a cost that grows with the log (SQLite
+// looks a page up in the log's index block by block). With 32 MB the rate
+// over 4.9 million persons in random order was a third of the rate over 1
+// million (issue 15, item 15); over 200,000 and 1,000,000 persons a third
+// of the database made 1.08 million page reads at 1 million, a half 0.67
+// million.
 const (
-	importCachePart   = 3
-	importCacheMaxMiB = 1024
+	importCachePart   = 2
+	importCacheMaxMiB = 2048
 )
 
 // importBatch is how many checked rows make a batch for the writer; tests
