@@ -16,6 +16,8 @@
 #   TADAMUN_TEST_POSTGRES      PostgreSQL URL (default the local server; "" for SQLite only)
 #   TADAMUN_BENCH_PERSONS      persons to generate (default 1000000)
 #   TADAMUN_BENCH_REGISTRY_DIR where the generated CSV files are kept (default a temporary directory)
+#   ORDER                      order of the members file: random (default; persons scattered, as a
+#                              registry grows) or household (each household's persons together)
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -31,7 +33,7 @@ fi
 
 if [[ ! -s "$TADAMUN_BENCH_REGISTRY_DIR/members.csv" ]] || (( $(($(wc -l < "$TADAMUN_BENCH_REGISTRY_DIR/members.csv") - 1)) != N )); then
 	echo "generating $N persons in $TADAMUN_BENCH_REGISTRY_DIR…" >&2
-	go run ./bench/registry/gen -persons "$N" -out "$TADAMUN_BENCH_REGISTRY_DIR"
+	go run ./bench/registry/gen -persons "$N" -order "${ORDER:-random}" -out "$TADAMUN_BENCH_REGISTRY_DIR"
 fi
 echo "building the registry test binary…" >&2
 go test -c -o "$tmp/registry.test" ./internal/registry

@@ -237,6 +237,7 @@ type Tx struct {
 	conn  *sql.Conn        // PostgreSQL: the connection the transaction runs on, for Insert's COPY
 	next  map[string]int64 // SQLite: the next id NextIDs gives, by table
 	after []func()         // run when the transaction has ended, on its connection's behalf
+	cache int64            // SQLite: the writer's page cache (KiB) LargeCache or ScaleCache set; 0 its own
 }
 
 // DB returns the database the transaction belongs to.

@@ -133,16 +133,55 @@ func (tx *Tx) LargeCache(ctx context.Context, mib int) error {
 	if tx.db.Dialect == Postgres {
 		return nil
 	}
-	var was int64
-	if err := tx.QueryRow(ctx, `PRAGMA cache_size`).Scan(&was); err != nil {
+	return tx.setCache(ctx, 1024*int64(mib))
+}
+
+// ScaleCache grows SQLite's writer page cache, for the rest of the
+// transaction, to 1/part of the database's size as it stands (the pages
+// the transaction has written included), at most maxMiB MiB; it never
+// shrinks what LargeCache or an earlier call gave. A long write that keeps
+// inserting into b-trees all over their key space (name tokens, indexes
+// keyed by household when persons arrive in random order) calls it as it
+// goes: those b-trees grow with the database, and every page that falls
+// out of the cache is read again from the write-ahead log, whose every
+// lookup costs more the longer the log (SQLite searches its index of
+// frames block by block). So the cache grows with what it has to hold,
+// and a small registry's import keeps a small one. PostgreSQL does
+// nothing.
+func (tx *Tx) ScaleCache(ctx context.Context, part int, maxMiB int) error {
+	if tx.db.Dialect == Postgres {
+		return nil
+	}
+	var pages, size int64
+	if err := tx.QueryRow(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+		return fmt.Errorf("db: page count: %w", err)
+	}
+	if err := tx.QueryRow(ctx, `PRAGMA page_size`).Scan(&size); err != nil {
+		return fmt.Errorf("db: page size: %w", err)
+	}
+	kib := min(pages*size/1024/int64(max(part, 1)), 1024*int64(maxMiB))
+	if kib <= tx.cache {
+		return nil
+	}
+	return tx.setCache(ctx, kib)
+}
+
+// setCache sets the writer's page cache to kib KiB and, the first time,
+// arranges for its own size to come back when the transaction ends.
+func (tx *Tx) setCache(ctx context.Context, kib int64) error {
+	if tx.cache == 0 {
+		var was int64
+		if err := tx.QueryRow(ctx, `PRAGMA cache_size`).Scan(&was); err != nil {
+			return fmt.Errorf("db: cache size: %w", err)
+		}
+		tx.after = append(tx.after, func() {
+			tx.db.write.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = `+strconv.FormatInt(was, 10))
+		})
+	}
+	if _, err := tx.Exec(ctx, `PRAGMA cache_size = `+strconv.FormatInt(-kib, 10)); err != nil {
 		return fmt.Errorf("db: cache size: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `PRAGMA cache_size = `+strconv.Itoa(-1024*mib)); err != nil {
-		return fmt.Errorf("db: cache size: %w", err)
-	}
-	tx.after = append(tx.after, func() {
-		tx.db.write.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = `+strconv.FormatInt(was, 10))
-	})
+	tx.cache = kib
 	return nil
 }
 

@@ -362,6 +362,45 @@ func TestTuning(t *testing.T) {
 				t.Errorf("cache_size after the transaction: got %d, want %d", got, before)
 			}
 		}
+		// ScaleCache: a share of the database's size, never less than
+		// LargeCache gave, at most its ceiling, and given back too.
+		err = d.Tx(ctx, func(tx *db.Tx) error {
+			if err := tx.ScaleCache(ctx, 1, 1024); err != nil {
+				return err
+			}
+			if d.Dialect == db.Postgres {
+				return nil
+			}
+			var pages, size, got int64
+			tx.QueryRow(ctx, `PRAGMA page_count`).Scan(&pages)
+			tx.QueryRow(ctx, `PRAGMA page_size`).Scan(&size)
+			tx.QueryRow(ctx, `PRAGMA cache_size`).Scan(&got)
+			if want := -pages * size / 1024; got != want || want == 0 {
+				t.Errorf("cache_size after ScaleCache(1, 1024): %d, want %d (the whole database)", got, want)
+			}
+			if err := tx.ScaleCache(ctx, 1, 0); err != nil {
+				return err
+			}
+			if err := tx.LargeCache(ctx, 32); err != nil {
+				return err
+			}
+			if err := tx.ScaleCache(ctx, 2, 1024); err != nil {
+				return err
+			}
+			tx.QueryRow(ctx, `PRAGMA cache_size`).Scan(&got)
+			if got != -32*1024 {
+				t.Errorf("cache_size after LargeCache(32) and ScaleCache on a small database: %d, want %d", got, -32*1024)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Dialect == db.SQLite {
+			if got := cache(); got != before {
+				t.Errorf("cache_size after ScaleCache's transaction: got %d, want %d", got, before)
+			}
+		}
 	})
 }
 

@@ -20,3 +20,6 @@ func SetImportBatch(n int) (restore func()) {
 
 // SetNow makes s read the time from now (the age filters at 29 February).
 func (s *Service) SetNow(now func() time.Time) { s.now = now }
+
+// StreamPersonsQuery is EachHousehold's query of a segment's persons.
+const StreamPersonsQuery = streamPersons

@@ -203,6 +203,22 @@ func (im *importer) appendAudit(ctx context.Context, last audit.Entry) error {
 	return audit.Append(ctx, im.tx, last)
 }
 
+// The import's page cache (SQLite) before each batch: half the database,
+// at most 2 GiB. Its inserts go all over the name tokens and the persons'
+// indexes (keyed by name, national ID, phone, reference and, as persons
+// arrive in random order, household): all of the database but the tables,
+// which grow at their end. A page that falls out of the cache is read
+// again from the write-ahead log, at a cost that grows with the log (SQLite
+// looks a page up in the log's index block by block). With 32 MB the rate
+// over 4.9 million persons in random order was a third of the rate over 1
+// million (issue 15, item 15); over 200,000 and 1,000,000 persons a third
+// of the database made 1.08 million page reads at 1 million, a half 0.67
+// million.
+const (
+	importCachePart   = 2
+	importCacheMaxMiB = 2048
+)
+
 // importBatch is how many checked rows make a batch for the writer; tests
 // make it small.
 var importBatch = 20000
@@ -294,8 +310,8 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 		defer im.w.close()
 		// The name-token b-tree takes inserts all over its key space;
 		// with a small page cache a big import spends its time
-		// re-reading pages. 32 MB for this transaction (64 MB measured no
-		// faster, and the import must stay under 500 MB).
+		// re-reading pages. 32 MB to begin with, and more as the
+		// database grows (ScaleCache before each batch).
 		if err := tx.LargeCache(ctx, 32); err != nil {
 			return err
 		}
@@ -929,6 +945,9 @@ func (im *importer) flushAll(ctx context.Context) error {
 // write writes batch b: households first, then persons, whose households
 // then all have ids.
 func (im *importer) write(ctx context.Context, b *writeBatch) error {
+	if err := im.tx.ScaleCache(ctx, importCachePart, importCacheMaxMiB); err != nil {
+		return err
+	}
 	if err := im.writeHouseholds(ctx, b); err != nil {
 		return err
 	}

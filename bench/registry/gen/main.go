@@ -4,11 +4,18 @@
 // Latin names for some, Jordanian-style national IDs and phones, Washington
 // Group answers and incomes. Output is deterministic for a seed.
 //
-// Usage: go run ./bench/registry/gen -persons 1000000 -out DIR
+// Members are written in random order by default (-order random), as a
+// real registry grows: persons registered years after their household, so
+// that a household's persons are scattered over the members file and over
+// the persons table an import fills in file order. -order household writes
+// each household's persons together, the order of the first benchmarks.
+//
+// Usage: go run ./bench/registry/gen -persons 1000000 -out DIR [-order household]
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"flag"
 	"fmt"
@@ -89,7 +96,11 @@ func main() {
 	persons := flag.Int("persons", 1000000, "number of persons (about one household per five)")
 	out := flag.String("out", ".", "directory for households.csv and members.csv")
 	seed := flag.Uint64("seed", 1, "random seed")
+	order := flag.String("order", "random", "order of the members file: random (persons scattered, as a registry grows) or household (each household's persons together)")
 	flag.Parse()
+	if *order != "random" && *order != "household" {
+		log.Fatalf("gen: -order must be random or household, not %q", *order)
+	}
 	r := rand.New(rand.NewPCG(*seed, 7))
 	hf, err := os.Create(filepath.Join(*out, "households.csv"))
 	if err != nil {
@@ -101,6 +112,13 @@ func main() {
 	}
 	hb, mb := bufio.NewWriterSize(hf, 1<<20), bufio.NewWriterSize(mf, 1<<20)
 	hw, mw := csv.NewWriter(hb), csv.NewWriter(mb)
+	// In random order the member rows go to a spool file first, each
+	// row's place noted, and are copied to members.csv in a shuffled
+	// order at the end (the spool, not memory, holds the rows).
+	var sp *spool
+	if *order == "random" {
+		sp = newSpool(*out)
+	}
 	hw.Write([]string{"household_ref", "governorate", "district", "locality", "dwelling_type", "rooms", "water_source", "sanitation", "electricity", "assets", "monthly_income"})
 	mw.Write([]string{"household_ref", "member_ref", "relationship", "first_name", "father_name", "grandfather_name", "family_name", "name_latin", "sex", "birth_date", "national_id", "phone",
 		"disability_seeing", "disability_hearing", "disability_walking", "disability_remembering", "disability_selfcare", "disability_communicating",
@@ -204,17 +222,86 @@ func main() {
 			if (rel == "son" || rel == "daughter") && r.IntN(30) == 0 {
 				orphan = "paternal"
 			}
-			mw.Write([]string{ref, fmt.Sprintf("P%08d", n), rel, variant(r, first), variant(r, fatherName), variant(r, grand), variant(r, famName), lat, sex,
+			row := []string{ref, fmt.Sprintf("P%08d", n), rel, variant(r, first), variant(r, fatherName), variant(r, grand), variant(r, famName), lat, sex,
 				fmt.Sprintf("%d-%02d-%02d", year, 1+r.IntN(12), 1+r.IntN(28)), id, phone,
-				wg[0], wg[1], wg[2], wg[3], wg[4], wg[5], marital, pick(educations), emp, income, orphan, pregnant})
+				wg[0], wg[1], wg[2], wg[3], wg[4], wg[5], marital, pick(educations), emp, income, orphan, pregnant}
+			if sp != nil {
+				sp.add(row)
+			} else {
+				mw.Write(row)
+			}
 		}
 	}
 	hw.Flush()
 	mw.Flush()
+	if sp != nil {
+		sp.shuffleTo(r, mb)
+	}
 	for _, err := range []error{hw.Error(), mw.Error(), hb.Flush(), mb.Flush(), hf.Close(), mf.Close()} {
 		if err != nil {
 			log.Fatal(err)
 		}
 	}
 	fmt.Fprintf(os.Stderr, "%d households, %d persons in %s\n", hh, n, *out)
+}
+
+// spool keeps CSV rows in a temporary file for a shuffled copy.
+type spool struct {
+	f    *os.File
+	w    *bufio.Writer
+	buf  bytes.Buffer
+	cw   *csv.Writer
+	at   []int64 // row i is at[i]:at[i+1] of the file
+	size int64
+}
+
+func newSpool(dir string) *spool {
+	f, err := os.CreateTemp(dir, "members-*.spool")
+	if err != nil {
+		log.Fatal(err)
+	}
+	sp := &spool{f: f, w: bufio.NewWriterSize(f, 1<<20), at: []int64{0}}
+	sp.cw = csv.NewWriter(&sp.buf)
+	return sp
+}
+
+func (sp *spool) add(row []string) {
+	sp.buf.Reset()
+	sp.cw.Write(row)
+	sp.cw.Flush()
+	if _, err := sp.w.Write(sp.buf.Bytes()); err != nil {
+		log.Fatal(err)
+	}
+	sp.size += int64(sp.buf.Len())
+	sp.at = append(sp.at, sp.size)
+}
+
+// shuffleTo writes the rows to w in an order drawn from r, and removes
+// the spool file.
+func (sp *spool) shuffleTo(r *rand.Rand, w *bufio.Writer) {
+	if err := sp.w.Flush(); err != nil {
+		log.Fatal(err)
+	}
+	n := len(sp.at) - 1
+	perm := make([]int32, n)
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	r.Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+	var b []byte
+	for _, i := range perm {
+		lo, hi := sp.at[i], sp.at[i+1]
+		b = append(b[:0], make([]byte, hi-lo)...)
+		if _, err := sp.f.ReadAt(b, lo); err != nil {
+			log.Fatal(err)
+		}
+		if _, err := w.Write(b); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		log.Fatal(err)
+	}
+	sp.f.Close()
+	os.Remove(sp.f.Name())
 }
