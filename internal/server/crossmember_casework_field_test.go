@@ -46,7 +46,7 @@ func init() {
 	crossCases["POST /casework/sync"] = crossWrite("POST", func(v map[string]string) (string, string) {
 		return v1 + "/casework/sync", fmt.Sprintf(`{"items":[{"client_id":"jo-cross-member-0001","kind":"visit","case_id":%s,"text":"x"}]}`, v["field_case"])
 	})
-	crossCases["GET /casework/field/cases"] = crossList(v1 + "/casework/field/cases")
+	crossCases["GET /casework/field/cases"] = crossListAs("jo.caseworker", v1+"/casework/field/cases")
 	crossCases["GET /casework/sync/conflicts"] = crossList(v1 + "/casework/sync/conflicts?all=true")
 	crossCases["GET /casework/sync/conflicts/{id}"] = crossGet(func(v map[string]string) string { return v1 + "/casework/sync/conflicts/" + v["field_conflict"] })
 	// Resolving takes case.write, which JO's administrator does not hold:
