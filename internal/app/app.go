@@ -238,7 +238,12 @@ func New(d *db.DB, o Options) *Services {
 	// The field app's offline queues go to the case packages, each item
 	// once; what the phone keeps comes from the three of them together.
 	s.Field = field.New(d, field.Options{Clock: clock, Cases: s.Cases, Notes: s.Cases, Assessments: s.Assessments, FollowUps: s.Referrals,
-		Caseload: fieldCaseload{cases: s.Cases, referrals: s.Referrals, forms: s.Assessments, members: s.Members}})
+		Caseload: fieldCaseload{cases: s.Cases, referrals: s.Referrals, forms: s.Assessments, members: s.Members},
+		ReferralCase: func(ctx context.Context, id int64) (int64, error) {
+			r, _, err := s.Referrals.Referral(ctx, id)
+			return r.CaseID, err
+		},
+		FormMember: s.Assessments.FormMember})
 	// The quality system counts the case and referral facts.
 	s.Quality = quality.New(d, quality.Options{CaseFacts: s.Cases, ReferralFacts: s.Referrals, Members: s.Members, Chrome: s.Printer.Chrome(), Jobs: s.Jobs, Clock: clock})
 	return s
