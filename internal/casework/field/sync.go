@@ -27,7 +27,7 @@ type Item struct {
 	ClientID    string `json:"client_id"` // made by the phone (crypto.randomUUID)
 	Kind        string `json:"kind"`      // one of Kinds
 	CaseID      int64  `json:"case_id"`
-	BaseVersion int64  `json:"base_version"` // the case version the worker saw
+	BaseVersion int64  `json:"base_version"` // the case version the worker saw (a follow-up: the referral's version)
 	// At is when the visit or follow-up happened (note, visit, followup).
 	At *time.Time `json:"at,omitempty"`
 	// Text is the note (note, visit) or the follow-up's note (followup).
