@@ -83,7 +83,7 @@ func TestBrowserCaseworkLinks(t *testing.T) {
 		if out, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](outsideJS)); err != nil || len(out) > 0 {
 			t.Errorf("%s: elements outside the page width: %v %v", name, out, err)
 		}
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("main").innerText`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +104,10 @@ func TestBrowserCaseworkLinks(t *testing.T) {
 	page("case", casePage, o.Case.Number)
 
 	do("to the plan", chromedp.Click(chromedp.CSS(`a[href="`+casePage+`/plan"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/casework/referrals/`+strconv.FormatInt(ref.ID, 10)+`"]`)))
-	page("plan", casePage+"/plan", "تخفيف التوتر في الأسرة", "الصحة")
+	page("plan", casePage+"/plan", "الرعاية الصحية", provs[0].NameAR)
+	if goal, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("main textarea").value`)); err != nil || goal != "تخفيف التوتر في الأسرة" {
+		t.Errorf("the plan's first goal: %q (%v)", goal, err)
+	}
 	do("to the referral", chromedp.Click(chromedp.CSS(`a[href="/casework/referrals/`+strconv.FormatInt(ref.ID, 10)+`"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href="`+casePage+`"]`)))
 	page("referral", "/casework/referrals/"+strconv.FormatInt(ref.ID, 10), provs[0].NameAR)
 
