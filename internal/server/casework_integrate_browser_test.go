@@ -115,7 +115,11 @@ func TestBrowserCaseworkLinks(t *testing.T) {
 	do("to the assessment", chromedp.Click(chromedp.CSS(`a[href="`+casePage+`/assessment"]`)), chromedp.WaitVisible(chromedp.CSS("main h1")))
 	page("assessment", casePage+"/assessment", "الخلاف الأسري")
 
+	// The field app keeps the caseload its home page downloads: the case
+	// is there, with its visit form, which the case page links to.
+	do("field home", chromedp.Navigate(url+"/field/"), chromedp.WaitVisible(chromedp.CSS(`a[href="/field/visit?case=`+id+`"]`)))
+	page("field-home", "/field/", o.Case.Number)
 	do("back to the case again", chromedp.Navigate(url+casePage), chromedp.WaitVisible(chromedp.CSS("ol.workflow")))
-	do("to the field app", chromedp.Click(chromedp.CSS(`a[href="/field/visit?case=`+id+`"]`)), chromedp.WaitVisible(chromedp.CSS("main h1")))
-	page("field-visit", "/field/visit")
+	do("to the field app", chromedp.Click(chromedp.CSS(`a[href="/field/visit?case=`+id+`"]`)), chromedp.WaitVisible(chromedp.CSS("#field-case h2")))
+	page("field-visit", "/field/visit", o.Case.Number)
 }
