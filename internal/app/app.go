@@ -15,6 +15,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/audit"
@@ -232,7 +233,11 @@ func New(d *db.DB, o Options) *Services {
 	s.Printer = printer.New(d, printer.Options{Registry: s.Registry, Programs: s.Programs, Payments: s.Payments, Members: s.Members,
 		Chrome: printer.NewChrome(o.Print.Chromium, o.Print.Concurrent), Cards: o.Print.Cards, Clock: clock, Jobs: s.Jobs})
 	// Plans, referrals and assessments reach cases only through care.Cases.
-	s.Referrals = referral.New(d, referral.Options{Cases: s.Cases, Members: s.Members, Auth: s.Auth, Clock: clock, Limits: o.Limits, Log: o.Log})
+	s.Referrals = referral.New(d, referral.Options{Cases: s.Cases, Members: s.Members, Auth: s.Auth, Clock: clock, Limits: o.Limits, Log: o.Log,
+		Office: func(ctx context.Context, memberID, officeID int64) (bool, error) {
+			os, err := s.Cases.Offices(ctx, memberID)
+			return slices.ContainsFunc(os, func(o casework.Office) bool { return o.ID == officeID }), err
+		}})
 	due.s = s.Referrals
 	s.Assessments = assess.New(d, assess.Options{Cases: s.Cases, Clock: clock, Limits: o.Limits})
 	// The field app's offline queues go to the case packages, each item

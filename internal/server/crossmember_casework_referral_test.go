@@ -99,7 +99,8 @@ func init() {
 	crossRefs["POST /casework/referrals/{id}/followups"] = crossRef{NotIDs: []string{"version"}}
 	// The two routes below name a case, which referral checks through
 	// care.Cases (the case core), and owner_id, to_user_id and provider_id
-	// against the case's member (auth.Scope, the directory). A new plan is
+	// and to_office_id against the case's member (auth.Scope, the
+	// directory, the case core's offices). A new plan is
 	// saved with version 0, so each taken plan request has a fresh JO case.
 	crossRefs["PUT /casework/cases/{id}/plan"] = crossRef{As: "jo.caseworker",
 		Path: func(v map[string]string) string {
@@ -120,7 +121,7 @@ func init() {
 			return fmt.Sprintf(`{"case_id":%s,"service":"health","target":%s,%s,"confirm_area":true,"follow_up_due":"%s"}`,
 				pick(v, eg, "case_id", "jo_ref_case", "eg_case"), target, to, time.Now().AddDate(0, 0, 7).Format("2006-01-02"))
 		},
-		IDs: []string{"case_id", "to_user_id", "provider_id"}, NotIDs: []string{"to_office_id"}}
+		IDs: []string{"case_id", "to_user_id", "to_office_id", "provider_id"}}
 	crossRefSetups = append(crossRefSetups, func(t testing.TB, fx *fixture) {
 		jo := joValue(t, fx.d, `SELECT id FROM members WHERE code = 'JO'`)
 		var ids []string
