@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -122,4 +123,35 @@ func TestBrowserCaseworkLinks(t *testing.T) {
 	do("back to the case again", chromedp.Navigate(url+casePage), chromedp.WaitVisible(chromedp.CSS("ol.workflow")))
 	do("to the field app", chromedp.Click(chromedp.CSS(`a[href="/field/visit?case=`+id+`"]`)), chromedp.WaitVisible(chromedp.CSS("#field-case h2")))
 	page("field-visit", "/field/visit", o.Case.Number)
+}
+
+// TestCaseworkMenuOnce checks that the menu names each care page once for
+// each care role (and the member administrator), and that every care
+// link it shows opens.
+func TestCaseworkMenuOnce(t *testing.T) {
+	d := demoDB(t, db.SQLite)
+	ts := newServer(t, d)
+	menu := regexp.MustCompile(`(?s)<nav class="menu"[^>]*>(.*?)</nav>`)
+	link := regexp.MustCompile(`<a href="([^"]+)"[^>]*>([^<]+)</a>`)
+	for _, user := range []string{"jo.caseworker", "jo.supervisor", "jo.caremanager", "jo.admin"} {
+		b := newBrowser(t, ts.URL)
+		b.login(user)
+		_, body := b.do("GET", "/", nil)
+		m := menu.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("%s: no menu", user)
+		}
+		paths, labels := map[string]bool{}, map[string]bool{}
+		for _, l := range link.FindAllStringSubmatch(m[1], -1) {
+			if paths[l[1]] || labels[l[2]] {
+				t.Errorf("%s: the menu shows %s (%s) twice", user, l[1], l[2])
+			}
+			paths[l[1]], labels[l[2]] = true, true
+			if strings.HasPrefix(l[1], "/casework") || strings.HasPrefix(l[1], "/field") {
+				if resp, page := b.do("GET", l[1], nil); resp.StatusCode >= 400 { // the inbox of a reader without a caseload sends to the list
+					t.Errorf("%s: the menu's %s answers %d: %.200s", user, l[1], resp.StatusCode, page)
+				}
+			}
+		}
+	}
 }
