@@ -54,7 +54,7 @@ func (s *Store) AddCase(id, member, owner int64, number, household string) {
 	s.cases[id] = &field.Case{ID: id, MemberID: member, Number: number, Version: 1, Household: household, Address: "حي النزهة، شارع الأمير حسن",
 		Area: "عمّان", Risk: care.RiskHigh,
 		Due:       []field.Due{{Kind: "referral", Title: "متابعة الإحالة إلى الرعاية الصحية", DueAt: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), Overdue: true}},
-		Referrals: []field.Referral{{ID: id*10 + 1, Service: "health", Title: "مركز صحي النزهة", Status: "accepted"}},
+		Referrals: []field.Referral{{ID: id*10 + 1, Service: "health", Title: "مركز صحي النزهة", Status: "accepted", Version: 1}},
 		Form: &field.Form{ID: 7, Version: 2, Title: "تقييم أولي", Questions: []field.Question{
 			{Name: "children", Kind: "number", Label: "عدد الأطفال في البيت", Required: true},
 			{Name: "income", Kind: "select_one", Label: "هل للأسرة دخل ثابت؟", Required: true, Choices: []field.Choice{{Name: "yes", Label: "نعم"}, {Name: "no", Label: "لا"}}},
@@ -62,7 +62,9 @@ func (s *Store) AddCase(id, member, owner int64, number, household string) {
 		}}}
 }
 
-// Touch changes case id: its version grows, as when someone else edits it.
+// Touch changes case id and its referral: their versions grow, as when
+// someone else edits them. (A follow-up's base version is the referral's,
+// which the store keeps equal to the case's.)
 func (s *Store) Touch(id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -71,6 +73,9 @@ func (s *Store) Touch(id int64) {
 	s.refs[id] = r
 	if c := s.cases[id]; c != nil {
 		c.Version = r.Version
+		for i := range c.Referrals {
+			c.Referrals[i].Version = r.Version
+		}
 	}
 }
 
