@@ -15,6 +15,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/audit"
@@ -232,13 +233,22 @@ func New(d *db.DB, o Options) *Services {
 	s.Printer = printer.New(d, printer.Options{Registry: s.Registry, Programs: s.Programs, Payments: s.Payments, Members: s.Members,
 		Chrome: printer.NewChrome(o.Print.Chromium, o.Print.Concurrent), Cards: o.Print.Cards, Clock: clock, Jobs: s.Jobs})
 	// Plans, referrals and assessments reach cases only through care.Cases.
-	s.Referrals = referral.New(d, referral.Options{Cases: s.Cases, Members: s.Members, Auth: s.Auth, Clock: clock, Limits: o.Limits, Log: o.Log})
+	s.Referrals = referral.New(d, referral.Options{Cases: s.Cases, Members: s.Members, Auth: s.Auth, Clock: clock, Limits: o.Limits, Log: o.Log,
+		Office: func(ctx context.Context, memberID, officeID int64) (bool, error) {
+			os, err := s.Cases.Offices(ctx, memberID)
+			return slices.ContainsFunc(os, func(o casework.Office) bool { return o.ID == officeID }), err
+		}})
 	due.s = s.Referrals
 	s.Assessments = assess.New(d, assess.Options{Cases: s.Cases, Clock: clock, Limits: o.Limits})
 	// The field app's offline queues go to the case packages, each item
 	// once; what the phone keeps comes from the three of them together.
 	s.Field = field.New(d, field.Options{Clock: clock, Cases: s.Cases, Notes: s.Cases, Assessments: s.Assessments, FollowUps: s.Referrals,
-		Caseload: fieldCaseload{cases: s.Cases, referrals: s.Referrals, forms: s.Assessments, members: s.Members}})
+		Caseload: fieldCaseload{cases: s.Cases, referrals: s.Referrals, forms: s.Assessments, members: s.Members},
+		ReferralCase: func(ctx context.Context, id int64) (int64, error) {
+			r, _, err := s.Referrals.Referral(ctx, id)
+			return r.CaseID, err
+		},
+		FormMember: s.Assessments.FormMember})
 	// The quality system counts the case and referral facts.
 	s.Quality = quality.New(d, quality.Options{CaseFacts: s.Cases, ReferralFacts: s.Referrals, Members: s.Members, Chrome: s.Printer.Chrome(), Jobs: s.Jobs, Clock: clock})
 	return s

@@ -299,10 +299,10 @@ func TestBrowserFieldOffline(t *testing.T) {
 	}
 	shot(t, ctx, "field-conflicts-ar-phone")
 	step("apply it on the case as it is now", chromedp.Click(chromedp.CSS(`li.field-conflict form[action$="/apply"] button`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
-	// Applying a follow-up is the worker's decision to write it on the
-	// referral as it is now: it goes without a base version.
+	// Applied, a follow-up goes without a base version: its base is the
+	// referral's, which the worker has just seen has moved.
 	if len(st.FollowUps) != 2 || st.FollowUps[1].BaseVersion != 0 {
-		t.Errorf("after applying, follow-ups %+v, want the second applied without a base version", st.FollowUps)
+		t.Errorf("after applying, follow-ups %+v, want the second without a base version", st.FollowUps)
 	}
 
 	// An assessment (the form kept with the case, rendered from its JSON)

@@ -2,24 +2,20 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/api"
 	"github.com/tadamun/tadamun/internal/casework/assess"
-	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/member"
 )
 
 // The assessment routes across members. EG's published child protection
-// form is the demo's; a draft version of it is made here. Cases belong to
-// the case core (internal/casework): until it is wired into
-// assess.Options.Cases, every case route answers assess.cases_unavailable
-// for everyone, and its cross-member case is skipped, visibly.
+// form is the demo's; a draft version of it is made here, and EG's worker
+// opens a real case of the form's type through the case core.
 func init() {
 	crossSetups = append(crossSetups, func(t testing.TB, fx *fixture) {
 		ctx := actor.System(context.Background())
@@ -38,8 +34,22 @@ func init() {
 			t.Fatal(err)
 		}
 		fx.vals["eg_form_draft"] = strconv.FormatInt(draft.ID, 10)
-		// An EG case id: the case core's demo gives a real one once merged.
-		fx.vals["eg_case"] = "1"
+		// A real EG case of the form's type, as EG's worker opened it.
+		fx.vals["eg_assess_case"] = strconv.FormatInt(openCase(t, fx, "EG", "eg.caseworker", "child_protection"), 10)
+	})
+	// JO's side: JO's published family conflict form (a case type that is
+	// not sensitive, whose reading is not audited), and a JO case per
+	// route (a submitted assessment cannot be submitted again, so each
+	// request the check makes on submit takes a fresh case).
+	crossRefSetups = append(crossRefSetups, func(t testing.TB, fx *fixture) {
+		jo := joValue(t, fx.d, `SELECT id FROM members WHERE code = 'JO'`)
+		fx.vals["jo_form"] = joValue(t, fx.d, `SELECT MAX(id) FROM assess_forms WHERE member_id = ? AND type_code = 'family_conflict' AND status = 'published'`, jo)
+		fx.vals["jo_assess_draft_case"] = strconv.FormatInt(openCase(t, fx, "JO", "jo.caseworker", "family_conflict"), 10)
+		var ids []string
+		for range 4 {
+			ids = append(ids, strconv.FormatInt(openCase(t, fx, "JO", "jo.caseworker", "family_conflict"), 10))
+		}
+		fx.vals["jo_assess_submit_cases"] = strings.Join(ids, ",")
 	})
 	v1 := api.Prefix
 	crossCases["GET /casework/forms"] = crossList(v1 + "/casework/forms")
@@ -51,38 +61,42 @@ func init() {
 	crossCases["POST /casework/forms/{id}/publish"] = crossWrite("POST", func(v map[string]string) (string, string) {
 		return v1 + "/casework/forms/" + v["eg_form_draft"] + "/publish", ""
 	})
-	crossCases["GET /casework/cases/{id}/assessment"] = crossCaseRoute(crossGet(func(v map[string]string) string {
-		return v1 + "/casework/cases/" + v["eg_case"] + "/assessment"
-	}))
+	crossCases["GET /casework/cases/{id}/assessment"] = crossGet(func(v map[string]string) string {
+		return v1 + "/casework/cases/" + v["eg_assess_case"] + "/assessment"
+	})
 	body := func(v map[string]string) string {
 		return fmt.Sprintf(`{"client_id":"x-1","form_id":%s,"form_version":1,"answers":{"child_age":"5"}}`, v["eg_form"])
 	}
-	crossCases["POST /casework/cases/{id}/assessment/draft"] = crossCaseRoute(crossWrite("POST", func(v map[string]string) (string, string) {
-		return v1 + "/casework/cases/" + v["eg_case"] + "/assessment/draft", body(v)
-	}))
-	crossCases["POST /casework/cases/{id}/assessment/submit"] = crossCaseRoute(crossWrite("POST", func(v map[string]string) (string, string) {
-		return v1 + "/casework/cases/" + v["eg_case"] + "/assessment/submit", body(v)
-	}))
-	hole := "the control needs a JO case, which needs the case core (internal/casework) wired as assess.Options.Cases; remove this Hole at the merge"
-	for _, route := range []string{"POST /casework/cases/{id}/assessment/draft", "POST /casework/cases/{id}/assessment/submit"} {
-		crossRefs[route] = crossRef{As: "jo.caseworker",
-			Path: func(v map[string]string) string { return v1 + "/casework/cases/" + v["jo_case"] + "/assessment/submit" },
-			Body: func(v map[string]string, eg string) string {
-				return fmt.Sprintf(`{"client_id":"x-%d","form_id":%s,"form_version":1,"answers":{}}`, uniq(), pick(v, eg, "form_id", "jo_form", "eg_form"))
-			},
-			IDs: []string{"form_id"}, NotIDs: []string{"form_version", "base_version"}, Hole: hole}
-	}
+	crossCases["POST /casework/cases/{id}/assessment/draft"] = crossWrite("POST", func(v map[string]string) (string, string) {
+		return v1 + "/casework/cases/" + v["eg_assess_case"] + "/assessment/draft", body(v)
+	})
+	crossCases["POST /casework/cases/{id}/assessment/submit"] = crossWrite("POST", func(v map[string]string) (string, string) {
+		return v1 + "/casework/cases/" + v["eg_assess_case"] + "/assessment/submit", body(v)
+	})
+	answers := `{"household_size":"4","conflict_type":"economic","violence":"yes","children_affected":"yes","tension":"6","separation_risk":"no"}`
+	crossRefs["POST /casework/cases/{id}/assessment/draft"] = crossRef{As: "jo.caseworker",
+		Path: func(v map[string]string) string {
+			return v1 + "/casework/cases/" + v["jo_assess_draft_case"] + "/assessment/draft"
+		},
+		Body: func(v map[string]string, eg string) string {
+			return fmt.Sprintf(`{"client_id":"x-%d","form_id":%s,"form_version":1,"answers":%s}`, uniq(), pick(v, eg, "form_id", "jo_form", "eg_form"), answers)
+		},
+		IDs: []string{"form_id"}, NotIDs: []string{"form_version", "base_version"}}
+	crossRefs["POST /casework/cases/{id}/assessment/submit"] = crossRef{As: "jo.caseworker",
+		Path: func(v map[string]string) string {
+			return v1 + "/casework/cases/" + nextOf(v, "jo_assess_submit_cases") + "/assessment/submit"
+		},
+		Body: func(v map[string]string, eg string) string {
+			return fmt.Sprintf(`{"client_id":"x-%d","form_id":%s,"form_version":1,"answers":%s}`, uniq(), pick(v, eg, "form_id", "jo_form", "eg_form"), answers)
+		},
+		IDs: []string{"form_id"}, NotIDs: []string{"form_version", "base_version"}}
 }
 
-// crossCaseRoute runs c, or skips it when the server has no case core yet
-// (every case route then answers assess.cases_unavailable to everyone).
-func crossCaseRoute(c crossCase) crossCase {
-	return func(t *testing.T, fx *fixture) {
-		status, out := fx.call("GET", api.Prefix+"/casework/cases/"+fx.vals["eg_case"]+"/assessment", "")
-		var e api.Error
-		if status == http.StatusUnprocessableEntity && json.Unmarshal(out, &e) == nil && (e.Error.Message == i18n.T(i18n.EN, "assess.cases_unavailable", nil) || e.Error.Message == i18n.T(i18n.AR, "assess.cases_unavailable", nil)) {
-			t.Skip("KNOWN GAP until the merge: no case core wired into assess.Options.Cases, so case routes refuse everyone")
-		}
-		c(t, fx)
-	}
+// nextOf returns the next of the comma-separated ids in v[key], one per
+// call, for routes whose every taken request needs a fresh row.
+func nextOf(v map[string]string, key string) string {
+	ids := strings.Split(v[key], ",")
+	n, _ := strconv.Atoi(v[key+"#"])
+	v[key+"#"] = strconv.Itoa(n + 1)
+	return ids[n%len(ids)]
 }

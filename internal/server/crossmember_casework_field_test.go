@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/api"
 	"github.com/tadamun/tadamun/internal/casework/field"
 	"github.com/tadamun/tadamun/internal/casework/field/fieldtest"
+	"github.com/tadamun/tadamun/internal/casework/referral"
 	"github.com/tadamun/tadamun/internal/member"
 )
 
@@ -38,15 +40,30 @@ func init() {
 			t.Fatalf("EG's conflict: %+v, %v", res, err)
 		}
 		fx.vals["field_conflict"] = strconv.FormatInt(res[0].Conflict, 10)
-		fx.vals["field_case"] = "990001"
-		fx.vals["field_referral"] = "9900011"
-		fx.vals["field_form"] = "7"
+		// The requests naming EG's rows name real ones: a case EG's worker
+		// opened (its referral and form are the referral and assessment
+		// setups' eg_referral and eg_form).
+		fx.vals["field_case"] = strconv.FormatInt(openCase(t, fx, "EG", "eg.caseworker", "elderly_care"), 10)
+	})
+	// JO's case worker's own case, with an open referral, and JO's form.
+	crossRefSetups = append(crossRefSetups, func(t testing.TB, fx *fixture) {
+		jo := joValue(t, fx.d, `SELECT id FROM members WHERE code = 'JO'`)
+		c := openCase(t, fx, "JO", "jo.caseworker", "family_conflict")
+		p, _ := strconv.ParseInt(joValue(t, fx.d, `SELECT MIN(id) FROM referral_providers WHERE member_id = ? AND name_en = 'Amman Comprehensive Health Centre'`, jo), 10, 64)
+		r, err := servicesOf(t, fx.d).Referrals.Send(fx.as("jo.caseworker"), referral.SendInput{CaseID: c, Service: "health", Target: referral.External, ProviderID: p,
+			ConfirmArea: true, FollowUpDue: time.Now().AddDate(0, 0, 7).Format("2006-01-02")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fx.vals["jo_field_case"] = strconv.FormatInt(c, 10)
+		fx.vals["jo_field_referral"] = strconv.FormatInt(r.ID, 10)
+		fx.vals["jo_field_form"] = joValue(t, fx.d, `SELECT MAX(id) FROM assess_forms WHERE member_id = ? AND type_code = 'family_conflict' AND status = 'published'`, jo)
 	})
 	v1 := api.Prefix
 	crossCases["POST /casework/sync"] = crossWrite("POST", func(v map[string]string) (string, string) {
 		return v1 + "/casework/sync", fmt.Sprintf(`{"items":[{"client_id":"jo-cross-member-0001","kind":"visit","case_id":%s,"text":"x"}]}`, v["field_case"])
 	})
-	crossCases["GET /casework/field/cases"] = crossListAs("jo.caseworker", v1+"/casework/field/cases")
+	crossCases["GET /casework/field/cases"] = crossListAs("jo.caseworker", v1+"/casework/field/cases") // the caseload takes case.write
 	crossCases["GET /casework/sync/conflicts"] = crossList(v1 + "/casework/sync/conflicts?all=true")
 	crossCases["GET /casework/sync/conflicts/{id}"] = crossGet(func(v map[string]string) string { return v1 + "/casework/sync/conflicts/" + v["field_conflict"] })
 	// Resolving takes case.write, which JO's administrator does not hold:
@@ -67,10 +84,9 @@ func init() {
 	crossRefs["POST /casework/sync"] = crossRef{As: "jo.caseworker",
 		Path: func(map[string]string) string { return v1 + "/casework/sync" },
 		Body: func(v map[string]string, eg string) string {
-			return fmt.Sprintf(`{"items":[{"client_id":"jo-cross-ref-%d","kind":"followup","case_id":%s,"base_version":1,"referral_id":%s,"outcome":"x","form_id":%s,"form_version":1}]}`,
-				uniq(), pick(v, eg, "items.case_id", "jo_field_case", "field_case"), pick(v, eg, "items.referral_id", "jo_field_referral", "field_referral"),
-				pick(v, eg, "items.form_id", "jo_field_form", "field_form"))
+			return fmt.Sprintf(`{"items":[{"client_id":"jo-cross-ref-%d","kind":"followup","case_id":%s,"base_version":1,"referral_id":%s,"outcome":"waiting","form_id":%s,"form_version":1}]}`,
+				uniq(), pick(v, eg, "items.case_id", "jo_field_case", "field_case"), pick(v, eg, "items.referral_id", "jo_field_referral", "eg_referral"),
+				pick(v, eg, "items.form_id", "jo_field_form", "eg_form"))
 		},
-		IDs: []string{"items.case_id", "items.referral_id", "items.form_id"}, NotIDs: []string{"items.base_version", "items.form_version"},
-		Hole: "the case packages (care.Cases, care.FollowUps, care.Assessments) are not wired into app.New yet, so no JO case can be stored to control the check; at merge, wire them, set jo_field_case/jo_field_referral/jo_field_form to JO's demo rows and remove this line"}
+		IDs: []string{"items.case_id", "items.referral_id", "items.form_id"}, NotIDs: []string{"items.base_version", "items.form_version"}}
 }

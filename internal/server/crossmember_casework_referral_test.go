@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,13 +17,9 @@ import (
 	"github.com/tadamun/tadamun/internal/member"
 )
 
-// egReferralCase is the id of an EG case the referral tables name. The
-// cases belong to internal/casework, which the server harness does not
-// wire yet (referral.Options.Cases is nil): EG's plan and referral are
-// written directly, as that capability would have let EG's worker write
-// them.
-const egReferralCase = 900001
-
+// EG's plan and overdue referral name a real EG case opened by EG's
+// worker through the case core; they are written directly (a referral
+// due in the past cannot be sent), as EG's worker would have had them.
 func init() {
 	crossSetups = append(crossSetups, func(t testing.TB, fx *fixture) {
 		ctx := actor.System(context.Background())
@@ -35,13 +33,20 @@ func init() {
 			t.Fatal(err)
 		}
 		fx.vals["eg_provider"] = strconv.FormatInt(p.ID, 10)
-		fx.vals["eg_case"] = strconv.Itoa(egReferralCase)
+		egReferralCase := openCase(t, fx, "EG", "eg.caseworker", "elderly_care")
+		fx.vals["eg_case"] = strconv.FormatInt(egReferralCase, 10)
 		now := time.Now().UTC()
 		var rid int64
 		err = fx.d.Tx(ctx, func(tx *db.Tx) error {
-			if _, err := tx.Exec(ctx, `INSERT INTO referral_plans (member_id, case_id, version, updated_by, created_at, updated_at) VALUES (?, ?, 1, 0, ?, ?)`, fx.egID, egReferralCase, now, now); err != nil {
+			plan, err := tx.InsertID(ctx, `INSERT INTO referral_plans (member_id, case_id, version, updated_by, created_at, updated_at) VALUES (?, ?, 1, 0, ?, ?) RETURNING id`, fx.egID, egReferralCase, now, now)
+			if err != nil {
 				return err
 			}
+			action, err := tx.InsertID(ctx, `INSERT INTO referral_plan_items (plan_id, member_id, case_id, kind, position, text, status) VALUES (?, ?, ?, 'action', 0, 'زيارة', '') RETURNING id`, plan, fx.egID, egReferralCase)
+			if err != nil {
+				return err
+			}
+			fx.vals["eg_plan_action"] = strconv.FormatInt(action, 10)
 			rid, err = tx.InsertID(ctx, `INSERT INTO referral_referrals (member_id, case_id, service, target, provider_id, area_confirmed, status, follow_up_due, escalate_at, version, sent_by, sent_at, updated_at)
 				VALUES (?, ?, 'health', 'external', ?, ?, 'sent', ?, ?, 1, 0, ?, ?) RETURNING id`, fx.egID, egReferralCase, p.ID, false, now.AddDate(0, 0, -10), now.AddDate(0, 0, -5), now, now)
 			return err
@@ -92,16 +97,45 @@ func init() {
 	crossRefs["PUT /casework/settings"] = crossRef{NotIDs: []string{"escalate_days", "critical_days", "high_days", "medium_days", "low_days"}}
 	crossRefs["POST /casework/referrals/{id}/status"] = crossRef{NotIDs: []string{"version"}}
 	crossRefs["POST /casework/referrals/{id}/followups"] = crossRef{NotIDs: []string{"version"}}
-	// The two routes below name a case; they need the case core wired
-	// (referral.Options.Cases) to succeed for JO, which the control of
-	// the check requires. referral checks owner_id, to_user_id and
-	// provider_id against the case's member (auth.Scope, the directory)
-	// and the case through care.Cases. to_office_id names an office of
-	// internal/casework, which does not exist yet.
-	crossRefs["PUT /casework/cases/{id}/plan"] = crossRef{As: "jo.caseworker", IDs: []string{"actions.owner_id"}, Ignored: []string{"actions.id"}, NotIDs: []string{"version"},
-		Hole: "needs the case core (internal/casework) wired as referral.Options.Cases in app.New"}
-	crossRefs["POST /casework/referrals"] = crossRef{As: "jo.caseworker", IDs: []string{"case_id", "to_user_id", "provider_id"}, NotIDs: []string{"to_office_id"},
-		Hole: "needs the case core (internal/casework) wired as referral.Options.Cases in app.New"}
+	// The two routes below name a case, which referral checks through
+	// care.Cases (the case core), and owner_id, to_user_id and provider_id
+	// and to_office_id against the case's member (auth.Scope, the
+	// directory, the case core's offices). A new plan is
+	// saved with version 0, so each taken plan request has a fresh JO case.
+	crossRefs["PUT /casework/cases/{id}/plan"] = crossRef{As: "jo.caseworker",
+		Path: func(v map[string]string) string {
+			return v1 + "/casework/cases/" + nextOf(v, "jo_plan_cases") + "/plan"
+		},
+		Body: func(v map[string]string, eg string) string {
+			return fmt.Sprintf(`{"version":0,"goals":[{"text":"سكن آمن"}],"actions":[{"id":%s,"text":"زيارة المالك","owner_id":%s}]}`,
+				pick(v, eg, "actions.id", "zero", "eg_plan_action"), pick(v, eg, "actions.owner_id", "jo_ref_worker", "eg_ref_worker"))
+		},
+		IDs: []string{"actions.owner_id"}, Ignored: []string{"actions.id"}, NotIDs: []string{"version"}}
+	crossRefs["POST /casework/referrals"] = crossRef{As: "jo.caseworker",
+		Path: func(map[string]string) string { return v1 + "/casework/referrals" },
+		Body: func(v map[string]string, eg string) string {
+			target, to := `"external"`, `"provider_id":`+pick(v, eg, "provider_id", "jo_ref_provider", "eg_provider")
+			if eg == "to_user_id" || eg == "to_office_id" {
+				target, to = `"internal"`, fmt.Sprintf(`"to_user_id":%s,"to_office_id":%s`, pick(v, eg, "to_user_id", "jo_ref_worker", "eg_ref_worker"), pick(v, eg, "to_office_id", "jo_ref_office", "eg_ref_office"))
+			}
+			return fmt.Sprintf(`{"case_id":%s,"service":"health","target":%s,%s,"confirm_area":true,"follow_up_due":"%s"}`,
+				pick(v, eg, "case_id", "jo_ref_case", "eg_case"), target, to, time.Now().AddDate(0, 0, 7).Format("2006-01-02"))
+		},
+		IDs: []string{"case_id", "to_user_id", "to_office_id", "provider_id"}}
+	crossRefSetups = append(crossRefSetups, func(t testing.TB, fx *fixture) {
+		jo := joValue(t, fx.d, `SELECT id FROM members WHERE code = 'JO'`)
+		var ids []string
+		for range 3 {
+			ids = append(ids, strconv.FormatInt(openCase(t, fx, "JO", "jo.caseworker", "elderly_care"), 10))
+		}
+		fx.vals["jo_plan_cases"] = strings.Join(ids, ",")
+		fx.vals["jo_ref_case"] = strconv.FormatInt(openCase(t, fx, "JO", "jo.caseworker", "elderly_care"), 10)
+		fx.vals["jo_ref_worker"] = joValue(t, fx.d, `SELECT id FROM users WHERE username = 'jo.caseworker'`)
+		fx.vals["eg_ref_worker"] = joValue(t, fx.d, `SELECT id FROM users WHERE username = 'eg.caseworker'`)
+		fx.vals["jo_ref_office"] = joValue(t, fx.d, `SELECT MIN(id) FROM case_offices WHERE member_id = ?`, jo)
+		fx.vals["eg_ref_office"] = joValue(t, fx.d, `SELECT MIN(id) FROM case_offices WHERE member_id = ?`, fx.egID)
+		fx.vals["jo_ref_provider"] = joValue(t, fx.d, `SELECT MIN(id) FROM referral_providers WHERE member_id = ? AND name_en = 'Amman Comprehensive Health Centre'`, jo)
+	})
 }
 
 // TestCrossMemberReferralPages opens EG's directory entry, plan and

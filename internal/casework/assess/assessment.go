@@ -273,11 +273,16 @@ func (s *Service) SaveDraft(ctx context.Context, in care.AssessmentInput) (Asses
 	if err := checkInput(in); err != nil {
 		return Assessment{}, err
 	}
-	if _, _, err := s.Start(ctx, in.CaseID); err != nil {
-		return Assessment{}, err
-	}
 	ref, err := s.caseRef(ctx, in.CaseID, true)
 	if err != nil {
+		return Assessment{}, err
+	}
+	// Answers for another form than the case's are refused before an
+	// assessment is started: a refused draft writes nothing.
+	if err := s.db.Tx(ctx, func(tx *db.Tx) error { _, _, err := pinned(ctx, tx, ref, in); return err }); err != nil {
+		return Assessment{}, errs.Wrapf(err, "assess: save draft of case %d", in.CaseID)
+	}
+	if _, _, err := s.Start(ctx, in.CaseID); err != nil {
 		return Assessment{}, err
 	}
 	var a Assessment

@@ -173,6 +173,17 @@ func formByID(ctx context.Context, q querier, id int64) (Form, error) {
 	return f, err
 }
 
+// FormMember returns the member whose form id is, for another package's
+// check that an id it was sent names a form of the right member (the
+// field sync's batch check); it shows nothing of the form.
+func (s *Service) FormMember(ctx context.Context, id int64) (int64, error) {
+	f, err := formByID(ctx, s.db, id)
+	if err != nil {
+		return 0, errs.Wrapf(err, "assess: form %d", id)
+	}
+	return f.MemberID, nil
+}
+
 // Form returns one version of a form.
 func (s *Service) Form(ctx context.Context, id int64) (Form, error) {
 	f, err := formByID(ctx, s.db, id)

@@ -139,7 +139,14 @@ type Options struct {
 	Assessments care.Assessments
 	FollowUps   care.FollowUps
 	Caseload    Caseload
-	Clock       calendar.Clock
+	// ReferralCase, when set, returns the case of a referral the caller
+	// may see, and FormMember the member whose form an id names: the
+	// batch check refuses, before anything is stored, a follow-up naming
+	// a referral of another case and an item naming another member's
+	// form, as it refuses a hidden case.
+	ReferralCase func(ctx context.Context, referralID int64) (caseID int64, err error)
+	FormMember   func(ctx context.Context, formID int64) (memberID int64, err error)
+	Clock        calendar.Clock
 	// MaxItems and MaxItemBytes bound a batch; zero means the defaults.
 	MaxItems     int
 	MaxItemBytes int

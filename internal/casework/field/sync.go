@@ -27,7 +27,7 @@ type Item struct {
 	ClientID    string `json:"client_id"` // made by the phone (crypto.randomUUID)
 	Kind        string `json:"kind"`      // one of Kinds
 	CaseID      int64  `json:"case_id"`
-	BaseVersion int64  `json:"base_version"` // the case version the worker saw
+	BaseVersion int64  `json:"base_version"` // the case version the worker saw (a follow-up: the referral's version)
 	// At is when the visit or follow-up happened (note, visit, followup).
 	At *time.Time `json:"at,omitempty"`
 	// Text is the note (note, visit) or the follow-up's note (followup).
@@ -117,6 +117,39 @@ func (s *Service) Sync(ctx context.Context, items []Item) ([]Result, error) {
 			return nil, err
 		}
 		refs[it.CaseID] = ref
+	}
+	// A referral or a form the item names must be the case's (the
+	// referral) or the case's member's (the form); another's answers as
+	// if it did not exist, and the batch stores nothing.
+	for i, it := range items {
+		ref, ok := refs[it.CaseID]
+		if !ok {
+			continue
+		}
+		if it.ReferralID != 0 && s.o.ReferralCase != nil {
+			c, err := s.o.ReferralCase(ctx, it.ReferralID)
+			if err != nil && !errs.Is(err, errs.NotFound) && !errs.Is(err, errs.Forbidden) {
+				return nil, err
+			}
+			if err != nil || c != it.CaseID {
+				if hidden == nil {
+					hidden = errs.E(errs.NotFound, "casework_field.referral_not_found")
+				}
+				hidden.Fields = append(hidden.Fields, errs.FieldError{Field: "items.referral_id", Row: i + 1, Key: "casework_field.referral_not_found"})
+			}
+		}
+		if it.FormID != 0 && s.o.FormMember != nil {
+			m, err := s.o.FormMember(ctx, it.FormID)
+			if err != nil && !errs.Is(err, errs.NotFound) && !errs.Is(err, errs.Forbidden) {
+				return nil, err
+			}
+			if err != nil || m != ref.MemberID {
+				if hidden == nil {
+					hidden = errs.E(errs.NotFound, "casework_field.form_not_found")
+				}
+				hidden.Fields = append(hidden.Fields, errs.FieldError{Field: "items.form_id", Row: i + 1, Key: "casework_field.form_not_found"})
+			}
+		}
 	}
 	if hidden != nil {
 		return nil, hidden

@@ -54,6 +54,10 @@ type Options struct {
 	Limits limits.Limits
 	// Log receives the background sweep's errors; nil is slog.Default().
 	Log *slog.Logger
+	// Office reports whether officeID is an office of memberID (the case
+	// core's); an internal referral to another office is refused. Nil
+	// accepts any office id.
+	Office func(ctx context.Context, memberID, officeID int64) (bool, error)
 }
 
 // Service stores plans, referrals, follow-ups and the service directory.
@@ -64,6 +68,7 @@ type Service struct {
 	members *member.Service
 	auth    *auth.Service
 	clock   calendar.Clock
+	office  func(ctx context.Context, memberID, officeID int64) (bool, error)
 	limits  limits.Limits
 	log     *slog.Logger
 
@@ -83,7 +88,7 @@ func New(d *db.DB, o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Service{db: d, cases: o.Cases, members: o.Members, auth: o.Auth, clock: o.Clock, limits: o.Limits.Or(), log: o.Log}
+	return &Service{db: d, cases: o.Cases, members: o.Members, auth: o.Auth, clock: o.Clock, limits: o.Limits.Or(), log: o.Log, office: o.Office}
 }
 
 func (s *Service) now() time.Time {

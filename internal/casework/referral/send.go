@@ -194,6 +194,15 @@ func (s *Service) Send(ctx context.Context, in SendInput) (Referral, error) {
 				return err
 			}
 		}
+		if r.ToOfficeID != 0 && s.office != nil {
+			ok, err := s.office(ctx, r.MemberID, r.ToOfficeID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errs.E(errs.Invalid, "error.invalid_input").WithField("to_office_id", "referral.office_invalid")
+			}
+		}
 		if r.ProviderID != 0 {
 			p, err := provider(ctx, tx, r.ProviderID)
 			if err != nil || p.MemberID != r.MemberID {

@@ -62,7 +62,9 @@ func (s *Store) AddCase(id, member, owner int64, number, household string) {
 		}}}
 }
 
-// Touch changes case id: its version grows, as when someone else edits it.
+// Touch changes case id and its referral: their versions grow, as when
+// someone else edits them. (A follow-up's base version is the referral's,
+// which the store keeps equal to the case's.)
 func (s *Store) Touch(id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -71,7 +73,7 @@ func (s *Store) Touch(id int64) {
 	s.refs[id] = r
 	if c := s.cases[id]; c != nil {
 		c.Version = r.Version
-		for i := range c.Referrals { // its referrals changed with it
+		for i := range c.Referrals {
 			c.Referrals[i].Version = r.Version
 		}
 	}
