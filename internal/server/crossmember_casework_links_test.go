@@ -26,7 +26,9 @@ func init() {
 		return v1 + "/casework/cases/" + v["case"] + "/program-proposals", `{"run_id":` + v["run"] + `}`
 	})
 	crossRefs["POST /casework/cases/{id}/program-proposals"] = crossRef{As: "jo.caseworker",
-		Path: func(v map[string]string) string { return v1 + "/casework/cases/" + v["jo_case_propose"] + "/program-proposals" },
+		Path: func(v map[string]string) string {
+			return v1 + "/casework/cases/" + v["jo_case_propose"] + "/program-proposals"
+		},
 		Body: func(v map[string]string, eg string) string {
 			return fmt.Sprintf(`{"run_id":%s}`, pick(v, eg, "run_id", "jo_propose_run", "run"))
 		},
