@@ -228,7 +228,7 @@ func New(d *db.DB, o Options) *Services {
 	s.Cases = casework.New(d, casework.Options{Registry: s.Registry, Members: s.Members, Auth: s.Auth, Audit: o.Audit, Jobs: s.Jobs, Clock: clock,
 		KeyFile: o.CaseKeyFile, Limits: o.Limits, Due: []care.Due{due}})
 	s.CaseLinks = links.New(d, links.Options{Cases: s.Cases, Registry: s.Registry, Programs: s.Programs, Payments: s.Payments, Grievances: s.Grievances})
-	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Cases: s.Cases, Clock: clock})
+	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Cases: s.Cases, Registry: s.Registry, Clock: clock})
 	s.Senders = exchange.NewSenders(d, exchange.Guard{AllowPrivate: o.DCI.AllowPrivateCallbacks})
 	s.DCI = dci.New(dci.Options{Log: o.Log, Senders: s.Senders, Registry: s.Registry,
 		Transactions: exchange.NewTransactions(d), Subscriptions: exchange.NewSubscriptions(d),
