@@ -87,6 +87,9 @@ type Household struct {
 	Programs    map[int64]string     `json:"programs"` // program id → code, for the enrollments
 	Payments    []payment.History    `json:"payments"` // the latest, newest first
 	Grievances  []Grievance          `json:"grievances"`
+	// Corrections are the registry corrections asked of the household,
+	// newest first, with their state.
+	Corrections []registry.ChangeRequest `json:"corrections"`
 }
 
 // household returns the case the actor sees in full and its household id.
@@ -169,6 +172,9 @@ func (s *Service) Household(ctx context.Context, caseID int64) (Household, error
 	out.Payments = ps[:min(len(ps), Payments)]
 	gs, err := s.o.Grievances.Queue(sys, grievance.Filter{MemberID: c.MemberID, HouseholdID: hh, Limit: Grievances})
 	if err != nil {
+		return Household{}, err
+	}
+	if out.Corrections, err = s.o.Registry.ChangeRequests(sys, c.MemberID, hh, ""); err != nil {
 		return Household{}, err
 	}
 	for _, g := range gs {
