@@ -79,14 +79,14 @@ type Grievance struct {
 
 // Household is a case's household as the case page shows it.
 type Household struct {
-	CaseID      int64                `json:"case_id"`
-	Household   registry.Household   `json:"household"`
-	Persons     []registry.Person    `json:"persons"`
-	Decisions   []Decision           `json:"decisions"`
-	Enrollments []program.Enrollment `json:"enrollments"`
-	Programs    map[int64]string     `json:"programs"` // program id → code, for the enrollments
-	Payments    []payment.History    `json:"payments"` // the latest, newest first
-	Grievances  []Grievance          `json:"grievances"`
+	CaseID      int64                     `json:"case_id"`
+	Household   registry.Household        `json:"household"`
+	Persons     []registry.Person         `json:"persons"`
+	Decisions   []Decision                `json:"decisions"`
+	Enrollments []program.Enrollment      `json:"enrollments"`
+	Programs    map[int64]program.Program `json:"programs"` // by id, for the enrollments
+	Payments    []payment.History         `json:"payments"` // the latest, newest first
+	Grievances  []Grievance               `json:"grievances"`
 	// Corrections are the registry corrections asked of the household,
 	// newest first, with their state.
 	Corrections []registry.ChangeRequest `json:"corrections"`
@@ -133,7 +133,7 @@ func (s *Service) Household(ctx context.Context, caseID int64) (Household, error
 	}
 	lang := actor.From(ctx).Lang
 	sys := actor.System(ctx)
-	out := Household{CaseID: c.ID, Programs: map[int64]string{}}
+	out := Household{CaseID: c.ID, Programs: map[int64]program.Program{}}
 	if out.Household, err = s.o.Registry.Household(sys, hh); err != nil {
 		return Household{}, err
 	}
@@ -153,7 +153,7 @@ func (s *Service) Household(ctx context.Context, caseID int64) (Household, error
 		}
 		if _, ok := out.Programs[e.ProgramID]; !ok {
 			if p, err := s.o.Programs.Get(sys, e.ProgramID); err == nil {
-				out.Programs[e.ProgramID] = p.Code
+				out.Programs[e.ProgramID] = p
 			}
 		}
 	}
