@@ -25,6 +25,7 @@ import (
 	"github.com/tadamun/tadamun/internal/casework"
 	"github.com/tadamun/tadamun/internal/casework/assess"
 	"github.com/tadamun/tadamun/internal/casework/field"
+	"github.com/tadamun/tadamun/internal/casework/links"
 	"github.com/tadamun/tadamun/internal/casework/quality"
 	"github.com/tadamun/tadamun/internal/casework/referral"
 	"github.com/tadamun/tadamun/internal/db"
@@ -146,6 +147,9 @@ type Services struct {
 	Grievances      *grievance.Service
 	// Cases is case management for the care departments (issue 16).
 	Cases *casework.Service
+	// CaseLinks shows a case's household (registry, programs, payments,
+	// grievances) to who sees the case, and proposes it for a program.
+	CaseLinks *links.Service
 	// Inbox is the checker's inbox: every approval waiting for a decision,
 	// named and decided through the capability that proposed it.
 	Inbox *inbox.Service
@@ -224,7 +228,8 @@ func New(d *db.DB, o Options) *Services {
 	due := &referralDue{}
 	s.Cases = casework.New(d, casework.Options{Registry: s.Registry, Members: s.Members, Auth: s.Auth, Audit: o.Audit, Jobs: s.Jobs, Clock: clock,
 		KeyFile: o.CaseKeyFile, Limits: o.Limits, Due: []care.Due{due}})
-	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Cases: s.Cases, Clock: clock})
+	s.CaseLinks = links.New(d, links.Options{Cases: s.Cases, Registry: s.Registry, Programs: s.Programs, Payments: s.Payments, Grievances: s.Grievances})
+	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Cases: s.Cases, Registry: s.Registry, Clock: clock})
 	s.Senders = exchange.NewSenders(d, exchange.Guard{AllowPrivate: o.DCI.AllowPrivateCallbacks})
 	s.DCI = dci.New(dci.Options{Log: o.Log, Senders: s.Senders, Registry: s.Registry,
 		Transactions: exchange.NewTransactions(d), Subscriptions: exchange.NewSubscriptions(d),

@@ -20,12 +20,13 @@ var deciders = map[string]Permission{
 	"payment_cycle":      PaymentApprove,
 	"instrument_change":  PaymentApprove,
 	RoleGrantKind:        RoleGrantDecide,
-	"case_step":          CaseSupervise, // casework.ApprovalKind: a case's assessment, plan or closure
+	"case_step":          CaseSupervise,   // casework.ApprovalKind: a case's assessment, plan or closure
+	"registry_change":    RegistryApprove, // registry.ChangeApprovalKind: a correction of a household's record
 }
 
 // ApprovalKinds lists the kinds of approval the capabilities propose, in
 // the order the inbox shows them.
-var ApprovalKinds = []string{"enrollment", "program_version", "program_activation", "payment_cycle", "instrument_change", RoleGrantKind, "case_step"}
+var ApprovalKinds = []string{"enrollment", "program_version", "program_activation", "payment_cycle", "instrument_change", RoleGrantKind, "case_step", "registry_change"}
 
 // DecidePermission returns the permission that decides approvals of kind,
 // and false for a kind no one decides.

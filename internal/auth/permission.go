@@ -26,6 +26,7 @@ const (
 	ApprovalDecide  Permission = "approval.decide"
 	RegistryRead    Permission = "registry.read"
 	RegistryWrite   Permission = "registry.write"
+	RegistryApprove Permission = "registry.approve" // approve or reject corrections of the registry asked by others (registry_change)
 	ProgramRead     Permission = "program.read"
 	ProgramManage   Permission = "program.manage"
 	EnrollPropose   Permission = "enrollment.propose"
@@ -82,12 +83,12 @@ func sealedRolesFor(p Permission) []actor.Role {
 
 var grants = map[actor.Role][]Permission{
 	actor.MemberAdmin:      {MemberRead, AreaManage, UserRead, UserManage, AuditRead, RegistryRead, ProgramRead, PaymentRead, CaseRead, GrievanceRead, SenderManage, JobManage, NotifyRead, NotifyRetry, NotifyManage},
-	actor.Registrar:        {MemberRead, RegistryRead, RegistryWrite},
+	actor.Registrar:        {MemberRead, RegistryRead, RegistryWrite, RegistryApprove},
 	actor.ProgramManager:   {MemberRead, RegistryRead, ProgramRead, ProgramManage, EnrollPropose, NotifyRead},
 	actor.Approver:         {MemberRead, RegistryRead, ProgramRead, PaymentRead, ApprovalDecide, EnrollDecide, PaymentApprove},
 	actor.FinanceOfficer:   {MemberRead, ProgramRead, PaymentRead, PaymentPrepare, NotifyRead, NotifyRetry},
-	actor.CaseWorker:       {MemberRead, RegistryRead, RegistryWrite, CaseRead, CaseWrite},
-	actor.CaseSupervisor:   {MemberRead, RegistryRead, RegistryWrite, CaseRead, CaseWrite, CaseSupervise, CaseQuality},
+	actor.CaseWorker:       {MemberRead, RegistryRead, RegistryWrite, CaseRead, CaseWrite, EnrollPropose},
+	actor.CaseSupervisor:   {MemberRead, RegistryRead, RegistryWrite, CaseRead, CaseWrite, CaseSupervise, CaseQuality, EnrollPropose},
 	actor.CareManager:      {MemberRead, CaseManage, CaseQuality},
 	actor.GrievanceOfficer: {MemberRead, RegistryRead, ProgramRead, GrievanceRead, GrievanceHandle, NotifyRead, NotifyRetry},
 	actor.IntegrityOfficer: {MemberRead, WhistleHandle},

@@ -22,8 +22,11 @@ type Filter struct {
 	Overdue    bool // open and past the deadline
 	NearDue    bool // open, past the warning time, not yet overdue
 	Escalated  bool
-	Limit      int // 100 when 0, at most 1000
-	Offset     int
+	// HouseholdID, when set, keeps the grievances about that household
+	// (the case page's household panel).
+	HouseholdID int64
+	Limit       int // 100 when 0, at most 1000
+	Offset      int
 }
 
 // Queue lists the grievances the actor may see that match f, most urgent
@@ -80,6 +83,9 @@ func (s *Service) Queue(ctx context.Context, f Filter) ([]Grievance, error) {
 		q += open
 		add(` AND warn_at <= ?`, now)
 		add(` AND due_at >= ?`, now)
+	}
+	if f.HouseholdID != 0 {
+		add(` AND household_id = ?`, f.HouseholdID)
 	}
 	if f.Escalated {
 		q += ` AND escalated_at IS NOT NULL`

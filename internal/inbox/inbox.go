@@ -25,6 +25,7 @@ import (
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/payment"
 	"github.com/tadamun/tadamun/internal/program"
+	"github.com/tadamun/tadamun/internal/registry"
 )
 
 // MaxBulk is how many approvals one bulk decision may name; MaxReason how
@@ -41,6 +42,7 @@ type Service struct {
 	programs *program.Service
 	payments *payment.Service
 	cases    *casework.Service
+	registry *registry.Service
 	clock    calendar.Clock
 }
 
@@ -51,12 +53,13 @@ type Options struct {
 	Programs *program.Service
 	Payments *payment.Service
 	Cases    *casework.Service // the approvals of a case's steps
+	Registry *registry.Service // the corrections of the registry (registry_change)
 	Clock    calendar.Clock    // nil: the real clock
 }
 
 // New returns the inbox over o's services.
 func New(o Options) *Service {
-	return &Service{auth: o.Auth, programs: o.Programs, payments: o.Payments, cases: o.Cases, clock: o.Clock}
+	return &Service{auth: o.Auth, programs: o.Programs, payments: o.Payments, cases: o.Cases, registry: o.Registry, clock: o.Clock}
 }
 
 // Item is one row of the inbox, named in the asker's language.
@@ -226,6 +229,14 @@ func (s *Service) decide(ctx context.Context, ap auth.Approval, approve bool, re
 			return errs.E(errs.Invalid, "approval.kind_invalid", "kind", ap.Kind)
 		}
 		err = s.cases.DecideApproval(ctx, ap.MemberID, entity, ap.ID, approve, reason)
+	case registry.ChangeApprovalKind:
+		if s.registry == nil {
+			return errs.E(errs.Invalid, "approval.kind_invalid", "kind", ap.Kind)
+		}
+		var cr registry.ChangeRequest
+		if cr, err = s.registry.ChangeRequestByApproval(ctx, ap.ID); err == nil {
+			_, err = s.registry.DecideChange(ctx, cr.ID, approve, reason)
+		}
 	default:
 		err = errs.E(errs.Invalid, "approval.kind_invalid", "kind", ap.Kind)
 	}
@@ -338,6 +349,15 @@ func (n *namer) subject(ctx context.Context, ap auth.Approval) (string, string) 
 			break
 		}
 		return n.t("inbox.subject_case", map[string]any{"case": number, "step": n.t("casework.step."+step.To, nil)}), link
+	case registry.ChangeApprovalKind:
+		if n.s.registry == nil {
+			break
+		}
+		cr, err := n.s.registry.ChangeRequestByApproval(sys, ap.ID)
+		if err != nil {
+			break
+		}
+		return n.t("inbox.subject_registry_change", map[string]any{"household": cr.HouseholdRef, "n": len(cr.Fields)}), "/registry/changes/" + id(cr.ID)
 	}
 	// A subject gone or of a kind not known: say what it is, by kind.
 	return n.t("inbox.subject_unknown", map[string]any{"kind": KindName(n.l, ap.Kind), "id": ap.EntityID}), ""

@@ -391,6 +391,7 @@ type casePageData struct {
 	Super      bool
 	ClientID   string
 	Forms      map[string]*Form
+	Links      *caseLinksData // the household panel (handler_case_links.go)
 }
 
 func caseID(r *http.Request) (int64, error) {
@@ -482,6 +483,9 @@ func (s *Server) casePageData(r *http.Request) (casePageData, error) {
 		if p.Access, err = s.Cases.AccessLog(ctx, id); err != nil && !errs.Is(err, errs.Forbidden) {
 			return casePageData{}, err
 		}
+	}
+	if err := s.fillCaseLinks(r, &p); err != nil {
+		return casePageData{}, err
 	}
 	return p, nil
 }
