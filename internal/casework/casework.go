@@ -17,6 +17,7 @@ import (
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/registry"
+	"github.com/tadamun/tadamun/internal/seal"
 )
 
 // The interfaces of internal/care that the other care packages call.
@@ -80,7 +81,7 @@ type Service struct {
 	now      calendar.Clock
 
 	boxMu sync.Mutex
-	box   *sealer
+	box   *seal.Sealer
 }
 
 // New returns the service over d.
@@ -104,17 +105,17 @@ func New(d *db.DB, o Options) *Service {
 }
 
 // sealer returns the sealing key, loading (or creating) it on first use.
-func (s *Service) sealer() (*sealer, error) {
+func (s *Service) sealer() (*seal.Sealer, error) {
 	s.boxMu.Lock()
 	defer s.boxMu.Unlock()
 	if s.box != nil {
 		return s.box, nil
 	}
-	key, err := LoadKey(s.keyFile)
+	key, err := seal.LoadKey(s.keyFile)
 	if err != nil {
 		return nil, errs.Wrapf(err, "casework: sealing key")
 	}
-	b, err := newSealer(key)
+	b, err := seal.New(key)
 	if err != nil {
 		return nil, errs.Wrapf(err, "casework: sealing key")
 	}

@@ -249,7 +249,7 @@ func (s *Service) Import(ctx context.Context, memberID int64, file string, r io.
 					if err != nil {
 						return err
 					}
-					body, sealed = "", box.seal([]byte(ir.note), noteAD(memberID, clientID))
+					body, sealed = "", box.Seal([]byte(ir.note), noteAD(memberID, clientID))
 				}
 				if _, err := tx.Exec(ctx, `INSERT INTO case_notes (member_id, case_id, client_id, kind, body, body_enc, at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 					memberID, cid, clientID, KindNote, body, sealed, ir.opened.UTC(), actorID(ctx), now); err != nil {

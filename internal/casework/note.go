@@ -121,7 +121,7 @@ func (s *Service) AddNote(ctx context.Context, in care.NoteInput) (int64, bool, 
 			if err != nil {
 				return err
 			}
-			body, sealed = "", box.seal([]byte(in.Text), noteAD(c.MemberID, in.ClientID))
+			body, sealed = "", box.Seal([]byte(in.Text), noteAD(c.MemberID, in.ClientID))
 		}
 		noteID, err = tx.InsertID(ctx, `INSERT INTO case_notes (member_id, case_id, client_id, kind, body, body_enc, at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			c.MemberID, c.ID, in.ClientID, in.Kind, body, sealed, at, actorID(ctx), now)
@@ -214,7 +214,7 @@ func (s *Service) Notes(ctx context.Context, caseID int64) ([]Note, error) {
 				if err != nil {
 					return err
 				}
-				plain, err := box.open(sealed, noteAD(c.MemberID, n.ClientID))
+				plain, err := box.Open(sealed, noteAD(c.MemberID, n.ClientID))
 				if err != nil {
 					return errs.Wrapf(err, "casework: open note %d", n.ID)
 				}
@@ -294,7 +294,7 @@ func (s *Service) AddAttachment(ctx context.Context, in care.AttachmentInput) (i
 			if err != nil {
 				return err
 			}
-			content = box.seal(in.Data, attachmentAD(c.MemberID, in.ClientID))
+			content = box.Seal(in.Data, attachmentAD(c.MemberID, in.ClientID))
 		}
 		now := tx.Now().UTC()
 		attID, err = tx.InsertID(ctx, `INSERT INTO case_attachments (member_id, case_id, client_id, name, content_type, size, sealed, content, created_by, created_at)
@@ -360,7 +360,7 @@ func (s *Service) Content(ctx context.Context, caseID, attID int64) (Attachment,
 			if err != nil {
 				return err
 			}
-			if data, err = box.open(data, attachmentAD(c.MemberID, a.ClientID)); err != nil {
+			if data, err = box.Open(data, attachmentAD(c.MemberID, a.ClientID)); err != nil {
 				return errs.Wrapf(err, "casework: open attachment %d", attID)
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"github.com/tadamun/tadamun/internal/notify"
+	"github.com/tadamun/tadamun/internal/seal"
 	"strconv"
 	"strings"
 	"sync"
@@ -170,7 +171,7 @@ type Service struct {
 	notify     notify.Sender
 	keyFile    string
 	boxMu      sync.Mutex
-	box        *sealer
+	box        *seal.Sealer
 	cache      statsCache
 	now        calendar.Clock
 }

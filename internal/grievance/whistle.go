@@ -15,6 +15,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/seal"
 )
 
 // Whistleblower report statuses, in order.
@@ -52,7 +53,7 @@ type ReportIntake struct {
 	ChallengeAnswer string
 }
 
-func (s *Service) sealer() (*sealer, error) {
+func (s *Service) sealer() (*seal.Sealer, error) {
 	s.boxMu.Lock()
 	defer s.boxMu.Unlock()
 	if s.box != nil {
@@ -61,11 +62,11 @@ func (s *Service) sealer() (*sealer, error) {
 	if s.keyFile == "" {
 		return nil, errs.Wrapf(errors.New("no key file configured"), "grievance: whistleblower key")
 	}
-	key, err := LoadSealKey(s.keyFile)
+	key, err := seal.LoadKey(s.keyFile)
 	if err != nil {
 		return nil, errs.Wrapf(err, "grievance: whistleblower key")
 	}
-	if s.box, err = newSealer(key); err != nil {
+	if s.box, err = seal.New(key); err != nil {
 		return nil, errs.Wrapf(err, "grievance: whistleblower key")
 	}
 	return s.box, nil
@@ -126,7 +127,7 @@ func (s *Service) FileReport(ctx context.Context, in ReportIntake) (Receipt, err
 			hash := codeHash(code)
 			var sealed []byte
 			if in.Contact != "" {
-				sealed = box.seal([]byte(in.Contact), contactAD(r.MemberID, hash))
+				sealed = box.Seal([]byte(in.Contact), contactAD(r.MemberID, hash))
 			}
 			r.ID, err = tx.InsertID(ctx, `INSERT INTO whistle_reports (member_id, number, code_hash, body, contact_enc, status, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, r.MemberID, r.Number, hash, in.Body, sealed, r.Status, now, now)
@@ -393,7 +394,7 @@ func (s *Service) Contact(ctx context.Context, rid int64) (string, error) {
 		if err := tx.QueryRow(ctx, `SELECT contact_enc FROM whistle_reports WHERE id = ?`, rid).Scan(&sealed); err != nil {
 			return err
 		}
-		plain, err := box.open(sealed, contactAD(r.MemberID, hash))
+		plain, err := box.Open(sealed, contactAD(r.MemberID, hash))
 		if err != nil {
 			return err
 		}
