@@ -158,6 +158,10 @@ type Page struct {
 	PrintCards bool
 }
 
+// Can reports whether the signed-in user holds permission perm, for links a
+// page shows only to those who may follow them ({{if .Can "case.write"}}).
+func (p Page) Can(perm string) bool { return auth.Can(p.Actor, auth.Permission(perm)) }
+
 // Zone returns the time zone to show a record of member memberID in: the
 // page's for a member-scoped user, else the record's member's, so a
 // union-level user reads each member's times as that member's staff do.
