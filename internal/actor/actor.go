@@ -23,8 +23,12 @@ const (
 	Approver         Role = "approver"
 	FinanceOfficer   Role = "finance_officer"
 	CaseWorker       Role = "case_worker"
-	CaseSupervisor   Role = "case_supervisor" // supervises social workers' cases: approvals, transfers, sensitive cases of the team
-	CareManager      Role = "care_manager"    // runs the care departments: case types, forms, service directory, quality
+	CaseSupervisor   Role = "case_supervisor"       // supervises social workers' cases: approvals, transfers, sensitive cases of the team
+	CareManager      Role = "care_manager"          // runs the care departments: case types, forms, service directory, quality
+	FundManager      Role = "fund_manager"          // the solidarity fund: donors, donations, receipts, statements, campaigns; proposes allocations
+	FundApprover     Role = "fund_approver"         // approves the fund's allocations to programs (the second person)
+	PartnerManager   Role = "partner_manager"       // private-sector partners: agreements, pledges, deliveries
+	VolunteerCoord   Role = "volunteer_coordinator" // volunteers, opportunities, shifts, attendance, certificates of hours
 	GrievanceOfficer Role = "grievance_officer"
 	IntegrityOfficer Role = "integrity_officer" // reads whistleblower reports; nobody else may
 	Auditor          Role = "auditor"
@@ -32,7 +36,7 @@ const (
 )
 
 // Roles lists every role, most powerful first.
-var Roles = []Role{UnionAdmin, MemberAdmin, Registrar, ProgramManager, Approver, FinanceOfficer, CaseWorker, CaseSupervisor, CareManager, GrievanceOfficer, IntegrityOfficer, Auditor, Viewer}
+var Roles = []Role{UnionAdmin, MemberAdmin, Registrar, ProgramManager, Approver, FinanceOfficer, CaseWorker, CaseSupervisor, CareManager, FundManager, FundApprover, PartnerManager, VolunteerCoord, GrievanceOfficer, IntegrityOfficer, Auditor, Viewer}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }

@@ -39,6 +39,13 @@ const (
 	CaseSupervise   Permission = "case.supervise" // approve assessments, plans and closures; assign and transfer; see the team's sensitive cases
 	CaseManage      Permission = "case.manage"    // case types, assessment forms, the service directory, quality targets
 	CaseQuality     Permission = "case.quality"   // the care quality dashboards and monthly report (no names, no narratives)
+	FundRead        Permission = "fund.read"      // the fund's donors, donations, receipts, statements, campaigns, allocations
+	FundWrite       Permission = "fund.write"     // record donors, donations, pledges, rates, receipts; import and match statements; campaigns; propose allocations
+	FundApprove     Permission = "fund.approve"   // approve or reject an allocation of the fund (fund_allocation)
+	PartnerRead     Permission = "partner.read"   // private-sector partners, their agreements, pledges and deliveries
+	PartnerManage   Permission = "partner.manage" // record partners, agreements, pledges and deliveries
+	VolunteerRead   Permission = "volunteer.read" // volunteers, opportunities, shifts and hours
+	VolunteerManage Permission = "volunteer.manage"
 	GrievanceRead   Permission = "grievance.read"
 	GrievanceHandle Permission = "grievance.handle"
 	WhistleHandle   Permission = "whistle.handle" // read and handle whistleblower reports
@@ -82,7 +89,7 @@ func sealedRolesFor(p Permission) []actor.Role {
 }
 
 var grants = map[actor.Role][]Permission{
-	actor.MemberAdmin:      {MemberRead, AreaManage, UserRead, UserManage, AuditRead, RegistryRead, ProgramRead, PaymentRead, CaseRead, GrievanceRead, SenderManage, JobManage, NotifyRead, NotifyRetry, NotifyManage},
+	actor.MemberAdmin:      {MemberRead, AreaManage, UserRead, UserManage, AuditRead, RegistryRead, ProgramRead, PaymentRead, CaseRead, GrievanceRead, FundRead, PartnerRead, VolunteerRead, SenderManage, JobManage, NotifyRead, NotifyRetry, NotifyManage},
 	actor.Registrar:        {MemberRead, RegistryRead, RegistryWrite, RegistryApprove},
 	actor.ProgramManager:   {MemberRead, RegistryRead, ProgramRead, ProgramManage, EnrollPropose, NotifyRead},
 	actor.Approver:         {MemberRead, RegistryRead, ProgramRead, PaymentRead, ApprovalDecide, EnrollDecide, PaymentApprove},
@@ -90,9 +97,13 @@ var grants = map[actor.Role][]Permission{
 	actor.CaseWorker:       {MemberRead, RegistryRead, RegistryWrite, CaseRead, CaseWrite, EnrollPropose},
 	actor.CaseSupervisor:   {MemberRead, RegistryRead, RegistryWrite, CaseRead, CaseWrite, CaseSupervise, CaseQuality, EnrollPropose},
 	actor.CareManager:      {MemberRead, CaseManage, CaseQuality},
+	actor.FundManager:      {MemberRead, ProgramRead, PaymentRead, FundRead, FundWrite, PartnerRead},
+	actor.FundApprover:     {MemberRead, ProgramRead, PaymentRead, FundRead, FundApprove},
+	actor.PartnerManager:   {MemberRead, PartnerRead, PartnerManage, FundRead},
+	actor.VolunteerCoord:   {MemberRead, VolunteerRead, VolunteerManage},
 	actor.GrievanceOfficer: {MemberRead, RegistryRead, ProgramRead, GrievanceRead, GrievanceHandle, NotifyRead, NotifyRetry},
 	actor.IntegrityOfficer: {MemberRead, WhistleHandle},
-	actor.Auditor:          {MemberRead, UserRead, AuditRead, RegistryRead, ProgramRead, PaymentRead, NotifyRead},
+	actor.Auditor:          {MemberRead, UserRead, AuditRead, RegistryRead, ProgramRead, PaymentRead, NotifyRead, FundRead, PartnerRead, VolunteerRead},
 	actor.Viewer:           {MemberRead, ProgramRead},
 }
 
