@@ -142,10 +142,11 @@ func displayName(a Account) string {
 		actor.MemberAdmin: "عمر العبادي", actor.Registrar: "رنا الخطيب", actor.ProgramManager: "يوسف النعيمي",
 		actor.Approver: "هدى الزعبي", actor.FinanceOfficer: "طارق الشريف", actor.CaseWorker: "منى العمري",
 		actor.GrievanceOfficer: "باسل القضاة", actor.CaseSupervisor: "ريم الحوراني", actor.CareManager: "نادية الرفاعي",
+		actor.FundManager: "سامر الطراونة", actor.FundApprover: "عبير المجالي", actor.PartnerManager: "زيد الروسان", actor.VolunteerCoord: "دانة البطاينة",
 	}
 	n := names[a.Role]
 	if a.Member == "EG" {
-		n = map[actor.Role]string{actor.MemberAdmin: "أحمد عبد الحميد", actor.Registrar: "فاطمة السيد", actor.CaseWorker: "منى عبد الله", actor.CaseSupervisor: "هالة منصور"}[a.Role]
+		n = map[actor.Role]string{actor.MemberAdmin: "أحمد عبد الحميد", actor.Registrar: "فاطمة السيد", actor.CaseWorker: "منى عبد الله", actor.CaseSupervisor: "هالة منصور", actor.FundManager: "كريم الشاذلي"}[a.Role]
 	}
 	return n
 }

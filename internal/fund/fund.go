@@ -301,6 +301,12 @@ type Gifts interface {
 	// (Journal.RecordTx), with the audit record. The caller must hold
 	// fund.write.
 	RecordTx(ctx context.Context, tx *db.Tx, in DonationInput) (DonationRef, error)
+	// RecordManyTx records many donations of one member at once (a bank
+	// statement's matched credits): receipt numbers reserved in one step,
+	// rows written in bulk (db.Tx.Insert), one ledger entry per call with one
+	// line per pool, lots and journal movements in bulk, and one audit record
+	// for the batch naming the receipt range. Same permission as RecordTx.
+	RecordManyTx(ctx context.Context, tx *db.Tx, ins []DonationInput) ([]DonationRef, error)
 	// EachPledgeKeys streams the member's open pledges for the matcher.
 	EachPledgeKeys(ctx context.Context, member int64, fn func(PledgeKeys) error) error
 	// ByReceipt finds a donation by its receipt number (for the donor's
@@ -321,8 +327,9 @@ type Lot struct {
 
 // Lots is implemented by internal/fund/alloc.
 type Lots interface {
-	// AddTx adds a donation's lot in the caller's transaction.
-	AddTx(ctx context.Context, tx *db.Tx, l Lot) error
+	// AddTx adds donations' lots in the caller's transaction (in bulk when
+	// there are many).
+	AddTx(ctx context.Context, tx *db.Tx, lots ...Lot) error
 	// CancelTx removes a cancelled donation's lot; it fails with a
 	// conflict when any of it was already allocated.
 	CancelTx(ctx context.Context, tx *db.Tx, donationID int64) error
@@ -371,5 +378,38 @@ type Movement struct {
 // RecordTx in the transaction that posts the money, so the public ledger
 // never disagrees with the books.
 type Journal interface {
-	RecordTx(ctx context.Context, tx *db.Tx, m Movement) error
+	RecordTx(ctx context.Context, tx *db.Tx, ms ...Movement) error
+}
+
+// CampaignRef is a campaign as other packages see it. Goal is in the
+// member's currency. Status is "draft", "open" or "closed"; only a Public
+// campaign that is not a draft appears on the portal.
+type CampaignRef struct {
+	ID          int64
+	MemberID    int64
+	Code        string // short, for references on bank transfers
+	Name        string // Arabic
+	NameEn      string
+	Story       string
+	StoryEn     string
+	Goal        int64
+	Currency    string
+	Starts      time.Time
+	Ends        time.Time   // exclusive; zero when open-ended
+	Restriction Restriction // the campaign's own restriction (Inner of its donations')
+	Public      bool
+	Status      string
+}
+
+// Campaigns is implemented by internal/fund/gift. Public reads need no
+// permission for a public campaign; others need fund.read.
+type Campaigns interface {
+	Campaign(ctx context.Context, id int64) (CampaignRef, error)
+	// PublicCampaigns lists the public campaigns of member (0: every
+	// member), open ones first.
+	PublicCampaigns(ctx context.Context, member int64) ([]CampaignRef, error)
+	// NamedDonors returns the public names of the campaign's donors who
+	// consented to be named, at most limit, largest total first, and how
+	// many donors gave in all.
+	NamedDonors(ctx context.Context, campaignID int64, limit int) (names []string, donors int64, err error)
 }

@@ -31,6 +31,8 @@ func TestDashboardEveryRole(t *testing.T) {
 		"jo.approver": "work-approver", "jo.finance": "work-finance", "jo.grievance": "work-grievance", "eg.registrar": "work-registrar",
 		"viewer": "h-empty", "auditor": "h-empty", "jo.caseworker": "h-empty", "jo.caremanager": "h-empty",
 		"jo.supervisor": "h-empty", "eg.caseworker": "h-empty", "eg.supervisor": "h-empty",
+		// The fund's, partners' and volunteers' roles get their dashboard sections with their pages.
+		"jo.fund": "h-empty", "jo.fundapprover": "h-empty", "jo.partners": "h-empty", "jo.volunteers": "h-empty", "eg.fund": "h-empty",
 	}
 	dump := os.Getenv("TADAMUN_DASHBOARD_DUMP")
 	for _, acc := range demo.Accounts {
