@@ -61,9 +61,15 @@ func (s *Service) List(ctx context.Context, member int64, f Filter) (Page, error
 			return Page{}, err
 		}
 		var or []string
-		if nk := arabic.NameKey(q); nk != "" {
-			or = append(or, "d.name_key LIKE ?")
-			args = append(args, "%"+likeEscape(nk)+"%")
+		// Every word of the query in the name key, in any order: "عبدالله
+		// الخطيب" finds "عبد الله محمد الخطيب".
+		if words := arabic.Tokens(q); len(words) > 0 && len(words) <= 8 {
+			var and []string
+			for _, w := range words {
+				and = append(and, "d.name_key LIKE ?")
+				args = append(args, "%"+likeEscape(w)+"%")
+			}
+			or = append(or, "("+strings.Join(and, " AND ")+")")
 		}
 		keys := []any{refKey(q)}
 		if el, err := iban.Validate(q); err == nil {
