@@ -49,7 +49,7 @@ func init() {
 			}},
 		Route{Method: "POST", Path: "/fund/donors", Tag: "fund", Summary: "Record a donor (fund managers)",
 			Description: "Runs the duplicate check (the registry's Arabic-aware matching on name, phone, e-mail, registration number and IBAN). A likely duplicate refuses with 409 unless confirm_duplicates is true; possible ones are returned in duplicates.",
-			Body: DonorBody{}, Response: donor.Result{}, Status: http.StatusCreated,
+			Body:        DonorBody{}, Response: donor.Result{}, Status: http.StatusCreated,
 			Handle: func(a *API, r *http.Request) (any, error) {
 				in, err := Decode[DonorBody](r)
 				if err != nil {
@@ -64,7 +64,7 @@ func init() {
 			}},
 		Route{Method: "GET", Path: "/fund/donors/{id}", Tag: "fund", Summary: "Get a donor",
 			Description: "A merged donor's id gives the donor it was merged into, with merged naming the one asked for.",
-			Response: donor.Donor{},
+			Response:    donor.Donor{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
 				if err != nil {
@@ -74,7 +74,7 @@ func init() {
 			}},
 		Route{Method: "PUT", Path: "/fund/donors/{id}", Tag: "fund", Summary: "Change a donor (fund managers)",
 			Description: "Replaces the donor's fields, phones, IBANs and references; version must be the one read. The duplicate check runs as on create. A merged donor cannot be changed.",
-			Body: DonorBody{}, Response: donor.Result{},
+			Body:        DonorBody{}, Response: donor.Result{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
 				if err != nil {
@@ -88,7 +88,7 @@ func init() {
 			}},
 		Route{Method: "POST", Path: "/fund/donors/{id}/merge", Tag: "fund", Summary: "Merge a donor into this one (fund managers)",
 			Description: "Donor from is merged into the donor of the path: it disappears from lists and search, its phones, IBANs and references move here, and reading it returns this donor. Other packages follow merged_into. A reason is required.",
-			Body: DonorMergeBody{}, Response: donor.Donor{},
+			Body:        DonorMergeBody{}, Response: donor.Donor{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
 				if err != nil {

@@ -54,4 +54,3 @@ func init() {
 		},
 		IDs: []string{"from"}}
 }
-
