@@ -10,6 +10,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/arabic"
+	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/fund"
@@ -166,6 +167,8 @@ func (s *Server) donorExport(w http.ResponseWriter, r *http.Request, m member.Me
 type donorPageData struct {
 	Donor    donor.Donor
 	CanWrite bool
+	History  []audit.Record
+	Users    map[int64]string
 }
 
 func donorID(r *http.Request) (int64, error) {
@@ -185,7 +188,22 @@ func (s *Server) donorPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Render(w, r, "fund/donor_page", View{Title: "fund_donor.page_list_title", Data: donorPageData{Donor: d, CanWrite: auth.Can(actor.From(r.Context()), auth.FundWrite)}})
+	h, err := s.Donors.History(r.Context(), d.ID)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for _, rec := range h {
+		if rec.ActorID != 0 {
+			ids = append(ids, rec.ActorID)
+		}
+	}
+	users, err := s.Auth.UserNames(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	return s.Render(w, r, "fund/donor_page", View{Title: "fund_donor.page_list_title",
+		Data: donorPageData{Donor: d, CanWrite: auth.Can(actor.From(r.Context()), auth.FundWrite), History: h, Users: users}})
 }
 
 type donorFormPage struct {

@@ -122,3 +122,16 @@ func (s *Service) Merge(ctx context.Context, into, from int64, reason string) (D
 	})
 	return out, err
 }
+
+// History lists the audit records of donor id (its creation, changes,
+// consents, merges), newest first; empty without an audit log.
+func (s *Service) History(ctx context.Context, donorID int64) ([]audit.Record, error) {
+	d, err := s.Exact(ctx, donorID)
+	if err != nil {
+		return nil, err
+	}
+	if s.audit == nil {
+		return nil, nil
+	}
+	return s.audit.List(ctx, audit.Filter{EntityType: "fund_donor", EntityID: id(donorID), MemberID: d.MemberID, Limit: 200})
+}
