@@ -2,6 +2,7 @@ package donor
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strings"
 	"unicode"
@@ -160,9 +161,11 @@ func (s *Service) EachKeys(ctx context.Context, member int64, fn func(fund.Donor
 	}
 	defer rows.Close()
 	var cur fund.DonorKeys
+	// RawBytes: the name key is copied once per donor (not once per key
+	// row), the kind never.
+	var did int64
+	var nameKey, kind, norm sql.RawBytes
 	for rows.Next() {
-		var did int64
-		var nameKey, kind, norm string
 		if err := rows.Scan(&did, &nameKey, &kind, &norm); err != nil {
 			return errs.Wrapf(err, "donor: keys")
 		}
@@ -172,13 +175,13 @@ func (s *Service) EachKeys(ctx context.Context, member int64, fn func(fund.Donor
 					return err
 				}
 			}
-			cur = fund.DonorKeys{DonorID: did, NameKey: nameKey}
+			cur = fund.DonorKeys{DonorID: did, NameKey: string(nameKey)}
 		}
-		switch kind {
+		switch string(kind) {
 		case "iban":
-			cur.IBANs = append(cur.IBANs, norm)
+			cur.IBANs = append(cur.IBANs, string(norm))
 		case "ref":
-			cur.Refs = append(cur.Refs, norm)
+			cur.Refs = append(cur.Refs, string(norm))
 		}
 	}
 	if err := rows.Err(); err != nil {
