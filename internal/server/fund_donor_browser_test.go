@@ -94,6 +94,7 @@ func TestBrowserDonorPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	loc, _, _ = strings.Cut(loc, "?")
 	from := loc[strings.LastIndex(loc, "/")+1:]
 	if _, err := strconv.ParseInt(from, 10, 64); err != nil {
 		t.Fatalf("not on the new donor's page: %s", loc)
@@ -121,7 +122,15 @@ func TestBrowserDonorPages(t *testing.T) {
 		t.Errorf("reading the merged donor does not show the donor kept with a note: %q", got)
 	}
 	inside("donor-merged-ar-390")
-	do("list after", chromedp.Navigate(url+"/fund/donors?q="+from), chromedp.WaitVisible(chromedp.CSS("main")))
+	// A donor with the same name but nothing else in common: possible,
+	// saved, and shown on its page with a way to merge it.
+	do("new possible", chromedp.Navigate(url+"/fund/donors/new"), chromedp.WaitVisible(chromedp.CSS("#f-name")),
+		chromedp.SetValue(chromedp.CSS("#f-name"), "عبد الله محمد الخطيب"), chromedp.SetValue(chromedp.CSS("#f-email"), "abdullah.k@example.org"),
+		chromedp.Submit(chromedp.CSS("#f-name")), chromedp.WaitVisible(chromedp.CSS("section.duplicates")))
+	if got := text(); !strings.Contains(got, "ربما المانح نفسه") || !strings.Contains(got, "الاسم نفسه") || !strings.Contains(got, "ادمج هذا المانح فيه") {
+		t.Errorf("the possible duplicate is not shown after saving: %q", got)
+	}
+	inside("donor-similar-ar-390")
 	do("english", chromedp.Navigate(url+"/lang?to=en&next=/fund/donors"), chromedp.WaitVisible(chromedp.CSS("main table")))
 	if got := text(); !strings.Contains(got, "Member government") {
 		t.Errorf("the English list does not name the kinds: %q", got)

@@ -169,6 +169,9 @@ type donorPageData struct {
 	CanWrite bool
 	History  []audit.Record
 	Users    map[int64]string
+	// Similar are the donors the duplicate check finds for this one,
+	// shown after a save that found possible duplicates (?similar=1).
+	Similar []donor.Duplicate
 }
 
 func donorID(r *http.Request) (int64, error) {
@@ -202,8 +205,14 @@ func (s *Server) donorPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Render(w, r, "fund/donor_page", View{Title: "fund_donor.page_list_title",
-		Data: donorPageData{Donor: d, CanWrite: auth.Can(actor.From(r.Context()), auth.FundWrite), History: h, Users: users}})
+	pg := donorPageData{Donor: d, CanWrite: auth.Can(actor.From(r.Context()), auth.FundWrite), History: h, Users: users}
+	if pg.CanWrite && r.URL.Query().Get("similar") != "" && d.Merged == nil {
+		in := donor.Input{MemberID: d.MemberID, Kind: d.Kind, Name: d.Name, Phones: d.Phones, Email: d.Email, Address: d.Address, RegNo: d.RegNo, IBANs: d.IBANs, Refs: d.Refs}
+		if pg.Similar, err = s.Donors.Check(r.Context(), in, d.ID); err != nil {
+			return err
+		}
+	}
+	return s.Render(w, r, "fund/donor_page", View{Title: "fund_donor.page_list_title", Data: pg})
 }
 
 type donorFormPage struct {
@@ -336,12 +345,12 @@ func (s *Server) donorSaved(w http.ResponseWriter, r *http.Request, d donor.Dono
 		}
 		return err
 	}
-	key := "fund_donor.page_saved"
+	key, to := "fund_donor.page_saved", "/fund/donors/"+strconv.FormatInt(res.Donor.ID, 10)
 	if len(res.Duplicates) > 0 {
-		key = "fund_donor.page_duplicate_possible_saved"
+		key, to = "fund_donor.page_duplicate_possible_saved", to+"?similar=1"
 	}
 	Flash(w, key)
-	http.Redirect(w, r, "/fund/donors/"+strconv.FormatInt(res.Donor.ID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }
 
