@@ -33,6 +33,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dedup"
 	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/exchange"
+	"github.com/tadamun/tadamun/internal/fund/donor"
 	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/inbox"
 	"github.com/tadamun/tadamun/internal/jobs"
@@ -145,6 +146,9 @@ type Services struct {
 	Ledger          *ledger.Service
 	Payments        *payment.Service
 	Grievances      *grievance.Service
+	// Donors are the solidarity fund's donors (issue 17): the duplicate
+	// check, merge, and fund.Donors for the fund's other packages.
+	Donors *donor.Service
 	// Cases is case management for the care departments (issue 16).
 	Cases *casework.Service
 	// CaseLinks shows a case's household (registry, programs, payments,
@@ -255,6 +259,7 @@ func New(d *db.DB, o Options) *Services {
 		},
 		FormMember: s.Assessments.FormMember})
 	// The quality system counts the case and referral facts.
+	s.Donors = donor.New(d, donor.Options{Audit: o.Audit, Members: s.Members, Clock: clock})
 	s.Quality = quality.New(d, quality.Options{CaseFacts: s.Cases, ReferralFacts: s.Referrals, Members: s.Members, Chrome: s.Printer.Chrome(), Jobs: s.Jobs, Clock: clock})
 	return s
 }

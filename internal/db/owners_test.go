@@ -49,7 +49,8 @@ var owners = map[string]string{
 	"case_notes": "casework", "case_attachments": "casework", "case_transfers": "casework",
 	"notify_settings": "notify", "notify_templates": "notify", "notifications": "notify", "notification_attempts": "notify",
 	"casework_field_syncs": "casework", "casework_field_conflicts": "casework", // internal/casework/field
-	"casework_quality_targets": "casework", // internal/casework/quality
+	"casework_quality_targets": "casework",                        // internal/casework/quality
+	"fund_donors":              "fund", "fund_donor_keys": "fund", // internal/fund/donor
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)
