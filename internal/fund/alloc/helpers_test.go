@@ -228,3 +228,5 @@ func hasField(e *errs.Error, key string) bool {
 	}
 	return false
 }
+
+var nilTime time.Time
