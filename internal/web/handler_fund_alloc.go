@@ -336,7 +336,7 @@ func (s *Server) fundAllocationData(r *http.Request) (fundAllocationPage, error)
 	}
 	ac := actor.From(ctx)
 	p := fundAllocationPage{A: a, Program: names.of(a.ProgramID), Action: &Form{Errors: map[string]string{}},
-		CanDecide: a.Status == alloc.Pending && auth.Can(ac, auth.FundApprove) && ac.UserID != a.ProposedBy,
+		CanDecide:  a.Status == alloc.Pending && auth.Can(ac, auth.FundApprove) && ac.UserID != a.ProposedBy,
 		OwnPending: a.Status == alloc.Pending && ac.UserID == a.ProposedBy}
 	if a.CycleID != 0 {
 		if c, err := s.Payments.CycleByID(ctx, a.CycleID); err == nil {
