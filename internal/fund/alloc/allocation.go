@@ -125,13 +125,25 @@ func (s *Service) Propose(ctx context.Context, p Proposal) (Allocation, error) {
 			return Allocation{}, errs.E(errs.Conflict, "fund_alloc.cycle_not_prepared", "id", c.ID)
 		}
 	}
-	if p.CampaignID != 0 && s.campaigns != nil {
-		c, err := s.campaigns.Campaign(sys, p.CampaignID)
-		if errs.Is(err, errs.NotFound) || (err == nil && c.MemberID != p.MemberID) {
-			return Allocation{}, errs.E(errs.NotFound, "fund_alloc.campaign_not_found", "id", p.CampaignID)
+	if p.CampaignID != 0 {
+		// The campaign must be the member's: asked of the campaigns when
+		// they are wired, else known by the member's money given to it.
+		known := false
+		if s.campaigns != nil {
+			c, err := s.campaigns.Campaign(sys, p.CampaignID)
+			if err != nil && !errs.Is(err, errs.NotFound) {
+				return Allocation{}, err
+			}
+			known = err == nil && c.MemberID == p.MemberID
+		} else {
+			var n int64
+			if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM fund_lots WHERE member_id = ? AND r_campaign_id = ?`, p.MemberID, p.CampaignID).Scan(&n); err != nil {
+				return Allocation{}, internal(err, "campaign %d", p.CampaignID)
+			}
+			known = n > 0
 		}
-		if err != nil {
-			return Allocation{}, err
+		if !known {
+			return Allocation{}, errs.E(errs.NotFound, "fund_alloc.campaign_not_found", "id", p.CampaignID)
 		}
 	}
 	t, cats, err := s.Target(ctx, p.MemberID, p.ProgramID, p.CampaignID)
