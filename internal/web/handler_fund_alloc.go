@@ -16,7 +16,6 @@ import (
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/money"
 	"github.com/tadamun/tadamun/internal/payment"
-	"github.com/tadamun/tadamun/internal/program"
 )
 
 // The solidarity fund's deficit coverage: the pools and the allocations,
@@ -51,25 +50,20 @@ type fundPoolRow struct {
 // fundNames names programs (in the reader's language) for one member.
 type fundNames map[int64]string
 
-func (s *Server) fundProgramNames(r *http.Request, memberID int64) (fundNames, []program.Program, error) {
-	ps, err := s.Programs.List(r.Context(), memberID)
+func (s *Server) fundProgramNames(r *http.Request, memberID int64) (fundNames, []alloc.ProgramRef, error) {
+	ps, err := s.FundAlloc.Programs(r.Context(), memberID)
 	if err != nil {
 		return nil, nil, err
 	}
 	out := fundNames{}
-	var mine []program.Program
 	for _, p := range ps {
-		if p.MemberID != memberID {
-			continue
-		}
 		name := p.NameAR
 		if Lang(r) == i18n.EN && p.NameEN != "" {
 			name = p.NameEN
 		}
 		out[p.ID] = name
-		mine = append(mine, p)
 	}
-	return out, mine, nil
+	return out, ps, nil
 }
 
 func (n fundNames) of(id int64) string {

@@ -188,3 +188,31 @@ func (s *Service) Target(ctx context.Context, memberID, programID, campaignID in
 	ps := st.Program(programID)
 	return fund.Target{MemberID: memberID, ProgramID: programID, Groups: ps.Groups, ZakatCategory: ps.ZakatCategory, CampaignID: campaignID}, st.ZakatCategories, nil
 }
+
+// ProgramRef is a program as the fund's pages name it.
+type ProgramRef struct {
+	ID     int64  `json:"id"`
+	Code   string `json:"code"`
+	NameAR string `json:"name_ar"`
+	NameEN string `json:"name_en"`
+}
+
+// Programs lists the member's programs by name, for the fund's pages: a
+// fund user may not read programs otherwise, and names are no secret (the
+// portal lists them). The actor needs fund.read.
+func (s *Service) Programs(ctx context.Context, memberID int64) ([]ProgramRef, error) {
+	if err := auth.RequireMember(ctx, auth.FundRead, memberID); err != nil {
+		return nil, err
+	}
+	ps, err := s.programs.List(actor.System(ctx), memberID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ProgramRef, 0, len(ps))
+	for _, p := range ps {
+		if p.MemberID == memberID {
+			out = append(out, ProgramRef{ID: p.ID, Code: p.Code, NameAR: p.NameAR, NameEN: p.NameEN})
+		}
+	}
+	return out, nil
+}
