@@ -3,6 +3,7 @@ package alloc_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -133,9 +134,15 @@ func TestGuardRefusesForbiddenRows(t *testing.T) {
 // and an allocation, the database accepts a raw source row exactly when
 // fund.Allows does.
 func TestPropertyRandomAllocations(t *testing.T) {
+	for _, seed := range []uint64{17, 2026, 9060} {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) { propertyRandomAllocations(t, seed) })
+	}
+}
+
+func propertyRandomAllocations(t *testing.T, seed uint64) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
-		rng := rand.New(rand.NewPCG(17, 2026))
+		rng := rand.New(rand.NewPCG(seed, 2026))
 		progs := []int64{f.prog, f.prog2}
 		pick := func(list []string) string { return list[rng.IntN(len(list))] }
 		subset := func(list []string) []string {
