@@ -14,7 +14,29 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/demo"
 	"github.com/tadamun/tadamun/internal/fund"
+	"github.com/tadamun/tadamun/internal/payment"
 )
+
+// winterSource is the winter program as payments see it: three households
+// due 60.000 JOD each.
+type winterSource struct{}
+
+func (winterSource) Program(ctx context.Context, member, id, version int64) (payment.Program, error) {
+	return payment.Program{ID: id, Version: 1, Ref: "WINTER-2026", Proration: payment.ProrateNone, Frequency: payment.OneTime}, nil
+}
+
+func (winterSource) Enrollments(ctx context.Context, member int64, p payment.Program, from, to time.Time, fn func(payment.Enrollment) error) error {
+	for i := int64(1); i <= 3; i++ {
+		if err := fn(payment.Enrollment{HouseholdID: 990_000 + i, HouseholdRef: fmt.Sprintf("JO-W%d", i), Status: payment.EnrollmentActive, Start: from}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (winterSource) Benefit(ctx context.Context, member int64, p payment.Program, e payment.Enrollment) (int64, error) {
+	return 60_000, nil
+}
 
 // TestBrowserFundAllocation walks deficit coverage as its people do: the
 // fund manager sees the winter cycle's deficit, covers it from the fund
@@ -25,15 +47,22 @@ import (
 func TestBrowserFundAllocation(t *testing.T) {
 	d := demoDB(t, db.SQLite)
 	ts := newServer(t, d)
-	fx := &fixture{d: d}
+	fx := &fixture{t: t, d: d}
 	sys := actor.System(context.Background())
 	jo := joValue(t, d, `SELECT id FROM members WHERE code = 'JO'`)
 	joID, _ := strconv.ParseInt(jo, 10, 64)
 	winter := joValue(t, d, `SELECT id FROM programs WHERE member_id = ? AND code = 'WINTER-2026'`, jo)
 	winterID, _ := strconv.ParseInt(winter, 10, 64)
-	cycle := joValue(t, d, `SELECT id FROM payment_cycles WHERE member_id = ? AND program_id = ? AND status = 'prepared'`, jo, winter)
+	// The winter program's cycle, prepared with no budget: all of it is a
+	// deficit.
+	c, err := servicesOf(t, d).Payments.Prepare(fx.as("jo.finance"), winterSource{}, payment.CycleRequest{MemberID: joID, ProgramID: winterID, ProgramVersion: 1,
+		PeriodStart: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cycle := strconv.FormatInt(c.ID, 10)
 	fundLots(t, fx, joID, "JOD", 7701)
-	err := d.Tx(sys, func(tx *db.Tx) error {
+	err = d.Tx(sys, func(tx *db.Tx) error {
 		return servicesOf(t, d).FundAlloc.AddTx(sys, tx, fund.Lot{DonationID: 880_000_001, MemberID: joID, Currency: "JOD", Amount: 2_500_000,
 			ReceivedOn: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), Restriction: fund.Restriction{Kind: fund.RestrictProgram, ProgramID: winterID}})
 	})

@@ -23,6 +23,8 @@ import (
 // (from a cycle's deficit or a program's top-up), the fund's settings, and
 // the "funded by the fund" section of a payment cycle's page.
 func init() {
+	// An audit record or approval about an allocation links to its page.
+	subjectPaths["fund_allocation"] = "/fund/allocations/"
 	Register(Module{
 		Name: "fund-alloc",
 		Menu: []MenuItem{
