@@ -480,7 +480,20 @@ func (s *Server) fundCycleData(r *http.Request, c payment.Cycle) *fundCycle {
 	if err != nil {
 		return out
 	}
-	names, _, _ := s.fundProgramNames(r, c.MemberID)
+	names, _, err := s.fundProgramNames(r, c.MemberID)
+	if err != nil {
+		// A payments reader without the fund's read names programs as
+		// programs name them.
+		names = fundNames{}
+		if ps, err := s.Programs.List(ctx, c.MemberID); err == nil {
+			for _, p := range ps {
+				names[p.ID] = p.NameAR
+				if Lang(r) == i18n.EN && p.NameEN != "" {
+					names[p.ID] = p.NameEN
+				}
+			}
+		}
+	}
 	for _, a := range as {
 		out.Allocations = append(out.Allocations, fundAllocRow{Allocation: a, Program: names.of(a.ProgramID)})
 		for _, src := range a.Sources {
