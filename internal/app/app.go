@@ -34,6 +34,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/fund/donor"
+	"github.com/tadamun/tadamun/internal/fund/alloc"
 	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/inbox"
 	"github.com/tadamun/tadamun/internal/jobs"
@@ -183,6 +184,10 @@ type Services struct {
 	// figures and dashboards, the monthly report and the portal's care
 	// figures, counted from the case and referral facts.
 	Quality *quality.Service
+	// FundAlloc is the solidarity fund's deficit coverage: the pools of
+	// donations by restriction (fund.Lots), allocations to programs'
+	// cycles and the trace from donation to cycle (fund.Trace).
+	FundAlloc *alloc.Service
 
 	db *db.DB
 }
@@ -233,7 +238,8 @@ func New(d *db.DB, o Options) *Services {
 	s.Cases = casework.New(d, casework.Options{Registry: s.Registry, Members: s.Members, Auth: s.Auth, Audit: o.Audit, Jobs: s.Jobs, Clock: clock,
 		KeyFile: o.CaseKeyFile, Limits: o.Limits, Due: []care.Due{due}})
 	s.CaseLinks = links.New(d, links.Options{Cases: s.Cases, Registry: s.Registry, Programs: s.Programs, Payments: s.Payments, Grievances: s.Grievances})
-	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Cases: s.Cases, Registry: s.Registry, Clock: clock})
+	s.FundAlloc = alloc.New(d, alloc.Options{Payments: s.Payments, Programs: s.Programs, Auth: s.Auth, Members: s.Members, Audit: o.Audit, Clock: clock})
+	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Cases: s.Cases, Registry: s.Registry, FundAlloc: s.FundAlloc, Clock: clock})
 	s.Senders = exchange.NewSenders(d, exchange.Guard{AllowPrivate: o.DCI.AllowPrivateCallbacks})
 	s.DCI = dci.New(dci.Options{Log: o.Log, Senders: s.Senders, Registry: s.Registry,
 		Transactions: exchange.NewTransactions(d), Subscriptions: exchange.NewSubscriptions(d),

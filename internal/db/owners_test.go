@@ -39,7 +39,8 @@ var owners = map[string]string{
 	"grievances": "grievance", "grievance_events": "grievance", "grievance_settings": "grievance", "appeals": "grievance",
 	"whistle_reports": "grievance", "whistle_accused": "grievance", "whistle_releases": "grievance",
 	"dci_transactions": "exchange", "dci_subscriptions": "exchange", "dci_senders": "exchange",
-	"jobs":              "jobs",
+	"jobs":                "jobs",
+	"fund_alloc_settings": "fund", "fund_alloc_programs": "fund", "fund_lots": "fund", "fund_allocations": "fund", "fund_allocation_sources": "fund", // internal/fund/alloc
 	"referral_settings": "casework", "referral_providers": "casework", "referral_provider_areas": "casework",
 	"referral_provider_services": "casework", "referral_plans": "casework", "referral_plan_items": "casework",
 	"referral_referrals": "casework", "referral_events": "casework", "referral_followups": "casework",

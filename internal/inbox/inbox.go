@@ -22,7 +22,9 @@ import (
 	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/casework"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/fund/alloc"
 	"github.com/tadamun/tadamun/internal/i18n"
+	"github.com/tadamun/tadamun/internal/money"
 	"github.com/tadamun/tadamun/internal/payment"
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
@@ -43,23 +45,25 @@ type Service struct {
 	payments *payment.Service
 	cases    *casework.Service
 	registry *registry.Service
+	fund     *alloc.Service
 	clock    calendar.Clock
 }
 
 // Options are the services the inbox names subjects with and decides
 // through.
 type Options struct {
-	Auth     *auth.Service
-	Programs *program.Service
-	Payments *payment.Service
-	Cases    *casework.Service // the approvals of a case's steps
-	Registry *registry.Service // the corrections of the registry (registry_change)
-	Clock    calendar.Clock    // nil: the real clock
+	Auth      *auth.Service
+	Programs  *program.Service
+	Payments  *payment.Service
+	Cases     *casework.Service // the approvals of a case's steps
+	Registry  *registry.Service // the corrections of the registry (registry_change)
+	FundAlloc *alloc.Service    // the allocations of the solidarity fund (fund_allocation)
+	Clock     calendar.Clock    // nil: the real clock
 }
 
 // New returns the inbox over o's services.
 func New(o Options) *Service {
-	return &Service{auth: o.Auth, programs: o.Programs, payments: o.Payments, cases: o.Cases, registry: o.Registry, clock: o.Clock}
+	return &Service{auth: o.Auth, programs: o.Programs, payments: o.Payments, cases: o.Cases, registry: o.Registry, fund: o.FundAlloc, clock: o.Clock}
 }
 
 // Item is one row of the inbox, named in the asker's language.
@@ -237,6 +241,11 @@ func (s *Service) decide(ctx context.Context, ap auth.Approval, approve bool, re
 		if cr, err = s.registry.ChangeRequestByApproval(ctx, ap.ID); err == nil {
 			_, err = s.registry.DecideChange(ctx, cr.ID, approve, reason)
 		}
+	case alloc.ApprovalKind:
+		if s.fund == nil {
+			return errs.E(errs.Invalid, "approval.kind_invalid", "kind", ap.Kind)
+		}
+		_, err = s.fund.Decide(ctx, ap.MemberID, entity, approve, reason)
 	default:
 		err = errs.E(errs.Invalid, "approval.kind_invalid", "kind", ap.Kind)
 	}
@@ -358,6 +367,20 @@ func (n *namer) subject(ctx context.Context, ap auth.Approval) (string, string) 
 			break
 		}
 		return n.t("inbox.subject_registry_change", map[string]any{"household": cr.HouseholdRef, "n": len(cr.Fields)}), "/registry/changes/" + id(cr.ID)
+	case alloc.ApprovalKind:
+		if n.s.fund == nil {
+			break
+		}
+		a, err := n.s.fund.Allocation(sys, entity)
+		if err != nil {
+			break
+		}
+		_, name := n.program(sys, a.ProgramID)
+		amount := strconv.FormatInt(a.Amount, 10)
+		if c, ok := money.Lookup(a.Currency); ok {
+			amount = money.Format(a.Amount, c.Exponent) + " " + a.Currency
+		}
+		return n.t("inbox.subject_fund_allocation", map[string]any{"amount": amount, "program": name}), "/fund/allocations/" + id(a.ID)
 	}
 	// A subject gone or of a kind not known: say what it is, by kind.
 	return n.t("inbox.subject_unknown", map[string]any{"kind": KindName(n.l, ap.Kind), "id": ap.EntityID}), ""

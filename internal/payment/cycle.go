@@ -435,7 +435,9 @@ func (s *Service) Approve(ctx context.Context, memberID, cycleID int64, approve 
 				return err
 			}
 			if c.Total > remaining {
-				return errs.E(errs.Invalid, "payment.cycle.over_budget", "total", c.Total, "remaining", remaining, "currency", c.Currency)
+				// The deficit may be covered by the solidarity fund
+				// (internal/fund/alloc), which the message points to.
+				return errs.E(errs.Invalid, "payment.cycle.over_budget", "total", c.Total, "remaining", remaining, "deficit", c.Total-remaining, "currency", c.Currency)
 			}
 		}
 		// A cycle made before overlaps were refused, and marked so, comes
@@ -604,6 +606,42 @@ func (s *Service) Budget(ctx context.Context, memberID, program int64) (int64, e
 		n += b.Balance
 	}
 	return n, nil
+}
+
+// Deficit is how far a cycle's total exceeds its program's remaining
+// budget: the amount the solidarity fund would have to cover before the
+// cycle can be approved. Deficit is 0 when the budget suffices, and for a
+// cycle that is not prepared (it no longer waits for money).
+type Deficit struct {
+	CycleID   int64  `json:"cycle_id"`
+	MemberID  int64  `json:"member_id"`
+	ProgramID int64  `json:"program_id"`
+	Status    string `json:"status"`
+	Currency  string `json:"currency"`
+	Total     int64  `json:"total"`
+	Remaining int64  `json:"remaining"`
+	Deficit   int64  `json:"deficit"`
+}
+
+// Deficit returns cycle id's total, its program's remaining budget and the
+// deficit between them. The actor needs payment.read.
+func (s *Service) Deficit(ctx context.Context, memberID, id int64) (Deficit, error) {
+	if err := auth.RequireMember(ctx, auth.PaymentRead, memberID); err != nil {
+		return Deficit{}, err
+	}
+	c, err := cycle(ctx, s.db.QueryRow, memberID, id)
+	if err != nil {
+		return Deficit{}, err
+	}
+	remaining, err := s.Budget(ctx, memberID, c.ProgramID)
+	if err != nil {
+		return Deficit{}, err
+	}
+	d := Deficit{CycleID: c.ID, MemberID: c.MemberID, ProgramID: c.ProgramID, Status: c.Status, Currency: c.Currency, Total: c.Total, Remaining: remaining}
+	if c.Status == CyclePrepared && c.Total > remaining {
+		d.Deficit = c.Total - remaining
+	}
+	return d, nil
 }
 
 // CycleByID returns cycle id of whichever member it belongs to, when the

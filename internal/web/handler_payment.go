@@ -170,6 +170,9 @@ type paymentCyclePage struct {
 	CanPrepare     bool
 	CanApprove     bool
 	Action         *Form // the last action's errors
+	// Fund is the solidarity fund's part: the deficit, and what the fund
+	// paid into the cycle (handler_fund_alloc.go); nil without it.
+	Fund *fundCycle
 }
 
 func (s *Server) paymentCycleData(r *http.Request) (paymentCyclePage, error) {
@@ -189,6 +192,7 @@ func (s *Server) paymentCycleData(r *http.Request) (paymentCyclePage, error) {
 		return p, err
 	}
 	p.OverBudget = c.Status == payment.CyclePrepared && c.Total > p.Budget
+	p.Fund = s.fundCycleData(r, c)
 	if p.Batches, err = ps.Batches(ctx, c.MemberID, c.ID); err != nil {
 		return p, err
 	}
