@@ -302,7 +302,8 @@ func (s *Service) Member(ctx context.Context, code string) (member.Member, error
 	return member.Member{}, errs.E(errs.NotFound, "fund_public.member_not_found", "code", code)
 }
 
-func (s *Service) memberByID(ctx context.Context, id int64) (member.Member, error) {
+// MemberOf returns member id (only its id when unknown).
+func (s *Service) MemberOf(ctx context.Context, id int64) (member.Member, error) {
 	ms, err := s.members(ctx)
 	if err != nil {
 		return member.Member{}, err

@@ -161,7 +161,7 @@ func (s *Service) Receipt(ctx context.Context, receipt, amount, address string) 
 	if v.Restriction == "" {
 		v.Restriction = "general"
 	}
-	if m, err := s.memberByID(ctx, d.MemberID); err == nil {
+	if m, err := s.MemberOf(ctx, d.MemberID); err == nil {
 		v.Member = m.Code
 	}
 	if s.o.Trace != nil && !d.Cancelled {
@@ -256,7 +256,7 @@ const NamedLimit = 50
 
 func (s *Service) campaignView(ctx context.Context, c fund.CampaignRef, full bool) (CampaignView, error) {
 	v := CampaignView{Campaign: c, Named: []string{}, Funded: []ProgramOut{}}
-	if m, err := s.memberByID(ctx, c.MemberID); err == nil {
+	if m, err := s.MemberOf(ctx, c.MemberID); err == nil {
 		v.Member = m.Code
 	}
 	rows, err := s.db.Query(ctx, `SELECT direction, program_id, SUM(amount), SUM(n) FROM fund_public_rollups WHERE campaign_id = ? AND member_id = ? GROUP BY direction, program_id`, c.ID, c.MemberID)
