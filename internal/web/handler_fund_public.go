@@ -34,13 +34,19 @@ func init() {
 // fundCell is one cell of the money-in table as shown.
 type fundCell struct {
 	transparency.Cell
-	Empty bool // no donation at all
+	Empty bool   // no donation at all
+	Text  string // the amount in major units, ungrouped (the template groups it)
 }
 
 type fundMonthRow struct {
 	Label string // yyyy-mm
 	Cells []fundCell
 	Total fundCell
+}
+
+type fundOutRow struct {
+	Label  string
+	Amount int64
 }
 
 type fundPoolRow struct {
@@ -54,25 +60,28 @@ type fundPostingRow struct {
 }
 
 type fundPage struct {
-	F         transparency.Figures
-	Members   []member.Member
-	Loc       *time.Location
-	Threshold int64
-	Kinds     []string // column headers of the money-in table
-	Rows      []fundMonthRow
-	KindTotal []fundCell
-	InChart   lineChart
-	KindChart barChart
-	OutChart  barChart
-	OutLine   lineChart
-	PoolChart barChart
-	Pools     []fundPoolRow
-	Zakat     []fundPoolRow
-	Allocs    []fundPostingRow
-	Postings  []fundPostingRow
-	Before    int64
-	Next      int64
-	Q         transparency.Query
+	F            transparency.Figures
+	Members      []member.Member
+	Loc          *time.Location
+	Threshold    int64
+	Kinds        []string // column headers of the money-in table
+	CurrencyName string
+	InTotal      fundCell
+	Rows         []fundMonthRow
+	KindTotal    []fundCell
+	InChart      barChart
+	KindChart    barChart
+	OutChart     barChart
+	OutLine      lineChart
+	OutRows      []fundOutRow
+	PoolChart    barChart
+	Pools        []fundPoolRow
+	Zakat        []fundPoolRow
+	Allocs       []fundPostingRow
+	Postings     []fundPostingRow
+	Before       int64
+	Next         int64
+	Q            transparency.Query
 }
 
 func (s *Server) portalFund(w http.ResponseWriter, r *http.Request) error {
@@ -116,39 +125,52 @@ func (s *Server) portalFund(w http.ResponseWriter, r *http.Request) error {
 	}
 	amountText := func(v int64) string { return i18n.FormatNumber(money.Format(v, exp), false) }
 	fewer := tr(l, "fund_public.fewer")
+	cellOf := func(c transparency.Cell) fundCell {
+		return fundCell{c, c.N == 0 && c.Amount == 0 && !c.Hidden && !c.Merged, money.Format(c.Amount, exp)}
+	}
 	// Money in: the table by month × donor kind, a line of the months'
 	// totals, bars by donor kind over the period.
 	p.Kinds = transparency.Sources
+	p.CurrencyName = currencyName(l, f.Currency)
+	p.InTotal = cellOf(f.InTotal)
 	var labels []string
-	var totals []int64
 	for _, m := range f.In {
 		row := fundMonthRow{Label: monthLabel(m.Month)}
 		for _, k := range transparency.Sources {
 			c := m.Sources[k]
-			row.Cells = append(row.Cells, fundCell{c, c.N == 0 && c.Amount == 0 && !c.Hidden})
+			row.Cells = append(row.Cells, cellOf(c))
 		}
-		row.Total = fundCell{m.Total, m.Total.N == 0 && m.Total.Amount == 0 && !m.Total.Hidden}
+		row.Total = cellOf(m.Total)
 		p.Rows = append(p.Rows, row)
 		labels = append(labels, row.Label)
-		totals = append(totals, major(m.Total.Amount))
 	}
-	p.InChart = line(labels, totals, rtl)
+	totals := make([]int64, len(f.In))
+	inTexts := make([]string, len(f.In))
 	for i, m := range f.In {
 		if m.Total.Hidden {
-			p.InChart.Points[i].Value = fewer
+			totals[i], inTexts[i] = -1, fewer
+		} else {
+			totals[i], inTexts[i] = m.Total.Amount, amountText(m.Total.Amount)
 		}
 	}
+	barLabels := make([]string, len(labels))
+	for i, lb := range labels {
+		barLabels[i] = i18n.IsolateLTR(variantOf(r).digits(lb))
+	}
+	p.InChart = bars(barLabels, totals, inTexts, rtl)
 	p.InChart.chartTable = chartTable{ID: "fund-in-chart", Title: i18n.T(l, "fund_public.chart_in", map[string]any{"currency": currencyName(l, f.Currency)}), NoTable: true}
 	var kl []string
 	var kv []int64
 	var kt []string
 	for _, k := range transparency.Sources {
 		c := f.InBy[k]
-		p.KindTotal = append(p.KindTotal, fundCell{c, c.N == 0 && c.Amount == 0 && !c.Hidden})
+		p.KindTotal = append(p.KindTotal, cellOf(c))
 		kl = append(kl, tr(l, "fund_public.source."+k))
 		switch {
 		case c.Hidden:
 			kv, kt = append(kv, -1), append(kt, fewer)
+		case c.Merged:
+			kv, kt = append(kv, -1), append(kt, tr(l, "fund_public.in_other"))
 		default:
 			kv, kt = append(kv, c.Amount), append(kt, amountText(c.Amount))
 		}
@@ -172,8 +194,18 @@ func (s *Server) portalFund(w http.ResponseWriter, r *http.Request) error {
 		outMonths[i] = major(v)
 	}
 	p.OutLine = line(labels, outMonths, rtl)
-	p.OutLine.chartTable = chartTable{ID: "fund-out-line", Title: i18n.T(l, "fund_public.chart_out_month", map[string]any{"currency": currencyName(l, f.Currency)}),
-		LabelTH: tr(l, "fund_public.month"), ValueTH: tr(l, "fund_public.amount")}
+	// Twelve or more points do not fit their labels and values on a
+	// phone: every few are named, and the table below the chart gives all.
+	step := max(1, (len(labels)+3)/4)
+	for i := range p.OutLine.Points {
+		if i%step != 0 && i != len(labels)-1 {
+			p.OutLine.Points[i].Label, p.OutLine.Points[i].Value = "", ""
+		}
+	}
+	p.OutLine.chartTable = chartTable{ID: "fund-out-line", Title: i18n.T(l, "fund_public.chart_out_month", map[string]any{"currency": currencyName(l, f.Currency)}), NoTable: true}
+	for i, lb := range labels {
+		p.OutRows = append(p.OutRows, fundOutRow{lb, f.OutMonth[i]})
+	}
 	// Balances by restriction; zakat apart.
 	var pl []string
 	var pv []int64
@@ -207,9 +239,9 @@ func (s *Server) portalFund(w http.ResponseWriter, r *http.Request) error {
 	return s.Render(w, r, "fund_public/index", View{Title: "fund_public.title", Data: p})
 }
 
-// monthLabel is yyyymm as "yyyy-mm".
+// monthLabel is yyyymm as "yyyy‑mm".
 func monthLabel(m int64) string {
-	return strconv.FormatInt(m/100, 10) + "-" + strconv.FormatInt(100+m%100, 10)[1:]
+	return strconv.FormatInt(m/100, 10) + "\u2011" + strconv.FormatInt(100+m%100, 10)[1:] // a non-breaking hyphen
 }
 
 func currencyName(l i18n.Lang, code string) string {

@@ -13,10 +13,12 @@ import (
 
 // Cell is one published figure: an amount and how many postings made it.
 // Hidden says it holds fewer than the threshold: neither is shown.
+// Merged says its donations were moved to the "other" line.
 type Cell struct {
 	Amount int64 `json:"amount"`
 	N      int64 `json:"count"`
 	Hidden bool  `json:"hidden,omitempty"`
+	Merged bool  `json:"merged,omitempty"`
 }
 
 // Public returns c as it may be published: zeroed when hidden.
@@ -354,6 +356,9 @@ func (s *Service) protectMonth(raw map[string]Cell) MonthIn {
 		if k == SourceOther || (c.N > 0 && c.N < s.threshold) {
 			other.Amount += c.Amount
 			other.N += c.N
+			if k != SourceOther {
+				mi.Sources[k] = Cell{Merged: true}
+			}
 			continue
 		}
 		if c.N > 0 || c.Amount != 0 {
@@ -372,7 +377,7 @@ func (s *Service) protectMonth(raw map[string]Cell) MonthIn {
 		c := mi.Sources[shown[small]]
 		other.Amount += c.Amount
 		other.N += c.N
-		delete(mi.Sources, shown[small])
+		mi.Sources[shown[small]] = Cell{Merged: true}
 		shown = slices.Delete(shown, small, small+1)
 	}
 	for _, k := range fund.DonorKinds {
@@ -384,7 +389,7 @@ func (s *Service) protectMonth(raw map[string]Cell) MonthIn {
 	mi.Total = s.cell(total).Public()
 	if mi.Total.Hidden { // everything is in the other line, hidden
 		for _, k := range fund.DonorKinds {
-			mi.Sources[k] = Cell{}
+			mi.Sources[k] = Cell{Merged: mi.Sources[k].Merged}
 		}
 	}
 	return mi
