@@ -51,12 +51,14 @@ type fundOutRow struct {
 
 type fundPoolRow struct {
 	transparency.Pool
-	Label string
+	Label                string
+	InText, OutText, Bal string // amounts in major units, ungrouped
 }
 
 type fundPostingRow struct {
 	transparency.Posting
 	What string // the line's description in the page's language
+	Text string // the amount in major units, ungrouped
 }
 
 type fundPage struct {
@@ -211,7 +213,7 @@ func (s *Server) portalFund(w http.ResponseWriter, r *http.Request) error {
 	var pv []int64
 	var pt []string
 	for _, pool := range f.Pools {
-		row := fundPoolRow{pool, poolLabel(l, pool)}
+		row := fundPoolRow{pool, poolLabel(l, pool), money.Format(pool.In, exp), money.Format(pool.Out, exp), money.Format(pool.Balance, exp)}
 		p.Pools = append(p.Pools, row)
 		pl = append(pl, row.Label)
 		if pool.Hidden {
@@ -223,7 +225,7 @@ func (s *Server) portalFund(w http.ResponseWriter, r *http.Request) error {
 	p.PoolChart = bars(pl, pv, pt, rtl)
 	p.PoolChart.chartTable = chartTable{ID: "fund-pool-chart", Title: i18n.T(l, "fund_public.chart_pools", map[string]any{"currency": currencyName(l, f.Currency)}), NoTable: true}
 	for _, pool := range f.Zakat {
-		p.Zakat = append(p.Zakat, fundPoolRow{pool, poolLabel(l, pool)})
+		p.Zakat = append(p.Zakat, fundPoolRow{pool, poolLabel(l, pool), money.Format(pool.In, exp), money.Format(pool.Out, exp), money.Format(pool.Balance, exp)})
 	}
 	for _, a := range f.Allocs {
 		p.Allocs = append(p.Allocs, postingRow(l, a))
@@ -270,7 +272,12 @@ func poolLabel(l i18n.Lang, p transparency.Pool) string {
 		return i18n.T(l, "fund_public.pool.program", map[string]any{"name": programLabel(l, p.NameAR, p.NameEN, id)})
 	case fund.RestrictGroup:
 		return i18n.T(l, "fund_public.pool.group", map[string]any{"group": tr(l, "fund_public.group."+p.Ref)})
-	case fund.RestrictMember, fund.RestrictCampaign:
+	case fund.RestrictCampaign:
+		if n := name(l, p.NameAR, p.NameEN); n != "" {
+			return i18n.T(l, "fund_public.pool.campaign_named", map[string]any{"name": n})
+		}
+		return i18n.T(l, "fund_public.pool.campaign", map[string]any{"id": i18n.IsolateLTR(p.Ref)})
+	case fund.RestrictMember:
 		return i18n.T(l, "fund_public.pool."+p.Kind, map[string]any{"id": i18n.IsolateLTR(p.Ref)})
 	case transparency.SourceOther:
 		return tr(l, "fund_public.pool.other")
@@ -281,6 +288,11 @@ func poolLabel(l i18n.Lang, p transparency.Pool) string {
 // postingRow describes a posting in words.
 func postingRow(l i18n.Lang, p transparency.Posting) fundPostingRow {
 	row := fundPostingRow{Posting: p}
+	exp := 2
+	if c, ok := money.Lookup(p.Currency); ok {
+		exp = c.Exponent
+	}
+	row.Text = money.Format(p.Amount, exp)
 	switch p.Direction {
 	case transparency.Out:
 		row.What = i18n.T(l, "fund_public.what_out", map[string]any{"program": programLabel(l, p.ProgramAR, p.ProgramEN, p.ProgramID)})
@@ -384,6 +396,6 @@ func (s *Server) portalFundCampaign(w http.ResponseWriter, r *http.Request) erro
 		V     transparency.CampaignView
 		Chart barChart
 		Loc   *time.Location
-		Left  int64 // the progress bar's rest, in percent
-	}{v, ch, m.Location(), 100 - v.Percent}})
+		Last  time.Time // the campaign's last day (Ends is exclusive)
+	}{v, ch, m.Location(), v.Campaign.Ends.Add(-time.Nanosecond)}})
 }

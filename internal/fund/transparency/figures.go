@@ -2,6 +2,8 @@ package transparency
 
 import (
 	"context"
+
+	"github.com/tadamun/tadamun/internal/actor"
 	"slices"
 	"strings"
 	"time"
@@ -431,6 +433,15 @@ func (s *Service) pools(ctx context.Context, m member.Member) (pools, zakat []Po
 				pid = pid*10 + int64(r-'0')
 			}
 			p.NameAR, p.NameEN = s.ProgramName(ctx, m.ID, pid)
+		}
+		if p.Kind == fund.RestrictCampaign && s.o.Campaigns != nil {
+			var cid int64
+			for _, r := range p.Ref {
+				cid = cid*10 + int64(r-'0')
+			}
+			if c, err := s.o.Campaigns.Campaign(actor.System(ctx), cid); err == nil && c.Public && c.Status != "draft" {
+				p.NameAR, p.NameEN = c.Name, c.NameEn
+			}
 		}
 		if p.Zakat {
 			zk = append(zk, p)
