@@ -123,9 +123,52 @@ type Figures struct {
 	Empty    bool            `json:"empty"`
 }
 
+// The queries of the public page, each on an index (Plans lists them for
+// EXPLAIN).
+const (
+	qMembers = `SELECT DISTINCT member_id FROM fund_public_balances`
+	qSpanIn  = `SELECT MIN(month), MAX(month) FROM fund_public_rollups WHERE member_id = ? AND direction = 'in'`
+	qSpanOut = `SELECT MIN(month), MAX(month) FROM fund_public_rollups WHERE member_id = ? AND direction = 'out'`
+	qIn      = `SELECT month, donor_kind, SUM(amount), SUM(n) FROM fund_public_rollups
+WHERE member_id = ? AND direction = 'in' AND month BETWEEN ? AND ? AND currency = ? GROUP BY month, donor_kind`
+	qOut = `SELECT month, program_id, SUM(amount), SUM(n) FROM fund_public_rollups
+WHERE member_id = ? AND direction = 'out' AND month BETWEEN ? AND ? AND currency = ? GROUP BY month, program_id`
+	qPools      = `SELECT restriction_key, amount_in, amount_out, n_in FROM fund_public_balances WHERE member_id = ? AND currency = ? ORDER BY restriction_key`
+	postingCols = `id, member_id, entry_id, audit_seq, posted_at, direction, source_kind, program_id, campaign_id, restriction_key, zakat, currency, amount`
+	qPostings   = `SELECT ` + postingCols + ` FROM fund_public_journal WHERE member_id = ? AND id < ? ORDER BY id DESC LIMIT ?`
+	qAllocs     = `SELECT ` + postingCols + ` FROM fund_public_journal WHERE member_id = ? AND direction = ? AND id < ? ORDER BY id DESC LIMIT ?`
+	qCampaign   = `SELECT direction, program_id, SUM(amount), SUM(n) FROM fund_public_rollups WHERE campaign_id = ? AND member_id = ? GROUP BY direction, program_id`
+	qPosting    = `SELECT ` + postingCols + ` FROM fund_public_journal WHERE id = ?`
+)
+
+// Plan is one query of the public pages with example arguments.
+type Plan struct {
+	Name string
+	SQL  string
+	Args []any
+}
+
+// Plans lists the queries the public pages make, with arguments for
+// member and currency, so that a test or a benchmark can EXPLAIN each on
+// both engines and check it uses an index.
+func Plans(member int64, currency string) []Plan {
+	return []Plan{
+		{"members", qMembers, nil},
+		{"span in", qSpanIn, []any{member}},
+		{"span out", qSpanOut, []any{member}},
+		{"money in", qIn, []any{member, 202501, 202612, currency}},
+		{"money out", qOut, []any{member, 202501, 202612, currency}},
+		{"balances", qPools, []any{member, currency}},
+		{"postings", qPostings, []any{member, int64(1) << 62, 21}},
+		{"allocations", qAllocs, []any{member, Out, int64(1) << 62, 10}},
+		{"campaign", qCampaign, []any{1, member}},
+		{"posting", qPosting, []any{1}},
+	}
+}
+
 // ActiveMembers are the members with fund postings, in the members' order.
 func (s *Service) ActiveMembers(ctx context.Context) ([]member.Member, error) {
-	rows, err := s.db.Query(ctx, `SELECT DISTINCT member_id FROM fund_public_balances`)
+	rows, err := s.db.Query(ctx, qMembers)
 	if err != nil {
 		return nil, errs.Wrapf(err, "fund public: members")
 	}
@@ -176,11 +219,11 @@ func (s *Service) Figures(ctx context.Context, q Query) (Figures, error) {
 	m := f.Member.ID
 	// The years with postings.
 	var lo, hi *int64
-	if err := s.db.QueryRow(ctx, `SELECT MIN(month), MAX(month) FROM fund_public_rollups WHERE member_id = ? AND direction = 'in'`, m).Scan(&lo, &hi); err != nil {
+	if err := s.db.QueryRow(ctx, qSpanIn, m).Scan(&lo, &hi); err != nil {
 		return f, errs.Wrapf(err, "fund public: years")
 	}
 	var olo, ohi *int64
-	if err := s.db.QueryRow(ctx, `SELECT MIN(month), MAX(month) FROM fund_public_rollups WHERE member_id = ? AND direction = 'out'`, m).Scan(&olo, &ohi); err != nil {
+	if err := s.db.QueryRow(ctx, qSpanOut, m).Scan(&olo, &ohi); err != nil {
 		return f, errs.Wrapf(err, "fund public: years")
 	}
 	first, last := int64(0), int64(0)
@@ -223,8 +266,7 @@ func (s *Service) Figures(ctx context.Context, q Query) (Figures, error) {
 	for i := range raw {
 		raw[i] = map[string]Cell{}
 	}
-	rows, err := s.db.Query(ctx, `SELECT month, donor_kind, SUM(amount), SUM(n) FROM fund_public_rollups
-WHERE member_id = ? AND direction = 'in' AND month BETWEEN ? AND ? AND currency = ? GROUP BY month, donor_kind`, m, f.From, f.To, f.Currency)
+	rows, err := s.db.Query(ctx, qIn, m, f.From, f.To, f.Currency)
 	if err != nil {
 		return f, errs.Wrapf(err, "fund public: money in")
 	}
@@ -268,8 +310,7 @@ WHERE member_id = ? AND direction = 'in' AND month BETWEEN ? AND ? AND currency 
 	f.InTotal = s.cell(total)
 	// Money out by program, and by month.
 	f.OutMonth = make([]int64, len(months))
-	rows, err = s.db.Query(ctx, `SELECT month, program_id, SUM(amount), SUM(n) FROM fund_public_rollups
-WHERE member_id = ? AND direction = 'out' AND month BETWEEN ? AND ? AND currency = ? GROUP BY month, program_id`, m, f.From, f.To, f.Currency)
+	rows, err = s.db.Query(ctx, qOut, m, f.From, f.To, f.Currency)
 	if err != nil {
 		return f, errs.Wrapf(err, "fund public: money out")
 	}
@@ -399,7 +440,7 @@ func (s *Service) protectMonth(raw map[string]Cell) MonthIn {
 
 // pools reads the balances by restriction and protects them.
 func (s *Service) pools(ctx context.Context, m member.Member) (pools, zakat []Pool, suspense int64, err error) {
-	rows, err := s.db.Query(ctx, `SELECT restriction_key, amount_in, amount_out, n_in FROM fund_public_balances WHERE member_id = ? AND currency = ? ORDER BY restriction_key`, m.ID, m.Currency)
+	rows, err := s.db.Query(ctx, qPools, m.ID, m.Currency)
 	if err != nil {
 		return nil, nil, 0, errs.Wrapf(err, "fund public: balances")
 	}
@@ -519,19 +560,13 @@ func (s *Service) Postings(ctx context.Context, code string, before int64, limit
 }
 
 func (s *Service) postings(ctx context.Context, member int64, direction string, before int64, limit int) ([]Posting, error) {
-	q := `SELECT id, member_id, entry_id, audit_seq, posted_at, direction, source_kind, program_id, campaign_id, restriction_key, zakat, currency, amount
-FROM fund_public_journal WHERE member_id = ?`
-	args := []any{member}
+	if before <= 0 {
+		before = 1 << 62
+	}
+	q, args := qPostings, []any{member, before, limit}
 	if direction != "" {
-		q += ` AND direction = ?`
-		args = append(args, direction)
+		q, args = qAllocs, []any{member, direction, before, limit}
 	}
-	if before > 0 {
-		q += ` AND id < ?`
-		args = append(args, before)
-	}
-	q += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, limit)
 	rows, err := s.db.Query(ctx, q, args...)
 	if err != nil {
 		return nil, errs.Wrapf(err, "fund public: postings")

@@ -335,6 +335,9 @@ func (s *Service) ProgramName(ctx context.Context, memberID, id int64) (ar, en s
 		for _, p := range ps {
 			s.names[p.ID] = programNames{p.NameAR, p.NameEN}
 		}
+		if _, ok := s.names[id]; !ok {
+			s.names[id] = programNames{} // unknown: not asked again until the names are refreshed
+		}
 		s.namesAt = s.clock.Now()
 	}
 	n := s.names[id]

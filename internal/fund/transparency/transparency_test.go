@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -345,4 +346,74 @@ func TestCampaignFigures(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestQueriesOnIndexes: every query of the public pages uses an index on
+// both engines (on PostgreSQL with sequential scans discouraged, since
+// the tables of a test are too small for the planner to prefer an index).
+func TestQueriesOnIndexes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		rng := rand.New(rand.NewPCG(1, 2))
+		var ms []fund.Movement
+		for range 300 {
+			ms = append(ms, randomMovement(rng, []member.Member{f.jo, f.eg}))
+		}
+		f.record(t, ms...)
+		for _, p := range Plans(f.jo.ID, "JOD") {
+			plan := explain(t, d, p)
+			if bad := fullScan(d, plan); bad {
+				t.Errorf("%s is not on an index:\n%s", p.Name, plan)
+			}
+		}
+	})
+}
+
+func explain(t *testing.T, d *db.DB, p Plan) string {
+	t.Helper()
+	var out []string
+	err := d.Tx(context.Background(), func(tx *db.Tx) error {
+		q := "EXPLAIN QUERY PLAN " + p.SQL
+		if d.Dialect == db.Postgres {
+			if _, err := tx.Exec(context.Background(), `SET LOCAL enable_seqscan = off`); err != nil {
+				return err
+			}
+			q = "EXPLAIN " + p.SQL
+		}
+		rows, err := tx.Query(context.Background(), q, p.Args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				return err
+			}
+			out = append(out, fmt.Sprint(vals[len(vals)-1]))
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", p.Name, err)
+	}
+	return strings.Join(out, "\n")
+}
+
+// fullScan reports a plan that reads a whole table of the package.
+func fullScan(d *db.DB, plan string) bool {
+	for _, l := range strings.Split(plan, "\n") {
+		if d.Dialect == db.Postgres && strings.Contains(l, "Seq Scan on fund_public") {
+			return true
+		}
+		if d.Dialect == db.SQLite && strings.Contains(l, "SCAN fund_public") && !strings.Contains(l, "INDEX") {
+			return true
+		}
+	}
+	return false
 }

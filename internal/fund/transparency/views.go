@@ -41,8 +41,7 @@ type Proof struct {
 // of a public posting is shown, and only its public fields.
 func (s *Service) Proof(ctx context.Context, id int64) (Proof, error) {
 	var p Proof
-	row := s.db.QueryRow(ctx, `SELECT id, member_id, entry_id, audit_seq, posted_at, direction, source_kind, program_id, campaign_id, restriction_key, zakat, currency, amount
-FROM fund_public_journal WHERE id = ?`, id)
+	row := s.db.QueryRow(ctx, qPosting, id)
 	post, err := scanPosting(row)
 	if err != nil {
 		return p, errs.E(errs.NotFound, "fund_public.posting_not_found")
@@ -259,7 +258,7 @@ func (s *Service) campaignView(ctx context.Context, c fund.CampaignRef, full boo
 	if m, err := s.MemberOf(ctx, c.MemberID); err == nil {
 		v.Member = m.Code
 	}
-	rows, err := s.db.Query(ctx, `SELECT direction, program_id, SUM(amount), SUM(n) FROM fund_public_rollups WHERE campaign_id = ? AND member_id = ? GROUP BY direction, program_id`, c.ID, c.MemberID)
+	rows, err := s.db.Query(ctx, qCampaign, c.ID, c.MemberID)
 	if err != nil {
 		return v, errs.Wrapf(err, "fund public: campaign")
 	}
