@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -26,6 +27,8 @@ const fundJS = `(() => { const out = {};
   out.outside = performance.getEntriesByType('resource').map(e => e.name).filter(u => !u.startsWith(location.origin));
   out.keys = (document.body.innerText.match(/\bfund_public\.[a-z_.]+/g) || []);
   out.dir = document.documentElement.dir;
+  const main = document.querySelector('main').cloneNode(true); main.querySelectorAll('code, pre, [dir=ltr]').forEach(e => e.remove());
+  out.latin = (main.textContent.match(/[A-Za-z][A-Za-z.]+/g) || []).filter(w => !['Amal', 'Trading', 'Co.', 'curl', 'http', 'api', 'audit'].includes(w));
   return JSON.stringify(out); })()`
 
 // TestBrowserFundPublic opens the public fund ledger and a campaign page
@@ -34,13 +37,25 @@ const fundJS = `(() => { const out = {};
 // another host, no raw key. TADAMUN_SCREENSHOTS keeps the screenshots.
 func TestBrowserFundPublic(t *testing.T) {
 	d := demoDB(t, db.SQLite)
-	ts, _ := fundServer(t, d)
+	ts, svc := fundServer(t, d)
+	ps, _, err := svc.FundPublic.Postings(context.Background(), "JO", 0, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proof := ""
+	for _, p := range ps {
+		if p.AuditSeq >= 0 {
+			proof = "/portal/fund/postings/" + strconv.FormatInt(p.ID, 10)
+		}
+	}
 	ctx := newBrowserContext(t)
 	for _, lang := range []string{"ar", "en"} {
 		for _, p := range []struct{ name, path, wait string }{
 			{"fund", "/portal/fund?member=JO", "svg.chart"},
 			{"campaign", "/portal/fund/campaigns/1", "progress"},
 			{"receipt", "/portal/fund/receipt", "form"},
+			{"campaigns", "/portal/fund/campaigns", ".cards"},
+			{"proof", proof, "dl.facts"},
 		} {
 			name := fmt.Sprintf("fund-public-%s-%s", p.name, lang)
 			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -57,7 +72,7 @@ func TestBrowserFundPublic(t *testing.T) {
 			shot(t, ctx, name)
 			var m struct {
 				BarsRight, BarsLeft, Overflow bool
-				Clipped, Outside, Keys        []string
+				Clipped, Outside, Keys, Latin []string
 				Charts                        int
 				Dir                           string
 			}
@@ -72,6 +87,9 @@ func TestBrowserFundPublic(t *testing.T) {
 			}
 			if len(m.Clipped) > 0 || m.Overflow || len(m.Outside) > 0 || len(m.Keys) > 0 {
 				t.Errorf("%s: %s", name, js)
+			}
+			if lang == "ar" && len(m.Latin) > 0 {
+				t.Errorf("%s: English on an Arabic page: %q", name, m.Latin)
 			}
 			if want := map[string]string{"ar": "rtl", "en": "ltr"}[lang]; m.Dir != want {
 				t.Errorf("%s: dir %q", name, m.Dir)

@@ -200,7 +200,7 @@ func TestFundPublicPages(t *testing.T) {
 	}
 	code, body = getBody(t, ts.URL+"/api/v1/public/fund/postings/"+strconv.FormatInt(proofOf, 10)+"/proof")
 	var pr transparency.Proof
-	if err := json.Unmarshal([]byte(body), &pr); code != 200 || err != nil || !pr.Included || pr.Record.Action != "ledger.post" || len(pr.Hashes) == 0 {
+	if err := json.Unmarshal([]byte(body), &pr); code != 200 || err != nil || !pr.Included || pr.Record.Action != "ledger.post" || len(pr.Hashes) == 0 || pr.Root == pr.LeafHash || pr.Root == "" {
 		t.Fatalf("proof of %d: %d %v %s", proofOf, code, err, body)
 	}
 	if code, body = getBody(t, ts.URL+"/portal/fund/postings/"+strconv.FormatInt(proofOf, 10)); code != 200 || !strings.Contains(html.UnescapeString(body), pr.LeafHash) {

@@ -65,9 +65,13 @@ func (s *Service) Proof(ctx context.Context, id int64) (Proof, error) {
 	}
 	p.Checkpoint, p.Included = cp, included
 	if cp.Size > post.AuditSeq {
-		hs, root, err := s.o.Audit.InclusionProof(sys, post.AuditSeq, cp.Size)
-		if err == nil {
-			p.Hashes, p.Root = hs, root.String()
+		// InclusionProof's hash is the record's leaf; the root is the
+		// checkpoint's, which the proof leads to.
+		if hs, _, err := s.o.Audit.InclusionProof(sys, post.AuditSeq, cp.Size); err == nil {
+			p.Hashes = hs
+		}
+		if _, _, root, err := audit.ParseCheckpoint(cp.Note, s.o.Audit.Verifier()); err == nil {
+			p.Root = root.String()
 		}
 	}
 	return p, nil
