@@ -141,7 +141,42 @@ WHERE member_id = ? AND direction = 'out' AND month BETWEEN ? AND ? AND currency
 	qAllocs     = `SELECT ` + postingCols + ` FROM fund_public_journal WHERE member_id = ? AND direction = ? AND id < ? ORDER BY id DESC LIMIT ?`
 	qCampaign   = `SELECT direction, program_id, SUM(amount), SUM(n) FROM fund_public_rollups WHERE campaign_id = ? AND member_id = ? GROUP BY direction, program_id`
 	qPosting    = `SELECT ` + postingCols + ` FROM fund_public_journal WHERE id = ?`
+	qStamp      = `SELECT COALESCE(MAX(id), 0) FROM fund_public_journal WHERE member_id = ?`
 )
+
+// figKey names one view of the figures.
+type figKey struct {
+	member       int64
+	year, months int
+	month        int64 // today's, for the last months
+}
+
+type figEntry struct {
+	stamp int64
+	f     Figures
+}
+
+// maxKept bounds the figures kept (a member's years and periods).
+const maxKept = 256
+
+func (s *Service) cached(k figKey, stamp int64) (Figures, bool) {
+	s.figMu.Lock()
+	defer s.figMu.Unlock()
+	e, ok := s.figs[k]
+	if !ok || e.stamp != stamp {
+		return Figures{}, false
+	}
+	return e.f, true
+}
+
+func (s *Service) keep(k figKey, stamp int64, f Figures) {
+	s.figMu.Lock()
+	defer s.figMu.Unlock()
+	if len(s.figs) >= maxKept {
+		clear(s.figs)
+	}
+	s.figs[k] = figEntry{stamp, f}
+}
 
 // Plan is one query of the public pages with example arguments.
 type Plan struct {
@@ -165,6 +200,7 @@ func Plans(member int64, currency string) []Plan {
 		{"allocations", qAllocs, []any{member, Out, int64(1) << 62, 10}},
 		{"campaign", qCampaign, []any{1, member}},
 		{"posting", qPosting, []any{1}},
+		{"stamp", qStamp, []any{member}},
 	}
 }
 
@@ -199,8 +235,7 @@ func (s *Service) ActiveMembers(ctx context.Context) ([]member.Member, error) {
 
 // Figures returns the protected figures of q's member (the first member
 // with postings when q names none).
-func (s *Service) Figures(ctx context.Context, q Query) (Figures, error) {
-	var f Figures
+func (s *Service) Figures(ctx context.Context, q Query) (f Figures, err error) {
 	active, err := s.ActiveMembers(ctx)
 	if err != nil {
 		return f, err
@@ -219,6 +254,23 @@ func (s *Service) Figures(ctx context.Context, q Query) (Figures, error) {
 	}
 	f.Code, f.Currency = f.Member.Code, f.Member.Currency
 	m := f.Member.ID
+	// The figures change only with a new posting of the member (or a new
+	// month, for the last months): one step down an index says whether the
+	// copy kept from an earlier view still holds.
+	var stamp int64
+	if err := s.db.QueryRow(ctx, qStamp, m).Scan(&stamp); err != nil {
+		return f, errs.Wrapf(err, "fund public: stamp")
+	}
+	key := figKey{m, q.Year, q.Months, monthOf(s.clock.Now())}
+	if c, ok := s.cached(key, stamp); ok {
+		c.Members = active
+		return c, nil
+	}
+	defer func() {
+		if err == nil {
+			s.keep(key, stamp, f)
+		}
+	}()
 	// The years with postings.
 	var lo, hi *int64
 	if err := s.db.QueryRow(ctx, qSpanIn, m, m).Scan(&lo, &hi); err != nil {

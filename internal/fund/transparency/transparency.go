@@ -98,6 +98,9 @@ type Service struct {
 	byAddress *limiter
 	byReceipt *limiter
 
+	figMu sync.Mutex
+	figs  map[figKey]figEntry // figures kept, by view, with the journal's stamp
+
 	namesMu sync.Mutex
 	names   map[int64]programNames // program id → names, refreshed when unknown
 	namesAt time.Time
@@ -107,7 +110,7 @@ type programNames struct{ ar, en string }
 
 // New builds the service over d.
 func New(d *db.DB, o Options) *Service {
-	s := &Service{db: d, o: o, clock: o.Clock.Or(d.Clock()), threshold: o.Threshold, names: map[int64]programNames{}}
+	s := &Service{db: d, o: o, clock: o.Clock.Or(d.Clock()), threshold: o.Threshold, names: map[int64]programNames{}, figs: map[figKey]figEntry{}}
 	if s.threshold <= 0 {
 		s.threshold = disclosure.Threshold
 	}

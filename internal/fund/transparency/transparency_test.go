@@ -174,6 +174,12 @@ FROM fund_public_journal GROUP BY member_id, CASE WHEN direction = 'suspense' TH
 		if fg.InTotal.Amount != in || fg.OutTotal != out {
 			t.Fatalf("figures in %d out %d, journal in %d out %d", fg.InTotal.Amount, fg.OutTotal, in, out)
 		}
+		// The figures kept for the view follow a new posting at once.
+		f.record(t, fund.Movement{MemberID: f.jo.ID, Direction: In, DonorKind: fund.DonorIndividual, Currency: "JOD", Amount: 777, At: now})
+		fg2, err := f.s.Figures(ctx, Query{Member: "JO", Year: 2026})
+		if err != nil || fg2.InTotal.Amount != in+777 {
+			t.Fatalf("after a new posting: %d, want %d (%v)", fg2.InTotal.Amount, in+777, err)
+		}
 		for _, m := range fg.In {
 			var sum int64
 			for _, c := range m.Sources {
