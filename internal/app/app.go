@@ -35,6 +35,7 @@ import (
 	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/fund/donor"
 	"github.com/tadamun/tadamun/internal/fund/alloc"
+	"github.com/tadamun/tadamun/internal/fund/transparency"
 	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/inbox"
 	"github.com/tadamun/tadamun/internal/jobs"
@@ -188,6 +189,10 @@ type Services struct {
 	// donations by restriction (fund.Lots), allocations to programs'
 	// cycles and the trace from donation to cycle (fund.Trace).
 	FundAlloc *alloc.Service
+	// FundPublic is the solidarity fund's public ledger on the portal
+	// (fund.Journal): the fund's writers record their movements in it, in
+	// their own transactions.
+	FundPublic *transparency.Service
 
 	db *db.DB
 }
@@ -267,6 +272,10 @@ func New(d *db.DB, o Options) *Services {
 	// The quality system counts the case and referral facts.
 	s.Donors = donor.New(d, donor.Options{Audit: o.Audit, Members: s.Members, Clock: clock})
 	s.Quality = quality.New(d, quality.Options{CaseFacts: s.Cases, ReferralFacts: s.Referrals, Members: s.Members, Chrome: s.Printer.Chrome(), Jobs: s.Jobs, Clock: clock})
+	// The fund's public ledger; Gifts, Campaigns and Trace are the fund's
+	// services (nil until they are built: the donor's view and the campaign
+	// pages then say there is nothing to show).
+	s.FundPublic = transparency.New(d, transparency.Options{Programs: s.Programs, Members: s.Members, Audit: o.Audit, Clock: clock})
 	return s
 }
 

@@ -30,6 +30,7 @@ var owners = map[string]string{
 	"print_files": "printer",
 	"households":  "registry", "persons": "registry", "registry_change_requests": "registry", "person_names": "registry", "registry_history": "registry",
 	"registry_imports": "registry", "registry_merges": "registry",
+	"fund_public_journal": "fund", "fund_public_rollups": "fund", "fund_public_balances": "fund", // internal/fund/transparency
 	"ledger_accounts": "ledger", "ledger_entries": "ledger", "ledger_lines": "ledger",
 	"programs": "program", "program_versions": "program", "program_runs": "program", "program_decisions": "program",
 	"program_run_fairness": "program", "program_enrollments": "program", "program_enrollment_events": "program",
