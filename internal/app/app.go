@@ -18,6 +18,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/calendar"
@@ -46,6 +47,7 @@ import (
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
 	"github.com/tadamun/tadamun/internal/statistics"
+	"github.com/tadamun/tadamun/internal/volunteer"
 )
 
 // Options is the configuration the services are built with. main fills it
@@ -179,6 +181,10 @@ type Services struct {
 	// figures and dashboards, the monthly report and the portal's care
 	// figures, counted from the case and referral facts.
 	Quality *quality.Service
+	// Volunteers are the volunteers, opportunities, shifts, attendance and
+	// certificates of hours (issue 17 item 9); the portal's sign-up checks
+	// the complaint form's challenge.
+	Volunteers *volunteer.Service
 
 	db *db.DB
 }
@@ -256,6 +262,15 @@ func New(d *db.DB, o Options) *Services {
 		FormMember: s.Assessments.FormMember})
 	// The quality system counts the case and referral facts.
 	s.Quality = quality.New(d, quality.Options{CaseFacts: s.Cases, ReferralFacts: s.Referrals, Members: s.Members, Chrome: s.Printer.Chrome(), Jobs: s.Jobs, Clock: clock})
+	s.Volunteers = volunteer.New(d, volunteer.Options{Members: s.Members, Challenges: s.Grievances.Challenger(), Printer: s.Printer.Chrome(), Clock: clock, Limits: o.Limits,
+		Offices: func(ctx context.Context, memberID int64) ([]volunteer.Office, error) {
+			os, err := s.Cases.Offices(actor.System(ctx), memberID)
+			out := make([]volunteer.Office, 0, len(os))
+			for _, o := range os {
+				out = append(out, volunteer.Office{ID: o.ID, NameAR: o.NameAR, NameEN: o.NameEN})
+			}
+			return out, err
+		}})
 	return s
 }
 

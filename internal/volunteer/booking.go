@@ -208,7 +208,8 @@ func (s *Service) book(ctx context.Context, v Volunteer, h Shift, by int64) (Sig
 		if err != nil {
 			return errs.Wrapf(err, "volunteer: book")
 		}
-		return audit.Append(ctx, tx, audit.Entry{MemberID: v.MemberID, Action: "volunteer.book." + st, EntityType: "volunteer_signup", EntityID: idStr(id),
+		action := "volunteer.book." + st // named in full in the catalogs
+		return audit.Append(ctx, tx, audit.Entry{MemberID: v.MemberID, Action: action, EntityType: "volunteer_signup", EntityID: idStr(id),
 			State: map[string]any{"shift": cur.ID, "volunteer": v.ID, "status": st, "by": by}})
 	})
 	if err != nil {

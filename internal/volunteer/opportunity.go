@@ -82,14 +82,11 @@ func (s *Service) CreateOpportunity(ctx context.Context, in OpportunityInput) (O
 		}
 	}
 	if in.OfficeID != 0 {
-		ok := false
-		if s.o.Office != nil {
-			var err error
-			if ok, err = s.o.Office(ctx, in.MemberID, in.OfficeID); err != nil {
-				return Opportunity{}, err
-			}
+		os, err := s.Offices(ctx, in.MemberID)
+		if err != nil {
+			return Opportunity{}, err
 		}
-		if !ok {
+		if !slices.ContainsFunc(os, func(o Office) bool { return o.ID == in.OfficeID }) {
 			e.WithField("office_id", "volunteer.office_unknown")
 		}
 	}

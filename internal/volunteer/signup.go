@@ -187,7 +187,11 @@ func (s *Service) save(ctx context.Context, p Profile, source, status string) (S
 				return errs.Wrapf(err, "volunteer: sign up")
 			}
 			res = SignUpResult{ID: id, Token: token, Status: status}
-			return audit.Append(ctx, tx, audit.Entry{MemberID: p.MemberID, Action: "volunteer." + map[string]string{"portal": "signup", "staff": "register"}[source],
+			action := "volunteer.signup"
+			if source == "staff" {
+				action = "volunteer.register"
+			}
+			return audit.Append(ctx, tx, audit.Entry{MemberID: p.MemberID, Action: action,
 				EntityType: "volunteer", EntityID: idStr(id), State: map[string]any{"status": status, "source": source, "skills": p.Skills, "areas": p.Areas}})
 		case err != nil:
 			return errs.Wrapf(err, "volunteer: sign up")
@@ -351,7 +355,8 @@ func (s *Service) SetStatus(ctx context.Context, id int64, status string, versio
 		if n, _ := r.RowsAffected(); n != 1 {
 			return errs.E(errs.Conflict, "volunteer.changed")
 		}
-		return audit.Append(ctx, tx, audit.Entry{MemberID: v.MemberID, Action: "volunteer.status." + status, EntityType: "volunteer", EntityID: idStr(id),
+		action := "volunteer.status." + status // named in full in the catalogs
+		return audit.Append(ctx, tx, audit.Entry{MemberID: v.MemberID, Action: action, EntityType: "volunteer", EntityID: idStr(id),
 			State: map[string]any{"from": v.Status, "to": status}})
 	})
 	if err != nil {

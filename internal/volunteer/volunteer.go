@@ -32,6 +32,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tadamun/tadamun/internal/actor"
+	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
@@ -119,13 +120,32 @@ type Options struct {
 	// Printer prints certificates to PDF; nil or one without a Chromium
 	// leaves the HTML print view.
 	Printer PDF
-	// Office reports whether officeID is an office of memberID; nil
-	// refuses any office (an opportunity is then the member's).
-	Office func(ctx context.Context, memberID, officeID int64) (bool, error)
+	// Offices lists a member's offices (the case core's), which may post
+	// opportunities; nil means none (an opportunity is then the member's).
+	// It is called after this service checked the caller's permission.
+	Offices func(ctx context.Context, memberID int64) ([]Office, error)
 	// Clock is the service's clock; nil is the database's.
 	Clock calendar.Clock
 	// Limits bound exports; zero fields are limits.Default's.
 	Limits limits.Limits
+}
+
+// Office is an office of a member that may post opportunities.
+type Office struct {
+	ID     int64  `json:"id"`
+	NameAR string `json:"name_ar"`
+	NameEN string `json:"name_en"`
+}
+
+// Offices lists member's offices (volunteer.read).
+func (s *Service) Offices(ctx context.Context, memberID int64) ([]Office, error) {
+	if err := auth.RequireMember(ctx, auth.VolunteerRead, memberID); err != nil {
+		return nil, err
+	}
+	if s.o.Offices == nil {
+		return nil, nil
+	}
+	return s.o.Offices(ctx, memberID)
 }
 
 // Service stores volunteers, opportunities, shifts, sign-ups, attendance
