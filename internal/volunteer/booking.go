@@ -118,7 +118,7 @@ func (s *Service) Book(ctx context.Context, shiftID, volunteerID int64) (Signup,
 	if err != nil || v.MemberID != h.MemberID {
 		return Signup{}, notFound("volunteer.not_found")
 	}
-	return s.book(ctx, v, h, actorID(ctx))
+	return s.book(ctx, v, h, actorID(ctx), false)
 }
 
 // BookByToken books a place on shift shiftID for the volunteer whose
@@ -132,7 +132,7 @@ func (s *Service) BookByToken(ctx context.Context, token string, shiftID int64) 
 	if err != nil || h.MemberID != v.MemberID {
 		return Signup{}, notFound("volunteer.shift_not_found")
 	}
-	return s.book(ctx, v, h, 0)
+	return s.book(ctx, v, h, 0, true)
 }
 
 // book places v on h: confirmed while places remain, else on the waitlist.
@@ -141,7 +141,7 @@ func (s *Service) BookByToken(ctx context.Context, token string, shiftID int64) 
 // sees the other's place) and two bookings of one shift count its places
 // one after the other. Waitlisted places count as booked for the overlap
 // check, so that promoting one can never double-book a volunteer.
-func (s *Service) book(ctx context.Context, v Volunteer, h Shift, by int64) (Signup, error) {
+func (s *Service) book(ctx context.Context, v Volunteer, h Shift, by int64, self bool) (Signup, error) {
 	var id int64
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		if err := tx.LockRow(ctx, "volunteers", v.ID); err != nil {
@@ -169,9 +169,9 @@ func (s *Service) book(ctx context.Context, v Volunteer, h Shift, by int64) (Sig
 		switch {
 		case cur.Status != "open" || ostatus != "open":
 			return errs.E(errs.Conflict, "volunteer.shift_closed")
-		case by == 0 && !now.Before(cur.StartsAt):
+		case self && !now.Before(cur.StartsAt):
 			return errs.E(errs.Conflict, "volunteer.shift_started")
-		case by != 0 && !now.Before(cur.EndsAt):
+		case !self && !now.Before(cur.EndsAt):
 			return errs.E(errs.Conflict, "volunteer.shift_over")
 		}
 		var n int
@@ -228,7 +228,7 @@ func (s *Service) Cancel(ctx context.Context, signupID int64) (Signup, error) {
 	if err := auth.RequireMember(ctx, auth.VolunteerManage, g.MemberID); err != nil {
 		return Signup{}, err
 	}
-	return s.cancel(ctx, g, actorID(ctx))
+	return s.cancel(ctx, g, actorID(ctx), false)
 }
 
 // CancelByToken cancels sign-up id of the volunteer whose link is token,
@@ -242,10 +242,10 @@ func (s *Service) CancelByToken(ctx context.Context, token string, signupID int6
 	if err != nil || g.VolunteerID != v.ID {
 		return Signup{}, notFound("volunteer.signup_not_found")
 	}
-	return s.cancel(ctx, g, 0)
+	return s.cancel(ctx, g, 0, true)
 }
 
-func (s *Service) cancel(ctx context.Context, g Signup, by int64) (Signup, error) {
+func (s *Service) cancel(ctx context.Context, g Signup, by int64, self bool) (Signup, error) {
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		if err := tx.LockRow(ctx, "volunteers", g.VolunteerID); err != nil {
 			return errs.Wrapf(err, "volunteer: lock %d", g.VolunteerID)
@@ -263,7 +263,7 @@ func (s *Service) cancel(ctx context.Context, g Signup, by int64) (Signup, error
 			return errs.E(errs.Conflict, "volunteer.already_cancelled")
 		case cur.Attendance != "":
 			return errs.E(errs.Conflict, "volunteer.attendance_recorded")
-		case by == 0 && !now.Before(cur.StartsAt):
+		case self && !now.Before(cur.StartsAt):
 			return errs.E(errs.Conflict, "volunteer.shift_started")
 		}
 		r, err := tx.Exec(ctx, `UPDATE volunteer_signups SET status = 'cancelled', updated_at = ? WHERE id = ? AND status = ?`, now, g.ID, cur.Status)
