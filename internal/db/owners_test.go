@@ -50,7 +50,7 @@ var owners = map[string]string{
 	"notify_settings": "notify", "notify_templates": "notify", "notifications": "notify", "notification_attempts": "notify",
 	"casework_field_syncs": "casework", "casework_field_conflicts": "casework", // internal/casework/field
 	"casework_quality_targets": "casework", // internal/casework/quality
-	"volunteers": "volunteer", "volunteer_opportunities": "volunteer", "volunteer_shifts": "volunteer",
+	"volunteers":               "volunteer", "volunteer_opportunities": "volunteer", "volunteer_shifts": "volunteer",
 	"volunteer_signups": "volunteer", "volunteer_certificates": "volunteer",
 }
 
