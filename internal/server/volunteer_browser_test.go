@@ -149,6 +149,18 @@ func TestBrowserVolunteer(t *testing.T) {
 		fits("list-" + l)
 		shot(t, ctx, "volunteer-list-"+l+"-390")
 	}
+	// The certificate's print view, as the PDF prints it (A4 landscape).
+	cert := joValue(t, d, `SELECT MIN(id) FROM volunteer_certificates`)
+	do("A4", chromedp.EmulateViewport(1123, 794))
+	for _, l := range []string{"ar", "en"} {
+		do("certificate "+l, chromedp.Navigate(base+"/volunteers/certificates/"+cert+"/print?lang="+l), chromedp.WaitVisible(chromedp.CSS(".code")))
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+		if err != nil || !strings.Contains(s, "رنا العمري") {
+			t.Errorf("%s certificate lacks the name: %.300q %v", l, s, err)
+		}
+		shot(t, ctx, "volunteer-certificate-"+l)
+	}
+	do("phone again", chromedp.EmulateViewport(390, 900, chromedp.EmulateMobile))
 	code := joValue(t, d, `SELECT MIN(code) FROM volunteer_certificates`)
 	do("verify", chromedp.Navigate(base+"/lang?to=ar&next="+url.QueryEscape("/portal/volunteer/verify?code="+strings.ToLower(code))), chromedp.WaitVisible(chromedp.CSS("dl")))
 	if s := text(); !strings.Contains(s, "هذه الشهادة سارية") {
