@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net"
 	"net/http"
 	"strconv"
 
@@ -350,6 +351,7 @@ func init() {
 					}
 				}
 				in.Note = ""
+				in.IP, _, _ = net.SplitHostPort(r.RemoteAddr)
 				return svc(a).SignUp(r.Context(), in.Profile)
 			}},
 		Route{Method: "GET", Path: "/public/volunteer-certificates/verify", Tag: "volunteers", Public: true, Summary: "Verify a certificate of hours by its code (initials, hours, period, issue date, valid or revoked)",

@@ -54,6 +54,7 @@ type Profile struct {
 	Note      string   `json:"note,omitempty"` // staff only
 
 	// The portal form only.
+	IP              string `json:"-"` // the sender's address, for the rate limit
 	ChallengeToken  string `json:"challenge_token,omitempty"`
 	ChallengeAnswer string `json:"challenge_answer,omitempty"`
 }
@@ -140,6 +141,9 @@ func (s *Service) validate(ctx context.Context, p *Profile) error {
 func (s *Service) SignUp(ctx context.Context, p Profile) (SignUpResult, error) {
 	if s.o.Challenges == nil {
 		return SignUpResult{}, errs.E(errs.Invalid, "volunteer.signup_closed")
+	}
+	if p.IP != "" && !s.limit.Allow(p.IP) {
+		return SignUpResult{}, errs.E(errs.TooMany, "volunteer.too_many_signups")
 	}
 	if err := s.o.Challenges.Verify(p.ChallengeToken, p.ChallengeAnswer); err != nil {
 		return SignUpResult{}, err

@@ -36,6 +36,7 @@ import (
 	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
 )
@@ -154,6 +155,7 @@ type Service struct {
 	db      *db.DB
 	members *member.Service
 	o       Options
+	limit   *grievance.Limiter // portal sign-ups per address, as the complaint form's
 }
 
 // New returns the service over d.
@@ -162,7 +164,7 @@ func New(d *db.DB, o Options) *Service {
 		o.Members = member.NewWith(d, member.Options{Clock: o.Clock})
 	}
 	o.Limits = o.Limits.Or()
-	return &Service{db: d, members: o.Members, o: o}
+	return &Service{db: d, members: o.Members, o: o, limit: grievance.NewLimiter(5, 10*time.Minute)}
 }
 
 func (s *Service) now() time.Time {

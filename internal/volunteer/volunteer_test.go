@@ -350,3 +350,17 @@ func TestCertificate(t *testing.T) {
 		})
 	})
 }
+
+func TestSignUpRateLimit(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	f := newFixture(t, d)
+	for i := range 6 {
+		_, err := f.s.SignUp(f.public, Profile{MemberID: f.jo, Name: "متطوع", Phone: "079100000" + string(rune('0'+i)), Consent: true, IP: "203.0.113.9", ChallengeToken: "tok", ChallengeAnswer: "7"})
+		if i < 5 && err != nil {
+			t.Fatal(err)
+		}
+		if i == 5 {
+			wantCode(t, err, errs.TooMany)
+		}
+	}
+}

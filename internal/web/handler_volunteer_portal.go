@@ -92,7 +92,7 @@ func (s *Server) volunteerSignup(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		p := profileOf(v, memberID, publicAreaCode(v))
 		p.Note = ""
-		p.Lang = string(Lang(r))
+		p.Lang, p.IP = string(Lang(r)), clientIP(r)
 		p.ChallengeToken, p.ChallengeAnswer = v.Get("challenge_token"), v.Get("challenge_answer")
 		res, err = s.Volunteers.SignUp(r.Context(), p)
 	}
