@@ -303,8 +303,18 @@ func (s *Service) Each(ctx context.Context, f Filter, fn func(Volunteer) error) 
 		args = append(args, "% "+strings.ReplaceAll(f.Skill, "%", "")+" %")
 	}
 	if f.Area = strings.TrimSpace(f.Area); f.Area != "" {
-		q += ` AND v.areas LIKE ?`
-		args = append(args, "% "+strings.ReplaceAll(f.Area, "%", "")+" %")
+		// A volunteer of the area, of an area in it, or of an area it is
+		// in (who offered the whole governorate serves its districts).
+		near, err := s.nearAreas(ctx, f.MemberID, f.Area)
+		if err != nil {
+			return err
+		}
+		ors := make([]string, len(near))
+		for i, c := range near {
+			ors[i] = `v.areas LIKE ?`
+			args = append(args, "% "+strings.ReplaceAll(c, "%", "")+" %")
+		}
+		q += ` AND (` + strings.Join(ors, " OR ") + `)`
 	}
 	if f.Query = strings.TrimSpace(f.Query); f.Query != "" {
 		like := "%" + strings.ReplaceAll(arabic.Digits(f.Query), "%", "") + "%"
@@ -387,4 +397,34 @@ func (s *Service) NewLink(ctx context.Context, id int64) (string, error) {
 		return audit.Append(ctx, tx, audit.Entry{MemberID: v.MemberID, Action: "volunteer.link", EntityType: "volunteer", EntityID: idStr(id), State: map[string]any{"link": "renewed"}})
 	})
 	return token, err
+}
+
+// nearAreas returns code, the areas under it and the areas above it, of
+// member's areas (at most maxNear); an unknown code is itself alone.
+func (s *Service) nearAreas(ctx context.Context, memberID int64, code string) ([]string, error) {
+	const maxNear = 500
+	as, err := s.members.AreasOf(ctx, memberID)
+	if err != nil {
+		return nil, err
+	}
+	parent := map[string]string{}
+	for _, a := range as {
+		parent[a.Code] = a.ParentCode
+	}
+	out := []string{code}
+	for c := parent[code]; c != "" && len(out) < 10; c = parent[c] {
+		out = append(out, c)
+	}
+	for _, a := range as {
+		if len(out) >= maxNear {
+			break
+		}
+		for c := a.ParentCode; c != ""; c = parent[c] {
+			if c == code {
+				out = append(out, a.Code)
+				break
+			}
+		}
+	}
+	return out, nil
 }

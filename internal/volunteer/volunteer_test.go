@@ -115,7 +115,7 @@ func TestSignUp(t *testing.T) {
 			for _, c := range []struct {
 				f    Filter
 				want int
-			}{{Filter{MemberID: f.jo}, 2}, {Filter{MemberID: f.jo, Skill: "driving"}, 1}, {Filter{MemberID: f.jo, Area: "IR"}, 1}, {Filter{MemberID: f.jo, Skill: "first_aid"}, 0},
+			}{{Filter{MemberID: f.jo}, 2}, {Filter{MemberID: f.jo, Skill: "driving"}, 1}, {Filter{MemberID: f.jo, Area: "IR"}, 1}, {Filter{MemberID: f.jo, Area: "AM"}, 1}, {Filter{MemberID: f.jo, Area: "AM01"}, 1}, {Filter{MemberID: f.jo, Skill: "first_aid"}, 0},
 				{Filter{MemberID: f.jo, Status: Pending}, 0}, {Filter{MemberID: f.jo, Query: "خالد"}, 1}} {
 				vs, err := f.s.List(f.viewer, c.f)
 				if err != nil {
