@@ -19,6 +19,12 @@ type VolunteerInput struct {
 	volunteer.Profile
 }
 
+// VolunteerUpdate changes a volunteer's details; version is the one read.
+type VolunteerUpdate struct {
+	Version int64 `json:"version"`
+	volunteer.Profile
+}
+
 // VolunteerStatusInput approves or deactivates a volunteer; version is the
 // one read.
 type VolunteerStatusInput struct {
@@ -103,6 +109,19 @@ func init() {
 					return nil, err
 				}
 				return svc(a).Get(r.Context(), id)
+			}},
+		Route{Method: "PATCH", Path: "/volunteers/{id}", Tag: "volunteers", Summary: "Change a volunteer's details (the whole profile; version is the one read)",
+			Body: VolunteerUpdate{}, Response: volunteer.Volunteer{},
+			Handle: func(a *API, r *http.Request) (any, error) {
+				id, err := pathID(r)
+				if err != nil {
+					return nil, err
+				}
+				in, err := Decode[VolunteerUpdate](r)
+				if err != nil {
+					return nil, err
+				}
+				return svc(a).Update(r.Context(), id, in.Profile, in.Version)
 			}},
 		Route{Method: "POST", Path: "/volunteers/{id}/status", Tag: "volunteers", Summary: "Approve, deactivate or reactivate a volunteer",
 			Body: VolunteerStatusInput{}, Response: volunteer.Volunteer{},

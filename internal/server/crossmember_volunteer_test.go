@@ -120,6 +120,9 @@ func init() {
 		return v1 + "/volunteers", `{"member":"EG","name":"دخيل","phone":"01009998887"}`
 	})
 	crossCases["GET /volunteers/{id}"] = crossGetAs(coord, path("eg_volunteer", "/volunteers/", ""))
+	crossCases["PATCH /volunteers/{id}"] = crossWriteAs(coord, "PATCH", func(v map[string]string) (string, string) {
+		return v1 + "/volunteers/" + v["eg_volunteer"], `{"version":1,"name":"دخيل","phone":"01001234567"}`
+	})
 	crossCases["POST /volunteers/{id}/status"] = write("eg_volunteer", "/volunteers/", "/status", `{"status":"inactive","version":0}`)
 	crossCases["POST /volunteers/{id}/link"] = write("eg_volunteer", "/volunteers/", "/link", `{}`)
 	crossCases["GET /volunteers/{id}/signups"] = crossGetAs(coord, path("eg_volunteer", "/volunteers/", "/signups"))
@@ -149,6 +152,7 @@ func init() {
 	crossCases["POST /volunteer-certificates/{id}/revoke"] = write("eg_certificate", "/volunteer-certificates/", "/revoke", `{"reason":"دخيل"}`)
 
 	crossRefs["POST /volunteers/{id}/status"] = crossRef{NotIDs: []string{"version"}}
+	crossRefs["PATCH /volunteers/{id}"] = crossRef{NotIDs: []string{"version"}}
 	crossRefs["POST /volunteer-opportunities/{id}/shifts"] = crossRef{NotIDs: []string{"capacity"}}
 	crossRefs["POST /volunteer-opportunities"] = crossRef{As: coord,
 		Path: func(map[string]string) string { return v1 + "/volunteer-opportunities" },

@@ -428,3 +428,39 @@ func (s *Service) nearAreas(ctx context.Context, memberID int64, code string) ([
 	}
 	return out, nil
 }
+
+// Update changes volunteer id's details as a coordinator (volunteer.manage);
+// version is the one read. The phone stays unique within the member.
+func (s *Service) Update(ctx context.Context, id int64, p Profile, version int64) (Volunteer, error) {
+	v, err := s.load(ctx, s.db, id)
+	if err != nil {
+		return v, err
+	}
+	if err := auth.RequireMember(ctx, auth.VolunteerManage, v.MemberID); err != nil {
+		return Volunteer{}, err
+	}
+	p.MemberID, p.Consent = v.MemberID, true
+	if err := s.validate(ctx, &p); err != nil {
+		return Volunteer{}, err
+	}
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		r, err := tx.Exec(ctx, `UPDATE volunteers SET name = ?, phone = ?, email = ?, areas = ?, skills = ?, languages = ?, days = ?, times = ?, lang = ?, note = ?, version = version + 1, updated_at = ?
+			WHERE id = ? AND version = ?`,
+			p.Name, p.Phone, p.Email, joinCodes(p.Areas), joinCodes(p.Skills), joinCodes(p.Languages), joinCodes(p.Days), joinCodes(p.Times), p.Lang, p.Note, s.now(), id, version)
+		if db.IsUnique(err) {
+			return errs.E(errs.Conflict, "volunteer.duplicate_phone").WithField("phone", "volunteer.duplicate_phone")
+		}
+		if err != nil {
+			return errs.Wrapf(err, "volunteer: update %d", id)
+		}
+		if n, _ := r.RowsAffected(); n != 1 {
+			return errs.E(errs.Conflict, "volunteer.changed")
+		}
+		return audit.Append(ctx, tx, audit.Entry{MemberID: v.MemberID, Action: "volunteer.update", EntityType: "volunteer", EntityID: idStr(id),
+			State: map[string]any{"skills": p.Skills, "areas": p.Areas, "languages": p.Languages}})
+	})
+	if err != nil {
+		return Volunteer{}, err
+	}
+	return s.load(ctx, s.db, id)
+}

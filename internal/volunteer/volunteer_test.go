@@ -364,3 +364,27 @@ func TestSignUpRateLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestUpdate(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		a, _ := f.volunteer(t, "أحمد", "0791000001")
+		f.volunteer(t, "بشرى", "0791000002")
+		v, _ := f.s.Get(f.coord, a)
+		p := Profile{Name: "أحمد سالم", Phone: "0791000001", Skills: []string{"it"}, Areas: []string{"IR"}}
+		got, err := f.s.Update(f.coord, a, p, v.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Name != "أحمد سالم" || got.Skills[0] != "it" || got.Version != v.Version+1 {
+			t.Fatalf("got %+v", got)
+		}
+		_, err = f.s.Update(f.coord, a, p, v.Version)
+		wantKey(t, err, "volunteer.changed")
+		p.Phone = "0791000002"
+		_, err = f.s.Update(f.coord, a, p, got.Version)
+		wantKey(t, err, "volunteer.duplicate_phone")
+		_, err = f.s.Update(f.egCoord, a, p, got.Version)
+		wantCode(t, err, errs.NotFound)
+	})
+}

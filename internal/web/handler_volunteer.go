@@ -31,6 +31,8 @@ func init() {
 			s.Handle(mux, "GET /volunteers/new", auth.VolunteerManage, s.volunteerNew)
 			s.Handle(mux, "POST /volunteers/new", auth.VolunteerManage, s.volunteerCreate)
 			s.Handle(mux, "GET /volunteers/{id}", auth.VolunteerRead, s.volunteerPage)
+			s.Handle(mux, "GET /volunteers/{id}/edit", auth.VolunteerManage, s.volunteerEdit)
+			s.Handle(mux, "POST /volunteers/{id}/edit", auth.VolunteerManage, s.volunteerUpdate)
 			s.Handle(mux, "POST /volunteers/{id}/status", auth.VolunteerManage, s.volunteerStatus)
 			s.Handle(mux, "POST /volunteers/{id}/link", auth.VolunteerManage, s.volunteerLink)
 			s.Handle(mux, "POST /volunteers/{id}/certificates", auth.VolunteerManage, s.volunteerIssue)
@@ -828,4 +830,90 @@ func writeCertificate(w http.ResponseWriter, doc volunteer.Document, pdf []byte)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+doc.Name+`.pdf"`)
 	_, err := w.Write(pdf)
 	return err
+}
+
+// pickerValues puts area code into v's picker fields, from the top.
+func pickerValues(v url.Values, areas []member.Area, code string) {
+	parent := map[string]string{}
+	for _, a := range areas {
+		parent[a.Code] = a.ParentCode
+	}
+	var chain []string
+	for c := code; c != "" && len(chain) < len(areaFields); c = parent[c] {
+		chain = append([]string{c}, chain...)
+	}
+	for i, c := range chain {
+		v.Set(areaFields[i], c)
+	}
+}
+
+type volunteerEditPage struct {
+	volunteerNewPage
+	V volunteer.Volunteer
+}
+
+func (s *Server) volunteerEdit(w http.ResponseWriter, r *http.Request) error {
+	id, err := volunteerPathID(r, "volunteer.not_found")
+	if err != nil {
+		return err
+	}
+	v, err := s.Volunteers.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	f := &Form{Values: url.Values{"name": {v.Name}, "phone": {v.Phone}, "email": {v.Email}, "note": {v.Note}, "skills": v.Skills, "languages": v.Languages,
+		"days": v.Days, "times": v.Times, "version": {strconv.FormatInt(v.Version, 10)}}, Errors: map[string]string{}}
+	if len(v.Areas) > 0 {
+		_, areas, err := s.memberAreas(r.Context(), v.MemberID)
+		if err != nil {
+			return err
+		}
+		pickerValues(f.Values, areas, v.Areas[0])
+	}
+	return s.renderVolunteerEdit(w, r, v, f, 0)
+}
+
+func (s *Server) renderVolunteerEdit(w http.ResponseWriter, r *http.Request, v volunteer.Volunteer, f *Form, status int) error {
+	m, err := s.Members.ByID(r.Context(), v.MemberID)
+	if err != nil {
+		return err
+	}
+	pg := volunteerEditPage{volunteerNewPage: volunteerNewPage{Member: m, MQ: memberQuery(r, m), profileForm: profileChoices(Lang(r))}, V: v}
+	if pg.Areas, err = s.staffAreaPicker(r, m.ID, f, false); err != nil {
+		return err
+	}
+	return s.Render(w, r, "volunteer/edit", View{Title: "volunteer.title_edit", Data: pg, Form: f, Status: status})
+}
+
+func (s *Server) volunteerUpdate(w http.ResponseWriter, r *http.Request) error {
+	id, err := volunteerPathID(r, "volunteer.not_found")
+	if err != nil {
+		return err
+	}
+	v, err := s.Volunteers.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	f := NewForm(r)
+	if areaRefreshed(f.Values) {
+		return s.renderVolunteerEdit(w, r, v, f, 0)
+	}
+	if err := s.resolveAreaValues(r.Context(), v.MemberID, f.Values); err != nil {
+		if errs.CodeOf(err) == errs.Internal {
+			return err
+		}
+		f.Fail(Lang(r), err)
+		return s.renderVolunteerEdit(w, r, v, f, http.StatusUnprocessableEntity)
+	}
+	version, _ := strconv.ParseInt(f.Values.Get("version"), 10, 64)
+	if _, err := s.Volunteers.Update(r.Context(), id, profileOf(f.Values, v.MemberID, deepestArea(f.Values)), version); err != nil {
+		if c := errs.CodeOf(err); c != errs.Invalid && c != errs.Conflict {
+			return err
+		}
+		f.Fail(Lang(r), err)
+		return s.renderVolunteerEdit(w, r, v, f, Status(errs.CodeOf(err)))
+	}
+	Flash(w, "volunteer.updated")
+	http.Redirect(w, r, "/volunteers/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
 }
