@@ -149,6 +149,15 @@ func TestBrowserVolunteer(t *testing.T) {
 		fits("list-" + l)
 		shot(t, ctx, "volunteer-list-"+l+"-390")
 	}
+	// The coordinator corrects her details: the form comes filled in,
+	// area included, and saves.
+	do("edit", chromedp.Navigate(base+"/lang?to=ar&next=/volunteers/edit/"+strconv.FormatInt(id, 10)), chromedp.WaitVisible(chromedp.CSS("#f-name")),
+		chromedp.SetValue(chromedp.CSS("#f-name"), "سارة يوسف محمد القضاة"), chromedp.Submit(chromedp.CSS("#f-name")), chromedp.WaitVisible(chromedp.CSS("p.flash")))
+	if s := text(); !strings.Contains(s, "سارة يوسف محمد القضاة") {
+		t.Errorf("the edit did not save: %.300q", s)
+	}
+	fits("volunteer-ar")
+	shot(t, ctx, "volunteer-page-ar-390")
 	// The certificate's print view, as the PDF prints it (A4 landscape).
 	cert := joValue(t, d, `SELECT MIN(id) FROM volunteer_certificates`)
 	do("A4", chromedp.EmulateViewport(1123, 794))

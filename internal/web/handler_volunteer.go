@@ -31,7 +31,7 @@ func init() {
 			s.Handle(mux, "GET /volunteers/new", auth.VolunteerManage, s.volunteerNew)
 			s.Handle(mux, "POST /volunteers/new", auth.VolunteerManage, s.volunteerCreate)
 			s.Handle(mux, "GET /volunteers/{id}", auth.VolunteerRead, s.volunteerPage)
-			s.Handle(mux, "GET /volunteers/{id}/edit", auth.VolunteerManage, s.volunteerEdit)
+			s.Handle(mux, "GET /volunteers/edit/{id}", auth.VolunteerManage, s.volunteerEdit)
 			s.Handle(mux, "POST /volunteers/{id}/edit", auth.VolunteerManage, s.volunteerUpdate)
 			s.Handle(mux, "POST /volunteers/{id}/status", auth.VolunteerManage, s.volunteerStatus)
 			s.Handle(mux, "POST /volunteers/{id}/link", auth.VolunteerManage, s.volunteerLink)
