@@ -18,6 +18,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/calendar"
@@ -49,6 +50,7 @@ import (
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
 	"github.com/tadamun/tadamun/internal/statistics"
+	"github.com/tadamun/tadamun/internal/volunteer"
 )
 
 // Options is the configuration the services are built with. main fills it
@@ -193,6 +195,10 @@ type Services struct {
 	// (fund.Journal): the fund's writers record their movements in it, in
 	// their own transactions.
 	FundPublic *transparency.Service
+	// Volunteers are the volunteers, opportunities, shifts, attendance and
+	// certificates of hours (issue 17 item 9); the portal's sign-up checks
+	// the complaint form's challenge.
+	Volunteers *volunteer.Service
 
 	db *db.DB
 }
@@ -276,6 +282,15 @@ func New(d *db.DB, o Options) *Services {
 	// services (nil until they are built: the donor's view and the campaign
 	// pages then say there is nothing to show).
 	s.FundPublic = transparency.New(d, transparency.Options{Programs: s.Programs, Members: s.Members, Audit: o.Audit, Clock: clock})
+	s.Volunteers = volunteer.New(d, volunteer.Options{Members: s.Members, Challenges: s.Grievances.Challenger(), Printer: s.Printer.Chrome(), Clock: clock, Limits: o.Limits,
+		Offices: func(ctx context.Context, memberID int64) ([]volunteer.Office, error) {
+			os, err := s.Cases.Offices(actor.System(ctx), memberID)
+			out := make([]volunteer.Office, 0, len(os))
+			for _, o := range os {
+				out = append(out, volunteer.Office{ID: o.ID, NameAR: o.NameAR, NameEN: o.NameEN})
+			}
+			return out, err
+		}})
 	return s
 }
 

@@ -53,6 +53,8 @@ var owners = map[string]string{
 	"casework_field_syncs": "casework", "casework_field_conflicts": "casework", // internal/casework/field
 	"casework_quality_targets": "casework",                        // internal/casework/quality
 	"fund_donors":              "fund", "fund_donor_keys": "fund", // internal/fund/donor
+	"volunteers": "volunteer", "volunteer_opportunities": "volunteer", "volunteer_shifts": "volunteer",
+	"volunteer_signups": "volunteer", "volunteer_certificates": "volunteer",
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)

@@ -210,6 +210,11 @@ func New(d *db.DB, o Options) *Service {
 // Challenge returns a fresh question for the public form in lang.
 func (s *Service) Challenge(lang i18n.Lang) Challenge { return s.challenges.New(lang) }
 
+// Challenger returns the public forms' challenger, for another capability's
+// public form (volunteer sign-up) to check the same questions with the same
+// memory of answered tokens.
+func (s *Service) Challenger() *Challenger { return s.challenges }
+
 // Intake is a new grievance as it comes in.
 type Intake struct {
 	MemberID      int64
