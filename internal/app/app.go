@@ -40,6 +40,7 @@ import (
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/notify"
+	"github.com/tadamun/tadamun/internal/partner"
 	"github.com/tadamun/tadamun/internal/payment"
 	"github.com/tadamun/tadamun/internal/printer"
 	"github.com/tadamun/tadamun/internal/printer/card"
@@ -179,6 +180,9 @@ type Services struct {
 	// figures and dashboards, the monthly report and the portal's care
 	// figures, counted from the case and referral facts.
 	Quality *quality.Service
+	// Partners are the private-sector partners, their agreements,
+	// pledges and deliveries (issue 17).
+	Partners *partner.Service
 
 	db *db.DB
 }
@@ -256,6 +260,7 @@ func New(d *db.DB, o Options) *Services {
 		FormMember: s.Assessments.FormMember})
 	// The quality system counts the case and referral facts.
 	s.Quality = quality.New(d, quality.Options{CaseFacts: s.Cases, ReferralFacts: s.Referrals, Members: s.Members, Chrome: s.Printer.Chrome(), Jobs: s.Jobs, Clock: clock})
+	s.Partners = partner.New(d, partner.Options{Members: s.Members, Audit: o.Audit, Clock: clock, Limits: o.Limits})
 	return s
 }
 

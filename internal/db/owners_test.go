@@ -40,6 +40,7 @@ var owners = map[string]string{
 	"whistle_reports": "grievance", "whistle_accused": "grievance", "whistle_releases": "grievance",
 	"dci_transactions": "exchange", "dci_subscriptions": "exchange", "dci_senders": "exchange",
 	"jobs":              "jobs",
+	"partners": "partner", "partner_agreements": "partner", "partner_documents": "partner", "partner_pledges": "partner", "partner_deliveries": "partner",
 	"referral_settings": "casework", "referral_providers": "casework", "referral_provider_areas": "casework",
 	"referral_provider_services": "casework", "referral_plans": "casework", "referral_plan_items": "casework",
 	"referral_referrals": "casework", "referral_events": "casework", "referral_followups": "casework",
