@@ -39,7 +39,7 @@ var owners = map[string]string{
 	"grievances": "grievance", "grievance_events": "grievance", "grievance_settings": "grievance", "appeals": "grievance",
 	"whistle_reports": "grievance", "whistle_accused": "grievance", "whistle_releases": "grievance",
 	"dci_transactions": "exchange", "dci_subscriptions": "exchange", "dci_senders": "exchange",
-	"jobs":              "jobs",
+	"jobs":     "jobs",
 	"partners": "partner", "partner_agreements": "partner", "partner_documents": "partner", "partner_pledges": "partner", "partner_deliveries": "partner",
 	"referral_settings": "casework", "referral_providers": "casework", "referral_provider_areas": "casework",
 	"referral_provider_services": "casework", "referral_plans": "casework", "referral_plan_items": "casework",

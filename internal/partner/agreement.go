@@ -26,22 +26,22 @@ const (
 
 // Agreement is a memorandum of understanding with a partner.
 type Agreement struct {
-	ID         int64      `json:"id"`
-	MemberID   int64      `json:"member_id"`
-	PartnerID  int64      `json:"partner_id"`
-	Title      string     `json:"title"`
-	SignedOn   string     `json:"signed_on,omitempty"` // YYYY-MM-DD
-	StartsOn   string     `json:"starts_on"`
-	EndsOn     string     `json:"ends_on,omitempty"` // empty: open-ended
-	Status     string     `json:"status"`            // as stored: draft, active or terminated
-	State      string     `json:"state"`             // as of today: draft, active, expired or terminated
-	Scope      string     `json:"scope,omitempty"`
-	Reason     string     `json:"terminated_reason,omitempty"`
-	EndedAt    *time.Time `json:"terminated_at,omitempty"`
-	Documents  []Document `json:"documents"`
-	Version    int64      `json:"version"`
-	CreatedAt  time.Time  `json:"created_at"`
-	UpdatedAt  time.Time  `json:"updated_at"`
+	ID        int64      `json:"id"`
+	MemberID  int64      `json:"member_id"`
+	PartnerID int64      `json:"partner_id"`
+	Title     string     `json:"title"`
+	SignedOn  string     `json:"signed_on,omitempty"` // YYYY-MM-DD
+	StartsOn  string     `json:"starts_on"`
+	EndsOn    string     `json:"ends_on,omitempty"` // empty: open-ended
+	Status    string     `json:"status"`            // as stored: draft, active or terminated
+	State     string     `json:"state"`             // as of today: draft, active, expired or terminated
+	Scope     string     `json:"scope,omitempty"`
+	Reason    string     `json:"terminated_reason,omitempty"`
+	EndedAt   *time.Time `json:"terminated_at,omitempty"`
+	Documents []Document `json:"documents"`
+	Version   int64      `json:"version"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
 }
 
 // stateOn is a's state on day today (YYYY-MM-DD).
