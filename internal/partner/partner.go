@@ -71,7 +71,7 @@ const (
 	maxName     = 200
 	maxText     = 500
 	maxScope    = 10000
-	maxContacts = 20
+	MaxContacts = 20
 )
 
 // Contact is a contact person at a partner.
@@ -176,8 +176,8 @@ func (p *Partner) validate() *errs.Error {
 	if runes(p.Website) > maxText || strings.ContainsAny(p.Website, " \t\r\n<>\"") {
 		e.WithField("website", "partner.website_invalid")
 	}
-	if len(p.Contacts) > maxContacts {
-		e.WithField("contacts", "partner.too_many_contacts", "max", maxContacts)
+	if len(p.Contacts) > MaxContacts {
+		e.WithField("contacts", "partner.too_many_contacts", "max", MaxContacts)
 	}
 	for _, c := range p.Contacts {
 		if c.Name == "" {
