@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 
+	"github.com/tadamun/tadamun/internal/actor"
+
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/partner"
 )
@@ -34,7 +36,8 @@ type portalPartnersPage struct {
 func (s *Server) portalPartners(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	l := Lang(r)
-	ms, err := s.Members.List(ctx)
+	// The members' names are public; the system actor lists them, and only them.
+	ms, err := s.Members.List(actor.System(ctx))
 	if err != nil {
 		return err
 	}
