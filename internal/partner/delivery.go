@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/money"
 )
 
 // MaxReference is how long a delivery's reference may be.
@@ -119,7 +121,8 @@ func (s *Service) Deliver(ctx context.Context, in DeliveryInput) (Delivery, bool
 		case cur.Status == Delivered || cur.Remaining() <= 0:
 			return errs.E(errs.Conflict, "partner.pledge_fully_delivered").WithField("quantity", "partner.pledge_fully_delivered")
 		case in.Quantity > cur.Remaining():
-			return errs.E(errs.Invalid, "partner.over_delivery", "remaining", cur.Remaining()).WithField("quantity", "partner.over_delivery", "remaining", cur.Remaining())
+			rem := remainingText(cur)
+			return errs.E(errs.Invalid, "partner.over_delivery", "remaining", rem).WithField("quantity", "partner.over_delivery", "remaining", rem)
 		}
 		value := int64(0)
 		switch cur.Kind {
@@ -178,6 +181,23 @@ func (s *Service) Deliver(ctx context.Context, in DeliveryInput) (Delivery, bool
 		return Delivery{}, false, errs.Wrapf(err, "partner: deliver")
 	}
 	return d, dup, nil
+}
+
+// remainingText is what is still to deliver of p as a person reads it: an
+// amount with its currency's decimals and code for money, a count
+// otherwise (with the unit of goods).
+func remainingText(p Pledge) any {
+	switch p.Kind {
+	case Money:
+		if c, ok := money.Lookup(p.Currency); ok {
+			return money.Format(p.Remaining(), c.Exponent) + " " + p.Currency
+		}
+	case Goods:
+		if p.Unit != "" {
+			return strconv.FormatInt(p.Remaining(), 10) + " " + p.Unit
+		}
+	}
+	return p.Remaining()
 }
 
 // mulDiv is a*b/c without overflow for the bounds of a pledge.

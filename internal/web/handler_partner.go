@@ -85,6 +85,20 @@ func userError(err error) bool {
 	return c == errs.Invalid || c == errs.Conflict
 }
 
+// areaPathOf names the areas of codes from the top, skipping empty ones.
+func areaPathOf(l i18n.Lang, areas []member.Area, codes ...string) []string {
+	var keep []string
+	for _, c := range codes {
+		if c != "" {
+			keep = append(keep, c)
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	return areaNames(l, areas, keep...)
+}
+
 func sectorOptions(l i18n.Lang, blank string) []Option {
 	var out []Option
 	if blank != "" {
@@ -158,7 +172,7 @@ func (s *Server) partnerList(w http.ResponseWriter, r *http.Request) error {
 		return s.partnerExport(w, r, m, ps, areas, filter)
 	}
 	for _, p := range ps {
-		pg.Rows = append(pg.Rows, partnerRow{Partner: p, Name: pick(l, p.NameAR, p.NameEN), AreaNames: areaNames(l, areas, p.Governorate, p.District, p.Locality)})
+		pg.Rows = append(pg.Rows, partnerRow{Partner: p, Name: pick(l, p.NameAR, p.NameEN), AreaNames: areaPathOf(l, areas, p.Governorate, p.District, p.Locality)})
 	}
 	return s.Render(w, r, "partner/list", View{Title: "partner.list_title", Data: pg})
 }
@@ -187,7 +201,7 @@ func (s *Server) partnerExport(w http.ResponseWriter, r *http.Request, m member.
 		if i >= x.Limit() {
 			break
 		}
-		if err := x.Row(p.NameAR, p.NameEN, tr(l, "partner.sector."+p.Sector), rawCell(p.RegNo), strings.Join(areaNames(l, areas, p.Governorate, p.District, p.Locality), " › "),
+		if err := x.Row(p.NameAR, p.NameEN, tr(l, "partner.sector."+p.Sector), rawCell(p.RegNo), strings.Join(areaPathOf(l, areas, p.Governorate, p.District, p.Locality), " › "),
 			rawCell(p.Website), yesNo(l, p.Consent), tr(l, "partner.status."+p.Status)); err != nil {
 			return x.Close(err)
 		}
@@ -253,7 +267,7 @@ func (s *Server) renderPartnerPage(w http.ResponseWriter, r *http.Request, f *Fo
 	if err != nil {
 		return err
 	}
-	pg.AreaNames = areaNames(l, areas, p.Governorate, p.District, p.Locality)
+	pg.AreaNames = areaPathOf(l, areas, p.Governorate, p.District, p.Locality)
 	if pg.Agreements, err = s.Partners.Agreements(ctx, id); err != nil {
 		return err
 	}
