@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -109,6 +111,31 @@ func TestBrowserPartnerPages(t *testing.T) {
 		chromedp.Submit(chromedp.CSS("#f-name_ar")), chromedp.WaitVisible(chromedp.CSS(".error, .message.bad")))
 	if got := text(); !strings.Contains(got, "يوجد شريك مسجّل بهذا الاسم") {
 		t.Errorf("a duplicate is not refused by name: %q", got)
+	}
+
+	// An agreement with its memorandum: a file that only pretends to be a
+	// PDF is refused (the agreement is kept), a real one is attached.
+	dir := t.TempDir()
+	fake, real := filepath.Join(dir, "fake.pdf"), filepath.Join(dir, "mou.pdf")
+	if err := os.WriteFile(fake, []byte("<html>not a pdf</html>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(real, []byte("%PDF-1.4\n%%EOF\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	newPartner := joValue(t, d, `SELECT id FROM partners WHERE name_ar = 'مؤسسة نهر الأردن'`)
+	do("agreement with a fake file", chromedp.Navigate(url+"/partners/"+newPartner+"/agreements/new"), chromedp.WaitVisible(chromedp.CSS("#f-title")),
+		chromedp.SetValue(chromedp.CSS("#f-title"), "مذكرة تفاهم للتدريب"), chromedp.SetValue(chromedp.CSS("#f-starts_on"), "2026-01-01"),
+		chromedp.SetUploadFiles(chromedp.CSS("#f-document"), []string{fake}), chromedp.Submit(chromedp.CSS("#f-title")), chromedp.WaitVisible(chromedp.CSS(".error")))
+	if got := text(); !strings.Contains(got, "لا يطابق نوعه") {
+		t.Errorf("a fake PDF is not refused: %q", got)
+	}
+	fits("partner-agreement-refused-ar-390")
+	agreement := joValue(t, d, `SELECT id FROM partner_agreements WHERE partner_id = ?`, newPartner)
+	do("attach the real one", chromedp.Navigate(url+"/partners/"+newPartner), chromedp.WaitVisible(chromedp.CSS("#f-doc-"+agreement)),
+		chromedp.SetUploadFiles(chromedp.CSS("#f-doc-"+agreement), []string{real}), chromedp.Submit(chromedp.CSS("#f-doc-"+agreement)), chromedp.WaitVisible(chromedp.CSS(`a[href^="/partner-documents/"]`)))
+	if n := joValue(t, d, `SELECT COUNT(*) FROM partner_documents WHERE agreement_id = ?`, agreement); n != "1" {
+		t.Errorf("got %s documents, want 1", n)
 	}
 
 	do("english", chromedp.Navigate(url+"/lang?to=en&next=/partners/"+bank), chromedp.WaitVisible(chromedp.CSS("progress")))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/arabic"
+	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
@@ -241,6 +242,7 @@ type partnerPage struct {
 	Pledges    []pledgeRow
 	Deliveries []partner.Delivery
 	Pledged    map[int64]partner.Pledge
+	History    []audit.Record
 	CanManage  bool
 	Forms      map[string]*Form
 }
@@ -288,6 +290,9 @@ func (s *Server) renderPartnerPage(w http.ResponseWriter, r *http.Request, f *Fo
 		pg.Pledged[x.ID] = x
 	}
 	if pg.Deliveries, err = s.Partners.Deliveries(ctx, id); err != nil {
+		return err
+	}
+	if pg.History, err = s.Partners.History(ctx, id); err != nil {
 		return err
 	}
 	status := 0

@@ -89,6 +89,7 @@ func (s *Server) agreementSave(w http.ResponseWriter, r *http.Request) error {
 					return derr
 				}
 				f.Fail(Lang(r), derr)
+				f.Message = tr(Lang(r), "partner.agreement_saved_document_refused")
 				v.Set("version", strconv.FormatInt(saved.Version, 10))
 				return s.renderAgreementForm(w, r, p, saved, f)
 			}
