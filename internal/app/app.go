@@ -34,8 +34,8 @@ import (
 	"github.com/tadamun/tadamun/internal/dedup"
 	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/exchange"
-	"github.com/tadamun/tadamun/internal/fund/donor"
 	"github.com/tadamun/tadamun/internal/fund/alloc"
+	"github.com/tadamun/tadamun/internal/fund/donor"
 	"github.com/tadamun/tadamun/internal/fund/transparency"
 	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/inbox"
@@ -44,6 +44,7 @@ import (
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/notify"
+	"github.com/tadamun/tadamun/internal/partner"
 	"github.com/tadamun/tadamun/internal/payment"
 	"github.com/tadamun/tadamun/internal/printer"
 	"github.com/tadamun/tadamun/internal/printer/card"
@@ -199,6 +200,9 @@ type Services struct {
 	// certificates of hours (issue 17 item 9); the portal's sign-up checks
 	// the complaint form's challenge.
 	Volunteers *volunteer.Service
+	// Partners are the private-sector partners, their agreements,
+	// pledges and deliveries (issue 17).
+	Partners *partner.Service
 
 	db *db.DB
 }
@@ -291,6 +295,7 @@ func New(d *db.DB, o Options) *Services {
 			}
 			return out, err
 		}})
+	s.Partners = partner.New(d, partner.Options{Members: s.Members, Audit: o.Audit, Clock: clock, Limits: o.Limits})
 	return s
 }
 

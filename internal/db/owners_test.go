@@ -42,6 +42,7 @@ var owners = map[string]string{
 	"dci_transactions": "exchange", "dci_subscriptions": "exchange", "dci_senders": "exchange",
 	"jobs":                "jobs",
 	"fund_alloc_settings": "fund", "fund_alloc_programs": "fund", "fund_lots": "fund", "fund_allocations": "fund", "fund_allocation_sources": "fund", // internal/fund/alloc
+	"partners": "partner", "partner_agreements": "partner", "partner_documents": "partner", "partner_pledges": "partner", "partner_deliveries": "partner",
 	"referral_settings": "casework", "referral_providers": "casework", "referral_provider_areas": "casework",
 	"referral_provider_services": "casework", "referral_plans": "casework", "referral_plan_items": "casework",
 	"referral_referrals": "casework", "referral_events": "casework", "referral_followups": "casework",
