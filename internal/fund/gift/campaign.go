@@ -131,7 +131,7 @@ func (s *Service) UpdateCampaign(ctx context.Context, c fund.CampaignRef) (fund.
 	}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		var n int64
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM fund_donations WHERE campaign_id = ?`, c.ID).Scan(&n); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM fund_donations WHERE campaign_id = ? AND campaign_id <> 0`, c.ID).Scan(&n); err != nil {
 			return errs.Wrapf(err, "gift: campaign donations")
 		}
 		if n > 0 && c.Restriction.Key() != old.Restriction.Key() {
@@ -266,7 +266,7 @@ func (s *Service) Progress(ctx context.Context, id int64) (Progress, error) {
 
 func (s *Service) progress(ctx context.Context, c fund.CampaignRef) (Progress, error) {
 	var p Progress
-	err := s.db.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0), COUNT(DISTINCT donor_id), COUNT(*) FROM fund_donations WHERE campaign_id = ? AND status = 'recorded'`, c.ID).
+	err := s.db.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0), COUNT(DISTINCT donor_id), COUNT(*) FROM fund_donations WHERE campaign_id = ? AND campaign_id <> 0 AND status = 'recorded'`, c.ID).
 		Scan(&p.Raised, &p.Donors, &p.Donations)
 	if err != nil {
 		return p, errs.Wrapf(err, "gift: campaign progress")
@@ -298,7 +298,7 @@ func (s *Service) NamedDonors(ctx context.Context, campaignID int64, limit int) 
 		return nil, 0, err
 	}
 	limit = min(max(limit, 0), 500)
-	rows, err := s.db.Query(ctx, `SELECT donor_id, SUM(amount) FROM fund_donations WHERE campaign_id = ? AND status = 'recorded' GROUP BY donor_id ORDER BY SUM(amount) DESC, donor_id`, c.ID)
+	rows, err := s.db.Query(ctx, `SELECT donor_id, SUM(amount) FROM fund_donations WHERE campaign_id = ? AND campaign_id <> 0 AND status = 'recorded' GROUP BY donor_id ORDER BY SUM(amount) DESC, donor_id`, c.ID)
 	if err != nil {
 		return nil, 0, errs.Wrapf(err, "gift: campaign donors")
 	}

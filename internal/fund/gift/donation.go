@@ -375,6 +375,14 @@ func (s *Service) record(ctx context.Context, tx *db.Tx, ins []fund.DonationInpu
 	if err != nil {
 		return nil, err
 	}
+	if len(ins) >= 10_000 {
+		if err := tx.BulkMemory(ctx); err != nil {
+			return nil, errs.Wrapf(err, "gift: bulk")
+		}
+		if err := tx.LargeCache(ctx, 256); err != nil {
+			return nil, errs.Wrapf(err, "gift: bulk")
+		}
+	}
 	ps := make([]prepared, len(ins))
 	for i, in := range ins {
 		if ps[i], err = s.prepare(ctx, tx, b, in); err != nil {

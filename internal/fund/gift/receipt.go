@@ -152,11 +152,11 @@ func (f DonationFilter) where(memberID int64) (string, []any) {
 		args = append(args, f.Kind)
 	}
 	if f.CampaignID != 0 {
-		q += ` AND campaign_id = ?`
+		q += ` AND campaign_id = ? AND campaign_id <> 0`
 		args = append(args, f.CampaignID)
 	}
 	if f.PledgeID != 0 {
-		q += ` AND pledge_id = ?`
+		q += ` AND pledge_id = ? AND pledge_id <> 0`
 		args = append(args, f.PledgeID)
 	}
 	if f.Status != "" {

@@ -106,11 +106,11 @@ CREATE TABLE fund_donations (
     created_by      BIGINT NOT NULL DEFAULT 0,
     created_at      TIMESTAMPTZ NOT NULL
 );
--- A receipt number is never used twice, cancelled or not.
+-- A receipt number ("JO-2026-000123": member, year and sequence) is never
+-- used twice, cancelled or not.
 CREATE UNIQUE INDEX fund_donations_receipt ON fund_donations (receipt);
-CREATE UNIQUE INDEX fund_donations_receipt_seq ON fund_donations (member_id, receipt_year, receipt_seq);
 CREATE INDEX fund_donations_member ON fund_donations (member_id, received_on);
 CREATE INDEX fund_donations_donor ON fund_donations (member_id, donor_id);
 -- A campaign's progress is summed on this index.
-CREATE INDEX fund_donations_campaign ON fund_donations (campaign_id, status, donor_id, amount);
-CREATE INDEX fund_donations_pledge ON fund_donations (pledge_id, status);
+CREATE INDEX fund_donations_campaign ON fund_donations (campaign_id, status, donor_id, amount) WHERE campaign_id <> 0;
+CREATE INDEX fund_donations_pledge ON fund_donations (pledge_id, status) WHERE pledge_id <> 0;
