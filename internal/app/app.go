@@ -33,6 +33,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dedup"
 	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/exchange"
+	"github.com/tadamun/tadamun/internal/fund/gift"
 	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/inbox"
 	"github.com/tadamun/tadamun/internal/jobs"
@@ -179,6 +180,9 @@ type Services struct {
 	// figures and dashboards, the monthly report and the portal's care
 	// figures, counted from the case and referral facts.
 	Quality *quality.Service
+	// Gifts are the fund's donations, receipts, exchange rates, pledges
+	// and campaigns (fund.Gifts, fund.Campaigns).
+	Gifts *gift.Service
 
 	db *db.DB
 }
@@ -256,6 +260,14 @@ func New(d *db.DB, o Options) *Services {
 		FormMember: s.Assessments.FormMember})
 	// The quality system counts the case and referral facts.
 	s.Quality = quality.New(d, quality.Options{CaseFacts: s.Cases, ReferralFacts: s.Referrals, Members: s.Members, Chrome: s.Printer.Chrome(), Jobs: s.Jobs, Clock: clock})
+	// Donations ask programs who owns a program a donation is restricted to.
+	// TODO(lead): Donors: s.Donors (fund/donor), Lots: s.Alloc (fund/alloc),
+	// Journal: s.Transparency (fund/transparency) once those branches are merged.
+	s.Gifts = gift.New(d, gift.Options{Members: s.Members, Printer: s.Printer.Chrome(), Clock: clock,
+		ProgramMember: func(ctx context.Context, id int64) (int64, error) {
+			p, err := s.Programs.Get(ctx, id)
+			return p.MemberID, err
+		}})
 	return s
 }
 

@@ -54,6 +54,7 @@ type batchCtx struct {
 	pledges   map[int64]pledgeHead
 	programs  map[int64]int64
 	members   map[int64]bool
+	failed    map[string]error // lookups that failed, by "donor:7", "program:3", "member:2"
 }
 
 type pledgeHead struct {
@@ -67,13 +68,16 @@ func (s *Service) newBatch(ctx context.Context, memberID int64) (*batchCtx, erro
 		return nil, err
 	}
 	return &batchCtx{m: m, loc: m.Location(), now: s.now(), donors: map[int64]fund.DonorRef{}, campaigns: map[int64]fund.CampaignRef{},
-		rates: map[string]Rate{}, pledges: map[int64]pledgeHead{}, programs: map[int64]int64{}, members: map[int64]bool{}}, nil
+		rates: map[string]Rate{}, pledges: map[int64]pledgeHead{}, programs: map[int64]int64{}, members: map[int64]bool{}, failed: map[string]error{}}, nil
 }
 
 // donor resolves id (following merges) through Donors.
 func (s *Service) donor(ctx context.Context, b *batchCtx, id int64) (fund.DonorRef, error) {
 	if d, ok := b.donors[id]; ok {
 		return d, nil
+	}
+	if err := b.failed["donor:"+itoa(id)]; err != nil {
+		return fund.DonorRef{}, err
 	}
 	if s.o.Donors == nil {
 		d := fund.DonorRef{ID: id, MemberID: b.m.ID}
@@ -118,6 +122,47 @@ func (s *Service) checkRestrictionTarget(ctx context.Context, memberID int64, r 
 		}
 	}
 	return nil
+}
+
+// target checks what r names once per batch, remembering the answer.
+func (s *Service) target(ctx context.Context, b *batchCtx, r fund.Restriction) error {
+	key := r.Key()
+	if err, ok := b.failed[key]; ok {
+		return err
+	}
+	if r.Kind == fund.RestrictProgram {
+		if _, ok := b.programs[r.ProgramID]; ok {
+			return nil
+		}
+	} else if b.members[r.MemberID] {
+		return nil
+	}
+	if err := s.checkRestrictionTarget(ctx, b.m.ID, r); err != nil {
+		b.failed[key] = err
+		return err
+	}
+	if r.Kind == fund.RestrictProgram {
+		b.programs[r.ProgramID] = b.m.ID
+	} else {
+		b.members[r.MemberID] = true
+	}
+	return nil
+}
+
+// lookups asks the other services (donors, programs, members) what the
+// donations name before the transaction starts, so that no lookup waits
+// for a connection while the transaction holds one.
+func (s *Service) lookups(ctx context.Context, b *batchCtx, ins []fund.DonationInput) {
+	for _, in := range ins {
+		if in.DonorID > 0 {
+			if _, err := s.donor(ctx, b, in.DonorID); err != nil {
+				b.failed["donor:"+itoa(in.DonorID)] = err
+			}
+		}
+		if r := in.Restriction; (r.Kind == fund.RestrictProgram || r.Kind == fund.RestrictMember) && r.Valid() {
+			_ = s.target(ctx, b, r)
+		}
+	}
 }
 
 // prepare checks in and computes what it writes.
@@ -188,21 +233,9 @@ func (s *Service) prepare(ctx context.Context, tx *db.Tx, b *batchCtx, in fund.D
 	in.DonorID, p.donorKind = d.ID, d.Kind
 	// What the restriction names must exist, and a campaign must take it.
 	switch r.Kind {
-	case fund.RestrictProgram:
-		pm, ok := b.programs[r.ProgramID]
-		if !ok {
-			if err := s.checkRestrictionTarget(ctx, b.m.ID, r); err != nil {
-				return p, err
-			}
-			pm = b.m.ID
-			b.programs[r.ProgramID] = pm
-		}
-	case fund.RestrictMember:
-		if !b.members[r.MemberID] {
-			if err := s.checkRestrictionTarget(ctx, b.m.ID, r); err != nil {
-				return p, err
-			}
-			b.members[r.MemberID] = true
+	case fund.RestrictProgram, fund.RestrictMember:
+		if err := s.target(ctx, b, r); err != nil {
+			return p, err
 		}
 	case fund.RestrictCampaign:
 		c, ok := b.campaigns[r.CampaignID]
@@ -333,7 +366,7 @@ func (a *accounts) id(ctx context.Context, tx *db.Tx, code, kind string) (int64,
 
 // RecordTx records a donation in the caller's transaction (fund.Gifts).
 func (s *Service) RecordTx(ctx context.Context, tx *db.Tx, in fund.DonationInput) (fund.DonationRef, error) {
-	refs, err := s.record(ctx, tx, []fund.DonationInput{in}, false)
+	refs, err := s.record(ctx, tx, nil, []fund.DonationInput{in}, false)
 	if err != nil {
 		return fund.DonationRef{}, err
 	}
@@ -342,11 +375,23 @@ func (s *Service) RecordTx(ctx context.Context, tx *db.Tx, in fund.DonationInput
 
 // Record records a donation in its own transaction. It needs fund.write.
 func (s *Service) Record(ctx context.Context, in fund.DonationInput) (fund.DonationRef, error) {
+	if err := auth.RequireMember(ctx, auth.FundWrite, in.MemberID); err != nil {
+		return fund.DonationRef{}, err
+	}
+	b, err := s.newBatch(ctx, in.MemberID)
+	if err != nil {
+		return fund.DonationRef{}, err
+	}
+	s.lookups(ctx, b, []fund.DonationInput{in})
 	var out fund.DonationRef
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
-		var err error
-		out, err = s.RecordTx(ctx, tx, in)
-		return err
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		b.now = s.now()
+		refs, err := s.record(ctx, tx, b, []fund.DonationInput{in}, false)
+		if err != nil {
+			return err
+		}
+		out = refs[0]
+		return nil
 	})
 	return out, err
 }
@@ -360,10 +405,12 @@ func (s *Service) RecordManyTx(ctx context.Context, tx *db.Tx, ins []fund.Donati
 	if len(ins) == 0 {
 		return nil, nil
 	}
-	return s.record(ctx, tx, ins, true)
+	return s.record(ctx, tx, nil, ins, true)
 }
 
-func (s *Service) record(ctx context.Context, tx *db.Tx, ins []fund.DonationInput, batch bool) ([]fund.DonationRef, error) {
+// record writes ins; b holds what was looked up before the transaction
+// (nil: look it up now).
+func (s *Service) record(ctx context.Context, tx *db.Tx, b *batchCtx, ins []fund.DonationInput, batch bool) ([]fund.DonationRef, error) {
 	if len(ins) > MaxBatch {
 		return nil, errs.E(errs.Invalid, "gift.batch_too_large")
 	}
@@ -371,9 +418,12 @@ func (s *Service) record(ctx context.Context, tx *db.Tx, ins []fund.DonationInpu
 	if err := auth.RequireMember(ctx, auth.FundWrite, memberID); err != nil {
 		return nil, err
 	}
-	b, err := s.newBatch(ctx, memberID)
-	if err != nil {
-		return nil, err
+	var err error
+	if b == nil {
+		if b, err = s.newBatch(ctx, memberID); err != nil {
+			return nil, err
+		}
+		s.lookups(ctx, b, ins)
 	}
 	if len(ins) >= 10_000 {
 		if err := tx.BulkMemory(ctx); err != nil {
