@@ -375,9 +375,9 @@ func TestConvertRoundsHalfToEven(t *testing.T) {
 		want     int64
 	}{
 		{1, "USD", "JOD", 709, 1000, 7},       // 0.01 × 0.709 = 0.00709 JOD = 7.09 fils
-		{5, "EGP", "JOD", 1, 100, 0},           // 0.5 fils → 0 (even)
-		{15, "EGP", "JOD", 1, 100, 2},          // 1.5 fils → 2 (even)
-		{25, "EGP", "JOD", 1, 100, 2},          // 2.5 fils → 2 (even)
+		{5, "EGP", "JOD", 1, 100, 0},          // 0.5 fils → 0 (even)
+		{15, "EGP", "JOD", 1, 100, 2},         // 1.5 fils → 2 (even)
+		{25, "EGP", "JOD", 1, 100, 2},         // 2.5 fils → 2 (even)
 		{1000, "JOD", "EGP", 6893, 100, 6893}, // 1 JOD = 68.93 EGP
 		{3, "KWD", "USD", 325, 100, 1},        // 0.003 KWD × 3.25 = 0.00975 USD → 1 cent
 	} {
