@@ -17,19 +17,52 @@ import (
 // in another currency is converted with the rate rate_id, or the rate
 // recorded for the pair on received_on; without one it is refused.
 type DonationBody struct {
-	DonorID     int64            `json:"donor_id"`
-	Kind        string           `json:"kind"`
-	Currency    string           `json:"currency,omitempty"`
-	Amount      int64            `json:"amount"`
-	RateID      int64            `json:"rate_id,omitempty"`
-	ReceivedOn  string           `json:"received_on,omitempty"` // YYYY-MM-DD, the member's date; default today
-	Restriction fund.Restriction `json:"restriction"`
-	PledgeID    int64            `json:"pledge_id,omitempty"`
-	Reference   string           `json:"reference,omitempty"`
-	Memo        string           `json:"memo,omitempty"`
-	Goods       string           `json:"goods,omitempty"`
-	ValuedBy    string           `json:"valued_by,omitempty"`
-	ValuedOn    string           `json:"valued_on,omitempty"` // YYYY-MM-DD
+	DonorID     int64           `json:"donor_id"`
+	Kind        string          `json:"kind"`
+	Currency    string          `json:"currency,omitempty"`
+	Amount      int64           `json:"amount"`
+	RateID      int64           `json:"rate_id,omitempty"`
+	ReceivedOn  string          `json:"received_on,omitempty"` // YYYY-MM-DD, the member's date; default today
+	Restriction RestrictionBody `json:"restriction"`
+	PledgeID    int64           `json:"pledge_id,omitempty"`
+	Reference   string          `json:"reference,omitempty"`
+	Memo        string          `json:"memo,omitempty"`
+	Goods       string          `json:"goods,omitempty"`
+	ValuedBy    string          `json:"valued_by,omitempty"`
+	ValuedOn    string          `json:"valued_on,omitempty"` // YYYY-MM-DD
+}
+
+// RestrictionBody is what a donation, pledge or campaign may pay for: kind
+// "" (unrestricted), "program" (program_id), "member" (member_id), "group"
+// (group: orphans, disability, widows, elderly, displaced, students,
+// sick) or "campaign" (campaign_id; donations only); zakat keeps the money
+// apart for the zakat categories.
+type RestrictionBody struct {
+	Kind       string `json:"kind,omitempty"`
+	ProgramID  int64  `json:"program_id,omitempty"`
+	MemberID   int64  `json:"member_id,omitempty"`
+	Group      string `json:"group,omitempty"`
+	CampaignID int64  `json:"campaign_id,omitempty"`
+	Zakat      bool   `json:"zakat,omitempty"`
+}
+
+func (b RestrictionBody) restriction() fund.Restriction {
+	return fund.Restriction{Kind: b.Kind, ProgramID: b.ProgramID, MemberID: b.MemberID, Group: b.Group, CampaignID: b.CampaignID, Zakat: b.Zakat}
+}
+
+// PledgeBody is a recurring pledge to record: amount (minor units) of
+// currency every month, quarter or year from starts, until ends or for
+// instalments.
+type PledgeBody struct {
+	DonorID     int64           `json:"donor_id"`
+	Amount      int64           `json:"amount"`
+	Currency    string          `json:"currency,omitempty"`
+	Frequency   string          `json:"frequency"`
+	Starts      string          `json:"starts"`
+	Ends        string          `json:"ends,omitempty"`
+	Instalments int             `json:"instalments,omitempty"`
+	Restriction RestrictionBody `json:"restriction"`
+	Reference   string          `json:"reference,omitempty"`
 }
 
 // CancelBody is why a receipt is cancelled.
@@ -49,17 +82,17 @@ type RateBody struct {
 
 // CampaignBody is a campaign to create or change.
 type CampaignBody struct {
-	Code        string           `json:"code"`
-	Name        string           `json:"name"`
-	NameEn      string           `json:"name_en,omitempty"`
-	Story       string           `json:"story,omitempty"`
-	StoryEn     string           `json:"story_en,omitempty"`
-	Goal        int64            `json:"goal"`
-	Starts      string           `json:"starts"`         // YYYY-MM-DD
-	Ends        string           `json:"ends,omitempty"` // YYYY-MM-DD, excluded
-	Restriction fund.Restriction `json:"restriction"`
-	Public      bool             `json:"public"`
-	Status      string           `json:"status,omitempty"`
+	Code        string          `json:"code"`
+	Name        string          `json:"name"`
+	NameEn      string          `json:"name_en,omitempty"`
+	Story       string          `json:"story,omitempty"`
+	StoryEn     string          `json:"story_en,omitempty"`
+	Goal        int64           `json:"goal"`
+	Starts      string          `json:"starts"`         // YYYY-MM-DD
+	Ends        string          `json:"ends,omitempty"` // YYYY-MM-DD, excluded
+	Restriction RestrictionBody `json:"restriction"`
+	Public      bool            `json:"public"`
+	Status      string          `json:"status,omitempty"`
 }
 
 func giftMember(a *API, r *http.Request) (member.Member, error) {
@@ -92,7 +125,7 @@ func (b CampaignBody) ref(m member.Member) (fund.CampaignRef, error) {
 		return fund.CampaignRef{}, err
 	}
 	return fund.CampaignRef{MemberID: m.ID, Code: b.Code, Name: b.Name, NameEn: b.NameEn, Story: b.Story, StoryEn: b.StoryEn, Goal: b.Goal,
-		Starts: starts, Ends: ends, Restriction: b.Restriction, Public: b.Public, Status: b.Status}, nil
+		Starts: starts, Ends: ends, Restriction: b.Restriction.restriction(), Public: b.Public, Status: b.Status}, nil
 }
 
 // CampaignOut is a campaign with its progress.
@@ -199,18 +232,18 @@ func init() {
 			}},
 		Route{Method: "POST", Path: "/fund/pledges", Tag: "fund", Summary: "Record a donor's recurring pledge",
 			Description: "amount of currency every month, quarter or year from starts (YYYY-MM-DD), until ends or for instalments. reference is what the donor's bank transfers carry." + giftHelp,
-			Query:       []Param{mp}, Body: gift.Pledge{}, Response: gift.Pledge{}, Status: http.StatusCreated,
+			Query:       []Param{mp}, Body: PledgeBody{}, Response: gift.Pledge{}, Status: http.StatusCreated,
 			Handle: func(a *API, r *http.Request) (any, error) {
 				m, err := giftMember(a, r)
 				if err != nil {
 					return nil, err
 				}
-				p, err := Decode[gift.Pledge](r)
+				b, err := Decode[PledgeBody](r)
 				if err != nil {
 					return nil, err
 				}
-				p.ID, p.MemberID, p.Status = 0, m.ID, ""
-				return a.Gifts.CreatePledge(r.Context(), p)
+				return a.Gifts.CreatePledge(r.Context(), gift.Pledge{MemberID: m.ID, DonorID: b.DonorID, Amount: b.Amount, Currency: b.Currency, Frequency: b.Frequency,
+					Starts: b.Starts, Ends: b.Ends, Instalments: b.Instalments, Restriction: b.Restriction.restriction(), Reference: b.Reference})
 			}},
 		Route{Method: "GET", Path: "/fund/pledges/{id}", Tag: "fund", Summary: "A pledge with its schedule", Response: gift.PledgeState{},
 			Handle: func(a *API, r *http.Request) (any, error) {
@@ -344,7 +377,7 @@ func (b DonationBody) input(m member.Member) (fund.DonationInput, error) {
 		return fund.DonationInput{}, err
 	}
 	return fund.DonationInput{MemberID: m.ID, DonorID: b.DonorID, Kind: b.Kind, Currency: b.Currency, Amount: b.Amount, RateID: b.RateID,
-		ReceivedOn: recv, Restriction: b.Restriction, PledgeID: b.PledgeID, Reference: b.Reference, Memo: b.Memo,
+		ReceivedOn: recv, Restriction: b.Restriction.restriction(), PledgeID: b.PledgeID, Reference: b.Reference, Memo: b.Memo,
 		Goods: b.Goods, ValuedBy: b.ValuedBy, ValuedOn: valued}, nil
 }
 

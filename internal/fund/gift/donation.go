@@ -117,7 +117,16 @@ func (s *Service) checkRestrictionTarget(ctx context.Context, memberID int64, r 
 			return errs.E(errs.Invalid, "gift.program_not_member").WithField("restriction", "gift.program_not_member")
 		}
 	case fund.RestrictMember:
-		if _, err := s.o.Members.ByID(ctx, r.MemberID); err != nil {
+		// Money never leaves its member: only the union's own fund (a
+		// member organization) takes donations for another member.
+		if r.MemberID == memberID {
+			return nil
+		}
+		own, err := s.o.Members.ByID(ctx, memberID)
+		if err != nil {
+			return err
+		}
+		if _, err := s.o.Members.ByID(ctx, r.MemberID); err != nil || own.Kind != member.Organization {
 			return errs.E(errs.Invalid, "gift.restriction_invalid").WithField("restriction", "gift.restriction_invalid")
 		}
 	}

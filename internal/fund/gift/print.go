@@ -184,15 +184,15 @@ func (s *Service) renderReceipt(ctx context.Context, d Donation, m member.Member
 		}
 		major, minor := d.Amount/p, d.Amount%p
 		name := c.NameEN
+		words := WordsEN(major)
 		if l == i18n.AR {
-			name = c.NameAR
-			v.Words = tr("gift.receipt.words", "words", WordsAR(major), "currency", name)
-		} else {
-			v.Words = tr("gift.receipt.words", "words", WordsEN(major), "currency", name)
+			name, words = c.NameAR, WordsAR(major)
 		}
+		var rest string
 		if minor > 0 {
-			v.Words += " " + tr("gift.receipt.words_minor", "minor", digits(itoa(minor)), "scale", digits(itoa(p)))
+			rest = tr("gift.receipt.words_minor", "minor", digits(itoa(minor)), "scale", digits(itoa(p)))
 		}
+		v.Words = tr("gift.receipt.words", "words", words, "currency", name, "minor", rest)
 	}
 	if d.OrigCurrency != d.Currency {
 		v.Original = fmtMoney(d.OrigAmount, d.OrigCurrency)
