@@ -79,7 +79,9 @@ func init() {
 	})
 	v1 := api.Prefix
 	const u = "jo.fund"
-	as := func(method string, f func(v map[string]string) (string, string)) crossCase { return crossAs(u, method, f) }
+	as := func(method string, f func(v map[string]string) (string, string)) crossCase {
+		return crossAs(u, method, f)
+	}
 	path := func(p string) func(v map[string]string) (string, string) {
 		return func(v map[string]string) (string, string) { return v1 + p, "" }
 	}
