@@ -37,7 +37,7 @@ func init() {
 			s.Handle(mux, "POST /fund/donations", auth.FundWrite, s.giftDonationCreate)
 			s.Handle(mux, "GET /fund/donations/{id}", auth.FundRead, s.giftDonation)
 			s.Handle(mux, "GET /fund/donations/{id}/receipt", auth.FundRead, s.giftReceipt)
-			s.Handle(mux, "GET /fund/donations/{id}/receipt/pdf", auth.FundRead, s.giftReceiptPDF)
+			s.Handle(mux, "GET /fund/donations/{id}/receipt.pdf", auth.FundRead, s.giftReceiptPDF)
 			s.Handle(mux, "POST /fund/donations/{id}/cancel", auth.FundWrite, s.giftCancel)
 			s.Handle(mux, "GET /fund/pledges", auth.FundRead, s.giftPledges)
 			s.Handle(mux, "GET /fund/pledges/new", auth.FundWrite, s.giftPledgeNew)
@@ -422,15 +422,16 @@ func (s *Server) giftDonation(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) giftReceiptStyle(r *http.Request, id int64) gift.ReceiptStyle {
+	// The print view is in the reader's language; the PDF in either.
 	v := variantOf(r)
 	l := v.lang
-	if q := r.FormValue("lang"); q != "" {
+	if q := r.FormValue("lang"); q != "" && strings.HasSuffix(r.URL.Path, ".pdf") {
 		l = i18n.Parse(q)
 	}
 	base := "/fund/donations/" + strconv.FormatInt(id, 10)
 	st := gift.ReceiptStyle{Lang: l, ArabicDigits: v.arabic && l == i18n.AR, CSSURL: "/fund/receipt.css", ScriptURL: staticPath("print.js"), Back: base}
 	if p := s.Gifts.Printer(); p != nil && p.Available() {
-		st.PDFURL = base + "/receipt/pdf?lang=" + string(l)
+		st.PDFURL = base + "/receipt.pdf?lang=" + string(l)
 	}
 	return st
 }
