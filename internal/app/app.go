@@ -36,6 +36,7 @@ import (
 	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/fund/alloc"
 	"github.com/tadamun/tadamun/internal/fund/donor"
+	"github.com/tadamun/tadamun/internal/fund/gift"
 	"github.com/tadamun/tadamun/internal/fund/transparency"
 	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/inbox"
@@ -203,6 +204,9 @@ type Services struct {
 	// Partners are the private-sector partners, their agreements,
 	// pledges and deliveries (issue 17).
 	Partners *partner.Service
+	// Gifts are the fund's donations, receipts, exchange rates, pledges
+	// and campaigns (fund.Gifts, fund.Campaigns).
+	Gifts *gift.Service
 
 	db *db.DB
 }
@@ -253,7 +257,17 @@ func New(d *db.DB, o Options) *Services {
 	s.Cases = casework.New(d, casework.Options{Registry: s.Registry, Members: s.Members, Auth: s.Auth, Audit: o.Audit, Jobs: s.Jobs, Clock: clock,
 		KeyFile: o.CaseKeyFile, Limits: o.Limits, Due: []care.Due{due}})
 	s.CaseLinks = links.New(d, links.Options{Cases: s.Cases, Registry: s.Registry, Programs: s.Programs, Payments: s.Payments, Grievances: s.Grievances})
-	s.FundAlloc = alloc.New(d, alloc.Options{Payments: s.Payments, Programs: s.Programs, Auth: s.Auth, Members: s.Members, Audit: o.Audit, Clock: clock})
+	// The solidarity fund's packages meet only through internal/fund's
+	// interfaces: the public journal first (every writer records in it),
+	// then the pools and allocations, then the donations (below, with the
+	// printer), which the journal and the allocations reach late through
+	// gifts (set once, right after the donations are built).
+	late := &fundLate{}
+	s.Donors = donor.New(d, donor.Options{Audit: o.Audit, Members: s.Members, Clock: clock})
+	s.FundPublic = transparency.New(d, transparency.Options{Gifts: late, Campaigns: late, Trace: late, Programs: s.Programs, Members: s.Members, Audit: o.Audit, Clock: clock})
+	s.FundAlloc = alloc.New(d, alloc.Options{Payments: s.Payments, Programs: s.Programs, Auth: s.Auth, Members: s.Members, Audit: o.Audit, Clock: clock,
+		Journal: s.FundPublic, Campaigns: late, Receipts: late})
+	late.trace = s.FundAlloc
 	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Cases: s.Cases, Registry: s.Registry, FundAlloc: s.FundAlloc, Clock: clock})
 	s.Senders = exchange.NewSenders(d, exchange.Guard{AllowPrivate: o.DCI.AllowPrivateCallbacks})
 	s.DCI = dci.New(dci.Options{Log: o.Log, Senders: s.Senders, Registry: s.Registry,
@@ -280,12 +294,7 @@ func New(d *db.DB, o Options) *Services {
 		},
 		FormMember: s.Assessments.FormMember})
 	// The quality system counts the case and referral facts.
-	s.Donors = donor.New(d, donor.Options{Audit: o.Audit, Members: s.Members, Clock: clock})
 	s.Quality = quality.New(d, quality.Options{CaseFacts: s.Cases, ReferralFacts: s.Referrals, Members: s.Members, Chrome: s.Printer.Chrome(), Jobs: s.Jobs, Clock: clock})
-	// The fund's public ledger; Gifts, Campaigns and Trace are the fund's
-	// services (nil until they are built: the donor's view and the campaign
-	// pages then say there is nothing to show).
-	s.FundPublic = transparency.New(d, transparency.Options{Programs: s.Programs, Members: s.Members, Audit: o.Audit, Clock: clock})
 	s.Volunteers = volunteer.New(d, volunteer.Options{Members: s.Members, Challenges: s.Grievances.Challenger(), Printer: s.Printer.Chrome(), Clock: clock, Limits: o.Limits,
 		Offices: func(ctx context.Context, memberID int64) ([]volunteer.Office, error) {
 			os, err := s.Cases.Offices(actor.System(ctx), memberID)
@@ -296,6 +305,13 @@ func New(d *db.DB, o Options) *Services {
 			return out, err
 		}})
 	s.Partners = partner.New(d, partner.Options{Members: s.Members, Audit: o.Audit, Clock: clock, Limits: o.Limits})
+	// Donations ask programs who owns a program a donation is restricted to.
+	s.Gifts = gift.New(d, gift.Options{Donors: s.Donors, Lots: s.FundAlloc, Journal: s.FundPublic, Members: s.Members, Printer: s.Printer.Chrome(), Clock: clock,
+		ProgramMember: func(ctx context.Context, id int64) (int64, error) {
+			p, err := s.Programs.Get(ctx, id)
+			return p.MemberID, err
+		}})
+	late.gifts = s.Gifts
 	return s
 }
 

@@ -56,6 +56,7 @@ var owners = map[string]string{
 	"fund_donors":              "fund", "fund_donor_keys": "fund", // internal/fund/donor
 	"volunteers": "volunteer", "volunteer_opportunities": "volunteer", "volunteer_shifts": "volunteer",
 	"volunteer_signups": "volunteer", "volunteer_certificates": "volunteer",
+	"fund_rates": "fund", "fund_campaigns": "fund", "fund_pledges": "fund", "fund_receipt_counters": "fund", "fund_donations": "fund", // internal/fund/gift
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)

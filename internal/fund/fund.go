@@ -263,9 +263,11 @@ type DonationInput struct {
 	StatementRef string // "statement:<id>:<line>" when it came from a bank statement
 	FromSuspense bool
 	Memo         string
-	// In kind: what the goods are, and who valued them.
+	// In kind: what the goods are, who valued them and when (Amount is
+	// the valuation).
 	Goods    string
 	ValuedBy string
+	ValuedOn time.Time
 }
 
 // DonationRef is a recorded donation as other packages see it.

@@ -246,17 +246,6 @@ func monthLabel(m int64) string {
 	return strconv.FormatInt(m/100, 10) + "\u2011" + strconv.FormatInt(100+m%100, 10)[1:] // a non-breaking hyphen
 }
 
-func currencyName(l i18n.Lang, code string) string {
-	c, ok := money.Lookup(code)
-	if !ok {
-		return code
-	}
-	if l == i18n.AR {
-		return c.NameAR
-	}
-	return c.NameEN
-}
-
 func programLabel(l i18n.Lang, ar, en string, id int64) string {
 	if n := name(l, ar, en); n != "" {
 		return n
