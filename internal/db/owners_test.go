@@ -49,8 +49,8 @@ var owners = map[string]string{
 	"case_notes": "casework", "case_attachments": "casework", "case_transfers": "casework",
 	"notify_settings": "notify", "notify_templates": "notify", "notifications": "notify", "notification_attempts": "notify",
 	"casework_field_syncs": "casework", "casework_field_conflicts": "casework", // internal/casework/field
-	"casework_quality_targets": "casework", // internal/casework/quality
-	"fund_bank_imports": "fund", "fund_bank_reports": "fund", "fund_bank_lines": "fund", // internal/fund/bank
+	"casework_quality_targets": "casework",                                                     // internal/casework/quality
+	"fund_bank_imports":        "fund", "fund_bank_reports": "fund", "fund_bank_lines": "fund", // internal/fund/bank
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)
