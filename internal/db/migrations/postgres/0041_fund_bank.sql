@@ -22,6 +22,7 @@ CREATE TABLE fund_bank_imports (
     unmatched_total BIGINT NOT NULL DEFAULT 0,
     debits          BIGINT NOT NULL DEFAULT 0,
     debit_total     BIGINT NOT NULL DEFAULT 0,
+    skipped         BIGINT NOT NULL DEFAULT 0,
     currency        TEXT NOT NULL DEFAULT '',
     suspense_entry  BIGINT NOT NULL DEFAULT 0,
     created_by      BIGINT NOT NULL DEFAULT 0,

@@ -22,6 +22,7 @@ CREATE TABLE fund_bank_imports (
     unmatched_total INTEGER NOT NULL DEFAULT 0,
     debits          INTEGER NOT NULL DEFAULT 0,
     debit_total     INTEGER NOT NULL DEFAULT 0,
+    skipped         INTEGER NOT NULL DEFAULT 0,
     currency        TEXT NOT NULL DEFAULT '',
     suspense_entry  INTEGER NOT NULL DEFAULT 0,
     created_by      INTEGER NOT NULL DEFAULT 0,
