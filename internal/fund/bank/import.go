@@ -97,6 +97,15 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (Statement, error)
 			again = id
 			return errAgain
 		}
+		if msg := headMessageID(br); msg != "" && format != FormatCSV {
+			err := tx.QueryRow(ctx, `SELECT id FROM fund_bank_imports WHERE member_id = ? AND format = ? AND message_id = ?`, in.MemberID, format, msg).Scan(&again)
+			if err == nil {
+				return errAgain
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return errs.Wrapf(err, "bank: message id")
+			}
+		}
 		st = Statement{MemberID: in.MemberID, FileName: in.Name, Format: format, Hash: hash, Account: normIBAN(in.Account),
 			Currency: m.Currency, CreatedBy: actorID(ctx), CreatedAt: tx.Now().UTC()}
 		st.ID, err = tx.InsertID(ctx, `INSERT INTO fund_bank_imports (member_id, file_name, format, content_hash, account, currency, created_by, created_at)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -35,6 +36,15 @@ type raw struct {
 	EndToEnd   string
 }
 
+// headMessageID is the message id in the head of a camt file, or "".
+func headMessageID(br *bufio.Reader) string {
+	head, _ := br.Peek(4096)
+	if m := msgIDHead.FindSubmatch(head); m != nil {
+		return string(m[1])
+	}
+	return ""
+}
+
 // header is what a file says of itself.
 type header struct {
 	Format    string
@@ -45,6 +55,10 @@ type header struct {
 // open detects the file's format under a gzip layer if any: XML (a
 // camt.053 or camt.054 by its namespace) or CSV. The reader returned
 // counts the unpacked bytes against Uncompressed.
+// msgIDHead finds the group header's message id in the head of a camt
+// file, so that a message imported before is known before it is read.
+var msgIDHead = regexp.MustCompile(`<(?:[A-Za-z0-9_]+:)?MsgId>\s*([^<]*?)\s*</`)
+
 func open(r io.Reader, name string, l limits.Limits) (*bufio.Reader, string, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
