@@ -33,6 +33,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dedup"
 	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/exchange"
+	"github.com/tadamun/tadamun/internal/fund/bank"
 	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/inbox"
 	"github.com/tadamun/tadamun/internal/jobs"
@@ -179,6 +180,10 @@ type Services struct {
 	// figures and dashboards, the monthly report and the portal's care
 	// figures, counted from the case and referral facts.
 	Quality *quality.Service
+	// Bank imports the fund's bank statements (camt.053, camt.054, CSV),
+	// matches credits to donors and pledges, and keeps the review queue of
+	// the credits waiting in the suspense account.
+	Bank *bank.Service
 
 	db *db.DB
 }
@@ -256,6 +261,12 @@ func New(d *db.DB, o Options) *Services {
 		FormMember: s.Assessments.FormMember})
 	// The quality system counts the case and referral facts.
 	s.Quality = quality.New(d, quality.Options{CaseFacts: s.Cases, ReferralFacts: s.Referrals, Members: s.Members, Chrome: s.Printer.Chrome(), Jobs: s.Jobs, Clock: clock})
+	// Bank statements match credits through the fund's Donors and Gifts
+	// (and Campaigns' codes, Journal for the public ledger). Each option is
+	// an interface: give it only a non-nil service (a nil *T in an
+	// interface is not nil); without Donors or Gifts every credit waits
+	// in suspense.
+	s.Bank = bank.New(d, bank.Options{Members: s.Members, Audit: o.Audit, Jobs: s.Jobs, Clock: clock, Limits: o.Limits})
 	return s
 }
 

@@ -157,6 +157,10 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (Statement, error)
 	if errors.Is(err, errAgain) {
 		return s.again(ctx, again)
 	}
+	var taken *refTaken
+	if errors.As(err, &taken) {
+		return Statement{}, s.overlapErr(ctx, in.MemberID, in.Name, taken.refs)
+	}
 	if err != nil {
 		return Statement{}, err
 	}
@@ -270,14 +274,16 @@ func (imp *importer) newReport(ctx context.Context, x *raw) error {
 	return nil
 }
 
-// checkRefs refuses a batch whose credit carries a bank reference already
-// seen for its account, in an earlier import or earlier in this batch.
-func (imp *importer) checkRefs(ctx context.Context) error {
+// checkRefs refuses a batch in which a credit's bank reference appears
+// twice. A reference imported before (in an earlier file, or an earlier
+// batch of this one) breaks the unique index when the lines are written;
+// overlapErr then names the earlier import, after the transaction rolled
+// back.
+func (imp *importer) checkRefs() error {
 	if imp.seen == nil {
 		imp.seen = map[string]int64{}
 	}
 	clear(imp.seen)
-	byAcct := map[string][]string{}
 	for i := range imp.batch {
 		x := &imp.batch[i]
 		if x.Debit || x.BankRef == "" {
@@ -288,29 +294,55 @@ func (imp *importer) checkRefs(ctx context.Context) error {
 			return errs.E(errs.Invalid, "fund.bank.duplicate_ref", "file", imp.file, "line", x.No, "field", "AcctSvcrRef", "value", x.BankRef, "first", first)
 		}
 		imp.seen[k] = x.No
-		byAcct[x.Account] = append(byAcct[x.Account], x.BankRef)
 	}
-	for acct, refs := range byAcct {
-		for part := range slices.Chunk(refs, 500) {
+	return nil
+}
+
+// refTaken is the unique index's refusal of a batch, with the batch's
+// references to find which one was taken and by which import.
+type refTaken struct {
+	err  error
+	refs []raw
+}
+
+func (e *refTaken) Error() string { return e.err.Error() }
+
+// overlapErr finds the earlier import holding one of refs.
+func (s *Service) overlapErr(ctx context.Context, member int64, file string, refs []raw) error {
+	byAcct := map[string][]raw{}
+	for _, x := range refs {
+		if !x.Debit && x.BankRef != "" {
+			byAcct[x.Account] = append(byAcct[x.Account], x)
+		}
+	}
+	for acct, xs := range byAcct {
+		for part := range slices.Chunk(xs, 500) {
 			args := make([]any, 0, len(part)+2)
-			args = append(args, imp.st.MemberID, acct)
-			for _, r := range part {
-				args = append(args, r)
+			args = append(args, member, acct)
+			for _, x := range part {
+				args = append(args, x.BankRef)
 			}
 			var earlier int64
-			var ref, file string
-			err := imp.tx.QueryRow(ctx, `SELECT l.import_id, l.bank_ref, i.file_name FROM fund_bank_lines l JOIN fund_bank_imports i ON i.id = l.import_id
-				WHERE l.member_id = ? AND l.account = ? AND l.debit = 0 AND l.bank_ref IN (?`+strings.Repeat(", ?", len(part)-1)+`) ORDER BY l.import_id LIMIT 1`, args...).Scan(&earlier, &ref, &file)
+			var ref, name string
+			err := s.db.QueryRow(ctx, `SELECT l.import_id, l.bank_ref, i.file_name FROM fund_bank_lines l JOIN fund_bank_imports i ON i.id = l.import_id
+				WHERE l.member_id = ? AND l.account = ? AND l.debit = 0 AND l.bank_ref <> '' AND l.bank_ref IN (?`+strings.Repeat(", ?", len(part)-1)+`) ORDER BY l.import_id LIMIT 1`, args...).Scan(&earlier, &ref, &name)
 			if err == nil {
-				no := imp.seen[acct+"\x00"+ref]
-				return errs.E(errs.Conflict, "fund.bank.overlap_entry", "file", imp.file, "line", no, "value", ref, "earlier", earlier, "earlier_file", file)
+				var no int64
+				for _, x := range part {
+					if x.BankRef == ref {
+						no = x.No
+						break
+					}
+				}
+				return errs.E(errs.Conflict, "fund.bank.overlap_entry", "file", file, "line", no, "value", ref, "earlier", earlier, "earlier_file", name)
 			}
 			if !errors.Is(err, sql.ErrNoRows) {
 				return errs.Wrapf(err, "bank: entry references")
 			}
 		}
 	}
-	return nil
+	// Not imported before: twice in this file, in different batches.
+	return errs.E(errs.Invalid, "fund.bank.overlap_entry_any", "file", file)
 }
 
 var lineCols = []string{"import_id", "member_id", "line_no", "account", "bank_ref", "booked_on", "amount", "currency", "debit",
@@ -321,7 +353,7 @@ func (imp *importer) flush(ctx context.Context) error {
 	if len(imp.batch) == 0 {
 		return nil
 	}
-	if err := imp.checkRefs(ctx); err != nil {
+	if err := imp.checkRefs(); err != nil {
 		return err
 	}
 	st := imp.st
@@ -396,7 +428,7 @@ func (imp *importer) flush(ctx context.Context) error {
 			x.DebtorName, x.DebtorIBAN, x.Reference, o.status, o.on, o.donor, o.pledge, o.gift, o.receipt, o.note}, nil
 	})); err != nil {
 		if db.IsUnique(err) {
-			return errs.E(errs.Conflict, "fund.bank.overlap_entry_any", "file", imp.file)
+			return &refTaken{err: err, refs: slices.Clone(imp.batch)}
 		}
 		return errs.Wrapf(err, "bank: lines of %s", imp.file)
 	}

@@ -82,7 +82,7 @@ func open(r io.Reader, name string, l limits.Limits) (*bufio.Reader, string, err
 		case bytes.Contains(head, []byte("camt.054.001.")):
 			return br, FormatCamt054, nil
 		}
-		return nil, "", errs.E(errs.Invalid, "fund.bank.unknown_format", "file", name)
+		return nil, "", errs.E(errs.Invalid, "fund.bank.unknown_format", "file", name, "statement", FormatCamt053, "notification", FormatCamt054)
 	}
 	return br, FormatCSV, nil
 }
