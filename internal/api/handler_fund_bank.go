@@ -13,7 +13,7 @@ import (
 // StatementList is a page of imported statements with the review queue's
 // size and the suspense account's balance.
 type StatementList struct {
-	Statements []bank.Statement   `json:"statements"`
+	Statements []bank.Statement  `json:"statements"`
 	Summary    bank.QueueSummary `json:"summary"`
 }
 
@@ -85,8 +85,8 @@ func init() {
 	Register(
 		Route{Method: "POST", Path: "/fund/statements", Tag: "fund", Summary: "Import a bank statement of the fund's account (camt.053, camt.054 or CSV, optionally gzipped, sent as the request body), all or nothing",
 			Description: "The format is detected. A file imported before (same content or message id) answers the earlier import with `again` true and writes nothing; a statement overlapping one imported before for the same account (statement id, sequence number, period, or a bank reference already seen) is refused naming the earlier import. Booked credits are matched to donors by reference (pledge, donor, campaign code), then debtor IBAN, then the debtor's name, and become donations of kind transfer; the rest are posted to the suspense account and wait in the review queue. Debits are listed and ignored.",
-			Query: []Param{memberParam, {Name: "name", Description: "the file's name, which errors name"}, {Name: "account", Description: "the fund's IBAN a CSV statement is of"}},
-			Response: bank.Statement{}, Status: http.StatusCreated,
+			Query:       []Param{memberParam, {Name: "name", Description: "the file's name, which errors name"}, {Name: "account", Description: "the fund's IBAN a CSV statement is of"}},
+			Response:    bank.Statement{}, Status: http.StatusCreated,
 			Handle: func(a *API, r *http.Request) (any, error) {
 				mid, err := a.memberOf(r, r.URL.Query().Get("member"))
 				if err != nil {
@@ -166,7 +166,7 @@ func init() {
 			}},
 		Route{Method: "POST", Path: "/fund/statement-lines/{id}/match", Tag: "fund", Summary: "Match a waiting credit to a donor: a donation recorded from the suspense account",
 			Description: "Optionally a pledge, a restriction, and a recorded exchange rate for a credit in another currency. Of two people matching the same line at once exactly one wins; the other gets 409 and nothing changes.",
-			Body: LineMatch{}, Response: bank.Line{},
+			Body:        LineMatch{}, Response: bank.Line{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				id, err := PathInt(r, "id")
 				if err != nil {
