@@ -47,7 +47,7 @@ CREATE INDEX fund_bank_reports_account ON fund_bank_reports (member_id, account,
 CREATE TABLE fund_bank_lines (
     id          INTEGER PRIMARY KEY,
     import_id   INTEGER NOT NULL REFERENCES fund_bank_imports (id),
-    member_id   INTEGER NOT NULL REFERENCES members (id),
+    member_id   INTEGER NOT NULL, -- the import's (no foreign key: checked per row, it would cost a bulk import as much as the rows)
     line_no     INTEGER NOT NULL,
     account     TEXT NOT NULL DEFAULT '',
     bank_ref    TEXT NOT NULL DEFAULT '',
