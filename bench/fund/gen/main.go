@@ -33,7 +33,12 @@ func main() {
 	ne := flag.Int("entries", 1_000_000, "credit entries")
 	nf := flag.Int("files", 4, "statement files (consecutive weeks)")
 	version := flag.String("version", string(iso20022.Camt053V08), "camt version")
+	read := flag.Bool("read", false, "instead: read the statement files given (the baseline: parsing alone, no database) and print the seconds")
 	flag.Parse()
+	if *read {
+		readOnly(flag.Args())
+		return
+	}
 	if *out == "" || *nd > len(first)*len(father)*len(family) {
 		flag.Usage()
 		os.Exit(2)
@@ -103,4 +108,22 @@ func main() {
 		fh.Close()
 		fmt.Println(name)
 	}
+}
+
+// readOnly parses the files as the import does (iso20022.ReadStatement)
+// and does nothing else: the baseline the import's time is compared with.
+func readOnly(files []string) {
+	start := time.Now()
+	n := 0
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if _, err := iso20022.ReadStatement(bufio.NewReaderSize(f, 64<<10), 100_000, func(iso20022.Entry) error { n++; return nil }); err != nil {
+			log.Fatal(err)
+		}
+		f.Close()
+	}
+	fmt.Printf("parsed %d entries in %.1f s\n", n, time.Since(start).Seconds())
 }
