@@ -89,6 +89,9 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (Statement, error)
 		if err := tx.LockKey(ctx, lockKey(in.MemberID)); err != nil {
 			return err
 		}
+		if err := tx.BulkMemory(ctx); err != nil {
+			return err
+		}
 		id, err := s.importByHash(ctx, tx.QueryRow, in.MemberID, hash)
 		if err != nil {
 			return err
@@ -354,6 +357,12 @@ func (imp *importer) flush(ctx context.Context) error {
 		return nil
 	}
 	if err := imp.checkRefs(); err != nil {
+		return err
+	}
+	// SQLite: a long write re-reads from the write-ahead log every page
+	// its cache lets go, so the cache grows with the database (as the
+	// registry's import does).
+	if err := imp.tx.ScaleCache(ctx, 2, 1024); err != nil {
 		return err
 	}
 	st := imp.st
