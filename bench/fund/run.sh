@@ -19,6 +19,7 @@
 #   TADAMUN_BENCH_PG   PostgreSQL server URL without a database name
 #                      (default postgres://postgres@127.0.0.1:5432; "" for SQLite only)
 #   ENTRIES, DONORS, FILES   sizes (default 1000000, 200000, 4)
+#   ENGINES            engines to measure (default "sqlite postgres")
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -26,6 +27,7 @@ PG="${TADAMUN_BENCH_PG-postgres://postgres@127.0.0.1:5432}"
 ENTRIES="${ENTRIES:-1000000}"
 DONORS="${DONORS:-200000}"
 FILES="${FILES:-4}"
+ENGINES="${ENGINES:-sqlite postgres}"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -65,8 +67,10 @@ run() { # engine dsn
 		"$(awk -v a="$secs" -v b="$base" 'BEGIN { printf "%.1f", a / b }')" | tee -a "$tmp/summary.txt"
 }
 
-run sqlite "$tmp/bench.db"
-if [[ -n "$PG" ]]; then
+if [[ " $ENGINES " == *" sqlite "* ]]; then
+	run sqlite "$tmp/bench.db"
+fi
+if [[ -n "$PG" && " $ENGINES " == *" postgres "* ]]; then
 	psql "$PG/postgres" -qc 'DROP DATABASE IF EXISTS tadamun_fundbench' -c 'CREATE DATABASE tadamun_fundbench' >/dev/null
 	run postgres "$PG/tadamun_fundbench?sslmode=disable"
 	psql "$PG/postgres" -qc 'DROP DATABASE IF EXISTS tadamun_fundbench' >/dev/null
