@@ -35,6 +35,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/fund/alloc"
+	"github.com/tadamun/tadamun/internal/fund/bank"
 	"github.com/tadamun/tadamun/internal/fund/donor"
 	"github.com/tadamun/tadamun/internal/fund/gift"
 	"github.com/tadamun/tadamun/internal/fund/transparency"
@@ -207,6 +208,10 @@ type Services struct {
 	// Gifts are the fund's donations, receipts, exchange rates, pledges
 	// and campaigns (fund.Gifts, fund.Campaigns).
 	Gifts *gift.Service
+	// Bank imports the fund's bank statements (camt.053, camt.054, CSV),
+	// matches credits to donors and pledges, and keeps the review queue of
+	// the credits waiting in the suspense account.
+	Bank *bank.Service
 
 	db *db.DB
 }
@@ -312,6 +317,12 @@ func New(d *db.DB, o Options) *Services {
 			return p.MemberID, err
 		}})
 	late.gifts = s.Gifts
+	// Bank statements match credits through the fund's Donors and Gifts
+	// (and Campaigns' codes, Journal for the public ledger). Each option is
+	// an interface: give it only a non-nil service (a nil *T in an
+	// interface is not nil); without Donors or Gifts every credit waits
+	// in suspense.
+	s.Bank = bank.New(d, bank.Options{Donors: s.Donors, Gifts: s.Gifts, Campaigns: s.Gifts, Journal: s.FundPublic, Members: s.Members, Audit: o.Audit, Jobs: s.Jobs, Clock: clock, Limits: o.Limits})
 	return s
 }
 

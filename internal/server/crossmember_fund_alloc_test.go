@@ -12,6 +12,7 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/fund"
 	"github.com/tadamun/tadamun/internal/fund/alloc"
+	"github.com/tadamun/tadamun/internal/fund/gift"
 	"github.com/tadamun/tadamun/internal/payment"
 	"github.com/tadamun/tadamun/internal/program"
 )
@@ -34,6 +35,17 @@ func fundLots(t testing.TB, fx *fixture, memberID int64, currency string, campai
 	}
 }
 
+// fundCampaign opens a campaign of member for the allocations to name.
+func fundCampaign(t testing.TB, fx *fixture, memberID int64, code string) int64 {
+	t.Helper()
+	c, err := servicesOf(t, fx.d).Gifts.CreateCampaign(actor.System(context.Background()), fund.CampaignRef{MemberID: memberID, Code: code,
+		Name: "حملة الشتاء", Starts: time.Now().UTC().AddDate(0, -1, 0), Status: gift.Open})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
+}
+
 func init() {
 	crossSetups = append(crossSetups, func(t testing.TB, fx *fixture) {
 		sys := actor.System(context.Background())
@@ -50,8 +62,9 @@ func init() {
 			t.Fatal(err)
 		}
 		fx.vals["eg_fund_program"] = strconv.FormatInt(a.Program.ID, 10)
-		fx.vals["eg_fund_campaign"] = "7702"
-		fundLots(t, fx, egID, "EGP", 7702)
+		egCamp := fundCampaign(t, fx, egID, "ALLOC-EG")
+		fx.vals["eg_fund_campaign"] = strconv.FormatInt(egCamp, 10)
+		fundLots(t, fx, egID, "EGP", egCamp)
 		if _, err := svcs.FundAlloc.SaveSettings(fx.as("eg.fund"), alloc.Settings{MemberID: egID, ZakatCategories: []string{"poor"},
 			Programs: []alloc.ProgramSetting{{ProgramID: a.Program.ID, Groups: []string{"orphans"}}}}); err != nil {
 			t.Fatal(err)
@@ -78,8 +91,9 @@ func init() {
 		jo := joValue(t, fx.d, `SELECT id FROM members WHERE code = 'JO'`)
 		joID, _ := strconv.ParseInt(jo, 10, 64)
 		fx.vals["jo_fund_program"] = joValue(t, fx.d, `SELECT id FROM programs WHERE member_id = ? AND code = 'CASH-ELDERLY'`, jo)
-		fx.vals["jo_fund_campaign"] = "7701"
-		fundLots(t, fx, joID, "JOD", 7701)
+		joCamp := fundCampaign(t, fx, joID, "ALLOC-JO")
+		fx.vals["jo_fund_campaign"] = strconv.FormatInt(joCamp, 10)
+		fundLots(t, fx, joID, "JOD", joCamp)
 		// A JO cycle that waits for approval, of the program named.
 		prog, _ := strconv.ParseInt(fx.vals["jo_fund_program"], 10, 64)
 		c, err := servicesOf(t, fx.d).Payments.Prepare(fx.as("jo.finance"), egPaySource{}, payment.CycleRequest{MemberID: joID, ProgramID: prog, ProgramVersion: 1,

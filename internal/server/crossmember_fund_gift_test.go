@@ -10,6 +10,7 @@ import (
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/api"
 	"github.com/tadamun/tadamun/internal/fund"
+	"github.com/tadamun/tadamun/internal/fund/donor"
 	"github.com/tadamun/tadamun/internal/fund/gift"
 	"github.com/tadamun/tadamun/internal/member"
 )
@@ -26,19 +27,24 @@ func init() {
 		}
 		svc := servicesOf(t, fx.d).Gifts
 		now := time.Now().UTC()
+		egDonor, err := servicesOf(t, fx.d).Donors.Create(ctx, donor.Input{MemberID: eg.ID, Kind: fund.DonorIndividual, Name: "حسن عبد الفتاح الشناوي"}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fx.vals["gift_eg_donor"] = strconv.FormatInt(egDonor.Donor.ID, 10)
 		c, err := svc.CreateCampaign(ctx, fund.CampaignRef{MemberID: eg.ID, Code: "CROSS-EG", Name: "حملة مصر", Starts: now.AddDate(0, -1, 0), Public: true, Status: gift.Open})
 		if err != nil {
 			t.Fatal(err)
 		}
 		fx.vals["gift_campaign"] = strconv.FormatInt(c.ID, 10)
-		ref, err := svc.Record(ctx, fund.DonationInput{MemberID: eg.ID, DonorID: 1, Kind: fund.KindCash, Amount: 1000, ReceivedOn: now,
+		ref, err := svc.Record(ctx, fund.DonationInput{MemberID: eg.ID, DonorID: egDonor.Donor.ID, Kind: fund.KindCash, Amount: 1000, ReceivedOn: now,
 			Restriction: fund.Restriction{Kind: fund.RestrictCampaign, CampaignID: c.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		fx.vals["gift_donation"] = strconv.FormatInt(ref.ID, 10)
 		fx.vals["gift_receipt"] = ref.Receipt
-		p, err := svc.CreatePledge(ctx, gift.Pledge{MemberID: eg.ID, DonorID: 1, Amount: 1000, Frequency: gift.Monthly, Starts: "2026-01-01", Instalments: 6})
+		p, err := svc.CreatePledge(ctx, gift.Pledge{MemberID: eg.ID, DonorID: egDonor.Donor.ID, Amount: 1000, Frequency: gift.Monthly, Starts: "2026-01-01", Instalments: 6})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,12 +66,17 @@ func init() {
 		svc := servicesOf(t, fx.d).Gifts
 		now := time.Now().UTC()
 		fx.vals["gift_jo_program"] = joValue(t, fx.d, `SELECT MIN(id) FROM programs WHERE member_id = ?`, jo.ID)
+		joDonor, err := servicesOf(t, fx.d).Donors.Create(ctx, donor.Input{MemberID: jo.ID, Kind: fund.DonorIndividual, Name: "نزار فؤاد العجلوني"}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fx.vals["gift_jo_donor"] = strconv.FormatInt(joDonor.Donor.ID, 10)
 		c, err := svc.CreateCampaign(ctx, fund.CampaignRef{MemberID: jo.ID, Code: "CROSS-JO", Name: "حملة الأردن", Starts: now.AddDate(0, -1, 0), Status: gift.Open})
 		if err != nil {
 			t.Fatal(err)
 		}
 		fx.vals["gift_jo_campaign"] = strconv.FormatInt(c.ID, 10)
-		p, err := svc.CreatePledge(ctx, gift.Pledge{MemberID: jo.ID, DonorID: 1, Amount: 1000, Frequency: gift.Monthly, Starts: "2026-01-01", Instalments: 6})
+		p, err := svc.CreatePledge(ctx, gift.Pledge{MemberID: jo.ID, DonorID: joDonor.Donor.ID, Amount: 1000, Frequency: gift.Monthly, Starts: "2026-01-01", Instalments: 6})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,9 +123,7 @@ func init() {
 	crossCases["PUT /fund/campaigns/{id}"] = as("PUT", withVal("/fund/campaigns/", "gift_campaign", "", `{"code":"CROSS-EG","name":"x","goal":1,"starts":"2026-01-01","status":"closed"}`))
 
 	// The ids a donation's body names: the rate, the pledge and what the
-	// restriction names must be JO's. TODO(lead): donor_id is checked by
-	// fund.Donors (internal/fund/donor); once app.New wires Donors into
-	// gift.Options, move donor_id from NotIDs to IDs here.
+	// restriction names must be JO's, and so must the donor (fund.Donors).
 	restriction := func(v map[string]string, eg string) string {
 		switch eg {
 		case "restriction.campaign_id":
@@ -130,16 +139,16 @@ func init() {
 	crossRefs["POST /fund/donations"] = crossRef{As: u,
 		Path: func(map[string]string) string { return v1 + "/fund/donations" },
 		Body: func(v map[string]string, eg string) string {
-			return fmt.Sprintf(`{"donor_id":1,"kind":"transfer","currency":"USD","amount":1000,"rate_id":%s,"pledge_id":%s,"restriction":%s}`,
-				pick(v, eg, "rate_id", "gift_jo_rate", "gift_rate"), pick(v, eg, "pledge_id", "gift_jo_pledge", "gift_pledge"), restriction(v, eg))
+			return fmt.Sprintf(`{"donor_id":%s,"kind":"transfer","currency":"USD","amount":1000,"rate_id":%s,"pledge_id":%s,"restriction":%s}`,
+				pick(v, eg, "donor_id", "gift_jo_donor", "gift_eg_donor"), pick(v, eg, "rate_id", "gift_jo_rate", "gift_rate"), pick(v, eg, "pledge_id", "gift_jo_pledge", "gift_pledge"), restriction(v, eg))
 		},
-		IDs: append([]string{"rate_id", "pledge_id"}, restrictionIDs...), NotIDs: []string{"amount", "donor_id"}}
+		IDs: append([]string{"donor_id", "rate_id", "pledge_id"}, restrictionIDs...), NotIDs: []string{"amount"}}
 	crossRefs["POST /fund/pledges"] = crossRef{As: u,
 		Path: func(map[string]string) string { return v1 + "/fund/pledges" },
 		Body: func(v map[string]string, eg string) string {
-			return `{"donor_id":1,"amount":1000,"frequency":"monthly","starts":"2026-01-01","instalments":3,"restriction":` + restriction(v, eg) + `}`
+			return `{"donor_id":` + pick(v, eg, "donor_id", "gift_jo_donor", "gift_eg_donor") + `,"amount":1000,"frequency":"monthly","starts":"2026-01-01","instalments":3,"restriction":` + restriction(v, eg) + `}`
 		},
-		IDs: restrictionIDs, NotIDs: []string{"amount", "donor_id", "instalments"}}
+		IDs: append([]string{"donor_id"}, restrictionIDs...), NotIDs: []string{"amount", "instalments"}}
 	campaign := func(code string) func(v map[string]string, eg string) string {
 		return func(v map[string]string, eg string) string {
 			c := code

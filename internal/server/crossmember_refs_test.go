@@ -164,7 +164,9 @@ func (c crossRef) check(t *testing.T, fx *fixture, method string) {
 			t.Errorf("%s %s as %s naming EG's row in %s: status %d, want refused: %.300s", method, path, c.As, f, status, out)
 		}
 		if after := auditSize(t, fx.d); after != before {
-			t.Errorf("%s %s as %s naming EG's row in %s changed something: audit log grew from %d to %d", method, path, c.As, f, before, after)
+			var action, entity string
+			fx.d.QueryRow(context.Background(), `SELECT action, entity_type FROM audit_records ORDER BY seq DESC LIMIT 1`).Scan(&action, &entity)
+			t.Errorf("%s %s as %s naming EG's row in %s changed something: audit log grew from %d to %d (last: %s %s)", method, path, c.As, f, before, after, action, entity)
 		}
 	}
 	for _, f := range c.Ignored {

@@ -52,6 +52,32 @@ type Entry struct {
 	Reason         string
 	AdditionalInfo string
 	Booked         time.Time // BookgDt (Dt or DtTm); zero when absent
+
+	// The transaction's parties and remittance information, read for
+	// matching a credit to whoever sent it: the debtor's name
+	// (RltdPties/Dbtr/Nm, or Dbtr/Pty/Nm from version 08) and account
+	// (RltdPties/DbtrAcct/Id/IBAN), the creditor reference of structured
+	// remittance information (RmtInf/Strd/CdtrRefInf/Ref) and the
+	// unstructured lines (RmtInf/Ustrd, joined by a space).
+	DebtorName    string
+	DebtorIBAN    string
+	RemittanceRef string
+	Remittance    string
+	// ServicerRef is the entry's AcctSvcrRef (the bank's own reference).
+	ServicerRef string
+	// Report is the statement or notification (Stmt, Ntfctn) the entry is
+	// in.
+	Report AccountReport
+}
+
+// AccountReport is one statement (Stmt) or notification (Ntfctn) of a message: its
+// Id, electronic sequence number, period (FrToDt) and account (the IBAN, or
+// the other identification). Every field may be empty.
+type AccountReport struct {
+	ID       string
+	Sequence string
+	From, To time.Time
+	Account  string
 }
 
 // Statement is the group-level part of a camt.053 or camt.054 message;
@@ -60,6 +86,10 @@ type Statement struct {
 	Version   Version
 	MessageID string
 	Created   time.Time
+	// First is the message's first report (the reader fills it; a message
+	// usually holds one). The writer writes its Sequence, From and To when
+	// set, and Id = MessageID.
+	First AccountReport
 }
 
 // IsCamt reports whether v is a statement or a debit/credit notification.
@@ -98,6 +128,9 @@ func ReadStatement(r io.Reader, maxTx int, fn func(Entry) error) (Statement, err
 		inTx    bool
 		txDebit string // the transaction's own CdtDbtInd
 		svcRef  string
+		rep     AccountReport // the report being read
+		reports int
+		ustrd   []string
 	)
 	fail := func(key string, kv ...any) (Statement, error) {
 		line, col := d.InputPos()
@@ -162,14 +195,16 @@ func ReadStatement(r io.Reader, maxTx int, fn func(Entry) error) (Statement, err
 			path = append(path, t.Name.Local)
 			text = text[:0]
 			switch {
+			case len(path) == 3 && t.Name.Local == roots[1]:
+				rep = AccountReport{}
 			case len(path) == 4 && t.Name.Local == "Ntry" && path[2] == roots[1]:
 				n++
-				ntry, ntx, pending, inNtry, svcRef = Entry{Number: n}, 0, nil, true, ""
+				ntry, ntx, pending, inNtry, svcRef = Entry{Number: n, Report: rep}, 0, nil, true, ""
 			case inNtry && !inTx && at("Ntry", "NtryDtls", "TxDtls"):
 				if ntx >= maxTx {
 					return fail("payment.camt.too_many_tx", "entry", n, "max", maxTx)
 				}
-				tx, inTx, txDebit = Entry{}, true, ""
+				tx, inTx, txDebit, ustrd = Entry{}, true, "", ustrd[:0]
 			case inNtry && !inTx && at("Ntry", "Amt"):
 				ntry.Currency = ccy(t)
 			case inTx && (at("TxDtls", "Amt") || (tx.Amount == "" && at("TxDtls", "AmtDtls", "TxAmt", "Amt"))):
@@ -188,6 +223,7 @@ func ReadStatement(r io.Reader, maxTx int, fn func(Entry) error) (Statement, err
 			switch {
 			case inTx && at("Ntry", "NtryDtls", "TxDtls"):
 				inTx = false
+				tx.Remittance = strings.Join(ustrd, " ")
 				if txDebit != "" {
 					tx.Debit = txDebit == "DBIT"
 				} else {
@@ -219,6 +255,16 @@ func ReadStatement(r io.Reader, maxTx int, fn func(Entry) error) (Statement, err
 				txDebit = trimmed(text)
 			case inTx && tx.Reason == "" && (at("TxDtls", "RtrInf", "Rsn", "Cd") || at("TxDtls", "RtrInf", "Rsn", "Prtry")):
 				tx.Reason = trimmed(text)
+			case inTx && (at("TxDtls", "RltdPties", "Dbtr", "Nm") || at("TxDtls", "RltdPties", "Dbtr", "Pty", "Nm")):
+				tx.DebtorName = trimmed(text)
+			case inTx && at("TxDtls", "RltdPties", "DbtrAcct", "Id", "IBAN"):
+				tx.DebtorIBAN = trimmed(text)
+			case inTx && at("TxDtls", "RmtInf", "Ustrd"):
+				if u := trimmed(text); u != "" {
+					ustrd = append(ustrd, u)
+				}
+			case inTx && tx.RemittanceRef == "" && at("TxDtls", "RmtInf", "Strd", "CdtrRefInf", "Ref"):
+				tx.RemittanceRef = trimmed(text)
 			case inTx && at("TxDtls", "RtrInf", "AddtlInf"):
 				if tx.AdditionalInfo != "" {
 					tx.AdditionalInfo += " "
@@ -256,12 +302,32 @@ func ReadStatement(r io.Reader, maxTx int, fn func(Entry) error) (Statement, err
 				ntry.Reference = trimmed(text)
 			case inNtry && at("Ntry", "AcctSvcrRef"):
 				svcRef = trimmed(text)
+				ntry.ServicerRef = svcRef
 			case inNtry && at("Ntry", "BookgDt", "Dt"):
 				if tm, err := time.Parse(time.DateOnly, trimmed(text)); err == nil {
 					ntry.Booked = tm
 				}
 			case inNtry && at("Ntry", "BookgDt", "DtTm"):
 				ntry.Booked = parseDateTime(trimmed(text))
+			case len(path) == 3 && at(roots[0], roots[1]):
+				if reports == 0 {
+					st.First = rep
+				}
+				reports++
+			case len(path) == 4 && at(roots[1], "Id"):
+				rep.ID = trimmed(text)
+			case len(path) == 4 && at(roots[1], "ElctrncSeqNb"):
+				rep.Sequence = trimmed(text)
+			case len(path) == 5 && at(roots[1], "FrToDt", "FrDtTm"):
+				rep.From = parseDateTime(trimmed(text))
+			case len(path) == 5 && at(roots[1], "FrToDt", "ToDtTm"):
+				rep.To = parseDateTime(trimmed(text))
+			case len(path) == 6 && at(roots[1], "Acct", "Id", "IBAN"):
+				rep.Account = trimmed(text)
+			case len(path) == 7 && at(roots[1], "Acct", "Id", "Othr", "Id"):
+				if rep.Account == "" {
+					rep.Account = trimmed(text)
+				}
 			case len(path) == 4 && at(roots[0], "GrpHdr", "MsgId"):
 				st.MessageID = trimmed(text)
 			case len(path) == 4 && at(roots[0], "GrpHdr", "CreDtTm"):
@@ -281,6 +347,7 @@ func ReadStatement(r io.Reader, maxTx int, fn func(Entry) error) (Statement, err
 func (e Entry) with(x Entry) Entry {
 	e.EndToEndID, e.Debit, e.Returned, e.Reason, e.AdditionalInfo = x.EndToEndID, x.Debit, x.Returned, x.Reason, x.AdditionalInfo
 	e.Amount, e.Currency = x.Amount, x.Currency
+	e.DebtorName, e.DebtorIBAN, e.RemittanceRef, e.Remittance = x.DebtorName, x.DebtorIBAN, x.RemittanceRef, x.Remittance
 	return e
 }
 
@@ -334,7 +401,18 @@ func NewStatementWriter(w io.Writer, st Statement, iban, ccy string) (*Statement
 	b.WriteString(st.MessageID)
 	b.WriteString("</MsgId><CreDtTm>" + created + "</CreDtTm></GrpHdr>\n<" + rs[1] + "><Id>")
 	b.WriteString(st.MessageID)
-	b.WriteString("</Id><CreDtTm>" + created + "</CreDtTm><Acct><Id><IBAN>")
+	b.WriteString("</Id>")
+	if st.First.Sequence != "" {
+		b.WriteString("<ElctrncSeqNb>")
+		writeText(b, st.First.Sequence, 18)
+		b.WriteString("</ElctrncSeqNb>")
+	}
+	b.WriteString("<CreDtTm>" + created + "</CreDtTm>")
+	if !st.First.From.IsZero() && !st.First.To.IsZero() {
+		b.WriteString("<FrToDt><FrDtTm>" + st.First.From.Truncate(time.Second).Format(time.RFC3339) + "</FrDtTm><ToDtTm>" +
+			st.First.To.Truncate(time.Second).Format(time.RFC3339) + "</ToDtTm></FrToDt>")
+	}
+	b.WriteString("<Acct><Id><IBAN>")
 	writeText(b, iban, 34)
 	b.WriteString("</IBAN></Id><Ccy>")
 	writeText(b, ccy, 3)
@@ -403,7 +481,8 @@ func (s *StatementWriter) Write(e Entry) error {
 		family = "RRTN"
 	}
 	b.WriteString("<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>" + family + "</SubFmlyCd></Fmly></Domn></BkTxCd>")
-	if e.EndToEndID != "" || e.Returned {
+	parties := e.DebtorName != "" || e.DebtorIBAN != ""
+	if e.EndToEndID != "" || e.Returned || parties || e.Remittance != "" || e.RemittanceRef != "" {
 		b.WriteString("<NtryDtls><TxDtls>")
 		if e.EndToEndID != "" {
 			b.WriteString("<Refs><EndToEndId>")
@@ -422,6 +501,40 @@ func (s *StatementWriter) Write(e Entry) error {
 			b.WriteString(`">`)
 			writeText(b, e.Amount, 20)
 			b.WriteString("</Amt></TxAmt></AmtDtls>")
+		}
+		if parties {
+			b.WriteString("<RltdPties>")
+			if e.DebtorName != "" {
+				if s.v08 {
+					b.WriteString("<Dbtr><Pty><Nm>")
+					writeText(b, e.DebtorName, 140)
+					b.WriteString("</Nm></Pty></Dbtr>")
+				} else {
+					b.WriteString("<Dbtr><Nm>")
+					writeText(b, e.DebtorName, 140)
+					b.WriteString("</Nm></Dbtr>")
+				}
+			}
+			if e.DebtorIBAN != "" {
+				b.WriteString("<DbtrAcct><Id><IBAN>")
+				writeText(b, e.DebtorIBAN, 34)
+				b.WriteString("</IBAN></Id></DbtrAcct>")
+			}
+			b.WriteString("</RltdPties>")
+		}
+		if e.Remittance != "" || e.RemittanceRef != "" {
+			b.WriteString("<RmtInf>")
+			if e.Remittance != "" {
+				b.WriteString("<Ustrd>")
+				writeText(b, e.Remittance, 140)
+				b.WriteString("</Ustrd>")
+			}
+			if e.RemittanceRef != "" {
+				b.WriteString("<Strd><CdtrRefInf><Ref>")
+				writeText(b, e.RemittanceRef, max35)
+				b.WriteString("</Ref></CdtrRefInf></Strd>")
+			}
+			b.WriteString("</RmtInf>")
 		}
 		if e.Returned {
 			b.WriteString("<RtrInf>")

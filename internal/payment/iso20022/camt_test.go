@@ -66,8 +66,15 @@ func TestStatementEachVersionValidatesAndReadsBack(t *testing.T) {
 			if st.Version != v || st.MessageID != "STMT-2026-03-02" || !st.Created.Equal(created.Truncate(time.Second)) {
 				t.Errorf("statement = %+v", st)
 			}
+			// Every entry names its report: the writer's Id (the message
+			// id) and account.
+			rep := AccountReport{ID: "STMT-2026-03-02", Account: "JO94CBJO0010000000000131000302"}
+			if st.First != rep {
+				t.Errorf("first report = %+v, want %+v", st.First, rep)
+			}
 			for i := range want {
 				want[i].Number = int64(i + 1)
+				want[i].Report = rep
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("entries differ:\n got %+v\nwant %+v", got, want)
