@@ -58,8 +58,9 @@ type batchCtx struct {
 }
 
 type pledgeHead struct {
-	donor  int64
-	status string
+	donor       int64
+	status      string
+	restriction fund.Restriction
 }
 
 func (s *Service) newBatch(ctx context.Context, memberID int64) (*batchCtx, error) {
@@ -240,9 +241,43 @@ func (s *Service) prepare(ctx context.Context, tx *db.Tx, b *batchCtx, in fund.D
 		return p, err
 	}
 	in.DonorID, p.donorKind = d.ID, d.Kind
+	// A donation paid against a pledge carries the pledge's restriction:
+	// one that names none (a bank credit matched to the pledge) takes it,
+	// one that names another is refused. The pledge's restriction was
+	// checked when the pledge was made, so it is not looked up again.
+	inherited := false
+	if in.PledgeID != 0 {
+		ph, ok := b.pledges[in.PledgeID]
+		if !ok {
+			var rj string
+			err := tx.QueryRow(ctx, `SELECT donor_id, status, restriction FROM fund_pledges WHERE id = ? AND member_id = ?`, in.PledgeID, b.m.ID).Scan(&ph.donor, &ph.status, &rj)
+			if err != nil {
+				return p, errs.E(errs.Invalid, "gift.pledge_unknown").WithField("pledge", "gift.pledge_unknown")
+			}
+			if rj != "" {
+				if err := json.Unmarshal([]byte(rj), &ph.restriction); err != nil {
+					return p, errs.Wrapf(err, "gift: pledge restriction")
+				}
+			}
+			b.pledges[in.PledgeID] = ph
+		}
+		if ph.status != PledgeActive || (ph.donor != in.DonorID && ph.donor != p.in.DonorID) {
+			return p, errs.E(errs.Invalid, "gift.pledge_unknown").WithField("pledge", "gift.pledge_unknown")
+		}
+		switch {
+		case r == (fund.Restriction{}):
+			inherited = ph.restriction != r
+			r = ph.restriction
+		case r.Key() != ph.restriction.Key():
+			return p, errs.E(errs.Invalid, "gift.pledge_restriction_mismatch").WithField("restriction", "gift.pledge_restriction_mismatch")
+		}
+	}
 	// What the restriction names must exist, and a campaign must take it.
 	switch r.Kind {
 	case fund.RestrictProgram, fund.RestrictMember:
+		if inherited {
+			break
+		}
 		if err := s.target(ctx, b, r); err != nil {
 			return p, err
 		}
@@ -267,19 +302,6 @@ func (s *Service) prepare(ctx context.Context, tx *db.Tx, b *batchCtx, in fund.D
 		p.campaignID = c.ID
 	}
 	p.restriction = r
-	if in.PledgeID != 0 {
-		ph, ok := b.pledges[in.PledgeID]
-		if !ok {
-			err := tx.QueryRow(ctx, `SELECT donor_id, status FROM fund_pledges WHERE id = ? AND member_id = ?`, in.PledgeID, b.m.ID).Scan(&ph.donor, &ph.status)
-			if err != nil {
-				return p, errs.E(errs.Invalid, "gift.pledge_unknown").WithField("pledge", "gift.pledge_unknown")
-			}
-			b.pledges[in.PledgeID] = ph
-		}
-		if ph.status != PledgeActive || (ph.donor != in.DonorID && ph.donor != p.in.DonorID) {
-			return p, errs.E(errs.Invalid, "gift.pledge_unknown").WithField("pledge", "gift.pledge_unknown")
-		}
-	}
 	p.amount = in.Amount
 	if in.Currency != b.m.Currency {
 		date := dateOnly(in.ReceivedOn, b.loc)

@@ -541,3 +541,84 @@ func TestRecordManyBatch(t *testing.T) {
 		}
 	})
 }
+
+// A donation paid against a pledge takes the pledge's restriction when it
+// names none (a bank credit matched to the pledge), in a batch too, and is
+// refused when it names another.
+func TestPledgeRestrictionApplied(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		orphans := fund.Restriction{Kind: fund.RestrictGroup, Group: "orphans"}
+		p, err := w.s.CreatePledge(w.fund, Pledge{MemberID: w.jo, DonorID: 1, Amount: 20_000, Frequency: Monthly, Starts: "2026-01-01", Instalments: 6, Restriction: orphans})
+		if err != nil {
+			t.Fatal(err)
+		}
+		prog, err := w.s.CreatePledge(w.fund, Pledge{MemberID: w.jo, DonorID: 1, Amount: 30_000, Frequency: Monthly, Starts: "2026-01-01", Instalments: 6,
+			Restriction: fund.Restriction{Kind: fund.RestrictProgram, ProgramID: 7}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := w.cash(20_000)
+		in.PledgeID = p.ID
+		ref := w.record(t, in)
+		if ref.Restriction.Key() != orphans.Key() || w.lots.lots[ref.ID].Restriction.Key() != orphans.Key() {
+			t.Errorf("restriction = %q, lot %q; want the pledge's %q", ref.Restriction.Key(), w.lots.lots[ref.ID].Restriction.Key(), orphans.Key())
+		}
+		// The same restriction named explicitly is fine.
+		in.Restriction = orphans
+		w.record(t, in)
+		// Another restriction, or zakat on a plain pledge, is refused and writes nothing.
+		var before int64
+		d.QueryRow(context.Background(), `SELECT COUNT(*) FROM fund_donations`).Scan(&before)
+		for _, r := range []fund.Restriction{{Kind: fund.RestrictGroup, Group: "widows"}, {Kind: fund.RestrictProgram, ProgramID: 7}, {Zakat: true}} {
+			bad := w.cash(20_000)
+			bad.PledgeID, bad.Restriction = p.ID, r
+			if _, err := w.s.Record(w.fund, bad); keyOf(err) != "gift.pledge_restriction_mismatch" {
+				t.Errorf("restriction %q on the orphans pledge: %v", r.Key(), err)
+			}
+		}
+		var after int64
+		d.QueryRow(context.Background(), `SELECT COUNT(*) FROM fund_donations`).Scan(&after)
+		if after != before {
+			t.Errorf("refused donations wrote %d rows", after-before)
+		}
+		// A batch (bank credits matched to pledges) carries each pledge's restriction.
+		ins := []fund.DonationInput{w.cash(20_000), w.cash(30_000), w.cash(5_000)}
+		ins[0].PledgeID, ins[1].PledgeID = p.ID, prog.ID
+		for i := range ins {
+			ins[i].Kind, ins[i].FromSuspense = fund.KindTransfer, true
+		}
+		var refs []fund.DonationRef
+		err = d.Tx(context.Background(), func(tx *db.Tx) error {
+			var err error
+			refs, err = w.s.RecordManyTx(w.fund, tx, ins)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{orphans.Key(), "program:7", "general"}
+		for i, r := range refs {
+			if r.Restriction.Key() != want[i] {
+				t.Errorf("batch row %d restriction = %q, want %q", i+1, r.Restriction.Key(), want[i])
+			}
+		}
+		if got := poolBalance(t, d, w.jo, orphans); got != 60_000 {
+			t.Errorf("orphans pool = %d, want 60000", got)
+		}
+		if got := poolBalance(t, d, w.jo, fund.Restriction{Kind: fund.RestrictProgram, ProgramID: 7}); got != 30_000 {
+			t.Errorf("program pool = %d, want 30000", got)
+		}
+		trialZero(t, d, w.fund, w.jo)
+		// The public journal says where the money went.
+		var orphansIn int64
+		for _, m := range w.journal.ms {
+			if m.Restriction.Key() == orphans.Key() {
+				orphansIn += m.Amount
+			}
+		}
+		if orphansIn != 60_000 {
+			t.Errorf("journal: orphans in = %d, want 60000", orphansIn)
+		}
+	})
+}
