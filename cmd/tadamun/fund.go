@@ -1,19 +1,25 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/app"
 	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/fund"
 	"github.com/tadamun/tadamun/internal/fund/bank"
+	"github.com/tadamun/tadamun/internal/fund/donor"
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/money"
 )
@@ -23,24 +29,22 @@ func init() {
 	register("fund import", "import the fund's bank statements (camt.053, camt.054, CSV; .gz too), match credits to donors", cmdFundImport)
 	register("fund suspense", "list the fund's bank credits waiting in the review queue (the suspense account)", cmdFundSuspense)
 	register("fund statements", "list the fund's imported bank statements", cmdFundStatements)
+	register("fund donors", "the fund's donors: fund donors import --member CODE FILE (a trusted list, in bulk)", cmdFundDonors)
 	register("fund", "the solidarity fund: fund import, fund suspense, fund statements (each with --help)", func(context.Context, globals, []string) error {
-		fmt.Fprint(os.Stderr, "Usage: tadamun fund import|suspense|statements [flags]\n\n  fund import      "+
+		fmt.Fprint(os.Stderr, "Usage: tadamun fund import|suspense|statements|donors [flags]\n\n  fund import      "+
 			"import bank statements (camt.053, camt.054, CSV) and match credits to donors\n  fund suspense    "+
-			"the credits waiting for review in the suspense account\n  fund statements  the statements imported\n")
+			"the credits waiting for review in the suspense account\n  fund statements  the statements imported\n"+
+			"  fund donors import  load a trusted file of donors in bulk (no duplicate check)\n")
 		return nil
 	})
 }
-
-// fundBank is the statement service the fund commands use; a benchmark
-// build (fund_bench.go) replaces it with one over test donors.
-var fundBank = func(s *app.Services, _ *db.DB) *bank.Service { return s.Bank }
 
 // withFund is withServices that also gives the fund's statement service.
 func withFund(ctx context.Context, g globals, fn func(s *app.Services, b *bank.Service) error) error {
 	return withDB(ctx, g, func(d *db.DB) error {
 		s := services(d, app.Options{})
 		defer s.Close(context.WithoutCancel(ctx))
-		return fn(s, fundBank(s, d))
+		return fn(s, s.Bank)
 	})
 }
 
@@ -228,4 +232,163 @@ func cmdFundStatements(ctx context.Context, g globals, args []string) error {
 		}
 		return nil
 	})
+}
+
+const fundDonorsImportHelp = `Usage: tadamun fund donors import --member CODE FILE
+
+Loads a trusted file of donors of one member in bulk, all or nothing: a
+migration from another donor system, a member's cleaned list. Every row is
+checked and normalized as a donor typed in the web UI, but there is NO
+duplicate check, neither against the donors already recorded nor within
+the file: do not use it for lists nobody has cleaned (type those in, or
+check the donors' duplicates page afterwards).
+
+FILE is CSV (comma) or, when its name ends in .tsv, tab-separated, UTF-8,
+with a header row naming the columns (in any order; only name is required):
+
+  kind            individual (default), company, organization, government
+  name            the donor's name
+  public_name     the name shown publicly when consent_public is set
+  consent_public  yes/no (1/0, true/false): consent to be named publicly
+  language        ar (default) or en
+  phones          phone numbers, separated by ';'
+  email, address, reg_no, notes
+  ibans           IBANs, separated by ';'
+  refs            the donor's own reference numbers, separated by ';'
+
+(phone, iban, reference and references are accepted for the lists).
+
+Flags:
+`
+
+// maxDonorFile bounds a donors file.
+const maxDonorFile = 1 << 30
+
+func cmdFundDonors(ctx context.Context, g globals, args []string) error {
+	if len(args) == 0 || args[0] != "import" {
+		fmt.Fprint(os.Stderr, fundDonorsImportHelp)
+		return errors.New("fund donors: the only subcommand is import")
+	}
+	fs := flag.NewFlagSet("fund donors import", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), fundDonorsImportHelp)
+		fs.PrintDefaults()
+	}
+	code := fs.String("member", "", "member code, e.g. JO (required)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *code == "" || fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("fund donors import: give --member and one file")
+	}
+	name := fs.Arg(0)
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return withServices(ctx, g, func(svc *app.Services) error {
+		ctx := actor.System(ctx)
+		m, err := svc.Members.Get(ctx, *code)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		comma := ','
+		if strings.HasSuffix(strings.ToLower(name), ".tsv") {
+			comma = '\t'
+		}
+		ins, err := readDonorTable(io.LimitReader(f, maxDonorFile+1), comma, m.ID)
+		if err != nil {
+			return fmt.Errorf("fund donors import: %s: %w", name, err)
+		}
+		res, err := svc.Donors.CreateMany(ctx, ins)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%s: %d donors imported in %.1fs\n", filepath.Base(name), res.Count, time.Since(start).Seconds())
+		return nil
+	})
+}
+
+// readDonorTable reads a donors file with a header row (see
+// fundDonorsImportHelp) into donors of member.
+func readDonorTable(r io.Reader, comma rune, member int64) ([]donor.Input, error) {
+	cr := csv.NewReader(bufio.NewReaderSize(r, 64<<10))
+	cr.Comma, cr.ReuseRecord, cr.FieldsPerRecord = comma, true, -1
+	if comma == '\t' {
+		cr.LazyQuotes = true
+	}
+	head, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("header row: %w", err)
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		switch h {
+		case "phone":
+			h = "phones"
+		case "iban":
+			h = "ibans"
+		case "ref", "reference", "references":
+			h = "refs"
+		}
+		switch h {
+		case "kind", "name", "public_name", "consent_public", "language", "phones", "email", "address", "reg_no", "notes", "ibans", "refs":
+		default:
+			return nil, fmt.Errorf("header row: unknown column %q", head[i])
+		}
+		if _, dup := col[h]; dup {
+			return nil, fmt.Errorf("header row: column %q twice", head[i])
+		}
+		col[h] = i
+	}
+	if _, ok := col["name"]; !ok {
+		return nil, errors.New("header row: no name column")
+	}
+	var out []donor.Input
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(out) == donor.MaxImport {
+			return nil, fmt.Errorf("more than %d donors", donor.MaxImport)
+		}
+		get := func(c string) string {
+			if i, ok := col[c]; ok && i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		list := func(c string) []string {
+			if v := get(c); v != "" {
+				return strings.Split(v, ";")
+			}
+			return nil
+		}
+		in := donor.Input{MemberID: member, Kind: get("kind"), Name: get("name"), PublicName: get("public_name"), Language: get("language"),
+			Phones: list("phones"), Email: get("email"), Address: get("address"), RegNo: get("reg_no"), Notes: get("notes"),
+			IBANs: list("ibans"), Refs: list("refs")}
+		if in.Kind == "" {
+			in.Kind = fund.DonorIndividual
+		}
+		switch strings.ToLower(get("consent_public")) {
+		case "", "no", "0", "false":
+		case "yes", "1", "true":
+			in.ConsentPublic = true
+		default:
+			return nil, fmt.Errorf("line %d: consent_public is yes or no", line)
+		}
+		out = append(out, in)
+	}
+	if lr, ok := r.(*io.LimitedReader); ok && lr.N <= 0 {
+		return nil, fmt.Errorf("larger than %d MiB", maxDonorFile>>20)
+	}
+	return out, nil
 }

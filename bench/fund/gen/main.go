@@ -1,5 +1,6 @@
-// Command gen writes the bank statement benchmark's data: donors.tsv (id,
-// IBAN, reference, Arabic name) and camt.053 statements of credit entries
+// Command gen writes the bank statement benchmark's data: donors.tsv (a
+// header row, then reference, IBAN and Arabic name of each donor, as
+// `tadamun fund donors import` reads it) and camt.053 statements of credit entries
 // of the fund's account, split in files of consecutive weeks. Of the
 // entries, 40% carry a donor's reference, 20% a donor's IBAN, 20% only a
 // donor's name (exactly one donor has it), and 20% are strangers (an
@@ -57,11 +58,12 @@ func main() {
 		log.Fatal(err)
 	}
 	dw := bufio.NewWriter(df)
+	fmt.Fprintf(dw, "refs\tibans\tname\n")
 	for i, c := range combos {
 		names[i] = first[c%len(first)] + " " + father[c/len(first)%len(father)] + " " + family[c/len(first)/len(father)]
-		ibans[i] = fmt.Sprintf("JO%02dARAB%022d", 10+i%89, 1_000_000+i)
+		ibans[i] = withCheck("JO", fmt.Sprintf("ARAB%022d", 1_000_000+i))
 		refs[i] = fmt.Sprintf("D%07d", i+1)
-		fmt.Fprintf(dw, "%d\t%s\t%s\t%s\n", i+1, ibans[i], refs[i], names[i])
+		fmt.Fprintf(dw, "%s\t%s\t%s\n", refs[i], ibans[i], names[i])
 	}
 	if err := dw.Flush(); err != nil {
 		log.Fatal(err)
@@ -126,4 +128,19 @@ func readOnly(files []string) {
 		f.Close()
 	}
 	fmt.Printf("parsed %d entries in %.1f s\n", n, time.Since(start).Seconds())
+}
+
+// withCheck returns country + check digits + bban, the check digits
+// computed (ISO 13616, mod 97), so that the donors' IBANs are valid.
+func withCheck(country, bban string) string {
+	rem := 0
+	for _, r := range bban + country + "00" {
+		if r >= 'A' && r <= 'Z' {
+			v := int(r-'A') + 10
+			rem = (rem*100 + v) % 97
+		} else {
+			rem = (rem*10 + int(r-'0')) % 97
+		}
+	}
+	return fmt.Sprintf("%s%02d%s", country, 98-rem, bban)
 }
