@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -170,6 +171,11 @@ func (s *Server) fundStatement(w http.ResponseWriter, r *http.Request) error {
 type fundQueueLine struct {
 	bank.Line
 	Suggestions []bank.Suggestion
+	// Picker chooses the donor; its choices start with the suggestions.
+	Picker donorPicker
+	// Values are what was sent for this line when its form comes back
+	// (a search without JavaScript, a refused match).
+	Values url.Values
 }
 
 type fundSuspensePage struct {
@@ -183,10 +189,12 @@ type fundSuspensePage struct {
 }
 
 func (s *Server) fundSuspense(w http.ResponseWriter, r *http.Request) error {
-	return s.renderSuspense(w, r, nil)
+	return s.renderSuspense(w, r, nil, 0)
 }
 
-func (s *Server) renderSuspense(w http.ResponseWriter, r *http.Request, f *Form) error {
+// renderSuspense draws the queue; f, when not nil, is what was sent for
+// line (its values and errors are drawn back in that line's form).
+func (s *Server) renderSuspense(w http.ResponseWriter, r *http.Request, f *Form, line int64) error {
 	m, opts, err := s.notifyMember(r)
 	if err != nil {
 		return err
@@ -201,8 +209,22 @@ func (s *Server) renderSuspense(w http.ResponseWriter, r *http.Request, f *Form)
 		return err
 	}
 	pg := fundSuspensePage{Member: m, Members: opts, Groups: fund.Groups}
+	v := variantOf(r)
 	for _, l := range ls {
-		pg.Lines = append(pg.Lines, fundQueueLine{Line: l, Suggestions: sug[l.ID]})
+		ql := fundQueueLine{Line: l, Suggestions: sug[l.ID]}
+		var offered []donorChoice
+		for _, x := range ql.Suggestions {
+			offered = append(offered, donorChoice{ID: x.DonorID, Name: x.Name,
+				Detail: i18n.T(v.lang, "fund_picker.number", map[string]any{"n": i18n.IsolateLTR(v.digits(strconv.FormatInt(x.DonorID, 10)))}) + " · " +
+					i18n.T(v.lang, "fund_picker.suggested", map[string]any{"why": tr(v.lang, "fund_bank.why."+x.Why)})})
+		}
+		vals, errors := url.Values{}, map[string]string{}
+		if f != nil && line == l.ID {
+			vals, errors = f.Values, f.Errors
+			ql.Values = f.Values
+		}
+		ql.Picker = s.donorPickerFor(r, m, vals, errors, "donor", "-"+strconv.FormatInt(l.ID, 10), offered)
+		pg.Lines = append(pg.Lines, ql)
 	}
 	if len(ls) == 25 {
 		pg.Next = ls[len(ls)-1].ID
@@ -211,11 +233,11 @@ func (s *Server) renderSuspense(w http.ResponseWriter, r *http.Request, f *Form)
 		return err
 	}
 	pg.Suspense = amounts(pg.Summary.Suspense)
-	v := View{Title: "fund_bank.suspense_title", Data: pg, Form: f}
+	page := View{Title: "fund_bank.suspense_title", Data: pg, Form: f}
 	if f != nil && f.Message != "" {
-		v.Status = http.StatusConflict
+		page.Status = http.StatusConflict
 	}
-	return s.Render(w, r, "fund_bank/suspense", v)
+	return s.Render(w, r, "fund_bank/suspense", page)
 }
 
 // fundFail shows a refused decision on the queue page; other errors go to
@@ -224,8 +246,10 @@ func (s *Server) fundFail(w http.ResponseWriter, r *http.Request, err error) err
 	if c := errs.CodeOf(err); c != errs.Invalid && c != errs.Conflict {
 		return err
 	}
-	e := errs.As(err)
-	return s.renderSuspense(w, r, &Form{Errors: map[string]string{}, Message: i18n.T(Lang(r), e.Key, e.Args)})
+	f := NewForm(r)
+	f.Fail(Lang(r), err)
+	line, _ := pathID(r, "id")
+	return s.renderSuspense(w, r, f, line)
 }
 
 func (s *Server) fundLineMatch(w http.ResponseWriter, r *http.Request) error {
@@ -233,10 +257,23 @@ func (s *Server) fundLineMatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if r.FormValue(donorSearch) != "" {
+		// The picker's search without JavaScript: the queue again, with
+		// this line's matches.
+		f := NewForm(r)
+		return s.renderSuspense(w, r, f, id)
+	}
+	m, _, err := s.notifyMember(r)
+	if err != nil {
+		return err
+	}
 	in := bank.MatchInput{Note: r.FormValue("note")}
-	in.DonorID, _ = strconv.ParseInt(strings.TrimSpace(r.FormValue("donor")), 10, 64)
-	if in.DonorID == 0 {
-		in.DonorID, _ = strconv.ParseInt(strings.TrimSpace(r.FormValue("donor_id")), 10, 64)
+	picked := r.FormValue("donor")
+	if strings.TrimSpace(picked) == "" {
+		picked = r.FormValue("donor_id") // the number, from a script or an old page
+	}
+	if in.DonorID, err = s.pickedDonor(r.Context(), m, picked, "donor"); err != nil {
+		return s.fundFail(w, r, err)
 	}
 	in.PledgeID, _ = strconv.ParseInt(strings.TrimSpace(r.FormValue("pledge_id")), 10, 64)
 	if g := r.FormValue("group"); g != "" {

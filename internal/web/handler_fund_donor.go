@@ -172,6 +172,9 @@ type donorPageData struct {
 	// Similar are the donors the duplicate check finds for this one,
 	// shown after a save that found possible duplicates (?similar=1).
 	Similar []donor.Duplicate
+	// MemberCode names the donor's member in the links to the donation
+	// and pledge forms, for a union-level user.
+	MemberCode string
 }
 
 func donorID(r *http.Request) (int64, error) {
@@ -206,6 +209,11 @@ func (s *Server) donorPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pg := donorPageData{Donor: d, CanWrite: auth.Can(actor.From(r.Context()), auth.FundWrite), History: h, Users: users}
+	if actor.From(r.Context()).Union() {
+		if m, err := s.Members.ByID(r.Context(), d.MemberID); err == nil {
+			pg.MemberCode = m.Code
+		}
+	}
 	if pg.CanWrite && r.URL.Query().Get("similar") != "" && d.Merged == nil {
 		in := donor.Input{MemberID: d.MemberID, Kind: d.Kind, Name: d.Name, Phones: d.Phones, Email: d.Email, Address: d.Address, RegNo: d.RegNo, IBANs: d.IBANs, Refs: d.Refs}
 		if pg.Similar, err = s.Donors.Check(r.Context(), in, d.ID); err != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -256,7 +257,14 @@ func (s *Server) giftExport(w http.ResponseWriter, r *http.Request, m member.Mem
 
 type giftFormPage struct {
 	giftCommon
-	Today string
+	Today  string
+	Picker donorPicker
+}
+
+// giftForm is a donation or pledge form's page data, its donor picker
+// drawn from the form's values.
+func (s *Server) giftForm(r *http.Request, c giftCommon, f *Form, today string) giftFormPage {
+	return giftFormPage{giftCommon: c, Today: today, Picker: s.donorPickerFor(r, c.Member, f.Values, f.Errors, "donor", "", nil)}
 }
 
 func (s *Server) giftDonationNew(w http.ResponseWriter, r *http.Request) error {
@@ -274,7 +282,7 @@ func (s *Server) giftDonationNew(w http.ResponseWriter, r *http.Request) error {
 	if f.Values.Get("campaign") != "" {
 		f.Values.Set("restriction", fund.RestrictCampaign)
 	}
-	return s.Render(w, r, "fund/gift_donation_new", View{Title: "gift.donation.new", Form: f, Data: giftFormPage{giftCommon: c, Today: today}})
+	return s.Render(w, r, "fund/gift_donation_new", View{Title: "gift.donation.new", Form: f, Data: s.giftForm(r, c, f, today)})
 }
 
 // giftRestriction reads the restriction picker.
@@ -335,7 +343,7 @@ func giftDate(v string, loc *time.Location, field string, required bool) (time.T
 	return time.Date(t.Year(), t.Month(), t.Day(), 12, 0, 0, 0, loc).UTC(), nil
 }
 
-func (s *Server) giftDonationInput(f *Form, m member.Member) (fund.DonationInput, error) {
+func (s *Server) giftDonationInput(ctx context.Context, f *Form, m member.Member) (fund.DonationInput, error) {
 	v := f.Values
 	in := fund.DonationInput{MemberID: m.ID, Kind: v.Get("kind"), Currency: v.Get("currency"), Reference: v.Get("reference"), Memo: v.Get("memo"),
 		Goods: v.Get("goods"), ValuedBy: v.Get("valued_by")}
@@ -343,8 +351,8 @@ func (s *Server) giftDonationInput(f *Form, m member.Member) (fund.DonationInput
 		in.Currency = m.Currency
 	}
 	var err error
-	if in.DonorID, err = arabic.ParseInt(v.Get("donor")); err != nil || in.DonorID <= 0 {
-		return in, errs.E(errs.Invalid, "error.invalid_input").WithField("donor", "gift.donor_required")
+	if in.DonorID, err = s.pickedDonor(ctx, m, v.Get("donor"), "donor"); err != nil {
+		return in, err
 	}
 	if v.Get("pledge") != "" {
 		if in.PledgeID, err = arabic.ParseInt(v.Get("pledge")); err != nil {
@@ -373,7 +381,11 @@ func (s *Server) giftDonationCreate(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	f := NewForm(r)
-	in, err := s.giftDonationInput(f, c.Member)
+	if f.Values.Get(donorSearch) != "" {
+		// The picker's search without JavaScript: the form again, with the matches.
+		return s.Render(w, r, "fund/gift_donation_new", View{Title: "gift.donation.new", Form: f, Data: s.giftForm(r, c, f, "")})
+	}
+	in, err := s.giftDonationInput(r.Context(), f, c.Member)
 	var ref fund.DonationRef
 	if err == nil {
 		ref, err = s.Gifts.Record(r.Context(), in)
@@ -383,7 +395,7 @@ func (s *Server) giftDonationCreate(w http.ResponseWriter, r *http.Request) erro
 			return err
 		}
 		f.Fail(Lang(r), err)
-		return s.Render(w, r, "fund/gift_donation_new", View{Title: "gift.donation.new", Form: f, Data: giftFormPage{giftCommon: c}, Status: Status(errs.CodeOf(err))})
+		return s.Render(w, r, "fund/gift_donation_new", View{Title: "gift.donation.new", Form: f, Data: s.giftForm(r, c, f, ""), Status: Status(errs.CodeOf(err))})
 	}
 	Flash(w, "gift.donation.recorded")
 	http.Redirect(w, r, "/fund/donations/"+strconv.FormatInt(ref.ID, 10), http.StatusSeeOther)
@@ -519,7 +531,7 @@ func (s *Server) giftPledgeNew(w http.ResponseWriter, r *http.Request) error {
 	}
 	today := s.Clock.Now().In(c.Member.Location()).Format(time.DateOnly)
 	f := &Form{Values: url.Values{"frequency": {gift.Monthly}, "currency": {c.Member.Currency}, "starts": {today}, "instalments": {"12"}, "donor": {r.URL.Query().Get("donor")}}, Errors: map[string]string{}}
-	return s.Render(w, r, "fund/gift_pledge_new", View{Title: "gift.pledge.new", Form: f, Data: giftFormPage{giftCommon: c, Today: today}})
+	return s.Render(w, r, "fund/gift_pledge_new", View{Title: "gift.pledge.new", Form: f, Data: s.giftForm(r, c, f, today)})
 }
 
 func (s *Server) giftPledgeCreate(w http.ResponseWriter, r *http.Request) error {
@@ -528,14 +540,15 @@ func (s *Server) giftPledgeCreate(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	f := NewForm(r)
+	if f.Values.Get(donorSearch) != "" {
+		return s.Render(w, r, "fund/gift_pledge_new", View{Title: "gift.pledge.new", Form: f, Data: s.giftForm(r, c, f, "")})
+	}
 	v := f.Values
 	p := gift.Pledge{MemberID: c.Member.ID, Currency: v.Get("currency"), Frequency: v.Get("frequency"), Starts: v.Get("starts"), Ends: v.Get("ends"), Reference: v.Get("reference")}
 	if p.Currency == "" {
 		p.Currency = c.Member.Currency
 	}
-	if p.DonorID, err = arabic.ParseInt(v.Get("donor")); err != nil || p.DonorID <= 0 {
-		err = errs.E(errs.Invalid, "error.invalid_input").WithField("donor", "gift.donor_required")
-	}
+	p.DonorID, err = s.pickedDonor(r.Context(), c.Member, v.Get("donor"), "donor")
 	if err == nil && v.Get("instalments") != "" {
 		var n int64
 		if n, err = arabic.ParseInt(v.Get("instalments")); err != nil {
@@ -558,7 +571,7 @@ func (s *Server) giftPledgeCreate(w http.ResponseWriter, r *http.Request) error 
 			return err
 		}
 		f.Fail(Lang(r), err)
-		return s.Render(w, r, "fund/gift_pledge_new", View{Title: "gift.pledge.new", Form: f, Data: giftFormPage{giftCommon: c}, Status: Status(errs.CodeOf(err))})
+		return s.Render(w, r, "fund/gift_pledge_new", View{Title: "gift.pledge.new", Form: f, Data: s.giftForm(r, c, f, ""), Status: Status(errs.CodeOf(err))})
 	}
 	Flash(w, "web.saved")
 	http.Redirect(w, r, "/fund/pledges/"+strconv.FormatInt(out.ID, 10), http.StatusSeeOther)
