@@ -407,6 +407,7 @@ type giftDonationPage struct {
 	Purpose  string
 	Member   member.Member
 	Campaign string
+	Donor    string // the donor's name, linked to its page
 }
 
 func (s *Server) giftDonationView(w http.ResponseWriter, r *http.Request, d gift.Donation, f *Form, status int) error {
@@ -415,6 +416,9 @@ func (s *Server) giftDonationView(w http.ResponseWriter, r *http.Request, d gift
 		return err
 	}
 	p := giftDonationPage{Donation: d, Purpose: s.Gifts.Purpose(r.Context(), Lang(r), d.Restriction), Member: m}
+	if dn, err := s.Donors.Get(r.Context(), d.DonorID); err == nil {
+		p.Donor = dn.Name
+	}
 	if f == nil {
 		f = &Form{Values: url.Values{}, Errors: map[string]string{}}
 	}
