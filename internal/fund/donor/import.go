@@ -2,6 +2,7 @@ package donor
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
@@ -9,6 +10,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/fund"
 )
 
 // MaxImport is the most donors one CreateMany takes.
@@ -156,6 +158,58 @@ func (s *Service) CreateMany(ctx context.Context, ins []Input) (Imported, error)
 	})
 	if err != nil {
 		return Imported{}, err
+	}
+	return out, nil
+}
+
+// DonorRefs returns the donors of member among ids as the fund's other
+// packages see them, in a few queries (a batch of bank credits asks for
+// thousands at once); ids of no donor of member are absent from the map.
+// A merged donor's ref has MergedInto naming the live donor at the end of
+// its chain, as Donor gives it. It needs fund.read.
+func (s *Service) DonorRefs(ctx context.Context, memberID int64, ids []int64) (map[int64]fund.DonorRef, error) {
+	if err := auth.RequireMember(ctx, auth.FundRead, memberID); err != nil {
+		return nil, err
+	}
+	out := make(map[int64]fund.DonorRef, len(ids))
+	const chunk = 500
+	args := make([]any, 0, chunk+1)
+	for len(ids) > 0 {
+		n := min(chunk, len(ids))
+		args = append(args[:0], memberID)
+		for _, v := range ids[:n] {
+			args = append(args, v)
+		}
+		ids = ids[n:]
+		q := `SELECT ` + donorCols + ` FROM fund_donors WHERE member_id = ? AND id IN (?` + strings.Repeat(`, ?`, n-1) + `)`
+		if err := func() error {
+			rows, err := s.db.Query(ctx, q, args...)
+			if err != nil {
+				return errs.Wrapf(err, "donor: refs")
+			}
+			defer rows.Close()
+			for rows.Next() {
+				d, err := scanDonor(rows)
+				if err != nil {
+					return errs.Wrapf(err, "donor: refs")
+				}
+				out[d.ID] = d.Ref()
+			}
+			return rows.Err()
+		}(); err != nil {
+			return nil, err
+		}
+	}
+	// Merged donors (few): the live donor at the end of the chain.
+	for id, r := range out {
+		if r.MergedInto == 0 {
+			continue
+		}
+		live, err := s.Donor(ctx, memberID, id)
+		if err != nil {
+			return nil, err
+		}
+		out[id] = live
 	}
 	return out, nil
 }

@@ -104,3 +104,44 @@ func TestCreateMany(t *testing.T) {
 		}
 	})
 }
+
+// DonorRefs answers for many donors at once as Donor answers for one.
+func TestDonorRefs(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ins := make([]Input, 700)
+		for i := range ins {
+			ins[i] = Input{MemberID: w.jo, Kind: fund.DonorIndividual, Name: fmt.Sprintf("مانح %s", benchFamily[i%len(benchFamily)]), Refs: []string{fmt.Sprintf("R%d", i)}}
+		}
+		res, err := w.s.CreateMany(w.fund, ins)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.s.Merge(w.fund, res.IDs[0], res.IDs[1], "نفس المانح"); err != nil {
+			t.Fatal(err)
+		}
+		eg, err := w.s.Create(w.egFund, Input{MemberID: w.eg, Kind: fund.DonorIndividual, Name: "مصري"}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := append([]int64{eg.Donor.ID, 999_999}, res.IDs...)
+		refs, err := w.s.DonorRefs(w.reader, w.jo, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(refs) != len(res.IDs) {
+			t.Errorf("%d refs, want %d (no other member's, no unknown)", len(refs), len(res.IDs))
+		}
+		for _, id := range res.IDs[:50] {
+			one, err := w.s.Donor(w.reader, w.jo, id)
+			if err != nil || refs[id] != one {
+				t.Errorf("donor %d: many %+v, one %+v %v", id, refs[id], one, err)
+			}
+		}
+		if refs[res.IDs[1]].MergedInto != res.IDs[0] {
+			t.Errorf("merged donor's ref %+v", refs[res.IDs[1]])
+		}
+		_, err = w.s.DonorRefs(w.egFund, w.jo, ids)
+		wantCode(t, err, errs.NotFound)
+	})
+}

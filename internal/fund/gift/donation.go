@@ -72,6 +72,14 @@ func (s *Service) newBatch(ctx context.Context, memberID int64) (*batchCtx, erro
 		rates: map[string]Rate{}, pledges: map[int64]pledgeHead{}, programs: map[int64]int64{}, members: map[int64]bool{}, failed: map[string]error{}}, nil
 }
 
+// DonorBatch is what Options.Donors may also do (internal/fund/donor
+// does): answer for many donors of member at once — the donors among ids,
+// a merged one's MergedInto naming the live donor. A batch of donations
+// (a bank statement's matched credits) then asks once, not once per donor.
+type DonorBatch interface {
+	DonorRefs(ctx context.Context, member int64, ids []int64) (map[int64]fund.DonorRef, error)
+}
+
 // donor resolves id (following merges) through Donors.
 func (s *Service) donor(ctx context.Context, b *batchCtx, id int64) (fund.DonorRef, error) {
 	if d, ok := b.donors[id]; ok {
@@ -163,6 +171,27 @@ func (s *Service) target(ctx context.Context, b *batchCtx, r fund.Restriction) e
 // donations name before the transaction starts, so that no lookup waits
 // for a connection while the transaction holds one.
 func (s *Service) lookups(ctx context.Context, b *batchCtx, ins []fund.DonationInput) {
+	if many, ok := s.o.Donors.(DonorBatch); ok && len(ins) > 1 {
+		seen := make(map[int64]bool, len(ins))
+		var ids []int64
+		for _, in := range ins {
+			if _, known := b.donors[in.DonorID]; in.DonorID > 0 && !known && !seen[in.DonorID] {
+				seen[in.DonorID] = true
+				ids = append(ids, in.DonorID)
+			}
+		}
+		if len(ids) > 1 {
+			// On an error, or for a merged or unknown donor, the loop below
+			// asks one by one and keeps the answer.
+			if refs, err := many.DonorRefs(ctx, b.m.ID, ids); err == nil {
+				for id, d := range refs {
+					if d.MergedInto == 0 && d.MemberID == b.m.ID && d.ID == id {
+						b.donors[id] = d
+					}
+				}
+			}
+		}
+	}
 	for _, in := range ins {
 		if in.DonorID > 0 {
 			if _, err := s.donor(ctx, b, in.DonorID); err != nil {

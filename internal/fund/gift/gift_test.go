@@ -622,3 +622,72 @@ func TestPledgeRestrictionApplied(t *testing.T) {
 		}
 	})
 }
+
+// batchDonors is fakeDonors that also answers for many donors at once,
+// counting the calls of each kind.
+type batchDonors struct {
+	*fakeDonors
+	one, many int
+}
+
+func (f *batchDonors) Donor(ctx context.Context, member, id int64) (fund.DonorRef, error) {
+	f.one++
+	return f.fakeDonors.Donor(ctx, member, id)
+}
+
+func (f *batchDonors) DonorRefs(_ context.Context, member int64, ids []int64) (map[int64]fund.DonorRef, error) {
+	f.many++
+	out := map[int64]fund.DonorRef{}
+	for _, id := range ids {
+		if d, ok := f.m[id]; ok && d.MemberID == member {
+			out[id] = d
+		}
+	}
+	return out, nil
+}
+
+// A batch asks a DonorBatch once for its donors, and one by one only for a
+// merged or unknown donor.
+func TestRecordManyAsksDonorsOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		bd := &batchDonors{fakeDonors: w.donors}
+		for id := int64(100); id < 150; id++ {
+			w.donors.m[id] = fund.DonorRef{ID: id, MemberID: w.jo, Kind: fund.DonorIndividual, Name: "م"}
+		}
+		s := New(d, Options{Donors: bd, Lots: w.lots, Journal: w.journal, Clock: w.clock.Now})
+		ins := make([]fund.DonationInput, 0, 102)
+		for i := range 100 {
+			ins = append(ins, w.cash(int64(1000+i)))
+			ins[i].DonorID = 100 + int64(i%50)
+		}
+		ins = append(ins, w.cash(5), w.cash(6))
+		ins[100].DonorID = 3 // merged into 1
+		ins[101].DonorID = 2
+		var refs []fund.DonationRef
+		err := d.Tx(context.Background(), func(tx *db.Tx) error {
+			var err error
+			refs, err = s.RecordManyTx(w.fund, tx, ins)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bd.many != 1 || bd.one != 2 {
+			t.Errorf("asked %d times for many, %d for one; want 1 and 2 (the merged donor and its live one)", bd.many, bd.one)
+		}
+		if refs[7].DonorID != 107 || refs[100].DonorID != 1 || refs[101].DonorID != 2 {
+			t.Errorf("donors %d, %d, %d; want 107, 1, 2", refs[7].DonorID, refs[100].DonorID, refs[101].DonorID)
+		}
+		// An unknown donor still refuses the batch.
+		ins[5].DonorID = 999
+		err = d.Tx(context.Background(), func(tx *db.Tx) error {
+			_, err := s.RecordManyTx(w.fund, tx, ins)
+			return err
+		})
+		var e *errs.Error
+		if !errors.As(err, &e) || e.Key != "gift.batch_row" || e.Args["row"] != 6 {
+			t.Errorf("unknown donor: %v", err)
+		}
+	})
+}
