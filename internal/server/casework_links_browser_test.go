@@ -85,7 +85,7 @@ func TestBrowserCaseHouseholdPanel(t *testing.T) {
 	}
 	login("jo.registrar")
 	do("registrar", chromedp.Navigate(changeURL), chromedp.WaitVisible(chromedp.CSS(`button[value=approve]`)))
-	do("approve", chromedp.Click(chromedp.CSS(`button[value=approve]`)), chromedp.WaitVisible(chromedp.CSS("table")))
+	do("approve", chromedp.Click(chromedp.CSS(`button[value=approve]`)), chromedp.WaitNotPresent(chromedp.CSS(`button[value=approve]`)))
 	shot(t, ctx, "casework-links-change-approved-ar-390")
 	if s := text(); !strings.Contains(s, "معتمد ومطبَّق") {
 		t.Errorf("after approval: %.600q", s)
