@@ -127,6 +127,14 @@ func TestDonorPicker(t *testing.T) {
 		}
 	}
 
+	// The donations list's "more" link keeps its query readable (it was
+	// query-escaped into a link to the first page again, without end).
+	if _, body := jo.do("GET", "/fund/donations", nil); strings.Contains(body, "offset%3d") || strings.Contains(body, `class="pager"`) && !strings.Contains(body, `href="/fund/donations?offset=`) {
+		t.Errorf("donations: the next page's link is escaped")
+	} else {
+		t.Logf("pager shown: %v", strings.Contains(body, `class="pager"`))
+	}
+
 	// The suspense queue: search, refusals, then a match.
 	_, body = jo.do("GET", "/fund/suspense", nil)
 	m := matchFormRE.FindStringSubmatch(body)

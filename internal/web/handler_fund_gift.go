@@ -225,7 +225,7 @@ func (s *Server) giftDonations(w http.ResponseWriter, r *http.Request) error {
 	if int64(f.Offset+len(ds)) < n {
 		q := r.URL.Query()
 		q.Set("offset", strconv.Itoa(f.Offset+len(ds)))
-		p.More = q.Encode()
+		p.More = "/fund/donations?" + q.Encode()
 	}
 	return s.Render(w, r, "fund/gift_donations", View{Title: "gift.donations.title", Data: p, Form: form})
 }
