@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -68,7 +69,7 @@ func (s *Server) giftReceiptCSS(w http.ResponseWriter, r *http.Request) error {
 type giftCommon struct {
 	Member       member.Member
 	Members      []Option
-	Query        string // member=…, for links
+	Query        template.URL // member=…, escaped, for links and form actions (a plain string would be query-escaped whole)
 	Kinds        []Option
 	Restrictions []Option
 	Groups       []Option
@@ -87,7 +88,7 @@ func (s *Server) giftCommon(r *http.Request, forms bool) (giftCommon, error) {
 	l := Lang(r)
 	c := giftCommon{Member: m, Members: ms}
 	if len(ms) > 0 {
-		c.Query = "member=" + url.QueryEscape(m.Code)
+		c.Query = template.URL("member=" + url.QueryEscape(m.Code))
 	}
 	for _, k := range fund.DonationKinds {
 		c.Kinds = append(c.Kinds, Option{k, tr(l, "gift.kind."+k)})
