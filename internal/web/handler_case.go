@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -158,7 +159,7 @@ type caseListPage struct {
 	TypeOpts, StatusOpts, RiskOpts []Option
 	OwnerOpts, OfficeOpts          []Option
 	Now                            time.Time
-	Query                          string // the filters, for the paging links
+	Query                          template.URL // the filters, encoded, for the paging links (a plain string would be query-escaped whole)
 	CanWrite                       bool
 }
 
@@ -235,7 +236,7 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request) error {
 			keep.Set(k, v)
 		}
 	}
-	p.Query = keep.Encode()
+	p.Query = template.URL(keep.Encode())
 	p.Prev, p.NextPage = p.Page-1, p.Page+1
 	return s.Render(w, r, "casework/list", View{Title: "casework.page_list", Form: fm, Data: p})
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -74,7 +75,7 @@ type qualityPage struct {
 	Members    []Option
 	Month      string
 	Heading    string
-	Query      string // member and month, for links
+	Query      template.URL // member and month, encoded, for links
 	F          *quality.Figures
 	KPIs       []qualityKPI
 	SLA        []qualityRow
@@ -119,9 +120,9 @@ func (s *Server) qualityDashboard(w http.ResponseWriter, r *http.Request) error 
 	q := quality.Query{MemberID: m.ID, From: from, To: to, TrendFrom: from.In(m.Location()).AddDate(0, -11, 0).UTC()}
 	p := qualityPage{Member: m, Members: opts, Month: month, MemberLoc: m.Location(), Heading: tr(l, "casework_quality.title"),
 		CanManage: auth.Can(actor.From(r.Context()), auth.CaseManage), CanPrint: s.Printer.Available()}
-	p.Query = "month=" + url.QueryEscape(month)
+	p.Query = template.URL("month=" + url.QueryEscape(month))
 	if actor.From(r.Context()).Union() {
-		p.Query += "&member=" + url.QueryEscape(m.Code)
+		p.Query += template.URL("&member=" + url.QueryEscape(m.Code))
 	}
 	if id := r.PathValue("id"); id != "" {
 		n, err := strconv.ParseInt(id, 10, 64)
@@ -143,7 +144,7 @@ func (s *Server) qualityDashboard(w http.ResponseWriter, r *http.Request) error 
 	}
 	p.F, p.AsOf = f, f.AsOf
 	p.NoCases = f.Opened == 0 && f.Open == 0 && f.Closed == 0
-	p.ReportLink = "/casework/quality/report.pdf?" + p.Query
+	p.ReportLink = "/casework/quality/report.pdf?" + string(p.Query)
 	fillQuality(&p, f, l, v.arabic)
 	return s.Render(w, r, "casework/quality", View{Title: "casework_quality.title", Data: p})
 }
@@ -227,7 +228,7 @@ func fillQuality(p *qualityPage, f *quality.Figures, l i18n.Lang, arabic bool) {
 					row.Name = tr(l, "casework_quality.none_"+kind)
 				} else {
 					row.Name = i18n.T(l, "casework_quality."+kind+"_n", map[string]any{"n": variant{l, arabic}.num(n)})
-					row.Href = "/casework/quality/" + map[string]string{"office": "offices", "department": "departments"}[kind] + "/" + b.Key + "?" + p.Query
+					row.Href = "/casework/quality/" + map[string]string{"office": "offices", "department": "departments"}[kind] + "/" + b.Key + "?" + string(p.Query)
 				}
 			default:
 				row.Name = quality.Name(l, kind, b.Key)

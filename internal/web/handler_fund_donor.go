@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -77,7 +78,7 @@ type donorListPage struct {
 	Exports  exportLinks
 	PageNo   int
 	Pages    int
-	QS       string
+	QS       template.URL // the filters, encoded (a plain string would be query-escaped whole in a link)
 }
 
 const donorsPerPage = 50
@@ -120,7 +121,7 @@ func (s *Server) donorList(w http.ResponseWriter, r *http.Request) error {
 			qs[k] = v
 		}
 	}
-	pg.QS = qs.Encode()
+	pg.QS = template.URL(qs.Encode())
 	return s.Render(w, r, "fund/donor_list", View{Title: "fund_donor.page_list_title", Data: pg})
 }
 
