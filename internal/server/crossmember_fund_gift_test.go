@@ -76,7 +76,12 @@ func init() {
 			t.Fatal(err)
 		}
 		fx.vals["gift_jo_campaign"] = strconv.FormatInt(c.ID, 10)
-		p, err := svc.CreatePledge(ctx, gift.Pledge{MemberID: jo.ID, DonorID: joDonor.Donor.ID, Amount: 1000, Frequency: gift.Monthly, Starts: "2026-01-01", Instalments: 6})
+		// Restricted to JO's program, as the donations and statement matches
+		// that name it in the controls are (a pledge's payment keeps its
+		// pledge's restriction).
+		joProgram, _ := strconv.ParseInt(fx.vals["gift_jo_program"], 10, 64)
+		p, err := svc.CreatePledge(ctx, gift.Pledge{MemberID: jo.ID, DonorID: joDonor.Donor.ID, Amount: 1000, Frequency: gift.Monthly, Starts: "2026-01-01", Instalments: 6,
+			Restriction: fund.Restriction{Kind: fund.RestrictProgram, ProgramID: joProgram}})
 		if err != nil {
 			t.Fatal(err)
 		}
