@@ -16,27 +16,30 @@ type Role string
 
 // The roles of DESIGN.md.
 const (
-	UnionAdmin       Role = "union_admin"
-	MemberAdmin      Role = "member_admin"
-	Registrar        Role = "registrar"
-	ProgramManager   Role = "program_manager"
-	Approver         Role = "approver"
-	FinanceOfficer   Role = "finance_officer"
-	CaseWorker       Role = "case_worker"
-	CaseSupervisor   Role = "case_supervisor"       // supervises social workers' cases: approvals, transfers, sensitive cases of the team
-	CareManager      Role = "care_manager"          // runs the care departments: case types, forms, service directory, quality
-	FundManager      Role = "fund_manager"          // the solidarity fund: donors, donations, receipts, statements, campaigns; proposes allocations
-	FundApprover     Role = "fund_approver"         // approves the fund's allocations to programs (the second person)
-	PartnerManager   Role = "partner_manager"       // private-sector partners: agreements, pledges, deliveries
-	VolunteerCoord   Role = "volunteer_coordinator" // volunteers, opportunities, shifts, attendance, certificates of hours
-	GrievanceOfficer Role = "grievance_officer"
-	IntegrityOfficer Role = "integrity_officer" // reads whistleblower reports; nobody else may
-	Auditor          Role = "auditor"
-	Viewer           Role = "viewer"
+	UnionAdmin        Role = "union_admin"
+	MemberAdmin       Role = "member_admin"
+	Registrar         Role = "registrar"
+	ProgramManager    Role = "program_manager"
+	Approver          Role = "approver"
+	FinanceOfficer    Role = "finance_officer"
+	CaseWorker        Role = "case_worker"
+	CaseSupervisor    Role = "case_supervisor"       // supervises social workers' cases: approvals, transfers, sensitive cases of the team
+	CareManager       Role = "care_manager"          // runs the care departments: case types, forms, service directory, quality
+	FundManager       Role = "fund_manager"          // the solidarity fund: donors, donations, receipts, statements, campaigns; proposes allocations
+	FundApprover      Role = "fund_approver"         // approves the fund's allocations to programs (the second person)
+	PartnerManager    Role = "partner_manager"       // private-sector partners: agreements, pledges, deliveries
+	VolunteerCoord    Role = "volunteer_coordinator" // volunteers, opportunities, shifts, attendance, certificates of hours
+	EmploymentOfficer Role = "employment_officer"    // job seekers, employers, vacancies, matching, applications, placements and their follow-up
+	TrainingOfficer   Role = "training_officer"      // courses, sessions, enrollment, attendance, assessments, certificates
+	MarketModerator   Role = "market_moderator"      // the crafts market: shops of productive families, products, orders, messages
+	GrievanceOfficer  Role = "grievance_officer"
+	IntegrityOfficer  Role = "integrity_officer" // reads whistleblower reports; nobody else may
+	Auditor           Role = "auditor"
+	Viewer            Role = "viewer"
 )
 
 // Roles lists every role, most powerful first.
-var Roles = []Role{UnionAdmin, MemberAdmin, Registrar, ProgramManager, Approver, FinanceOfficer, CaseWorker, CaseSupervisor, CareManager, FundManager, FundApprover, PartnerManager, VolunteerCoord, GrievanceOfficer, IntegrityOfficer, Auditor, Viewer}
+var Roles = []Role{UnionAdmin, MemberAdmin, Registrar, ProgramManager, Approver, FinanceOfficer, CaseWorker, CaseSupervisor, CareManager, FundManager, FundApprover, PartnerManager, VolunteerCoord, EmploymentOfficer, TrainingOfficer, MarketModerator, GrievanceOfficer, IntegrityOfficer, Auditor, Viewer}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }

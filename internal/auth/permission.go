@@ -17,43 +17,50 @@ type Permission string
 
 // The permissions.
 const (
-	MemberRead      Permission = "member.read"
-	MemberManage    Permission = "member.manage" // create members, union level
-	AreaManage      Permission = "area.manage"
-	UserRead        Permission = "user.read"
-	UserManage      Permission = "user.manage"
-	AuditRead       Permission = "audit.read"
-	ApprovalDecide  Permission = "approval.decide"
-	RegistryRead    Permission = "registry.read"
-	RegistryWrite   Permission = "registry.write"
-	RegistryApprove Permission = "registry.approve" // approve or reject corrections of the registry asked by others (registry_change)
-	ProgramRead     Permission = "program.read"
-	ProgramManage   Permission = "program.manage"
-	EnrollPropose   Permission = "enrollment.propose"
-	EnrollDecide    Permission = "enrollment.decide"
-	PaymentRead     Permission = "payment.read"
-	PaymentPrepare  Permission = "payment.prepare"
-	PaymentApprove  Permission = "payment.approve"
-	CaseRead        Permission = "case.read"
-	CaseWrite       Permission = "case.write"
-	CaseSupervise   Permission = "case.supervise" // approve assessments, plans and closures; assign and transfer; see the team's sensitive cases
-	CaseManage      Permission = "case.manage"    // case types, assessment forms, the service directory, quality targets
-	CaseQuality     Permission = "case.quality"   // the care quality dashboards and monthly report (no names, no narratives)
-	FundRead        Permission = "fund.read"      // the fund's donors, donations, receipts, statements, campaigns, allocations
-	FundWrite       Permission = "fund.write"     // record donors, donations, pledges, rates, receipts; import and match statements; campaigns; propose allocations
-	FundApprove     Permission = "fund.approve"   // approve or reject an allocation of the fund (fund_allocation)
-	PartnerRead     Permission = "partner.read"   // private-sector partners, their agreements, pledges and deliveries
-	PartnerManage   Permission = "partner.manage" // record partners, agreements, pledges and deliveries
-	VolunteerRead   Permission = "volunteer.read" // volunteers, opportunities, shifts and hours
-	VolunteerManage Permission = "volunteer.manage"
-	GrievanceRead   Permission = "grievance.read"
-	GrievanceHandle Permission = "grievance.handle"
-	WhistleHandle   Permission = "whistle.handle" // read and handle whistleblower reports
-	SenderManage    Permission = "sender.manage"  // keep the DCI sender registry (keys, callback addresses)
-	JobManage       Permission = "job.manage"     // see the long-running work of a member and cancel it
-	NotifyRead      Permission = "notify.read"    // see the notifications sent to households, and the member's texts and channels
-	NotifyRetry     Permission = "notify.retry"   // queue a failed notification again
-	NotifyManage    Permission = "notify.manage"  // configure the SMS gateway, the SMTP server and the texts
+	MemberRead       Permission = "member.read"
+	MemberManage     Permission = "member.manage" // create members, union level
+	AreaManage       Permission = "area.manage"
+	UserRead         Permission = "user.read"
+	UserManage       Permission = "user.manage"
+	AuditRead        Permission = "audit.read"
+	ApprovalDecide   Permission = "approval.decide"
+	RegistryRead     Permission = "registry.read"
+	RegistryWrite    Permission = "registry.write"
+	RegistryApprove  Permission = "registry.approve" // approve or reject corrections of the registry asked by others (registry_change)
+	ProgramRead      Permission = "program.read"
+	ProgramManage    Permission = "program.manage"
+	EnrollPropose    Permission = "enrollment.propose"
+	EnrollDecide     Permission = "enrollment.decide"
+	PaymentRead      Permission = "payment.read"
+	PaymentPrepare   Permission = "payment.prepare"
+	PaymentApprove   Permission = "payment.approve"
+	CaseRead         Permission = "case.read"
+	CaseWrite        Permission = "case.write"
+	CaseSupervise    Permission = "case.supervise" // approve assessments, plans and closures; assign and transfer; see the team's sensitive cases
+	CaseManage       Permission = "case.manage"    // case types, assessment forms, the service directory, quality targets
+	CaseQuality      Permission = "case.quality"   // the care quality dashboards and monthly report (no names, no narratives)
+	FundRead         Permission = "fund.read"      // the fund's donors, donations, receipts, statements, campaigns, allocations
+	FundWrite        Permission = "fund.write"     // record donors, donations, pledges, rates, receipts; import and match statements; campaigns; propose allocations
+	FundApprove      Permission = "fund.approve"   // approve or reject an allocation of the fund (fund_allocation)
+	PartnerRead      Permission = "partner.read"   // private-sector partners, their agreements, pledges and deliveries
+	PartnerManage    Permission = "partner.manage" // record partners, agreements, pledges and deliveries
+	VolunteerRead    Permission = "volunteer.read" // volunteers, opportunities, shifts and hours
+	VolunteerManage  Permission = "volunteer.manage"
+	EmploymentRead   Permission = "employment.read"   // job seekers, employers, vacancies, matches, applications and placements
+	EmploymentApply  Permission = "employment.apply"  // register a job seeker and apply for a vacancy on a person's behalf (case workers)
+	EmploymentManage Permission = "employment.manage" // skills lists, employers and their verification, vacancies, the application pipeline, placements
+	TrainingRead     Permission = "training.read"     // courses, sessions, enrollments, attendance, certificates
+	TrainingManage   Permission = "training.manage"   // courses, sessions, enrollment, attendance, assessments; issue and revoke certificates
+	MarketRead       Permission = "market.read"       // the crafts market's shops, products, orders and messages (staff side)
+	MarketModerate   Permission = "market.moderate"   // open shops for consenting households, moderate products and messages, handle orders on a family's behalf
+	GrievanceRead    Permission = "grievance.read"
+	GrievanceHandle  Permission = "grievance.handle"
+	WhistleHandle    Permission = "whistle.handle" // read and handle whistleblower reports
+	SenderManage     Permission = "sender.manage"  // keep the DCI sender registry (keys, callback addresses)
+	JobManage        Permission = "job.manage"     // see the long-running work of a member and cancel it
+	NotifyRead       Permission = "notify.read"    // see the notifications sent to households, and the member's texts and channels
+	NotifyRetry      Permission = "notify.retry"   // queue a failed notification again
+	NotifyManage     Permission = "notify.manage"  // configure the SMS gateway, the SMTP server and the texts
 	// RoleGrantDecide approves or rejects the grant of a sealed role (see
 	// Sealed). No member role holds it: only union administrators do.
 	RoleGrantDecide Permission = "role_grant.decide"
@@ -89,22 +96,25 @@ func sealedRolesFor(p Permission) []actor.Role {
 }
 
 var grants = map[actor.Role][]Permission{
-	actor.MemberAdmin:      {MemberRead, AreaManage, UserRead, UserManage, AuditRead, RegistryRead, ProgramRead, PaymentRead, CaseRead, GrievanceRead, FundRead, PartnerRead, VolunteerRead, SenderManage, JobManage, NotifyRead, NotifyRetry, NotifyManage},
-	actor.Registrar:        {MemberRead, RegistryRead, RegistryWrite, RegistryApprove},
-	actor.ProgramManager:   {MemberRead, RegistryRead, ProgramRead, ProgramManage, EnrollPropose, NotifyRead},
-	actor.Approver:         {MemberRead, RegistryRead, ProgramRead, PaymentRead, ApprovalDecide, EnrollDecide, PaymentApprove},
-	actor.FinanceOfficer:   {MemberRead, ProgramRead, PaymentRead, PaymentPrepare, NotifyRead, NotifyRetry},
-	actor.CaseWorker:       {MemberRead, RegistryRead, RegistryWrite, CaseRead, CaseWrite, EnrollPropose},
-	actor.CaseSupervisor:   {MemberRead, RegistryRead, RegistryWrite, CaseRead, CaseWrite, CaseSupervise, CaseQuality, EnrollPropose},
-	actor.CareManager:      {MemberRead, CaseManage, CaseQuality},
-	actor.FundManager:      {MemberRead, ProgramRead, PaymentRead, FundRead, FundWrite, PartnerRead},
-	actor.FundApprover:     {MemberRead, ProgramRead, PaymentRead, FundRead, FundApprove},
-	actor.PartnerManager:   {MemberRead, PartnerRead, PartnerManage, FundRead},
-	actor.VolunteerCoord:   {MemberRead, VolunteerRead, VolunteerManage},
-	actor.GrievanceOfficer: {MemberRead, RegistryRead, ProgramRead, GrievanceRead, GrievanceHandle, NotifyRead, NotifyRetry},
-	actor.IntegrityOfficer: {MemberRead, WhistleHandle},
-	actor.Auditor:          {MemberRead, UserRead, AuditRead, RegistryRead, ProgramRead, PaymentRead, NotifyRead, FundRead, PartnerRead, VolunteerRead},
-	actor.Viewer:           {MemberRead, ProgramRead},
+	actor.MemberAdmin:       {MemberRead, AreaManage, UserRead, UserManage, AuditRead, RegistryRead, ProgramRead, PaymentRead, CaseRead, GrievanceRead, FundRead, PartnerRead, VolunteerRead, EmploymentRead, TrainingRead, MarketRead, SenderManage, JobManage, NotifyRead, NotifyRetry, NotifyManage},
+	actor.Registrar:         {MemberRead, RegistryRead, RegistryWrite, RegistryApprove},
+	actor.ProgramManager:    {MemberRead, RegistryRead, ProgramRead, ProgramManage, EnrollPropose, NotifyRead},
+	actor.Approver:          {MemberRead, RegistryRead, ProgramRead, PaymentRead, ApprovalDecide, EnrollDecide, PaymentApprove},
+	actor.FinanceOfficer:    {MemberRead, ProgramRead, PaymentRead, PaymentPrepare, NotifyRead, NotifyRetry},
+	actor.CaseWorker:        {MemberRead, RegistryRead, RegistryWrite, CaseRead, CaseWrite, EnrollPropose, EmploymentRead, EmploymentApply, TrainingRead},
+	actor.CaseSupervisor:    {MemberRead, RegistryRead, RegistryWrite, CaseRead, CaseWrite, CaseSupervise, CaseQuality, EnrollPropose, EmploymentRead, EmploymentApply, TrainingRead},
+	actor.CareManager:       {MemberRead, CaseManage, CaseQuality},
+	actor.FundManager:       {MemberRead, ProgramRead, PaymentRead, FundRead, FundWrite, PartnerRead},
+	actor.FundApprover:      {MemberRead, ProgramRead, PaymentRead, FundRead, FundApprove},
+	actor.PartnerManager:    {MemberRead, PartnerRead, PartnerManage, FundRead},
+	actor.VolunteerCoord:    {MemberRead, VolunteerRead, VolunteerManage},
+	actor.EmploymentOfficer: {MemberRead, RegistryRead, PartnerRead, EmploymentRead, EmploymentApply, EmploymentManage, TrainingRead},
+	actor.TrainingOfficer:   {MemberRead, RegistryRead, PartnerRead, TrainingRead, TrainingManage},
+	actor.MarketModerator:   {MemberRead, RegistryRead, MarketRead, MarketModerate},
+	actor.GrievanceOfficer:  {MemberRead, RegistryRead, ProgramRead, GrievanceRead, GrievanceHandle, NotifyRead, NotifyRetry},
+	actor.IntegrityOfficer:  {MemberRead, WhistleHandle},
+	actor.Auditor:           {MemberRead, UserRead, AuditRead, RegistryRead, ProgramRead, PaymentRead, NotifyRead, FundRead, PartnerRead, VolunteerRead, EmploymentRead, TrainingRead, MarketRead},
+	actor.Viewer:            {MemberRead, ProgramRead},
 }
 
 // Permissions returns what role r allows.

@@ -44,6 +44,10 @@ var Accounts = []Account{
 	{"jo.fundapprover", actor.FundApprover, "JO"},
 	{"jo.partners", actor.PartnerManager, "JO"},
 	{"jo.volunteers", actor.VolunteerCoord, "JO"},
+	{"jo.jobs", actor.EmploymentOfficer, "JO"},
+	{"jo.training", actor.TrainingOfficer, "JO"},
+	{"jo.market", actor.MarketModerator, "JO"},
+	{"eg.jobs", actor.EmploymentOfficer, "EG"},
 	{"eg.fund", actor.FundManager, "EG"},
 	{"eg.admin", actor.MemberAdmin, "EG"},
 	{"eg.registrar", actor.Registrar, "EG"},
@@ -143,10 +147,11 @@ func displayName(a Account) string {
 		actor.Approver: "هدى الزعبي", actor.FinanceOfficer: "طارق الشريف", actor.CaseWorker: "منى العمري",
 		actor.GrievanceOfficer: "باسل القضاة", actor.CaseSupervisor: "ريم الحوراني", actor.CareManager: "نادية الرفاعي",
 		actor.FundManager: "سامر الطراونة", actor.FundApprover: "عبير المجالي", actor.PartnerManager: "زيد الروسان", actor.VolunteerCoord: "دانة البطاينة",
+		actor.EmploymentOfficer: "مازن العتوم", actor.TrainingOfficer: "لينا الكركي", actor.MarketModerator: "سهى الفايز",
 	}
 	n := names[a.Role]
 	if a.Member == "EG" {
-		n = map[actor.Role]string{actor.MemberAdmin: "أحمد عبد الحميد", actor.Registrar: "فاطمة السيد", actor.CaseWorker: "منى عبد الله", actor.CaseSupervisor: "هالة منصور", actor.FundManager: "كريم الشاذلي"}[a.Role]
+		n = map[actor.Role]string{actor.MemberAdmin: "أحمد عبد الحميد", actor.Registrar: "فاطمة السيد", actor.CaseWorker: "منى عبد الله", actor.CaseSupervisor: "هالة منصور", actor.FundManager: "كريم الشاذلي", actor.EmploymentOfficer: "محمود فهمي"}[a.Role]
 	}
 	return n
 }

@@ -33,6 +33,7 @@ func TestDashboardEveryRole(t *testing.T) {
 		"jo.supervisor": "h-empty", "eg.caseworker": "h-empty", "eg.supervisor": "h-empty",
 		// The fund's, partners' and volunteers' roles get their dashboard sections with their pages.
 		"jo.fund": "h-empty", "jo.fundapprover": "h-empty", "jo.partners": "h-empty", "jo.volunteers": "h-empty", "eg.fund": "h-empty",
+		"jo.jobs": "h-empty", "jo.training": "h-empty", "jo.market": "h-empty", "eg.jobs": "h-empty",
 	}
 	dump := os.Getenv("TADAMUN_DASHBOARD_DUMP")
 	for _, acc := range demo.Accounts {

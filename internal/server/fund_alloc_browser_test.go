@@ -123,7 +123,7 @@ func TestBrowserFundAllocation(t *testing.T) {
 	}
 	shots("jo.fund", "new", "/fund/allocations/new?cycle="+cycle)
 	if !do("jo.fund", "propose", chromedp.Navigate(ts.URL+"/fund/allocations/new?cycle="+cycle), chromedp.WaitVisible(chromedp.CSS("#f-amount")),
-		chromedp.Submit(chromedp.CSS("#f-amount")), chromedp.WaitVisible(chromedp.CSS(`main h1`))) {
+		chromedp.Submit(chromedp.CSS("#f-amount")), chromedp.WaitNotPresent(chromedp.CSS("#f-amount")), chromedp.WaitVisible(chromedp.CSS(`main h1`))) {
 		return
 	}
 	loc, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
@@ -139,7 +139,7 @@ func TestBrowserFundAllocation(t *testing.T) {
 		return
 	}
 	if !do("jo.fundapprover", "approve", chromedp.Navigate(ts.URL+loc), chromedp.WaitVisible(chromedp.CSS(`button[value="approve"]`)),
-		chromedp.Click(chromedp.CSS(`button[value="approve"]`)), chromedp.WaitVisible(chromedp.CSS(`main h1`))) {
+		chromedp.Click(chromedp.CSS(`button[value="approve"]`)), chromedp.WaitNotPresent(chromedp.CSS(`button[value="approve"]`)), chromedp.WaitVisible(chromedp.CSS(`main h1`))) {
 		return
 	}
 	if s := text(); !strings.Contains(s, "880000001") && !strings.Contains(s, "٨٨٠٠٠٠٠٠١") {
