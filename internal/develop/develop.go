@@ -177,3 +177,33 @@ type Catalog interface {
 	// ReleaseTx puts qty back (an order cancelled before delivery).
 	ReleaseTx(ctx context.Context, tx *db.Tx, id int64, qty int) error
 }
+
+// MatchReason is one reason of a match's score, in words: Key is a catalog
+// key (e.g. "match.reason_skills"), Args its arguments, Points what it added
+// to the score (negative for what is missing).
+type MatchReason struct {
+	Key    string         `json:"key"`
+	Args   map[string]any `json:"args,omitempty"`
+	Points int            `json:"points"`
+}
+
+// Match is the score of one seeker for one vacancy, 0 to 100, with the
+// reasons that make it up.
+type Match struct {
+	SeekerID  int64         `json:"seeker_id"`
+	VacancyID int64         `json:"vacancy_id"`
+	Score     int           `json:"score"`
+	Reasons   []MatchReason `json:"reasons"`
+}
+
+// Matcher ranks seekers for a vacancy and vacancies for a seeker, best
+// first. internal/employment/match implements it; employment's pages and
+// API ask it through employment.Service, which checks the actor's access
+// and adds the names.
+type Matcher interface {
+	ForVacancy(ctx context.Context, vacancyID int64, limit int) ([]Match, error)
+	ForSeeker(ctx context.Context, seekerID int64, limit int) ([]Match, error)
+	// Changed tells the matcher that seekers or vacancies of memberID
+	// changed, so that what it keeps in memory is read again.
+	Changed(memberID int64)
+}
