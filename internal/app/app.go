@@ -53,6 +53,7 @@ import (
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
 	"github.com/tadamun/tadamun/internal/statistics"
+	"github.com/tadamun/tadamun/internal/union"
 	"github.com/tadamun/tadamun/internal/volunteer"
 )
 
@@ -89,6 +90,9 @@ type Options struct {
 	Clock calendar.Clock
 	// Print configures the printed documents.
 	Print PrintOptions
+	// UnionRole is the deployment's place at the union level
+	// (union.RoleNode, RoleHub, RoleBoth); empty means both.
+	UnionRole string
 }
 
 // PrintOptions configure the printed documents (package printer).
@@ -212,6 +216,9 @@ type Services struct {
 	// matches credits to donors and pledges, and keeps the review queue of
 	// the credits waiting in the suspense account.
 	Bank *bank.Service
+	// Union is the union level (issue 19): the node's outbox of signed
+	// reports, and the hub's nodes, received reports and dashboard.
+	Union *union.Service
 
 	db *db.DB
 }
@@ -323,6 +330,10 @@ func New(d *db.DB, o Options) *Services {
 	// interface is not nil); without Donors or Gifts every credit waits
 	// in suspense.
 	s.Bank = bank.New(d, bank.Options{Donors: s.Donors, Gifts: s.Gifts, Campaigns: s.Gifts, Journal: s.FundPublic, Members: s.Members, Audit: o.Audit, Jobs: s.Jobs, Clock: clock, Limits: o.Limits})
+	// A node's reports read the public figures of statistics, programs,
+	// grievances, care quality and the fund.
+	s.Union = union.New(d, union.Options{Audit: o.Audit, Members: s.Members, Statistics: s.Statistics, Programs: s.Programs, Grievances: s.Grievances,
+		Quality: s.Quality, Fund: s.FundPublic, Clock: clock, Log: s.Log, Role: o.UnionRole})
 	return s
 }
 
