@@ -15,7 +15,9 @@ func init() {
 			Summary:     "What the hub has of a member's reports (hub)",
 			Description: "The last report number and the audit checkpoint (tree size, root hash) the hub saw for the member; a node asks it before pushing, and proves its next checkpoint consistent with it.",
 			Query:       []Param{{Name: "member", Type: "string", Required: true, Description: "the member's code"}}, Response: union.State{},
-			Handle: func(a *API, r *http.Request) (any, error) { return a.Union.StateOf(r.Context(), r.URL.Query().Get("member")) }},
+			Handle: func(a *API, r *http.Request) (any, error) {
+				return a.Union.StateOf(r.Context(), r.URL.Query().Get("member"))
+			}},
 		Route{Method: "POST", Path: "/union/reports", Tag: "union", Public: true,
 			Summary:     "Receive a node's signed report (hub)",
 			Description: "The note must be signed with the key the hub holds for the member, numbered right after the last one received (the same report again changes nothing), and its checkpoint must extend the one the hub saw (with from_size and a consistency proof); a report whose checkpoint does not is stored and its node flagged.",
