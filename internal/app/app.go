@@ -53,6 +53,7 @@ import (
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
 	"github.com/tadamun/tadamun/internal/statistics"
+	"github.com/tadamun/tadamun/internal/union"
 	"github.com/tadamun/tadamun/internal/volunteer"
 )
 
@@ -89,6 +90,14 @@ type Options struct {
 	Clock calendar.Clock
 	// Print configures the printed documents.
 	Print PrintOptions
+	// Read, when not nil, is a read-only database (a PostgreSQL streaming
+	// replica: serve --db-read) that the heavy read-only work reads
+	// instead of the primary: the portal's statistics, and so the union
+	// reports built from them. Nil reads the primary.
+	Read *db.DB
+	// UnionRole is the deployment's place at the union level
+	// (union.RoleNode, RoleHub, RoleBoth); empty means both.
+	UnionRole string
 }
 
 // PrintOptions configure the printed documents (package printer).
@@ -212,6 +221,9 @@ type Services struct {
 	// matches credits to donors and pledges, and keeps the review queue of
 	// the credits waiting in the suspense account.
 	Bank *bank.Service
+	// Union is the union level (issue 19): the node's outbox of signed
+	// reports, and the hub's nodes, received reports and dashboard.
+	Union *union.Service
 
 	db *db.DB
 }
@@ -247,7 +259,16 @@ func New(d *db.DB, o Options) *Services {
 	s.Notify = notify.New(d, notify.Options{Members: s.Members, Clock: clock, Log: o.Log})
 	s.Programs = program.NewWith(d, program.Options{Clock: clock, Members: s.Members, Auth: s.Auth, Notify: s.Notify})
 	s.Programs.Jobs = s.Jobs // runs started in the background are jobs
-	s.Statistics = statistics.New(statistics.Options{Members: s.Members, Registry: s.Registry, Programs: s.Programs, Log: o.Log, Jobs: s.Jobs, Clock: clock})
+	// The statistics read the replica when there is one: the same
+	// services, built over it, only read.
+	sm, sr, sp := s.Members, s.Registry, s.Programs
+	if o.Read != nil && o.Read != d {
+		o.Read.SetClock(clock)
+		sm = member.NewWith(o.Read, member.Options{Clock: clock})
+		sr = registry.NewWith(o.Read, registry.Options{Clock: clock, Members: sm})
+		sp = program.NewWith(o.Read, program.Options{Clock: clock, Members: sm, Auth: auth.NewWith(o.Read, auth.Options{Clock: clock})})
+	}
+	s.Statistics = statistics.New(statistics.Options{Members: sm, Registry: sr, Programs: sp, Log: o.Log, Jobs: s.Jobs, Clock: clock})
 	s.ProgramPayments = func() payment.Source { return payment.ProgramSource(s.Programs) }
 	s.Ledger = ledger.NewWith(d, ledger.Options{Clock: clock})
 	// Payments ask the one registry whose a household named in a request is.
@@ -323,6 +344,10 @@ func New(d *db.DB, o Options) *Services {
 	// interface is not nil); without Donors or Gifts every credit waits
 	// in suspense.
 	s.Bank = bank.New(d, bank.Options{Donors: s.Donors, Gifts: s.Gifts, Campaigns: s.Gifts, Journal: s.FundPublic, Members: s.Members, Audit: o.Audit, Jobs: s.Jobs, Clock: clock, Limits: o.Limits})
+	// A node's reports read the public figures of statistics, programs,
+	// grievances, care quality and the fund.
+	s.Union = union.New(d, union.Options{Audit: o.Audit, Members: s.Members, Statistics: s.Statistics, Programs: s.Programs, Grievances: s.Grievances,
+		Quality: s.Quality, Fund: s.FundPublic, Clock: clock, Log: s.Log, Role: o.UnionRole})
 	return s
 }
 
