@@ -53,6 +53,8 @@ import (
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
 	"github.com/tadamun/tadamun/internal/statistics"
+	"github.com/tadamun/tadamun/internal/training/certificate"
+	"github.com/tadamun/tadamun/internal/training/certificate/token"
 	"github.com/tadamun/tadamun/internal/volunteer"
 )
 
@@ -212,6 +214,10 @@ type Services struct {
 	// matches credits to donors and pledges, and keeps the review queue of
 	// the credits waiting in the suspense account.
 	Bank *bank.Service
+	// Certificates are the training certificates (issue 18 item 7), signed
+	// with keys derived from the card key file (Print.Cards); training
+	// issues them through develop.Certifier.
+	Certificates *certificate.Service
 
 	db *db.DB
 }
@@ -322,6 +328,7 @@ func New(d *db.DB, o Options) *Services {
 	// an interface: give it only a non-nil service (a nil *T in an
 	// interface is not nil); without Donors or Gifts every credit waits
 	// in suspense.
+	s.Certificates = certificate.New(d, certificate.Options{Members: s.Members, Keys: token.FromCards(o.Print.Cards), Printer: s.Printer.Chrome(), Clock: clock})
 	s.Bank = bank.New(d, bank.Options{Donors: s.Donors, Gifts: s.Gifts, Campaigns: s.Gifts, Journal: s.FundPublic, Members: s.Members, Audit: o.Audit, Jobs: s.Jobs, Clock: clock, Limits: o.Limits})
 	return s
 }

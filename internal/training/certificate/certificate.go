@@ -232,7 +232,7 @@ func check(in *develop.CertificateInput) error {
 		e.WithField("enrollment_id", "certificate.enrollment_required")
 	}
 	if (in.PersonID > 0) == (in.UserID > 0) || in.PersonID < 0 || in.UserID < 0 {
-		e.WithField("holder", "certificate.holder_kind")
+		e.WithField("holder", "certificate.holder_kind_invalid")
 	}
 	if len(e.Fields) > 0 {
 		return e

@@ -79,8 +79,8 @@ func TestIssueRefuses(t *testing.T) {
 			{"too many hours", func(in *develop.CertificateInput) { in.Hours = 20000 }, "certificate.hours_invalid"},
 			{"bad date", func(in *develop.CertificateInput) { in.Completed = "2027-02-30" }, "certificate.date_invalid"},
 			{"no enrollment", func(in *develop.CertificateInput) { in.EnrollmentID = 0 }, "certificate.enrollment_required"},
-			{"person and user", func(in *develop.CertificateInput) { in.UserID = 3 }, "certificate.holder_kind"},
-			{"neither", func(in *develop.CertificateInput) { in.PersonID = 0 }, "certificate.holder_kind"},
+			{"person and user", func(in *develop.CertificateInput) { in.UserID = 3 }, "certificate.holder_kind_invalid"},
+			{"neither", func(in *develop.CertificateInput) { in.PersonID = 0 }, "certificate.holder_kind_invalid"},
 			{"long name", func(in *develop.CertificateInput) { in.Holder = strings.Repeat("ا", 201) }, "certificate.too_long"},
 			{"too much for a QR code", func(in *develop.CertificateInput) {
 				in.CourseAR, in.CourseEN, in.Provider = strings.Repeat("ب", 290), strings.Repeat("c", 290), strings.Repeat("د", 190)
