@@ -276,9 +276,6 @@ func (s *Server) tcertVerify(w http.ResponseWriter, r *http.Request) error {
 				p.Hours = i18n.RenderN(l, "certificate.hours_n", int64(v.Certificate.Hours), map[string]any{"n": strconv.Itoa(v.Certificate.Hours)}, i18n.Options{Arabic: variantOf(r).arabic, Isolate: true})
 				p.Loc = v.Member.Location()
 			}
-			if v.Result == certificate.NotFound || v.Result == certificate.Invalid {
-				status = http.StatusNotFound
-			}
 		}
 	}
 	return s.Render(w, r, "certificate/verify", View{Title: "certificate.title_verify", Data: p, Status: status})
