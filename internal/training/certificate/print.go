@@ -195,6 +195,9 @@ func (s *Service) Print(ctx context.Context, id int64, st Style) (Document, erro
 // as a copy and counted, and each is audited with its number. Without a
 // Chromium the error is a clear "printing is unavailable".
 func (s *Service) PDF(ctx context.Context, id int64, st Style) (Document, []byte, error) {
+	if _, _, err := s.readable(ctx, id); err != nil {
+		return Document{}, nil, err // who may not read it learns nothing of the printer
+	}
 	if !s.PrintsPDF() {
 		return Document{}, nil, errs.E(errs.Invalid, "certificate.pdf_unavailable")
 	}
