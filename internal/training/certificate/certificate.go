@@ -334,6 +334,16 @@ type querier interface {
 }
 
 func (s *Service) scan(r scanner) (Certificate, error) {
+	c, err := scanRow(r)
+	if err == nil && s.Signs() {
+		c.Token, _ = s.o.Keys.Sign(c.Content()) // bounded at issue: it fits
+	}
+	return c, err
+}
+
+// scanRow reads a row without signing its token (the verification needs
+// none).
+func scanRow(r scanner) (Certificate, error) {
 	var c Certificate
 	var rev sql.NullTime
 	err := r.Scan(&c.ID, &c.MemberID, &c.MemberCode, &c.EnrollmentID, &c.PersonID, &c.UserID, &c.Code, &c.Holder, &c.HolderLatin, &c.CourseAR, &c.CourseEN,
@@ -346,9 +356,6 @@ func (s *Service) scan(r scanner) (Certificate, error) {
 		c.RevokedAt = &t
 	}
 	c.IssuedAt = c.IssuedAt.UTC()
-	if s.Signs() {
-		c.Token, _ = s.o.Keys.Sign(c.Content()) // bounded at issue: it fits
-	}
 	return c, nil
 }
 
@@ -580,12 +587,12 @@ func (s *Service) Verify(ctx context.Context, in string) (Verification, error) {
 	if len(code) != CodeLen {
 		return v, nil
 	}
-	c, err := s.certificate(ctx, s.db, `c.code = ?`, code)
+	c, err := scanRow(s.db.QueryRow(ctx, `SELECT `+cols+` FROM training_certificates c WHERE c.code = ?`, code))
 	switch {
-	case errs.CodeOf(err) == errs.NotFound:
+	case errors.Is(err, sql.ErrNoRows):
 		return v, nil
 	case err != nil:
-		return Verification{}, err
+		return Verification{}, errs.Wrapf(err, "certificate: verify")
 	}
 	if v.Signed && c.MemberCode != v.Member.Code {
 		return Verification{Result: Invalid}, nil

@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/printer/card"
@@ -117,8 +118,12 @@ func decode(b []byte) (Content, error) {
 }
 
 // Keys derives the members' certificate keys from one secret. The zero
-// value signs nothing; it is safe for concurrent use.
-type Keys struct{ secret []byte }
+// value signs nothing; it is safe for concurrent use. A member's key is
+// derived once and kept (the derivation costs as much as a signature).
+type Keys struct {
+	secret []byte
+	cache  *sync.Map // member code → ed25519.PrivateKey
+}
 
 // Usable reports whether k holds a secret.
 func (k Keys) Usable() bool { return len(k.secret) > 0 }
@@ -129,7 +134,7 @@ func NewKeys(secret []byte) (Keys, error) {
 	if len(secret) < 32 {
 		return Keys{}, errors.New("certificate: the key secret is shorter than 32 bytes")
 	}
-	return Keys{secret: bytes.Clone(secret)}, nil
+	return Keys{secret: bytes.Clone(secret), cache: new(sync.Map)}, nil
 }
 
 // FromCards returns the certificate keys of the card key file's secret
@@ -139,14 +144,23 @@ func FromCards(c card.Keys) Keys {
 	if len(s) == 0 {
 		return Keys{}
 	}
-	return Keys{secret: s}
+	return Keys{secret: s, cache: new(sync.Map)}
 }
 
 // Private returns member's signing key.
 func (k Keys) Private(member string) ed25519.PrivateKey {
+	if k.cache != nil {
+		if p, ok := k.cache.Load(member); ok {
+			return p.(ed25519.PrivateKey)
+		}
+	}
 	m := hmac.New(sha256.New, k.secret)
 	m.Write([]byte("tadamun-certificate/v1/" + member))
-	return ed25519.NewKeyFromSeed(m.Sum(nil))
+	p := ed25519.NewKeyFromSeed(m.Sum(nil))
+	if k.cache != nil {
+		k.cache.Store(member, p)
+	}
+	return p
 }
 
 // Public returns member's public key.
