@@ -19,7 +19,7 @@ func init() {
 	pathID := func(r *http.Request) (int64, error) { return PathInt(r, "id") }
 	Register(
 		Route{Method: "GET", Path: "/training/certificates", Tag: "training", Summary: "List training certificates, newest first (at most 500)",
-			Query: []Param{memberParam, {Name: "q", Description: "a certificate code, or part of the holder's name"}, {Name: "status", Description: "valid or revoked; both when absent"}},
+			Query:    []Param{memberParam, {Name: "q", Description: "a certificate code, or part of the holder's name"}, {Name: "status", Description: "valid or revoked; both when absent"}},
 			Response: List[certificate.Certificate]{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				q := r.URL.Query()
@@ -65,8 +65,8 @@ func init() {
 				return svc(a).Revoke(r.Context(), id, in.Reason)
 			}},
 		Route{Method: "GET", Path: "/certificates/verify", Tag: "training", Public: true,
-			Summary: "Verify a training certificate by its code, its token or the address its QR code carries: valid, revoked (with the reason and date), not_found or invalid (a signature that does not match)",
-			Query:   []Param{{Name: "code", Description: "the code printed on the certificate"}, {Name: "token", Description: "the token of its QR code (TDCERT1.…), or the address carrying it"}},
+			Summary:  "Verify a training certificate by its code, its token or the address its QR code carries: valid, revoked (with the reason and date), not_found or invalid (a signature that does not match)",
+			Query:    []Param{{Name: "code", Description: "the code printed on the certificate"}, {Name: "token", Description: "the token of its QR code (TDCERT1.…), or the address carrying it"}},
 			Response: certificate.Verification{},
 			Handle: func(a *API, r *http.Request) (any, error) {
 				q := r.URL.Query()

@@ -57,8 +57,9 @@ var owners = map[string]string{
 	"volunteers": "volunteer", "volunteer_opportunities": "volunteer", "volunteer_shifts": "volunteer",
 	"volunteer_signups": "volunteer", "volunteer_certificates": "volunteer",
 	"fund_rates": "fund", "fund_campaigns": "fund", "fund_pledges": "fund", "fund_receipt_counters": "fund", "fund_donations": "fund", // internal/fund/gift
-	"training_certificates": "training", // internal/training/certificate
 	"fund_bank_imports": "fund", "fund_bank_reports": "fund", "fund_bank_lines": "fund", // internal/fund/bank
+
+	"training_certificates": "training", // internal/training/certificate
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)

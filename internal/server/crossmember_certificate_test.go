@@ -27,7 +27,9 @@ func init() {
 	v1 := api.Prefix
 	const officer = "jo.training"
 	path := func(suffix string) func(v map[string]string) string {
-		return func(v map[string]string) string { return v1 + "/training/certificates/" + v["eg_training_certificate"] + suffix }
+		return func(v map[string]string) string {
+			return v1 + "/training/certificates/" + v["eg_training_certificate"] + suffix
+		}
 	}
 	crossCases["GET /training/certificates"] = crossListAs(officer, v1+"/training/certificates")
 	crossCases["GET /training/certificates/{id}"] = crossGetAs(officer, path(""))

@@ -339,4 +339,3 @@ func TestIssueRace(t *testing.T) {
 		t.Fatalf("%d certificates", n)
 	}
 }
-

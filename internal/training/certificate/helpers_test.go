@@ -20,17 +20,16 @@ import (
 // auditor) and a user who holds certificates, and member EG with its
 // training officer.
 type fixture struct {
-	d                  *db.DB
-	s                  *Service
-	keys               token.Keys
-	clock              *calendar.Manual
-	jo, eg             int64
-	officer, viewer    context.Context
-	holder, egOfficer  context.Context
-	holderID, public   int64
-	publicCtx          context.Context
-	nextEnrollment     int64
-	certificatesIssued int
+	d                 *db.DB
+	s                 *Service
+	keys              token.Keys
+	clock             *calendar.Manual
+	jo, eg            int64
+	officer, viewer   context.Context
+	holder, egOfficer context.Context
+	holderID          int64
+	publicCtx         context.Context
+	nextEnrollment    int64
 }
 
 var start = time.Date(2027, 3, 1, 7, 0, 0, 0, time.UTC)

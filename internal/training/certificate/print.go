@@ -89,9 +89,9 @@ func VerifyURL(base string, c Certificate) string {
 
 type printView struct {
 	Lang, Dir, Title, Member, Certifies, Holder, HolderLatin, Completed, Course, Details, Result string
-	Issued, Provider, CodeLabel, GroupedCode, Code, Verify, Revoked, Copy                     string
-	QR                                                                                          template.HTML
-	CSS                                                                                         template.CSS
+	Issued, Provider, CodeLabel, GroupedCode, Code, Verify, Revoked, Copy                        string
+	QR                                                                                           template.HTML
+	CSS                                                                                          template.CSS
 }
 
 func (st Style) digits(x string) string {
