@@ -53,6 +53,8 @@ import (
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
 	"github.com/tadamun/tadamun/internal/statistics"
+	"github.com/tadamun/tadamun/internal/training/certificate"
+	"github.com/tadamun/tadamun/internal/training/certificate/token"
 	"github.com/tadamun/tadamun/internal/union"
 	"github.com/tadamun/tadamun/internal/volunteer"
 )
@@ -224,6 +226,10 @@ type Services struct {
 	// Union is the union level (issue 19): the node's outbox of signed
 	// reports, and the hub's nodes, received reports and dashboard.
 	Union *union.Service
+	// Certificates are the training certificates (issue 18 item 7), signed
+	// with keys derived from the card key file (Print.Cards); training
+	// issues them through develop.Certifier.
+	Certificates *certificate.Service
 
 	db *db.DB
 }
@@ -344,6 +350,9 @@ func New(d *db.DB, o Options) *Services {
 	// interface is not nil); without Donors or Gifts every credit waits
 	// in suspense.
 	s.Bank = bank.New(d, bank.Options{Donors: s.Donors, Gifts: s.Gifts, Campaigns: s.Gifts, Journal: s.FundPublic, Members: s.Members, Audit: o.Audit, Jobs: s.Jobs, Clock: clock, Limits: o.Limits})
+	// Training certificates are signed with keys derived from the card
+	// key file.
+	s.Certificates = certificate.New(d, certificate.Options{Members: s.Members, Keys: token.FromCards(o.Print.Cards), Printer: s.Printer.Chrome(), Clock: clock})
 	// A node's reports read the public figures of statistics, programs,
 	// grievances, care quality and the fund.
 	s.Union = union.New(d, union.Options{Audit: o.Audit, Members: s.Members, Statistics: s.Statistics, Programs: s.Programs, Grievances: s.Grievances,

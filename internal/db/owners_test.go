@@ -59,6 +59,8 @@ var owners = map[string]string{
 	"fund_rates": "fund", "fund_campaigns": "fund", "fund_pledges": "fund", "fund_receipt_counters": "fund", "fund_donations": "fund", // internal/fund/gift
 	"fund_bank_imports": "fund", "fund_bank_reports": "fund", "fund_bank_lines": "fund", // internal/fund/bank
 	"union_outbox": "union", "union_nodes": "union", "union_reports": "union",
+
+	"training_certificates": "training", // internal/training/certificate
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)
