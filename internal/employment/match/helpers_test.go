@@ -24,7 +24,7 @@ type memSeekers struct {
 	member   int64 // generated: the member, the counts and the seed
 	n, nv    int
 	seed     uint64
-	reads    atomic.Int64 // EachSeeker calls
+	reads    atomic.Int64  // EachSeeker calls
 	hold     chan struct{} // when set, EachSeeker waits on it before reading
 	entered  chan struct{} // when set, EachSeeker signals it has begun
 	vacReads atomic.Int64

@@ -67,9 +67,9 @@ type index struct {
 
 // builder collects seekers into an index.
 type builder struct {
-	ix                   *index
-	sk, ac, lg           []int32 // codes of every seeker, flattened
-	skOff, acOff, lgOff  []uint32
+	ix                  *index
+	sk, ac, lg          []int32 // codes of every seeker, flattened
+	skOff, acOff, lgOff []uint32
 }
 
 func newBuilder(member int64, gen uint64) *builder {
@@ -184,13 +184,13 @@ func (ix *index) sortByID() {
 
 // query is a vacancy compiled against an index's codes.
 type query struct {
-	vacancy               develop.Vacancy
-	sbits, abits, lbits   []uint64
-	nskills, nlangs       int
-	gov, dist, loc        int32 // -1: never a seeker's
-	edu                   uint8
-	exp                   int32
-	hours                 uint8
+	vacancy             develop.Vacancy
+	sbits, abits, lbits []uint64
+	nskills, nlangs     int
+	gov, dist, loc      int32 // -1: never a seeker's
+	edu                 uint8
+	exp                 int32
+	hours               uint8
 }
 
 // compile compiles v against ix's codes into q (whose slices it reuses).
