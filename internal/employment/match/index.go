@@ -224,7 +224,12 @@ func (ix *index) compile(v develop.Vacancy, q *query) {
 }
 
 // score is Score(q.vacancy, seeker i).Score without the reasons.
-func (ix *index) score(i int, q *query) int {
+func (ix *index) score(i int, q *query) int { return ix.scoreAtLeast(i, q, 0) }
+
+// scoreAtLeast is score, or -1 as soon as the seeker cannot reach floor:
+// the parts are added heaviest first, and the rest bounded by their
+// weights.
+func (ix *index) scoreAtLeast(i int, q *query, floor int) int {
 	total := 0
 	// Skills.
 	if q.nskills == 0 {
@@ -236,6 +241,9 @@ func (ix *index) score(i int, q *query) int {
 			held += bits.OnesCount64(row[w] & x)
 		}
 		total += share(WeightSkills, held, q.nskills)
+	}
+	if total+100-WeightSkills < floor {
+		return -1
 	}
 	// Place.
 	switch {
@@ -256,6 +264,9 @@ func (ix *index) score(i int, q *query) int {
 				break
 			}
 		}
+	}
+	if total+100-WeightSkills-WeightArea < floor {
+		return -1
 	}
 	// Accommodations.
 	if k := int(ix.nacc[i]); k == 0 {
@@ -404,13 +415,15 @@ func (ix *index) rank(ctx context.Context, q *query, k int) ([]develop.Match, er
 				return nil, err
 			}
 		}
-		sc := ix.score(i, q)
+		// Rows come in id order: once the heap is full, a seeker must
+		// score more than the worst kept to enter it.
+		floor := 0
 		if len(t.h) == t.k {
-			// The usual case once the heap is full: not better than the worst.
-			w := t.h[0]
-			if sc < w.score || sc == w.score && ix.ids[i] > w.id {
-				continue
-			}
+			floor = t.h[0].score + 1
+		}
+		sc := ix.scoreAtLeast(i, q, floor)
+		if sc < floor {
+			continue
 		}
 		t.offer(hit{row: i, id: ix.ids[i], score: sc})
 	}
