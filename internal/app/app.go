@@ -33,6 +33,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/dedup"
 	"github.com/tadamun/tadamun/internal/dedup/source"
+	"github.com/tadamun/tadamun/internal/employment/match"
 	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/fund/alloc"
 	"github.com/tadamun/tadamun/internal/fund/bank"
@@ -212,6 +213,12 @@ type Services struct {
 	// matches credits to donors and pledges, and keeps the review queue of
 	// the credits waiting in the suspense account.
 	Bank *bank.Service
+	// Match scores job seekers for vacancies both ways and runs the
+	// nightly matching (issue 18 item 3); it reads the seekers through
+	// develop.Seekers, bound with Match.Bind once employment is built
+	// (employment asks the matcher, the matcher reads employment); serve
+	// starts its sweep, Close stops it.
+	Match *match.Service
 
 	db *db.DB
 }
@@ -323,6 +330,9 @@ func New(d *db.DB, o Options) *Services {
 	// interface is not nil); without Donors or Gifts every credit waits
 	// in suspense.
 	s.Bank = bank.New(d, bank.Options{Donors: s.Donors, Gifts: s.Gifts, Campaigns: s.Gifts, Journal: s.FundPublic, Members: s.Members, Audit: o.Audit, Jobs: s.Jobs, Clock: clock, Limits: o.Limits})
+	// The matcher reads the job seekers through develop.Seekers: the
+	// employment service binds itself (s.Match.Bind) when it is built.
+	s.Match = match.New(match.Options{DB: d, Jobs: s.Jobs, Clock: clock, Log: o.Log, Members: s.Members})
 	return s
 }
 
@@ -352,6 +362,7 @@ func (s *Services) Close(ctx context.Context) error {
 	defer s.Printer.Close()
 	_ = s.Notify.Close(ctx) // on ctx's end, so does the wait below
 	_ = s.Referrals.Close(ctx)
+	_ = s.Match.Close(ctx)
 	done := make(chan struct{})
 	go func() { s.DCI.Close(); close(done) }()
 	select {

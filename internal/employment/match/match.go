@@ -124,6 +124,12 @@ func (s *Service) Bind(sk develop.Seekers) {
 	s.mu.Unlock()
 }
 
+// Bound reports whether the seekers' source is set.
+func (s *Service) Bound() bool {
+	b := s.seekers.Load()
+	return b != nil && b.s != nil
+}
+
 func (s *Service) now() time.Time {
 	if s.o.Clock != nil {
 		return s.o.Clock.Now()
