@@ -2,6 +2,7 @@ package match
 
 import (
 	"context"
+	"encoding/json"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -349,5 +350,32 @@ func TestCancelStopsTheScan(t *testing.T) {
 	cancel()
 	if _, err := s.ForVacancy(ctx, 1, 10); err == nil {
 		t.Fatal("a cancelled ranking went on")
+	}
+}
+
+// TestTextAfterJSON: a stored reason (its lists come back as []any, its
+// numbers as float64) renders as the fresh one.
+func TestTextAfterJSON(t *testing.T) {
+	v := develop.Vacancy{Skills: []string{"sew", "cut"}, Education: "university", ExperienceMonths: 24, Hours: "part"}
+	s := develop.Seeker{Skills: []string{"sew"}, Education: "secondary", ExperienceMonths: 12, Hours: "full"}
+	m := Score(v, s)
+	b, err := json.Marshal(m.Reasons)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back []develop.MatchReason
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range i18n.Langs {
+		for i := range m.Reasons {
+			a, b := Text(l, m.Reasons[i], nil, i18n.Options{Arabic: l == i18n.AR}), Text(l, back[i], nil, i18n.Options{Arabic: l == i18n.AR})
+			if a != b {
+				t.Errorf("%s: %q after JSON, %q before", l, b, a)
+			}
+		}
+	}
+	if got := Text(i18n.AR, m.Reasons[len(m.Reasons)-1], nil, i18n.Options{}); got != "الوظيفة بدوام جزئي، والباحث يريد بدوام كامل" {
+		t.Errorf("hours text %q", got)
 	}
 }
