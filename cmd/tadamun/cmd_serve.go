@@ -185,6 +185,9 @@ func serve(ctx context.Context, g globals, args []string) error {
 				}
 			})
 		}
+		// Job matching runs nightly for every member with open vacancies
+		// (a run once its last is a day old), checked on the same schedule.
+		svc.Match.Start(*sweepEvery)
 		errc := make(chan error, 1)
 		go func() { errc <- hs.Serve(ln) }()
 		select {

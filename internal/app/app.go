@@ -33,6 +33,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/dedup"
 	"github.com/tadamun/tadamun/internal/dedup/source"
+	"github.com/tadamun/tadamun/internal/employment/match"
 	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/fund/alloc"
 	"github.com/tadamun/tadamun/internal/fund/bank"
@@ -230,6 +231,12 @@ type Services struct {
 	// with keys derived from the card key file (Print.Cards); training
 	// issues them through develop.Certifier.
 	Certificates *certificate.Service
+	// Match scores job seekers for vacancies both ways and runs the
+	// nightly matching (issue 18 item 3); it reads the seekers through
+	// develop.Seekers, bound with Match.Bind once employment is built
+	// (employment asks the matcher, the matcher reads employment); serve
+	// starts its sweep, Close stops it.
+	Match *match.Service
 
 	db *db.DB
 }
@@ -357,6 +364,9 @@ func New(d *db.DB, o Options) *Services {
 	// grievances, care quality and the fund.
 	s.Union = union.New(d, union.Options{Audit: o.Audit, Members: s.Members, Statistics: s.Statistics, Programs: s.Programs, Grievances: s.Grievances,
 		Quality: s.Quality, Fund: s.FundPublic, Clock: clock, Log: s.Log, Role: o.UnionRole})
+	// The matcher reads the job seekers through develop.Seekers: the
+	// employment service binds itself (s.Match.Bind) when it is built.
+	s.Match = match.New(match.Options{DB: d, Jobs: s.Jobs, Clock: clock, Log: o.Log, Members: s.Members})
 	return s
 }
 
@@ -386,6 +396,7 @@ func (s *Services) Close(ctx context.Context) error {
 	defer s.Printer.Close()
 	_ = s.Notify.Close(ctx) // on ctx's end, so does the wait below
 	_ = s.Referrals.Close(ctx)
+	_ = s.Match.Close(ctx)
 	done := make(chan struct{})
 	go func() { s.DCI.Close(); close(done) }()
 	select {

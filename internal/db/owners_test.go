@@ -60,7 +60,8 @@ var owners = map[string]string{
 	"fund_bank_imports": "fund", "fund_bank_reports": "fund", "fund_bank_lines": "fund", // internal/fund/bank
 	"union_outbox": "union", "union_nodes": "union", "union_reports": "union",
 
-	"training_certificates": "training", // internal/training/certificate
+	"training_certificates": "training",                                       // internal/training/certificate
+	"employment_match_runs": "employment", "employment_matches": "employment", // internal/employment/match
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)
