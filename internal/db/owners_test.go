@@ -58,6 +58,8 @@ var owners = map[string]string{
 	"volunteer_signups": "volunteer", "volunteer_certificates": "volunteer",
 	"fund_rates": "fund", "fund_campaigns": "fund", "fund_pledges": "fund", "fund_receipt_counters": "fund", "fund_donations": "fund", // internal/fund/gift
 	"fund_bank_imports": "fund", "fund_bank_reports": "fund", "fund_bank_lines": "fund", // internal/fund/bank
+	"market_order_accounts": "market", "market_order_sessions": "market", "market_order_numbers": "market", "market_orders": "market", // internal/market/order
+	"market_order_inquiries": "market", "market_order_messages": "market", "market_order_settings": "market", "market_order_consents": "market", "market_order_incomes": "market",
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)
