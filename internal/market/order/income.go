@@ -196,8 +196,15 @@ func (s *Service) ProposeIncome(ctx context.Context, shopID int64, months int, r
 	amount := money.Format(in.Monthly, m.Exponent())
 	reason = oneLine(reason)
 	if reason == "" {
-		reason = i18n.T(actor.From(ctx).Lang, "order.income_reason", map[string]any{"months": months, "from": from.Format("2006-01"), "to": to.AddDate(0, -1, 0).Format("2006-01"),
-			"total": money.Format(in.Total, m.Exponent()), "currency": m.Currency})
+		lang, cur := actor.From(ctx).Lang, m.Currency
+		if c, ok := money.Lookup(m.Currency); ok {
+			cur = c.NameAR
+			if lang == i18n.EN {
+				cur = c.NameEN
+			}
+		}
+		reason = i18n.T(lang, "order.income_reason", map[string]any{"months": months, "from": from.Format("2006-01"), "to": to.AddDate(0, -1, 0).Format("2006-01"),
+			"total": money.Format(in.Total, m.Exponent()), "currency": cur})
 	}
 	cr, err := s.o.Registry.ProposeChange(ctx, c.HouseholdID, map[string]string{"monthly_income": amount}, reason)
 	if err != nil {

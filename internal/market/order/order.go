@@ -38,6 +38,7 @@ import (
 	"github.com/tadamun/tadamun/internal/grievance"
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/registry"
 )
 
 // Order statuses.
@@ -96,6 +97,12 @@ type Shop struct {
 	NameEN      string
 }
 
+// Proposer proposes registry corrections that a registrar decides: the
+// household half of develop.RegistryChanges, all that orders need.
+type Proposer interface {
+	ProposeChange(ctx context.Context, householdID int64, values map[string]string, reason string) (registry.ChangeRequest, error)
+}
+
 // Options are what a Service is built with.
 type Options struct {
 	// Catalog reads products and keeps their stock (internal/market); nil
@@ -104,9 +111,9 @@ type Options struct {
 	// Shops finds a shop by id (internal/market); nil finds a shop only
 	// through the orders already placed with it.
 	Shops func(ctx context.Context, id int64) (Shop, error)
-	// Registry takes the income proposals (*registry.Service); nil refuses
-	// them.
-	Registry develop.RegistryChanges
+	// Registry takes the income proposals (*registry.Service, or any
+	// develop.RegistryChanges); nil refuses them.
+	Registry Proposer
 	// Challenges checks the inquiry form's challenge; nil refuses every
 	// inquiry.
 	Challenges Challenger

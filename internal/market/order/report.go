@@ -185,3 +185,69 @@ func (s *Service) PublicFigures(ctx context.Context, memberID int64) (*Public, e
 	}
 	return p, nil
 }
+
+// Family is a shop that has had orders, as the moderator's page shows it:
+// its sales, its sellers' accounts and its consent to income proposals.
+type Family struct {
+	ShopID      int64     `json:"shop_id"`
+	HouseholdID int64     `json:"household_id"`
+	Orders      int       `json:"orders"`
+	Delivered   int       `json:"delivered"`
+	Amount      int64     `json:"amount"` // delivered, minor units of Currency
+	Currency    string    `json:"currency"`
+	Sellers     []Account `json:"sellers"`
+	Consent     *Consent  `json:"consent,omitempty"`
+}
+
+// Families lists memberID's shops that have had orders, by shop id
+// (market.read).
+func (s *Service) Families(ctx context.Context, memberID int64) ([]Family, error) {
+	if err := auth.RequireMember(ctx, auth.MarketRead, memberID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT shop_id, MAX(household_id), COUNT(*), SUM(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN status = 'delivered' THEN amount ELSE 0 END), MAX(currency)
+		FROM market_orders WHERE member_id = ? GROUP BY shop_id ORDER BY shop_id LIMIT ?`, memberID, maxPage)
+	if err != nil {
+		return nil, errs.Wrapf(err, "order: families")
+	}
+	var out []Family
+	at := map[int64]int{}
+	for rows.Next() {
+		var f Family
+		if err := rows.Scan(&f.ShopID, &f.HouseholdID, &f.Orders, &f.Delivered, &f.Amount, &f.Currency); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		at[f.ShopID] = len(out)
+		out = append(out, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sellers, err := s.Sellers(ctx, memberID)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range sellers {
+		if i, ok := at[a.ShopID]; ok {
+			out[i].Sellers = append(out[i].Sellers, a)
+		}
+	}
+	crs, err := s.db.Query(ctx, `SELECT `+consentCols+` FROM market_order_consents WHERE member_id = ?`, memberID)
+	if err != nil {
+		return nil, errs.Wrapf(err, "order: consents")
+	}
+	defer crs.Close()
+	for crs.Next() {
+		c, err := scanConsent(crs)
+		if err != nil {
+			return nil, err
+		}
+		if i, ok := at[c.ShopID]; ok {
+			out[i].Consent = &c
+		}
+	}
+	return out, crs.Err()
+}
