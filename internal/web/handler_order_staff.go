@@ -35,8 +35,8 @@ func init() {
 			s.Handle(mux, "POST /market/messages/{id}/{action}", auth.MarketModerate, s.moderateMessage)
 			s.Handle(mux, "GET /market/families", auth.MarketRead, s.familiesPage)
 			s.Handle(mux, "POST /market/shops/{id}/seller", auth.MarketModerate, s.sellerCreate)
-			s.Handle(mux, "POST /market/shops/{id}/consent", auth.MarketModerate, s.consentRecord)
-			s.Handle(mux, "POST /market/shops/{id}/consent/withdraw", auth.MarketModerate, s.consentWithdraw)
+			s.Handle(mux, "POST /market/shops/{id}/income-consent", auth.MarketModerate, s.consentRecord)
+			s.Handle(mux, "POST /market/shops/{id}/income-consent/withdraw", auth.MarketModerate, s.consentWithdraw)
 			s.Handle(mux, "POST /market/shops/{id}/income", auth.MarketModerate, s.incomePropose)
 			s.Handle(mux, "GET /market/sales/{id}", auth.MarketRead, s.staffSales)
 		},
