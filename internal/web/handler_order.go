@@ -314,9 +314,15 @@ type orderView struct {
 	Moderate bool   // the viewer may move it and write
 }
 
-func (v orderView) CanConfirm() bool { return v.Viewer != order.BuyerKind && v.O.Status == order.Placed }
-func (v orderView) CanShip() bool    { return v.Viewer != order.BuyerKind && v.O.Status == order.Confirmed }
-func (v orderView) CanDeliver() bool { return v.Viewer != order.BuyerKind && v.O.Status == order.Shipped }
+func (v orderView) CanConfirm() bool {
+	return v.Viewer != order.BuyerKind && v.O.Status == order.Placed
+}
+func (v orderView) CanShip() bool {
+	return v.Viewer != order.BuyerKind && v.O.Status == order.Confirmed
+}
+func (v orderView) CanDeliver() bool {
+	return v.Viewer != order.BuyerKind && v.O.Status == order.Shipped
+}
 func (v orderView) CanCancel() bool {
 	if v.Viewer == order.BuyerKind {
 		return v.O.Status == order.Placed

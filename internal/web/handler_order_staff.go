@@ -309,9 +309,9 @@ func (s *Server) staffSales(w http.ResponseWriter, r *http.Request) error {
 }
 
 type salesView struct {
-	Sales   order.Sales
-	Path    string
-	Export  exportLinks
+	Sales      order.Sales
+	Path       string
+	Export     exportLinks
 	Seller     bool
 	MemberCode string // a union-level user's ?member=, carried on
 	Incomes    []order.Income
