@@ -208,7 +208,7 @@ type SellerAccount struct {
 
 // CreateSeller makes the light account of shop shopID's family
 // (market.moderate for the shop's member). Its password is made here and
-// shown once.
+// shown once, unless in gives one (the demo data).
 func (s *Service) CreateSeller(ctx context.Context, shopID int64, in SignUpInput) (SellerAccount, error) {
 	sh, err := s.shop(ctx, shopID)
 	if err != nil {
@@ -221,8 +221,13 @@ func (s *Service) CreateSeller(ctx context.Context, shopID int64, in SignUpInput
 	if err := s.checkAccount(ctx, &in, false); err != nil {
 		return SellerAccount{}, err
 	}
-	pw, _ := newSecret()
-	pw = pw[:16]
+	pw := in.Password
+	if pw == "" {
+		pw, _ = newSecret()
+		pw = pw[:16]
+	} else if runes(pw) < auth.MinPasswordLength {
+		return SellerAccount{}, errs.E(errs.Invalid, "order.password_short", "min", auth.MinPasswordLength).WithField("password", "order.password_short", "min", auth.MinPasswordLength)
+	}
 	hash, err := auth.HashPassword(pw)
 	if err != nil {
 		return SellerAccount{}, err
