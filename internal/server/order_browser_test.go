@@ -147,7 +147,7 @@ func TestBrowserMarketOrder(t *testing.T) {
 	if !strings.HasPrefix(number, "JO-M-") {
 		t.Fatalf("order number %q", number)
 	}
-	if s := text(); !strings.Contains(s, number) || !strings.Contains(s, "مُرسل") {
+	if s := text(); !strings.Contains(s, number) || !strings.Contains(s, "جديد") {
 		t.Errorf("the order page: %.400q", s)
 	}
 	shots("order-placed-ar")
