@@ -99,4 +99,13 @@ func TestMarketAccountSession(t *testing.T) {
 	if resp, _ := e.do("GET", "/market/orders/"+other, nil); resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusNotFound {
 		t.Errorf("EG user opened a JO order: %d", resp.StatusCode)
 	}
+
+	// The portal's section: one family selling, hidden as a small cell.
+	statisticsReady(t, d)
+	_, body = newBrowser(t, ts.URL).do("GET", "/portal/statistics?member=JO", nil)
+	for _, w := range []string{"مبيعات الأسر المنتجة", "الأسر البائعة:", "&lt;10"} {
+		if !strings.Contains(body, w) {
+			t.Errorf("the portal lacks %q", w)
+		}
+	}
 }
