@@ -7,19 +7,19 @@ import (
 	"github.com/tadamun/tadamun/internal/member"
 )
 
-// marketStats is the portal's crafts market section: the families selling
+// orderStats is the portal's crafts market section: the families selling
 // and the delivered sales by month, as package order protected them (small
 // cells hidden, and the cells that would give them away).
-type marketStats struct {
+type orderStats struct {
 	Families disclosure.Cell
 	Months   []string // YYYY-MM
 	T        disclosure.Safe
 	Currency string
 }
 
-// portalMarket labels m's public market figures; nil when they cannot be
+// portalOrder labels m's public market figures; nil when they cannot be
 // counted or there is no sale at all (the section is left out).
-func (s *Server) portalMarket(r *http.Request, m member.Member) *marketStats {
+func (s *Server) portalOrder(r *http.Request, m member.Member) *orderStats {
 	if s.Orders == nil {
 		return nil
 	}
@@ -31,5 +31,5 @@ func (s *Server) portalMarket(r *http.Request, m member.Member) *marketStats {
 	if p.Months.Total.Count == 0 {
 		return nil
 	}
-	return &marketStats{Families: p.Families.Total, Months: p.Months.Rows, T: p.Months, Currency: p.Currency}
+	return &orderStats{Families: p.Families.Total, Months: p.Months.Rows, T: p.Months, Currency: p.Currency}
 }

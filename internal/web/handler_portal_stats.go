@@ -53,8 +53,8 @@ type statsPage struct {
 	Tables  []statsTable
 	Chart   barChart
 	At      time.Time
-	Care    *careStats   // the care section (handler_portal_care.go)
-	Market  *marketStats // the crafts market's section (handler_portal_order.go)
+	Care    *careStats  // the care section (handler_portal_care.go)
+	Order   *orderStats // the crafts market sales section (handler_portal_order.go)
 }
 
 // tables labels the protected tables of one member's page.
@@ -109,7 +109,7 @@ func (s *Server) portalStatistics(w http.ResponseWriter, r *http.Request) error 
 		// The tables below give the figures: the chart needs no table of its own.
 		p.Chart.chartTable = chartTable{ID: "chart-title", Title: tr(Lang(r), "grievance.stats_chart"), NoTable: true}
 		p.Care = s.portalCare(r, cur.Member)
-		p.Market = s.portalMarket(r, cur.Member)
+		p.Order = s.portalOrder(r, cur.Member)
 	}
 	return s.Render(w, r, "grievance/statistics", View{Title: "grievance.stats_title", Data: p})
 }
