@@ -33,6 +33,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/dedup"
 	"github.com/tadamun/tadamun/internal/dedup/source"
+	"github.com/tadamun/tadamun/internal/develop"
 	"github.com/tadamun/tadamun/internal/employment/match"
 	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/fund/alloc"
@@ -45,6 +46,7 @@ import (
 	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/ledger"
 	"github.com/tadamun/tadamun/internal/limits"
+	"github.com/tadamun/tadamun/internal/market/order"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/notify"
 	"github.com/tadamun/tadamun/internal/partner"
@@ -101,6 +103,10 @@ type Options struct {
 	// UnionRole is the deployment's place at the union level
 	// (union.RoleNode, RoleHub, RoleBoth); empty means both.
 	UnionRole string
+	// MarketCatalog is the crafts market's products as orders read them
+	// (develop.Catalog); nil leaves orders without a market until
+	// internal/market's service is given here by New. Tests give a fake.
+	MarketCatalog develop.Catalog
 }
 
 // PrintOptions configure the printed documents (package printer).
@@ -214,6 +220,11 @@ type Services struct {
 	// certificates of hours (issue 17 item 9); the portal's sign-up checks
 	// the complaint form's challenge.
 	Volunteers *volunteer.Service
+	// Orders are the crafts market's inquiries, buyers' and sellers' light
+	// accounts, orders, messages, sales reports and sales income proposed
+	// to the registry (issue 18 items 10-11); products come through
+	// develop.Catalog.
+	Orders *order.Service
 	// Partners are the private-sector partners, their agreements,
 	// pledges and deliveries (issue 17).
 	Partners *partner.Service
@@ -351,6 +362,7 @@ func New(d *db.DB, o Options) *Services {
 			return p.MemberID, err
 		}})
 	late.gifts = s.Gifts
+	s.Orders = order.New(d, order.Options{Catalog: o.MarketCatalog, Registry: s.Registry, Challenges: s.Grievances.Challenger(), Members: s.Members, Clock: clock, Limits: o.Limits})
 	// Bank statements match credits through the fund's Donors and Gifts
 	// (and Campaigns' codes, Journal for the public ledger). Each option is
 	// an interface: give it only a non-nil service (a nil *T in an

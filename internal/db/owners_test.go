@@ -62,6 +62,8 @@ var owners = map[string]string{
 
 	"training_certificates": "training",                                       // internal/training/certificate
 	"employment_match_runs": "employment", "employment_matches": "employment", // internal/employment/match
+	"market_order_accounts": "market", "market_order_sessions": "market", "market_order_numbers": "market", "market_orders": "market", // internal/market/order
+	"market_order_inquiries": "market", "market_order_messages": "market", "market_order_settings": "market", "market_order_consents": "market", "market_order_incomes": "market",
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)

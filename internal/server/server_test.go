@@ -137,6 +137,9 @@ func newServices(tb testing.TB, d *db.DB, l *audit.Log, o app.Options) *app.Serv
 	if o.CaseKeyFile == "" {
 		o.CaseKeyFile = filepath.Join(tb.TempDir(), "case.key")
 	}
+	if o.MarketCatalog == nil {
+		o.MarketCatalog = marketCatalogOf(d) // crossmember_order_test.go
+	}
 	svc := app.New(d, o)
 	tb.Cleanup(func() { _ = svc.Close(context.Background()) })
 	return svc

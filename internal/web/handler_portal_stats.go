@@ -53,9 +53,9 @@ type statsPage struct {
 	Tables  []statsTable
 	Chart   barChart
 	At      time.Time
-	Care    *careStats // the care section (handler_portal_care.go)
-
-	Certs *certificateStats // the training certificates (handler_portal_certificate.go)
+	Certs   *certificateStats // the training certificates (handler_portal_certificate.go)
+	Care    *careStats        // the care section (handler_portal_care.go)
+	Order   *orderStats       // the crafts market sales section (handler_portal_order.go)
 }
 
 // tables labels the protected tables of one member's page.
@@ -111,6 +111,7 @@ func (s *Server) portalStatistics(w http.ResponseWriter, r *http.Request) error 
 		p.Chart.chartTable = chartTable{ID: "chart-title", Title: tr(Lang(r), "grievance.stats_chart"), NoTable: true}
 		p.Care = s.portalCare(r, cur.Member)
 		p.Certs = s.portalCertificates(r, cur.Member)
+		p.Order = s.portalOrder(r, cur.Member)
 	}
 	return s.Render(w, r, "grievance/statistics", View{Title: "grievance.stats_title", Data: p})
 }
