@@ -29,6 +29,7 @@ import (
 	"github.com/tadamun/tadamun/internal/casework/links"
 	"github.com/tadamun/tadamun/internal/casework/quality"
 	"github.com/tadamun/tadamun/internal/casework/referral"
+	"github.com/tadamun/tadamun/internal/coordination"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/dedup"
@@ -205,6 +206,10 @@ type Services struct {
 	// Partners are the private-sector partners, their agreements,
 	// pledges and deliveries (issue 17).
 	Partners *partner.Service
+	// Coordination are the coordination requests between members and the
+	// union: messages, documents, households sent after a second person's
+	// approval.
+	Coordination *coordination.Service
 	// Gifts are the fund's donations, receipts, exchange rates, pledges
 	// and campaigns (fund.Gifts, fund.Campaigns).
 	Gifts *gift.Service
@@ -273,7 +278,9 @@ func New(d *db.DB, o Options) *Services {
 	s.FundAlloc = alloc.New(d, alloc.Options{Payments: s.Payments, Programs: s.Programs, Auth: s.Auth, Members: s.Members, Audit: o.Audit, Clock: clock,
 		Journal: s.FundPublic, Campaigns: late, Receipts: late})
 	late.trace = s.FundAlloc
-	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Cases: s.Cases, Registry: s.Registry, FundAlloc: s.FundAlloc, Clock: clock})
+	s.Coordination = coordination.New(d, coordination.Options{Registry: s.Registry, Members: s.Members, Auth: s.Auth, Clock: clock, Limits: o.Limits})
+	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Cases: s.Cases, Registry: s.Registry, FundAlloc: s.FundAlloc, Clock: clock,
+		Coordination: s.Coordination})
 	s.Senders = exchange.NewSenders(d, exchange.Guard{AllowPrivate: o.DCI.AllowPrivateCallbacks})
 	s.DCI = dci.New(dci.Options{Log: o.Log, Senders: s.Senders, Registry: s.Registry,
 		Transactions: exchange.NewTransactions(d), Subscriptions: exchange.NewSubscriptions(d),
