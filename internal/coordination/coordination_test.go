@@ -129,7 +129,7 @@ func TestDisplacedFamilyLifecycle(t *testing.T) {
 	})
 }
 
-func second[T any](_ T, err error) error       { return err }
+func second[T any](_ T, err error) error        { return err }
 func third[T, U any](_ T, _ U, err error) error { return err }
 
 func TestSendingPersonalDataAtOnceIsRefusedWhole(t *testing.T) {
