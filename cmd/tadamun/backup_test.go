@@ -109,3 +109,28 @@ func TestVersionCheck(t *testing.T) {
 		t.Errorf("redact: %s", got)
 	}
 }
+
+// TestRetentionCommands: a dry run reports per member and deletes nothing;
+// set refuses a bad period.
+func TestRetentionCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	global := []string{"--db", filepath.Join(dir, "t.db"), "--audit-key", filepath.Join(dir, "audit.key")}
+	cmd := func(args ...string) error { return run(ctx, append(append([]string{}, global...), args...)) }
+	if err := cmd("member", "create", "--code", "JO", "--name-ar", "الأردن", "--name-en", "Jordan", "--currency", "JOD"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd("retention", "set", "--member", "JO", "--days", "0"); err == nil {
+		t.Fatal("a period of 0 days: got nil, want refused")
+	}
+	if err := cmd("retention", "set", "--member", "JO", "--days", "45"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := stdout(t, func() error { return cmd("retention", "run", "--dry-run") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "JO: 45 days") || !strings.Contains(out, "dci_answers") || !strings.Contains(out, "would delete 0") {
+		t.Fatalf("dry run report: %s", out)
+	}
+}

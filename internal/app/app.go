@@ -53,6 +53,7 @@ import (
 	"github.com/tadamun/tadamun/internal/printer/card"
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
+	"github.com/tadamun/tadamun/internal/retention"
 	"github.com/tadamun/tadamun/internal/statistics"
 	"github.com/tadamun/tadamun/internal/volunteer"
 )
@@ -210,6 +211,10 @@ type Services struct {
 	// union: messages, documents, households sent after a second person's
 	// approval.
 	Coordination *coordination.Service
+	// Retention deletes stored copies of personal data past each member's
+	// period (DCI answers, printed batches, ended coordination requests'
+	// personal attachments); serve runs it daily.
+	Retention *retention.Service
 	// Gifts are the fund's donations, receipts, exchange rates, pledges
 	// and campaigns (fund.Gifts, fund.Campaigns).
 	Gifts *gift.Service
@@ -330,6 +335,12 @@ func New(d *db.DB, o Options) *Services {
 	// interface is not nil); without Donors or Gifts every credit waits
 	// in suspense.
 	s.Bank = bank.New(d, bank.Options{Donors: s.Donors, Gifts: s.Gifts, Campaigns: s.Gifts, Journal: s.FundPublic, Members: s.Members, Audit: o.Audit, Jobs: s.Jobs, Clock: clock, Limits: o.Limits})
+	// The owners of stored copies of personal data delete their own; the
+	// DCI transactions' store is stateless, so this one is the DCI's twin.
+	s.Retention = retention.New(d, retention.Options{Members: s.Members, Clock: clock, Expirers: []retention.Expirer{
+		{Kind: "dci_answers", Expire: exchange.NewTransactions(d).Expire},
+		{Kind: "print_batches", Expire: s.Printer.ExpireBulkFiles},
+		{Kind: "coordination_attachments", Expire: s.Coordination.Expire}}})
 	return s
 }
 

@@ -280,3 +280,37 @@ func TestTypesKeptByTheUnion(t *testing.T) {
 		wantCode(t, err, errs.Forbidden)
 	})
 }
+
+// TestExpireEndedRequestsCopies: the personal copies of a request that
+// ended before the date lose their contents (the rows stay, with their
+// hashes); an open request's and a non-personal document's stay.
+func TestExpireEndedRequestsCopies(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ended := must[Request](t)(f.s.Create(f.joSup, NewRequest{To: "EG", TypeID: f.family, Subject: "منتهٍ"}))
+		hh := must[Attachment](t)(f.s.AttachHousehold(f.joSup, ended.ID, "H-1", true))
+		doc := must[Attachment](t)(f.s.AddDocument(f.joSup, ended.ID, File{Name: "map.png", Body: bytes.NewReader(pngBytes)}, false))
+		must[Attachment](t)(f.s.Decide(f.joApp, hh.ID, true, ""))
+		must[Request](t)(f.s.Withdraw(f.joSup, ended.ID, 0, "لم يعد لازمًا"))
+		open := must[Request](t)(f.s.Create(f.joSup, NewRequest{To: "EG", TypeID: f.family, Subject: "قائم"}))
+		keep := must[Attachment](t)(f.s.AttachHousehold(f.joSup, open.ID, "H-1", false))
+		f.clock.Advance(40 * 24 * time.Hour)
+		before := f.clock.Now().AddDate(0, 0, -30)
+		if n := must[int](t)(f.s.Expire(f.joSup, f.jo, before, true)); n != 1 {
+			t.Fatalf("dry run: got %d, want 1", n)
+		}
+		if n := must[int](t)(f.s.Expire(f.joSup, f.jo, before, false)); n != 1 {
+			t.Fatalf("run: got %d, want 1", n)
+		}
+		_, _, err := f.s.Content(f.joSup, hh.ID)
+		wantCode(t, err, errs.NotFound)
+		for _, a := range []Attachment{doc, keep} {
+			if _, _, err := f.s.Content(f.joSup, a.ID); err != nil {
+				t.Errorf("%s: %v, want kept", a.Label, err)
+			}
+		}
+		if as := must[[]Attachment](t)(f.s.Attachments(f.joSup, ended.ID)); len(as) != 2 || as[0].SHA256 == "" {
+			t.Fatalf("the rows must stay with their hashes: %+v", as)
+		}
+	})
+}

@@ -60,6 +60,7 @@ var owners = map[string]string{
 	"fund_bank_imports": "fund", "fund_bank_reports": "fund", "fund_bank_lines": "fund", // internal/fund/bank
 	"coordination_types": "coordination", "coordination_requests": "coordination", "coordination_messages": "coordination",
 	"coordination_attachments": "coordination", "coordination_events": "coordination",
+	"retention_settings": "retention",
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)
