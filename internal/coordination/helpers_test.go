@@ -33,7 +33,6 @@ type fixture struct {
 	household              int64
 	egAdminID, egSupID     int64
 	egSup                  context.Context
-	joHousehold, egHouse   string
 	registry               *registry.Service
 	emergency, family, dup int64
 }

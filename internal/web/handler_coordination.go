@@ -153,10 +153,7 @@ func (s *Server) renderCoordNew(w http.ResponseWriter, r *http.Request, f *Form)
 func (s *Server) coordCreate(w http.ResponseWriter, r *http.Request) error {
 	f := NewForm(r)
 	v := f.Values
-	var refs []string
-	for _, ref := range strings.FieldsFunc(v.Get("households"), func(c rune) bool { return c == ',' || c == '،' || c == '\n' || c == ' ' }) {
-		refs = append(refs, ref)
-	}
+	refs := strings.FieldsFunc(v.Get("households"), func(c rune) bool { return c == ',' || c == '،' || c == '\n' || c == ' ' })
 	days, _ := strconv.Atoi(strings.TrimSpace(v.Get("deadline_days")))
 	req, err := s.Coordination.Create(r.Context(), coordination.NewRequest{To: v.Get("to"), TypeID: intField(v.Get("type_id")), Subject: v.Get("subject"), Body: v.Get("body"),
 		DeadlineDays: days, Households: refs, Full: v.Get("full") == "1", Send: v.Get("send") == "1"})
