@@ -35,6 +35,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 	cpEvery := fs.Duration("checkpoint-every", time.Minute, "how often to sign a checkpoint of the audit log when it has grown")
 	wholeCheck := fs.Bool("audit-check-whole", os.Getenv("TADAMUN_AUDIT_CHECK_WHOLE") == "1", "at start, verify the whole audit log, not only the records after the last checkpoint signed (TADAMUN_AUDIT_CHECK_WHOLE=1)")
 	sweepEvery := fs.Duration("sweep-every", 5*time.Minute, "how often to warn about grievances near their deadline and escalate late ones, and escalate late referral follow-ups (0: never)")
+	retentionEvery := fs.Duration("retention-every", 24*time.Hour, "how often to delete stored copies of personal data past each member's retention period: DCI answers, printed batches, ended coordination requests' personal attachments (0: never)")
 	secure := fs.Bool("secure-cookies", os.Getenv("TADAMUN_SECURE_COOKIES") == "1", "always mark cookies Secure (TADAMUN_SECURE_COOKIES=1); set it behind a TLS proxy that does not send X-Forwarded-Proto")
 	dciPrivate := fs.Bool("dci-allow-private-callbacks", os.Getenv("TADAMUN_DCI_ALLOW_PRIVATE_CALLBACKS") == "1", "let DCI callbacks reach loopback, link-local and private addresses (TADAMUN_DCI_ALLOW_PRIVATE_CALLBACKS=1); only for receivers on an internal network")
 	logFormat := fs.String("log-format", env("TADAMUN_LOG_FORMAT", "text"), "log format: text or json (TADAMUN_LOG_FORMAT)")
@@ -152,6 +153,14 @@ func serve(ctx context.Context, g globals, args []string) error {
 				logger.Error("grievance sweep", "err", err)
 			} else if len(alerts) > 0 {
 				logger.Info("grievance sweep", "alerts", len(alerts))
+			}
+		})
+		go every(sctx, *retentionEvery, func(ctx context.Context) {
+			rep, err := svc.Retention.Run(actor.System(ctx), false)
+			if err != nil && ctx.Err() == nil {
+				logger.Error("retention sweep", "err", err)
+			} else if rep.Total() > 0 {
+				logger.Info("retention sweep", "deleted", rep.Total())
 			}
 		})
 		// Overdue referral follow-ups are escalated on the same schedule,

@@ -29,6 +29,7 @@ import (
 	"github.com/tadamun/tadamun/internal/casework/links"
 	"github.com/tadamun/tadamun/internal/casework/quality"
 	"github.com/tadamun/tadamun/internal/casework/referral"
+	"github.com/tadamun/tadamun/internal/coordination"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/dedup"
@@ -55,6 +56,7 @@ import (
 	"github.com/tadamun/tadamun/internal/printer/card"
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
+	"github.com/tadamun/tadamun/internal/retention"
 	"github.com/tadamun/tadamun/internal/statistics"
 	"github.com/tadamun/tadamun/internal/training/certificate"
 	"github.com/tadamun/tadamun/internal/training/certificate/token"
@@ -228,6 +230,14 @@ type Services struct {
 	// Partners are the private-sector partners, their agreements,
 	// pledges and deliveries (issue 17).
 	Partners *partner.Service
+	// Coordination are the coordination requests between members and the
+	// union: messages, documents, households sent after a second person's
+	// approval.
+	Coordination *coordination.Service
+	// Retention deletes stored copies of personal data past each member's
+	// period (DCI answers, printed batches, ended coordination requests'
+	// personal attachments); serve runs it daily.
+	Retention *retention.Service
 	// Gifts are the fund's donations, receipts, exchange rates, pledges
 	// and campaigns (fund.Gifts, fund.Campaigns).
 	Gifts *gift.Service
@@ -318,7 +328,9 @@ func New(d *db.DB, o Options) *Services {
 	s.FundAlloc = alloc.New(d, alloc.Options{Payments: s.Payments, Programs: s.Programs, Auth: s.Auth, Members: s.Members, Audit: o.Audit, Clock: clock,
 		Journal: s.FundPublic, Campaigns: late, Receipts: late})
 	late.trace = s.FundAlloc
-	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Cases: s.Cases, Registry: s.Registry, FundAlloc: s.FundAlloc, Clock: clock})
+	s.Coordination = coordination.New(d, coordination.Options{Registry: s.Registry, Members: s.Members, Auth: s.Auth, Clock: clock, Limits: o.Limits})
+	s.Inbox = inbox.New(inbox.Options{Auth: s.Auth, Programs: s.Programs, Payments: s.Payments, Cases: s.Cases, Registry: s.Registry, FundAlloc: s.FundAlloc, Clock: clock,
+		Coordination: s.Coordination})
 	s.Senders = exchange.NewSenders(d, exchange.Guard{AllowPrivate: o.DCI.AllowPrivateCallbacks})
 	s.DCI = dci.New(dci.Options{Log: o.Log, Senders: s.Senders, Registry: s.Registry,
 		Transactions: exchange.NewTransactions(d), Subscriptions: exchange.NewSubscriptions(d),
@@ -379,6 +391,12 @@ func New(d *db.DB, o Options) *Services {
 	// The matcher reads the job seekers through develop.Seekers: the
 	// employment service binds itself (s.Match.Bind) when it is built.
 	s.Match = match.New(match.Options{DB: d, Jobs: s.Jobs, Clock: clock, Log: o.Log, Members: s.Members})
+	// The owners of stored copies of personal data delete their own; the
+	// DCI transactions' store is stateless, so this one is the DCI's twin.
+	s.Retention = retention.New(d, retention.Options{Members: s.Members, Clock: clock, Expirers: []retention.Expirer{
+		{Kind: "dci_answers", Expire: exchange.NewTransactions(d).Expire},
+		{Kind: "print_batches", Expire: s.Printer.ExpireBulkFiles},
+		{Kind: "coordination_attachments", Expire: s.Coordination.Expire}}})
 	return s
 }
 

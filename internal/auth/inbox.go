@@ -23,11 +23,14 @@ var deciders = map[string]Permission{
 	"case_step":          CaseSupervise,   // casework.ApprovalKind: a case's assessment, plan or closure
 	"registry_change":    RegistryApprove, // registry.ChangeApprovalKind: a correction of a household's record
 	"fund_allocation":    FundApprove,     // alloc.ApprovalKind: an allocation of the solidarity fund to a program
+
+	// coordination.ApprovalKind: personal data attached to a coordination request
+	"coordination_send": CoordinationApprove,
 }
 
 // ApprovalKinds lists the kinds of approval the capabilities propose, in
 // the order the inbox shows them.
-var ApprovalKinds = []string{"enrollment", "program_version", "program_activation", "payment_cycle", "instrument_change", RoleGrantKind, "case_step", "registry_change", "fund_allocation"}
+var ApprovalKinds = []string{"enrollment", "program_version", "program_activation", "payment_cycle", "instrument_change", RoleGrantKind, "case_step", "registry_change", "fund_allocation", "coordination_send"}
 
 // DecidePermission returns the permission that decides approvals of kind,
 // and false for a kind no one decides.

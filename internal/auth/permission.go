@@ -64,6 +64,12 @@ const (
 	NotifyRead       Permission = "notify.read"    // see the notifications sent to households, and the member's texts and channels
 	NotifyRetry      Permission = "notify.retry"   // queue a failed notification again
 	NotifyManage     Permission = "notify.manage"  // configure the SMS gateway, the SMTP server and the texts
+
+	// The coordination requests between members and the union (issue 19).
+	CoordinationRead    Permission = "coordination.read"    // coordination requests between members and the union that concern the user's side
+	CoordinationWrite   Permission = "coordination.write"   // write, send, answer and assign coordination requests; attach households and documents
+	CoordinationApprove Permission = "coordination.approve" // approve the sending of personal data on a coordination request (coordination_send)
+
 	// RoleGrantDecide approves or rejects the grant of a sealed role (see
 	// Sealed). No member role holds it: only union administrators do.
 	RoleGrantDecide Permission = "role_grant.decide"
@@ -194,4 +200,15 @@ func MemberScope(ctx context.Context) (member int64, all bool) {
 		return 0, true
 	}
 	return a.MemberID, false
+}
+
+// The coordination requests' grants (issue 19): a member's administrator
+// and case supervisors write them, the member's approver is the second
+// person who lets personal data go. Kept apart from the table above so
+// that each capability's additions stay on lines of their own.
+func init() {
+	grants[actor.MemberAdmin] = append(grants[actor.MemberAdmin], CoordinationRead, CoordinationWrite)
+	grants[actor.CaseSupervisor] = append(grants[actor.CaseSupervisor], CoordinationRead, CoordinationWrite)
+	grants[actor.Approver] = append(grants[actor.Approver], CoordinationRead, CoordinationApprove)
+	grants[actor.Auditor] = append(grants[actor.Auditor], CoordinationRead)
 }

@@ -64,6 +64,9 @@ var owners = map[string]string{
 	"employment_match_runs": "employment", "employment_matches": "employment", // internal/employment/match
 	"market_order_accounts": "market", "market_order_sessions": "market", "market_order_numbers": "market", "market_orders": "market", // internal/market/order
 	"market_order_inquiries": "market", "market_order_messages": "market", "market_order_settings": "market", "market_order_consents": "market", "market_order_incomes": "market",
+	"coordination_types": "coordination", "coordination_requests": "coordination", "coordination_messages": "coordination",
+	"coordination_attachments": "coordination", "coordination_events": "coordination",
+	"retention_settings": "retention",
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)

@@ -6,6 +6,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/tadamun/tadamun/internal/actor"
@@ -76,6 +77,14 @@ var steps []Step
 // AddStep registers a step. Call it from an init function.
 func AddStep(s Step) { steps = append(steps, s) }
 
+// lateSteps run after every step added with AddStep, whatever the order
+// of the files' init functions: for data that asks others' (the
+// registry's households, say).
+var lateSteps []Step
+
+// AddLateStep adds a step that runs after the others.
+func AddLateStep(s Step) { lateSteps = append(lateSteps, s) }
+
 // Load writes the demo data, unless it is already there. progress gets a
 // line per step.
 func Load(ctx context.Context, d *db.DB, progress func(string)) error {
@@ -119,7 +128,7 @@ func Load(ctx context.Context, d *db.DB, progress func(string)) error {
 		}
 	}
 	progress(fmt.Sprintf("%d users, one for every role", len(Accounts)))
-	for _, s := range steps {
+	for _, s := range slices.Concat(steps, lateSteps) {
 		if err := s.Run(ctx, d, progress); err != nil {
 			return fmt.Errorf("demo: %s: %w", s.Name, err)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/casework"
+	"github.com/tadamun/tadamun/internal/coordination"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/fund/alloc"
 	"github.com/tadamun/tadamun/internal/i18n"
@@ -47,6 +48,8 @@ type Service struct {
 	registry *registry.Service
 	fund     *alloc.Service
 	clock    calendar.Clock
+
+	coord *coordination.Service // coordination_send
 }
 
 // Options are the services the inbox names subjects with and decides
@@ -59,11 +62,15 @@ type Options struct {
 	Registry  *registry.Service // the corrections of the registry (registry_change)
 	FundAlloc *alloc.Service    // the allocations of the solidarity fund (fund_allocation)
 	Clock     calendar.Clock    // nil: the real clock
+
+	// Coordination decides the personal data attached to coordination
+	// requests (coordination_send).
+	Coordination *coordination.Service
 }
 
 // New returns the inbox over o's services.
 func New(o Options) *Service {
-	return &Service{auth: o.Auth, programs: o.Programs, payments: o.Payments, cases: o.Cases, registry: o.Registry, fund: o.FundAlloc, clock: o.Clock}
+	return &Service{auth: o.Auth, programs: o.Programs, payments: o.Payments, cases: o.Cases, registry: o.Registry, fund: o.FundAlloc, clock: o.Clock, coord: o.Coordination}
 }
 
 // Item is one row of the inbox, named in the asker's language.
@@ -246,6 +253,11 @@ func (s *Service) decide(ctx context.Context, ap auth.Approval, approve bool, re
 			return errs.E(errs.Invalid, "approval.kind_invalid", "kind", ap.Kind)
 		}
 		_, err = s.fund.Decide(ctx, ap.MemberID, entity, approve, reason)
+	case coordination.ApprovalKind:
+		if s.coord == nil {
+			return errs.E(errs.Invalid, "approval.kind_invalid", "kind", ap.Kind)
+		}
+		_, err = s.coord.Decide(ctx, entity, approve, reason)
 	default:
 		err = errs.E(errs.Invalid, "approval.kind_invalid", "kind", ap.Kind)
 	}
@@ -381,6 +393,17 @@ func (n *namer) subject(ctx context.Context, ap auth.Approval) (string, string) 
 			amount = money.Format(a.Amount, c.Exponent) + " " + a.Currency
 		}
 		return n.t("inbox.subject_fund_allocation", map[string]any{"amount": amount, "program": name}), "/fund/allocations/" + id(a.ID)
+	case coordination.ApprovalKind:
+		if n.s.coord == nil {
+			break
+		}
+		// Named as the asker (a user of the attaching side), never as the
+		// system: another member's approval names nothing.
+		a, r, err := n.s.coord.Attachment(ctx, entity)
+		if err != nil {
+			break
+		}
+		return n.t("inbox.subject_coordination_send", map[string]any{"label": a.Label, "subject": r.Subject}), "/coordination/" + id(r.ID) + "#attachments"
 	}
 	// A subject gone or of a kind not known: say what it is, by kind.
 	return n.t("inbox.subject_unknown", map[string]any{"kind": KindName(n.l, ap.Kind), "id": ap.EntityID}), ""
