@@ -53,6 +53,7 @@ import (
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
 	"github.com/tadamun/tadamun/internal/statistics"
+	"github.com/tadamun/tadamun/internal/training"
 	"github.com/tadamun/tadamun/internal/volunteer"
 )
 
@@ -212,6 +213,9 @@ type Services struct {
 	// matches credits to donors and pledges, and keeps the review queue of
 	// the credits waiting in the suspense account.
 	Bank *bank.Service
+	// Training is the courses, sessions, enrollment and waitlist,
+	// attendance, assessments and completion (issue 18 items 5 and 6).
+	Training *training.Service
 
 	db *db.DB
 }
@@ -310,6 +314,18 @@ func New(d *db.DB, o Options) *Services {
 			return out, err
 		}})
 	s.Partners = partner.New(d, partner.Options{Members: s.Members, Audit: o.Audit, Clock: clock, Limits: o.Limits})
+	// Training reads persons, users and partners through their services;
+	// completions issue certificates through a develop.Certifier (none
+	// yet: completions then issue no certificate).
+	s.Training = training.New(d, training.Options{Members: s.Members, Registry: s.Registry, Auth: s.Auth, Partners: s.Partners, Clock: clock, Limits: o.Limits,
+		Offices: func(ctx context.Context, memberID int64) ([]training.Office, error) {
+			os, err := s.Cases.Offices(actor.System(ctx), memberID)
+			out := make([]training.Office, 0, len(os))
+			for _, o := range os {
+				out = append(out, training.Office{ID: o.ID, NameAR: o.NameAR, NameEN: o.NameEN})
+			}
+			return out, err
+		}})
 	// Donations ask programs who owns a program a donation is restricted to.
 	s.Gifts = gift.New(d, gift.Options{Donors: s.Donors, Lots: s.FundAlloc, Journal: s.FundPublic, Members: s.Members, Printer: s.Printer.Chrome(), Clock: clock,
 		ProgramMember: func(ctx context.Context, id int64) (int64, error) {

@@ -44,10 +44,10 @@ type Course struct {
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
 	// Counts.
-	Enrolled   int `json:"enrolled"`   // holding a seat: enrolled, completed or failed
-	Waiting    int `json:"waiting"`    // on the waitlist
-	Completed  int `json:"completed"`  // completed
-	Sessions   int `json:"sessions"`   // sessions
+	Enrolled  int `json:"enrolled"`  // holding a seat: enrolled, completed or failed
+	Waiting   int `json:"waiting"`   // on the waitlist
+	Completed int `json:"completed"` // completed
+	Sessions  int `json:"sessions"`  // sessions
 }
 
 // Title is the course's title in lang ("en" or Arabic), the Arabic one

@@ -63,19 +63,19 @@ func (f *fakeCertifier) Held(ctx context.Context, memberID, personID, userID int
 // fixture is member JO (Amman) with a training officer, a case worker
 // (reads only) and two staff users, and member EG with its officer.
 type fixture struct {
-	d          *db.DB
-	s          *Service
-	cert       *fakeCertifier
-	partners   *partner.Service
-	clock      *calendar.Manual
-	jo, eg     int64
-	officer    context.Context
-	reader     context.Context
-	egOfficer  context.Context
-	staff1     int64 // JO users
-	staff2     int64
-	egStaff    int64
-	sys        context.Context
+	d         *db.DB
+	s         *Service
+	cert      *fakeCertifier
+	partners  *partner.Service
+	clock     *calendar.Manual
+	jo, eg    int64
+	officer   context.Context
+	reader    context.Context
+	egOfficer context.Context
+	staff1    int64 // JO users
+	staff2    int64
+	egStaff   int64
+	sys       context.Context
 }
 
 var start = time.Date(2027, 3, 1, 7, 0, 0, 0, time.UTC) // a Monday, 10:00 in Amman

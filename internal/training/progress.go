@@ -560,3 +560,18 @@ func (s *Service) completeTx(ctx context.Context, tx *db.Tx, c Course, e Enrollm
 	}
 	return audit.Append(ctx, tx, audit.Entry{MemberID: c.MemberID, Action: "training.complete", EntityType: "training_enrollment", EntityID: idStr(e.ID), State: state})
 }
+
+// Assessment returns assessment id (training.read).
+func (s *Service) Assessment(ctx context.Context, id int64) (Assessment, error) {
+	as, err := s.assessments(ctx, s.db, `id = ?`, id)
+	if err != nil {
+		return Assessment{}, err
+	}
+	if len(as) == 0 {
+		return Assessment{}, notFound("training.assessment_not_found")
+	}
+	if err := auth.RequireMember(ctx, auth.TrainingRead, as[0].MemberID); err != nil {
+		return Assessment{}, notFound("training.assessment_not_found")
+	}
+	return as[0], nil
+}

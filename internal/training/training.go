@@ -275,3 +275,36 @@ func ageOn(birth string, day time.Time) (int, bool) {
 	}
 	return age, true
 }
+
+// User is a user of a member who may enroll in a course.
+type User struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// Users lists memberID's active users, who may enroll in staff courses
+// (training.manage).
+func (s *Service) Users(ctx context.Context, memberID int64) ([]User, error) {
+	if err := auth.RequireMember(ctx, auth.TrainingManage, memberID); err != nil {
+		return nil, err
+	}
+	if s.o.Auth == nil {
+		return nil, nil
+	}
+	us, err := s.o.Auth.ListUsers(actor.System(ctx), auth.UserFilter{MemberID: memberID})
+	if err != nil {
+		return nil, err
+	}
+	var out []User
+	for _, u := range us {
+		if !u.Active || u.MemberID != memberID {
+			continue
+		}
+		name := u.DisplayName
+		if name == "" {
+			name = u.Username
+		}
+		out = append(out, User{ID: u.ID, Name: name})
+	}
+	return out, nil
+}

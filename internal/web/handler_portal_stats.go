@@ -54,6 +54,8 @@ type statsPage struct {
 	Chart   barChart
 	At      time.Time
 	Care    *careStats // the care section (handler_portal_care.go)
+
+	Training *trainingStats // the training section (handler_portal_training.go)
 }
 
 // tables labels the protected tables of one member's page.
@@ -108,6 +110,7 @@ func (s *Server) portalStatistics(w http.ResponseWriter, r *http.Request) error 
 		// The tables below give the figures: the chart needs no table of its own.
 		p.Chart.chartTable = chartTable{ID: "chart-title", Title: tr(Lang(r), "grievance.stats_chart"), NoTable: true}
 		p.Care = s.portalCare(r, cur.Member)
+		p.Training = s.portalTraining(r, cur.Member)
 	}
 	return s.Render(w, r, "grievance/statistics", View{Title: "grievance.stats_title", Data: p})
 }
