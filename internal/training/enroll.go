@@ -195,7 +195,7 @@ func (s *Service) check(ctx context.Context, q querier, c Course, h holder) erro
 			if err != nil {
 				return err
 			}
-			return errs.E(errs.Conflict, "training.prereq_course", "course", pc.TitleAR, "course_en", pc.Title("en"))
+			return errs.E(errs.Conflict, "training.prereq_course", "course", pc.TitleAR)
 		}
 	}
 	return nil

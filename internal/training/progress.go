@@ -407,12 +407,12 @@ func judge(c Course, as []Assessment, p *Progress) {
 		for _, a := range as {
 			sc, ok := p.Scores[a.ID]
 			if !ok {
-				p.Reasons = append(p.Reasons, Reason{Key: "training.reason_missing_score", Args: map[string]any{"assessment": a.NameAR, "assessment_en": a.Name("en")}})
+				p.Reasons = append(p.Reasons, Reason{Key: "training.reason_missing_score", Args: map[string]any{"assessment": a.NameAR}})
 				continue
 			}
 			sum += sc * 100 / a.MaxScore
 			if c.PassRule == PassAll && sc < a.PassScore {
-				p.Reasons = append(p.Reasons, Reason{Key: "training.reason_failed_assessment", Args: map[string]any{"assessment": a.NameAR, "assessment_en": a.Name("en"), "score": sc, "pass": a.PassScore}})
+				p.Reasons = append(p.Reasons, Reason{Key: "training.reason_failed_assessment", Args: map[string]any{"assessment": a.NameAR, "score": sc, "pass": a.PassScore}})
 			}
 		}
 		p.Average = sum / len(as)
