@@ -252,6 +252,6 @@ func loadTraining(ctx context.Context, d *db.DB, progress func(string)) error {
 			return fmt.Errorf("training enroll: %w", err)
 		}
 	}
-	progress(fmt.Sprintf("training: 4 courses, %d completed", len(enrolled)))
+	progress(fmt.Sprintf("training: 4 courses, %d trainees in the finished one", len(enrolled)))
 	return nil
 }
