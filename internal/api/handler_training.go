@@ -201,7 +201,7 @@ func init() {
 			})},
 		Route{Method: "POST", Path: "/training/enrollments/{id}/complete", Tag: "training", Summary: "Complete an enrollment that meets its course's rules; its certificate is issued with it",
 			Response: training.Enrollment{},
-			Handle: withID(func(a *API, r *http.Request, id int64) (any, error) { return svc(a).Complete(r.Context(), id) })},
+			Handle:   withID(func(a *API, r *http.Request, id int64) (any, error) { return svc(a).Complete(r.Context(), id) })},
 		Route{Method: "POST", Path: "/training/enrollments/{id}/withdraw", Tag: "training", Summary: "Withdraw an enrollment; a freed seat goes to the first waiting",
 			Body: ReasonInput{}, Response: training.Enrollment{},
 			Handle: withID(func(a *API, r *http.Request, id int64) (any, error) {

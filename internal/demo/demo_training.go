@@ -40,7 +40,9 @@ func loadTraining(ctx context.Context, d *db.DB, progress func(string)) error {
 	reg := registry.New(d)
 	ps := partner.New(d, partner.Options{Clock: clock.Clock()})
 	s := training.New(d, training.Options{Registry: reg, Auth: auth.New(d), Partners: ps, Clock: clock.Clock()})
-	at := func(day time.Time, hour int) string { return day.Add(time.Duration(hour) * time.Hour).Format("2006-01-02T15:04") }
+	at := func(day time.Time, hour int) string {
+		return day.Add(time.Duration(hour) * time.Hour).Format("2006-01-02T15:04")
+	}
 	weekly := func(c training.Course, from time.Time, n, hour int) error {
 		for i := range n {
 			day := from.AddDate(0, 0, 7*i)

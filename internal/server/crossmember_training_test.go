@@ -143,7 +143,9 @@ func init() {
 		IDs:    []string{"office_id", "partner_id", "pledge_id", "prerequisites"},
 		NotIDs: []string{"hours", "capacity", "min_age", "max_age", "min_attendance", "min_average"}}
 	crossRefs["POST /training/courses/{id}/enrollments"] = crossRef{As: officer,
-		Path: func(v map[string]string) string { return v1 + "/training/courses/" + v["jo_tr_course"] + "/enrollments" },
+		Path: func(v map[string]string) string {
+			return v1 + "/training/courses/" + v["jo_tr_course"] + "/enrollments"
+		},
 		Body: func(v map[string]string, eg string) string {
 			switch eg {
 			case "person_id":
@@ -155,13 +157,17 @@ func init() {
 		},
 		IDs: []string{"person_id", "user_id"}}
 	crossRefs["POST /training/sessions/{id}/attendance"] = crossRef{As: officer,
-		Path: func(v map[string]string) string { return v1 + "/training/sessions/" + v["jo_tr_session"] + "/attendance" },
+		Path: func(v map[string]string) string {
+			return v1 + "/training/sessions/" + v["jo_tr_session"] + "/attendance"
+		},
 		Body: func(v map[string]string, eg string) string {
 			return fmt.Sprintf(`{"marks":[{"enrollment_id":%s,"mark":"present"}]}`, pick(v, eg, "marks.enrollment_id", "jo_tr_enrollment", "eg_tr_enrollment"))
 		},
 		IDs: []string{"marks.enrollment_id"}}
 	crossRefs["POST /training/assessments/{id}/scores"] = crossRef{As: officer,
-		Path: func(v map[string]string) string { return v1 + "/training/assessments/" + v["jo_tr_assessment"] + "/scores" },
+		Path: func(v map[string]string) string {
+			return v1 + "/training/assessments/" + v["jo_tr_assessment"] + "/scores"
+		},
 		Body: func(v map[string]string, eg string) string {
 			return fmt.Sprintf(`{"scores":[{"enrollment_id":%s,"score":7}]}`, pick(v, eg, "scores.enrollment_id", "jo_tr_enrollment", "eg_tr_enrollment"))
 		},

@@ -301,7 +301,7 @@ func (s *Service) RecordScores(ctx context.Context, assessmentID int64, scores [
 // rules, and why it does or does not qualify.
 type Progress struct {
 	EnrollmentID int64         `json:"enrollment_id"`
-	Sessions     int           `json:"sessions"`
+	Sessions     int           `json:"sessions"` // held so far
 	Present      int           `json:"present"`
 	Excused      int           `json:"excused"`
 	Attendance   int           `json:"attendance"` // percent of the sessions not excused
@@ -323,6 +323,12 @@ func (s *Service) progress(ctx context.Context, q querier, c Course) (map[int64]
 	if err != nil {
 		return nil, nil, err
 	}
+	// Sessions count once they have started: attendance is a share of
+	// the sessions held so far.
+	var held int
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM training_sessions WHERE course_id = ? AND starts_at <= ?`, c.ID, s.now()).Scan(&held); err != nil {
+		return nil, nil, errs.Wrapf(err, "training: sessions held")
+	}
 	out := map[int64]*Progress{}
 	rows, err := q.Query(ctx, `SELECT id FROM training_enrollments WHERE course_id = ? AND status IN ('enrolled', 'completed', 'failed')`, c.ID)
 	if err != nil {
@@ -334,7 +340,7 @@ func (s *Service) progress(ctx context.Context, q querier, c Course) (map[int64]
 			rows.Close()
 			return nil, nil, errs.Wrapf(err, "training: progress")
 		}
-		out[id] = &Progress{EnrollmentID: id, Sessions: c.Sessions, Scores: map[int64]int{}}
+		out[id] = &Progress{EnrollmentID: id, Sessions: held, Scores: map[int64]int{}}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -382,7 +382,7 @@ func (s *Server) renderTrainingCourse(w http.ResponseWriter, r *http.Request, f 
 		}
 	}
 	if auth.Can(actor.From(ctx), auth.TrainingManage) {
-		for _, to := range []string{training.Open, training.Draft, training.Running, training.Finished, training.Cancelled} {
+		for _, to := range []string{training.Open, training.Running, training.Finished, training.Draft, training.Cancelled} {
 			if trainingMoves(c.Status, to) {
 				pg.Moves = append(pg.Moves, Option{to, tr(l, "training.move."+to)})
 			}
