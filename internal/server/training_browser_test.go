@@ -136,4 +136,25 @@ func TestBrowserTraining(t *testing.T) {
 	}
 	fits("household-ar")
 	viewportShot(t, ctx, "training-household-ar-390", 390)
+
+	// The portal's training section: people trained by audience and sex,
+	// small cells hidden.
+	statisticsReady(t, d)
+	for _, w := range []int64{390, 1280} {
+		for _, l := range []string{"ar", "en"} {
+			do("portal "+l, chromedp.EmulateViewport(w, 900), chromedp.Navigate(base+"/lang?to="+l+"&next="+url.QueryEscape("/portal/statistics?member=JO")), chromedp.WaitVisible(chromedp.CSS("#h-training")))
+			s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#h-training + p + div")))
+			if err != nil {
+				t.Fatalf("portal %s: %v", l, err)
+			}
+			s = stripBidi.Replace(s)
+			if !strings.Contains(s, map[string]string{"ar": "الباحثون عن عمل", "en": "Job seekers"}[l]) || !strings.Contains(s, "<10") && !strings.Contains(s, "x") {
+				t.Errorf("portal %s: the training table %.400q", l, s)
+			}
+			if w == 390 {
+				fits("portal-" + l)
+			}
+			viewportShot(t, ctx, "training-portal-"+l+"-"+map[int64]string{390: "390", 1280: "1280"}[w], w)
+		}
+	}
 }
