@@ -54,6 +54,9 @@ import (
 	"github.com/tadamun/tadamun/internal/registry"
 	"github.com/tadamun/tadamun/internal/statistics"
 	"github.com/tadamun/tadamun/internal/training"
+	"github.com/tadamun/tadamun/internal/training/certificate"
+	"github.com/tadamun/tadamun/internal/training/certificate/token"
+	"github.com/tadamun/tadamun/internal/union"
 	"github.com/tadamun/tadamun/internal/volunteer"
 )
 
@@ -90,6 +93,14 @@ type Options struct {
 	Clock calendar.Clock
 	// Print configures the printed documents.
 	Print PrintOptions
+	// Read, when not nil, is a read-only database (a PostgreSQL streaming
+	// replica: serve --db-read) that the heavy read-only work reads
+	// instead of the primary: the portal's statistics, and so the union
+	// reports built from them. Nil reads the primary.
+	Read *db.DB
+	// UnionRole is the deployment's place at the union level
+	// (union.RoleNode, RoleHub, RoleBoth); empty means both.
+	UnionRole string
 }
 
 // PrintOptions configure the printed documents (package printer).
@@ -216,6 +227,13 @@ type Services struct {
 	// Training is the courses, sessions, enrollment and waitlist,
 	// attendance, assessments and completion (issue 18 items 5 and 6).
 	Training *training.Service
+	// Union is the union level (issue 19): the node's outbox of signed
+	// reports, and the hub's nodes, received reports and dashboard.
+	Union *union.Service
+	// Certificates are the training certificates (issue 18 item 7), signed
+	// with keys derived from the card key file (Print.Cards); training
+	// issues them through develop.Certifier.
+	Certificates *certificate.Service
 
 	db *db.DB
 }
@@ -251,7 +269,16 @@ func New(d *db.DB, o Options) *Services {
 	s.Notify = notify.New(d, notify.Options{Members: s.Members, Clock: clock, Log: o.Log})
 	s.Programs = program.NewWith(d, program.Options{Clock: clock, Members: s.Members, Auth: s.Auth, Notify: s.Notify})
 	s.Programs.Jobs = s.Jobs // runs started in the background are jobs
-	s.Statistics = statistics.New(statistics.Options{Members: s.Members, Registry: s.Registry, Programs: s.Programs, Log: o.Log, Jobs: s.Jobs, Clock: clock})
+	// The statistics read the replica when there is one: the same
+	// services, built over it, only read.
+	sm, sr, sp := s.Members, s.Registry, s.Programs
+	if o.Read != nil && o.Read != d {
+		o.Read.SetClock(clock)
+		sm = member.NewWith(o.Read, member.Options{Clock: clock})
+		sr = registry.NewWith(o.Read, registry.Options{Clock: clock, Members: sm})
+		sp = program.NewWith(o.Read, program.Options{Clock: clock, Members: sm, Auth: auth.NewWith(o.Read, auth.Options{Clock: clock})})
+	}
+	s.Statistics = statistics.New(statistics.Options{Members: sm, Registry: sr, Programs: sp, Log: o.Log, Jobs: s.Jobs, Clock: clock})
 	s.ProgramPayments = func() payment.Source { return payment.ProgramSource(s.Programs) }
 	s.Ledger = ledger.NewWith(d, ledger.Options{Clock: clock})
 	// Payments ask the one registry whose a household named in a request is.
@@ -314,18 +341,6 @@ func New(d *db.DB, o Options) *Services {
 			return out, err
 		}})
 	s.Partners = partner.New(d, partner.Options{Members: s.Members, Audit: o.Audit, Clock: clock, Limits: o.Limits})
-	// Training reads persons, users and partners through their services;
-	// completions issue certificates through a develop.Certifier (none
-	// yet: completions then issue no certificate).
-	s.Training = training.New(d, training.Options{Members: s.Members, Registry: s.Registry, Auth: s.Auth, Partners: s.Partners, Clock: clock, Limits: o.Limits,
-		Offices: func(ctx context.Context, memberID int64) ([]training.Office, error) {
-			os, err := s.Cases.Offices(actor.System(ctx), memberID)
-			out := make([]training.Office, 0, len(os))
-			for _, o := range os {
-				out = append(out, training.Office{ID: o.ID, NameAR: o.NameAR, NameEN: o.NameEN})
-			}
-			return out, err
-		}})
 	// Donations ask programs who owns a program a donation is restricted to.
 	s.Gifts = gift.New(d, gift.Options{Donors: s.Donors, Lots: s.FundAlloc, Journal: s.FundPublic, Members: s.Members, Printer: s.Printer.Chrome(), Clock: clock,
 		ProgramMember: func(ctx context.Context, id int64) (int64, error) {
@@ -339,6 +354,25 @@ func New(d *db.DB, o Options) *Services {
 	// interface is not nil); without Donors or Gifts every credit waits
 	// in suspense.
 	s.Bank = bank.New(d, bank.Options{Donors: s.Donors, Gifts: s.Gifts, Campaigns: s.Gifts, Journal: s.FundPublic, Members: s.Members, Audit: o.Audit, Jobs: s.Jobs, Clock: clock, Limits: o.Limits})
+	// Training certificates are signed with keys derived from the card
+	// key file.
+	s.Certificates = certificate.New(d, certificate.Options{Members: s.Members, Keys: token.FromCards(o.Print.Cards), Printer: s.Printer.Chrome(), Clock: clock})
+	// Training reads persons, users and partners through their services;
+	// a completion issues its certificate through develop.Certifier in
+	// the completion's transaction.
+	s.Training = training.New(d, training.Options{Members: s.Members, Registry: s.Registry, Auth: s.Auth, Partners: s.Partners, Certifier: s.Certificates, Clock: clock, Limits: o.Limits,
+		Offices: func(ctx context.Context, memberID int64) ([]training.Office, error) {
+			os, err := s.Cases.Offices(actor.System(ctx), memberID)
+			out := make([]training.Office, 0, len(os))
+			for _, o := range os {
+				out = append(out, training.Office{ID: o.ID, NameAR: o.NameAR, NameEN: o.NameEN})
+			}
+			return out, err
+		}})
+	// A node's reports read the public figures of statistics, programs,
+	// grievances, care quality and the fund.
+	s.Union = union.New(d, union.Options{Audit: o.Audit, Members: s.Members, Statistics: s.Statistics, Programs: s.Programs, Grievances: s.Grievances,
+		Quality: s.Quality, Fund: s.FundPublic, Clock: clock, Log: s.Log, Role: o.UnionRole})
 	return s
 }
 

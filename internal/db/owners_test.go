@@ -60,6 +60,9 @@ var owners = map[string]string{
 	"fund_bank_imports": "fund", "fund_bank_reports": "fund", "fund_bank_lines": "fund", // internal/fund/bank
 	"training_courses": "training", "training_sessions": "training", "training_enrollments": "training", // internal/training
 	"training_attendance": "training", "training_assessments": "training", "training_scores": "training",
+	"union_outbox": "union", "union_nodes": "union", "union_reports": "union",
+
+	"training_certificates": "training", // internal/training/certificate
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)

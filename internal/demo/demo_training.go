@@ -13,6 +13,7 @@ import (
 	"github.com/tadamun/tadamun/internal/partner"
 	"github.com/tadamun/tadamun/internal/registry"
 	"github.com/tadamun/tadamun/internal/training"
+	"github.com/tadamun/tadamun/internal/training/certificate"
 )
 
 // The training demo (JO, officer jo.training): a strengths-based case
@@ -39,7 +40,8 @@ func loadTraining(ctx context.Context, d *db.DB, progress func(string)) error {
 	clock := calendar.NewManual(today.AddDate(0, 0, -75))
 	reg := registry.New(d)
 	ps := partner.New(d, partner.Options{Clock: clock.Clock()})
-	s := training.New(d, training.Options{Registry: reg, Auth: auth.New(d), Partners: ps, Clock: clock.Clock()})
+	// Completions issue their certificates, as in the server.
+	s := training.New(d, training.Options{Registry: reg, Auth: auth.New(d), Partners: ps, Certifier: certificate.New(d, certificate.Options{Clock: clock.Clock()}), Clock: clock.Clock()})
 	at := func(day time.Time, hour int) string {
 		return day.Add(time.Duration(hour) * time.Hour).Format("2006-01-02T15:04")
 	}

@@ -55,7 +55,8 @@ type statsPage struct {
 	At      time.Time
 	Care    *careStats // the care section (handler_portal_care.go)
 
-	Training *trainingStats // the training section (handler_portal_training.go)
+	Training *trainingStats    // the training section (handler_portal_training.go)
+	Certs    *certificateStats // the training certificates (handler_portal_certificate.go)
 }
 
 // tables labels the protected tables of one member's page.
@@ -111,6 +112,7 @@ func (s *Server) portalStatistics(w http.ResponseWriter, r *http.Request) error 
 		p.Chart.chartTable = chartTable{ID: "chart-title", Title: tr(Lang(r), "grievance.stats_chart"), NoTable: true}
 		p.Care = s.portalCare(r, cur.Member)
 		p.Training = s.portalTraining(r, cur.Member)
+		p.Certs = s.portalCertificates(r, cur.Member)
 	}
 	return s.Render(w, r, "grievance/statistics", View{Title: "grievance.stats_title", Data: p})
 }
