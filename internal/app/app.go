@@ -58,6 +58,7 @@ import (
 	"github.com/tadamun/tadamun/internal/registry"
 	"github.com/tadamun/tadamun/internal/retention"
 	"github.com/tadamun/tadamun/internal/statistics"
+	"github.com/tadamun/tadamun/internal/training"
 	"github.com/tadamun/tadamun/internal/training/certificate"
 	"github.com/tadamun/tadamun/internal/training/certificate/token"
 	"github.com/tadamun/tadamun/internal/union"
@@ -245,6 +246,9 @@ type Services struct {
 	// matches credits to donors and pledges, and keeps the review queue of
 	// the credits waiting in the suspense account.
 	Bank *bank.Service
+	// Training is the courses, sessions, enrollment and waitlist,
+	// attendance, assessments and completion (issue 18 items 5 and 6).
+	Training *training.Service
 	// Union is the union level (issue 19): the node's outbox of signed
 	// reports, and the hub's nodes, received reports and dashboard.
 	Union *union.Service
@@ -384,6 +388,18 @@ func New(d *db.DB, o Options) *Services {
 	// Training certificates are signed with keys derived from the card
 	// key file.
 	s.Certificates = certificate.New(d, certificate.Options{Members: s.Members, Keys: token.FromCards(o.Print.Cards), Printer: s.Printer.Chrome(), Clock: clock})
+	// Training reads persons, users and partners through their services;
+	// a completion issues its certificate through develop.Certifier in
+	// the completion's transaction.
+	s.Training = training.New(d, training.Options{Members: s.Members, Registry: s.Registry, Auth: s.Auth, Partners: s.Partners, Certifier: s.Certificates, Clock: clock, Limits: o.Limits,
+		Offices: func(ctx context.Context, memberID int64) ([]training.Office, error) {
+			os, err := s.Cases.Offices(actor.System(ctx), memberID)
+			out := make([]training.Office, 0, len(os))
+			for _, o := range os {
+				out = append(out, training.Office{ID: o.ID, NameAR: o.NameAR, NameEN: o.NameEN})
+			}
+			return out, err
+		}})
 	// A node's reports read the public figures of statistics, programs,
 	// grievances, care quality and the fund.
 	s.Union = union.New(d, union.Options{Audit: o.Audit, Members: s.Members, Statistics: s.Statistics, Programs: s.Programs, Grievances: s.Grievances,

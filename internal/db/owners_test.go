@@ -58,6 +58,8 @@ var owners = map[string]string{
 	"volunteer_signups": "volunteer", "volunteer_certificates": "volunteer",
 	"fund_rates": "fund", "fund_campaigns": "fund", "fund_pledges": "fund", "fund_receipt_counters": "fund", "fund_donations": "fund", // internal/fund/gift
 	"fund_bank_imports": "fund", "fund_bank_reports": "fund", "fund_bank_lines": "fund", // internal/fund/bank
+	"training_courses": "training", "training_sessions": "training", "training_enrollments": "training", // internal/training
+	"training_attendance": "training", "training_assessments": "training", "training_scores": "training",
 	"union_outbox": "union", "union_nodes": "union", "union_reports": "union",
 
 	"training_certificates": "training",                                       // internal/training/certificate

@@ -6,7 +6,6 @@ package demo
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 
 	"github.com/tadamun/tadamun/internal/actor"
@@ -70,6 +69,9 @@ func Loaded(ctx context.Context, d *db.DB) (bool, error) {
 type Step struct {
 	Name string
 	Run  func(ctx context.Context, d *db.DB, progress func(string)) error
+	// Late runs the step after every step that is not late (it needs
+	// their data: registry persons, users, partners).
+	Late bool
 }
 
 var steps []Step
@@ -77,13 +79,10 @@ var steps []Step
 // AddStep registers a step. Call it from an init function.
 func AddStep(s Step) { steps = append(steps, s) }
 
-// lateSteps run after every step added with AddStep, whatever the order
-// of the files' init functions: for data that asks others' (the
-// registry's households, say).
-var lateSteps []Step
-
-// AddLateStep adds a step that runs after the others.
-func AddLateStep(s Step) { lateSteps = append(lateSteps, s) }
+// AddLateStep adds a step that runs after every step that is not late,
+// whatever the order of the files' init functions: for data that asks
+// others' (the registry's households, say). It is AddStep with Step.Late.
+func AddLateStep(s Step) { s.Late = true; steps = append(steps, s) }
 
 // Load writes the demo data, unless it is already there. progress gets a
 // line per step.
@@ -128,9 +127,14 @@ func Load(ctx context.Context, d *db.DB, progress func(string)) error {
 		}
 	}
 	progress(fmt.Sprintf("%d users, one for every role", len(Accounts)))
-	for _, s := range slices.Concat(steps, lateSteps) {
-		if err := s.Run(ctx, d, progress); err != nil {
-			return fmt.Errorf("demo: %s: %w", s.Name, err)
+	for _, late := range []bool{false, true} {
+		for _, s := range steps {
+			if s.Late != late {
+				continue
+			}
+			if err := s.Run(ctx, d, progress); err != nil {
+				return fmt.Errorf("demo: %s: %w", s.Name, err)
+			}
 		}
 	}
 	return nil

@@ -47,15 +47,16 @@ type statsTable struct {
 }
 
 type statsPage struct {
-	Members []member.Member
-	Current *statistics.Member
-	SDG     []statistics.Coverage
-	Tables  []statsTable
-	Chart   barChart
-	At      time.Time
-	Certs   *certificateStats // the training certificates (handler_portal_certificate.go)
-	Care    *careStats        // the care section (handler_portal_care.go)
-	Order   *orderStats       // the crafts market sales section (handler_portal_order.go)
+	Members  []member.Member
+	Current  *statistics.Member
+	SDG      []statistics.Coverage
+	Tables   []statsTable
+	Chart    barChart
+	At       time.Time
+	Care     *careStats        // the care section (handler_portal_care.go)
+	Training *trainingStats    // the training section (handler_portal_training.go)
+	Certs    *certificateStats // the training certificates (handler_portal_certificate.go)
+	Order    *orderStats       // the crafts market sales section (handler_portal_order.go)
 }
 
 // tables labels the protected tables of one member's page.
@@ -110,6 +111,7 @@ func (s *Server) portalStatistics(w http.ResponseWriter, r *http.Request) error 
 		// The tables below give the figures: the chart needs no table of its own.
 		p.Chart.chartTable = chartTable{ID: "chart-title", Title: tr(Lang(r), "grievance.stats_chart"), NoTable: true}
 		p.Care = s.portalCare(r, cur.Member)
+		p.Training = s.portalTraining(r, cur.Member)
 		p.Certs = s.portalCertificates(r, cur.Member)
 		p.Order = s.portalOrder(r, cur.Member)
 	}

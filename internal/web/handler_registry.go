@@ -263,6 +263,10 @@ type registryHouseholdPage struct {
 	// the reader's language; Areas is the edit form's picker.
 	AreaNames []string
 	Areas     areaPicker
+
+	// Training is the training history of the household's persons who
+	// have one, for readers of training (handler_training_history.go).
+	Training []trainingHistory
 }
 
 // regDecision is one program's latest decision with its words.
@@ -335,6 +339,9 @@ func (s *Server) registryHouseholdPage(r *http.Request) (registryHouseholdPage, 
 		CanPrograms: auth.Can(a, auth.ProgramRead), CanPayments: auth.Can(a, auth.PaymentRead)}
 	if m, err := s.Members.ByID(ctx, h.MemberID); err == nil {
 		p.MemberCode = m.Code
+	}
+	if p.Training, err = s.personTraining(r, h.MemberID, ps); err != nil {
+		return registryHouseholdPage{}, err
 	}
 	if p.CanPrograms {
 		progs := s.Programs

@@ -172,12 +172,17 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, u auth.User,
 	for _, p := range u.PendingGrants {
 		decide[p.ID] = auth.Can(a, auth.RoleGrantDecide) && a.UserID != 0 && a.UserID != p.MakerID && a.UserID != u.ID
 	}
+	tr, err := s.userTraining(r, u)
+	if err != nil {
+		return err
+	}
 	return s.Render(w, r, "user", View{Title: "web.user", Form: f, Status: status, Data: struct {
 		userForm
 		Member    member.Member
 		CanManage bool
-		CanDecide map[int64]bool // pending grant → whether the viewer may decide it
-	}{d, ms[u.MemberID], auth.Can(a, auth.UserManage), decide}})
+		CanDecide map[int64]bool   // pending grant → whether the viewer may decide it
+		Training  *trainingHistory // the user's training, for readers of training
+	}{d, ms[u.MemberID], auth.Can(a, auth.UserManage), decide, tr}})
 }
 
 // savedKey is the message after saving u: a sealed role asked for is only
