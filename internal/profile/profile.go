@@ -27,6 +27,9 @@ type Person struct {
 	MonthlyIncome    int64  // minor units of the member's currency
 	Pregnant         bool
 	Attrs            map[string]string // custom attributes from imports
+	// PlacedOn is the first day of work of the person's last placement
+	// by the employment service; zero when never placed.
+	PlacedOn time.Time
 }
 
 // BornAfter reports whether p was born after the calendar day of on: such a

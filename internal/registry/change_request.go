@@ -15,6 +15,7 @@ import (
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/money"
 )
 
 // ChangeApprovalKind is the kind of the auth approvals that registry
@@ -33,7 +34,14 @@ const MaxChangeReason = 2000
 
 // CorrectableFields are the household fields a change request may correct,
 // in form order. Each is written as the household form writes it.
-var CorrectableFields = []string{"governorate", "district", "locality", "address", "dwelling_type", "rooms", "water_source", "sanitation", "contact_email"}
+var CorrectableFields = []string{"governorate", "district", "locality", "address", "dwelling_type", "rooms", "water_source", "sanitation", "contact_email", "monthly_income"}
+
+// PersonCorrectableFields are the person fields a change request may
+// correct (ProposePersonChange), in form order: what work and income
+// change, as the employment service and the crafts market propose it.
+// monthly_income is written as the forms write money ("250.000"), placed_on
+// as YYYY-MM-DD.
+var PersonCorrectableFields = []string{"employment_status", "monthly_income", "placed_on"}
 
 // FieldChange is one field of a change request: its value when the
 // request was made and the value asked.
@@ -46,25 +54,36 @@ type FieldChange struct {
 // ChangeRequest is a correction of a household's registry record that
 // waits for, or had, a registrar's decision.
 type ChangeRequest struct {
-	ID           int64         `json:"id"`
-	MemberID     int64         `json:"member_id"`
-	HouseholdID  int64         `json:"household_id"`
-	HouseholdRef string        `json:"household_ref"`
-	Fields       []FieldChange `json:"fields"`
-	Reason       string        `json:"reason"`
-	Status       string        `json:"status"`
-	ApprovalID   int64         `json:"approval_id"`
-	ProposedBy   int64         `json:"proposed_by"`
-	DecidedBy    int64         `json:"decided_by,omitempty"`
-	DecidedAt    *time.Time    `json:"decided_at,omitempty"`
-	Note         string        `json:"note,omitempty"`
-	CreatedAt    time.Time     `json:"created_at"`
+	ID           int64  `json:"id"`
+	MemberID     int64  `json:"member_id"`
+	HouseholdID  int64  `json:"household_id"`
+	HouseholdRef string `json:"household_ref"`
+	// PersonID is the person whose fields the request corrects, 0 for a
+	// correction of the household; PersonName is that person's full name.
+	PersonID   int64         `json:"person_id,omitempty"`
+	PersonName string        `json:"person_name,omitempty"`
+	Fields     []FieldChange `json:"fields"`
+	Reason     string        `json:"reason"`
+	Status     string        `json:"status"`
+	ApprovalID int64         `json:"approval_id"`
+	ProposedBy int64         `json:"proposed_by"`
+	DecidedBy  int64         `json:"decided_by,omitempty"`
+	DecidedAt  *time.Time    `json:"decided_at,omitempty"`
+	Note       string        `json:"note,omitempty"`
+	CreatedAt  time.Time     `json:"created_at"`
 }
 
-// setField writes value v into field f of h, as the household form does.
-func setField(h *Household, f, v string) error {
+// setField writes value v into field f of h, as the household form does;
+// exp is the member currency's exponent.
+func setField(h *Household, f, v string, exp int) error {
 	v = strings.TrimSpace(v)
 	switch f {
+	case "monthly_income":
+		n, err := parseIncome(f, v, exp)
+		if err != nil {
+			return err
+		}
+		h.MonthlyIncome = n
 	case "governorate":
 		h.Governorate = v
 	case "district":
@@ -95,6 +114,53 @@ func setField(h *Household, f, v string) error {
 		return errs.E(errs.Invalid, "registry_change.field_invalid", "field", f)
 	}
 	return nil
+}
+
+// parseIncome reads money text v (major units, "" unknown) of field f.
+func parseIncome(f, v string, exp int) (*int64, error) {
+	if v == "" {
+		return nil, nil
+	}
+	n, err := money.Parse(v, exp)
+	if err != nil || n < 0 {
+		return nil, errs.E(errs.Invalid, "registry_change.value_invalid", "field", f).WithField("value_"+f, "registry_change.value_invalid")
+	}
+	return &n, nil
+}
+
+// setPersonField writes value v into person field f of q.
+func setPersonField(q *Person, f, v string, exp int) error {
+	v = strings.TrimSpace(v)
+	switch f {
+	case "employment_status":
+		q.EmploymentStatus = v
+	case "monthly_income":
+		n, err := parseIncome(f, v, exp)
+		if err != nil {
+			return err
+		}
+		q.MonthlyIncome = n
+	case "placed_on":
+		if v != "" {
+			if _, err := time.Parse(time.DateOnly, v); err != nil {
+				return errs.E(errs.Invalid, "registry_change.value_invalid", "field", f).WithField("value_"+f, "registry_change.value_invalid")
+			}
+		}
+		q.PlacedOn = v
+	default:
+		return errs.E(errs.Invalid, "registry_change.field_invalid", "field", f)
+	}
+	return nil
+}
+
+// personFieldValue is person field f of q as history writes it.
+func personFieldValue(q *Person, exp int, f string) string {
+	for _, kv := range q.fields(exp) {
+		if kv[0] == f {
+			return kv[1]
+		}
+	}
+	return ""
 }
 
 // fieldValue is field f of h as history writes it.
@@ -138,7 +204,7 @@ func (s *Service) ProposeChange(ctx context.Context, householdID int64, values m
 		if !ok {
 			continue
 		}
-		if err := setField(&next, f, v); err != nil {
+		if err := setField(&next, f, v, mi.Exponent); err != nil {
 			return ChangeRequest{}, err
 		}
 	}
@@ -185,16 +251,22 @@ func (s *Service) ProposeChange(ctx context.Context, householdID int64, values m
 	return cr, nil
 }
 
-const changeCols = `c.id, c.member_id, c.household_id, h.household_ref, c.fields, c.reason, c.status, c.approval_id, c.proposed_by, c.decided_by, c.decided_at, c.note, c.created_at`
+const changeCols = `c.id, c.member_id, c.household_id, h.household_ref, c.person_id, COALESCE(p.first_name, ''), COALESCE(p.father_name, ''),
+	COALESCE(p.grandfather_name, ''), COALESCE(p.family_name, ''), c.fields, c.reason, c.status, c.approval_id, c.proposed_by, c.decided_by, c.decided_at, c.note, c.created_at`
 
-const changeFrom = ` FROM registry_change_requests c JOIN households h ON h.id = c.household_id`
+const changeFrom = ` FROM registry_change_requests c JOIN households h ON h.id = c.household_id LEFT JOIN persons p ON p.id = c.person_id AND c.person_id <> 0`
 
 func scanChange(row interface{ Scan(...any) error }) (ChangeRequest, error) {
 	var cr ChangeRequest
 	var fj string
 	var decided sql.NullTime
-	if err := row.Scan(&cr.ID, &cr.MemberID, &cr.HouseholdID, &cr.HouseholdRef, &fj, &cr.Reason, &cr.Status, &cr.ApprovalID, &cr.ProposedBy, &cr.DecidedBy, &decided, &cr.Note, &cr.CreatedAt); err != nil {
+	var who Person
+	if err := row.Scan(&cr.ID, &cr.MemberID, &cr.HouseholdID, &cr.HouseholdRef, &cr.PersonID, &who.FirstName, &who.FatherName, &who.GrandfatherName, &who.FamilyName,
+		&fj, &cr.Reason, &cr.Status, &cr.ApprovalID, &cr.ProposedBy, &cr.DecidedBy, &decided, &cr.Note, &cr.CreatedAt); err != nil {
 		return ChangeRequest{}, err
+	}
+	if cr.PersonID != 0 {
+		cr.PersonName = who.FullName()
 	}
 	if decided.Valid {
 		t := decided.Time.UTC()
@@ -295,7 +367,11 @@ func (s *Service) DecideChange(ctx context.Context, id int64, approve bool, note
 		status := ChangeRejected
 		if approve {
 			status = ChangeApproved
-			if err := s.applyChange(ctx, tx, cr, mi, now); err != nil {
+			apply := s.applyChange
+			if cr.PersonID != 0 {
+				apply = s.applyPersonChange
+			}
+			if err := apply(ctx, tx, cr, mi, now); err != nil {
 				return err
 			}
 		}
@@ -333,7 +409,7 @@ func (s *Service) applyChange(ctx context.Context, tx *db.Tx, cr ChangeRequest, 
 		if cur := fieldValue(&h, mi.Exponent, f.Field); cur != f.Old {
 			return errs.E(errs.Conflict, "registry_change.stale", "field", f.Field)
 		}
-		if err := setField(&h, f.Field, f.New); err != nil {
+		if err := setField(&h, f.Field, f.New, mi.Exponent); err != nil {
 			return err
 		}
 	}
@@ -359,4 +435,144 @@ func (s *Service) applyChange(ctx context.Context, tx *db.Tx, cr ChangeRequest, 
 		return err
 	}
 	return audit.Append(ctx, tx, audit.Entry{MemberID: h.MemberID, Action: "household.update", EntityType: "household", EntityID: strconv.FormatInt(h.ID, 10), State: h})
+}
+
+// ProposePersonChange asks to correct fields of person personID (field →
+// new value, among PersonCorrectableFields), for reason: one approval that
+// a registrar other than the proposer decides with DecideChange, as
+// ProposeChange does for a household. The employment service proposes a
+// placement so (employment_status "employed", monthly_income, placed_on).
+// The new values are checked as the person form checks them, and nothing
+// is written when one is wrong.
+func (s *Service) ProposePersonChange(ctx context.Context, personID int64, values map[string]string, reason string) (ChangeRequest, error) {
+	q, err := s.Person(ctx, personID)
+	if err != nil {
+		return ChangeRequest{}, err
+	}
+	if err := auth.RequireMember(ctx, auth.RegistryRead, q.MemberID); err != nil {
+		return ChangeRequest{}, err
+	}
+	if q.MergedInto != 0 {
+		return ChangeRequest{}, errs.E(errs.Conflict, "registry_change.person_merged")
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return ChangeRequest{}, errs.E(errs.Invalid, "registry_change.reason_required").WithField("reason", "registry_change.reason_required")
+	}
+	if utf8.RuneCountInString(reason) > MaxChangeReason {
+		return ChangeRequest{}, errs.E(errs.Invalid, "registry_change.reason_too_long").WithField("reason", "registry_change.reason_too_long")
+	}
+	for f := range values {
+		if !slices.Contains(PersonCorrectableFields, f) {
+			return ChangeRequest{}, errs.E(errs.Invalid, "registry_change.field_invalid", "field", f)
+		}
+	}
+	mi, err := s.memberInfo(ctx, q.MemberID)
+	if err != nil {
+		return ChangeRequest{}, err
+	}
+	next := q
+	for _, f := range PersonCorrectableFields {
+		if v, ok := values[f]; ok {
+			if err := setPersonField(&next, f, v, mi.Exponent); err != nil {
+				return ChangeRequest{}, err
+			}
+		}
+	}
+	if err := s.checkPersonChange(&next, mi); err != nil {
+		return ChangeRequest{}, err
+	}
+	var fields []FieldChange
+	for _, f := range PersonCorrectableFields {
+		if _, ok := values[f]; !ok {
+			continue
+		}
+		if o, n := personFieldValue(&q, mi.Exponent, f), personFieldValue(&next, mi.Exponent, f); o != n {
+			fields = append(fields, FieldChange{Field: f, Old: o, New: n})
+		}
+	}
+	if len(fields) == 0 {
+		return ChangeRequest{}, errs.E(errs.Invalid, "registry_change.nothing_changes")
+	}
+	cr := ChangeRequest{MemberID: q.MemberID, HouseholdID: q.HouseholdID, HouseholdRef: q.HouseholdRef, PersonID: q.ID, PersonName: q.FullName(),
+		Fields: fields, Reason: reason, Status: ChangePending, ProposedBy: actorID(ctx), CreatedAt: s.now().UTC()}
+	fj, _ := json.Marshal(fields)
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		payload, _ := json.Marshal(map[string]any{"household": q.HouseholdRef, "household_id": q.HouseholdID, "person": q.Ref, "person_id": q.ID, "fields": len(fields)})
+		ap, err := auth.Propose(ctx, tx, q.MemberID, ChangeApprovalKind, "person", strconv.FormatInt(q.ID, 10), string(payload))
+		if err != nil {
+			return err
+		}
+		cr.ApprovalID = ap.ID
+		if cr.ID, err = tx.InsertID(ctx, `INSERT INTO registry_change_requests (member_id, household_id, person_id, fields, reason, status, approval_id, proposed_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, cr.MemberID, cr.HouseholdID, cr.PersonID, string(fj), cr.Reason, cr.Status, cr.ApprovalID, cr.ProposedBy, cr.CreatedAt); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, audit.Entry{MemberID: cr.MemberID, Action: "registry.change.propose", EntityType: "registry_change", EntityID: strconv.FormatInt(cr.ID, 10), State: cr})
+	})
+	if err != nil {
+		return ChangeRequest{}, errs.Wrapf(err, "registry: propose a correction of person %d", personID)
+	}
+	return cr, nil
+}
+
+// checkPersonChange checks the fields a person change request may set, as
+// the person form checks them: a known employment status, an income not
+// negative, a placement day not after today.
+func (s *Service) checkPersonChange(q *Person, mi *memberInfo) error {
+	var p problems
+	checkCode(&p, EmploymentStatuses, &q.EmploymentStatus, false)
+	if q.MonthlyIncome != nil && *q.MonthlyIncome < 0 {
+		p.add("monthly_income", "registry.negative")
+	}
+	if q.PlacedOn != "" && q.PlacedOn > s.today() {
+		p.add("placed_on", "registry_change.placed_future")
+	}
+	return p.err()
+}
+
+// applyPersonChange writes cr's new values into its person in tx (version
+// guard, history, audit), after checking that every field still holds the
+// value the request saw. Only the corrected columns are written.
+func (s *Service) applyPersonChange(ctx context.Context, tx *db.Tx, cr ChangeRequest, mi *memberInfo, now time.Time) error {
+	q, err := scanPerson(tx.QueryRow(ctx, `SELECT `+personCols+personFrom+` WHERE p.id = ? AND p.member_id = ?`, cr.PersonID, cr.MemberID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.E(errs.NotFound, "registry.person_not_found")
+	}
+	if err != nil {
+		return err
+	}
+	if q.MergedInto != 0 {
+		return errs.E(errs.Conflict, "registry_change.person_merged")
+	}
+	old := q
+	for _, f := range cr.Fields {
+		if cur := personFieldValue(&q, mi.Exponent, f.Field); cur != f.Old {
+			return errs.E(errs.Conflict, "registry_change.stale", "field", f.Field)
+		}
+		if err := setPersonField(&q, f.Field, f.New, mi.Exponent); err != nil {
+			return err
+		}
+	}
+	if err := s.checkPersonChange(&q, mi); err != nil {
+		return err
+	}
+	changes := diff(old.fields(mi.Exponent), q.fields(mi.Exponent))
+	q.Version, q.UpdatedAt = old.Version+1, now
+	res, err := tx.Exec(ctx, `UPDATE persons SET employment_status = ?, monthly_income = ?, placed_on = ?, version = ?, updated_at = ?
+		WHERE id = ? AND member_id = ? AND version = ?`, q.EmploymentStatus, int64Arg(q.MonthlyIncome), q.PlacedOn, q.Version, q.UpdatedAt, q.ID, q.MemberID, old.Version)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errs.E(errs.Conflict, "registry.stale")
+	}
+	hist := make([]historyRow, len(changes))
+	for i, c := range changes {
+		hist[i] = historyRow{household: q.HouseholdID, person: q.ID, action: "update", c: c}
+	}
+	if err := writeHistory(ctx, tx, q.MemberID, actorID(ctx), 0, now, hist); err != nil {
+		return err
+	}
+	return audit.Append(ctx, tx, audit.Entry{MemberID: q.MemberID, Action: "person.update", EntityType: "person", EntityID: strconv.FormatInt(q.ID, 10), State: q})
 }

@@ -121,3 +121,82 @@ func TestChangeRequest(t *testing.T) {
 		}
 	})
 }
+
+// TestPersonChangeRequest: a placement in work proposed for a person —
+// employment status, income, the first day of work — is written only when
+// a registrar other than the proposer approves it, with the person's
+// history; bad values, an unknown field, another member's person and a
+// future day change nothing; a household's income is corrected the same
+// way.
+func TestPersonChangeRequest(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		f.importTestdata(t)
+		h, err := f.s.HouseholdByRef(f.ctx, f.jo, "HH-001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, err := f.s.Persons(f.ctx, h.ID)
+		if err != nil || len(ps) == 0 {
+			t.Fatal(ps, err)
+		}
+		p := ps[0]
+		officer := userCtx(t, d, f.jo, "jo.jobs", actor.CaseWorker)
+		registrar := userCtx(t, d, f.jo, "jo.registrar", actor.Registrar)
+		egWorker := userCtx(t, d, f.eg, "eg.worker", actor.CaseWorker)
+		placement := map[string]string{"employment_status": "employed", "monthly_income": "310.500", "placed_on": "2026-01-15"}
+		for name, c := range map[string]struct {
+			ctx    context.Context
+			values map[string]string
+		}{
+			"unknown field":    {officer, map[string]string{"first_name": "x"}},
+			"bad status":       {officer, map[string]string{"employment_status": "astronaut"}},
+			"bad income":       {officer, map[string]string{"monthly_income": "-5"}},
+			"bad day":          {officer, map[string]string{"placed_on": "15/01/2026"}},
+			"future day":       {officer, map[string]string{"placed_on": "2999-01-01"}},
+			"another member's": {egWorker, placement},
+		} {
+			if _, err := f.s.ProposePersonChange(c.ctx, p.ID, c.values, "توظيف"); err == nil || errs.CodeOf(err) == errs.Internal {
+				t.Errorf("%s: got %v, want a clear refusal", name, err)
+			}
+		}
+		cr, err := f.s.ProposePersonChange(officer, p.ID, placement, "توظيف عن طريق خدمة التشغيل")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cr.PersonID != p.ID || cr.PersonName != p.FullName() || len(cr.Fields) < 2 || cr.Fields[len(cr.Fields)-1] != (registry.FieldChange{Field: "placed_on", Old: "", New: "2026-01-15"}) {
+			t.Fatalf("request: %+v", cr)
+		}
+		if got, _ := f.s.ChangeRequestByID(f.ctx, cr.ID); got.PersonID != p.ID || got.PersonName != p.FullName() {
+			t.Fatalf("read back: %+v", got)
+		}
+		if _, err := f.s.DecideChange(officer, cr.ID, true, ""); err == nil {
+			t.Fatal("the proposer approved the placement")
+		}
+		if now, _ := f.s.Person(f.ctx, p.ID); now.PlacedOn != "" || now.Version != p.Version {
+			t.Fatalf("person changed before approval: %+v", now)
+		}
+		if _, err := f.s.DecideChange(registrar, cr.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		now, _ := f.s.Person(f.ctx, p.ID)
+		if now.EmploymentStatus != "employed" || now.MonthlyIncome == nil || *now.MonthlyIncome != 310500 || now.PlacedOn != "2026-01-15" || now.Version != p.Version+1 {
+			t.Fatalf("not applied: %+v", now)
+		}
+		if now.FirstName != p.FirstName || now.NationalID != p.NationalID {
+			t.Fatalf("other fields changed: %+v", now)
+		}
+
+		// A household's income is a correctable field too.
+		hr, err := f.s.ProposeChange(officer, h.ID, map[string]string{"monthly_income": "120.250"}, "دخل المبيعات")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.DecideChange(registrar, hr.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		if after, _ := f.s.Household(f.ctx, h.ID); after.MonthlyIncome == nil || *after.MonthlyIncome != 120250 {
+			t.Fatalf("household income not applied: %+v", after.MonthlyIncome)
+		}
+	})
+}

@@ -53,33 +53,38 @@ type Household struct {
 
 // Person is one member of a household. The zero value is an empty person.
 type Person struct {
-	ID               int64             `json:"id"`
-	MemberID         int64             `json:"member_id"`
-	HouseholdID      int64             `json:"household_id"`
-	HouseholdRef     string            `json:"household_ref"`
-	Ref              string            `json:"member_ref"`
-	Relationship     string            `json:"relationship"`
-	FirstName        string            `json:"first_name"`
-	FatherName       string            `json:"father_name"`
-	GrandfatherName  string            `json:"grandfather_name"`
-	FamilyName       string            `json:"family_name"`
-	NameLatin        string            `json:"name_latin"`
-	Sex              string            `json:"sex"`
-	BirthDate        string            `json:"birth_date"` // YYYY-MM-DD, "" unknown
-	NationalID       string            `json:"national_id"`
-	NationalIDType   string            `json:"national_id_type"`
-	Phone            string            `json:"phone"`
-	Disability       [6]int8           `json:"disability"` // Washington Group: seeing, hearing, walking, remembering, self-care, communicating; 1-4, 0 unknown
-	MaritalStatus    string            `json:"marital_status"`
-	Education        string            `json:"education"`
-	EmploymentStatus string            `json:"employment_status"`
-	MonthlyIncome    *int64            `json:"monthly_income"` // minor units
-	Orphan           string            `json:"orphan"`
-	Pregnant         bool              `json:"pregnant"`
-	Attrs            map[string]string `json:"attrs"`
-	Version          int               `json:"version"`
-	CreatedAt        time.Time         `json:"created_at"`
-	UpdatedAt        time.Time         `json:"updated_at"`
+	ID               int64   `json:"id"`
+	MemberID         int64   `json:"member_id"`
+	HouseholdID      int64   `json:"household_id"`
+	HouseholdRef     string  `json:"household_ref"`
+	Ref              string  `json:"member_ref"`
+	Relationship     string  `json:"relationship"`
+	FirstName        string  `json:"first_name"`
+	FatherName       string  `json:"father_name"`
+	GrandfatherName  string  `json:"grandfather_name"`
+	FamilyName       string  `json:"family_name"`
+	NameLatin        string  `json:"name_latin"`
+	Sex              string  `json:"sex"`
+	BirthDate        string  `json:"birth_date"` // YYYY-MM-DD, "" unknown
+	NationalID       string  `json:"national_id"`
+	NationalIDType   string  `json:"national_id_type"`
+	Phone            string  `json:"phone"`
+	Disability       [6]int8 `json:"disability"` // Washington Group: seeing, hearing, walking, remembering, self-care, communicating; 1-4, 0 unknown
+	MaritalStatus    string  `json:"marital_status"`
+	Education        string  `json:"education"`
+	EmploymentStatus string  `json:"employment_status"`
+	MonthlyIncome    *int64  `json:"monthly_income"` // minor units
+	Orphan           string  `json:"orphan"`
+	Pregnant         bool    `json:"pregnant"`
+	// PlacedOn is the first day of work of the person's last placement by
+	// the employment service (YYYY-MM-DD, "" never). Only an approved
+	// change request writes it (ProposePersonChange); forms and imports
+	// leave it as it is.
+	PlacedOn  string            `json:"placed_on,omitempty"`
+	Attrs     map[string]string `json:"attrs"`
+	Version   int               `json:"version"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
 	// MergedInto is the id of the record this one was merged into (see
 	// MergePersons); 0 for a live record. A merged record is kept with its
 	// history but read only, and readers of the registry leave it out.

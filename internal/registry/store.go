@@ -127,7 +127,7 @@ const personCols = `p.id, p.member_id, p.household_id, h.household_ref, p.member
 	p.grandfather_name, p.family_name, p.name_latin, p.sex, p.birth_date, p.national_id, p.national_id_type, p.phone,
 	p.wg_seeing, p.wg_hearing, p.wg_walking, p.wg_remembering, p.wg_selfcare, p.wg_communicating,
 	p.marital_status, p.education, p.employment_status, p.monthly_income, p.orphan, p.pregnant, p.attrs,
-	p.name_key, p.id_key, p.phone_key, p.version, p.created_at, p.updated_at, COALESCE(p.merged_into, 0)`
+	p.name_key, p.id_key, p.phone_key, p.version, p.created_at, p.updated_at, COALESCE(p.merged_into, 0), p.placed_on`
 
 func scanPerson(r scanner) (Person, error) {
 	var p Person
@@ -139,7 +139,7 @@ func scanPerson(r scanner) (Person, error) {
 		&p.GrandfatherName, &p.FamilyName, &p.NameLatin, &p.Sex, &p.BirthDate, &p.NationalID, &p.NationalIDType, &p.Phone,
 		&wg[0], &wg[1], &wg[2], &wg[3], &wg[4], &wg[5],
 		&p.MaritalStatus, &p.Education, &p.EmploymentStatus, &income, &p.Orphan, &pregnant, &attrs,
-		&p.NameKey, &p.IDKey, &p.PhoneKey, &p.Version, &p.CreatedAt, &p.UpdatedAt, &p.MergedInto)
+		&p.NameKey, &p.IDKey, &p.PhoneKey, &p.Version, &p.CreatedAt, &p.UpdatedAt, &p.MergedInto, &p.PlacedOn)
 	if err != nil {
 		return p, err
 	}
@@ -270,7 +270,7 @@ func (p *Person) fields(exp int) [][2]string {
 	return append(f, [][2]string{
 		{"marital_status", p.MaritalStatus}, {"education", p.Education}, {"employment_status", p.EmploymentStatus},
 		{"monthly_income", moneyText(p.MonthlyIncome, exp)}, {"orphan", p.Orphan}, {"pregnant", strconv.FormatBool(p.Pregnant)},
-		{"attrs", attrsJSON(p.Attrs)},
+		{"attrs", attrsJSON(p.Attrs)}, {"placed_on", p.PlacedOn},
 	}...)
 }
 

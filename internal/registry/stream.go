@@ -134,7 +134,7 @@ const (
 		FROM households WHERE member_id = ? AND id >= ? AND id < ? ORDER BY id`
 	streamPersons = `SELECT household_id, concat_ws(?, relationship, sex, birth_date,
 		CAST(wg_seeing AS TEXT), CAST(wg_hearing AS TEXT), CAST(wg_walking AS TEXT), CAST(wg_remembering AS TEXT), CAST(wg_selfcare AS TEXT), CAST(wg_communicating AS TEXT),
-		employment_status, education, marital_status, orphan, COALESCE(CAST(monthly_income AS TEXT), ''), CAST(pregnant AS TEXT), attrs)
+		employment_status, education, marital_status, orphan, COALESCE(CAST(monthly_income AS TEXT), ''), CAST(pregnant AS TEXT), attrs, placed_on)
 		FROM persons WHERE member_id = ? AND household_id >= ? AND household_id < ? AND merged_into IS NULL ORDER BY household_id, id`
 )
 
@@ -291,7 +291,7 @@ func (r *streamReader) household(b []byte) (profile.Household, error) {
 }
 
 func (r *streamReader) person(b []byte) (profile.Person, error) {
-	var f [16][]byte
+	var f [17][]byte
 	if _, ok := fields(b, f[:]); !ok {
 		return profile.Person{}, errStreamRow
 	}
@@ -316,6 +316,13 @@ func (r *streamReader) person(b []byte) (profile.Person, error) {
 	}
 	p.Pregnant = len(f[14]) > 0 && string(f[14]) != "0"
 	p.Attrs = parseAttrs(string(f[15]))
+	if len(f[16]) > 0 {
+		d, ok := day(f[16])
+		if !ok {
+			return p, errStreamRow
+		}
+		p.PlacedOn = d
+	}
 	return p, nil
 }
 

@@ -84,7 +84,10 @@ func (s *Server) changeCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 // changeRow is one field of a request as the page shows it.
-type changeRow struct{ Label, Old, New string }
+type changeRow struct {
+	Label, Old, New string
+	Num             bool // a number or a date: shown in the user's digits
+}
 
 type changeData struct {
 	C         registry.ChangeRequest
@@ -101,6 +104,9 @@ func changeValue(l i18n.Lang, f, v string) string {
 		return "—"
 	case f == "dwelling_type" || f == "water_source" || f == "sanitation":
 		return tr(l, "registry.code_"+v)
+	case f == "employment_status":
+		n, _ := Label(l, f, v)
+		return n
 	}
 	return v
 }
@@ -119,7 +125,12 @@ func (s *Server) changePage(r *http.Request, f *Form) (changeData, error) {
 	d := changeData{C: cr, Own: a.UserID == cr.ProposedBy, Form: f}
 	d.CanDecide = cr.Status == registry.ChangePending && !d.Own && auth.Can(a, auth.RegistryApprove)
 	for _, fc := range cr.Fields {
-		d.Rows = append(d.Rows, changeRow{Label: tr(l, "registry."+fc.Field), Old: changeValue(l, fc.Field, fc.Old), New: changeValue(l, fc.Field, fc.New)})
+		label := "registry." + fc.Field
+		if cr.PersonID != 0 || fc.Field == "monthly_income" {
+			label = "names.field." + fc.Field // person fields and income are named as the audit pages name them
+		}
+		d.Rows = append(d.Rows, changeRow{Label: tr(l, label), Old: changeValue(l, fc.Field, fc.Old), New: changeValue(l, fc.Field, fc.New),
+			Num: fc.Field == "rooms" || fc.Field == "monthly_income" || fc.Field == "placed_on"})
 	}
 	if d.Form == nil {
 		d.Form = &Form{Values: url.Values{}, Errors: map[string]string{}}

@@ -217,6 +217,8 @@ func memberFast(name string, d int) (fexpr, error) {
 		return fexpr{b: func(s *scope) (bool, error) { return disabled(s.cur[d].p), nil }}, nil
 	case "pregnant":
 		return fexpr{b: func(s *scope) (bool, error) { return s.cur[d].p.Pregnant, nil }}, nil
+	case "placed_last_12_months":
+		return fexpr{b: func(s *scope) (bool, error) { return placedWithinYear(s.cur[d].p, s.hh.ref), nil }}, nil
 	case "monthly_income":
 		return fexpr{d: func(s *scope) (float64, error) { return s.hh.major(s.cur[d].p.MonthlyIncome), nil }}, nil
 	case "seeing":

@@ -27,11 +27,17 @@ func TestFastMatchesCEL(t *testing.T) {
 			hs[i].Members[1].Attrs = map[string]string{"school": "none"}
 		}
 	}
+	for i := 5; i < len(hs); i += 13 {
+		if len(hs[i].Members) > 0 {
+			hs[i].Members[0].PlacedOn = asOf.AddDate(0, 6-i%30, 0) // from six months ahead to two years before
+		}
+	}
 	tests := []struct {
 		name string
 		src  string
 		kind Kind
 	}{
+		{"placements", `members.exists(m, m.placed_last_12_months && m.age >= 18)`, Eligibility},
 		{"realistic eligibility", realistic.Eligibility, Eligibility},
 		{"realistic score", realistic.Score, Score},
 		{"realistic benefit", realistic.Benefit, Benefit},
@@ -111,6 +117,23 @@ func TestUnsupportedFallsBack(t *testing.T) {
 		h := family()
 		if d := c.Evaluate(&h, asOf, false); d.Err != nil {
 			t.Errorf("%q: got error %v", src, d.Err)
+		}
+	}
+}
+
+// TestPlacedLastYear: a placement counts from its first day of work to the
+// day before its first anniversary, never before it starts.
+func TestPlacedLastYear(t *testing.T) {
+	on := calendar.Date{Year: 2026, Month: 6, Day: 15}
+	for placed, want := range map[string]bool{
+		"2026-06-15": true, "2025-06-16": true, "2025-06-15": false, "2026-06-16": false, "": false,
+	} {
+		p := profile.Person{}
+		if placed != "" {
+			p.PlacedOn, _ = time.Parse(time.DateOnly, placed)
+		}
+		if got := placedWithinYear(&p, on); got != want {
+			t.Errorf("placed %q on %s: %v, want %v", placed, on, got, want)
 		}
 	}
 }

@@ -98,6 +98,13 @@ func (p *provider) NewValue(structType string, fields map[string]ref.Val) ref.Va
 	return p.Registry.NewValue(structType, fields)
 }
 
+// placedWithinYear reports whether p's last placement in work started in
+// the twelve months up to on: on or before on, less than a full year
+// before it.
+func placedWithinYear(p *profile.Person, on calendar.Date) bool {
+	return !p.PlacedOn.IsZero() && on.Age(p.PlacedOn) == 0
+}
+
 func disabled(p *profile.Person) bool {
 	for _, d := range p.Disability {
 		if d >= 3 {

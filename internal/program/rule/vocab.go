@@ -160,6 +160,8 @@ var memberFields = []field{
 		func(m *memberVal) (ref.Val, error) { return str(m.p.Education) }),
 	mf("marital_status", "string", types.StringType, "single, married, divorced, widowed, …", "أعزب، متزوج، مطلق، أرمل، …", `members.exists(m, m.relationship == "head" && m.marital_status == "widowed")`,
 		func(m *memberVal) (ref.Val, error) { return str(m.p.MaritalStatus) }),
+	mf("placed_last_12_months", "bool", types.BoolType, "True when the employment service placed the member in work in the twelve months up to the rule's day (a placement a registrar approved into the registry).", "صحيح إذا وظّفت خدمة التشغيل الفرد في عمل خلال الاثني عشر شهرًا السابقة ليوم القاعدة (توظيف اعتمده مسجّل في السجل).", `members.exists(m, m.placed_last_12_months)`,
+		func(m *memberVal) (ref.Val, error) { return boolean(placedWithinYear(m.p, m.hv.ref)) }),
 	mf("attrs", "map(string, string)", attrsType, "Custom attributes imported with the member, read by key: m.attrs[\"key\"]; test with \"key\" in m.attrs.", "سمات مخصصة مستوردة مع الفرد، تُقرأ بالمفتاح: m.attrs[\"key\"]؛ اختبر وجودها بـ \"key\" in m.attrs.", `members.exists(m, "chronic_illness" in m.attrs)`,
 		func(m *memberVal) (ref.Val, error) { return attrs(m.p.Attrs), nil }),
 }

@@ -1,0 +1,14 @@
+-- Registry change requests may correct a person's fields too (employment
+-- status, monthly income, the day of the last placement in work), as the
+-- employment service and the crafts market propose them: person_id names
+-- the person, 0 for a household correction.
+ALTER TABLE registry_change_requests ADD COLUMN person_id INTEGER NOT NULL DEFAULT 0;
+-- placed_on is the first day of work of the person's last placement by the
+-- employment service, YYYY-MM-DD or '' never; only an approved change
+-- request writes it. Rules read it (m.placed_last_12_months), so the
+-- covering index registry.EachHousehold reads through carries it too.
+ALTER TABLE persons ADD COLUMN placed_on TEXT NOT NULL DEFAULT '';
+DROP INDEX persons_household;
+CREATE INDEX persons_household ON persons (member_id, household_id, id, merged_into, relationship, sex, birth_date,
+    wg_seeing, wg_hearing, wg_walking, wg_remembering, wg_selfcare, wg_communicating,
+    employment_status, education, marital_status, orphan, monthly_income, pregnant, attrs, placed_on);
