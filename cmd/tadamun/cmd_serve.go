@@ -140,6 +140,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 		// Overdue referral follow-ups are escalated on the same schedule,
 		// until svc.Close.
 		svc.Referrals.Start(*sweepEvery)
+		svc.Employment.Start(*sweepEvery) // late employment follow-ups, the same way
 		errc := make(chan error, 1)
 		go func() { errc <- hs.Serve(ln) }()
 		select {

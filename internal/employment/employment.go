@@ -267,3 +267,8 @@ func devArea(areas map[string]member.Area, code string) develop.Area {
 	}
 	return out
 }
+
+// SetMatcher gives the service its matcher when the matcher is built after
+// it (the matcher reads the seekers through this service). Call it once,
+// before the service is used; nil makes matching unavailable.
+func (s *Service) SetMatcher(m develop.Matcher) { s.o.Matcher = m }
