@@ -23,10 +23,20 @@ type SeekerBody struct {
 	employment.SeekerInput
 }
 
-// SeekerUpdate changes a seeker's profile; version is the one read.
+// SeekerUpdate changes a seeker's profile (the whole profile; the person
+// stays); version is the one read.
 type SeekerUpdate struct {
-	Version int64 `json:"version"`
-	employment.SeekerInput
+	Version           int64    `json:"version"`
+	Skills            []string `json:"skills"`
+	Education         string   `json:"education"`
+	ExperienceMonths  int      `json:"experience_months"`
+	Experience        string   `json:"experience,omitempty"`
+	Languages         []string `json:"languages"`
+	Accommodations    []string `json:"accommodations"`
+	AccommodationNote string   `json:"accommodation_note,omitempty"`
+	Areas             []string `json:"areas"`
+	Hours             string   `json:"hours"`
+	Consent           bool     `json:"consent"`
 }
 
 // SeekerPage is a seeker with the reasons they are a priority.
@@ -187,7 +197,8 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				return svc(a).UpdateSeeker(r.Context(), n, in.Version, in.SeekerInput)
+				return svc(a).UpdateSeeker(r.Context(), n, in.Version, employment.SeekerInput{Skills: in.Skills, Education: in.Education, ExperienceMonths: in.ExperienceMonths,
+					Experience: in.Experience, Languages: in.Languages, Accommodations: in.Accommodations, AccommodationNote: in.AccommodationNote, Areas: in.Areas, Hours: in.Hours, Consent: in.Consent})
 			}},
 		Route{Method: "GET", Path: "/employment/seekers/{id}/matches", Tag: tag, Summary: "The vacancies that match a seeker, best first, with the score's reasons",
 			Query: []Param{{Name: "limit", Type: "integer", Description: "at most this many (default 20, at most 200)"}}, Response: List[employment.Named]{},
