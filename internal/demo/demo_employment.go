@@ -73,7 +73,8 @@ func loadEmployment(ctx context.Context, d *db.DB, progress func(string)) error 
 		return err
 	}
 	// Seekers: persons of working age, those with a disability first.
-	today := d.Now().In(jo.Location())
+	now := d.Now().In(jo.Location())
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, jo.Location())
 	var disabled, others []registry.Person
 	for off := 0; off < 5000 && len(disabled)+len(others) < 200; off += 200 {
 		page, err := reg.ListHouseholds(sys, registry.HouseholdQuery{MemberID: jo.ID, Limit: 200, Offset: off})
@@ -145,7 +146,7 @@ func loadEmployment(ctx context.Context, d *db.DB, progress func(string)) error 
 		}
 		employers = append(employers, e)
 	}
-	bakery, err := s.CreateEmployer(officer, jo.ID, employment.EmployerInput{Name: "مخابز الرحمة", RegNo: "JO-CR-88120", Sector: "food", ContactName: "سعاد الحمود", ContactPhone: "0795550101",
+	bakery, err := s.CreateEmployer(officer, jo.ID, employment.EmployerInput{Name: "مخابز الرحمة", RegNo: "JO-CR-88120", Sector: "صناعات غذائية", ContactName: "سعاد الحمود", ContactPhone: "0795550101",
 		AreaCode: "AM-QS", Headcount: 60, DisabledEmployees: 3})
 	if err != nil {
 		return err
@@ -154,7 +155,7 @@ func loadEmployment(ctx context.Context, d *db.DB, progress func(string)) error 
 		return err
 	}
 	employers = append(employers, bakery)
-	factory, err := s.CreateEmployer(officer, jo.ID, employment.EmployerInput{Name: "مصنع الأمل للملابس", RegNo: "JO-CR-90411", Sector: "garments", ContactName: "خالد النمر",
+	factory, err := s.CreateEmployer(officer, jo.ID, employment.EmployerInput{Name: "مصنع الأمل للملابس", RegNo: "JO-CR-90411", Sector: "صناعة الملابس", ContactName: "خالد النمر",
 		ContactEmail: "hr@alamal.example", AreaCode: "ZA-RS", Headcount: 80})
 	if err != nil {
 		return err
@@ -205,7 +206,7 @@ func loadEmployment(ctx context.Context, d *db.DB, progress func(string)) error 
 	if err != nil {
 		return err
 	}
-	if a, err = s.ScheduleInterview(officer, a.ID, wall(started.AddDate(0, 0, -20)), "مقر الشركة، العبدلي"); err != nil {
+	if a, err = s.ScheduleInterview(officer, a.ID, wall(started.AddDate(0, 0, -20).Add(11*time.Hour)), "مقر الشركة، العبدلي"); err != nil {
 		return err
 	}
 	if a, err = s.MakeOffer(officer, a.ID, 380000, started.Format(time.DateOnly)); err != nil {

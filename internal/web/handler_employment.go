@@ -136,13 +136,21 @@ func empID(r *http.Request, key string) (int64, error) {
 	return id, nil
 }
 
+// listSep separates the items of a list in language l.
+func listSep(l i18n.Lang) string {
+	if l == i18n.EN {
+		return ", "
+	}
+	return "، "
+}
+
 // empNames names a controlled list's codes (employment.<kind>.<code>).
 func empNames(l i18n.Lang, kind string, codes []string) string {
 	out := make([]string, 0, len(codes))
 	for _, c := range codes {
 		out = append(out, tr(l, "employment."+kind+"."+c))
 	}
-	return strings.Join(out, "، ")
+	return strings.Join(out, listSep(l))
 }
 
 func empOptions(l i18n.Lang, kind string, codes []string) []Option {
@@ -172,7 +180,7 @@ func empSkillNames(l i18n.Lang, ks []employment.Skill, codes []string) string {
 		}
 		out = append(out, name)
 	}
-	return strings.Join(out, "، ")
+	return strings.Join(out, listSep(l))
 }
 
 func educationName(l i18n.Lang, code string) string {
@@ -249,7 +257,7 @@ func (s *Server) empSeekers(w http.ResponseWriter, r *http.Request) error {
 	pg := empSeekersPage{empCtx: c, Query: q, Skills: append([]Option{{"", tr(l, "employment.all_skills")}}, empSkillOptions(l, ks)...),
 		Statuses: append([]Option{{"", tr(l, "employment.all_statuses")}}, empOptions(l, "status", []string{employment.Active, employment.Inactive})...)}
 	for _, k := range list {
-		pg.Rows = append(pg.Rows, empSeekerRow{Seeker: k, SkillNames: empSkillNames(l, ks, k.Skills), AreaNames: strings.Join(areaNames(l, areas, k.Areas...), "، ")})
+		pg.Rows = append(pg.Rows, empSeekerRow{Seeker: k, SkillNames: empSkillNames(l, ks, k.Skills), AreaNames: strings.Join(areaNames(l, areas, k.Areas...), listSep(l))})
 	}
 	if pg.Areas, err = s.staffAreaPicker(r, c.Member.ID, f, true); err != nil {
 		return err
@@ -531,7 +539,7 @@ func (s *Server) renderEmpSeeker(w http.ResponseWriter, r *http.Request, id int6
 	if err != nil {
 		return err
 	}
-	pg := empSeekerPageData{empCtx: c, K: k, Priority: pr, SkillNames: empSkillNames(l, ks, k.Skills), AreaNames: strings.Join(areaNames(l, areas, k.Areas...), "، "),
+	pg := empSeekerPageData{empCtx: c, K: k, Priority: pr, SkillNames: empSkillNames(l, ks, k.Skills), AreaNames: strings.Join(areaNames(l, areas, k.Areas...), listSep(l)),
 		Languages: empNames(l, "language", k.Languages), Accommodations: empNames(l, "accommodation", k.Accommodations), Education: educationName(l, k.Education), Apps: apps}
 	if auth.Can(actor.From(ctx), auth.EmploymentApply) && k.Status == employment.Active {
 		vs, err := s.Employment.Vacancies(ctx, k.MemberID, employment.VacancyFilter{Status: employment.Open})

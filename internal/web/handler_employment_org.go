@@ -19,9 +19,24 @@ import (
 
 // ---- employers ----
 
+// empSector names an employer's sector: a partner company's sector code
+// by its catalog name, a sector typed for a direct employer as it is.
+func empSector(l i18n.Lang, e employment.Employer) string {
+	if e.PartnerID != 0 && i18n.Has("partner.sector."+e.Sector) {
+		return tr(l, "partner.sector."+e.Sector)
+	}
+	return e.Sector
+}
+
+// empEmployerRow is an employer as the list shows it.
+type empEmployerRow struct {
+	employment.Employer
+	SectorName string
+}
+
 type empEmployersPage struct {
 	empCtx
-	Rows     []employment.Employer
+	Rows     []empEmployerRow
 	Partners []Option // partner companies not yet employers
 	Form     *Form
 }
@@ -40,7 +55,10 @@ func (s *Server) renderEmpEmployers(w http.ResponseWriter, r *http.Request, c em
 	if err != nil {
 		return err
 	}
-	pg := empEmployersPage{empCtx: c, Rows: rows, Form: f}
+	pg := empEmployersPage{empCtx: c, Form: f}
+	for _, e := range rows {
+		pg.Rows = append(pg.Rows, empEmployerRow{Employer: e, SectorName: empSector(l, e)})
+	}
 	if auth.Can(actor.From(ctx), auth.EmploymentManage) && s.Partners != nil {
 		ps, err := s.Partners.List(actor.System(ctx), c.Member.ID, partner.Filter{})
 		if err != nil {
@@ -88,6 +106,7 @@ func (s *Server) empEmployerCreate(w http.ResponseWriter, r *http.Request) error
 type empEmployerPageData struct {
 	empCtx
 	E         employment.Employer
+	Sector    string
 	Quota     employment.Quota
 	Vacancies []employment.Vacancy
 	Form      *Form
@@ -135,7 +154,7 @@ func (s *Server) renderEmpEmployer(w http.ResponseWriter, r *http.Request, id in
 		f.Values.Set("headcount", strconv.Itoa(e.Headcount))
 		f.Values.Set("disabled_employees", strconv.Itoa(e.DisabledEmployees))
 	}
-	return s.Render(w, r, "employment/employer", View{Title: "employment.title_employer", Data: empEmployerPageData{empCtx: c, E: e, Quota: q, Vacancies: vs, Form: f,
+	return s.Render(w, r, "employment/employer", View{Title: "employment.title_employer", Data: empEmployerPageData{empCtx: c, E: e, Sector: empSector(Lang(r), e), Quota: q, Vacancies: vs, Form: f,
 		QuotaPct: bpPercent(q.QuotaBP), SharePct: bpPercent(q.ShareBP)}, Form: f, Status: status})
 }
 
@@ -452,7 +471,7 @@ func (s *Server) empPlacements(w http.ResponseWriter, r *http.Request) error {
 
 type empFollowUpsPage struct {
 	empCtx
-	Due       []employment.FollowUp
+	DueItems  []employment.FollowUp
 	Escalated int
 	Upcoming  []employment.FollowUp
 	Outcomes  []Option
@@ -476,7 +495,7 @@ func (s *Server) renderEmpFollowUps(w http.ResponseWriter, r *http.Request, c em
 	for _, x := range all {
 		switch {
 		case x.Due:
-			pg.Due = append(pg.Due, x)
+			pg.DueItems = append(pg.DueItems, x)
 			if x.EscalatedAt != nil {
 				pg.Escalated++
 			}
