@@ -1,12 +1,15 @@
 package server
 
 import (
+	"net/http"
+	"net/url"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/api"
+	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/employment"
 	"github.com/tadamun/tadamun/internal/partner"
 )
@@ -157,8 +160,8 @@ func init() {
 		},
 		IDs: []string{"person_id"}, NotIDs: []string{"experience_months"}}
 	crossRefs["PATCH /employment/seekers/{id}"] = crossRef{As: officer,
-		Path: func(v map[string]string) string { return v1 + "/employment/seekers/" + v["jo_emp_seeker"] },
-		Body: func(map[string]string, string) string { return `{"version":1,"hours":"part","experience_months":2}` },
+		Path:   func(v map[string]string) string { return v1 + "/employment/seekers/" + v["jo_emp_seeker"] },
+		Body:   func(map[string]string, string) string { return `{"version":1,"hours":"part","experience_months":2}` },
 		NotIDs: []string{"version", "experience_months"}}
 	crossRefs["POST /employment/employers"] = crossRef{As: officer,
 		Path: func(map[string]string) string { return v1 + "/employment/employers" },
@@ -180,7 +183,53 @@ func init() {
 		},
 		IDs: []string{"seeker", "vacancy"}}
 	crossRefs["POST /employment/applications/{id}/offer"] = crossRef{As: officer,
-		Path: func(v map[string]string) string { return v1 + "/employment/applications/0/offer" },
-		Body: func(map[string]string, string) string { return `{"pay":1000,"start":"2030-01-01"}` },
+		Path:   func(v map[string]string) string { return v1 + "/employment/applications/0/offer" },
+		Body:   func(map[string]string, string) string { return `{"pay":1000,"start":"2030-01-01"}` },
 		NotIDs: []string{"pay"}}
+}
+
+// TestCrossMemberEmploymentPages: JO's employment officer names EG's rows
+// in every employment page that reads or changes one, and gets not-found
+// with nothing changed; a union-level page for EG chosen by ?member= is
+// refused to a JO user too.
+func TestCrossMemberEmploymentPages(t *testing.T) {
+	d := demoDB(t, db.SQLite)
+	fx := newFixture(t, d)
+	b := newBrowser(t, fx.url)
+	b.login("jo.jobs")
+	tok := b.csrf("/")
+	v := fx.vals
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/employment/seekers/" + v["eg_emp_seeker"]},
+		{"GET", "/employment/seekers/" + v["eg_emp_seeker"] + "/edit"},
+		{"POST", "/employment/seekers/" + v["eg_emp_seeker"] + "/edit"},
+		{"GET", "/employment/seekers/" + v["eg_emp_seeker"] + "/matches"},
+		{"GET", "/employment/employers/" + v["eg_emp_employer"]},
+		{"POST", "/employment/employers/" + v["eg_emp_pending"] + "/verify"},
+		{"POST", "/employment/employers/" + v["eg_emp_employer"] + "/workforce"},
+		{"GET", "/employment/vacancies/" + v["eg_emp_vacancy"]},
+		{"POST", "/employment/vacancies/" + v["eg_emp_vacancy"] + "/status"},
+		{"GET", "/employment/vacancies/" + v["eg_emp_vacancy"] + "/matches"},
+		{"POST", "/employment/applications"},
+		{"POST", "/employment/applications/" + v["eg_emp_app"] + "/interview"},
+		{"POST", "/employment/applications/" + v["eg_emp_app"] + "/offer"},
+		{"POST", "/employment/applications/" + v["eg_emp_app"] + "/place"},
+		{"POST", "/employment/applications/" + v["eg_emp_app"] + "/reject"},
+		{"POST", "/employment/applications/" + v["eg_emp_app"] + "/withdraw"},
+		{"POST", "/employment/followups/" + v["eg_emp_followup"]},
+	} {
+		before := auditSize(t, d)
+		var form url.Values
+		if c.method == "POST" {
+			form = url.Values{"csrf": {tok}, "seeker": {v["eg_emp_seeker"]}, "vacancy": {v["eg_emp_vacancy"]}, "decision": {"verify"}, "status": {"closed"},
+				"at": {"2030-01-01T10:00"}, "place": {"x"}, "pay": {"100"}, "start": {"2030-01-01"}, "reason": {"x"}, "outcome": {"employed"}, "version": {"1"}, "hours": {"any"}, "headcount": {"1"}}
+		}
+		resp, body := b.do(c.method, c.path, form)
+		if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s %s as jo.jobs: status %d, want 404: %.200s", c.method, c.path, resp.StatusCode, body)
+		}
+		if after := auditSize(t, d); after != before {
+			t.Errorf("%s %s as jo.jobs changed something", c.method, c.path)
+		}
+	}
 }

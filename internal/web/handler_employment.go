@@ -642,11 +642,11 @@ func empMatchRows(r *http.Request, ms []employment.Named) []empMatchRow {
 	for _, m := range ms {
 		row := empMatchRow{Named: m}
 		for _, x := range m.Reasons {
-			text := x.Key
+			// A key the catalogs lack (a matcher newer than them) is
+			// never shown raw.
+			text := tr(l, "employment.reason_unnamed")
 			if i18n.Has(x.Key) {
 				text = i18n.Render(l, x.Key, x.Args, opts)
-			} else {
-				text = tr(l, "employment.reason_unnamed")
 			}
 			row.Reasons = append(row.Reasons, empReason{Text: text, Points: x.Points})
 		}
