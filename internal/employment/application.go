@@ -271,7 +271,8 @@ func MonthlyIncome(pay int64, period, hours string) int64 {
 // (YYYY-MM-DD; empty takes the offer's), and proposes the person's
 // registry change (employed, the monthly income, the day placed) that a
 // registrar decides (employment.apply). It schedules the follow-ups at 3
-// and 6 months after the start. A person of another member is refused.
+// and 6 months after the start, which must have come (the registry records
+// work that has begun). A person of another member is refused.
 func (s *Service) Place(ctx context.Context, id int64, start string) (Application, error) {
 	a, err := s.forMove(ctx, id)
 	if err != nil {
@@ -303,6 +304,11 @@ func (s *Service) Place(ctx context.Context, id int64, start string) (Applicatio
 		return a, err
 	}
 	startOn := d.Format(time.DateOnly)
+	// The registry records work that has begun: a placement is recorded on
+	// or after its first day.
+	if today := s.now().In(m.Location()).Format(time.DateOnly); startOn > today {
+		return a, errs.E(errs.Invalid, "employment.start_future", "start", startOn).WithField("start_on", "employment.start_future", "start", startOn)
+	}
 	loc, weekend := m.Location(), calendar.Weekend(m.Code)
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		if err := s.move(ctx, tx, a, []string{Offer}, Placed, `, start_on = ?`, []any{startOn}, map[string]any{"start_on": startOn}); err != nil {

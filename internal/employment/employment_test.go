@@ -267,6 +267,10 @@ func TestPipelineToPlacement(t *testing.T) {
 		if a, err = f.s.MakeOffer(f.officer, a.ID, 360000, "2027-04-01"); err != nil || a.Status != Offer {
 			t.Fatalf("offer: %+v %v", a, err)
 		}
+		// Not before the first day of work.
+		_, err = f.s.Place(f.officer, a.ID, "")
+		wantKey(t, err, "employment.start_future")
+		f.clock.Set(time.Date(2027, 4, 1, 6, 0, 0, 0, time.UTC))
 		// The registry refuses: nothing is half-written.
 		f.changes.fail = true
 		_, err = f.s.Place(f.officer, a.ID, "")
@@ -342,6 +346,7 @@ func TestPlacementOfAnotherMembersPersonRefused(t *testing.T) {
 		a, _ := f.s.Apply(f.worker, k.ID, v.ID)
 		a, _ = f.s.ScheduleInterview(f.officer, a.ID, "2027-03-10T11:00", "مكتب")
 		a, _ = f.s.MakeOffer(f.officer, a.ID, 360000, "2027-04-01")
+		f.clock.Set(time.Date(2027, 4, 2, 6, 0, 0, 0, time.UTC))
 		// EG's officer cannot place it.
 		_, err := f.s.Place(f.egOfficer, a.ID, "")
 		wantCode(t, err, errs.NotFound)
@@ -393,5 +398,42 @@ func TestMatchesThroughTheService(t *testing.T) {
 		bare := New(d, Options{Registry: f.reg, Clock: f.clock.Clock()})
 		_, err = bare.MatchesForVacancy(f.officer, v.ID, 10)
 		wantKey(t, err, "employment.matching_unavailable")
+	})
+}
+
+// TestPlacementThroughTheRegistry: with the registry itself as the
+// RegistryChanges, a placement waits for a registrar; once approved, the
+// person is employed with the income and the day placed.
+func TestPlacementThroughTheRegistry(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		f.s = New(d, Options{Registry: f.reg, Partners: f.partners, Matcher: f.match, Changes: f.reg, Clock: f.clock.Clock()})
+		f.skills(t)
+		m := f.employer(t, "مخابز النور")
+		v, err := f.s.CreateVacancy(f.officer, f.jo, VacancyInput{EmployerID: m.ID, Title: "سائق", Hours: "full", Pay: 1500, PayPeriod: "day", Positions: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := f.seeker(t, f.head, true)
+		a, _ := f.s.Apply(f.worker, k.ID, v.ID)
+		a, _ = f.s.ScheduleInterview(f.officer, a.ID, "2027-03-10T11:00", "مكتب")
+		a, _ = f.s.MakeOffer(f.officer, a.ID, 1500, "2027-04-01")
+		f.clock.Set(time.Date(2027, 4, 2, 6, 0, 0, 0, time.UTC))
+		a, err = f.s.Place(f.officer, a.ID, "")
+		if err != nil || a.ChangeRequestID == 0 {
+			t.Fatalf("place: %+v %v", a, err)
+		}
+		p, _ := f.reg.Person(f.sys, f.head.ID)
+		if p.EmploymentStatus != "unemployed" {
+			t.Fatalf("the registry changed before a registrar decided: %s", p.EmploymentStatus)
+		}
+		registrar := as(t, d, f.jo, "jo.registrar", "registrar")
+		if _, err := f.reg.DecideChange(registrar, a.ChangeRequestID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		p, _ = f.reg.Person(f.sys, f.head.ID)
+		if p.EmploymentStatus != "employed" || p.MonthlyIncome == nil || *p.MonthlyIncome != 1500*22 || p.PlacedOn != "2027-04-01" {
+			t.Fatalf("after approval: %s %v %s", p.EmploymentStatus, p.MonthlyIncome, p.PlacedOn)
+		}
 	})
 }

@@ -65,7 +65,7 @@ func TestApplicationMoveRace(t *testing.T) {
 			k := f.seeker(t, f.head, true)
 			a, _ := f.s.Apply(f.worker, k.ID, v.ID)
 			a, _ = f.s.ScheduleInterview(f.officer, a.ID, "2027-03-10T11:00", "مكتب")
-			a, err := f.s.MakeOffer(f.officer, a.ID, 360000, "2027-04-01")
+			a, err := f.s.MakeOffer(f.officer, a.ID, 360000, "2027-03-01")
 			if err != nil {
 				t.Fatal(err)
 			}
