@@ -12,6 +12,7 @@ import (
 	"github.com/tadamun/tadamun/internal/calendar"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/money"
 )
 
@@ -336,7 +337,8 @@ func (s *Service) Place(ctx context.Context, id int64, start string) (Applicatio
 		pay = v.Pay
 	}
 	values := map[string]string{"employment_status": "employed", "monthly_income": money.Format(MonthlyIncome(pay, v.PayPeriod, v.Hours), m.Exponent()), "placed_on": startOn}
-	reason := "employment placement " + idStr(a.ID) + ": " + v.Title + " — " + v.EmployerName
+	// The reason stays in the registry in the member's first language.
+	reason := i18n.T(i18n.AR, "employment.placement_reason", map[string]any{"id": a.ID, "title": v.Title, "employer": v.EmployerName, "start": startOn})
 	cr, perr := s.o.Changes.ProposePersonChange(ctx, a.PersonID, values, reason)
 	if perr != nil {
 		// Nothing half-written: the placement goes back to the offer.

@@ -210,6 +210,10 @@ type empVacanciesPage struct {
 	Rows   []employment.Vacancy
 	Form   *Form
 	Import *employment.ImportResult
+	// Columns are the file's columns, the required first; Sep separates
+	// them in the page's language.
+	Columns []string
+	Sep     string
 }
 
 func (s *Server) empVacancies(w http.ResponseWriter, r *http.Request) error {
@@ -229,7 +233,8 @@ func (s *Server) renderEmpVacancies(w http.ResponseWriter, r *http.Request, c em
 	if err != nil {
 		return err
 	}
-	return s.Render(w, r, "employment/vacancies", View{Title: "employment.title_vacancies", Data: empVacanciesPage{empCtx: c, Status: st, Rows: rows, Form: f, Import: res}, Form: f, Status: status})
+	return s.Render(w, r, "employment/vacancies", View{Title: "employment.title_vacancies", Data: empVacanciesPage{empCtx: c, Status: st, Rows: rows, Form: f, Import: res,
+		Columns: employment.VacancyColumns, Sep: listSep(Lang(r))}, Form: f, Status: status})
 }
 
 func (s *Server) empVacancyImport(w http.ResponseWriter, r *http.Request) error {
@@ -539,9 +544,11 @@ func (s *Server) empFollowUpRecord(w http.ResponseWriter, r *http.Request) error
 
 type empSkillsPage struct {
 	empCtx
-	Rows   []employment.Skill
-	Form   *Form
-	Import *employment.ImportResult
+	Rows    []employment.Skill
+	Form    *Form
+	Import  *employment.ImportResult
+	Columns []string
+	Sep     string
 }
 
 func (s *Server) empSkills(w http.ResponseWriter, r *http.Request) error {
@@ -557,7 +564,7 @@ func (s *Server) renderEmpSkills(w http.ResponseWriter, r *http.Request, c empCt
 	if err != nil {
 		return err
 	}
-	return s.Render(w, r, "employment/skills", View{Title: "employment.title_skills", Data: empSkillsPage{empCtx: c, Rows: rows, Form: f, Import: res}, Form: f, Status: status})
+	return s.Render(w, r, "employment/skills", View{Title: "employment.title_skills", Data: empSkillsPage{empCtx: c, Rows: rows, Form: f, Import: res, Columns: employment.SkillColumns, Sep: listSep(Lang(r))}, Form: f, Status: status})
 }
 
 func (s *Server) empSkillSave(w http.ResponseWriter, r *http.Request) error {
