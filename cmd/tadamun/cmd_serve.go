@@ -21,6 +21,7 @@ import (
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/printer"
 	"github.com/tadamun/tadamun/internal/server"
+	"github.com/tadamun/tadamun/internal/union"
 )
 
 func init() {
@@ -41,6 +42,11 @@ func serve(ctx context.Context, g globals, args []string) error {
 	chromium := fs.String("chromium", env("TADAMUN_CHROMIUM", ""), "Chromium or Chrome that prints documents to PDF (TADAMUN_CHROMIUM; default: chromium, chromium-browser, google-chrome on the PATH; \"none\": only the print view)")
 	cardKey := fs.String("card-key", env("TADAMUN_CARD_KEY", "tadamun-card.key"), "secret the members' beneficiary-card keys are derived from, created on first use (TADAMUN_CARD_KEY)")
 	printMax := fs.Int("print-max", 2, "how many documents Chromium prints at once")
+	dbRead := fs.String("db-read", env("TADAMUN_DB_READ", ""), "a read-only database (a PostgreSQL streaming replica) for the heavy read-only work: the portal statistics and the union reports (TADAMUN_DB_READ); default: --db")
+	role := fs.String("role", env("TADAMUN_ROLE", union.RoleBoth), "the union level: node (keeps its members' data, publishes signed reports), hub (receives reports, the union dashboard) or both (TADAMUN_ROLE)")
+	hub := fs.String("hub", env("TADAMUN_HUB", ""), "a node's union hub address (https://…): the node pushes its reports there after making them (TADAMUN_HUB); empty: the hub pulls them")
+	reportEvery := fs.Duration("report-every", 24*time.Hour, "how often a node makes its signed reports (and pushes them to --hub); 0 never")
+	pullEvery := fs.Duration("pull-every", time.Hour, "how often a hub pulls the reports of nodes that have a pull address; 0 never")
 	lim := limits.Flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -48,6 +54,9 @@ func serve(ctx context.Context, g globals, args []string) error {
 	limit, err := lim()
 	if err != nil {
 		return err
+	}
+	if *role != union.RoleNode && *role != union.RoleHub && *role != union.RoleBoth {
+		return fmt.Errorf("serve: --role %q: want node, hub or both", *role)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if *logFormat == "json" {
@@ -75,7 +84,15 @@ func serve(ctx context.Context, g globals, args []string) error {
 		if chrome == "" {
 			logger.Warn("no Chromium found: printing to PDF is off, the print view works (--chromium)")
 		}
-		svc := services(d, app.Options{Audit: l, Log: logger, Limits: limit, DCI: app.DCIOptions{AllowPrivateCallbacks: *dciPrivate}, JobsMax: *jobsMax,
+		var read *db.DB
+		if *dbRead != "" && *dbRead != g.dsn {
+			if read, err = db.OpenReadOnly(ctx, *dbRead); err != nil {
+				return err
+			}
+			defer read.Close()
+			logger.Info("heavy reads go to the read-only database (--db-read)", "dialect", read.Dialect)
+		}
+		svc := services(d, app.Options{Read: read, Audit: l, Log: logger, Limits: limit, DCI: app.DCIOptions{AllowPrivateCallbacks: *dciPrivate}, JobsMax: *jobsMax, UnionRole: *role,
 			Print: app.PrintOptions{Chromium: chrome, Concurrent: *printMax, Cards: cards}})
 		defer func() {
 			cctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -140,6 +157,37 @@ func serve(ctx context.Context, g globals, args []string) error {
 		// Overdue referral follow-ups are escalated on the same schedule,
 		// until svc.Close.
 		svc.Referrals.Start(*sweepEvery)
+		// The union level: a node makes its signed reports every day (and
+		// pushes them to its hub); a hub pulls the nodes that wait to be
+		// asked.
+		if n, err := svc.Union.SelfRegister(actor.System(ctx)); err != nil {
+			logger.Error("union: the members served here as nodes", "err", err)
+		} else if n > 0 {
+			logger.Info("union: members served here recorded as nodes of this hub", "members", n)
+		}
+		if *role != union.RoleHub {
+			go every(sctx, *reportEvery, func(ctx context.Context) {
+				if _, err := svc.Union.Publish(actor.System(ctx), ""); err != nil && ctx.Err() == nil {
+					logger.Error("union report", "err", err)
+					return
+				}
+				if *hub != "" {
+					if n, err := svc.Union.Push(actor.System(ctx), *hub); err != nil && ctx.Err() == nil {
+						logger.Warn("union push: the reports wait in the outbox", "hub", *hub, "sent", n, "err", err)
+					}
+				}
+			})
+		}
+		if *role != union.RoleNode {
+			go every(sctx, *pullEvery, func(ctx context.Context) {
+				if n, err := svc.Union.Pull(actor.System(ctx), ""); err != nil && ctx.Err() == nil {
+					logger.Warn("union pull", "stored", n, "err", err)
+				}
+			})
+		}
+		// Job matching runs nightly for every member with open vacancies
+		// (a run once its last is a day old), checked on the same schedule.
+		svc.Match.Start(*sweepEvery)
 		svc.Employment.Start(*sweepEvery) // late employment follow-ups, the same way
 		errc := make(chan error, 1)
 		go func() { errc <- hs.Serve(ln) }()

@@ -113,13 +113,6 @@ func init() {
 	svc := func(a *API) *employment.Service { return a.Employment }
 	memberParam := Param{Name: "member", Description: "member code (union-level callers); the caller's own member when absent"}
 	id := func(r *http.Request) (int64, error) { return PathInt(r, "id") }
-	limitOf := func(r *http.Request) int {
-		n, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-		if n <= 0 {
-			n = 20
-		}
-		return n
-	}
 	const tag = "employment"
 	Register(
 		Route{Method: "GET", Path: "/employment/skills", Tag: tag, Summary: "The member's skills list", Query: []Param{memberParam}, Response: List[employment.Skill]{},
@@ -199,16 +192,6 @@ func init() {
 				}
 				return svc(a).UpdateSeeker(r.Context(), n, in.Version, employment.SeekerInput{Skills: in.Skills, Education: in.Education, ExperienceMonths: in.ExperienceMonths,
 					Experience: in.Experience, Languages: in.Languages, Accommodations: in.Accommodations, AccommodationNote: in.AccommodationNote, Areas: in.Areas, Hours: in.Hours, Consent: in.Consent})
-			}},
-		Route{Method: "GET", Path: "/employment/seekers/{id}/matches", Tag: tag, Summary: "The vacancies that match a seeker, best first, with the score's reasons",
-			Query: []Param{{Name: "limit", Type: "integer", Description: "at most this many (default 20, at most 200)"}}, Response: List[employment.Named]{},
-			Handle: func(a *API, r *http.Request) (any, error) {
-				n, err := id(r)
-				if err != nil {
-					return nil, err
-				}
-				ms, err := svc(a).MatchesForSeeker(r.Context(), n, limitOf(r))
-				return List[employment.Named]{nonNil(ms)}, err
 			}},
 		Route{Method: "GET", Path: "/employment/employers", Tag: tag, Summary: "List employers, pending verification first",
 			Query: []Param{memberParam, {Name: "status", Description: "pending, verified or rejected"}}, Response: List[employment.Employer]{},
@@ -304,17 +287,6 @@ func init() {
 					return nil, err
 				}
 				return svc(a).SetVacancyStatus(r.Context(), n, in.Status)
-			}},
-		Route{Method: "GET", Path: "/employment/vacancies/{id}/matches", Tag: tag, Summary: "The seekers that match a vacancy, best first, with the score's reasons",
-			Description: "Seekers who did not consent to share their profile are listed only for case workers and employment officers.",
-			Query:       []Param{{Name: "limit", Type: "integer", Description: "at most this many (default 20, at most 200)"}}, Response: List[employment.Named]{},
-			Handle: func(a *API, r *http.Request) (any, error) {
-				n, err := id(r)
-				if err != nil {
-					return nil, err
-				}
-				ms, err := svc(a).MatchesForVacancy(r.Context(), n, limitOf(r))
-				return List[employment.Named]{nonNil(ms)}, err
 			}},
 		Route{Method: "GET", Path: "/employment/applications", Tag: tag, Summary: "List applications",
 			Query: []Param{memberParam, {Name: "seeker", Type: "integer", Description: "a seeker's id"}, {Name: "vacancy", Type: "integer", Description: "a vacancy's id"},

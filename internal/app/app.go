@@ -34,6 +34,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dedup"
 	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/employment"
+	"github.com/tadamun/tadamun/internal/employment/match"
 	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/fund/alloc"
 	"github.com/tadamun/tadamun/internal/fund/bank"
@@ -54,6 +55,9 @@ import (
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/registry"
 	"github.com/tadamun/tadamun/internal/statistics"
+	"github.com/tadamun/tadamun/internal/training/certificate"
+	"github.com/tadamun/tadamun/internal/training/certificate/token"
+	"github.com/tadamun/tadamun/internal/union"
 	"github.com/tadamun/tadamun/internal/volunteer"
 )
 
@@ -90,6 +94,14 @@ type Options struct {
 	Clock calendar.Clock
 	// Print configures the printed documents.
 	Print PrintOptions
+	// Read, when not nil, is a read-only database (a PostgreSQL streaming
+	// replica: serve --db-read) that the heavy read-only work reads
+	// instead of the primary: the portal's statistics, and so the union
+	// reports built from them. Nil reads the primary.
+	Read *db.DB
+	// UnionRole is the deployment's place at the union level
+	// (union.RoleNode, RoleHub, RoleBoth); empty means both.
+	UnionRole string
 }
 
 // PrintOptions configure the printed documents (package printer).
@@ -218,6 +230,19 @@ type Services struct {
 	// matches credits to donors and pledges, and keeps the review queue of
 	// the credits waiting in the suspense account.
 	Bank *bank.Service
+	// Union is the union level (issue 19): the node's outbox of signed
+	// reports, and the hub's nodes, received reports and dashboard.
+	Union *union.Service
+	// Certificates are the training certificates (issue 18 item 7), signed
+	// with keys derived from the card key file (Print.Cards); training
+	// issues them through develop.Certifier.
+	Certificates *certificate.Service
+	// Match scores job seekers for vacancies both ways and runs the
+	// nightly matching (issue 18 item 3); it reads the seekers through
+	// develop.Seekers, bound with Match.Bind once employment is built
+	// (employment asks the matcher, the matcher reads employment); serve
+	// starts its sweep, Close stops it.
+	Match *match.Service
 
 	db *db.DB
 }
@@ -253,7 +278,16 @@ func New(d *db.DB, o Options) *Services {
 	s.Notify = notify.New(d, notify.Options{Members: s.Members, Clock: clock, Log: o.Log})
 	s.Programs = program.NewWith(d, program.Options{Clock: clock, Members: s.Members, Auth: s.Auth, Notify: s.Notify})
 	s.Programs.Jobs = s.Jobs // runs started in the background are jobs
-	s.Statistics = statistics.New(statistics.Options{Members: s.Members, Registry: s.Registry, Programs: s.Programs, Log: o.Log, Jobs: s.Jobs, Clock: clock})
+	// The statistics read the replica when there is one: the same
+	// services, built over it, only read.
+	sm, sr, sp := s.Members, s.Registry, s.Programs
+	if o.Read != nil && o.Read != d {
+		o.Read.SetClock(clock)
+		sm = member.NewWith(o.Read, member.Options{Clock: clock})
+		sr = registry.NewWith(o.Read, registry.Options{Clock: clock, Members: sm})
+		sp = program.NewWith(o.Read, program.Options{Clock: clock, Members: sm, Auth: auth.NewWith(o.Read, auth.Options{Clock: clock})})
+	}
+	s.Statistics = statistics.New(statistics.Options{Members: sm, Registry: sr, Programs: sp, Log: o.Log, Jobs: s.Jobs, Clock: clock})
 	s.ProgramPayments = func() payment.Source { return payment.ProgramSource(s.Programs) }
 	s.Ledger = ledger.NewWith(d, ledger.Options{Clock: clock})
 	// Payments ask the one registry whose a household named in a request is.
@@ -319,7 +353,8 @@ func New(d *db.DB, o Options) *Services {
 	// Employment reads persons and household enrollments, the partners'
 	// jobs pledges, and proposes placements to the registry (a registrar
 	// decides them). The matcher (internal/employment/match) reads the
-	// seekers back through employment: set it with SetMatcher once built.
+	// seekers back through employment: it is given its matcher (SetMatcher)
+	// and the matcher bound to it (Match.Bind) once both are built, below.
 	s.Employment = employment.New(d, employment.Options{Members: s.Members, Registry: s.Registry, Programs: s.Programs, Partners: s.Partners,
 		Changes: s.Registry, Clock: clock, Limits: o.Limits, Log: o.Log})
 	// Donations ask programs who owns a program a donation is restricted to.
@@ -335,6 +370,18 @@ func New(d *db.DB, o Options) *Services {
 	// interface is not nil); without Donors or Gifts every credit waits
 	// in suspense.
 	s.Bank = bank.New(d, bank.Options{Donors: s.Donors, Gifts: s.Gifts, Campaigns: s.Gifts, Journal: s.FundPublic, Members: s.Members, Audit: o.Audit, Jobs: s.Jobs, Clock: clock, Limits: o.Limits})
+	// Training certificates are signed with keys derived from the card
+	// key file.
+	s.Certificates = certificate.New(d, certificate.Options{Members: s.Members, Keys: token.FromCards(o.Print.Cards), Printer: s.Printer.Chrome(), Clock: clock})
+	// A node's reports read the public figures of statistics, programs,
+	// grievances, care quality and the fund.
+	s.Union = union.New(d, union.Options{Audit: o.Audit, Members: s.Members, Statistics: s.Statistics, Programs: s.Programs, Grievances: s.Grievances,
+		Quality: s.Quality, Fund: s.FundPublic, Clock: clock, Log: s.Log, Role: o.UnionRole})
+	// The matcher reads the job seekers through develop.Seekers: the
+	// employment service binds itself (s.Match.Bind) when it is built.
+	s.Match = match.New(match.Options{DB: d, Jobs: s.Jobs, Clock: clock, Log: o.Log, Members: s.Members})
+	s.Employment.SetMatcher(s.Match)
+	s.Match.Bind(s.Employment)
 	return s
 }
 
@@ -365,6 +412,7 @@ func (s *Services) Close(ctx context.Context) error {
 	_ = s.Notify.Close(ctx) // on ctx's end, so does the wait below
 	_ = s.Referrals.Close(ctx)
 	_ = s.Employment.Stop(ctx)
+	_ = s.Match.Close(ctx)
 	done := make(chan struct{})
 	go func() { s.DCI.Close(); close(done) }()
 	select {

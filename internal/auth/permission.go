@@ -53,6 +53,9 @@ const (
 	TrainingManage   Permission = "training.manage"   // courses, sessions, enrollment, attendance, assessments; issue and revoke certificates
 	MarketRead       Permission = "market.read"       // the crafts market's shops, products, orders and messages (staff side)
 	MarketModerate   Permission = "market.moderate"   // open shops for consenting households, moderate products and messages, handle orders on a family's behalf
+	UnionRead        Permission = "union.read"        // the union dashboard: the members' signed reports side by side
+	UnionManage      Permission = "union.manage"      // the hub's nodes (keys, pull addresses, population denominators); pull reports
+	UnionPublish     Permission = "union.publish"     // publish a member's signed report to the union hub
 	GrievanceRead    Permission = "grievance.read"
 	GrievanceHandle  Permission = "grievance.handle"
 	WhistleHandle    Permission = "whistle.handle" // read and handle whistleblower reports
@@ -96,7 +99,7 @@ func sealedRolesFor(p Permission) []actor.Role {
 }
 
 var grants = map[actor.Role][]Permission{
-	actor.MemberAdmin:       {MemberRead, AreaManage, UserRead, UserManage, AuditRead, RegistryRead, ProgramRead, PaymentRead, CaseRead, GrievanceRead, FundRead, PartnerRead, VolunteerRead, EmploymentRead, TrainingRead, MarketRead, SenderManage, JobManage, NotifyRead, NotifyRetry, NotifyManage},
+	actor.MemberAdmin:       {MemberRead, AreaManage, UserRead, UserManage, AuditRead, RegistryRead, ProgramRead, PaymentRead, CaseRead, GrievanceRead, FundRead, PartnerRead, VolunteerRead, EmploymentRead, TrainingRead, MarketRead, SenderManage, JobManage, NotifyRead, NotifyRetry, NotifyManage, UnionPublish},
 	actor.Registrar:         {MemberRead, RegistryRead, RegistryWrite, RegistryApprove},
 	actor.ProgramManager:    {MemberRead, RegistryRead, ProgramRead, ProgramManage, EnrollPropose, NotifyRead},
 	actor.Approver:          {MemberRead, RegistryRead, ProgramRead, PaymentRead, ApprovalDecide, EnrollDecide, PaymentApprove},
@@ -113,7 +116,7 @@ var grants = map[actor.Role][]Permission{
 	actor.MarketModerator:   {MemberRead, RegistryRead, MarketRead, MarketModerate},
 	actor.GrievanceOfficer:  {MemberRead, RegistryRead, ProgramRead, GrievanceRead, GrievanceHandle, NotifyRead, NotifyRetry},
 	actor.IntegrityOfficer:  {MemberRead, WhistleHandle},
-	actor.Auditor:           {MemberRead, UserRead, AuditRead, RegistryRead, ProgramRead, PaymentRead, NotifyRead, FundRead, PartnerRead, VolunteerRead, EmploymentRead, TrainingRead, MarketRead},
+	actor.Auditor:           {MemberRead, UserRead, AuditRead, RegistryRead, ProgramRead, PaymentRead, NotifyRead, FundRead, PartnerRead, VolunteerRead, EmploymentRead, TrainingRead, MarketRead, UnionRead},
 	actor.Viewer:            {MemberRead, ProgramRead},
 }
 

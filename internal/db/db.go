@@ -394,3 +394,41 @@ func (d *DB) AfterBulkWrite(ctx context.Context, tables ...string) error {
 	_, err := d.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 	return err
 }
+
+// OpenReadOnly opens dsn for reading only: a PostgreSQL streaming replica
+// (or the primary, every transaction read only), or an SQLite file whose
+// connections all refuse writes. Heavy read-only work — the portal's
+// statistics, reports, exports — goes there (serve --db-read), away from
+// the primary's writers. It never migrates: the primary's schema is the
+// replica's.
+func OpenReadOnly(ctx context.Context, dsn string) (*DB, error) {
+	if IsPostgres(dsn) {
+		cfg, err := pgx.ParseConfig(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("db: postgres url: %w", err)
+		}
+		if cfg.ConnectTimeout == 0 {
+			cfg.ConnectTimeout = 5 * time.Second
+		}
+		cfg.RuntimeParams["default_transaction_read_only"] = "on"
+		p := stdlib.OpenDB(*cfg)
+		p.SetMaxOpenConns(max(8, 4*runtime.NumCPU()))
+		p.SetMaxIdleConns(max(8, 4*runtime.NumCPU()))
+		p.SetConnMaxIdleTime(5 * time.Minute)
+		if err := p.PingContext(ctx); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("db: connect to the postgres replica: %w", err)
+		}
+		return &DB{Dialect: Postgres, write: p, read: p, dsn: dsn}, nil
+	}
+	d, err := openSQLite(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	// The writer's pool too refuses writes.
+	if _, err := d.write.ExecContext(ctx, `PRAGMA query_only = 1`); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("db: open sqlite %s read only: %w", dsn, err)
+	}
+	return d, nil
+}

@@ -58,6 +58,10 @@ var owners = map[string]string{
 	"volunteer_signups": "volunteer", "volunteer_certificates": "volunteer",
 	"fund_rates": "fund", "fund_campaigns": "fund", "fund_pledges": "fund", "fund_receipt_counters": "fund", "fund_donations": "fund", // internal/fund/gift
 	"fund_bank_imports": "fund", "fund_bank_reports": "fund", "fund_bank_lines": "fund", // internal/fund/bank
+	"union_outbox": "union", "union_nodes": "union", "union_reports": "union",
+
+	"training_certificates": "training",                                       // internal/training/certificate
+	"employment_match_runs": "employment", "employment_matches": "employment", // internal/employment/match
 	"employment_settings": "employment", "employment_skills": "employment", "employment_seekers": "employment", "employment_employers": "employment", // internal/employment
 	"employment_vacancies": "employment", "employment_applications": "employment", "employment_followups": "employment",
 }

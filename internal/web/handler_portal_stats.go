@@ -47,14 +47,16 @@ type statsTable struct {
 }
 
 type statsPage struct {
-	Members    []member.Member
-	Current    *statistics.Member
-	SDG        []statistics.Coverage
-	Tables     []statsTable
-	Chart      barChart
-	At         time.Time
-	Care       *careStats       // the care section (handler_portal_care.go)
-	Employment *employmentStats // the placements section (handler_portal_employment.go)
+	Members []member.Member
+	Current *statistics.Member
+	SDG     []statistics.Coverage
+	Tables  []statsTable
+	Chart   barChart
+	At      time.Time
+	Care    *careStats // the care section (handler_portal_care.go)
+
+	Certs      *certificateStats // the training certificates (handler_portal_certificate.go)
+	Employment *employmentStats  // the placements section (handler_portal_employment.go)
 }
 
 // tables labels the protected tables of one member's page.
@@ -109,6 +111,7 @@ func (s *Server) portalStatistics(w http.ResponseWriter, r *http.Request) error 
 		// The tables below give the figures: the chart needs no table of its own.
 		p.Chart.chartTable = chartTable{ID: "chart-title", Title: tr(Lang(r), "grievance.stats_chart"), NoTable: true}
 		p.Care = s.portalCare(r, cur.Member)
+		p.Certs = s.portalCertificates(r, cur.Member)
 		p.Employment = s.portalEmployment(r, cur.Member)
 	}
 	return s.Render(w, r, "grievance/statistics", View{Title: "grievance.stats_title", Data: p})

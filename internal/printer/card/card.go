@@ -119,6 +119,19 @@ func (k Keys) Private(member string) ed25519.PrivateKey {
 	return ed25519.NewKeyFromSeed(m.Sum(nil))
 }
 
+// Derive returns a 32-byte secret for another use of the same key file
+// than cards (certificates, say), HMAC-SHA256(secret, "tadamun-derive/v1/" +
+// purpose): independent of every card key and of any other purpose's. It
+// returns nil for the zero Keys.
+func (k Keys) Derive(purpose string) []byte {
+	if len(k.secret) == 0 {
+		return nil
+	}
+	m := hmac.New(sha256.New, k.secret)
+	m.Write([]byte("tadamun-derive/v1/" + purpose))
+	return m.Sum(nil)
+}
+
 // Public returns member's public key.
 func (k Keys) Public(member string) PublicKey {
 	return PublicKey{Member: member, Key: k.Private(member).Public().(ed25519.PublicKey)}
