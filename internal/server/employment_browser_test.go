@@ -12,52 +12,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/demo"
-	"github.com/tadamun/tadamun/internal/develop"
 )
-
-// skillMatcher is a small matcher for the pages: it ranks by the number
-// of required skills a seeker has, with one reason.
-type skillMatcher struct{ src develop.Seekers }
-
-func (m skillMatcher) score(k develop.Seeker, v develop.Vacancy) develop.Match {
-	n := 0
-	for _, s := range v.Skills {
-		if slices.Contains(k.Skills, s) {
-			n++
-		}
-	}
-	return develop.Match{SeekerID: k.ID, VacancyID: v.ID, Score: 40 + 20*n, Reasons: []develop.MatchReason{{Key: "employment.reason_unnamed", Points: 20 * n}}}
-}
-
-func (m skillMatcher) ForVacancy(ctx context.Context, id int64, limit int) ([]develop.Match, error) {
-	v, err := m.src.MatchVacancy(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	var out []develop.Match
-	err = m.src.EachSeeker(ctx, v.MemberID, func(k develop.Seeker) error {
-		out = append(out, m.score(k, v))
-		return nil
-	})
-	slices.SortStableFunc(out, func(a, b develop.Match) int { return b.Score - a.Score })
-	return out[:min(limit, len(out))], err
-}
-
-func (m skillMatcher) ForSeeker(ctx context.Context, id int64, limit int) ([]develop.Match, error) {
-	k, err := m.src.MatchSeeker(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	var out []develop.Match
-	err = m.src.EachVacancy(ctx, k.MemberID, func(v develop.Vacancy) error {
-		out = append(out, m.score(k, v))
-		return nil
-	})
-	slices.SortStableFunc(out, func(a, b develop.Match) int { return b.Score - a.Score })
-	return out[:min(limit, len(out))], err
-}
-
-func (skillMatcher) Changed(int64) {}
 
 // TestBrowserEmployment walks the employment officer's pages in Arabic
 // and English at phone and desktop width (nothing wider than the page, no
@@ -68,8 +23,7 @@ func TestBrowserEmployment(t *testing.T) {
 	ctx := newBrowserContext(t)
 	d := demoDB(t, db.SQLite)
 	ts := newServer(t, d)
-	svc := servicesOf(t, d).Employment
-	svc.SetMatcher(skillMatcher{svc})
+	// The real matcher (internal/employment/match), bound in app.New.
 	base := ts.URL
 	ce := watchConsole(ctx)
 	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {

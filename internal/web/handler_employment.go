@@ -11,6 +11,7 @@ import (
 	"github.com/tadamun/tadamun/internal/arabic"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/employment"
+	"github.com/tadamun/tadamun/internal/employment/match"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/member"
@@ -592,7 +593,9 @@ func (s *Server) empSeekerMatches(w http.ResponseWriter, r *http.Request) error 
 		if err != nil {
 			return err
 		}
-		pg.Matches = empMatchRows(r, ms)
+		if pg.Matches, err = s.empMatchRows(r, k.MemberID, ms); err != nil {
+			return err
+		}
 	}
 	return s.Render(w, r, "employment/matches", View{Title: "employment.title_matches_seeker", Data: pg})
 }
@@ -617,7 +620,9 @@ func (s *Server) empVacancyMatches(w http.ResponseWriter, r *http.Request) error
 		if err != nil {
 			return err
 		}
-		pg.Matches = empMatchRows(r, ms)
+		if pg.Matches, err = s.empMatchRows(r, v.MemberID, ms); err != nil {
+			return err
+		}
 	}
 	return s.Render(w, r, "employment/matches", View{Title: "employment.title_matches_vacancy", Data: pg})
 }
@@ -635,9 +640,24 @@ type empReason struct {
 	Points int
 }
 
-func empMatchRows(r *http.Request, ms []employment.Named) []empMatchRow {
+func (s *Server) empMatchRows(r *http.Request, memberID int64, ms []employment.Named) ([]empMatchRow, error) {
 	l := Lang(r)
 	opts := i18n.Options{Arabic: variantOf(r).arabic, Isolate: true}
+	// The codes a reason may name, by their names in the page's language.
+	names := map[string]string{}
+	ks, err := s.Employment.Skills(r.Context(), memberID)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range ks {
+		names[k.Code] = k.Name(string(l))
+	}
+	for _, c := range employment.Accommodations {
+		names[c] = tr(l, "employment.accommodation."+c)
+	}
+	for _, c := range employment.Languages {
+		names[c] = tr(l, "employment.language."+c)
+	}
 	out := make([]empMatchRow, 0, len(ms))
 	for _, m := range ms {
 		row := empMatchRow{Named: m}
@@ -646,13 +666,13 @@ func empMatchRows(r *http.Request, ms []employment.Named) []empMatchRow {
 			// never shown raw.
 			text := tr(l, "employment.reason_unnamed")
 			if i18n.Has(x.Key) {
-				text = i18n.Render(l, x.Key, x.Args, opts)
+				text = match.Text(l, x, names, opts)
 			}
 			row.Reasons = append(row.Reasons, empReason{Text: text, Points: x.Points})
 		}
 		out = append(out, row)
 	}
-	return out
+	return out, nil
 }
 
 // ---- applications ----
