@@ -197,6 +197,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 		// Job matching runs nightly for every member with open vacancies
 		// (a run once its last is a day old), checked on the same schedule.
 		svc.Match.Start(*sweepEvery)
+		svc.Employment.Start(*sweepEvery) // late employment follow-ups, the same way
 		errc := make(chan error, 1)
 		go func() { errc <- hs.Serve(ln) }()
 		select {

@@ -35,6 +35,7 @@ import (
 	"github.com/tadamun/tadamun/internal/dedup"
 	"github.com/tadamun/tadamun/internal/dedup/source"
 	"github.com/tadamun/tadamun/internal/develop"
+	"github.com/tadamun/tadamun/internal/employment"
 	"github.com/tadamun/tadamun/internal/employment/match"
 	"github.com/tadamun/tadamun/internal/exchange"
 	"github.com/tadamun/tadamun/internal/fund/alloc"
@@ -242,6 +243,11 @@ type Services struct {
 	// Gifts are the fund's donations, receipts, exchange rates, pledges
 	// and campaigns (fund.Gifts, fund.Campaigns).
 	Gifts *gift.Service
+	// Employment is the development capability of work (issue 18): skills
+	// lists, job seekers, employers, vacancies, applications, placements
+	// (proposed to the registry as change requests) and their follow-ups;
+	// serve starts its follow-up escalation sweep, Close stops it.
+	Employment *employment.Service
 	// Bank imports the fund's bank statements (camt.053, camt.054, CSV),
 	// matches credits to donors and pledges, and keeps the review queue of
 	// the credits waiting in the suspense account.
@@ -371,6 +377,13 @@ func New(d *db.DB, o Options) *Services {
 			return out, err
 		}})
 	s.Partners = partner.New(d, partner.Options{Members: s.Members, Audit: o.Audit, Clock: clock, Limits: o.Limits})
+	// Employment reads persons and household enrollments, the partners'
+	// jobs pledges, and proposes placements to the registry (a registrar
+	// decides them). The matcher (internal/employment/match) reads the
+	// seekers back through employment: it is given its matcher (SetMatcher)
+	// and the matcher bound to it (Match.Bind) once both are built, below.
+	s.Employment = employment.New(d, employment.Options{Members: s.Members, Registry: s.Registry, Programs: s.Programs, Partners: s.Partners,
+		Changes: s.Registry, Clock: clock, Limits: o.Limits, Log: o.Log})
 	// Donations ask programs who owns a program a donation is restricted to.
 	s.Gifts = gift.New(d, gift.Options{Donors: s.Donors, Lots: s.FundAlloc, Journal: s.FundPublic, Members: s.Members, Printer: s.Printer.Chrome(), Clock: clock,
 		ProgramMember: func(ctx context.Context, id int64) (int64, error) {
@@ -413,6 +426,8 @@ func New(d *db.DB, o Options) *Services {
 		{Kind: "dci_answers", Expire: exchange.NewTransactions(d).Expire},
 		{Kind: "print_batches", Expire: s.Printer.ExpireBulkFiles},
 		{Kind: "coordination_attachments", Expire: s.Coordination.Expire}}})
+	s.Employment.SetMatcher(s.Match)
+	s.Match.Bind(s.Employment)
 	return s
 }
 
@@ -442,6 +457,7 @@ func (s *Services) Close(ctx context.Context) error {
 	defer s.Printer.Close()
 	_ = s.Notify.Close(ctx) // on ctx's end, so does the wait below
 	_ = s.Referrals.Close(ctx)
+	_ = s.Employment.Stop(ctx)
 	_ = s.Match.Close(ctx)
 	done := make(chan struct{})
 	go func() { s.DCI.Close(); close(done) }()

@@ -68,7 +68,9 @@ var owners = map[string]string{
 	"market_order_inquiries": "market", "market_order_messages": "market", "market_order_settings": "market", "market_order_consents": "market", "market_order_incomes": "market",
 	"coordination_types": "coordination", "coordination_requests": "coordination", "coordination_messages": "coordination",
 	"coordination_attachments": "coordination", "coordination_events": "coordination",
-	"retention_settings": "retention",
+	"retention_settings":  "retention",
+	"employment_settings": "employment", "employment_skills": "employment", "employment_seekers": "employment", "employment_employers": "employment", // internal/employment
+	"employment_vacancies": "employment", "employment_applications": "employment", "employment_followups": "employment",
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)

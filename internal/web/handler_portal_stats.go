@@ -47,16 +47,17 @@ type statsTable struct {
 }
 
 type statsPage struct {
-	Members  []member.Member
-	Current  *statistics.Member
-	SDG      []statistics.Coverage
-	Tables   []statsTable
-	Chart    barChart
-	At       time.Time
-	Care     *careStats        // the care section (handler_portal_care.go)
-	Training *trainingStats    // the training section (handler_portal_training.go)
-	Certs    *certificateStats // the training certificates (handler_portal_certificate.go)
-	Order    *orderStats       // the crafts market sales section (handler_portal_order.go)
+	Members    []member.Member
+	Current    *statistics.Member
+	SDG        []statistics.Coverage
+	Tables     []statsTable
+	Chart      barChart
+	At         time.Time
+	Care       *careStats        // the care section (handler_portal_care.go)
+	Training   *trainingStats    // the training section (handler_portal_training.go)
+	Certs      *certificateStats // the training certificates (handler_portal_certificate.go)
+	Order      *orderStats       // the crafts market sales section (handler_portal_order.go)
+	Employment *employmentStats  // the placements section (handler_portal_employment.go)
 }
 
 // tables labels the protected tables of one member's page.
@@ -114,6 +115,7 @@ func (s *Server) portalStatistics(w http.ResponseWriter, r *http.Request) error 
 		p.Training = s.portalTraining(r, cur.Member)
 		p.Certs = s.portalCertificates(r, cur.Member)
 		p.Order = s.portalOrder(r, cur.Member)
+		p.Employment = s.portalEmployment(r, cur.Member)
 	}
 	return s.Render(w, r, "grievance/statistics", View{Title: "grievance.stats_title", Data: p})
 }
