@@ -62,6 +62,7 @@ var owners = map[string]string{
 
 	"training_certificates": "training",                                       // internal/training/certificate
 	"employment_match_runs": "employment", "employment_matches": "employment", // internal/employment/match
+	"crossborder_batches": "crossborder", "crossborder_tokens": "crossborder", "crossborder_pairs": "crossborder",
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)
