@@ -29,6 +29,7 @@ import (
 	"github.com/tadamun/tadamun/internal/casework/links"
 	"github.com/tadamun/tadamun/internal/casework/quality"
 	"github.com/tadamun/tadamun/internal/casework/referral"
+	"github.com/tadamun/tadamun/internal/crossborder"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/dedup"
@@ -75,6 +76,11 @@ type Options struct {
 	// WhistleKeyFile holds the AES-256 key that seals whistleblowers'
 	// contacts, created on first use; empty means tadamun-whistle.key.
 	WhistleKeyFile string
+	// CrossBorderKeyFile holds the secret the member nodes share for
+	// cross-border duplicate encodings (never created here: tadamun
+	// crossborder secret makes one); empty means
+	// tadamun-crossborder.key.
+	CrossBorderKeyFile string
 	// CaseKeyFile holds the AES-256 key that seals the narrative notes
 	// and attachments of sensitive cases, created on first use; empty
 	// means tadamun-case.key.
@@ -237,6 +243,10 @@ type Services struct {
 	// (employment asks the matcher, the matcher reads employment); serve
 	// starts its sweep, Close stops it.
 	Match *match.Service
+	// CrossBorder is the node's cross-border duplicate queue (issue 19
+	// item 2): encodings of the member's persons for the hub, the hub's
+	// answers, the reviewers' decisions.
+	CrossBorder *crossborder.Service
 
 	db *db.DB
 }
@@ -367,6 +377,7 @@ func New(d *db.DB, o Options) *Services {
 	// The matcher reads the job seekers through develop.Seekers: the
 	// employment service binds itself (s.Match.Bind) when it is built.
 	s.Match = match.New(match.Options{DB: d, Jobs: s.Jobs, Clock: clock, Log: o.Log, Members: s.Members})
+	s.CrossBorder = crossborder.New(d, crossborder.Options{Registry: s.Registry, Members: s.Members, KeyFile: o.CrossBorderKeyFile, Clock: clock, Limits: o.Limits})
 	return s
 }
 

@@ -207,7 +207,7 @@ func (s *Service) Encode(ctx context.Context, memberID int64, w io.Writer, progr
 	}
 	res.Persons, res.Check = len(toks), sec.Check()
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
-		id, err := tx.InsertID(ctx, `INSERT INTO crossborder_batches (member_id, persons, check_value, hardening, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, err := tx.InsertID(ctx, `INSERT INTO crossborder_batches (member_id, persons, check_value, hardening, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 			memberID, len(toks), sec.Check(), s.hard.String(), actor.From(ctx).UserID, s.now())
 		if err != nil {
 			return err
@@ -293,7 +293,7 @@ func (s *Service) ImportPairs(ctx context.Context, memberID int64, r io.Reader, 
 				continue
 			}
 			score := int64(p.Score*1000 + 0.5)
-			id, err := tx.InsertID(ctx, `INSERT INTO crossborder_pairs (member_id, pair_ref, token, person_id, other_member, score, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			id, err := tx.InsertID(ctx, `INSERT INTO crossborder_pairs (member_id, pair_ref, token, person_id, other_member, score, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 				memberID, p.Ref, p.Token, pid, p.OtherMember, score, now)
 			if err != nil {
 				return err
@@ -425,7 +425,7 @@ func (s *Service) Pair(ctx context.Context, id int64) (Pair, error) {
 		return Pair{}, err
 	}
 	if err := auth.RequireMember(ctx, auth.RegistryRead, p.MemberID); err != nil {
-		if errs.Is(err, errs.Forbidden) {
+		if errs.Is(err, errs.Forbidden) || errs.Is(err, errs.NotFound) {
 			return Pair{}, errs.E(errs.NotFound, "crossborder.pair_not_found")
 		}
 		return Pair{}, err
