@@ -29,7 +29,7 @@ func init() {
 type crossborderRow struct {
 	crossborder.Pair
 	OtherName string
-	Percent   int64 // score in percent
+	Percent   int64  // score in percent
 	FollowUp  string // the coordination request's link
 }
 

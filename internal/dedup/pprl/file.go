@@ -139,14 +139,14 @@ var ErrTooMany = errors.New("more rows than the limit")
 
 // Reader reads an encoding file, checking its limits while reading.
 type Reader struct {
-	Header  Header
-	Hard    Hardening
-	name    string
-	r       *bufio.Reader
-	words   int
-	n, max  int
-	buf     []byte
-	done    bool
+	Header Header
+	Hard   Hardening
+	name   string
+	r      *bufio.Reader
+	words  int
+	n, max int
+	buf    []byte
+	done   bool
 }
 
 // NewReader reads the header of an encoding file named name (for errors)
