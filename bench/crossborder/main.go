@@ -275,7 +275,7 @@ func main() {
 		}
 		enc := time.Since(t)
 		t = time.Now()
-		ms, cr, _, err := pprl.CompareMatches(ctx, pprl.CompareOptions{Threshold: thr[0]}, &fa, &fb)
+		ms, cr, _, err := pprl.CompareMatches(ctx, pprl.CompareOptions{Threshold: thr[0], Clock: time.Now}, &fa, &fb)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -328,7 +328,7 @@ func runBig(ctx context.Context, n int, seed uint64, sec pprl.Secret, dir, phase
 		}
 		t := time.Now()
 		out := map[string]int{}
-		res, err := pprl.Compare(ctx, pprl.CompareOptions{}, func(m string) (io.WriteCloser, error) {
+		res, err := pprl.Compare(ctx, pprl.CompareOptions{Clock: time.Now}, func(m string) (io.WriteCloser, error) {
 			f, err := os.Create(filepath.Join(dir, "crossborder-pairs-"+m+".jsonl"))
 			out[m]++
 			return f, err

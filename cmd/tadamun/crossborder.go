@@ -189,7 +189,7 @@ func cmdCrossborderCompare(ctx context.Context, g globals, args []string) error 
 	}
 	started := time.Now()
 	var written []string
-	res, err := pprl.Compare(ctx, pprl.CompareOptions{Threshold: *thr, MaxRows: *maxRows, Names: files, Now: started.UTC().Format(time.RFC3339),
+	res, err := pprl.Compare(ctx, pprl.CompareOptions{Threshold: *thr, MaxRows: *maxRows, Names: files, Clock: time.Now, Now: started.UTC().Format(time.RFC3339),
 		Progress: func(stage string, done, total int) {
 			if p == nil {
 				return
