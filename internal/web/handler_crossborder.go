@@ -64,7 +64,9 @@ func (s *Server) crossborderQueue(w http.ResponseWriter, r *http.Request) error 
 	if a.Union() {
 		p.MemberQ = p.Member
 	}
-	ms, err := s.Members.List(ctx)
+	// The other members' names: the union's member states are no secret
+	// (a member-level user's own list holds only their member).
+	ms, err := s.Members.List(actor.System(ctx))
 	if err != nil {
 		return err
 	}
