@@ -6,7 +6,8 @@
 // keyed by a secret the member nodes share and the hub never sees. The
 // fields are the Arabic-normalized name keys (first, father, family), their
 // Latin transliteration skeletons (which meet a record written in Latin
-// script only), the birth year and the sex. Each encoding also carries four
+// script only), the birth year, the day and month of birth (with a token
+// that survives day and month swapped) and the sex. Each encoding also carries four
 // blocking keys, themselves HMACs of phonetic name keys and the year, so
 // that the hub compares only candidate pairs. The hub compares filters by
 // Dice similarity (popcount of 64-bit words) and never learns a name.
