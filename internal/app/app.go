@@ -30,6 +30,7 @@ import (
 	"github.com/tadamun/tadamun/internal/casework/quality"
 	"github.com/tadamun/tadamun/internal/casework/referral"
 	"github.com/tadamun/tadamun/internal/coordination"
+	"github.com/tadamun/tadamun/internal/crossborder"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/dci"
 	"github.com/tadamun/tadamun/internal/dedup"
@@ -81,6 +82,11 @@ type Options struct {
 	// WhistleKeyFile holds the AES-256 key that seals whistleblowers'
 	// contacts, created on first use; empty means tadamun-whistle.key.
 	WhistleKeyFile string
+	// CrossBorderKeyFile holds the secret the member nodes share for
+	// cross-border duplicate encodings (never created here: tadamun
+	// crossborder secret makes one); empty means
+	// tadamun-crossborder.key.
+	CrossBorderKeyFile string
 	// CaseKeyFile holds the AES-256 key that seals the narrative notes
 	// and attachments of sensitive cases, created on first use; empty
 	// means tadamun-case.key.
@@ -268,6 +274,10 @@ type Services struct {
 	// (employment asks the matcher, the matcher reads employment); serve
 	// starts its sweep, Close stops it.
 	Match *match.Service
+	// CrossBorder is the node's cross-border duplicate queue (issue 19
+	// item 2): encodings of the member's persons for the hub, the hub's
+	// answers, the reviewers' decisions.
+	CrossBorder *crossborder.Service
 
 	db *db.DB
 }
@@ -428,6 +438,7 @@ func New(d *db.DB, o Options) *Services {
 		{Kind: "coordination_attachments", Expire: s.Coordination.Expire}}})
 	s.Employment.SetMatcher(s.Match)
 	s.Match.Bind(s.Employment)
+	s.CrossBorder = crossborder.New(d, crossborder.Options{Registry: s.Registry, Members: s.Members, KeyFile: o.CrossBorderKeyFile, Clock: clock, Limits: o.Limits})
 	return s
 }
 

@@ -71,6 +71,7 @@ var owners = map[string]string{
 	"retention_settings":  "retention",
 	"employment_settings": "employment", "employment_skills": "employment", "employment_seekers": "employment", "employment_employers": "employment", // internal/employment
 	"employment_vacancies": "employment", "employment_applications": "employment", "employment_followups": "employment",
+	"crossborder_batches": "crossborder", "crossborder_tokens": "crossborder", "crossborder_pairs": "crossborder",
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)
