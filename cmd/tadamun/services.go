@@ -23,6 +23,7 @@ import (
 func services(d *db.DB, o app.Options) *app.Services {
 	o.WhistleKeyFile = env("TADAMUN_WHISTLE_KEY", "tadamun-whistle.key")
 	o.CaseKeyFile = env("TADAMUN_CASE_KEY", "tadamun-case.key")
+	o.CrossBorderKeyFile = env("TADAMUN_CROSSBORDER_KEY", "tadamun-crossborder.key")
 	o.DCI.KeyFile = env("TADAMUN_DCI_KEY", "tadamun-dci.key")
 	o.DCI.KeysFile = os.Getenv("TADAMUN_DCI_KEYS")
 	o.DCI.SenderID = env("TADAMUN_DCI_SENDER_ID", "tadamun")
