@@ -58,6 +58,8 @@ var owners = map[string]string{
 	"volunteer_signups": "volunteer", "volunteer_certificates": "volunteer",
 	"fund_rates": "fund", "fund_campaigns": "fund", "fund_pledges": "fund", "fund_receipt_counters": "fund", "fund_donations": "fund", // internal/fund/gift
 	"fund_bank_imports": "fund", "fund_bank_reports": "fund", "fund_bank_lines": "fund", // internal/fund/bank
+	"market_categories": "market", "market_shops": "market", "market_products": "market", "market_photos": "market",
+	"market_photo_files": "market", "market_search_state": "market",
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)
