@@ -44,6 +44,7 @@ import (
 	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/ledger"
 	"github.com/tadamun/tadamun/internal/limits"
+	"github.com/tadamun/tadamun/internal/market"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/notify"
 	"github.com/tadamun/tadamun/internal/partner"
@@ -202,6 +203,11 @@ type Services struct {
 	// certificates of hours (issue 17 item 9); the portal's sign-up checks
 	// the complaint form's challenge.
 	Volunteers *volunteer.Service
+	// Market is the crafts market: shops of consenting productive
+	// families, products and photos, the public storefront and its search
+	// (issue 18 items 8-9); Market.Catalog() is the develop.Catalog orders
+	// read.
+	Market *market.Service
 	// Partners are the private-sector partners, their agreements,
 	// pledges and deliveries (issue 17).
 	Partners *partner.Service
@@ -309,6 +315,7 @@ func New(d *db.DB, o Options) *Services {
 			}
 			return out, err
 		}})
+	s.Market = market.New(d, market.Options{Registry: s.Registry, Members: s.Members, Clock: clock, Limits: o.Limits})
 	s.Partners = partner.New(d, partner.Options{Members: s.Members, Audit: o.Audit, Clock: clock, Limits: o.Limits})
 	// Donations ask programs who owns a program a donation is restricted to.
 	s.Gifts = gift.New(d, gift.Options{Donors: s.Donors, Lots: s.FundAlloc, Journal: s.FundPublic, Members: s.Members, Printer: s.Printer.Chrome(), Clock: clock,

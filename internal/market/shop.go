@@ -261,11 +261,11 @@ func (s *Service) SetStatus(ctx context.Context, sid int64, status string, versi
 		return Shop{}, err
 	}
 	if !slices.Contains(nextStatus[old.Status], status) {
-		return Shop{}, errs.E(errs.Conflict, "market.status_change", "from", old.Status, "to", status)
+		return Shop{}, errs.E(errs.Conflict, "market.status_change")
 	}
 	h := old
 	h.Status = status
-	return s.writeShop(ctx, h, version, "market.shop_"+status, `status = ?`, status)
+	return s.writeShop(ctx, h, version, "market.shop_status_"+status, `status = ?`, status)
 }
 
 // writeShop writes shop h's changed columns guarded by version, stamps its
@@ -297,22 +297,29 @@ func (s *Service) writeShop(ctx context.Context, h Shop, version int64, action, 
 	return h, nil
 }
 
-// OpenShops counts the member's open shops by governorate code, for the
-// portal's statistics (no permission: counts only).
-func (s *Service) OpenShops(ctx context.Context, memberID int64) (map[string]int, error) {
-	rows, err := s.db.Query(ctx, `SELECT governorate, COUNT(*) FROM market_shops WHERE member_id = ? AND status = 'open' GROUP BY governorate`, memberID)
+// ShopArea is a governorate with open shops.
+type ShopArea struct {
+	MemberID    int64  `json:"member_id"`
+	Governorate string `json:"governorate"`
+	Shops       int    `json:"shops"`
+}
+
+// OpenShopAreas counts the open shops by member and governorate, for the
+// storefront's area filter and the portal's statistics (no permission:
+// counts of what is public).
+func (s *Service) OpenShopAreas(ctx context.Context) ([]ShopArea, error) {
+	rows, err := s.db.Query(ctx, `SELECT member_id, governorate, COUNT(*) FROM market_shops WHERE status = 'open' GROUP BY member_id, governorate ORDER BY member_id, governorate`)
 	if err != nil {
 		return nil, errs.Wrapf(err, "market: open shops")
 	}
 	defer rows.Close()
-	out := map[string]int{}
+	var out []ShopArea
 	for rows.Next() {
-		var g string
-		var n int
-		if err := rows.Scan(&g, &n); err != nil {
+		var a ShopArea
+		if err := rows.Scan(&a.MemberID, &a.Governorate, &a.Shops); err != nil {
 			return nil, errs.Wrapf(err, "market: open shops")
 		}
-		out[g] = n
+		out = append(out, a)
 	}
 	return out, rows.Err()
 }
