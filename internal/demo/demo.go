@@ -69,6 +69,10 @@ func Loaded(ctx context.Context, d *db.DB) (bool, error) {
 type Step struct {
 	Name string
 	Run  func(ctx context.Context, d *db.DB, progress func(string)) error
+	// Late runs the step after every step without it, whatever its file's
+	// name: a step that reads the registry's demo households (the market's
+	// shops) sets it.
+	Late bool
 }
 
 var steps []Step
@@ -119,9 +123,14 @@ func Load(ctx context.Context, d *db.DB, progress func(string)) error {
 		}
 	}
 	progress(fmt.Sprintf("%d users, one for every role", len(Accounts)))
-	for _, s := range steps {
-		if err := s.Run(ctx, d, progress); err != nil {
-			return fmt.Errorf("demo: %s: %w", s.Name, err)
+	for _, late := range []bool{false, true} {
+		for _, s := range steps {
+			if s.Late != late {
+				continue
+			}
+			if err := s.Run(ctx, d, progress); err != nil {
+				return fmt.Errorf("demo: %s: %w", s.Name, err)
+			}
 		}
 	}
 	return nil
