@@ -81,13 +81,13 @@ type marketCard struct {
 
 type marketHomePage struct {
 	Text, Member, Area, Category, Min, Max, Sort string
-	Members, Areas, Categories, Sorts          []Option
-	CategoryLinks                              []marketLink
-	Searched                                   bool
-	Total                                      int
-	Cards                                      []marketCard
-	Prev, Next                                 template.URL
-	PriceError                                 string
+	Members, Areas, Categories, Sorts            []Option
+	CategoryLinks                                []marketLink
+	Searched                                     bool
+	Total                                        int
+	Cards                                        []marketCard
+	Prev, Next                                   template.URL
+	PriceError                                   string
 }
 
 type marketLink struct {
