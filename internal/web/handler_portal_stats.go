@@ -53,7 +53,8 @@ type statsPage struct {
 	Tables  []statsTable
 	Chart   barChart
 	At      time.Time
-	Care    *careStats // the care section (handler_portal_care.go)
+	Care    *careStats   // the care section (handler_portal_care.go)
+	Market  *marketStats // the crafts market's section (handler_portal_market.go)
 }
 
 // tables labels the protected tables of one member's page.
@@ -108,6 +109,7 @@ func (s *Server) portalStatistics(w http.ResponseWriter, r *http.Request) error 
 		// The tables below give the figures: the chart needs no table of its own.
 		p.Chart.chartTable = chartTable{ID: "chart-title", Title: tr(Lang(r), "grievance.stats_chart"), NoTable: true}
 		p.Care = s.portalCare(r, cur.Member)
+		p.Market = s.portalMarket(r, cur.Member)
 	}
 	return s.Render(w, r, "grievance/statistics", View{Title: "grievance.stats_title", Data: p})
 }
