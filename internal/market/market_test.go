@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -344,4 +345,45 @@ func TestLastItemRace(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestImport: a products file is taken whole or not at all, and every bad
+// cell is named by row and column; Arabic headers and digits are read.
+func TestImport(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		h := f.shop(t, f.joHH, "مشغل")
+		if _, err := f.s.AddCategory(f.mod, Category{MemberID: f.jo, Code: "bags", NameAR: "حقائب", NameEN: "Bags"}); err != nil {
+			t.Fatal(err)
+		}
+		bad := "name_ar,price,stock,category,active\nحقيبة,12.5,3,bags,yes\n,abc,-1,shoes,maybe\nشال,7,2,,\n"
+		_, err := f.s.ImportProducts(f.mod, f.jo, h.ID, "p.csv", strings.NewReader(bad), nil)
+		e := errs.As(err)
+		if e == nil || e.Key != "market.import_invalid" {
+			t.Fatalf("bad file: %v", err)
+		}
+		got := map[string]bool{}
+		for _, fe := range e.Fields {
+			got[fe.Field+"@"+strconv.Itoa(fe.Row)] = true
+		}
+		for _, w := range []string{"name_ar@3", "price@3", "stock@3", "category@3", "active@3"} {
+			if !got[w] {
+				t.Errorf("no error for %s in %v", w, e.Fields)
+			}
+		}
+		if n := count(t, d, `SELECT COUNT(*) FROM market_products`); n != 0 {
+			t.Fatalf("%d products written from a bad file", n)
+		}
+		good := "الاسم بالعربية,السعر,الكمية,الفئة\nحقيبة,١٢٫٥,٣,bags\nشال,7,2,\n"
+		res, err := f.s.ImportProducts(f.mod, f.jo, h.ID, "p.csv", strings.NewReader(good), nil)
+		if err != nil || res.Products != 2 {
+			t.Fatalf("%+v %v", res, err)
+		}
+		if n := count(t, d, `SELECT price FROM market_products WHERE name_ar = 'حقيبة'`); n != 12500 {
+			t.Fatalf("price %d, want 12500 fils", n)
+		}
+		if _, err = f.s.ImportProducts(f.egMod, f.jo, h.ID, "p.csv", strings.NewReader(good), nil); err == nil {
+			t.Fatal("EG's moderator imported into JO's shop")
+		}
+	})
 }
