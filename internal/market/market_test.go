@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -386,4 +387,24 @@ func TestImport(t *testing.T) {
 			t.Fatal("EG's moderator imported into JO's shop")
 		}
 	})
+}
+
+// TestTopK: the bounded heap gives the same first k as a full sort.
+func TestTopK(t *testing.T) {
+	var hits []hit
+	for i := range 5000 {
+		hits = append(hits, hit{i: int32((i * 7919) % 5000)})
+	}
+	before := func(a, b hit) bool { return a.i%97 < b.i%97 || a.i%97 == b.i%97 && a.i < b.i }
+	want := slices.Clone(hits)
+	slices.SortFunc(want, func(a, b hit) int {
+		if before(a, b) {
+			return -1
+		}
+		return 1
+	})
+	got := topK(slices.Clone(hits), 30, before)
+	if len(got) != len(hits) || !slices.Equal(got[:30], want[:30]) {
+		t.Fatalf("got %v, want %v", got[:30], want[:30])
+	}
 }

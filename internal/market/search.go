@@ -81,15 +81,77 @@ type doc struct {
 	visible                    bool
 }
 
+// index is the storefront's documents and an inverted index of their
+// words. A posting list names document positions; it only grows (a
+// changed document is appended to the lists of its words again), so a
+// candidate is always checked against its document's current text.
 type index struct {
-	mu     sync.RWMutex
-	seq    int64
-	loaded bool
-	docs   []doc // by id
-	pos    map[int64]int
+	mu      sync.RWMutex
+	seq     int64
+	docs    []doc // in the order first seen: by id unless ordered is false
+	ordered bool
+	pos     map[int64]int
+	vocab   map[string]int32 // word → token id
+	tokens  []string         // by token id
+	post    [][]int32        // by token id: positions in docs
+	sorted  []int32          // token ids by word, for prefix ranges; nil when stale
 }
 
-func newIndex() *index { return &index{seq: -1, pos: map[int64]int{}} }
+func newIndex() *index {
+	return &index{seq: -1, pos: map[int64]int{}, vocab: map[string]int32{}, ordered: true}
+}
+
+// put stores d, replacing the document of the same id.
+func (x *index) put(d doc) {
+	i, ok := x.pos[d.id]
+	if ok {
+		x.docs[i] = d
+	} else {
+		i = len(x.docs)
+		if i > 0 && x.docs[i-1].id > d.id {
+			x.ordered = false
+		}
+		x.pos[d.id] = i
+		x.docs = append(x.docs, d)
+	}
+	for _, w := range strings.Fields(d.text) {
+		t, ok := x.vocab[w]
+		if !ok {
+			t = int32(len(x.tokens))
+			x.vocab[w] = t
+			x.tokens = append(x.tokens, w)
+			x.post = append(x.post, nil)
+			x.sorted = nil
+		}
+		if l := x.post[t]; len(l) == 0 || l[len(l)-1] != int32(i) {
+			x.post[t] = append(l, int32(i))
+		}
+	}
+}
+
+// sortTokens orders the token ids by word, once after the vocabulary grew.
+func (x *index) sortTokens() {
+	if x.sorted != nil {
+		return
+	}
+	x.sorted = make([]int32, len(x.tokens))
+	for i := range x.sorted {
+		x.sorted[i] = int32(i)
+	}
+	slices.SortFunc(x.sorted, func(a, b int32) int { return strings.Compare(x.tokens[a], x.tokens[b]) })
+}
+
+// prefix returns the token ids whose word begins with w and the length of
+// their posting lists together.
+func (x *index) prefix(w string) ([]int32, int) {
+	lo, _ := slices.BinarySearchFunc(x.sorted, w, func(t int32, w string) int { return strings.Compare(x.tokens[t], w) })
+	hi, n := lo, 0
+	for hi < len(x.sorted) && strings.HasPrefix(x.tokens[x.sorted[hi]], w) {
+		n += len(x.post[x.sorted[hi]])
+		hi++
+	}
+	return x.sorted[lo:hi], n
+}
 
 // words is the normalized text's words, each also without a leading
 // article or conjunction, space-delimited with a space at each end.
@@ -162,26 +224,13 @@ func (s *Service) refresh(ctx context.Context) error {
 		d.names = words(nameAR + " " + nameEN)
 		d.visible = active && !hidden && status == Open
 		top = max(top, pseq)
-		if i, ok := x.pos[d.id]; ok {
-			x.docs[i] = d
-		} else {
-			x.pos[d.id] = len(x.docs)
-			if n := len(x.docs); n > 0 && x.docs[n-1].id > d.id {
-				// an older product stamped late: keep the slice in id order
-				i := slices.IndexFunc(x.docs, func(e doc) bool { return e.id > d.id })
-				x.docs = slices.Insert(x.docs, i, d)
-				for j := i; j < len(x.docs); j++ {
-					x.pos[x.docs[j].id] = j
-				}
-				continue
-			}
-			x.docs = append(x.docs, d)
-		}
+		x.put(d)
 	}
 	if err := rows.Err(); err != nil {
 		return errs.Wrapf(err, "market: search load")
 	}
 	x.seq = max(top, seq)
+	x.sortTokens()
 	return nil
 }
 
@@ -209,56 +258,31 @@ func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 			break
 		}
 	}
+	q.Offset = min(q.Offset, maxOffset)
 	x := s.idx
 	x.mu.RLock()
-	type hit struct {
-		i     int32
-		score int8
-	}
-	var hits []hit
-	for i := len(x.docs) - 1; i >= 0; i-- { // newest first
-		d := &x.docs[i]
-		if !d.visible || q.MemberID != 0 && d.member != q.MemberID || q.ShopID != 0 && d.shop != q.ShopID || q.CategoryID != 0 && d.category != q.CategoryID ||
-			q.Governorate != "" && d.gov != q.Governorate || q.MinPrice > 0 && d.price < q.MinPrice || q.MaxPrice > 0 && d.price > q.MaxPrice {
-			continue
-		}
-		ok, score := true, int8(0)
-		for _, w := range ws {
-			if !strings.Contains(d.text, w) {
-				ok = false
-				break
-			}
-			if strings.Contains(d.names, w) {
-				score++
-			}
-		}
-		if ok {
-			hits = append(hits, hit{int32(i), score})
-		}
-	}
+	hits := x.match(q, ws)
+	k := min(q.Offset+q.Limit, len(hits))
 	switch q.Sort {
 	case SortRelevance:
 		if len(ws) > 0 {
+			// stable by score: the newest first within a score
 			slices.SortStableFunc(hits, func(a, b hit) int { return int(b.score) - int(a.score) })
 		}
 	case SortPriceLow, SortPriceHigh:
-		slices.SortStableFunc(hits, func(a, b hit) int {
+		high := q.Sort == SortPriceHigh
+		before := func(a, b hit) bool {
 			pa, pb := x.docs[a.i].price, x.docs[b.i].price
-			if q.Sort == SortPriceHigh {
-				pa, pb = pb, pa
+			if pa != pb {
+				return pa < pb != high
 			}
-			switch {
-			case pa < pb:
-				return -1
-			case pa > pb:
-				return 1
-			}
-			return 0
-		})
+			return x.docs[a.i].id > x.docs[b.i].id
+		}
+		hits = topK(hits, k, before)
 	}
 	res := Result{Total: len(hits), Items: []Listing{}}
 	var ids []int64
-	for i := q.Offset; i < len(hits) && i < q.Offset+q.Limit; i++ {
+	for i := q.Offset; i < k; i++ {
 		ids = append(ids, x.docs[hits[i].i].id)
 	}
 	x.mu.RUnlock()
@@ -271,6 +295,146 @@ func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	res.Items = ls
 	return res, nil
+}
+
+// maxOffset is the deepest a search pages: 400 pages of 24.
+const maxOffset = 9_600
+
+type hit struct {
+	i     int32 // position in docs
+	score int8  // query words found in the product's names
+}
+
+// match returns the visible documents that pass q's filters and contain
+// every word of ws (each a word's beginning), newest first. With words it
+// starts from the posting lists of the rarest word's prefix range, unless
+// that is most of the index, when a scan is as fast.
+func (x *index) match(q Query, ws []string) []hit {
+	keep := func(i int32) (hit, bool) {
+		d := &x.docs[i]
+		if !d.visible || q.MemberID != 0 && d.member != q.MemberID || q.ShopID != 0 && d.shop != q.ShopID || q.CategoryID != 0 && d.category != q.CategoryID ||
+			q.Governorate != "" && d.gov != q.Governorate || q.MinPrice > 0 && d.price < q.MinPrice || q.MaxPrice > 0 && d.price > q.MaxPrice {
+			return hit{}, false
+		}
+		h := hit{i: i}
+		for _, w := range ws {
+			if !strings.Contains(d.text, w) {
+				return hit{}, false
+			}
+			if strings.Contains(d.names, w) {
+				h.score++
+			}
+		}
+		return h, true
+	}
+	var hits []hit
+	var driver []int32
+	best := -1
+	for _, w := range ws {
+		ts, n := x.prefix(w[1:])
+		if best < 0 || n < best {
+			driver, best = ts, n
+		}
+	}
+	if best < 0 || best > len(x.docs)/3 {
+		for i := len(x.docs) - 1; i >= 0; i-- {
+			if h, ok := keep(int32(i)); ok {
+				hits = append(hits, h)
+			}
+		}
+		if !x.ordered {
+			slices.SortStableFunc(hits, func(a, b hit) int { return cmpDesc(x.docs[a.i].id, x.docs[b.i].id) })
+		}
+		return hits
+	}
+	seen := make([]uint64, len(x.docs)/64+1)
+	for _, t := range driver {
+		for _, i := range x.post[t] {
+			if seen[i/64]&(1<<(i%64)) != 0 {
+				continue
+			}
+			seen[i/64] |= 1 << (i % 64)
+			if h, ok := keep(i); ok {
+				hits = append(hits, h)
+			}
+		}
+	}
+	slices.SortFunc(hits, func(a, b hit) int { return cmpDesc(x.docs[a.i].id, x.docs[b.i].id) })
+	return hits
+}
+
+func cmpDesc(a, b int64) int {
+	switch {
+	case a > b:
+		return -1
+	case a < b:
+		return 1
+	}
+	return 0
+}
+
+// topK puts the first k hits in before's order at the front of hits, in
+// order, and returns hits; a bounded heap when k is much smaller than
+// hits.
+func topK(hits []hit, k int, before func(a, b hit) bool) []hit {
+	if k <= 0 {
+		return hits
+	}
+	if len(hits) <= 4*k || len(hits) < 512 {
+		slices.SortStableFunc(hits, func(a, b hit) int {
+			if before(a, b) {
+				return -1
+			}
+			if before(b, a) {
+				return 1
+			}
+			return 0
+		})
+		return hits
+	}
+	// a max-heap (by before) of the best k seen
+	h := make([]hit, 0, k)
+	down := func(i int) {
+		for {
+			l, m := 2*i+1, i
+			if l < len(h) && before(h[m], h[l]) {
+				m = l
+			}
+			if r := l + 1; r < len(h) && before(h[m], h[r]) {
+				m = r
+			}
+			if m == i {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
+	for _, x := range hits {
+		if len(h) < k {
+			h = append(h, x)
+			for i := len(h) - 1; i > 0; {
+				p := (i - 1) / 2
+				if !before(h[p], h[i]) {
+					break
+				}
+				h[i], h[p] = h[p], h[i]
+				i = p
+			}
+			continue
+		}
+		if before(x, h[0]) {
+			h[0] = x
+			down(0)
+		}
+	}
+	slices.SortFunc(h, func(a, b hit) int {
+		if before(a, b) {
+			return -1
+		}
+		return 1
+	})
+	return append(h, hits[len(h):]...)[:len(hits)]
 }
 
 // listings reads products ids as the storefront lists them, in that order.
