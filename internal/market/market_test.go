@@ -126,6 +126,17 @@ func TestSearchArabic(t *testing.T) {
 		if got := ids(Query{Sort: SortPriceLow}); len(got) != 4 || got[0] != bag.ID {
 			t.Errorf("price sort: %v", got)
 		}
+		// a renamed product leaves its old words behind
+		renamed, err := f.s.UpdateProduct(f.mod, pot.ID, ProductInput{NameAR: "صحن نحاس", Price: 4000, Active: true}, pot.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(Query{Text: "ابريق"}); len(got) != 0 {
+			t.Errorf("the old name still finds it: %v", got)
+		}
+		if got := ids(Query{Text: "نحاس"}); len(got) != 1 || got[0] != renamed.ID {
+			t.Errorf("the new name: %v", got)
+		}
 		if _, err := f.s.Hide(f.mod, bag.ID, true, "", bag.Version); errs.CodeOf(err) != errs.Invalid {
 			t.Fatalf("hide without a reason: %v", err)
 		}

@@ -2,6 +2,7 @@ package market
 
 import (
 	"context"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -95,10 +96,11 @@ type index struct {
 	tokens  []string         // by token id
 	post    [][]int32        // by token id: positions in docs
 	sorted  []int32          // token ids by word, for prefix ranges; nil when stale
+	stale   map[int]bool     // positions of documents changed since first seen: their words are checked
 }
 
 func newIndex() *index {
-	return &index{seq: -1, pos: map[int64]int{}, vocab: map[string]int32{}, ordered: true}
+	return &index{seq: -1, pos: map[int64]int{}, vocab: map[string]int32{}, ordered: true, stale: map[int]bool{}}
 }
 
 // put stores d, replacing the document of the same id.
@@ -106,6 +108,7 @@ func (x *index) put(d doc) {
 	i, ok := x.pos[d.id]
 	if ok {
 		x.docs[i] = d
+		x.stale[i] = true // its old words stay in their lists
 	} else {
 		i = len(x.docs)
 		if i > 0 && x.docs[i-1].id > d.id {
@@ -155,10 +158,14 @@ func (x *index) prefix(w string) ([]int32, int) {
 
 // words is the normalized text's words, each also without a leading
 // article or conjunction, space-delimited with a space at each end.
-func words(s string) string {
+func words(s string) string { return normalWords(arabic.Normalize(s)) }
+
+// normalWords is words of text already normalized (search_text).
+func normalWords(s string) string {
 	var b strings.Builder
+	b.Grow(len(s) + len(s)/2 + 2)
 	b.WriteByte(' ')
-	for _, w := range strings.Fields(arabic.Normalize(s)) {
+	for _, w := range strings.Fields(s) {
 		b.WriteString(w)
 		b.WriteByte(' ')
 		if r := stripArticle(w); r != w {
@@ -220,7 +227,7 @@ func (s *Service) refresh(ctx context.Context) error {
 			sw = words(shopAR + " " + shopEN)
 			shopWords[d.shop] = sw
 		}
-		d.text = words(text) + sw[1:]
+		d.text = normalWords(text) + sw[1:]
 		d.names = words(nameAR + " " + nameEN)
 		d.visible = active && !hidden && status == Open
 		top = max(top, pseq)
@@ -261,7 +268,7 @@ func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 	q.Offset = min(q.Offset, maxOffset)
 	x := s.idx
 	x.mu.RLock()
-	hits := x.match(q, ws)
+	hits := x.match(q, ws, q.Sort == SortRelevance)
 	k := min(q.Offset+q.Limit, len(hits))
 	switch q.Sort {
 	case SortRelevance:
@@ -306,40 +313,21 @@ type hit struct {
 }
 
 // match returns the visible documents that pass q's filters and contain
-// every word of ws (each a word's beginning), newest first. With words it
-// starts from the posting lists of the rarest word's prefix range, unless
-// that is most of the index, when a scan is as fast.
-func (x *index) match(q Query, ws []string) []hit {
-	keep := func(i int32) (hit, bool) {
-		d := &x.docs[i]
-		if !d.visible || q.MemberID != 0 && d.member != q.MemberID || q.ShopID != 0 && d.shop != q.ShopID || q.CategoryID != 0 && d.category != q.CategoryID ||
-			q.Governorate != "" && d.gov != q.Governorate || q.MinPrice > 0 && d.price < q.MinPrice || q.MaxPrice > 0 && d.price > q.MaxPrice {
-			return hit{}, false
-		}
-		h := hit{i: i}
-		for _, w := range ws {
-			if !strings.Contains(d.text, w) {
-				return hit{}, false
-			}
-			if strings.Contains(d.names, w) {
-				h.score++
-			}
-		}
-		return h, true
+// every word of ws (each a word's beginning), newest first. Each word's
+// prefix range of posting lists becomes a bitset of positions; the sets
+// are intersected, and only the documents in all of them are filtered. A
+// document changed since it was first indexed is checked against its
+// text, as its old words stay in their lists.
+func (x *index) match(q Query, ws []string, relevance bool) []hit {
+	filter := func(d *doc) bool {
+		return d.visible && (q.MemberID == 0 || d.member == q.MemberID) && (q.ShopID == 0 || d.shop == q.ShopID) && (q.CategoryID == 0 || d.category == q.CategoryID) &&
+			(q.Governorate == "" || d.gov == q.Governorate) && (q.MinPrice <= 0 || d.price >= q.MinPrice) && (q.MaxPrice <= 0 || d.price <= q.MaxPrice)
 	}
 	var hits []hit
-	var driver []int32
-	best := -1
-	for _, w := range ws {
-		ts, n := x.prefix(w[1:])
-		if best < 0 || n < best {
-			driver, best = ts, n
-		}
-	}
-	if best < 0 || best > len(x.docs)/3 {
+	if len(ws) == 0 {
 		for i := len(x.docs) - 1; i >= 0; i-- {
-			if h, ok := keep(int32(i)); ok {
-				hits = append(hits, h)
+			if filter(&x.docs[i]) {
+				hits = append(hits, hit{i: int32(i)})
 			}
 		}
 		if !x.ordered {
@@ -347,19 +335,56 @@ func (x *index) match(q Query, ws []string) []hit {
 		}
 		return hits
 	}
-	seen := make([]uint64, len(x.docs)/64+1)
-	for _, t := range driver {
-		for _, i := range x.post[t] {
-			if seen[i/64]&(1<<(i%64)) != 0 {
-				continue
-			}
-			seen[i/64] |= 1 << (i % 64)
-			if h, ok := keep(i); ok {
-				hits = append(hits, h)
+	n := len(x.docs)/64 + 1
+	var all []uint64
+	for _, w := range ws {
+		ts, _ := x.prefix(w[1:])
+		set := make([]uint64, n)
+		for _, t := range ts {
+			for _, i := range x.post[t] {
+				set[i/64] |= 1 << (i % 64)
 			}
 		}
+		if all == nil {
+			all = set
+			continue
+		}
+		for k := range all {
+			all[k] &= set[k]
+		}
 	}
-	slices.SortFunc(hits, func(a, b hit) int { return cmpDesc(x.docs[a.i].id, x.docs[b.i].id) })
+	for k := len(all) - 1; k >= 0; k-- {
+		for b := all[k]; b != 0; {
+			top := 63 - bits.LeadingZeros64(b)
+			b &^= 1 << top
+			i := k*64 + top
+			d := &x.docs[i]
+			if !filter(d) {
+				continue
+			}
+			h := hit{i: int32(i)}
+			if x.stale[i] {
+				ok := true
+				for _, w := range ws {
+					ok = ok && strings.Contains(d.text, w)
+				}
+				if !ok {
+					continue
+				}
+			}
+			if relevance {
+				for _, w := range ws {
+					if strings.Contains(d.names, w) {
+						h.score++
+					}
+				}
+			}
+			hits = append(hits, h)
+		}
+	}
+	if !x.ordered {
+		slices.SortStableFunc(hits, func(a, b hit) int { return cmpDesc(x.docs[a.i].id, x.docs[b.i].id) })
+	}
 	return hits
 }
 
