@@ -147,9 +147,16 @@ func TestBrowserMarket(t *testing.T) {
 	// A shop for a household without consent is refused, nothing written.
 	ref := joValue(t, d, `SELECT household_ref FROM households WHERE member_id = (SELECT id FROM members WHERE code = 'JO') AND id NOT IN (SELECT household_id FROM market_shops) ORDER BY id LIMIT 1`)
 	before := joValue(t, d, `SELECT COUNT(*) FROM market_shops`)
-	do("no consent", chromedp.Navigate(base+"/lang?to=ar&next=/crafts/shops/new"), chromedp.WaitVisible(chromedp.CSS("#f-household_ref")),
-		chromedp.SetValue(chromedp.CSS("#f-household_ref"), ref), chromedp.SetValue(chromedp.CSS("#f-name_ar"), "متجر بلا موافقة"),
+	do("no consent form", chromedp.Navigate(base+"/lang?to=ar&next=/crafts/shops/new"), chromedp.WaitVisible(chromedp.CSS("#f-household_ref")))
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err := chromedp.Do(sctx, chromedp.SetValue(chromedp.CSS("#f-household_ref"), ref), chromedp.SetValue(chromedp.CSS("#f-name_ar"), "متجر بلا موافقة"),
 		chromedp.Submit(chromedp.CSS("#f-name_ar")), chromedp.WaitVisible(chromedp.CSS(".message.bad")))
+	cancel()
+	if err != nil {
+		failShot(t, ctx, "no consent")
+		t.Fatalf("no consent: %v", err)
+	}
+	ce.take() // the refusal's 422, which the browser logs
 	if s := text(); !strings.Contains(s, "موافقة") {
 		t.Errorf("no consent: %.400q", s)
 	}
@@ -166,7 +173,7 @@ func marketShot(t *testing.T, ctx context.Context, name string, w int64) {
 	if dir == "" {
 		return
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(80))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Errorf("screenshot %s: %v", name, err)
 		return
