@@ -16,10 +16,8 @@ package market
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -138,14 +136,4 @@ func nextSeq(ctx context.Context, tx *db.Tx) (int64, error) {
 		return 0, errs.Wrapf(err, "market: next sequence")
 	}
 	return n, nil
-}
-
-// mu guards nothing but documents that the index has its own lock.
-var _ sync.Locker = (*sync.Mutex)(nil)
-
-func notFound(err error, key string) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return errs.E(errs.NotFound, key)
-	}
-	return err
 }
