@@ -27,7 +27,7 @@ func init() {
 		Name: "market-public",
 		Routes: func(s *Server, mux *http.ServeMux) {
 			s.Public(mux, "GET /market", s.marketHome)
-			s.Public(mux, "GET /market/products/{id}", s.marketProductPage)
+			s.Public(mux, "GET /market/products/{id}", func(w http.ResponseWriter, r *http.Request) error { return s.marketProductPage(w, r, mux) })
 			s.Public(mux, "GET /market/shops/{id}", s.marketShopPage)
 			s.Public(mux, "GET /market/photos/{id}/{size}", s.marketPhoto)
 		},
@@ -222,7 +222,10 @@ func marketPathID(r *http.Request, key string) (int64, error) {
 }
 
 type marketProductPage struct {
-	P        market.Product
+	// Inquiry and Order say the order capability serves the product's
+	// inquiry and order pages (its module is mounted on the same mux).
+	Inquiry, Order bool
+	P              market.Product
 	Shop     market.Shop
 	Area     string
 	District string
@@ -230,7 +233,18 @@ type marketProductPage struct {
 	More     []marketCard
 }
 
-func (s *Server) marketProductPage(w http.ResponseWriter, r *http.Request) error {
+// served reports whether mux has a page for GET path other than the
+// not-found catch-all.
+func served(mux *http.ServeMux, path string) bool {
+	req, err := http.NewRequest(http.MethodGet, path, nil)
+	if err != nil {
+		return false
+	}
+	_, pattern := mux.Handler(req)
+	return pattern != "" && pattern != "/"
+}
+
+func (s *Server) marketProductPage(w http.ResponseWriter, r *http.Request, mux *http.ServeMux) error {
 	ctx := r.Context()
 	id, err := marketPathID(r, "market.product_not_found")
 	if err != nil {
@@ -245,7 +259,8 @@ func (s *Server) marketProductPage(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	page := marketProductPage{P: p, Shop: h, Area: mm.areaName(ctx, s, l, h.MemberID, h.Governorate), District: mm.areaName(ctx, s, l, h.MemberID, h.District)}
+	base := "/market/products/" + strconv.FormatInt(p.ID, 10)
+	page := marketProductPage{Inquiry: served(mux, base+"/inquiry"), Order: served(mux, base+"/order"), P: p, Shop: h, Area: mm.areaName(ctx, s, l, h.MemberID, h.Governorate), District: mm.areaName(ctx, s, l, h.MemberID, h.District)}
 	if p.CategoryID != 0 {
 		cats, err := s.Market.Categories(ctx, p.MemberID)
 		if err != nil {
