@@ -49,6 +49,7 @@ import (
 	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/ledger"
 	"github.com/tadamun/tadamun/internal/limits"
+	"github.com/tadamun/tadamun/internal/market"
 	"github.com/tadamun/tadamun/internal/market/order"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/notify"
@@ -114,8 +115,8 @@ type Options struct {
 	// (union.RoleNode, RoleHub, RoleBoth); empty means both.
 	UnionRole string
 	// MarketCatalog is the crafts market's products as orders read them
-	// (develop.Catalog); nil leaves orders without a market until
-	// internal/market's service is given here by New. Tests give a fake.
+	// (develop.Catalog); nil means the market's own (Market.Catalog()).
+	// Tests may give another.
 	MarketCatalog develop.Catalog
 }
 
@@ -235,6 +236,11 @@ type Services struct {
 	// to the registry (issue 18 items 10-11); products come through
 	// develop.Catalog.
 	Orders *order.Service
+	// Market is the crafts market: shops of consenting productive
+	// families, products and photos, the public storefront and its search
+	// (issue 18 items 8-9); Market.Catalog() is the develop.Catalog orders
+	// read.
+	Market *market.Service
 	// Partners are the private-sector partners, their agreements,
 	// pledges and deliveries (issue 17).
 	Partners *partner.Service
@@ -386,6 +392,7 @@ func New(d *db.DB, o Options) *Services {
 			}
 			return out, err
 		}})
+	s.Market = market.New(d, market.Options{Registry: s.Registry, Members: s.Members, Clock: clock, Limits: o.Limits})
 	s.Partners = partner.New(d, partner.Options{Members: s.Members, Audit: o.Audit, Clock: clock, Limits: o.Limits})
 	// Employment reads persons and household enrollments, the partners'
 	// jobs pledges, and proposes placements to the registry (a registrar
@@ -401,7 +408,17 @@ func New(d *db.DB, o Options) *Services {
 			return p.MemberID, err
 		}})
 	late.gifts = s.Gifts
-	s.Orders = order.New(d, order.Options{Catalog: o.MarketCatalog, Registry: s.Registry, Challenges: s.Grievances.Challenger(), Members: s.Members, Clock: clock, Limits: o.Limits})
+	// Orders read the market's products through develop.Catalog (stock is
+	// taken in the order's own transaction) and its shops by id.
+	var catalog develop.Catalog = s.Market.Catalog()
+	if o.MarketCatalog != nil {
+		catalog = o.MarketCatalog
+	}
+	s.Orders = order.New(d, order.Options{Catalog: catalog, Registry: s.Registry, Challenges: s.Grievances.Challenger(), Members: s.Members, Clock: clock, Limits: o.Limits,
+		Shops: func(ctx context.Context, id int64) (order.Shop, error) {
+			sh, err := s.Market.Shop(ctx, id)
+			return order.Shop{ID: sh.ID, MemberID: sh.MemberID, HouseholdID: sh.HouseholdID, NameAR: sh.NameAR, NameEN: sh.NameEN}, err
+		}})
 	// Bank statements match credits through the fund's Donors and Gifts
 	// (and Campaigns' codes, Journal for the public ledger). Each option is
 	// an interface: give it only a non-nil service (a nil *T in an

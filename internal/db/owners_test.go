@@ -72,6 +72,8 @@ var owners = map[string]string{
 	"employment_settings": "employment", "employment_skills": "employment", "employment_seekers": "employment", "employment_employers": "employment", // internal/employment
 	"employment_vacancies": "employment", "employment_applications": "employment", "employment_followups": "employment",
 	"crossborder_batches": "crossborder", "crossborder_tokens": "crossborder", "crossborder_pairs": "crossborder",
+	"market_categories": "market", "market_shops": "market", "market_products": "market", "market_photos": "market",
+	"market_photo_files": "market", "market_search_state": "market",
 }
 
 var tableRef = regexp.MustCompile(`(?i)\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)`)

@@ -19,7 +19,7 @@ import (
 // inquiry answered by the family, and a message held for the moderator
 // jo.market because it carries a phone number.
 func init() {
-	AddStep(Step{Name: "market orders", Run: loadOrders})
+	AddStep(Step{Name: "market orders", Run: loadOrders, Late: true}) // after the market's shops (a late step too)
 }
 
 // orderCatalog gives this step the crafts market's catalog and the JO

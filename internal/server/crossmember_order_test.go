@@ -11,15 +11,16 @@ import (
 	"github.com/tadamun/tadamun/internal/api"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/develop"
+	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/market/order"
 	"github.com/tadamun/tadamun/internal/market/order/ordertest"
 )
 
-// The crafts market's orders read products through develop.Catalog. Until
-// internal/market is on the composition root, each test database's
-// services get an in-memory catalog (newServices), kept here so that tests
-// can add products to it.
+// The crafts market's orders read products through develop.Catalog. Each
+// test database's services read the market's own products and, beside
+// them, an in-memory catalog (newServices) kept here, so that tests can add
+// products to it without opening shops.
 var (
 	marketCatalogsMu sync.Mutex
 	marketCatalogs   = map[*db.DB]*ordertest.Catalog{}
@@ -143,4 +144,35 @@ func init() {
 	crossCases["POST /market/shops/{id}/incomes"] = write("eg_market_shop", "/market/shops/", "/incomes", `{"months":3}`)
 
 	crossRefs["POST /market/shops/{id}/incomes"] = crossRef{NotIDs: []string{"months"}}
+}
+
+// bothCatalogs reads a product from the test catalog and, when it is not
+// there, from the market.
+type bothCatalogs struct {
+	test   *ordertest.Catalog
+	market develop.Catalog
+}
+
+func (c *bothCatalogs) Product(ctx context.Context, id int64) (develop.Product, error) {
+	p, err := c.test.Product(ctx, id)
+	if errs.CodeOf(err) == errs.NotFound && c.market != nil {
+		return c.market.Product(ctx, id)
+	}
+	return p, err
+}
+
+func (c *bothCatalogs) ReserveTx(ctx context.Context, tx *db.Tx, id int64, qty int) (develop.Product, error) {
+	p, err := c.test.ReserveTx(ctx, tx, id, qty)
+	if errs.CodeOf(err) == errs.NotFound && c.market != nil {
+		return c.market.ReserveTx(ctx, tx, id, qty)
+	}
+	return p, err
+}
+
+func (c *bothCatalogs) ReleaseTx(ctx context.Context, tx *db.Tx, id int64, qty int) error {
+	err := c.test.ReleaseTx(ctx, tx, id, qty)
+	if errs.CodeOf(err) == errs.NotFound && c.market != nil {
+		return c.market.ReleaseTx(ctx, tx, id, qty)
+	}
+	return err
 }

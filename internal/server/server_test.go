@@ -137,10 +137,17 @@ func newServices(tb testing.TB, d *db.DB, l *audit.Log, o app.Options) *app.Serv
 	if o.CaseKeyFile == "" {
 		o.CaseKeyFile = filepath.Join(tb.TempDir(), "case.key")
 	}
+	var both *bothCatalogs
 	if o.MarketCatalog == nil {
-		o.MarketCatalog = marketCatalogOf(d) // crossmember_order_test.go
+		// The market's own products, and the test products of
+		// crossmember_order_test.go (ids from 7001).
+		both = &bothCatalogs{test: marketCatalogOf(d)}
+		o.MarketCatalog = both
 	}
 	svc := app.New(d, o)
+	if both != nil {
+		both.market = svc.Market.Catalog()
+	}
 	tb.Cleanup(func() { _ = svc.Close(context.Background()) })
 	return svc
 }

@@ -58,6 +58,7 @@ type statsPage struct {
 	Certs      *certificateStats // the training certificates (handler_portal_certificate.go)
 	Order      *orderStats       // the crafts market sales section (handler_portal_order.go)
 	Employment *employmentStats  // the placements section (handler_portal_employment.go)
+	Market     *marketStats      // the crafts market's section (handler_portal_market.go)
 }
 
 // tables labels the protected tables of one member's page.
@@ -116,6 +117,7 @@ func (s *Server) portalStatistics(w http.ResponseWriter, r *http.Request) error 
 		p.Certs = s.portalCertificates(r, cur.Member)
 		p.Order = s.portalOrder(r, cur.Member)
 		p.Employment = s.portalEmployment(r, cur.Member)
+		p.Market = s.portalMarket(r, cur.Member)
 	}
 	return s.Render(w, r, "grievance/statistics", View{Title: "grievance.stats_title", Data: p})
 }
