@@ -226,11 +226,11 @@ type marketProductPage struct {
 	// inquiry and order pages (its module is mounted on the same mux).
 	Inquiry, Order bool
 	P              market.Product
-	Shop     market.Shop
-	Area     string
-	District string
-	Category string
-	More     []marketCard
+	Shop           market.Shop
+	Area           string
+	District       string
+	Category       string
+	More           []marketCard
 }
 
 // served reports whether mux has a page for GET path other than the
