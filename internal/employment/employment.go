@@ -28,7 +28,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -37,6 +36,7 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/develop"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/partner"
@@ -106,9 +106,7 @@ type Service struct {
 	members *member.Service
 	o       Options
 
-	mu   sync.Mutex
-	stop context.CancelFunc
-	done chan struct{}
+	loop jobs.Loop // the follow-up escalation sweep (Start, Stop)
 }
 
 // New returns the service over d.

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
@@ -259,53 +258,17 @@ func (s *Service) Sweep(ctx context.Context) ([]Escalation, error) {
 }
 
 // Start runs Sweep as the system every interval in the background until
-// Stop; a zero interval starts nothing, starting twice does nothing.
+// Stop; a zero interval starts nothing. Starting twice does nothing.
 func (s *Service) Start(interval time.Duration) {
-	if interval <= 0 {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stop != nil {
-		return
-	}
-	ctx, stop := context.WithCancel(actor.System(context.Background()))
-	done := make(chan struct{})
-	s.stop, s.done = stop, done
-	go func() {
-		defer close(done)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			if es, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
-				s.o.Log.Error("employment sweep", "err", err)
-			} else if len(es) > 0 {
-				s.o.Log.Info("employment sweep", "escalated", len(es))
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+	s.loop.Start(interval, func(ctx context.Context) {
+		if es, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+			s.o.Log.Error("employment sweep", "err", err)
+		} else if len(es) > 0 {
+			s.o.Log.Info("employment sweep", "escalated", len(es))
 		}
-	}()
+	})
 }
 
-// Stop stops the background sweep started by Start and waits for it, or
-// for ctx to end.
-func (s *Service) Stop(ctx context.Context) error {
-	s.mu.Lock()
-	stop, done := s.stop, s.done
-	s.stop, s.done = nil, nil
-	s.mu.Unlock()
-	if stop == nil {
-		return nil
-	}
-	stop()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+// Stop stops the background sweep started by Start and waits for it,
+// or for ctx to end.
+func (s *Service) Stop(ctx context.Context) error { return s.loop.Stop(ctx) }

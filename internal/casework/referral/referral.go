@@ -17,7 +17,6 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -27,6 +26,7 @@ import (
 	"github.com/tadamun/tadamun/internal/care"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
+	"github.com/tadamun/tadamun/internal/jobs"
 	"github.com/tadamun/tadamun/internal/limits"
 	"github.com/tadamun/tadamun/internal/member"
 )
@@ -72,9 +72,7 @@ type Service struct {
 	limits  limits.Limits
 	log     *slog.Logger
 
-	mu   sync.Mutex
-	stop context.CancelFunc
-	done chan struct{}
+	loop jobs.Loop // the escalation sweep (Start, Close)
 }
 
 // New returns the service over d.

@@ -65,8 +65,7 @@ type Service struct {
 	mu      sync.Mutex
 	members map[int64]*memberState
 	running map[int64]bool // members with a run going on
-	stop    context.CancelFunc
-	done    chan struct{}
+	loop    jobs.Loop      // the nightly sweep (Start, Close)
 }
 
 type seekersBox struct{ s develop.Seekers }

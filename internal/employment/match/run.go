@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/db"
@@ -360,53 +359,18 @@ func (s *Service) Sweep(ctx context.Context) ([]Run, error) {
 	return out, nil
 }
 
-// Start sweeps in the background every interval, as the system, until
-// Close. Serve calls it.
+// Start runs Sweep as the system every interval in the background until
+// Close; a zero interval starts nothing. Starting twice does nothing.
 func (s *Service) Start(interval time.Duration) {
-	if interval <= 0 {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stop != nil {
-		return
-	}
-	ctx, stop := context.WithCancel(actor.System(context.Background()))
-	done := make(chan struct{})
-	s.stop, s.done = stop, done
-	go func() {
-		defer close(done)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			if rs, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("employment match sweep", "err", err)
-			} else if len(rs) > 0 {
-				s.log.Info("employment match sweep", "runs", len(rs))
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+	s.loop.Start(interval, func(ctx context.Context) {
+		if rs, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("employment match sweep", "err", err)
+		} else if len(rs) > 0 {
+			s.log.Info("employment match sweep", "runs", len(rs))
 		}
-	}()
+	})
 }
 
-// Close stops the background sweep and waits for it, or for ctx to end.
-func (s *Service) Close(ctx context.Context) error {
-	s.mu.Lock()
-	stop, done := s.stop, s.done
-	s.stop, s.done = nil, nil
-	s.mu.Unlock()
-	if stop == nil {
-		return nil
-	}
-	stop()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+// Close stops the background sweep started by Start and waits for it,
+// or for ctx to end.
+func (s *Service) Close(ctx context.Context) error { return s.loop.Stop(ctx) }
