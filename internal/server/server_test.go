@@ -31,11 +31,8 @@ import (
 func demoDB(tb testing.TB, dl db.Dialect) *db.DB {
 	tb.Helper()
 	if dl != db.SQLite {
-		d := dbtest.Open(tb, dl)
-		if err := demo.Load(context.Background(), d, nil); err != nil {
-			tb.Fatal(err)
-		}
-		return d
+		// A copy of one demo database built once per process too.
+		return dbtest.PostgresCopy(tb, "demo", func(d *db.DB) error { return demo.Load(context.Background(), d, nil) })
 	}
 	templateOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "tadamun-demo-")
@@ -86,6 +83,7 @@ func TestMain(m *testing.M) {
 	if templateDir != "" {
 		os.RemoveAll(templateDir)
 	}
+	dbtest.DropTemplates()
 	os.Exit(code)
 }
 
