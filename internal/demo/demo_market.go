@@ -131,8 +131,13 @@ func demoPhoto(cat, n int) []byte {
 
 // The orders' demo step orders from the market's own products: the first
 // shop's in stock (one family with an account) and another shop's.
-func init() {
-	orderCatalog = func(ctx context.Context, d *db.DB) (develop.Catalog, []develop.Product, error) {
+func init() { orderCatalog = OrderProducts }
+
+// OrderProducts returns the market's catalog over d and the JO products the
+// demo's orders are placed on: the first is the product of the family with
+// a seller's account.
+func OrderProducts(ctx context.Context, d *db.DB) (develop.Catalog, []develop.Product, error) {
+	{
 		s := market.New(d, market.Options{})
 		jo, err := member.New(d).Get(ctx, "JO")
 		if err != nil {

@@ -15,29 +15,19 @@ import (
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/demo"
 	"github.com/tadamun/tadamun/internal/develop"
-	"github.com/tadamun/tadamun/internal/member"
 )
 
-// marketOrderDemo puts the trade demo (demo.LoadOrders) on d over three JO
-// products of the in-memory catalog; the first two are shop 8001's (whose
-// family has the demo seller's account), the third shop 8002's. It returns
-// the products.
+// marketOrderDemo returns the JO products the demo's orders were placed on
+// (demo.OrderProducts): the first one's family has the demo seller's
+// account.
 func marketOrderDemo(t testing.TB, d *db.DB) []develop.Product {
 	t.Helper()
 	ctx := actor.System(context.Background())
-	jo, err := member.New(d).Get(ctx, "JO")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hh, _ := strconv.ParseInt(joValue(t, d, `SELECT MIN(id) FROM households WHERE member_id = ?`, jo.ID), 10, 64)
-	hh2, _ := strconv.ParseInt(joValue(t, d, `SELECT MAX(id) FROM households WHERE member_id = ?`, jo.ID), 10, 64)
-	ps := []develop.Product{
-		marketProduct(d, jo.ID, 8001, hh, "سلة خوص ملونة", "Coloured palm-leaf basket", 12500, jo.Currency, 40),
-		marketProduct(d, jo.ID, 8001, hh, "وسادة مطرزة بالتطريز الفلاحي", "Cushion with peasant embroidery", 18000, jo.Currency, 25),
-		marketProduct(d, jo.ID, 8002, hh2, "صابون زيت الزيتون", "Olive-oil soap", 1500, jo.Currency, 60),
-	}
-	if err := demo.LoadOrders(ctx, d, marketCatalogOf(d), jo, ps); err != nil {
-		t.Fatal(err)
+	// The demo placed its orders on the market's own products; the first
+	// one's family has the demo seller's account.
+	_, ps, err := demo.OrderProducts(ctx, d)
+	if err != nil || len(ps) < 3 {
+		t.Fatalf("the demo's market products: %d, %v", len(ps), err)
 	}
 	return ps
 }
@@ -81,6 +71,20 @@ func TestBrowserMarketOrder(t *testing.T) {
 	}
 	phone := func() { do("phone", chromedp.EmulateViewport(390, 900, chromedp.EmulateMobile)) }
 	wide := func() { do("wide", chromedp.EmulateViewport(1280, 900)) }
+	// clickAway clicks sel, which loads another page, and returns once the
+	// new page is loaded (a wait begun on the old page would lose it).
+	clickAway := func(what, sel string) {
+		t.Helper()
+		origin, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`performance.timeOrigin`))
+		do(what, chromedp.Click(chromedp.CSS(sel)))
+		for i := 0; i < 5000; i++ {
+			o, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.readyState === 'complete' && document.querySelector('main h1') ? performance.timeOrigin : 0`))
+			if err == nil && o != 0 && o != origin {
+				return
+			}
+		}
+		t.Fatalf("%s: the next page did not load", what)
+	}
 	lang := func(l, path string) {
 		do("language "+l, chromedp.Navigate(base+"/lang?to="+l+"&next="+url.QueryEscape(path)))
 	}
@@ -100,6 +104,7 @@ func TestBrowserMarketOrder(t *testing.T) {
 		return strconv.Itoa(int(b[16]) + int(b[17]))
 	}
 	p := strconv.FormatInt(ps[0].ID, 10)
+	shop := strconv.FormatInt(ps[0].ShopID, 10)
 
 	// An inquiry, without an account.
 	phone()
@@ -203,7 +208,7 @@ func TestBrowserMarketOrder(t *testing.T) {
 			{"orders", "/market/orders", "table"},
 			{"moderation", "/market/moderation", ".msg.held"},
 			{"families", "/market/families", "section.card"},
-			{"sales", "/market/sales/8001", "table"},
+			{"sales", "/market/sales/" + shop, "table"},
 			{"order", "/market/orders/" + oid, ".order-facts"},
 		} {
 			wide()
@@ -219,8 +224,8 @@ func TestBrowserMarketOrder(t *testing.T) {
 	}
 	// The held message is published by the moderator.
 	wide()
-	do("release", chromedp.Navigate(base+"/market/moderation"), chromedp.WaitVisible(chromedp.CSS(`form[action$="/release"] button`)),
-		chromedp.Click(chromedp.CSS(`form[action$="/release"] button`)), chromedp.WaitVisible(chromedp.CSS("h2")))
+	do("release", chromedp.Navigate(base+"/market/moderation"), chromedp.WaitVisible(chromedp.CSS(`form[action$="/release"] button`)))
+	clickAway("release", `form[action$="/release"] button`)
 	if n := joValue(t, d, `SELECT COUNT(*) FROM market_order_messages WHERE status = 'held'`); n != "0" {
 		t.Errorf("%s messages still held", n)
 	}
@@ -228,10 +233,8 @@ func TestBrowserMarketOrder(t *testing.T) {
 	// Until registry.CorrectableFields has monthly_income the registry
 	// refuses the field (422) and nothing is proposed; after, a change
 	// request waits for a registrar.
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/market/families"), chromedp.WaitVisible(chromedp.CSS(`form[action="/market/shops/8001/income"] button`)),
-		chromedp.Click(chromedp.CSS(`form[action="/market/shops/8001/income"] button`)), chromedp.WaitVisible(chromedp.CSS("main h1"))); err != nil {
-		t.Fatalf("propose income: %v", err)
-	}
+	do("families", chromedp.Navigate(base+"/market/families"), chromedp.WaitVisible(chromedp.CSS(`form[action="/market/shops/`+shop+`/income"] button`)))
+	clickAway("propose income", `form[action="/market/shops/`+shop+`/income"] button`)
 	ce.take()
 	proposed := joValue(t, d, `SELECT COUNT(*) FROM market_order_incomes`)
 	if s := text(); proposed == "0" && !strings.Contains(s, "monthly_income") {

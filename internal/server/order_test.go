@@ -90,7 +90,7 @@ func TestMarketAccountSession(t *testing.T) {
 	}
 	m := newBrowser(t, ts.URL)
 	m.login("jo.market")
-	resp, _ = m.do("GET", "/market/sales/8001?format=xlsx", nil)
+	resp, _ = m.do("GET", "/market/sales/"+strconv.FormatInt(ps[0].ShopID, 10)+"?format=xlsx", nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "spreadsheet") {
 		t.Fatalf("moderator XLSX: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}

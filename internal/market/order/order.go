@@ -218,10 +218,11 @@ func (s *Service) shop(ctx context.Context, id int64) (Shop, error) {
 	}
 	if s.o.Shops != nil {
 		sh, err := s.o.Shops(actor.System(ctx), id)
-		if errs.CodeOf(err) == errs.NotFound {
-			return Shop{}, notFound("order.shop_not_found")
+		if errs.CodeOf(err) != errs.NotFound {
+			return sh, err
 		}
-		return sh, err
+		// Not a shop of the market: one known only through its orders (a
+		// catalog other than the market's, as tests give).
 	}
 	sh := Shop{ID: id}
 	err := s.db.QueryRow(ctx, `SELECT member_id, household_id FROM market_orders WHERE shop_id = ? ORDER BY id LIMIT 1`, id).Scan(&sh.MemberID, &sh.HouseholdID)
