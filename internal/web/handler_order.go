@@ -10,6 +10,7 @@ import (
 	"github.com/tadamun/tadamun/internal/develop"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/grievance"
+	"github.com/tadamun/tadamun/internal/i18n"
 	"github.com/tadamun/tadamun/internal/market/order"
 )
 
@@ -220,7 +221,14 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, f *Form, 
 			return err
 		}
 		_ = ms
-		p.Members = o
+		p.Members = o[:0]
+		for _, m := range ms { // the country in the reader's language only
+			n := m.NameAR
+			if Lang(r) == i18n.EN && m.NameEN != "" {
+				n = m.NameEN
+			}
+			p.Members = append(p.Members, Option{Value: m.Code, Label: n})
+		}
 		return s.Render(w, r, "order/account_signin", View{Title: "order.title_account", Form: f, Data: p, Status: status})
 	}
 	var err error

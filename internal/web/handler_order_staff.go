@@ -62,7 +62,11 @@ func (s *Server) orderMember(w http.ResponseWriter, r *http.Request) (member.Mem
 		}
 		var o []Option
 		for _, m := range ms {
-			o = append(o, Option{m.Code, pickerName(Lang(r), m.NameAR, m.NameEN)})
+			n := m.NameAR
+			if Lang(r) == i18n.EN && m.NameEN != "" {
+				n = m.NameEN
+			}
+			o = append(o, Option{m.Code, n}) // the country in the reader's language only
 		}
 		return member.Member{}, "", false, s.Render(w, r, "order/choose", View{Title: "order.title_orders", Data: struct {
 			Members []Option
