@@ -2,8 +2,11 @@ package registry
 
 import (
 	"bufio"
+	"cmp"
 	"context"
+	"database/sql"
 	"encoding/csv"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -399,14 +402,18 @@ func copyRows(ctx context.Context, tx *db.Tx, table string, cols []string, path 
 }
 
 // BenchmarkSearchExisting measures name search over an already imported
-// SQLite file named by TADAMUN_BENCH_REGISTRY_SQLITE (member 1), to tune
-// search without importing again.
+// registry (member 1), to tune search without importing again, and to
+// measure it at sizes a test cannot import (bench/scale/pg.sh: 10 million
+// persons): TADAMUN_BENCH_REGISTRY_DB is a SQLite file or a postgres://
+// URL (TADAMUN_BENCH_REGISTRY_SQLITE, its old name, still works). Beside
+// it, in the same run, the baseline: a person read by primary key
+// (base-p50-ms, base-p99-ms), the cheapest indexed read the engine does.
 func BenchmarkSearchExisting(b *testing.B) {
-	path := os.Getenv("TADAMUN_BENCH_REGISTRY_SQLITE")
-	if path == "" {
-		b.Skip("TADAMUN_BENCH_REGISTRY_SQLITE is not set")
+	dsn := cmp.Or(os.Getenv("TADAMUN_BENCH_REGISTRY_DB"), os.Getenv("TADAMUN_BENCH_REGISTRY_SQLITE"))
+	if dsn == "" {
+		b.Skip("TADAMUN_BENCH_REGISTRY_DB is not set")
 	}
-	d, err := db.Open(context.Background(), path)
+	d, err := db.Open(context.Background(), dsn)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -415,5 +422,31 @@ func BenchmarkSearchExisting(b *testing.B) {
 		p50, p99 := searchLatencies(b, New(d), d, 1)
 		b.ReportMetric(p50, "search-p50-ms")
 		b.ReportMetric(p99, "search-p99-ms")
+		p50, p99 = lookupLatencies(b, d, 1)
+		b.ReportMetric(p50, "base-p50-ms")
+		b.ReportMetric(p99, "base-p99-ms")
 	}
+}
+
+// lookupLatencies reads 1,000 of member's persons one by one by primary
+// key and returns p50 and p99 in milliseconds: the baseline of search.
+func lookupLatencies(b *testing.B, d *db.DB, memberID int64) (p50, p99 float64) {
+	ctx := context.Background()
+	var max int64
+	if err := d.QueryRow(ctx, `SELECT MAX(id) FROM persons WHERE member_id = ?`, memberID).Scan(&max); err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	lat := make([]float64, 0, 1000)
+	for range 1000 {
+		var name string
+		t := time.Now()
+		err := d.QueryRow(ctx, `SELECT first_name FROM persons WHERE id = ?`, 1+r.Int64N(max)).Scan(&name)
+		lat = append(lat, float64(time.Since(t).Microseconds())/1000)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			b.Fatal(err)
+		}
+	}
+	slices.Sort(lat)
+	return lat[len(lat)/2], lat[len(lat)*99/100]
 }
