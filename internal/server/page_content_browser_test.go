@@ -31,7 +31,7 @@ const pageTextJS = `(() => {
   for (let n = w.nextNode(); n; n = w.nextNode()) {
     const e = n.parentElement; if (!e || e.closest('script, style, template, noscript, [hidden], [data-code]')) continue;
     const s = n.nodeValue.trim(); if (!s) continue;
-    out.push({text: s, code: code(e), tag: e.tagName.toLowerCase(), sample: !!e.closest('a[href^="/digits"]'), en: !!e.closest('[lang="en"]')});
+    out.push({text: s, code: code(e), tag: e.tagName.toLowerCase(), sample: !!e.closest('a[href^="/digits"]'), en: !!e.closest('[lang="en"]'), typed: !!e.closest('[data-typed]')});
   }
   document.querySelectorAll('[title], [placeholder], [aria-label], img[alt], input[type=submit][value], button[value]').forEach(e => {
     for (const a of ['title', 'placeholder', 'aria-label', 'alt']) { const v = e.getAttribute(a); if (v) out.push({text: v, code: code(e), tag: e.tagName.toLowerCase() + '@' + a}); }
@@ -58,6 +58,9 @@ type textNode struct {
 	// En is text its page marks as English (lang="en"): a name typed in
 	// Latin, shown as typed.
 	En bool `json:"en"`
+	// Typed is a message quoted as a person typed it (data-typed): its
+	// digits and words are theirs, and a moderator must read them unchanged.
+	Typed bool `json:"typed"`
 }
 
 var (
@@ -106,6 +109,9 @@ func latinAllowed(tok string) bool {
 var (
 	fileName = regexp.MustCompile(`^[\w.-]+\.(csv|xlsx|xml|json)$`)
 	zoneName = regexp.MustCompile(`^[A-Z][a-z]+/[A-Za-z_]+$`)
+	// fileInText is a file's name as uploaded, in any script (تقرير.pdf):
+	// its extension is part of the name.
+	fileInText = regexp.MustCompile(`[\p{L}\p{N}_-]+\.(pdf|png|jpe?g|csv|xlsx|xml|json|docx?)\b`)
 )
 
 // latinPages lists the Latin words some pages need, and why.
@@ -383,8 +389,11 @@ func readProblems(nodes []textNode, keys map[string]string, lang, p string) []st
 				problems = append(problems, fmt.Sprintf("code %q shown without its name in <%s> %q", w, n.Tag, clip(n.Text)))
 			}
 		}
+		if n.Typed {
+			continue
+		}
 		if lang == "ar" && !n.Code && !n.En {
-			for _, w := range latinWord.FindAllString(n.Text, -1) {
+			for _, w := range latinWord.FindAllString(fileInText.ReplaceAllString(n.Text, ""), -1) {
 				w = strings.TrimRight(w, ".:/-")
 				if !latinAllowed(w) && !latinOnPage(p, w) && !latinNames[w] && !pending(p, "latin") {
 					problems = append(problems, fmt.Sprintf("English %q in <%s> %q", w, n.Tag, clip(n.Text)))
@@ -481,11 +490,14 @@ func TestReadProblems(t *testing.T) {
 		{"a rule", "ar", "/programs/1", textNode{Text: "household.size > 3", Code: true}, ""},
 		{"marked English", "ar", "/members/JO", textNode{Text: "Jordan", En: true}, ""},
 		{"the digit switch", "ar", "/", textNode{Text: "١٢٣", Sample: true}, ""},
+		{"an Arabic file name", "ar", "/coordination/2", textNode{Text: "تقرير-الأضرار.pdf"}, ""},
+		{"a word beside a file name", "ar", "/coordination/2", textNode{Text: "تقرير.pdf report"}, `English "report"`},
+		{"a typed message", "ar", "/market/moderation", textNode{Text: "call me 0791234567", Typed: true}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			nodes := []textNode{tc.node}
-			if tc.name == "the digit switch" {
+			if tc.name == "the digit switch" || tc.name == "a typed message" {
 				nodes = append(nodes, textNode{Text: "12"})
 			}
 			got := strings.Join(readProblems(nodes, keys, tc.lang, tc.path), "; ")
