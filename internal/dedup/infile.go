@@ -21,32 +21,53 @@ import (
 // to fit in a few GB). It is not safe for concurrent use.
 type FileIndex struct {
 	ix   *Index
-	recs chunks[rec]      // prepared, by record number
-	info chunks[fileInfo] // what a match reports, by record number
-	// next[i][s] is 1 + the record before record i in record i's block
-	// of slot s, 0 for none: each block is a chain from its table entry.
-	next   chunks[[nSlots]uint32]
+	recs chunks[fileRec] // by record number
+	// Each block is a chain from its table entry: a record in blocks
+	// (bits of its fileRec.slots) has here, from fileRec.next, 1 + the
+	// record before it in each of them, slot by slot, or 0.
+	next   chunks[uint32]
 	blocks blockTable
 	text   arena
 	// Name parts as written, each kept once; 0 is "".
 	parts   []string
 	partIDs map[string]int32
+	// The prepared names of the file's records, each once; 0 is none.
+	infos   []*nameInfo
+	infoIDs map[*nameInfo]int32
 	// The file's name spellings, each looked up once.
 	seen seenNames
 }
 
-// fileInfo is what a match reports of a record: its reference and
-// household (and its Latin name when it has no other) in the arena, its
-// name parts as written.
-type fileInfo struct {
-	text  arenaPos
-	parts [nParts]int32 // in FileIndex.parts: first, father, grandfather, family
+// fileRec is a record as a FileIndex keeps it, in 56 bytes: its prepared
+// form (rec) with its names as numbers and its national ID and phone key in
+// the arena, and what a match reports — its reference and household (and
+// its Latin name when it has no other) in the arena, its name parts as
+// written.
+type fileRec struct {
+	infos  [nParts]int32 // the prepared names, in FileIndex.infos
+	parts  [nParts]int32 // the names as written, in FileIndex.parts: first, father, grandfather, family
+	text   arenaPos      // national ID, phone key, reference, household, Latin name
+	area   int32
+	year   int16
+	month  uint8
+	day    uint8
+	sex    Sex
+	sparse bool
+	slots  uint16 // the slots whose blocks hold it, a bit each
+	next   uint32 // its first in FileIndex.next
+}
+
+// nextIn returns 1 + the record before record i in its block of slot s, or
+// 0.
+func (f *FileIndex) nextIn(i uint32, s int) uint32 {
+	r := f.recs.at(int(i))
+	return *f.next.at(int(r.next) + bits.OnesCount16(r.slots&(1<<s-1)))
 }
 
 // NewFileIndex returns an empty file index scored with ix's model.
 func (ix *Index) NewFileIndex() *FileIndex {
 	return &FileIndex{ix: ix, seen: seenNames{given: map[string]*nameInfo{}, family: map[string]*nameInfo{}},
-		parts: []string{""}, partIDs: map[string]int32{"": 0}}
+		parts: []string{""}, partIDs: map[string]int32{"": 0}, infos: []*nameInfo{nil}, infoIDs: map[*nameInfo]int32{nil: 0}}
 }
 
 // Len returns the number of records added.
@@ -56,14 +77,38 @@ func (f *FileIndex) Len() int { return f.recs.len() }
 // Household and the name Name returns (the name parts as written, or the
 // Latin name when there are none). The rest is not kept.
 func (f *FileIndex) Record(i int) Record {
-	in := f.info.at(i)
+	in := f.recs.at(i)
 	t := f.text.get(in.text)
 	r := Record{First: f.parts[in.parts[pFirst]], Father: f.parts[in.parts[pFather]],
 		Grandfather: f.parts[in.parts[pGrand]], Family: f.parts[in.parts[pFamily]]}
-	r.Ref, t = nextString(t)
-	r.Household, t = nextString(t)
-	r.Latin, _ = nextString(t)
+	_, t = nextString(t) // national ID
+	_, t = nextString(t) // phone
+	var b []byte
+	b, t = nextString(t)
+	r.Ref = string(b)
+	b, t = nextString(t)
+	r.Household = string(b)
+	b, _ = nextString(t)
+	r.Latin = string(b)
 	return r
+}
+
+// rec returns record i's prepared form; its strings are the arena's.
+func (f *FileIndex) rec(i int) rec {
+	in := f.recs.at(i)
+	x := rec{area: in.area, year: in.year, month: in.month, day: in.day, sex: in.sex, sparse: in.sparse}
+	for p, id := range in.infos {
+		x.parts[p] = f.infos[id]
+	}
+	t := f.text.get(in.text)
+	var b []byte
+	if b, t = nextString(t); len(b) > 0 {
+		x.nid = unsafe.String(&b[0], len(b))
+	}
+	if b, _ = nextString(t); len(b) > 0 {
+		x.phone = unsafe.String(&b[0], len(b))
+	}
+	return x
 }
 
 // CheckAdd compares r with the records added before it and then adds it:
@@ -80,23 +125,23 @@ func (f *FileIndex) CheckAdd(ctx context.Context, r Record) ([]Match, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	maxBlock := min(ix.opts.MaxBlock, maxFileBlock)
+	maxBlock := ix.opts.MaxBlock
 	x := ix.names.prepareSeen(&r, ix.opts.CallingCode, false, &f.seen)
 	var keys [nSlots]uint64
 	blockKeys(&x, keys[:])
 	var cand []uint32
-	var found [nSlots]*blockEntry
+	var found [nSlots]block
 	for s, k := range keys {
 		if k == 0 {
 			continue
 		}
 		e := f.blocks.find(s, k, f.keyOf)
 		found[s] = e
-		if e == nil || int(e.count) >= maxBlock {
+		if e.sh == nil || f.size(e, s, maxBlock) >= maxBlock {
 			continue
 		}
-		for i := e.head; i != 0; i = f.next.at(int(i - 1))[s] {
-			if slotFilter(s, &x, f.recs.at(int(i-1))) {
+		for i := e.head(); i != 0; i = f.nextIn(i-1, s) {
+			if b := f.rec(int(i - 1)); slotFilter(s, &x, &b) {
 				cand = append(cand, i-1)
 			}
 		}
@@ -105,7 +150,8 @@ func (f *FileIndex) CheckAdd(ctx context.Context, r Record) ([]Match, error) {
 	cand = slices.Compact(cand)
 	var out []Match
 	for _, i := range cand {
-		b := f.recs.at(int(i))
+		y := f.rec(int(i))
+		b := &y
 		v := ix.cmp.compare(&x, b)
 		w := ix.scorer.score(&x, b, v)
 		class, veto := ix.scorer.classify(&x, b, v, w)
@@ -128,38 +174,39 @@ func (f *FileIndex) CheckAdd(ctx context.Context, r Record) ([]Match, error) {
 	return out, nil
 }
 
-// maxFileBlock bounds MaxBlock in a file index, whose block sizes are
-// 16-bit counts.
-const maxFileBlock = 1<<16 - 2
-
 // add keeps record r, prepared as x with blocking keys keys, whose blocks
-// already in the index are found (nil for a new one).
-func (f *FileIndex) add(r *Record, x rec, keys *[nSlots]uint64, found *[nSlots]*blockEntry, maxBlock int) {
+// already in the index are found (none for a new one).
+func (f *FileIndex) add(r *Record, x rec, keys *[nSlots]uint64, found *[nSlots]block, maxBlock int) {
 	n := uint32(f.recs.len())
-	// The prepared record's strings may be slices of r's: the arena
-	// holds the copies.
-	x.nid, x.phone = f.text.keep(x.nid), f.text.keep(x.phone)
-	f.recs.add(x)
-	in := fileInfo{parts: [nParts]int32{f.part(r.First), f.part(r.Father), f.part(r.Grandfather), f.part(r.Family)}}
+	in := fileRec{parts: [nParts]int32{f.part(r.First), f.part(r.Father), f.part(r.Grandfather), f.part(r.Family)},
+		area: x.area, year: x.year, month: x.month, day: x.day, sex: x.sex, sparse: x.sparse}
+	for p, ni := range x.parts {
+		in.infos[p] = f.info(ni)
+	}
 	latin := ""
 	if blankName(r) {
 		latin = r.Latin // Name is the Latin name
 	}
-	in.text = f.text.add(r.Ref, r.Household, latin)
-	f.info.add(in)
-	var next [nSlots]uint32
+	// The strings are copied: r's may be slices of a buffer.
+	in.text = f.text.add(x.nid, x.phone, r.Ref, r.Household, latin)
+	in.next = uint32(f.next.len())
 	// The blocks the record joins first: a new block may move the
 	// table's entries.
-	for s, e := range found {
-		if e != nil && int(e.count) <= maxBlock {
-			next[s] = e.head
-			e.head = n + 1
-			e.count++
+	for s, k := range keys {
+		switch e := found[s]; {
+		case k == 0:
+		case e.sh == nil:
+			in.slots |= 1 << s
+			f.next.add(0)
+		case f.size(e, s, maxBlock) <= maxBlock:
+			in.slots |= 1 << s
+			f.next.add(e.head())
+			e.join(n)
 		}
 	}
-	f.next.add(next)
+	f.recs.add(in)
 	for s, k := range keys {
-		if k != 0 && found[s] == nil {
+		if k != 0 && found[s].sh == nil {
 			f.blocks.insert(s, k, n+1, f.keyOf)
 		}
 	}
@@ -179,8 +226,20 @@ func blankName(r *Record) bool {
 // keyOf returns record i's blocking key in slot s.
 func (f *FileIndex) keyOf(i uint32, s int) uint64 {
 	var keys [nSlots]uint64
-	blockKeys(f.recs.at(int(i)), keys[:])
+	x := f.rec(int(i))
+	blockKeys(&x, keys[:])
 	return keys[s]
+}
+
+// info returns the number of prepared name ni, keeping it.
+func (f *FileIndex) info(ni *nameInfo) int32 {
+	if id, ok := f.infoIDs[ni]; ok {
+		return id
+	}
+	id := int32(len(f.infos))
+	f.infos = append(f.infos, ni)
+	f.infoIDs[ni] = id
+	return id
 }
 
 // part returns the number of name part s, as written, keeping it.
@@ -198,29 +257,57 @@ func (f *FileIndex) part(s string) int32 {
 // blockTable maps the blocking keys of a FileIndex to their blocks: open
 // addressing with linear probing, in shards that grow one at a time (a
 // table growing whole would hold its old and new arrays at once). An entry
-// does not hold its key: the block's last record gives it again, and 12
-// bits of it, with the slot, rule out almost every other entry first.
+// is 6 bytes and does not hold its key: the block's last record gives it
+// again, and the slot with 4 bits of the key rule out almost every other
+// entry first.
 type blockTable struct {
 	shards [256]blockShard
 }
 
 type blockShard struct {
-	e    []blockEntry
-	used int
+	// heads[i] is the block's last record plus 1, 0 for an empty entry;
+	// meta[i] the slot and 4 bits of the key (tag, high byte) and the
+	// block's size, at most 255 (low byte).
+	heads []uint32
+	meta  []uint16
+	used  int
 }
 
-// blockEntry is one block: its last record (plus 1; 0 is an empty entry),
-// the slot and 12 bits of the key, and its size.
-type blockEntry struct {
-	head  uint32
-	tag   uint16
-	count uint16
+// block is a block's entry in a blockTable; sh nil for none.
+type block struct {
+	sh *blockShard
+	i  int
+}
+
+// head returns the block's last record plus 1.
+func (b block) head() uint32 { return b.sh.heads[b.i] }
+
+// join makes record n the block's last.
+func (b block) join(n uint32) {
+	b.sh.heads[b.i] = n + 1
+	if b.sh.meta[b.i]&0xff < 0xff {
+		b.sh.meta[b.i]++
+	}
+}
+
+// size returns the block's size, in slot s, counted up to max+1 past the
+// 255 its entry holds.
+func (f *FileIndex) size(b block, s, max int) int {
+	n := int(b.sh.meta[b.i] & 0xff)
+	if n < 0xff {
+		return n
+	}
+	n = 0
+	for i := b.head(); i != 0 && n <= max; i = f.nextIn(i-1, s) {
+		n++
+	}
+	return n
 }
 
 func blockHash(s int, k uint64) (shard uint8, h uint64, tag uint16) {
 	h = (k ^ uint64(s)*0x9E3779B97F4A7C15) * 0xBF58476D1CE4E5B9
 	h ^= h >> 31
-	return uint8(h >> 56), h, uint16(s)<<12 | uint16(h>>44)&0xfff
+	return uint8(h >> 56), h, (uint16(s)<<4 | uint16(h>>40)&0xf) << 8
 }
 
 // home returns the first position of hash h in a shard of n entries.
@@ -229,46 +316,45 @@ func home(h uint64, n int) int {
 	return int(hi)
 }
 
-// find returns the entry of key k in slot s, or nil; keyOf gives the key
-// of a record.
-func (t *blockTable) find(s int, k uint64, keyOf func(uint32, int) uint64) *blockEntry {
+// find returns the block of key k in slot s; keyOf gives the key of a
+// record.
+func (t *blockTable) find(s int, k uint64, keyOf func(uint32, int) uint64) block {
 	sh, h, tag := blockHash(s, k)
 	b := &t.shards[sh]
-	if len(b.e) == 0 {
-		return nil
+	if len(b.heads) == 0 {
+		return block{}
 	}
-	for i := home(h, len(b.e)); ; i++ {
-		if i == len(b.e) {
+	for i := home(h, len(b.heads)); ; i++ {
+		if i == len(b.heads) {
 			i = 0
 		}
-		e := &b.e[i]
-		if e.head == 0 {
-			return nil
+		if b.heads[i] == 0 {
+			return block{}
 		}
-		if e.tag == tag && keyOf(e.head-1, s) == k {
-			return e
+		if b.meta[i]&0xff00 == tag && keyOf(b.heads[i]-1, s) == k {
+			return block{b, i}
 		}
 	}
 }
 
-// insert adds the entry of key k in slot s, a new block of record head-1.
+// insert adds the block of key k in slot s, holding record head-1.
 func (t *blockTable) insert(s int, k uint64, head uint32, keyOf func(uint32, int) uint64) {
 	sh, h, tag := blockHash(s, k)
 	b := &t.shards[sh]
-	if b.used+1 > len(b.e)*4/5 {
+	if b.used+1 > len(b.heads)*4/5 {
 		b.grow(keyOf)
 	}
-	b.put(h, blockEntry{head: head, tag: tag, count: 1})
+	b.put(h, head, tag|1)
 	b.used++
 }
 
-func (b *blockShard) put(h uint64, e blockEntry) {
-	for i := home(h, len(b.e)); ; i++ {
-		if i == len(b.e) {
+func (b *blockShard) put(h uint64, head uint32, meta uint16) {
+	for i := home(h, len(b.heads)); ; i++ {
+		if i == len(b.heads) {
 			i = 0
 		}
-		if b.e[i].head == 0 {
-			b.e[i] = e
+		if b.heads[i] == 0 {
+			b.heads[i], b.meta[i] = head, meta
 			return
 		}
 	}
@@ -277,13 +363,14 @@ func (b *blockShard) put(h uint64, e blockEntry) {
 // grow makes the shard half as large again. An entry does not hold its
 // key: keyOf gives it again from the block's last record.
 func (b *blockShard) grow(keyOf func(uint32, int) uint64) {
-	old := b.e
-	b.e = make([]blockEntry, max(64, len(old)*3/2))
-	for _, e := range old {
-		if e.head != 0 {
-			s := int(e.tag >> 12)
-			_, h, _ := blockHash(s, keyOf(e.head-1, s))
-			b.put(h, e)
+	heads, meta := b.heads, b.meta
+	n := max(64, len(heads)*3/2)
+	b.heads, b.meta = make([]uint32, n), make([]uint16, n)
+	for i, head := range heads {
+		if head != 0 {
+			s := int(meta[i] >> 12)
+			_, h, _ := blockHash(s, keyOf(head-1, s))
+			b.put(h, head, meta[i])
 		}
 	}
 }
@@ -332,17 +419,6 @@ func (a *arena) reserve(n int) (arenaPos, []byte) {
 	return p, (*b)[p.off:]
 }
 
-// keep returns a copy of s in the arena.
-func (a *arena) keep(s string) string {
-	if s == "" {
-		return ""
-	}
-	_, b := a.reserve(len(s))
-	copy(b, s)
-	// The arena's bytes are never written again.
-	return unsafe.String(&b[0], len(s))
-}
-
 // add keeps strings ss, each with its length, and returns where they are.
 func (a *arena) add(ss ...string) arenaPos {
 	var buf [16]byte
@@ -363,13 +439,10 @@ func (a *arena) add(ss ...string) arenaPos {
 // ones after it).
 func (a *arena) get(p arenaPos) []byte { return a.blocks[p.block][p.off:] }
 
-// nextString reads a string add wrote from the start of b; it returns it
-// as a new string and the rest of b.
-func nextString(b []byte) (string, []byte) {
+// nextString reads a string add wrote from the start of b; it returns
+// its bytes, the arena's, and the rest of b.
+func nextString(b []byte) ([]byte, []byte) {
 	n, k := binary.Uvarint(b)
-	if k <= 0 {
-		return "", nil
-	}
 	b = b[k:]
-	return string(b[:n]), b[n:]
+	return b[:n:n], b[n:]
 }

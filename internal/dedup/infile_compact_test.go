@@ -11,13 +11,14 @@ import (
 
 // TestFileIndexCompactAsMaps: over synth's registry with its planted
 // duplicates, read twice over (every record then has an exact copy
-// earlier in the file, and blocks fill up to MaxBlock), the compact file
+// earlier in the file, and blocks fill up to MaxBlock; then one record
+// 600 times over), the compact file
 // index returns exactly the matches the map-based one did — the same
 // earlier records, in the same order, with the same weights, classes,
 // references, households and names — while its block table grows.
 func TestFileIndexCompactAsMaps(t *testing.T) {
 	data := synth.Generate(synth.Config{Records: 4000, Seed: 11})
-	for _, maxBlock := range []int{3, 200} {
+	for _, maxBlock := range []int{3, 200, 300} {
 		ix, err := dedup.Build(context.Background(), nil, dedup.Options{CallingCode: "962", Model: dedup.DefaultModel(), MaxBlock: maxBlock})
 		if err != nil {
 			t.Fatal(err)
@@ -27,6 +28,10 @@ func TestFileIndexCompactAsMaps(t *testing.T) {
 		rs := append(slices.Clone(data.Records), data.Records...)
 		// A record with only a Latin name reports it.
 		rs = append(rs, dedup.Record{Ref: "L1", Household: "H1", Latin: " Ali Hasan ", BirthYear: 1990}, dedup.Record{Ref: "L2", Household: "H2", Latin: "Ali Hasan", BirthYear: 1990})
+		// Blocks past MaxBlock, and past the 255 a block's entry counts.
+		for range 600 {
+			rs = append(rs, data.Records[0])
+		}
 		matches := 0
 		for i, r := range rs {
 			got, err := f.CheckAdd(context.Background(), r)
@@ -52,7 +57,7 @@ func TestFileIndexCompactAsMaps(t *testing.T) {
 		if matches < len(data.Records) {
 			t.Errorf("MaxBlock %d: %d matches over %d records read twice; the test compares too little", maxBlock, matches, len(rs))
 		}
-		if got := f.Record(len(rs) - 2).Name(); got != "Ali Hasan" {
+		if got := f.Record(len(rs) - 602).Name(); got != "Ali Hasan" {
 			t.Errorf("Latin-only record's name %q, want %q", got, "Ali Hasan")
 		}
 	}
