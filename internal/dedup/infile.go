@@ -28,33 +28,47 @@ type FileIndex struct {
 	next   chunks[uint32]
 	blocks blockTable
 	text   arena
-	// Name parts as written, each kept once; 0 is "".
-	parts   []string
-	partIDs map[string]int32
-	// The prepared names of the file's records, each once; 0 is none.
-	infos   []*nameInfo
-	infoIDs map[*nameInfo]int32
+	// The file's name parts as written with what they were looked up
+	// as, each kept once; 0 is none.
+	names   []fileName
+	nameIDs map[fileNameKey]int32
 	// The file's name spellings, each looked up once.
 	seen seenNames
 }
 
-// fileRec is a record as a FileIndex keeps it, in 56 bytes: its prepared
+// fileRec is a record as a FileIndex keeps it, in 40 bytes: its prepared
 // form (rec) with its names as numbers and its national ID and phone key in
 // the arena, and what a match reports — its reference and household (and
 // its Latin name when it has no other) in the arena, its name parts as
 // written.
 type fileRec struct {
-	infos  [nParts]int32 // the prepared names, in FileIndex.infos
-	parts  [nParts]int32 // the names as written, in FileIndex.parts: first, father, grandfather, family
-	text   arenaPos      // national ID, phone key, reference, household, Latin name
+	// The name parts as written (first, father, grandfather, family) or,
+	// when the record has only a Latin name (latinOnly in slots), the
+	// parts it was split into, in FileIndex.names.
+	names  [nParts]int32
+	text   arenaPos // national ID, phone key, reference, household, Latin name
 	area   int32
 	year   int16
 	month  uint8
 	day    uint8
 	sex    Sex
 	sparse bool
-	slots  uint16 // the slots whose blocks hold it, a bit each
+	slots  uint16 // the slots whose blocks hold it, a bit each; and latinOnly
 	next   uint32 // its first in FileIndex.next
+}
+
+// latinOnly is a bit of fileRec.slots: the record has only a Latin name.
+const latinOnly = 1 << 15
+
+// fileName is a name part as written and what it was looked up as.
+type fileName struct {
+	raw  string
+	info *nameInfo
+}
+
+type fileNameKey struct {
+	raw    string
+	family bool
 }
 
 // nextIn returns 1 + the record before record i in its block of slot s, or
@@ -67,7 +81,7 @@ func (f *FileIndex) nextIn(i uint32, s int) uint32 {
 // NewFileIndex returns an empty file index scored with ix's model.
 func (ix *Index) NewFileIndex() *FileIndex {
 	return &FileIndex{ix: ix, seen: seenNames{given: map[string]*nameInfo{}, family: map[string]*nameInfo{}},
-		parts: []string{""}, partIDs: map[string]int32{"": 0}, infos: []*nameInfo{nil}, infoIDs: map[*nameInfo]int32{nil: 0}}
+		names: []fileName{{}}, nameIDs: map[fileNameKey]int32{}}
 }
 
 // Len returns the number of records added.
@@ -79,8 +93,11 @@ func (f *FileIndex) Len() int { return f.recs.len() }
 func (f *FileIndex) Record(i int) Record {
 	in := f.recs.at(i)
 	t := f.text.get(in.text)
-	r := Record{First: f.parts[in.parts[pFirst]], Father: f.parts[in.parts[pFather]],
-		Grandfather: f.parts[in.parts[pGrand]], Family: f.parts[in.parts[pFamily]]}
+	var r Record
+	if in.slots&latinOnly == 0 {
+		r.First, r.Father, r.Grandfather, r.Family = f.names[in.names[pFirst]].raw, f.names[in.names[pFather]].raw,
+			f.names[in.names[pGrand]].raw, f.names[in.names[pFamily]].raw
+	}
 	_, t = nextString(t) // national ID
 	_, t = nextString(t) // phone
 	var b []byte
@@ -97,8 +114,8 @@ func (f *FileIndex) Record(i int) Record {
 func (f *FileIndex) rec(i int) rec {
 	in := f.recs.at(i)
 	x := rec{area: in.area, year: in.year, month: in.month, day: in.day, sex: in.sex, sparse: in.sparse}
-	for p, id := range in.infos {
-		x.parts[p] = f.infos[id]
+	for p, id := range in.names {
+		x.parts[p] = f.names[id].info
 	}
 	t := f.text.get(in.text)
 	var b []byte
@@ -178,14 +195,20 @@ func (f *FileIndex) CheckAdd(ctx context.Context, r Record) ([]Match, error) {
 // already in the index are found (none for a new one).
 func (f *FileIndex) add(r *Record, x rec, keys *[nSlots]uint64, found *[nSlots]block, maxBlock int) {
 	n := uint32(f.recs.len())
-	in := fileRec{parts: [nParts]int32{f.part(r.First), f.part(r.Father), f.part(r.Grandfather), f.part(r.Family)},
-		area: x.area, year: x.year, month: x.month, day: x.day, sex: x.sex, sparse: x.sparse}
-	for p, ni := range x.parts {
-		in.infos[p] = f.info(ni)
-	}
+	in := fileRec{area: x.area, year: x.year, month: x.month, day: x.day, sex: x.sex, sparse: x.sparse}
+	// The parts prepareSeen looked up, and what it found: a part's
+	// spelling gives the same name each time.
+	raw := [nParts]string{r.First, r.Father, r.Grandfather, r.Family}
 	latin := ""
 	if blankName(r) {
 		latin = r.Latin // Name is the Latin name
+		if r.Latin != "" {
+			raw = latinParts(r.Latin)
+			in.slots |= latinOnly
+		}
+	}
+	for p, s := range raw {
+		in.names[p] = f.name(s, p == pFamily, x.parts[p])
 	}
 	// The strings are copied: r's may be slices of a buffer.
 	in.text = f.text.add(x.nid, x.phone, r.Ref, r.Household, latin)
@@ -231,26 +254,19 @@ func (f *FileIndex) keyOf(i uint32, s int) uint64 {
 	return keys[s]
 }
 
-// info returns the number of prepared name ni, keeping it.
-func (f *FileIndex) info(ni *nameInfo) int32 {
-	if id, ok := f.infoIDs[ni]; ok {
-		return id
+// name returns the number of name part s (a family name or not), looked
+// up as ni, keeping it.
+func (f *FileIndex) name(s string, family bool, ni *nameInfo) int32 {
+	if s == "" && ni == nil {
+		return 0
 	}
-	id := int32(len(f.infos))
-	f.infos = append(f.infos, ni)
-	f.infoIDs[ni] = id
-	return id
-}
-
-// part returns the number of name part s, as written, keeping it.
-func (f *FileIndex) part(s string) int32 {
-	if id, ok := f.partIDs[s]; ok {
+	if id, ok := f.nameIDs[fileNameKey{s, family}]; ok {
 		return id
 	}
 	s = strings.Clone(s)
-	id := int32(len(f.parts))
-	f.parts = append(f.parts, s)
-	f.partIDs[s] = id
+	id := int32(len(f.names))
+	f.names = append(f.names, fileName{s, ni})
+	f.nameIDs[fileNameKey{s, family}] = id
 	return id
 }
 
