@@ -158,12 +158,17 @@ type importer struct {
 	audit auditRefs
 }
 
-// auditRef is one audit entry of an import, held until the end.
+// auditRef is one audit entry of an import, held until the end, in 40
+// bytes: the SHA-256 of the entity's JSON, and the entity's id with the
+// action (an index in auditActions) in its top byte (ids are below 2⁵⁶:
+// a sequence would take 2 billion years at a million rows a second).
 type auditRef struct {
-	action uint8 // index in auditActions
-	id     int64
-	sum    [sha256.Size]byte
+	sum      [sha256.Size]byte
+	idAction uint64
 }
+
+func (r auditRef) action() uint8 { return uint8(r.idAction >> 56) }
+func (r auditRef) id() int64     { return int64(r.idAction & (1<<56 - 1)) }
 
 var auditActions = [...]struct{ action, entity string }{{"household.import", "household"}, {"household.update", "household"}, {"person.update", "person"},
 	{"person.duplicate_confirmed", "person"}}
@@ -178,7 +183,7 @@ func (im *importer) note(action uint8, id int64, v any) {
 	if err != nil {
 		panic(fmt.Sprintf("registry: audit state of %T: %v", v, err)) // a Household or a Person always encodes
 	}
-	im.audit.add(auditRef{action: action, id: id, sum: sha256.Sum256(b)})
+	im.audit.add(auditRef{sum: sha256.Sum256(b), idAction: uint64(action)<<56 | uint64(id)})
 }
 
 // appendAudit appends the import's held entries and then last, in blocks,
@@ -189,10 +194,10 @@ func (im *importer) appendAudit(ctx context.Context, last audit.Entry) error {
 	i := 0
 	for _, rs := range im.audit.blocks {
 		for _, r := range rs {
-			a := auditActions[r.action]
+			a := auditActions[r.action()]
 			// The State is the hex SHA-256 of the record's JSON, as
 			// audit.StateHash gives it.
-			es = append(es, audit.Entry{MemberID: im.mi.ID, Action: a.action, EntityType: a.entity, EntityID: strconv.FormatInt(r.id, 10),
+			es = append(es, audit.Entry{MemberID: im.mi.ID, Action: a.action, EntityType: a.entity, EntityID: strconv.FormatInt(r.id(), 10),
 				State: hex.EncodeToString(r.sum[:])})
 			if i++; len(es) == block || i == im.audit.n {
 				if err := audit.Append(ctx, im.tx, es...); err != nil {
