@@ -2,7 +2,11 @@ package dedup
 
 import (
 	"context"
+	"encoding/binary"
+	"math/bits"
 	"slices"
+	"strings"
+	"unsafe"
 )
 
 // FileIndex compares the records of one file (an import) with each other,
@@ -10,44 +14,126 @@ import (
 // before it, blocked on the same keys as Index.Check and scored by the
 // index's model, so that a file holding one person twice is caught as a
 // registry holding them would be. It holds the file's records in memory
-// (the file is bounded by the import's limits). It is not safe for
-// concurrent use.
+// (the file is bounded by the import's limits), compactly: a prepared
+// record, what a match reports (reference, household, name) and the
+// record's blocking keys cost about 200 bytes a record, not the 1.3 KB of
+// maps and whole Records they took before (a 10-million-person import has
+// to fit in a few GB). It is not safe for concurrent use.
 type FileIndex struct {
-	ix     *Index
-	recs   []fileRec
-	blocks [nSlots]map[uint64][]uint32
+	ix   *Index
+	recs chunks[fileRec] // by record number
+	// Each block is a chain from its table entry: a record in blocks
+	// (bits of its fileRec.slots) has here, from fileRec.next, 1 + the
+	// record before it in each of them, slot by slot, or 0.
+	next   chunks[uint32]
+	blocks blockTable
+	text   arena
+	// The file's name parts as written with what they were looked up
+	// as, each kept once; 0 is none.
+	names   []fileName
+	nameIDs map[fileNameKey]int32
 	// The file's name spellings, each looked up once.
 	seen seenNames
 }
 
-// fileRec is a record of the file as FileIndex keeps it: its identity and
-// name (what a match reports) and its prepared form.
+// fileRec is a record as a FileIndex keeps it, in 40 bytes: its prepared
+// form (rec) with its names as numbers and its national ID and phone key in
+// the arena, and what a match reports — its reference and household (and
+// its Latin name when it has no other) in the arena, its name parts as
+// written.
 type fileRec struct {
-	Record Record
-	rec    rec
+	// The name parts as written (first, father, grandfather, family) or,
+	// when the record has only a Latin name (latinOnly in slots), the
+	// parts it was split into, in FileIndex.names.
+	names  [nParts]int32
+	text   arenaPos // national ID, phone key, reference, household, Latin name
+	area   int32
+	year   int16
+	month  uint8
+	day    uint8
+	sex    Sex
+	sparse bool
+	slots  uint16 // the slots whose blocks hold it, a bit each; and latinOnly
+	next   uint32 // its first in FileIndex.next
+}
+
+// latinOnly is a bit of fileRec.slots: the record has only a Latin name.
+const latinOnly = 1 << 15
+
+// fileName is a name part as written and what it was looked up as.
+type fileName struct {
+	raw  string
+	info *nameInfo
+}
+
+type fileNameKey struct {
+	raw    string
+	family bool
+}
+
+// nextIn returns 1 + the record before record i in its block of slot s, or
+// 0.
+func (f *FileIndex) nextIn(i uint32, s int) uint32 {
+	r := f.recs.at(int(i))
+	return *f.next.at(int(r.next) + bits.OnesCount16(r.slots&(1<<s-1)))
 }
 
 // NewFileIndex returns an empty file index scored with ix's model.
 func (ix *Index) NewFileIndex() *FileIndex {
-	f := &FileIndex{ix: ix, seen: seenNames{given: map[string]*nameInfo{}, family: map[string]*nameInfo{}}}
-	for s := range f.blocks {
-		f.blocks[s] = map[uint64][]uint32{}
-	}
-	return f
+	return &FileIndex{ix: ix, seen: seenNames{given: map[string]*nameInfo{}, family: map[string]*nameInfo{}},
+		names: []fileName{{}}, nameIDs: map[fileNameKey]int32{}}
 }
 
 // Len returns the number of records added.
-func (f *FileIndex) Len() int { return len(f.recs) }
+func (f *FileIndex) Len() int { return f.recs.len() }
 
-// Record returns the i-th record added: its ID, Ref, Household and name
-// (national ID, phone and area are not kept).
-func (f *FileIndex) Record(i int) Record { return f.recs[i].Record }
+// Record returns the i-th record added as a match reports it: its Ref,
+// Household and the name Name returns (the name parts as written, or the
+// Latin name when there are none). The rest is not kept.
+func (f *FileIndex) Record(i int) Record {
+	in := f.recs.at(i)
+	t := f.text.get(in.text)
+	var r Record
+	if in.slots&latinOnly == 0 {
+		r.First, r.Father, r.Grandfather, r.Family = f.names[in.names[pFirst]].raw, f.names[in.names[pFather]].raw,
+			f.names[in.names[pGrand]].raw, f.names[in.names[pFamily]].raw
+	}
+	_, t = nextString(t) // national ID
+	_, t = nextString(t) // phone
+	var b []byte
+	b, t = nextString(t)
+	r.Ref = string(b)
+	b, t = nextString(t)
+	r.Household = string(b)
+	b, _ = nextString(t)
+	r.Latin = string(b)
+	return r
+}
+
+// rec returns record i's prepared form; its strings are the arena's.
+func (f *FileIndex) rec(i int) rec {
+	in := f.recs.at(i)
+	x := rec{area: in.area, year: in.year, month: in.month, day: in.day, sex: in.sex, sparse: in.sparse}
+	for p, id := range in.names {
+		x.parts[p] = f.names[id].info
+	}
+	t := f.text.get(in.text)
+	var b []byte
+	if b, t = nextString(t); len(b) > 0 {
+		x.nid = unsafe.String(&b[0], len(b))
+	}
+	if b, _ = nextString(t); len(b) > 0 {
+		x.phone = unsafe.String(&b[0], len(b))
+	}
+	return x
+}
 
 // CheckAdd compares r with the records added before it and then adds it:
 // it returns the matches at the Possible level or above, most likely
 // first, each with Index the earlier record's position in the file index.
 // A block as large as the index's MaxBlock is skipped, as Index.Check
-// skips it.
+// skips it. The index keeps copies of what it keeps of r: r's strings may
+// be slices of a buffer the caller reuses.
 func (f *FileIndex) CheckAdd(ctx context.Context, r Record) ([]Match, error) {
 	ix := f.ix
 	if ix.scorer == nil {
@@ -56,20 +142,24 @@ func (f *FileIndex) CheckAdd(ctx context.Context, r Record) ([]Match, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	x := Recent{rec: ix.names.prepareSeen(&r, ix.opts.CallingCode, false, &f.seen)}
-	blockKeys(&x.rec, x.keys[:])
+	maxBlock := ix.opts.MaxBlock
+	x := ix.names.prepareSeen(&r, ix.opts.CallingCode, false, &f.seen)
+	var keys [nSlots]uint64
+	blockKeys(&x, keys[:])
 	var cand []uint32
-	for s, k := range x.keys {
+	var found [nSlots]block
+	for s, k := range keys {
 		if k == 0 {
 			continue
 		}
-		b := f.blocks[s][k]
-		if len(b) >= ix.opts.MaxBlock {
+		e := f.blocks.find(s, k, f.keyOf)
+		found[s] = e
+		if e.sh == nil || f.size(e, s, maxBlock) >= maxBlock {
 			continue
 		}
-		for _, i := range b {
-			if slotFilter(s, &x.rec, &f.recs[i].rec) {
-				cand = append(cand, i)
+		for i := e.head(); i != 0; i = f.nextIn(i-1, s) {
+			if b := f.rec(int(i - 1)); slotFilter(s, &x, &b) {
+				cand = append(cand, i-1)
 			}
 		}
 	}
@@ -77,15 +167,16 @@ func (f *FileIndex) CheckAdd(ctx context.Context, r Record) ([]Match, error) {
 	cand = slices.Compact(cand)
 	var out []Match
 	for _, i := range cand {
-		b := &f.recs[i].rec
-		v := ix.cmp.compare(&x.rec, b)
-		w := ix.scorer.score(&x.rec, b, v)
-		class, veto := ix.scorer.classify(&x.rec, b, v, w)
+		y := f.rec(int(i))
+		b := &y
+		v := ix.cmp.compare(&x, b)
+		w := ix.scorer.score(&x, b, v)
+		class, veto := ix.scorer.classify(&x, b, v, w)
 		if class == Unlikely {
 			continue
 		}
-		out = append(out, Match{Index: int(i), Record: f.recs[i].Record, Weight: w, Class: class, Veto: veto,
-			Explanation: ix.scorer.explain(&x.rec, b, v, w, class, veto)})
+		out = append(out, Match{Index: int(i), Record: f.Record(int(i)), Weight: w, Class: class, Veto: veto,
+			Explanation: ix.scorer.explain(&x, b, v, w, class, veto)})
 	}
 	slices.SortFunc(out, func(a, b Match) int {
 		switch {
@@ -96,13 +187,278 @@ func (f *FileIndex) CheckAdd(ctx context.Context, r Record) ([]Match, error) {
 		}
 		return a.Index - b.Index
 	})
-	n := uint32(len(f.recs))
-	f.recs = append(f.recs, fileRec{Record: Record{ID: r.ID, Ref: r.Ref, Household: r.Household, First: r.First, Father: r.Father,
-		Grandfather: r.Grandfather, Family: r.Family, Latin: r.Latin}, rec: x.rec})
-	for s, k := range x.keys {
-		if k != 0 && len(f.blocks[s][k]) <= ix.opts.MaxBlock {
-			f.blocks[s][k] = append(f.blocks[s][k], n)
+	f.add(&r, x, &keys, &found, maxBlock)
+	return out, nil
+}
+
+// add keeps record r, prepared as x with blocking keys keys, whose blocks
+// already in the index are found (none for a new one).
+func (f *FileIndex) add(r *Record, x rec, keys *[nSlots]uint64, found *[nSlots]block, maxBlock int) {
+	n := uint32(f.recs.len())
+	in := fileRec{area: x.area, year: x.year, month: x.month, day: x.day, sex: x.sex, sparse: x.sparse}
+	// The parts prepareSeen looked up, and what it found: a part's
+	// spelling gives the same name each time.
+	raw := [nParts]string{r.First, r.Father, r.Grandfather, r.Family}
+	latin := ""
+	if blankName(r) {
+		latin = r.Latin // Name is the Latin name
+		if r.Latin != "" {
+			raw = latinParts(r.Latin)
+			in.slots |= latinOnly
 		}
 	}
-	return out, nil
+	for p, s := range raw {
+		in.names[p] = f.name(s, p == pFamily, x.parts[p])
+	}
+	// The strings are copied: r's may be slices of a buffer.
+	in.text = f.text.add(x.nid, x.phone, r.Ref, r.Household, latin)
+	in.next = uint32(f.next.len())
+	// The blocks the record joins first: a new block may move the
+	// table's entries.
+	for s, k := range keys {
+		switch e := found[s]; {
+		case k == 0:
+		case e.sh == nil:
+			in.slots |= 1 << s
+			f.next.add(0)
+		case f.size(e, s, maxBlock) <= maxBlock:
+			in.slots |= 1 << s
+			f.next.add(e.head())
+			e.join(n)
+		}
+	}
+	f.recs.add(in)
+	for s, k := range keys {
+		if k != 0 && found[s].sh == nil {
+			f.blocks.insert(s, k, n+1, f.keyOf)
+		}
+	}
+}
+
+// blankName reports whether r has no name part: Name is then its Latin
+// name.
+func blankName(r *Record) bool {
+	for _, p := range [...]string{r.First, r.Father, r.Grandfather, r.Family} {
+		if strings.TrimSpace(p) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// keyOf returns record i's blocking key in slot s.
+func (f *FileIndex) keyOf(i uint32, s int) uint64 {
+	var keys [nSlots]uint64
+	x := f.rec(int(i))
+	blockKeys(&x, keys[:])
+	return keys[s]
+}
+
+// name returns the number of name part s (a family name or not), looked
+// up as ni, keeping it.
+func (f *FileIndex) name(s string, family bool, ni *nameInfo) int32 {
+	if s == "" && ni == nil {
+		return 0
+	}
+	if id, ok := f.nameIDs[fileNameKey{s, family}]; ok {
+		return id
+	}
+	s = strings.Clone(s)
+	id := int32(len(f.names))
+	f.names = append(f.names, fileName{s, ni})
+	f.nameIDs[fileNameKey{s, family}] = id
+	return id
+}
+
+// blockTable maps the blocking keys of a FileIndex to their blocks: open
+// addressing with linear probing, in shards that grow one at a time (a
+// table growing whole would hold its old and new arrays at once). An entry
+// is 6 bytes and does not hold its key: the block's last record gives it
+// again, and the slot with 4 bits of the key rule out almost every other
+// entry first.
+type blockTable struct {
+	shards [256]blockShard
+}
+
+type blockShard struct {
+	// heads[i] is the block's last record plus 1, 0 for an empty entry;
+	// meta[i] the slot and 4 bits of the key (tag, high byte) and the
+	// block's size, at most 255 (low byte).
+	heads []uint32
+	meta  []uint16
+	used  int
+}
+
+// block is a block's entry in a blockTable; sh nil for none.
+type block struct {
+	sh *blockShard
+	i  int
+}
+
+// head returns the block's last record plus 1.
+func (b block) head() uint32 { return b.sh.heads[b.i] }
+
+// join makes record n the block's last.
+func (b block) join(n uint32) {
+	b.sh.heads[b.i] = n + 1
+	if b.sh.meta[b.i]&0xff < 0xff {
+		b.sh.meta[b.i]++
+	}
+}
+
+// size returns the block's size, in slot s, counted up to max+1 past the
+// 255 its entry holds.
+func (f *FileIndex) size(b block, s, max int) int {
+	n := int(b.sh.meta[b.i] & 0xff)
+	if n < 0xff {
+		return n
+	}
+	n = 0
+	for i := b.head(); i != 0 && n <= max; i = f.nextIn(i-1, s) {
+		n++
+	}
+	return n
+}
+
+func blockHash(s int, k uint64) (shard uint8, h uint64, tag uint16) {
+	h = (k ^ uint64(s)*0x9E3779B97F4A7C15) * 0xBF58476D1CE4E5B9
+	h ^= h >> 31
+	return uint8(h >> 56), h, (uint16(s)<<4 | uint16(h>>40)&0xf) << 8
+}
+
+// home returns the first position of hash h in a shard of n entries.
+func home(h uint64, n int) int {
+	hi, _ := bits.Mul64(h<<8, uint64(n))
+	return int(hi)
+}
+
+// find returns the block of key k in slot s; keyOf gives the key of a
+// record.
+func (t *blockTable) find(s int, k uint64, keyOf func(uint32, int) uint64) block {
+	sh, h, tag := blockHash(s, k)
+	b := &t.shards[sh]
+	if len(b.heads) == 0 {
+		return block{}
+	}
+	for i := home(h, len(b.heads)); ; i++ {
+		if i == len(b.heads) {
+			i = 0
+		}
+		if b.heads[i] == 0 {
+			return block{}
+		}
+		if b.meta[i]&0xff00 == tag && keyOf(b.heads[i]-1, s) == k {
+			return block{b, i}
+		}
+	}
+}
+
+// insert adds the block of key k in slot s, holding record head-1.
+func (t *blockTable) insert(s int, k uint64, head uint32, keyOf func(uint32, int) uint64) {
+	sh, h, tag := blockHash(s, k)
+	b := &t.shards[sh]
+	if b.used+1 > len(b.heads)*4/5 {
+		b.grow(keyOf)
+	}
+	b.put(h, head, tag|1)
+	b.used++
+}
+
+func (b *blockShard) put(h uint64, head uint32, meta uint16) {
+	for i := home(h, len(b.heads)); ; i++ {
+		if i == len(b.heads) {
+			i = 0
+		}
+		if b.heads[i] == 0 {
+			b.heads[i], b.meta[i] = head, meta
+			return
+		}
+	}
+}
+
+// grow makes the shard half as large again. An entry does not hold its
+// key: keyOf gives it again from the block's last record.
+func (b *blockShard) grow(keyOf func(uint32, int) uint64) {
+	heads, meta := b.heads, b.meta
+	n := max(64, len(heads)*3/2)
+	b.heads, b.meta = make([]uint32, n), make([]uint16, n)
+	for i, head := range heads {
+		if head != 0 {
+			s := int(meta[i] >> 12)
+			_, h, _ := blockHash(s, keyOf(head-1, s))
+			b.put(h, head, meta[i])
+		}
+	}
+}
+
+// chunks is a growing array in fixed chunks: appending never copies what
+// is held, and never holds two copies while it grows.
+type chunks[T any] struct {
+	c [][]T
+	n int
+}
+
+const chunkBits = 14
+
+func (c *chunks[T]) len() int { return c.n }
+
+func (c *chunks[T]) at(i int) *T { return &c.c[i>>chunkBits][i&(1<<chunkBits-1)] }
+
+func (c *chunks[T]) add(v T) {
+	if c.n>>chunkBits == len(c.c) {
+		c.c = append(c.c, make([]T, 0, 1<<chunkBits))
+	}
+	last := &c.c[len(c.c)-1]
+	*last = append(*last, v)
+	c.n++
+}
+
+// arena holds many small strings in large byte blocks, which the garbage
+// collector does not scan and which cost no header each.
+type arena struct {
+	blocks [][]byte
+}
+
+const arenaBlock = 1 << 20
+
+// arenaPos is where an arena's entry starts: block and offset.
+type arenaPos struct{ block, off uint32 }
+
+// reserve returns room for n bytes at the end of the arena.
+func (a *arena) reserve(n int) (arenaPos, []byte) {
+	if len(a.blocks) == 0 || cap(a.blocks[len(a.blocks)-1])-len(a.blocks[len(a.blocks)-1]) < n {
+		a.blocks = append(a.blocks, make([]byte, 0, max(n, arenaBlock)))
+	}
+	b := &a.blocks[len(a.blocks)-1]
+	p := arenaPos{uint32(len(a.blocks) - 1), uint32(len(*b))}
+	*b = (*b)[:len(*b)+n]
+	return p, (*b)[p.off:]
+}
+
+// add keeps strings ss, each with its length, and returns where they are.
+func (a *arena) add(ss ...string) arenaPos {
+	var buf [16]byte
+	size := 0
+	for _, s := range ss {
+		size += binary.PutUvarint(buf[:], uint64(len(s))) + len(s)
+	}
+	p, b := a.reserve(size)
+	i := 0
+	for _, s := range ss {
+		i += binary.PutUvarint(b[i:], uint64(len(s)))
+		i += copy(b[i:], s)
+	}
+	return p
+}
+
+// get returns the bytes from p to the end of p's block (its entry and the
+// ones after it).
+func (a *arena) get(p arenaPos) []byte { return a.blocks[p.block][p.off:] }
+
+// nextString reads a string add wrote from the start of b; it returns
+// its bytes, the arena's, and the rest of b.
+func nextString(b []byte) ([]byte, []byte) {
+	n, k := binary.Uvarint(b)
+	b = b[k:]
+	return b[:n:n], b[n:]
 }

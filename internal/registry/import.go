@@ -136,7 +136,7 @@ type importer struct {
 	problems int
 	hh       map[string]*hhState
 	persons  map[string]personState // the member's stored persons, by member_ref
-	seen     map[string]int32       // member_ref of a new person → its row in the file
+	seen     refRows                // member_ref of a new person → its row in the file
 	merged   map[string]string      // member_ref of a merged record → the kept record's
 	dups     importDuplicates
 	batch    ImportBatch
@@ -155,15 +155,20 @@ type importer struct {
 	// takes the audit log's lock until commit, and a long import must
 	// not hold it while it reads files. Each is kept as the entity's id
 	// and the SHA-256 of its JSON, so that a million of them stay small.
-	audit []auditRef
+	audit auditRefs
 }
 
-// auditRef is one audit entry of an import, held until the end.
+// auditRef is one audit entry of an import, held until the end, in 40
+// bytes: the SHA-256 of the entity's JSON, and the entity's id with the
+// action (an index in auditActions) in its top byte (ids are below 2⁵⁶:
+// a sequence would take 2 billion years at a million rows a second).
 type auditRef struct {
-	action uint8 // index in auditActions
-	id     int64
-	sum    [sha256.Size]byte
+	sum      [sha256.Size]byte
+	idAction uint64
 }
+
+func (r auditRef) action() uint8 { return uint8(r.idAction >> 56) }
+func (r auditRef) id() int64     { return int64(r.idAction & (1<<56 - 1)) }
 
 var auditActions = [...]struct{ action, entity string }{{"household.import", "household"}, {"household.update", "household"}, {"person.update", "person"},
 	{"person.duplicate_confirmed", "person"}}
@@ -178,28 +183,31 @@ func (im *importer) note(action uint8, id int64, v any) {
 	if err != nil {
 		panic(fmt.Sprintf("registry: audit state of %T: %v", v, err)) // a Household or a Person always encodes
 	}
-	im.audit = append(im.audit, auditRef{action: action, id: id, sum: sha256.Sum256(b)})
+	im.audit.add(auditRef{sum: sha256.Sum256(b), idAction: uint64(action)<<56 | uint64(id)})
 }
 
 // appendAudit appends the import's held entries and then last, in blocks,
 // so that the records being hashed stay few at any time.
 func (im *importer) appendAudit(ctx context.Context, last audit.Entry) error {
 	const block = 10000
-	es := make([]audit.Entry, 0, min(block, len(im.audit)))
-	for i, r := range im.audit {
-		a := auditActions[r.action]
-		// The State is the hex SHA-256 of the record's JSON, as
-		// audit.StateHash gives it.
-		es = append(es, audit.Entry{MemberID: im.mi.ID, Action: a.action, EntityType: a.entity, EntityID: strconv.FormatInt(r.id, 10),
-			State: hex.EncodeToString(r.sum[:])})
-		if len(es) == block || i == len(im.audit)-1 {
-			if err := audit.Append(ctx, im.tx, es...); err != nil {
-				return err
+	es := make([]audit.Entry, 0, min(block, im.audit.n))
+	i := 0
+	for _, rs := range im.audit.blocks {
+		for _, r := range rs {
+			a := auditActions[r.action()]
+			// The State is the hex SHA-256 of the record's JSON, as
+			// audit.StateHash gives it.
+			es = append(es, audit.Entry{MemberID: im.mi.ID, Action: a.action, EntityType: a.entity, EntityID: strconv.FormatInt(r.id(), 10),
+				State: hex.EncodeToString(r.sum[:])})
+			if i++; len(es) == block || i == im.audit.n {
+				if err := audit.Append(ctx, im.tx, es...); err != nil {
+					return err
+				}
+				es = es[:0]
 			}
-			es = es[:0]
 		}
 	}
-	im.audit = nil
+	im.audit = auditRefs{}
 	return audit.Append(ctx, im.tx, last)
 }
 
@@ -302,7 +310,7 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 	}
 	im := &importer{s: s, mi: mi, opt: opt, today: s.today(), now: s.now(), actor: actorID(ctx),
 		w: newBulkWriter(), fail: errs.E(errs.Invalid, "import.failed", "file", files),
-		hh: map[string]*hhState{}, persons: map[string]personState{}, seen: map[string]int32{}, merged: map[string]string{},
+		hh: map[string]*hhState{}, persons: map[string]personState{}, seen: newRefRows(), merged: map[string]string{},
 		dups: importDuplicates{check: s.dup, member: memberID, refuse: !opt.ConfirmDuplicates}}
 	im.batch = ImportBatch{MemberID: memberID, Files: files, ActorID: im.actor, At: im.now, DuplicatesConfirmed: opt.ConfirmDuplicates && s.dup != nil}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
@@ -799,7 +807,7 @@ func (im *importer) readMembers(ctx context.Context, t table) error {
 		old, exists := im.persons[q.Ref]
 		first, again := int32(0), false
 		if !exists {
-			first, again = im.seen[q.Ref]
+			first, again = im.seen.get(q.Ref)
 		}
 		switch {
 		case q.Ref == "":
@@ -821,7 +829,7 @@ func (im *importer) readMembers(ctx context.Context, t table) error {
 		if len(p.fields) > 0 {
 			im.rowProblems(t, h, row, &p)
 			if q.Ref != "" && !exists && !again {
-				im.seen[strings.Clone(q.Ref)] = int32(row) // later duplicates are still found
+				im.seen.set(q.Ref, int32(row)) // later duplicates are still found
 			}
 			continue
 		}
@@ -837,7 +845,7 @@ func (im *importer) readMembers(ctx context.Context, t table) error {
 		} else {
 			// A new person needs only its row: any later row with its
 			// ref is a duplicate.
-			im.seen[strings.Clone(q.Ref)] = int32(row)
+			im.seen.set(q.Ref, int32(row))
 		}
 		switch {
 		case exists && old.head && !head:

@@ -1,7 +1,9 @@
 package source
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/tadamun/tadamun/internal/auth"
@@ -75,40 +77,44 @@ func (x index) InFile(ctx context.Context, memberID int64) (registry.FileDuplica
 
 // fileIndex adapts a dedup.FileIndex to registry.FileDuplicates.
 type fileIndex struct {
-	f    *dedup.FileIndex
-	rows []fileRow // by the file index's record number
+	f *dedup.FileIndex
+	// rows[i] is the file row of the file index's record i; files its
+	// file, as runs of records from one file.
+	rows  []int32
+	files []fileRun
 }
 
-type fileRow struct {
-	file string
-	row  int
+// fileRun is a file and the first record read from it.
+type fileRun struct {
+	name  string
+	first int
 }
 
 func (x *fileIndex) CheckAdd(ctx context.Context, p registry.Person, file string, row int) ([]registry.Duplicate, error) {
-	// The import's strings may be slices of its read buffer: the index
-	// keeps its own copies.
-	r := Person(p)
-	for _, s := range []*string{&r.Ref, &r.Household, &r.First, &r.Father, &r.Grandfather, &r.Family, &r.Latin, &r.NationalID, &r.Phone, &r.Area} {
-		*s = strings.Clone(*s)
-	}
-	ms, err := x.f.CheckAdd(ctx, r)
+	// The import's strings may be slices of its read buffer: the file
+	// index keeps its own copies of what it keeps.
+	ms, err := x.f.CheckAdd(ctx, Person(p))
 	if err != nil {
 		return nil, errs.Wrapf(err, "dedup: check in file")
 	}
-	if n := len(x.rows); n == 0 || x.rows[n-1].file != file {
-		file = strings.Clone(file)
-	} else {
-		file = x.rows[n-1].file
+	if n := len(x.files); n == 0 || x.files[n-1].name != file {
+		x.files = append(x.files, fileRun{strings.Clone(file), len(x.rows)})
 	}
-	x.rows = append(x.rows, fileRow{file, row})
+	x.rows = append(x.rows, int32(row))
 	out := make([]registry.Duplicate, 0, len(ms))
 	for _, m := range ms {
 		d := duplicate(m)
 		d.PersonID = 0
-		d.File, d.Row = x.rows[m.Index].file, x.rows[m.Index].row
+		d.File, d.Row = x.file(m.Index), int(x.rows[m.Index])
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// file returns the file of the file index's record i.
+func (x *fileIndex) file(i int) string {
+	k, _ := slices.BinarySearchFunc(x.files, i, func(r fileRun, i int) int { return cmp.Compare(r.first, i+1) })
+	return x.files[k-1].name
 }
 
 func (x index) Saved(memberID int64, ps []registry.Person) {

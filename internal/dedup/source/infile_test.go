@@ -122,6 +122,13 @@ func TestImportFindsDuplicatesInsideTheFile(t *testing.T) {
 		if x := listed[[2]int{4, 2}]; x.Ref != "B1" || x.Of.Ref != "A1" || !hasReason(x.Of.Why, "national_id", "exact") {
 			t.Errorf("exact pair %+v, want B1 of A1 with the national ID as a reason", x)
 		}
+		// The earlier row as the file index keeps it: its row, reference,
+		// household and name as written.
+		for want, of := range map[[2]int][3]string{{5, 3}: {"A2", "H1", "سلمى كمال عيسى الفرا"}, {7, 6}: {"D1", "H4", "عبدالله إبراهيم أحمد النجار"}} {
+			if x := listed[want]; x.Of.Row != want[1] || x.Of.Ref != of[0] || x.Of.HouseholdRef != of[1] || x.Of.Name != of[2] {
+				t.Errorf("rows %v: earlier row %d %q %q %q, want %d %q %q %q", want, x.Of.Row, x.Of.Ref, x.Of.HouseholdRef, x.Of.Name, want[1], of[0], of[1], of[2])
+			}
+		}
 		if n := actionCount(t, d, "person.duplicate_confirmed"); n != 3 {
 			t.Errorf("%d confirmations audited, want 3", n)
 		}
