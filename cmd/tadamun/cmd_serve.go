@@ -43,7 +43,7 @@ func serve(ctx context.Context, g globals, args []string) error {
 	chromium := fs.String("chromium", env("TADAMUN_CHROMIUM", ""), "Chromium or Chrome that prints documents to PDF (TADAMUN_CHROMIUM; default: chromium, chromium-browser, google-chrome on the PATH; \"none\": only the print view)")
 	cardKey := fs.String("card-key", env("TADAMUN_CARD_KEY", "tadamun-card.key"), "secret the members' beneficiary-card keys are derived from, created on first use (TADAMUN_CARD_KEY)")
 	printMax := fs.Int("print-max", 2, "how many documents Chromium prints at once")
-	dbRead := fs.String("db-read", env("TADAMUN_DB_READ", ""), "a read-only database (a PostgreSQL streaming replica) for the heavy read-only work: the portal statistics and the union reports (TADAMUN_DB_READ); default: --db")
+	dbRead := fs.String("db-read", env("TADAMUN_DB_READ", ""), "a read-only database (a PostgreSQL streaming replica) for the heavy read-only work: the portal statistics, the union reports and the exports of households, persons, run decisions and enrollments (TADAMUN_DB_READ); default: --db")
 	role := fs.String("role", env("TADAMUN_ROLE", union.RoleBoth), "the union level: node (keeps its members' data, publishes signed reports), hub (receives reports, the union dashboard) or both (TADAMUN_ROLE)")
 	hub := fs.String("hub", env("TADAMUN_HUB", ""), "a node's union hub address (https://…): the node pushes its reports there after making them (TADAMUN_HUB); empty: the hub pulls them")
 	reportEvery := fs.Duration("report-every", 24*time.Hour, "how often a node makes its signed reports (and pushes them to --hub); 0 never")

@@ -169,6 +169,13 @@ type Services struct {
 	// Statistics are the public portal's figures, refreshed in the
 	// background on first use.
 	Statistics *statistics.Service
+	// Reads are the services the heavy read-only work uses — the
+	// statistics, and the exports of household and person lists, run
+	// decisions and enrollments: built over the read-only database when
+	// there is one (Options.Read, serve --db-read: a streaming replica,
+	// which may lag the primary by its replication delay), else the
+	// primary's own services. Never written through.
+	Reads Reads
 	// Jobs runs the long-running work of the process (targeting runs in the
 	// background, web imports, the statistics refresh, DCI callbacks) and
 	// lists it on the jobs page. Main recovers it at start and drains it at
@@ -288,6 +295,12 @@ type Services struct {
 	db *db.DB
 }
 
+// Reads are the services heavy read-only work reads through (Services.Reads).
+type Reads struct {
+	Registry *registry.Service
+	Programs *program.Service
+}
+
 // New builds every service over d. It opens nothing and starts no
 // background work: the DCI subscription poller starts with the first DCI
 // request, and Close stops what has started.
@@ -319,8 +332,8 @@ func New(d *db.DB, o Options) *Services {
 	s.Notify = notify.New(d, notify.Options{Members: s.Members, Clock: clock, Log: o.Log})
 	s.Programs = program.NewWith(d, program.Options{Clock: clock, Members: s.Members, Auth: s.Auth, Notify: s.Notify})
 	s.Programs.Jobs = s.Jobs // runs started in the background are jobs
-	// The statistics read the replica when there is one: the same
-	// services, built over it, only read.
+	// The statistics and the exports read the replica when there is one:
+	// the same services, built over it, only read.
 	sm, sr, sp := s.Members, s.Registry, s.Programs
 	if o.Read != nil && o.Read != d {
 		o.Read.SetClock(clock)
@@ -328,6 +341,7 @@ func New(d *db.DB, o Options) *Services {
 		sr = registry.NewWith(o.Read, registry.Options{Clock: clock, Members: sm})
 		sp = program.NewWith(o.Read, program.Options{Clock: clock, Members: sm, Auth: auth.NewWith(o.Read, auth.Options{Clock: clock})})
 	}
+	s.Reads = Reads{Registry: sr, Programs: sp}
 	s.Statistics = statistics.New(statistics.Options{Members: sm, Registry: sr, Programs: sp, Log: o.Log, Jobs: s.Jobs, Clock: clock})
 	s.ProgramPayments = func() payment.Source { return payment.ProgramSource(s.Programs) }
 	s.Ledger = ledger.NewWith(d, ledger.Options{Clock: clock})

@@ -11,10 +11,11 @@ import (
 	"github.com/tadamun/tadamun/internal/db/dbtest"
 	"github.com/tadamun/tadamun/internal/demo"
 	"github.com/tadamun/tadamun/internal/member"
+	"github.com/tadamun/tadamun/internal/registry"
 )
 
 // TestReadReplica: with a read-only database (serve --db-read), the
-// portal's statistics read it, not the primary; a database opened read
+// portal's statistics and the exports read it, not the primary; a database opened read
 // only refuses writes.
 func TestReadReplica(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, primary *db.DB) {
@@ -43,6 +44,21 @@ func TestReadReplica(t *testing.T) {
 		}
 		if len(snap.Members) != 1 || snap.Members[0].Member.Code != "KW" {
 			t.Fatalf("statistics read %d members, want the replica's one", len(snap.Members))
+		}
+		// The exports read the replica too: its registry is empty, the
+		// primary's holds the demo's households.
+		if svc.Reads.Registry == svc.Registry || svc.Reads.Programs == svc.Programs {
+			t.Fatal("with a read-only database the exports' services are the primary's")
+		}
+		count := func(r *registry.Service) int {
+			n := 0
+			if err := r.EachListedHousehold(actor.System(ctx), registry.HouseholdQuery{MemberID: 1}, 100, func(registry.Household) error { n++; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if got, primaryHas := count(svc.Reads.Registry), count(svc.Registry); got != 0 || primaryHas == 0 {
+			t.Fatalf("the export's registry listed %d households (the primary %d), want the replica's none", got, primaryHas)
 		}
 		err = ro.Tx(ctx, func(tx *db.Tx) error {
 			_, err := tx.Exec(ctx, `UPDATE members SET name_en = 'x'`)

@@ -52,7 +52,7 @@ func (s *Server) enrollmentsExport(w http.ResponseWriter, r *http.Request, p pro
 	}
 	const page = 1000
 	for off := 0; off < x.Limit(); off += page {
-		es, err := s.programs().Enrollments(ctx, program.EnrollmentFilter{ProgramID: p.ID, Status: status, ApprovalID: approval, Limit: page, Offset: off})
+		es, err := s.readPrograms().Enrollments(ctx, program.EnrollmentFilter{ProgramID: p.ID, Status: status, ApprovalID: approval, Limit: page, Offset: off})
 		if err != nil {
 			return x.Close(err)
 		}
@@ -82,7 +82,7 @@ func (s *Server) runExport(w http.ResponseWriter, r *http.Request, run program.R
 		return err
 	}
 	f.Limit, f.Offset = x.Limit(), 0
-	return x.Close(s.programs().EachDecision(r.Context(), run.ID, f, func(d program.Decision) error {
+	return x.Close(s.readPrograms().EachDecision(r.Context(), run.ID, f, func(d program.Decision) error {
 		rank := rawCell("")
 		if d.Rank > 0 {
 			rank = rawCell(strconv.Itoa(d.Rank))

@@ -358,7 +358,7 @@ func (s *Server) householdExport(w http.ResponseWriter, r *http.Request, f house
 		batch = batch[:0]
 		return nil
 	}
-	err = s.Registry.EachListedHousehold(ctx, f.q, x.Limit(), func(h registry.Household) error {
+	err = s.readRegistry().EachListedHousehold(ctx, f.q, x.Limit(), func(h registry.Household) error {
 		batch = append(batch, h)
 		if len(batch) == 500 {
 			return flush()
@@ -381,7 +381,7 @@ func (s *Server) householdPersonsExport(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
-	return x.Close(s.Registry.EachListedPerson(ctx, f.q, x.Limit(), func(p registry.Person) error {
+	return x.Close(s.readRegistry().EachListedPerson(ctx, f.q, x.Limit(), func(p registry.Person) error {
 		return x.Row(personCells(Lang(r), p)...)
 	}))
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/program"
 	"github.com/tadamun/tadamun/internal/program/rule"
+	"github.com/tadamun/tadamun/internal/registry"
 )
 
 // Programs: list, editor with the rule vocabulary, program page with
@@ -51,6 +53,12 @@ func init() {
 }
 
 func (s *Server) programs() *program.Service { return s.Programs }
+
+// readPrograms and readRegistry are the services exports read through: the
+// read-only database's when serve has one (--db-read), else the primary's.
+func (s *Server) readPrograms() *program.Service { return cmp.Or(s.Reads.Programs, s.Programs) }
+
+func (s *Server) readRegistry() *registry.Service { return cmp.Or(s.Reads.Registry, s.Registry) }
 
 func pathID(r *http.Request, name string) (int64, error) {
 	n, err := strconv.ParseInt(r.PathValue(name), 10, 64)
