@@ -17,7 +17,7 @@ import (
 // (the file is bounded by the import's limits), compactly: a prepared
 // record, what a match reports (reference, household, name) and the
 // record's blocks cost about 150 bytes a record (40 the record, about 35
-// its strings, 4 for each block it is in and 6 to 9 for each block it
+// its strings, 4 for each block it is in and 10 to 15 for each block it
 // starts), where whole Records and a map per slot took about 900 (a
 // 10-million-person import has to fit in a few GB). It is not safe for
 // concurrent use.
