@@ -16,9 +16,11 @@ import (
 // registry holding them would be. It holds the file's records in memory
 // (the file is bounded by the import's limits), compactly: a prepared
 // record, what a match reports (reference, household, name) and the
-// record's blocking keys cost about 200 bytes a record, not the 1.3 KB of
-// maps and whole Records they took before (a 10-million-person import has
-// to fit in a few GB). It is not safe for concurrent use.
+// record's blocks cost about 150 bytes a record (40 the record, about 35
+// its strings, 4 for each block it is in and 10 to 15 for each block it
+// starts), where whole Records and a map per slot took about 900 (a
+// 10-million-person import has to fit in a few GB). It is not safe for
+// concurrent use.
 type FileIndex struct {
 	ix   *Index
 	recs chunks[fileRec] // by record number
@@ -230,7 +232,7 @@ func (f *FileIndex) add(r *Record, x rec, keys *[nSlots]uint64, found *[nSlots]b
 	f.recs.add(in)
 	for s, k := range keys {
 		if k != 0 && found[s].sh == nil {
-			f.blocks.insert(s, k, n+1, f.keyOf)
+			f.blocks.insert(s, k, n+1)
 		}
 	}
 }
@@ -273,19 +275,25 @@ func (f *FileIndex) name(s string, family bool, ni *nameInfo) int32 {
 // blockTable maps the blocking keys of a FileIndex to their blocks: open
 // addressing with linear probing, in shards that grow one at a time (a
 // table growing whole would hold its old and new arrays at once). An entry
-// is 6 bytes and does not hold its key: the block's last record gives it
-// again, and the slot with 4 bits of the key rule out almost every other
-// entry first.
+// is 8 bytes and does not hold its key: the slot and 32 bits of the key's
+// hash (12 choosing the shard, 20 in the entry) rule out almost every
+// other entry, and the block's last record gives the key again to tell
+// the rest. The 20 bits place the entry when its shard grows.
 type blockTable struct {
-	shards [256]blockShard
+	shards [1 << shardBits]blockShard
 }
+
+const (
+	shardBits = 12
+	hashBits  = 20
+)
 
 type blockShard struct {
 	// heads[i] is the block's last record plus 1, 0 for an empty entry;
-	// meta[i] the slot and 4 bits of the key (tag, high byte) and the
+	// meta[i] the slot (4 bits), 20 bits of the key's hash and the
 	// block's size, at most 255 (low byte).
 	heads []uint32
-	meta  []uint16
+	meta  []uint32
 	used  int
 }
 
@@ -320,52 +328,54 @@ func (f *FileIndex) size(b block, s, max int) int {
 	return n
 }
 
-func blockHash(s int, k uint64) (shard uint8, h uint64, tag uint16) {
-	h = (k ^ uint64(s)*0x9E3779B97F4A7C15) * 0xBF58476D1CE4E5B9
+// blockHash returns the shard of key k in slot s and its entry's meta
+// with size 0.
+func blockHash(s int, k uint64) (shard int, meta uint32) {
+	h := (k ^ uint64(s)*0x9E3779B97F4A7C15) * 0xBF58476D1CE4E5B9
 	h ^= h >> 31
-	return uint8(h >> 56), h, (uint16(s)<<4 | uint16(h>>40)&0xf) << 8
+	return int(h >> (64 - shardBits)), uint32(s)<<28 | uint32(h>>(64-shardBits-hashBits))&(1<<hashBits-1)<<8
 }
 
-// home returns the first position of hash h in a shard of n entries.
-func home(h uint64, n int) int {
-	hi, _ := bits.Mul64(h<<8, uint64(n))
-	return int(hi)
+// home returns the first position of an entry with meta m in a shard of
+// n entries.
+func home(m uint32, n int) int {
+	return int(uint64(m>>8&(1<<hashBits-1)) * uint64(n) >> hashBits)
 }
 
 // find returns the block of key k in slot s; keyOf gives the key of a
 // record.
 func (t *blockTable) find(s int, k uint64, keyOf func(uint32, int) uint64) block {
-	sh, h, tag := blockHash(s, k)
+	sh, tag := blockHash(s, k)
 	b := &t.shards[sh]
 	if len(b.heads) == 0 {
 		return block{}
 	}
-	for i := home(h, len(b.heads)); ; i++ {
+	for i := home(tag, len(b.heads)); ; i++ {
 		if i == len(b.heads) {
 			i = 0
 		}
 		if b.heads[i] == 0 {
 			return block{}
 		}
-		if b.meta[i]&0xff00 == tag && keyOf(b.heads[i]-1, s) == k {
+		if b.meta[i]&^0xff == tag && keyOf(b.heads[i]-1, s) == k {
 			return block{b, i}
 		}
 	}
 }
 
 // insert adds the block of key k in slot s, holding record head-1.
-func (t *blockTable) insert(s int, k uint64, head uint32, keyOf func(uint32, int) uint64) {
-	sh, h, tag := blockHash(s, k)
+func (t *blockTable) insert(s int, k uint64, head uint32) {
+	sh, tag := blockHash(s, k)
 	b := &t.shards[sh]
 	if b.used+1 > len(b.heads)*4/5 {
-		b.grow(keyOf)
+		b.grow()
 	}
-	b.put(h, head, tag|1)
+	b.put(head, tag|1)
 	b.used++
 }
 
-func (b *blockShard) put(h uint64, head uint32, meta uint16) {
-	for i := home(h, len(b.heads)); ; i++ {
+func (b *blockShard) put(head uint32, meta uint32) {
+	for i := home(meta, len(b.heads)); ; i++ {
 		if i == len(b.heads) {
 			i = 0
 		}
@@ -376,17 +386,14 @@ func (b *blockShard) put(h uint64, head uint32, meta uint16) {
 	}
 }
 
-// grow makes the shard half as large again. An entry does not hold its
-// key: keyOf gives it again from the block's last record.
-func (b *blockShard) grow(keyOf func(uint32, int) uint64) {
+// grow makes the shard half as large again.
+func (b *blockShard) grow() {
 	heads, meta := b.heads, b.meta
-	n := max(64, len(heads)*3/2)
-	b.heads, b.meta = make([]uint32, n), make([]uint16, n)
+	n := max(16, len(heads)*3/2)
+	b.heads, b.meta = make([]uint32, n), make([]uint32, n)
 	for i, head := range heads {
 		if head != 0 {
-			s := int(meta[i] >> 12)
-			_, h, _ := blockHash(s, keyOf(head-1, s))
-			b.put(h, head, meta[i])
+			b.put(head, meta[i])
 		}
 	}
 }
