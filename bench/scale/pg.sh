@@ -42,6 +42,7 @@ DIR=${DIR:-$(mktemp -d)}
 mkdir -p "$DIR"
 URL="$PG/$DB?sslmode=disable"
 export TADAMUN_DB="$URL" TADAMUN_AUDIT_KEY="$DIR/audit.key" TADAMUN_WHISTLE_KEY="$DIR/whistle.key"
+export TADAMUN_CARD_KEY="$DIR/card.key" TADAMUN_CASE_KEY="$DIR/case.key" TADAMUN_DCI_KEY="$DIR/dci.key"
 export TADAMUN_PASSWORD=bench-password-long
 t="$DIR/tadamun"
 psqlc() { psql -X -q -d "$URL" "$@"; }
