@@ -44,15 +44,7 @@ func (f *mapFileIndex) checkAdd(r Record) []Match {
 			out = append(out, Match{Index: int(i), Record: f.rs[i], Weight: w, Class: class, Veto: veto})
 		}
 	}
-	slices.SortFunc(out, func(a, b Match) int {
-		switch {
-		case a.Weight > b.Weight:
-			return -1
-		case a.Weight < b.Weight:
-			return 1
-		}
-		return a.Index - b.Index
-	})
+	slices.SortFunc(out, byWeight)
 	n := uint32(len(f.recs))
 	f.recs, f.rs = append(f.recs, x), append(f.rs, r)
 	for s, k := range keys {

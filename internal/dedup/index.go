@@ -64,15 +64,7 @@ func (ix *Index) Check(ctx context.Context, r Record) ([]Match, error) {
 		out = append(out, Match{Index: int(idx), Record: ix.records[idx], Weight: w, Class: class, Veto: veto,
 			Explanation: ix.scorer.explain(&q, b, v, w, class, veto)})
 	}
-	slices.SortFunc(out, func(a, b Match) int {
-		switch {
-		case a.Weight > b.Weight:
-			return -1
-		case a.Weight < b.Weight:
-			return 1
-		}
-		return a.Index - b.Index
-	})
+	slices.SortFunc(out, byWeight)
 	return out, nil
 }
 

@@ -180,15 +180,7 @@ func (f *FileIndex) CheckAdd(ctx context.Context, r Record) ([]Match, error) {
 		out = append(out, Match{Index: int(i), Record: f.Record(int(i)), Weight: w, Class: class, Veto: veto,
 			Explanation: ix.scorer.explain(&x, b, v, w, class, veto)})
 	}
-	slices.SortFunc(out, func(a, b Match) int {
-		switch {
-		case a.Weight > b.Weight:
-			return -1
-		case a.Weight < b.Weight:
-			return 1
-		}
-		return a.Index - b.Index
-	})
+	slices.SortFunc(out, byWeight)
 	f.add(&r, x, &keys, &found, maxBlock)
 	return out, nil
 }

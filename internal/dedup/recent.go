@@ -57,15 +57,7 @@ func (ix *Index) CheckWith(ctx context.Context, r Record, recent []Recent) ([]Ma
 		out = append(out, Match{Index: ix.Len() + i, Record: b.Record, Weight: w, Class: class, Veto: veto,
 			Explanation: ix.scorer.explain(&q, &b.rec, v, w, class, veto)})
 	}
-	slices.SortFunc(out, func(a, b Match) int {
-		switch {
-		case a.Weight > b.Weight:
-			return -1
-		case a.Weight < b.Weight:
-			return 1
-		}
-		return a.Index - b.Index
-	})
+	slices.SortFunc(out, byWeight)
 	return out, nil
 }
 
@@ -77,4 +69,16 @@ func sharesBlock(q *rec, keys *[nSlots]uint64, b *Recent) bool {
 		}
 	}
 	return false
+}
+
+// byWeight orders matches most likely first, then by position: the order
+// every check returns them in.
+func byWeight(a, b Match) int {
+	switch {
+	case a.Weight > b.Weight:
+		return -1
+	case a.Weight < b.Weight:
+		return 1
+	}
+	return a.Index - b.Index
 }
