@@ -61,9 +61,11 @@ func (s *Service) ServedCounts(ctx context.Context, at time.Time) (map[int64]int
 }
 
 // Served returns every active program the actor may read, by member and
-// code, with the rules in force and the households it serves on day at.
-// It reads the programs, their versions in force and the counts in three
-// queries, however many members and programs there are.
+// code, with the rules in force and the households it serves at instant at,
+// on its member's day (the date at `at` in the member's time zone).
+// It reads the programs, their versions in force, each member's time zone
+// and the counts of each distinct day (one or two), however many programs
+// there are.
 func (s *Service) Served(ctx context.Context, at time.Time) ([]Served, error) {
 	ps, err := s.List(ctx, 0)
 	if err != nil {
@@ -86,10 +88,11 @@ func (s *Service) Served(ctx context.Context, at time.Time) ([]Served, error) {
 	if err := rows.Err(); err != nil {
 		return nil, errs.Wrapf(err, "program: versions in force")
 	}
-	counts, err := s.ServedCounts(ctx, at)
-	if err != nil {
-		return nil, err
-	}
+	// Each member counts on its own day: at 22:00 UTC it is already
+	// tomorrow in Amman and still today in Rabat. The members' days are
+	// one or two at any instant, so as many grouped queries.
+	counts := map[string]map[int64]int{}
+	zones := map[int64]*time.Location{}
 	out := []Served{}
 	for _, p := range ps {
 		if p.Status != Active {
@@ -99,7 +102,25 @@ func (s *Service) Served(ctx context.Context, at time.Time) ([]Served, error) {
 		if !ok {
 			continue // closed between the two reads
 		}
-		out = append(out, Served{Program: p, Rules: r, Households: counts[p.ID]})
+		loc, ok := zones[p.MemberID]
+		if !ok {
+			m, err := s.members.ByID(ctx, p.MemberID)
+			if err != nil {
+				return nil, err
+			}
+			loc = m.Location()
+			zones[p.MemberID] = loc
+		}
+		local := at.In(loc)
+		day := local.Format(time.DateOnly)
+		if counts[day] == nil {
+			c, err := s.ServedCounts(ctx, local)
+			if err != nil {
+				return nil, err
+			}
+			counts[day] = c
+		}
+		out = append(out, Served{Program: p, Rules: r, Households: counts[day][p.ID]})
 	}
 	return out, nil
 }

@@ -86,6 +86,23 @@ func TestProgramServedCounts(t *testing.T) {
 				t.Errorf("got %v, %v; want nothing", got, err)
 			}
 		})
+		t.Run("on the member's day, not UTC's", func(t *testing.T) {
+			// 23:00 UTC on day 9 is 02:00 on day 10 in Amman, the day
+			// enrollment 2 leaves.
+			at := day(10).Add(-time.Hour)
+			served, err := f.s.Served(f.sys, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			onTen, _ := f.s.ServedCounts(f.sys, day(10))
+			onNine, _ := f.s.ServedCounts(f.sys, day(9))
+			if onTen[a.Program.ID] == onNine[a.Program.ID] {
+				t.Fatalf("days 9 and 10 serve as many (%d): the case tests nothing", onTen[a.Program.ID])
+			}
+			if len(served) != 1 || served[0].Households != onTen[a.Program.ID] {
+				t.Errorf("at %s served %+v, want Amman's day 10: %d households", at, served, onTen[a.Program.ID])
+			}
+		})
 		t.Run("the portal's list", func(t *testing.T) {
 			served, err := f.s.Served(f.sys, day(0))
 			if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/db"
+	"github.com/tadamun/tadamun/internal/member"
 	"github.com/tadamun/tadamun/internal/program"
 )
 
@@ -58,7 +59,13 @@ func TestPortalProgramsHouseholdsServed(t *testing.T) {
 			continue
 		}
 		active++
-		es, err := ps.EnrolledAt(sys, p.ID, time.Now().UTC())
+		m, err := member.New(d).ByID(sys, p.MemberID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The member's today, as the page counts it (in Amman a day ahead
+		// of UTC after 21:00 UTC).
+		es, err := ps.EnrolledAt(sys, p.ID, time.Now().In(m.Location()))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -73,7 +73,7 @@ func (s *Server) activePrograms(ctx context.Context) ([]publicProgram, error) {
 	if err != nil {
 		return nil, err
 	}
-	served, err := ps.Served(ctx, s.Clock.Now().UTC())
+	served, err := ps.Served(ctx, s.Clock.Now()) // each member counts on its own day
 	if err != nil {
 		return nil, err
 	}
