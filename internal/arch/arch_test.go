@@ -94,7 +94,7 @@ var (
 	// wiring is the composition root and what mounts the transports.
 	wiring = []string{"internal/app", "internal/server"}
 	// pure are building blocks without I/O.
-	pure = []string{"internal/arabic", "internal/money", "internal/errs", "internal/i18n", "internal/actor", "internal/disclosure", "internal/calendar", "internal/profile", "internal/care"}
+	pure = []string{"internal/arabic", "internal/money", "internal/errs", "internal/i18n", "internal/actor", "internal/disclosure", "internal/calendar", "internal/profile", "internal/care", "internal/chunked"}
 	// drivers are the database drivers and their packages.
 	drivers = []string{"github.com/jackc/pgx", "github.com/jackc/pgx/v5", "github.com/jackc/pgconn", "modernc.org/sqlite"}
 	// withIO are packages that reach outside the process.

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unsafe"
+
+	"github.com/tadamun/tadamun/internal/chunked"
 )
 
 // FileIndex compares the records of one file (an import) with each other,
@@ -23,11 +25,11 @@ import (
 // concurrent use.
 type FileIndex struct {
 	ix   *Index
-	recs chunks[fileRec] // by record number
+	recs chunked.Array[fileRec] // by record number
 	// Each block is a chain from its table entry: a record in blocks
 	// (bits of its fileRec.slots) has here, from fileRec.next, 1 + the
 	// record before it in each of them, slot by slot, or 0.
-	next   chunks[uint32]
+	next   chunked.Array[uint32]
 	blocks blockTable
 	text   arena
 	// The file's name parts as written with what they were looked up
@@ -76,8 +78,8 @@ type fileNameKey struct {
 // nextIn returns 1 + the record before record i in its block of slot s, or
 // 0.
 func (f *FileIndex) nextIn(i uint32, s int) uint32 {
-	r := f.recs.at(int(i))
-	return *f.next.at(int(r.next) + bits.OnesCount16(r.slots&(1<<s-1)))
+	r := f.recs.At(int(i))
+	return *f.next.At(int(r.next) + bits.OnesCount16(r.slots&(1<<s-1)))
 }
 
 // NewFileIndex returns an empty file index scored with ix's model.
@@ -87,13 +89,13 @@ func (ix *Index) NewFileIndex() *FileIndex {
 }
 
 // Len returns the number of records added.
-func (f *FileIndex) Len() int { return f.recs.len() }
+func (f *FileIndex) Len() int { return f.recs.Len() }
 
 // Record returns the i-th record added as a match reports it: its Ref,
 // Household and the name Name returns (the name parts as written, or the
 // Latin name when there are none). The rest is not kept.
 func (f *FileIndex) Record(i int) Record {
-	in := f.recs.at(i)
+	in := f.recs.At(i)
 	t := f.text.get(in.text)
 	var r Record
 	if in.slots&latinOnly == 0 {
@@ -114,7 +116,7 @@ func (f *FileIndex) Record(i int) Record {
 
 // rec returns record i's prepared form; its strings are the arena's.
 func (f *FileIndex) rec(i int) rec {
-	in := f.recs.at(i)
+	in := f.recs.At(i)
 	x := rec{area: in.area, year: in.year, month: in.month, day: in.day, sex: in.sex, sparse: in.sparse}
 	for p, id := range in.names {
 		x.parts[p] = f.names[id].info
@@ -188,7 +190,7 @@ func (f *FileIndex) CheckAdd(ctx context.Context, r Record) ([]Match, error) {
 // add keeps record r, prepared as x with blocking keys keys, whose blocks
 // already in the index are found (none for a new one).
 func (f *FileIndex) add(r *Record, x rec, keys *[nSlots]uint64, found *[nSlots]block, maxBlock int) {
-	n := uint32(f.recs.len())
+	n := uint32(f.recs.Len())
 	in := fileRec{area: x.area, year: x.year, month: x.month, day: x.day, sex: x.sex, sparse: x.sparse}
 	// The parts prepareSeen looked up, and what it found: a part's
 	// spelling gives the same name each time.
@@ -206,7 +208,7 @@ func (f *FileIndex) add(r *Record, x rec, keys *[nSlots]uint64, found *[nSlots]b
 	}
 	// The strings are copied: r's may be slices of a buffer.
 	in.text = f.text.add(x.nid, x.phone, r.Ref, r.Household, latin)
-	in.next = uint32(f.next.len())
+	in.next = uint32(f.next.Len())
 	// The blocks the record joins first: a new block may move the
 	// table's entries.
 	for s, k := range keys {
@@ -214,14 +216,14 @@ func (f *FileIndex) add(r *Record, x rec, keys *[nSlots]uint64, found *[nSlots]b
 		case k == 0:
 		case e.sh == nil:
 			in.slots |= 1 << s
-			f.next.add(0)
+			f.next.Add(0)
 		case f.size(e, s, maxBlock) <= maxBlock:
 			in.slots |= 1 << s
-			f.next.add(e.head())
+			f.next.Add(e.head())
 			e.join(n)
 		}
 	}
-	f.recs.add(in)
+	f.recs.Add(in)
 	for s, k := range keys {
 		if k != 0 && found[s].sh == nil {
 			f.blocks.insert(s, k, n+1)
@@ -388,28 +390,6 @@ func (b *blockShard) grow() {
 			b.put(head, meta[i])
 		}
 	}
-}
-
-// chunks is a growing array in fixed chunks: appending never copies what
-// is held, and never holds two copies while it grows.
-type chunks[T any] struct {
-	c [][]T
-	n int
-}
-
-const chunkBits = 14
-
-func (c *chunks[T]) len() int { return c.n }
-
-func (c *chunks[T]) at(i int) *T { return &c.c[i>>chunkBits][i&(1<<chunkBits-1)] }
-
-func (c *chunks[T]) add(v T) {
-	if c.n>>chunkBits == len(c.c) {
-		c.c = append(c.c, make([]T, 0, 1<<chunkBits))
-	}
-	last := &c.c[len(c.c)-1]
-	*last = append(*last, v)
-	c.n++
 }
 
 // arena holds many small strings in large byte blocks, which the garbage

@@ -18,6 +18,7 @@ import (
 	"github.com/tadamun/tadamun/internal/arabic"
 	"github.com/tadamun/tadamun/internal/audit"
 	"github.com/tadamun/tadamun/internal/auth"
+	"github.com/tadamun/tadamun/internal/chunked"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 	"github.com/tadamun/tadamun/internal/limits"
@@ -155,7 +156,7 @@ type importer struct {
 	// takes the audit log's lock until commit, and a long import must
 	// not hold it while it reads files. Each is kept as the entity's id
 	// and the SHA-256 of its JSON, so that a million of them stay small.
-	audit auditRefs
+	audit chunked.Array[auditRef] // in blocks: a growing import never copies them
 }
 
 // auditRef is one audit entry of an import, held until the end, in 40
@@ -183,31 +184,29 @@ func (im *importer) note(action uint8, id int64, v any) {
 	if err != nil {
 		panic(fmt.Sprintf("registry: audit state of %T: %v", v, err)) // a Household or a Person always encodes
 	}
-	im.audit.add(auditRef{sum: sha256.Sum256(b), idAction: uint64(action)<<56 | uint64(id)})
+	im.audit.Add(auditRef{sum: sha256.Sum256(b), idAction: uint64(action)<<56 | uint64(id)})
 }
 
 // appendAudit appends the import's held entries and then last, in blocks,
 // so that the records being hashed stay few at any time.
 func (im *importer) appendAudit(ctx context.Context, last audit.Entry) error {
 	const block = 10000
-	es := make([]audit.Entry, 0, min(block, im.audit.n))
-	i := 0
-	for _, rs := range im.audit.blocks {
-		for _, r := range rs {
-			a := auditActions[r.action()]
-			// The State is the hex SHA-256 of the record's JSON, as
-			// audit.StateHash gives it.
-			es = append(es, audit.Entry{MemberID: im.mi.ID, Action: a.action, EntityType: a.entity, EntityID: strconv.FormatInt(r.id(), 10),
-				State: hex.EncodeToString(r.sum[:])})
-			if i++; len(es) == block || i == im.audit.n {
-				if err := audit.Append(ctx, im.tx, es...); err != nil {
-					return err
-				}
-				es = es[:0]
+	es := make([]audit.Entry, 0, min(block, im.audit.Len()))
+	for i := range im.audit.Len() {
+		r := im.audit.At(i)
+		a := auditActions[r.action()]
+		// The State is the hex SHA-256 of the record's JSON, as
+		// audit.StateHash gives it.
+		es = append(es, audit.Entry{MemberID: im.mi.ID, Action: a.action, EntityType: a.entity, EntityID: strconv.FormatInt(r.id(), 10),
+			State: hex.EncodeToString(r.sum[:])})
+		if len(es) == block || i == im.audit.Len()-1 {
+			if err := audit.Append(ctx, im.tx, es...); err != nil {
+				return err
 			}
+			es = es[:0]
 		}
 	}
-	im.audit = auditRefs{}
+	im.audit = chunked.Array[auditRef]{}
 	return audit.Append(ctx, im.tx, last)
 }
 

@@ -30,20 +30,3 @@ func (r refRows) get(ref string) (int32, bool) {
 
 // set records row as ref's; it keeps no part of ref.
 func (r refRows) set(ref string, row int32) { r.m[r.key(ref)] = row }
-
-// auditRefs holds an import's audit entries in blocks, so that a growing
-// import never copies them, nor holds the old copy while it grows.
-type auditRefs struct {
-	blocks [][]auditRef
-	n      int
-}
-
-const auditBlock = 1 << 14
-
-func (a *auditRefs) add(r auditRef) {
-	if a.n%auditBlock == 0 {
-		a.blocks = append(a.blocks, make([]auditRef, 0, auditBlock))
-	}
-	a.blocks[len(a.blocks)-1] = append(a.blocks[len(a.blocks)-1], r)
-	a.n++
-}
