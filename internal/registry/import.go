@@ -992,18 +992,20 @@ func (im *importer) writePersons(ctx context.Context, b *writeBatch) error {
 			return err
 		}
 		var tokens []string
-		var ids []int64
+		var ids, sigs []int64
 		var buf []string
 		for _, p := range b.newP {
 			buf = p.nameTokens(buf[:0])
+			sig := nameSig(buf)
 			for _, t := range buf {
 				tokens = append(tokens, t)
 				ids = append(ids, p.ID)
+				sigs = append(sigs, sig)
 			}
 		}
 		// In index order, the token b-tree is written page by page.
-		sort.Sort(byToken{tokens, ids})
-		if err := im.w.names(ctx, im.tx, im.mi.ID, tokens, ids); err != nil {
+		sort.Sort(byToken{tokens, ids, sigs})
+		if err := im.w.names(ctx, im.tx, im.mi.ID, tokens, ids, sigs); err != nil {
 			return err
 		}
 		im.batch.PersonsNew += len(b.newP)
@@ -1236,8 +1238,8 @@ func Failures(err error) []ImportFailure {
 
 // byToken sorts name tokens with their person ids by (token, id).
 type byToken struct {
-	t  []string
-	id []int64
+	t       []string
+	id, sig []int64
 }
 
 func (b byToken) Len() int { return len(b.t) }
@@ -1247,4 +1249,5 @@ func (b byToken) Less(i, j int) bool {
 func (b byToken) Swap(i, j int) {
 	b.t[i], b.t[j] = b.t[j], b.t[i]
 	b.id[i], b.id[j] = b.id[j], b.id[i]
+	b.sig[i], b.sig[j] = b.sig[j], b.sig[i]
 }

@@ -66,8 +66,8 @@ func (b *bulkWriter) persons(ctx context.Context, tx *db.Tx, ps []*Person, impor
 	})
 }
 
-func (b *bulkWriter) names(ctx context.Context, tx *db.Tx, member int64, tokens []string, ids []int64) error {
-	return multiInsert(ctx, tx, "person_names", []string{"member_id", "token", "person_id"}, len(tokens), func(i int) []any {
-		return []any{member, tokens[i], ids[i]}
+func (b *bulkWriter) names(ctx context.Context, tx *db.Tx, member int64, tokens []string, ids, sigs []int64) error {
+	return multiInsert(ctx, tx, "person_names", []string{"member_id", "token", "person_id", "sig"}, len(tokens), func(i int) []any {
+		return []any{member, tokens[i], ids[i], sigs[i]}
 	})
 }

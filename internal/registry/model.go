@@ -453,6 +453,36 @@ func (q *Person) nameTokens(dst []string) []string {
 	return dst
 }
 
+// tokenBits is the signature bits of one name token: four of 64, from
+// the token's FNV-1a hash. The same in every process and engine (stored).
+func tokenBits(t string) int64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(t); i++ {
+		h ^= uint64(t[i])
+		h *= 1099511628211
+	}
+	var m uint64
+	for range 4 {
+		m |= 1 << (h & 63)
+		h >>= 6
+	}
+	return int64(m)
+}
+
+// nameSig is the signature of a person's name tokens, stored on each of
+// them in person_names.sig: the OR of their tokenBits. A word whose bits
+// are not all in a row's signature is not in that person's name, so search
+// skips the row without a probe; one whose bits are may still not be (about
+// 2 in 100 for a name of eight tokens), so search then probes. Never 0 for
+// a name with a token: 0 is "not computed".
+func nameSig(tokens []string) int64 {
+	var s int64
+	for _, t := range tokens {
+		s |= tokenBits(t)
+	}
+	return s
+}
+
 func attrsJSON(m map[string]string) string {
 	if len(m) == 0 {
 		return "{}"

@@ -239,21 +239,15 @@ func (s *Service) updatePerson(ctx context.Context, tx *db.Tx, old, q *Person, v
 		return errs.E(errs.Conflict, "registry.stale")
 	}
 	before, after := old.nameTokens(nil), q.nameTokens(nil)
-	var gone, added []string
-	for _, t := range before {
-		if !slices.Contains(after, t) {
-			gone = append(gone, t)
-		}
+	if len(before) == len(after) && !slices.ContainsFunc(after, func(t string) bool { return !slices.Contains(before, t) }) {
+		return nil
 	}
-	for _, t := range after {
-		if !slices.Contains(before, t) {
-			added = append(added, t)
-		}
-	}
-	if err := deleteNames(ctx, tx, q.MemberID, q.ID, gone); err != nil {
+	// Every row carries the signature of the whole set, so a changed
+	// set rewrites them all.
+	if err := deleteNames(ctx, tx, q.MemberID, q.ID, before); err != nil {
 		return err
 	}
-	return insertNames(ctx, tx, q.MemberID, q.ID, added)
+	return insertNames(ctx, tx, q.MemberID, q.ID, after)
 }
 
 // MovePerson moves person id to household to, where it takes relationship

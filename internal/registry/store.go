@@ -208,20 +208,22 @@ func personUpdateArgs(p *Person) []any {
 	return append(out, p.ID, p.MemberID)
 }
 
-// insertNames writes the name search tokens of person id.
+// insertNames writes the name search tokens of person id, each with the
+// signature of them all (nameSig).
 func insertNames(ctx context.Context, tx *db.Tx, member, id int64, tokens []string) error {
 	if len(tokens) == 0 {
 		return nil
 	}
 	q := make([]byte, 0, 64+len(tokens)*10)
-	q = append(q, "INSERT INTO person_names (member_id, token, person_id) VALUES "...)
-	args := make([]any, 0, 3*len(tokens))
+	q = append(q, "INSERT INTO person_names (member_id, token, person_id, sig) VALUES "...)
+	args := make([]any, 0, 4*len(tokens))
+	sig := nameSig(tokens)
 	for i, t := range tokens {
 		if i > 0 {
 			q = append(q, ',')
 		}
-		q = append(q, "(?, ?, ?)"...)
-		args = append(args, member, t, id)
+		q = append(q, "(?, ?, ?, ?)"...)
+		args = append(args, member, t, id, sig)
 	}
 	_, err := tx.Exec(ctx, string(q), args...)
 	return err
