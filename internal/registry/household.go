@@ -23,6 +23,7 @@ type Service struct {
 	now     func() time.Time
 	dup     DuplicateIndex // nil: no duplicate check
 	weeks   *weekCache     // the dashboard's past weeks of registrations
+	counts  *countCache    // search's counts of common name words
 }
 
 // Options configure a registry Service. The zero value is a registry
@@ -53,7 +54,7 @@ func NewWith(d *db.DB, o Options) *Service {
 	if o.Members == nil {
 		o.Members = member.NewWith(d, member.Options{Clock: o.Clock})
 	}
-	return &Service{db: d, members: o.Members, now: now, dup: o.Duplicates, weeks: &weekCache{m: map[int64]pastWeeks{}}}
+	return &Service{db: d, members: o.Members, now: now, dup: o.Duplicates, weeks: &weekCache{m: map[int64]pastWeeks{}}, counts: &countCache{}}
 }
 
 // memberInfo loads what validation needs about member id. The caller has

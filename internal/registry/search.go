@@ -3,7 +3,10 @@ package registry
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/tadamun/tadamun/internal/arabic"
 	"github.com/tadamun/tadamun/internal/auth"
@@ -172,15 +175,13 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 				limit = min(limit, n)
 				ws = append(ws, word{cands, n})
 			}
-			// The rarest word drives the lookup from the token index; the
-			// others probe it person by person.
+			// The rarest word drives the lookup from the token index, in
+			// person id order, so that a page stops the walk. The others
+			// are tested first on the row's signature of its person's
+			// tokens (in the index: no probe), then, for the rows whose
+			// signature has their bits, probed in the index.
 			slices.SortStableFunc(ws, func(a, b word) int { return a.n - b.n })
 			for i, w := range ws {
-				in := `token IN (?` + strings.Repeat(", ?", len(w.cands)-1) + `)`
-				a := []any{member}
-				for _, c := range w.cands {
-					a = append(a, c)
-				}
 				switch {
 				case i == 0 && len(w.cands) == 1:
 					// One token: its index entries are in person id order,
@@ -188,15 +189,44 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 					// the page's end.
 					from = `person_names c JOIN persons p ON p.id = c.person_id JOIN households h ON h.id = p.household_id`
 					where = append(where, `c.member_id = ? AND c.token = ?`)
-					args = append(args, a...)
+					args = append(args, member, w.cands[0])
 					driven("c.person_id")
 					continue
 				case i == 0:
-					from = `(SELECT DISTINCT person_id FROM person_names WHERE member_id = ? AND ` + in + `) c
+					// Several tokens (a Latin word and its skeleton): each
+					// one's entries in person id order, merged — a person
+					// with two of them comes from the first only — so
+					// that the walk still stops at the page's end.
+					var union []string
+					for j, t := range w.cands {
+						branch := `SELECT person_id, sig FROM person_names b` + strconv.Itoa(j) + ` WHERE member_id = ? AND token = ?`
+						fromArgs = append(fromArgs, member, t)
+						for k, e := range w.cands[:j] {
+							x := "b" + strconv.Itoa(j)
+							branch += ` AND NOT ((` + x + `.sig = 0 OR (` + x + `.sig & ?) = ?) AND EXISTS (SELECT 1 FROM person_names e` + strconv.Itoa(k) +
+								` WHERE e` + strconv.Itoa(k) + `.member_id = ? AND e` + strconv.Itoa(k) + `.token = ? AND e` + strconv.Itoa(k) + `.person_id = ` + x + `.person_id))`
+							bits := tokenBits(e)
+							fromArgs = append(fromArgs, bits, bits, member, e)
+						}
+						union = append(union, branch)
+					}
+					from = `(` + strings.Join(union, ` UNION ALL `) + `) c
 						JOIN persons p ON p.id = c.person_id JOIN households h ON h.id = p.household_id`
-					fromArgs = a
 					driven("c.person_id")
 					continue
+				}
+				sig := make([]string, 0, len(w.cands))
+				a := []any{}
+				for _, t := range w.cands {
+					sig = append(sig, `(c.sig & ?) = ?`)
+					bits := tokenBits(t)
+					a = append(a, bits, bits)
+				}
+				add(`(c.sig = 0 OR `+strings.Join(sig, ` OR `)+`)`, a...)
+				in := `token IN (?` + strings.Repeat(", ?", len(w.cands)-1) + `)`
+				a = []any{member}
+				for _, c := range w.cands {
+					a = append(a, c)
 				}
 				add(`EXISTS (SELECT 1 FROM person_names n WHERE n.member_id = ? AND n.`+in+` AND n.person_id = c.person_id)`, a...)
 			}
@@ -293,8 +323,14 @@ func tokenCandidates(w string) []string {
 }
 
 // tokenCount estimates how many persons a word matches, up to a cap: enough
-// to order the words of a query from rarest to commonest.
+// to order the words of a query from rarest to commonest. A count of many
+// (a common first or family name, the costly ones to count) is kept for a
+// while: it changes slowly, and only orders the words.
 func (s *Service) tokenCount(ctx context.Context, member int64, cands []string, limit int) (int, error) {
+	key := countKey{member, strings.Join(cands, " ")}
+	if n, ok := s.counts.get(key, limit, s.now()); ok {
+		return n, nil
+	}
 	cond := `token IN (?` + strings.Repeat(", ?", len(cands)-1) + `)`
 	args := []any{member}
 	for _, c := range cands {
@@ -305,5 +341,58 @@ func (s *Service) tokenCount(ctx context.Context, member int64, cands []string, 
 	if err != nil {
 		return 0, errs.Wrapf(err, "registry: search")
 	}
+	if n >= countKept {
+		s.counts.put(key, keptCount{n, n < limit, s.now()})
+	}
 	return n, nil
+}
+
+// countKept is the count from which tokenCount keeps a word's count, and
+// countFor how long; countsMax bounds how many it keeps.
+const (
+	countKept = 2000
+	countFor  = 10 * time.Minute
+	countsMax = 20000
+)
+
+type countKey struct {
+	member int64
+	cands  string
+}
+
+// countCache keeps the counts of common words (at least countKept): the
+// exact count, or the cap a count stopped at, which answers a later count
+// with the same or a lower cap.
+type countCache struct {
+	mu sync.Mutex
+	m  map[countKey]keptCount
+}
+
+type keptCount struct {
+	n     int
+	exact bool // else the count stopped at n
+	at    time.Time
+}
+
+// get returns the count of k capped at limit, if kept.
+func (c *countCache) get(k countKey, limit int, now time.Time) (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	if !ok || now.Sub(v.at) > countFor || !v.exact && v.n < limit {
+		return 0, false
+	}
+	return min(v.n, limit), true
+}
+
+func (c *countCache) put(k countKey, v keptCount) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= countsMax {
+		c.m = map[countKey]keptCount{}
+	}
+	if old, ok := c.m[k]; ok && !v.exact && old.n > v.n && v.at.Sub(old.at) <= countFor {
+		return // a lower cap says less than what is kept
+	}
+	c.m[k] = v
 }
