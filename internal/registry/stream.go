@@ -375,3 +375,47 @@ func (s *Service) EachPerson(ctx context.Context, memberID int64, fn func(p Pers
 	}
 	return nil
 }
+
+// PersonKey is what duplicate detection reads of a person: its reference,
+// its household's, its names, sex, birth date, national ID and phone, as
+// stored. Each field is only valid during the call it is passed to.
+type PersonKey struct {
+	ID                                                 int64
+	Ref, HouseholdRef                                  []byte
+	FirstName, FatherName, GrandfatherName, FamilyName []byte
+	NameLatin, Sex, BirthDate, NationalID, Phone       []byte
+}
+
+// EachPersonKey calls fn with the PersonKey of every person of member
+// memberID (records merged into another one left out), in id order: the
+// narrow read of EachPerson that a deduplication run over ten million
+// persons needs, without a Person built per row. fn must copy what it
+// keeps. fn's error stops the walk and is returned.
+func (s *Service) EachPersonKey(ctx context.Context, memberID int64, fn func(k *PersonKey) error) error {
+	if err := requireRead(ctx, memberID); err != nil {
+		return err
+	}
+	rows, err := s.db.Query(ctx, `SELECT p.id, p.member_ref, h.household_ref, p.first_name, p.father_name, p.grandfather_name,
+		p.family_name, p.name_latin, p.sex, p.birth_date, p.national_id, p.phone`+personFrom+`
+		WHERE p.member_id = ? AND p.merged_into IS NULL ORDER BY p.id`, memberID)
+	if err != nil {
+		return errs.Wrapf(err, "registry: stream persons")
+	}
+	defer rows.Close()
+	var k PersonKey
+	var raw [11]sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&k.ID, &raw[0], &raw[1], &raw[2], &raw[3], &raw[4], &raw[5], &raw[6], &raw[7], &raw[8], &raw[9], &raw[10]); err != nil {
+			return errs.Wrapf(err, "registry: stream persons")
+		}
+		k.Ref, k.HouseholdRef, k.FirstName, k.FatherName, k.GrandfatherName, k.FamilyName = raw[0], raw[1], raw[2], raw[3], raw[4], raw[5]
+		k.NameLatin, k.Sex, k.BirthDate, k.NationalID, k.Phone = raw[6], raw[7], raw[8], raw[9], raw[10]
+		if err := fn(&k); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return errs.Wrapf(err, "registry: stream persons")
+	}
+	return nil
+}

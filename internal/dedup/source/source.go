@@ -61,8 +61,36 @@ func birth(s string) (y, m, d int) {
 // Registry reads every person of member through the registry's stream.
 func Registry(ctx context.Context, d *db.DB, member int64, progress func(n int)) ([]dedup.Record, error) {
 	var out []dedup.Record
-	err := registry.New(d).EachPerson(ctx, member, func(p registry.Person) error {
-		out = append(out, Person(p))
+	// Names repeat (a few thousand spellings among millions of persons):
+	// each distinct one is kept once. A person's reference, household
+	// reference, national ID and phone share one allocation.
+	names := map[string]string{}
+	intern := func(b []byte) string {
+		if len(b) == 0 {
+			return ""
+		}
+		if s, ok := names[string(b)]; ok {
+			return s
+		}
+		s := string(b)
+		if len(names) < 1<<20 {
+			names[s] = s
+		}
+		return s
+	}
+	var buf []byte
+	err := registry.New(d).EachPersonKey(ctx, member, func(k *registry.PersonKey) error {
+		buf = append(append(append(append(buf[:0], k.Ref...), k.HouseholdRef...), k.NationalID...), k.Phone...)
+		all, at := string(buf), 0
+		cut := func(n int) string {
+			at += n
+			return all[at-n : at]
+		}
+		r := dedup.Record{ID: k.ID, Ref: cut(len(k.Ref)), Household: cut(len(k.HouseholdRef)), NationalID: cut(len(k.NationalID)), Phone: cut(len(k.Phone)),
+			First: intern(k.FirstName), Father: intern(k.FatherName), Grandfather: intern(k.GrandfatherName), Family: intern(k.FamilyName),
+			Latin: intern(k.NameLatin), Sex: sex(intern(k.Sex))}
+		r.BirthYear, r.BirthMonth, r.BirthDay = birth(string(k.BirthDate))
+		out = append(out, r)
 		if progress != nil && len(out)%100_000 == 0 {
 			progress(len(out))
 		}
