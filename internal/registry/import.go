@@ -10,6 +10,7 @@ import (
 	"hash"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -390,7 +391,7 @@ func (s *Service) runImport(ctx context.Context, memberID int64, files string, s
 	}
 	if b := im.batch; err == nil && b.HouseholdsNew+b.HouseholdsUpd+b.PersonsNew+b.PersonsUpd >= 10000 {
 		// The import is in; tidying up after it is best effort.
-		if err := s.db.AfterBulkWrite(ctx, "households", "persons", "person_names"); err != nil {
+		if err := s.db.AfterBulkWrite(ctx, s.bulkTables()...); err != nil {
 			slog.WarnContext(ctx, "registry: after import", "batch", b.ID, "err", err)
 		}
 	}
@@ -992,7 +993,8 @@ func (im *importer) writePersons(ctx context.Context, b *writeBatch) error {
 			return err
 		}
 		var tokens []string
-		var ids, sigs []int64
+		var ids, sigs, setIDs []int64
+		var sets [][]string
 		var buf []string
 		for _, p := range b.newP {
 			buf = p.nameTokens(buf[:0])
@@ -1002,10 +1004,14 @@ func (im *importer) writePersons(ctx context.Context, b *writeBatch) error {
 				ids = append(ids, p.ID)
 				sigs = append(sigs, sig)
 			}
+			if len(buf) > 0 && im.s.db.Dialect == db.Postgres {
+				sets = append(sets, slices.Clone(buf))
+				setIDs = append(setIDs, p.ID)
+			}
 		}
 		// In index order, the token b-tree is written page by page.
 		sort.Sort(byToken{tokens, ids, sigs})
-		if err := im.w.names(ctx, im.tx, im.mi.ID, tokens, ids, sigs); err != nil {
+		if err := im.w.names(ctx, im.tx, im.mi.ID, tokens, ids, sigs, sets, setIDs); err != nil {
 			return err
 		}
 		im.batch.PersonsNew += len(b.newP)
@@ -1234,6 +1240,14 @@ func Failures(err error) []ImportFailure {
 		out = append(out, ImportFailure{File: file, Column: f.Field, Row: f.Row, Key: f.Key, Args: f.Args})
 	}
 	return out
+}
+
+// bulkTables are the tables an import writes in bulk, for AfterBulkWrite.
+func (s *Service) bulkTables() []string {
+	if s.db.Dialect == db.Postgres {
+		return []string{"households", "persons", "person_names", "person_tokens"}
+	}
+	return []string{"households", "persons", "person_names"}
 }
 
 // byToken sorts name tokens with their person ids by (token, id).

@@ -66,8 +66,16 @@ func (b *bulkWriter) persons(ctx context.Context, tx *db.Tx, ps []*Person, impor
 	})
 }
 
-func (b *bulkWriter) names(ctx context.Context, tx *db.Tx, member int64, tokens []string, ids, sigs []int64) error {
-	return multiInsert(ctx, tx, "person_names", []string{"member_id", "token", "person_id", "sig"}, len(tokens), func(i int) []any {
+// names writes the name tokens of new persons, with their persons' ids
+// and signatures, and on PostgreSQL each person's tokens as one array
+// (person_tokens): sets[i] are the tokens of person setIDs[i].
+func (b *bulkWriter) names(ctx context.Context, tx *db.Tx, member int64, tokens []string, ids, sigs []int64, sets [][]string, setIDs []int64) error {
+	if err := multiInsert(ctx, tx, "person_names", []string{"member_id", "token", "person_id", "sig"}, len(tokens), func(i int) []any {
 		return []any{member, tokens[i], ids[i], sigs[i]}
+	}); err != nil || tx.DB().Dialect != db.Postgres {
+		return err
+	}
+	return multiInsert(ctx, tx, "person_tokens", []string{"person_id", "member_id", "tokens"}, len(sets), func(i int) []any {
+		return []any{setIDs[i], member, sets[i]}
 	})
 }

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/tadamun/tadamun/internal/arabic"
 	"github.com/tadamun/tadamun/internal/auth"
 	"github.com/tadamun/tadamun/internal/calendar"
+	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/errs"
 )
 
@@ -121,6 +123,9 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 		args = append(args, a...)
 	}
 	var v problems
+	// retry, when set, turns the statement into the one to run when the
+	// first gives less than a page.
+	var retry func()
 	text := strings.TrimSpace(q.Text)
 	if d := idKey(text); text != "" && len(d) >= 5 && len(d) == len(strings.Map(dropPhoneSeparators, arabic.Digits(text))) && strings.IndexFunc(d, func(r rune) bool { return r < '0' || r > '9' }) < 0 {
 		// A number: a national ID, a phone, or a reference.
@@ -181,16 +186,53 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 			// tokens (in the index: no probe), then, for the rows whose
 			// signature has their bits, probed in the index.
 			slices.SortStableFunc(ws, func(a, b word) int { return a.n - b.n })
+			// On PostgreSQL, in the default order, a driver of more than
+			// searchBudget postings is walked that far only: a page found
+			// there is the page. If not, few persons have every word, and
+			// GIN intersects the words' lists instead (fallback), unless
+			// other filters narrow the search, when the walk goes on.
+			// fenced: only the words filter, in the default order, so the
+			// first matches in person id order are the page: they are
+			// found among the postings alone, and only they read persons.
+			fenced := order == "p.id" && !desc && q.onlyText()
+			budget := s.db.Dialect == db.Postgres && fenced && len(ws) > 0 && ws[0].n > searchBudget
+			var driver string
+			var inner []string
+			var innerArgs []any
+			limited := func(sub string) string {
+				if !budget {
+					return `(` + sub + `)`
+				}
+				fromArgs = append(fromArgs, searchBudget)
+				return `(SELECT * FROM (` + sub + `) d ORDER BY person_id LIMIT ?)`
+			}
+			var gin []string
+			var ginArgs []any
+			if budget {
+				gin = append(gin, `t.member_id = ?`)
+				ginArgs = append(ginArgs, member)
+				var all []string
+				for _, w := range ws {
+					if len(w.cands) > 1 {
+						gin = append(gin, `t.tokens && ?`)
+						ginArgs = append(ginArgs, w.cands)
+					} else {
+						all = append(all, w.cands[0])
+					}
+				}
+				if len(all) > 0 {
+					gin = append(gin, `t.tokens @> ?`)
+					ginArgs = append(ginArgs, all)
+				}
+			}
 			for i, w := range ws {
 				switch {
 				case i == 0 && len(w.cands) == 1:
 					// One token: its index entries are in person id order,
 					// so the default sort reads them in order and stops at
 					// the page's end.
-					from = `person_names c JOIN persons p ON p.id = c.person_id JOIN households h ON h.id = p.household_id`
-					where = append(where, `c.member_id = ? AND c.token = ?`)
-					args = append(args, member, w.cands[0])
-					driven("c.person_id")
+					fromArgs = append(fromArgs, member, w.cands[0])
+					driver = limited(`SELECT person_id, sig FROM person_names WHERE member_id = ? AND token = ?`)
 					continue
 				case i == 0:
 					// Several tokens (a Latin word and its skeleton): each
@@ -210,9 +252,7 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 						}
 						union = append(union, branch)
 					}
-					from = `(` + strings.Join(union, ` UNION ALL `) + `) c
-						JOIN persons p ON p.id = c.person_id JOIN households h ON h.id = p.household_id`
-					driven("c.person_id")
+					driver = limited(strings.Join(union, ` UNION ALL `))
 					continue
 				}
 				sig := make([]string, 0, len(w.cands))
@@ -222,13 +262,44 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 					bits := tokenBits(t)
 					a = append(a, bits, bits)
 				}
-				add(`(c.sig = 0 OR `+strings.Join(sig, ` OR `)+`)`, a...)
+				inner = append(inner, `(c.sig = 0 OR `+strings.Join(sig, ` OR `)+`)`)
+				innerArgs = append(innerArgs, a...)
 				in := `token IN (?` + strings.Repeat(", ?", len(w.cands)-1) + `)`
 				a = []any{member}
 				for _, c := range w.cands {
 					a = append(a, c)
 				}
-				add(`EXISTS (SELECT 1 FROM person_names n WHERE n.member_id = ? AND n.`+in+` AND n.person_id = c.person_id)`, a...)
+				inner = append(inner, `EXISTS (SELECT 1 FROM person_names n WHERE n.member_id = ? AND n.`+in+` AND n.person_id = c.person_id)`)
+				innerArgs = append(innerArgs, a...)
+			}
+			// The driver's rows with every other word, then persons.
+			if len(ws) == 0 {
+				// No word (punctuation alone): no name filter.
+			} else if len(inner) > 0 || fenced {
+				sub := `SELECT c.person_id FROM ` + driver + ` c`
+				if len(inner) > 0 {
+					sub += ` WHERE ` + strings.Join(inner, ` AND `)
+				}
+				fromArgs = append(fromArgs, innerArgs...)
+				if fenced {
+					sub += ` ORDER BY c.person_id LIMIT ?`
+					fromArgs = append(fromArgs, q.Limit+1+q.Offset)
+				}
+				driver = `(` + sub + `)`
+			}
+			if len(ws) > 0 {
+				from = driver + ` c JOIN persons p ON p.id = c.person_id JOIN households h ON h.id = p.household_id`
+				driven("c.person_id")
+			}
+			if budget {
+				wordsAt, wordArgsAt := len(where), len(args)
+				retry = func() {
+					where = slices.Concat(where[:wordsAt], gin, where[wordsAt:])
+					args = slices.Concat(args[:wordArgsAt], ginArgs, args[wordArgsAt:])
+					from = `person_tokens t JOIN persons p ON p.id = t.person_id JOIN households h ON h.id = p.household_id`
+					fromArgs = nil
+					order = "t.person_id"
+				}
 			}
 		}
 	}
@@ -277,17 +348,28 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 	if desc {
 		dir = " DESC"
 	}
-	tiebreak := ", p.id" + dir
-	if order == "c.person_id" || order == "c.id" || order == "p.id" {
-		tiebreak = ""
+	for {
+		tiebreak := ", p.id" + dir
+		if order == "c.person_id" || order == "c.id" || order == "t.person_id" || order == "p.id" {
+			tiebreak = ""
+		}
+		sql := `SELECT ` + personCols + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
+			` ORDER BY ` + order + dir + tiebreak + ` LIMIT ? OFFSET ?`
+		page, err := s.searchPage(ctx, sql, append(append(slices.Clone(fromArgs), args...), q.Limit+1, q.Offset), q)
+		if err != nil || page.More || retry == nil {
+			return page, err
+		}
+		retry()
+		retry = nil
 	}
-	sql := `SELECT ` + personCols + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY ` + order + dir + tiebreak + ` LIMIT ? OFFSET ?`
-	all := append(append(fromArgs, args...), q.Limit+1, q.Offset)
+}
+
+// searchPage runs a search statement.
+func (s *Service) searchPage(ctx context.Context, sql string, args []any, q Query) (Page, error) {
 	if searchHook != nil {
-		searchHook(sql, all)
+		searchHook(sql, args)
 	}
-	rows, err := s.db.QueryPlanned(ctx, sql, all...)
+	rows, err := s.db.QueryPlanned(ctx, sql, args...)
 	if err != nil {
 		return Page{}, errs.Wrapf(err, "registry: search")
 	}
@@ -309,6 +391,12 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 	return page, nil
 }
 
+// onlyText says the query filters by its text alone.
+func (q *Query) onlyText() bool {
+	return q.NationalID == "" && q.Phone == "" && q.HouseholdRef == "" && q.Governorate == "" && q.District == "" && q.Locality == "" &&
+		q.Sex == "" && q.Relationship == "" && q.Orphan == "" && q.Disabled == nil && q.Pregnant == nil && q.AgeMin == nil && q.AgeMax == nil
+}
+
 // tokenCandidates returns the tokens one NameKey word of a query may be
 // stored as: its FamilyKey (al- dropped) and, for a Latin word, its
 // Translit key, which meets the Arabic spellings.
@@ -327,6 +415,9 @@ func tokenCandidates(w string) []string {
 // (a common first or family name, the costly ones to count) is kept for a
 // while: it changes slowly, and only orders the words.
 func (s *Service) tokenCount(ctx context.Context, member int64, cands []string, limit int) (int, error) {
+	if n := s.estimate(ctx, cands); n >= countEstimated {
+		return n, nil
+	}
 	key := countKey{member, strings.Join(cands, " ")}
 	if n, ok := s.counts.get(key, limit, s.now()); ok {
 		return n, nil
@@ -355,6 +446,30 @@ const (
 	countsMax = 20000
 )
 
+// searchBudget is how many postings of its driving word a search walks on
+// PostgreSQL before it asks GIN (a variable: tests make it small).
+var searchBudget = 20000
+
+// countEstimated is the estimate from which a word is not counted: on
+// PostgreSQL, the planner's statistics of person_names.token (its most
+// common values, with their frequencies, from the last ANALYZE) say how
+// many postings a common token has, which orders it among the query's
+// words as well as a count and costs nothing. The statistics are of all
+// members: a word common in the union is common enough in each member not
+// to drive a search.
+const countEstimated = 50000
+
+// estimate returns the postings the planner's statistics give cands, 0
+// when they do not know them (a rare token, SQLite, no ANALYZE yet).
+func (s *Service) estimate(ctx context.Context, cands []string) int {
+	m := s.counts.common(ctx, s.db, s.now())
+	n := 0
+	for _, c := range cands {
+		n += m[c]
+	}
+	return n
+}
+
 type countKey struct {
 	member int64
 	cands  string
@@ -366,6 +481,41 @@ type countKey struct {
 type countCache struct {
 	mu sync.Mutex
 	m  map[countKey]keptCount
+	// The planner's most common tokens with their estimated postings,
+	// read at commonAt (PostgreSQL only).
+	mcv   map[string]int
+	mcvAt time.Time
+}
+
+// common returns the most common tokens the planner's statistics know,
+// with their estimated postings, read again after countFor.
+func (c *countCache) common(ctx context.Context, d *db.DB, now time.Time) map[string]int {
+	if d.Dialect != db.Postgres {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.mcv != nil && now.Sub(c.mcvAt) <= countFor {
+		return c.mcv
+	}
+	m := map[string]int{}
+	var vals, freqs string
+	var rows float64
+	err := d.QueryRow(ctx, `SELECT COALESCE(array_to_json(s.most_common_vals::text::text[])::text, '[]'),
+		COALESCE(array_to_json(s.most_common_freqs)::text, '[]'), c.reltuples::float8
+		FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = to_regnamespace(s.schemaname)
+		WHERE s.schemaname = current_schema() AND s.tablename = 'person_names' AND s.attname = 'token'`).Scan(&vals, &freqs, &rows)
+	var vs []string
+	var fs []float64
+	if err == nil && json.Unmarshal([]byte(vals), &vs) == nil && json.Unmarshal([]byte(freqs), &fs) == nil && len(vs) == len(fs) {
+		for i, v := range vs {
+			m[v] = int(fs[i] * rows)
+		}
+	}
+	// No statistics (none yet, or not readable) is no estimate: every
+	// word is counted, as on SQLite.
+	c.mcv, c.mcvAt = m, now
+	return m
 }
 
 type keptCount struct {

@@ -225,12 +225,25 @@ func insertNames(ctx context.Context, tx *db.Tx, member, id int64, tokens []stri
 		q = append(q, "(?, ?, ?, ?)"...)
 		args = append(args, member, t, id, sig)
 	}
-	_, err := tx.Exec(ctx, string(q), args...)
+	if _, err := tx.Exec(ctx, string(q), args...); err != nil {
+		return err
+	}
+	if tx.DB().Dialect != db.Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO person_tokens (person_id, member_id, tokens) VALUES (?, ?, ?)
+		ON CONFLICT (person_id) DO UPDATE SET tokens = EXCLUDED.tokens`, id, member, tokens)
 	return err
 }
 
-// deleteNames removes the tokens old gave person id.
+// deleteNames removes the tokens old gave person id: all of them (on
+// PostgreSQL its row of person_tokens too).
 func deleteNames(ctx context.Context, tx *db.Tx, member, id int64, tokens []string) error {
+	if tx.DB().Dialect == db.Postgres {
+		if _, err := tx.Exec(ctx, `DELETE FROM person_tokens WHERE person_id = ?`, id); err != nil {
+			return err
+		}
+	}
 	for _, t := range tokens {
 		if _, err := tx.Exec(ctx, `DELETE FROM person_names WHERE member_id = ? AND token = ? AND person_id = ?`, member, t, id); err != nil {
 			return err
