@@ -57,7 +57,10 @@ func dedupRun(ctx context.Context, g globals, args []string) error {
 			}
 		}
 		started := time.Now()
+		// A CSV file is read whole; the registry is read person by person
+		// as the run prepares them (dedup.RunEach), never held together.
 		var recs []dedup.Record
+		hint := 0
 		if *persons != "" {
 			f, err := os.Open(*persons)
 			if err != nil {
@@ -68,14 +71,15 @@ func dedupRun(ctx context.Context, g globals, args []string) error {
 			if err != nil {
 				return err
 			}
+			say("%d persons of %s", len(recs), m.Code)
+		} else if hint, err = source.Count(ctx, d, m.ID); err != nil {
+			return err
 		} else {
-			recs, err = source.Registry(ctx, d, m.ID, func(n int) { say("read %d persons", n) })
-			if err != nil {
-				return err
-			}
+			say("%d persons of %s", hint, m.Code)
 		}
-		say("%d persons of %s", len(recs), m.Code)
-		opts := dedup.Options{CallingCode: m.CallingCode, Likely: *likely, Possible: *possible}
+		// Lean: the records are dropped once prepared (the run keeps
+		// each one's ID and reference; no real-time check follows).
+		opts := dedup.Options{CallingCode: m.CallingCode, Likely: *likely, Possible: *possible, Lean: true}
 		if *modelFile != "" {
 			b, err := os.ReadFile(*modelFile)
 			if err != nil {
@@ -99,7 +103,14 @@ func dedupRun(ctx context.Context, g globals, args []string) error {
 				say("%s… (%.1fs)", stage, time.Since(started).Seconds())
 			}
 		}
-		res, err := dedup.Run(ctx, recs, opts)
+		var res *dedup.Result
+		if *persons != "" {
+			res, err = dedup.Run(ctx, recs, opts)
+		} else {
+			res, err = dedup.RunEach(ctx, hint, func(fn func(*dedup.Record) error) error {
+				return source.Each(ctx, d, m.ID, func(n int) { say("read %d persons", n) }, fn)
+			}, opts)
+		}
 		if err != nil {
 			return err
 		}

@@ -91,9 +91,9 @@ func (ix *Index) confirmedPairs() [][2]int {
 	if len(ix.opts.Confirmed) == 0 {
 		return nil
 	}
-	byID := make(map[int64]int, len(ix.records))
-	for i, r := range ix.records {
-		byID[r.ID] = i
+	byID := make(map[int64]int, len(ix.ids))
+	for i, id := range ix.ids {
+		byID[id] = i
 	}
 	var out [][2]int
 	for _, c := range ix.opts.Confirmed {

@@ -40,6 +40,12 @@ type Options struct {
 	Confirmed [][2]int64
 	// Progress, if set, is called at each stage with a short stage name.
 	Progress func(stage string, done, total int)
+	// Lean drops the records once prepared, keeping each one's ID and
+	// reference: Record then returns those alone, as do Check's matches.
+	// For a batch run over millions of persons (tadamun dedup), whose
+	// index serves no real-time check: at ten million persons the
+	// records are 2.5 GB of the run's memory.
+	Lean bool
 }
 
 // Default thresholds (match probabilities).
@@ -120,7 +126,10 @@ func (r *Result) Explain(p Pair) Explanation {
 // model. Once built it is read-only and safe for concurrent Check calls.
 type Index struct {
 	opts    Options
-	records []Record
+	records []Record // nil when Options.Lean
+	ids     []int64  // each record's ID
+	refs    []byte   // each record's reference, one after the other
+	refEnd  []int    // where each one ends in refs
 	names   *names
 	recs    []rec
 	keys    []uint64 // nSlots per record
@@ -136,45 +145,81 @@ var ErrNoModel = errors.New("dedup: index has no model: run Run or set Options.M
 // Build prepares records for matching: name keys, term frequencies and
 // blocking keys. records must not change while the Index is in use.
 func Build(ctx context.Context, records []Record, opts Options) (*Index, error) {
-	opts.defaults(len(records))
-	if len(records) >= 1<<31 {
-		return nil, fmt.Errorf("dedup: %d records, at most %d", len(records), 1<<31-1)
-	}
+	return build(ctx, len(records), func(fn func(*Record) error) error {
+		for i := range records {
+			if err := fn(&records[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, records, opts)
+}
+
+// build prepares the records feed gives, about hint of them; records is
+// kept unless the index is lean.
+func build(ctx context.Context, hint int, feed func(fn func(*Record) error) error, records []Record, opts Options) (*Index, error) {
+	opts.defaults(hint)
 	if opts.Model != nil {
 		if err := opts.Model.check(); err != nil {
 			return nil, err
 		}
-		opts.Model = opts.Model.scaled(len(records))
 	}
-	ix := &Index{opts: opts, records: records, names: newNames()}
+	ix := &Index{opts: opts, names: newNames(), ids: make([]int64, 0, hint), recs: make([]rec, 0, hint)}
+	if !opts.Lean {
+		ix.records = records
+	} else {
+		ix.refEnd = make([]int, 0, hint)
+	}
 	ix.cmp = &comparer{names: ix.names}
-	opts.progress("prepare", 0, len(records))
-	ix.recs = make([]rec, len(records))
-	for i := range records {
+	opts.progress("prepare", 0, hint)
+	err := feed(func(r *Record) error {
+		i := len(ix.recs)
 		if i&0xffff == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		ix.recs[i] = ix.names.prepare(&records[i], opts.CallingCode, true)
+		if i >= 1<<31-1 {
+			return fmt.Errorf("dedup: more than %d records", 1<<31-1)
+		}
+		ix.recs = append(ix.recs, ix.names.prepare(r, opts.CallingCode, true))
+		ix.ids = append(ix.ids, r.ID)
+		if opts.Lean {
+			ix.refs = append(ix.refs, r.Ref...)
+			ix.refEnd = append(ix.refEnd, len(ix.refs))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	n := len(ix.recs)
+	if opts.Model != nil {
+		ix.opts.Model = opts.Model.scaled(n)
 	}
 	ix.names.count(ix.recs)
-	opts.progress("keys", 0, len(records))
-	ix.keys = make([]uint64, len(records)*nSlots)
-	parallel(opts.Workers, len(records), func(_, lo, hi int) {
+	opts.progress("keys", 0, n)
+	ix.keys = make([]uint64, n*nSlots)
+	parallel(opts.Workers, n, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			blockKeys(&ix.recs[i], ix.keys[i*nSlots:(i+1)*nSlots])
 		}
 	})
 	var dropped [nSlots]int
-	each(opts.Workers, nSlots, func(s int) {
-		ix.slots[s], dropped[s] = buildSlot(s, ix.keys, len(records), opts.MaxBlock)
+	// Each slot sorts a copy of its keys twice their size: at millions of
+	// records, one slot at a time.
+	workers := opts.Workers
+	if n >= twoPassFrom {
+		workers = 1
+	}
+	each(workers, nSlots, func(s int) {
+		ix.slots[s], dropped[s] = buildSlot(s, ix.keys, n, opts.MaxBlock)
 	})
 	for _, d := range dropped {
 		ix.dropped += d
 	}
-	if opts.Model != nil {
-		ix.scorer = newScorer(ix.cmp, opts.Model, opts.Likely, opts.Possible)
+	if ix.opts.Model != nil {
+		ix.scorer = newScorer(ix.cmp, ix.opts.Model, opts.Likely, opts.Possible)
 	}
 	return ix, nil
 }
@@ -182,8 +227,26 @@ func Build(ctx context.Context, records []Record, opts Options) (*Index, error) 
 // Len returns the number of records in the index.
 func (ix *Index) Len() int { return len(ix.recs) }
 
-// Record returns record i of the index.
-func (ix *Index) Record(i int) Record { return ix.records[i] }
+// Record returns record i of the index: its ID and reference alone if the
+// index is lean (Options.Lean).
+func (ix *Index) Record(i int) Record {
+	if ix.records != nil {
+		return ix.records[i]
+	}
+	return Record{ID: ix.ids[i], Ref: ix.ref(i)}
+}
+
+// ref returns record i's reference.
+func (ix *Index) ref(i int) string {
+	if ix.records != nil {
+		return ix.records[i].Ref
+	}
+	lo := 0
+	if i > 0 {
+		lo = ix.refEnd[i-1]
+	}
+	return string(ix.refs[lo:ix.refEnd[i]])
+}
 
 // Model returns the index's model, nil if none.
 func (ix *Index) Model() *Model {
@@ -201,12 +264,33 @@ func Run(ctx context.Context, records []Record, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts = ix.opts
-	res := &Result{Index: ix, Stats: Stats{Records: len(records), DroppedBlocks: ix.dropped,
+	return ix.run(ctx, start)
+}
+
+// RunEach is Run over the records feed gives one at a time (calling its
+// argument with each in turn; the pointer is not kept), about hint of them
+// (0 if unknown): a lean run (Options.Lean) that never holds the records
+// together, for a registry of millions.
+func RunEach(ctx context.Context, hint int, feed func(fn func(*Record) error) error, opts Options) (*Result, error) {
+	start := time.Now()
+	opts.Lean = true
+	ix, err := build(ctx, hint, feed, nil, opts)
+	if err != nil {
+		return nil, err
+	}
+	return ix.run(ctx, start)
+}
+
+// run finds the duplicates among the index's records.
+func (ix *Index) run(ctx context.Context, start time.Time) (*Result, error) {
+	n := ix.Len()
+	opts := ix.opts
+	res := &Result{Index: ix, Stats: Stats{Records: n, DroppedBlocks: ix.dropped,
 		ByRule: map[string]int64{}, Times: map[string]time.Duration{"prepare": time.Since(start)}}}
 
 	t := time.Now()
-	cands, counts, byRule, err := ix.candidates(ctx)
+	twoPass := n >= twoPassFrom
+	cands, counts, byRule, err := ix.candidates(ctx, !twoPass)
 	if err != nil {
 		return nil, err
 	}
@@ -224,8 +308,8 @@ func Run(ctx context.Context, records []Record, opts Options) (*Result, error) {
 	for _, n := range counts[sID] {
 		idPairs += n
 	}
-	if opts.Model == nil && (len(records) < MinEstimate || idPairs < minIDPairs) {
-		opts.Model = DefaultModel().scaled(len(records))
+	if opts.Model == nil && (n < MinEstimate || idPairs < minIDPairs) {
+		opts.Model = DefaultModel().scaled(n)
 		ix.opts.Model = opts.Model
 		ix.scorer = newScorer(ix.cmp, opts.Model, opts.Likely, opts.Possible)
 	}
@@ -235,7 +319,7 @@ func Run(ctx context.Context, records []Record, opts Options) (*Result, error) {
 		opts.progress("estimate", 0, int(res.Stats.Compared))
 		m := newModel()
 		m.estimateU(ix.cmp, ix.recs, opts.USample, opts.Workers, opts.Seed)
-		m.estimate(counts, len(records), 100)
+		m.estimate(counts, n, 100)
 		res.Model = m
 		ix.scorer = newScorer(ix.cmp, m, opts.Likely, opts.Possible)
 	}
@@ -243,7 +327,13 @@ func Run(ctx context.Context, records []Record, opts Options) (*Result, error) {
 
 	t = time.Now()
 	opts.progress("score", 0, int(res.Stats.Compared))
-	res.Pairs = ix.scorePairs(cands)
+	if twoPass {
+		if res.Pairs, err = ix.scoreAgain(ctx); err != nil {
+			return nil, err
+		}
+	} else {
+		res.Pairs = ix.scorePairs(cands)
+	}
 	res.Stats.Times["score"] = time.Since(t)
 
 	t = time.Now()
@@ -282,11 +372,18 @@ type run struct {
 	lo, hi int
 }
 
-// candidates compares every pair that shares a blocking key, once.
-// The candidates come back in chunks of candChunk, so that a million
-// records' pairs are never copied into one slice, nor copied as a
-// worker's slice grows.
-func (ix *Index) candidates(ctx context.Context) ([][]candidate, [nSlots]map[Vector]int64, [nSlots]int64, error) {
+// twoPassFrom is the number of records from which a run does not keep its
+// candidate pairs between comparing and scoring, but compares them again
+// once the model is known: at ten million persons 140 million candidates
+// are 1.7 GB, a second comparison half a minute. (A variable: tests lower
+// it.)
+var twoPassFrom = 2_000_000
+
+// eachPair calls fn, on ix.opts.Workers goroutines (w is the worker), with
+// every pair that shares a blocking key, once — in the first slot both are
+// in, where the slot's filter passes and the pair is not rejected — with
+// its comparison vector.
+func (ix *Index) eachPair(ctx context.Context, stage string, fn func(w, slot int, a, b uint32, v Vector)) error {
 	var runs []run
 	for s := range ix.slots {
 		keys := ix.slots[s].keys
@@ -303,25 +400,14 @@ func (ix *Index) candidates(ctx context.Context) ([][]candidate, [nSlots]map[Vec
 	}
 	// Big blocks first so that the workers finish together.
 	slices.SortStableFunc(runs, func(a, b run) int { return (b.hi - b.lo) - (a.hi - a.lo) })
-	type out struct {
-		c      [][]candidate // full chunks
-		cur    []candidate
-		counts [nSlots]map[Vector]int64
-		byRule [nSlots]int64
-	}
-	outs := make([]out, ix.opts.Workers)
 	var next atomic.Int64
 	var done atomic.Int64
 	const chunk = 512
 	var wg sync.WaitGroup
-	for w := range outs {
+	for w := range ix.opts.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			o := &outs[w]
-			for s := range o.counts {
-				o.counts[s] = map[Vector]int64{}
-			}
 			for {
 				if ctx.Err() != nil {
 					return
@@ -342,37 +428,62 @@ func (ix *Index) candidates(ctx context.Context) ([][]candidate, [nSlots]map[Vec
 								sharedEarlier(ix.keys, ix.recs, a, b, r.slot) {
 								continue
 							}
-							if rej := ix.opts.Rejected; rej != nil && rej(ix.records[a].ID, ix.records[b].ID) {
+							if rej := ix.opts.Rejected; rej != nil && rej(ix.ids[a], ix.ids[b]) {
 								continue
 							}
-							v := ix.cmp.compare(&ix.recs[a], &ix.recs[b])
-							if len(o.cur) == cap(o.cur) {
-								if o.cur != nil {
-									o.c = append(o.c, o.cur)
-								}
-								o.cur = make([]candidate, 0, candChunk)
-							}
-							o.cur = append(o.cur, candidate{a, b, v})
-							// Training counts every block the pair is in, not
-							// only the first: the name rule's matches include
-							// those the ID rule found first. Only the blocks
-							// that train (trainSlots) are counted.
-							ka, kb := ix.keys[int(a)*nSlots:int(a+1)*nSlots], ix.keys[int(b)*nSlots:int(b+1)*nSlots]
-							for _, t := range trainSlots {
-								if t >= r.slot && ka[t] != 0 && ka[t] == kb[t] {
-									o.counts[t][v]++
-								}
-							}
-							o.byRule[r.slot]++
+							fn(w, r.slot, a, b, ix.cmp.compare(&ix.recs[a], &ix.recs[b]))
 						}
 					}
 				}
-				ix.opts.progress("compare", int(done.Add(int64(min(chunk, len(runs)-lo)))), len(runs))
+				ix.opts.progress(stage, int(done.Add(int64(min(chunk, len(runs)-lo)))), len(runs))
 			}
 		}()
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	return ctx.Err()
+}
+
+// candidates compares every pair that shares a blocking key, once, and
+// counts the comparison vectors of the training slots. Unless only
+// counting (keep false), the candidates come back in chunks of candChunk,
+// so that a million records' pairs are never copied into one slice, nor
+// copied as a worker's slice grows.
+func (ix *Index) candidates(ctx context.Context, keep bool) ([][]candidate, [nSlots]map[Vector]int64, [nSlots]int64, error) {
+	type out struct {
+		c      [][]candidate // full chunks
+		cur    []candidate
+		counts [nSlots]map[Vector]int64
+		byRule [nSlots]int64
+	}
+	outs := make([]out, ix.opts.Workers)
+	for w := range outs {
+		for s := range outs[w].counts {
+			outs[w].counts[s] = map[Vector]int64{}
+		}
+	}
+	err := ix.eachPair(ctx, "compare", func(w, slot int, a, b uint32, v Vector) {
+		o := &outs[w]
+		if keep {
+			if len(o.cur) == cap(o.cur) {
+				if o.cur != nil {
+					o.c = append(o.c, o.cur)
+				}
+				o.cur = make([]candidate, 0, candChunk)
+			}
+			o.cur = append(o.cur, candidate{a, b, v})
+		}
+		// Training counts every block the pair is in, not only the
+		// first: the name rule's matches include those the ID rule found
+		// first. Only the blocks that train (trainSlots) are counted.
+		ka, kb := ix.keys[int(a)*nSlots:int(a+1)*nSlots], ix.keys[int(b)*nSlots:int(b+1)*nSlots]
+		for _, t := range trainSlots {
+			if t >= slot && ka[t] != 0 && ka[t] == kb[t] {
+				o.counts[t][v]++
+			}
+		}
+		o.byRule[slot]++
+	})
+	if err != nil {
 		return nil, [nSlots]map[Vector]int64{}, [nSlots]int64{}, err
 	}
 	var all [][]candidate
@@ -399,6 +510,23 @@ func (ix *Index) candidates(ctx context.Context) ([][]candidate, [nSlots]map[Vec
 	return all, counts, byRule, nil
 }
 
+// scoreAgain compares every candidate pair again (a two-pass run) and
+// keeps the Possible and Likely ones, as scorePairs does.
+func (ix *Index) scoreAgain(ctx context.Context) ([]Pair, error) {
+	parts := make([][]Pair, ix.opts.Workers)
+	err := ix.eachPair(ctx, "score", func(w, _ int, a, b uint32, v Vector) {
+		ra, rb := &ix.recs[a], &ix.recs[b]
+		wt := ix.scorer.score(ra, rb, v)
+		if class, veto := ix.scorer.classify(ra, rb, v, wt); class != Unlikely {
+			parts[w] = append(parts[w], Pair{A: int(a), B: int(b), Vector: v, Weight: wt, Class: class, Veto: veto})
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sortPairs(slices.Concat(parts...)), nil
+}
+
 // scorePairs weighs and classifies candidates, keeping Possible and Likely.
 func (ix *Index) scorePairs(cands [][]candidate) []Pair {
 	parts := make([][]Pair, len(cands))
@@ -413,7 +541,11 @@ func (ix *Index) scorePairs(cands [][]candidate) []Pair {
 			}
 		}
 	})
-	pairs := slices.Concat(parts...)
+	return sortPairs(slices.Concat(parts...))
+}
+
+// sortPairs orders pairs by weight, highest first, then by records.
+func sortPairs(pairs []Pair) []Pair {
 	slices.SortFunc(pairs, func(x, y Pair) int {
 		switch {
 		case x.Weight > y.Weight:

@@ -70,3 +70,11 @@ type MapFileIndex = mapFileIndex
 
 // CheckAdd is FileIndex.CheckAdd, without explanations.
 func (f *mapFileIndex) CheckAdd(r Record) []Match { return f.checkAdd(r) }
+
+// SetTwoPassFrom makes runs of n records or more compare their pairs twice
+// rather than keep them; the returned func restores the threshold.
+func SetTwoPassFrom(n int) func() {
+	was := twoPassFrom
+	twoPassFrom = n
+	return func() { twoPassFrom = was }
+}

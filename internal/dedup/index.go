@@ -61,7 +61,7 @@ func (ix *Index) Check(ctx context.Context, r Record) ([]Match, error) {
 		if class == Unlikely {
 			continue
 		}
-		out = append(out, Match{Index: int(idx), Record: ix.records[idx], Weight: w, Class: class, Veto: veto,
+		out = append(out, Match{Index: int(idx), Record: ix.Record(int(idx)), Weight: w, Class: class, Veto: veto,
 			Explanation: ix.scorer.explain(&q, b, v, w, class, veto)})
 	}
 	slices.SortFunc(out, byWeight)

@@ -126,7 +126,7 @@ func (s *Store) SaveRun(ctx context.Context, member int64, res *Result, started 
 		h := sha256.New()
 		pairRows := make([][]any, 0, len(res.Pairs))
 		for _, p := range res.Pairs {
-			ra, rb := ix.records[p.A], ix.records[p.B]
+			ra, rb := ix.Record(p.A), ix.Record(p.B)
 			if ra.ID > rb.ID {
 				ra, rb = rb, ra
 			}
@@ -145,13 +145,13 @@ func (s *Store) SaveRun(ctx context.Context, member int64, res *Result, started 
 		}
 		var clusterRows [][]any
 		for _, g := range res.Groups {
-			cid := ix.records[g[0]].ID
+			cid := ix.ids[g[0]]
 			for _, i := range g {
-				cid = min(cid, ix.records[i].ID)
+				cid = min(cid, ix.ids[i])
 			}
 			for _, i := range g {
-				fmt.Fprintf(h, "group %d %d\n", cid, ix.records[i].ID)
-				clusterRows = append(clusterRows, []any{member, id, cid, ix.records[i].ID, ix.records[i].Ref})
+				fmt.Fprintf(h, "group %d %d\n", cid, ix.ids[i])
+				clusterRows = append(clusterRows, []any{member, id, cid, ix.ids[i], ix.ref(i)})
 			}
 		}
 		if err := insertRows(ctx, tx, `INSERT INTO dedup_clusters (member_id, run_id, cluster_id, person_id, member_ref) VALUES `, 5, clusterRows); err != nil {

@@ -36,6 +36,9 @@ func TestRegistryIsPerson(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		if n, err := source.Count(sys, d, f.jo); err != nil || n != len(want) {
+			t.Errorf("Count: %d %v, want %d", n, err, len(want))
+		}
 		if len(want) != len(f.p)-1 || !slices.Equal(got, want) {
 			t.Errorf("Registry read\n%+v\nEachPerson and Person give\n%+v", got, want)
 		}

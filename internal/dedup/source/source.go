@@ -58,12 +58,31 @@ func birth(s string) (y, m, d int) {
 	return 0, 0, 0
 }
 
-// Registry reads every person of member through the registry's stream.
+// Registry reads every person of member (records merged into another
+// one left out), in id order. progress, if set, is told every 100,000.
 func Registry(ctx context.Context, d *db.DB, member int64, progress func(n int)) ([]dedup.Record, error) {
 	var out []dedup.Record
-	// Names repeat (a few thousand spellings among millions of persons):
-	// each distinct one is kept once. A person's reference, household
-	// reference, national ID and phone share one allocation.
+	err := Each(ctx, d, member, progress, func(r *dedup.Record) error {
+		out = append(out, *r)
+		return nil
+	})
+	return out, err
+}
+
+// Count returns how many persons Registry and Each read.
+func Count(ctx context.Context, d *db.DB, member int64) (int, error) {
+	var n int
+	err := d.QueryRow(ctx, `SELECT COUNT(*) FROM persons WHERE member_id = ? AND merged_into IS NULL`, member).Scan(&n)
+	return n, err
+}
+
+// Each calls fn with every person of member as Registry reads them, one at
+// a time (fn may keep the record, not the pointer), for a run that never
+// holds them all (dedup.RunEach). The read is narrow (registry's
+// EachPersonKey): each name spelling is kept once, and a person's
+// reference, household reference, national ID and phone share one
+// allocation.
+func Each(ctx context.Context, d *db.DB, member int64, progress func(n int), fn func(*dedup.Record) error) error {
 	names := map[string]string{}
 	intern := func(b []byte) string {
 		if len(b) == 0 {
@@ -79,7 +98,8 @@ func Registry(ctx context.Context, d *db.DB, member int64, progress func(n int))
 		return s
 	}
 	var buf []byte
-	err := registry.New(d).EachPersonKey(ctx, member, func(k *registry.PersonKey) error {
+	n := 0
+	return registry.New(d).EachPersonKey(ctx, member, func(k *registry.PersonKey) error {
 		buf = append(append(append(append(buf[:0], k.Ref...), k.HouseholdRef...), k.NationalID...), k.Phone...)
 		all, at := string(buf), 0
 		cut := func(n int) string {
@@ -90,13 +110,14 @@ func Registry(ctx context.Context, d *db.DB, member int64, progress func(n int))
 			First: intern(k.FirstName), Father: intern(k.FatherName), Grandfather: intern(k.GrandfatherName), Family: intern(k.FamilyName),
 			Latin: intern(k.NameLatin), Sex: sex(intern(k.Sex))}
 		r.BirthYear, r.BirthMonth, r.BirthDay = birth(string(k.BirthDate))
-		out = append(out, r)
-		if progress != nil && len(out)%100_000 == 0 {
-			progress(len(out))
+		if err := fn(&r); err != nil {
+			return err
+		}
+		if n++; progress != nil && n%100_000 == 0 {
+			progress(n)
 		}
 		return nil
 	})
-	return out, err
 }
 
 // CSVColumns are the columns CSV reads; member_ref and first_name (or
