@@ -246,9 +246,10 @@ func radixSort(es []entry) {
 }
 
 // sharedEarlier reports whether records a and b already meet in a slot
-// before s, so that the pair was compared there.
-func sharedEarlier(keys []uint64, recs []rec, a, b uint32, s int) bool {
-	ka, kb := keys[int(a)*nSlots:int(a)*nSlots+s], keys[int(b)*nSlots:int(b)*nSlots+s]
+// before s, so that the pair was compared there; blk gives each record's
+// block in each slot (Index.blk).
+func sharedEarlier(blk []uint32, recs []rec, a, b uint32, s int) bool {
+	ka, kb := blk[int(a)*nSlots:int(a)*nSlots+s], blk[int(b)*nSlots:int(b)*nSlots+s]
 	for t := range ka {
 		if ka[t] != 0 && ka[t] == kb[t] && slotFilter(t, &recs[a], &recs[b]) {
 			return true

@@ -132,7 +132,8 @@ type Index struct {
 	refEnd  []int    // where each one ends in refs
 	names   *names
 	recs    []rec
-	keys    []uint64 // nSlots per record
+	blk     []uint32 // nSlots per record: its block in the slot, 1 + the block's first entry; 0 for none
+	runs    []run    // the blocks of two records or more, largest first
 	slots   [nSlots]slotIndex
 	dropped int
 	cmp     *comparer
@@ -199,10 +200,10 @@ func build(ctx context.Context, hint int, feed func(fn func(*Record) error) erro
 	}
 	ix.names.count(ix.recs)
 	opts.progress("keys", 0, n)
-	ix.keys = make([]uint64, n*nSlots)
+	keys := make([]uint64, n*nSlots)
 	parallel(opts.Workers, n, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
-			blockKeys(&ix.recs[i], ix.keys[i*nSlots:(i+1)*nSlots])
+			blockKeys(&ix.recs[i], keys[i*nSlots:(i+1)*nSlots])
 		}
 	})
 	var dropped [nSlots]int
@@ -213,11 +214,36 @@ func build(ctx context.Context, hint int, feed func(fn func(*Record) error) erro
 		workers = 1
 	}
 	each(workers, nSlots, func(s int) {
-		ix.slots[s], dropped[s] = buildSlot(s, ix.keys, n, opts.MaxBlock)
+		ix.slots[s], dropped[s] = buildSlot(s, keys, n, opts.MaxBlock)
 	})
 	for _, d := range dropped {
 		ix.dropped += d
 	}
+	// The keys are needed no more (and freed): each record's block in each
+	// slot says whether two records meet there, in half the memory.
+	ix.blk = make([]uint32, n*nSlots)
+	for s := range ix.slots {
+		si := &ix.slots[s]
+		for i := 0; i < len(si.keys); {
+			j := i + 1
+			for j < len(si.keys) && si.keys[j] == si.keys[i] {
+				j++
+			}
+			for _, r := range si.idx[i:j] {
+				ix.blk[int(r)*nSlots+s] = uint32(i) + 1
+			}
+			if j-i >= 2 {
+				ix.runs = append(ix.runs, run{uint8(s), uint32(i), uint32(j)})
+			}
+			i = j
+		}
+		if opts.Lean {
+			// Check looks keys up; a lean index serves no check.
+			si.keys = nil
+		}
+	}
+	// Big blocks first so that the workers finish together.
+	slices.SortStableFunc(ix.runs, func(a, b run) int { return int(b.hi-b.lo) - int(a.hi-a.lo) })
 	if ix.opts.Model != nil {
 		ix.scorer = newScorer(ix.cmp, ix.opts.Model, opts.Likely, opts.Possible)
 	}
@@ -368,8 +394,8 @@ type candidate struct {
 
 // run is one block: entries [lo, hi) of a slot.
 type run struct {
-	slot   int
-	lo, hi int
+	slot   uint8
+	lo, hi uint32
 }
 
 // twoPassFrom is the number of records from which a run does not keep its
@@ -384,22 +410,7 @@ var twoPassFrom = 2_000_000
 // in, where the slot's filter passes and the pair is not rejected — with
 // its comparison vector.
 func (ix *Index) eachPair(ctx context.Context, stage string, fn func(w, slot int, a, b uint32, v Vector)) error {
-	var runs []run
-	for s := range ix.slots {
-		keys := ix.slots[s].keys
-		for i := 0; i < len(keys); {
-			j := i + 1
-			for j < len(keys) && keys[j] == keys[i] {
-				j++
-			}
-			if j-i >= 2 {
-				runs = append(runs, run{s, i, j})
-			}
-			i = j
-		}
-	}
-	// Big blocks first so that the workers finish together.
-	slices.SortStableFunc(runs, func(a, b run) int { return (b.hi - b.lo) - (a.hi - a.lo) })
+	runs := ix.runs
 	var next atomic.Int64
 	var done atomic.Int64
 	const chunk = 512
@@ -417,21 +428,22 @@ func (ix *Index) eachPair(ctx context.Context, stage string, fn func(w, slot int
 					return
 				}
 				for _, r := range runs[lo:min(lo+chunk, len(runs))] {
-					si := &ix.slots[r.slot]
+					s := int(r.slot)
+					si := &ix.slots[s]
 					for i := r.lo; i < r.hi; i++ {
 						for j := i + 1; j < r.hi; j++ {
 							a, b := si.idx[i], si.idx[j]
 							if a > b {
 								a, b = b, a
 							}
-							if !slotFilter(r.slot, &ix.recs[a], &ix.recs[b]) ||
-								sharedEarlier(ix.keys, ix.recs, a, b, r.slot) {
+							if !slotFilter(s, &ix.recs[a], &ix.recs[b]) ||
+								sharedEarlier(ix.blk, ix.recs, a, b, s) {
 								continue
 							}
 							if rej := ix.opts.Rejected; rej != nil && rej(ix.ids[a], ix.ids[b]) {
 								continue
 							}
-							fn(w, r.slot, a, b, ix.cmp.compare(&ix.recs[a], &ix.recs[b]))
+							fn(w, s, a, b, ix.cmp.compare(&ix.recs[a], &ix.recs[b]))
 						}
 					}
 				}
@@ -475,7 +487,7 @@ func (ix *Index) candidates(ctx context.Context, keep bool) ([][]candidate, [nSl
 		// Training counts every block the pair is in, not only the
 		// first: the name rule's matches include those the ID rule found
 		// first. Only the blocks that train (trainSlots) are counted.
-		ka, kb := ix.keys[int(a)*nSlots:int(a+1)*nSlots], ix.keys[int(b)*nSlots:int(b+1)*nSlots]
+		ka, kb := ix.blk[int(a)*nSlots:int(a+1)*nSlots], ix.blk[int(b)*nSlots:int(b+1)*nSlots]
 		for _, t := range trainSlots {
 			if t >= slot && ka[t] != 0 && ka[t] == kb[t] {
 				o.counts[t][v]++

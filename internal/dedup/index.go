@@ -2,6 +2,7 @@ package dedup
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sort"
 )
@@ -23,6 +24,9 @@ type Match struct {
 func (ix *Index) Check(ctx context.Context, r Record) ([]Match, error) {
 	if ix.scorer == nil {
 		return nil, ErrNoModel
+	}
+	if ix.opts.Lean {
+		return nil, errors.New("dedup: a lean index (Options.Lean) serves no check")
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -72,7 +76,7 @@ func (ix *Index) Check(ctx context.Context, r Record) ([]Match, error) {
 // key, so that a run compares them, and their weight and class when
 // compared (for measuring where recall is lost: blocking or scoring).
 func (ix *Index) Candidate(i, j int) (compared bool, weight float64, class Class) {
-	ki, kj := ix.keys[i*nSlots:(i+1)*nSlots], ix.keys[j*nSlots:(j+1)*nSlots]
+	ki, kj := ix.blk[i*nSlots:(i+1)*nSlots], ix.blk[j*nSlots:(j+1)*nSlots]
 	for s := range ki {
 		if ki[s] != 0 && ki[s] == kj[s] && slotFilter(s, &ix.recs[i], &ix.recs[j]) {
 			compared = true
