@@ -168,13 +168,19 @@ type slotIndex struct {
 	idx  []uint32
 }
 
-// buildSlot sorts the records' keys of slot s. Blocks larger than maxBlock
-// are dropped (a phone number shared by a whole institution says nothing),
-// their keys zeroed in keys, and counted in dropped.
-func buildSlot(s int, keys []uint64, n int, maxBlock int) (si slotIndex, dropped int) {
+// buildSlot sorts the records' keys of one slot (keys[i] is record i's, 0
+// for none). Blocks larger than maxBlock are dropped (a phone number
+// shared by a whole institution says nothing) and counted in dropped.
+func buildSlot(keys []uint64, maxBlock int) (si slotIndex, dropped int) {
+	n := 0
+	for _, k := range keys {
+		if k != 0 {
+			n++
+		}
+	}
 	es := make([]entry, 0, n)
-	for i := 0; i < n; i++ {
-		if k := keys[i*nSlots+s]; k != 0 {
+	for i, k := range keys {
+		if k != 0 {
 			es = append(es, entry{k, uint32(i)})
 		}
 	}
@@ -188,9 +194,6 @@ func buildSlot(s int, keys []uint64, n int, maxBlock int) (si slotIndex, dropped
 		}
 		if j-i > maxBlock {
 			dropped++
-			for _, e := range es[i:j] {
-				keys[int(e.idx)*nSlots+s] = 0
-			}
 		} else {
 			for _, e := range es[i:j] {
 				si.keys = append(si.keys, e.key)

@@ -200,10 +200,19 @@ func build(ctx context.Context, hint int, feed func(fn func(*Record) error) erro
 	}
 	ix.names.count(ix.recs)
 	opts.progress("keys", 0, n)
-	keys := make([]uint64, n*nSlots)
+	// Each slot's keys in a column of their own, freed once the slot is
+	// sorted.
+	var keys [nSlots][]uint64
+	for s := range keys {
+		keys[s] = make([]uint64, n)
+	}
 	parallel(opts.Workers, n, func(_, lo, hi int) {
+		var k [nSlots]uint64
 		for i := lo; i < hi; i++ {
-			blockKeys(&ix.recs[i], keys[i*nSlots:(i+1)*nSlots])
+			blockKeys(&ix.recs[i], k[:])
+			for s := range k {
+				keys[s][i] = k[s]
+			}
 		}
 	})
 	var dropped [nSlots]int
@@ -214,7 +223,8 @@ func build(ctx context.Context, hint int, feed func(fn func(*Record) error) erro
 		workers = 1
 	}
 	each(workers, nSlots, func(s int) {
-		ix.slots[s], dropped[s] = buildSlot(s, keys, n, opts.MaxBlock)
+		ix.slots[s], dropped[s] = buildSlot(keys[s], opts.MaxBlock)
+		keys[s] = nil
 	})
 	for _, d := range dropped {
 		ix.dropped += d
