@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"time"
@@ -21,6 +22,18 @@ import (
 
 func init() {
 	register("dedup", "find persons registered more than once (writes member_ref,cluster_id)", dedupRun)
+}
+
+// dedupGC bounds the run's heap to what n persons need, unless the
+// environment sets GOGC or GOMEMLIMIT: about 300 bytes a person (prepared
+// records, blocks, references) and 256 MiB besides. Go's collector lets
+// the heap grow to twice what is live by default; under the limit it
+// collects sooner instead: at 10,000,000 persons peak RSS 3,215 MiB in
+// 125 s, against 6,864 MiB in 130 s without the bound (bench/scale/pg.sh).
+func dedupGC(n int) {
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(256<<20 + int64(n)*300)
+	}
 }
 
 func dedupRun(ctx context.Context, g globals, args []string) error {
@@ -89,6 +102,7 @@ func dedupRun(ctx context.Context, g globals, args []string) error {
 				return err
 			}
 		}
+		dedupGC(max(hint, len(recs)))
 		st := svc.Dedup
 		fromRegistry := *persons == ""
 		if fromRegistry {
