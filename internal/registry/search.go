@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -509,7 +510,7 @@ func (c *countCache) common(ctx context.Context, d *db.DB, now time.Time) map[st
 	var fs []float64
 	if err == nil && json.Unmarshal([]byte(vals), &vs) == nil && json.Unmarshal([]byte(freqs), &fs) == nil && len(vs) == len(fs) {
 		for i, v := range vs {
-			m[v] = int(fs[i] * rows)
+			m[v] = int(math.Round(float64(fs[i]) * rows))
 		}
 	}
 	// No statistics (none yet, or not readable) is no estimate: every

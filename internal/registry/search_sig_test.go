@@ -181,3 +181,35 @@ func TestCountCache(t *testing.T) {
 		t.Error("an old count answered")
 	}
 }
+
+// TestEstimateFromStatistics checks that on PostgreSQL search reads the
+// postings of a common word from the planner's statistics once ANALYZE has
+// run, as many as there are.
+func TestEstimateFromStatistics(t *testing.T) {
+	if dbtest.PostgresURL() == "" {
+		t.Skip("TADAMUN_TEST_POSTGRES is not set")
+	}
+	d := dbtest.Open(t, db.Postgres)
+	ctx := actor.System(context.Background())
+	m, err := member.New(d).Create(ctx, member.Member{Code: "JO", NameAR: "الأردن", NameEN: "Jordan", Currency: "JOD", Timezone: "Asia/Amman", CallingCode: "962"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(d)
+	for h := range 30 {
+		ps := []Person{{Ref: fmt.Sprintf("P%d", h), Relationship: "head", FirstName: "محمد", FatherName: "علي", FamilyName: "النجار", Sex: "male"}}
+		if h%3 == 0 {
+			ps[0].FirstName = "يوسف"
+		}
+		if _, _, err := s.CreateHousehold(ctx, m.ID, Household{Ref: fmt.Sprintf("H%d", h)}, ps); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.AfterBulkWrite(ctx, "person_names"); err != nil {
+		t.Fatal(err)
+	}
+	s = New(d) // its statistics are read again
+	if n, y := s.estimate(ctx, []string{"محمد"}), s.estimate(ctx, []string{"يوسف"}); n != 20 || y != 10 {
+		t.Errorf("after ANALYZE: محمد %d, يوسف %d; want 20 and 10", n, y)
+	}
+}
