@@ -187,14 +187,13 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 			// tokens (in the index: no probe), then, for the rows whose
 			// signature has their bits, probed in the index.
 			slices.SortStableFunc(ws, func(a, b word) int { return a.n - b.n })
-			// On PostgreSQL, in the default order, a driver of more than
-			// searchBudget postings is walked that far only: a page found
-			// there is the page. If not, few persons have every word, and
-			// GIN intersects the words' lists instead (fallback), unless
-			// other filters narrow the search, when the walk goes on.
-			// fenced: only the words filter, in the default order, so the
+			// fenced: the words alone filter, in the default order, so the
 			// first matches in person id order are the page: they are
-			// found among the postings alone, and only they read persons.
+			// found among the postings, and only they read persons. Then,
+			// on PostgreSQL, a driver of more than searchBudget postings
+			// is walked that far only: a page found there is the page; if
+			// none is, few persons have every word, and GIN intersects the
+			// words' lists instead (retry).
 			fenced := order == "p.id" && !desc && q.onlyText()
 			budget := s.db.Dialect == db.Postgres && fenced && len(ws) > 0 && ws[0].n > searchBudget
 			var driver string
