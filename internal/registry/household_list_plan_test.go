@@ -8,7 +8,6 @@ import (
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
-	"github.com/tadamun/tadamun/internal/member"
 )
 
 // TestHouseholdListPlans checks on SQLite that every order of the whole
@@ -18,10 +17,7 @@ import (
 func TestHouseholdListPlans(t *testing.T) {
 	d := dbtest.Open(t, db.SQLite)
 	ctx := actor.System(context.Background())
-	m, err := member.New(d).Create(ctx, member.Member{Code: "JO", NameAR: "الأردن", NameEN: "Jordan", Currency: "JOD", Timezone: "Asia/Amman", CallingCode: "962"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := jordan(t, d)
 	s := New(d)
 	plan := func(t *testing.T, q HouseholdQuery) string {
 		t.Helper()

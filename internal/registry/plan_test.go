@@ -8,7 +8,6 @@ import (
 	"github.com/tadamun/tadamun/internal/actor"
 	"github.com/tadamun/tadamun/internal/db"
 	"github.com/tadamun/tadamun/internal/db/dbtest"
-	"github.com/tadamun/tadamun/internal/member"
 )
 
 // TestSearchPlans checks on SQLite that every kind of search is driven by
@@ -18,10 +17,7 @@ import (
 func TestSearchPlans(t *testing.T) {
 	d := dbtest.Open(t, db.SQLite)
 	ctx := actor.System(context.Background())
-	m, err := member.New(d).Create(ctx, member.Member{Code: "JO", NameAR: "الأردن", NameEN: "Jordan", Currency: "JOD", Timezone: "Asia/Amman", CallingCode: "962"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := jordan(t, d)
 	s := New(d)
 	if _, _, err := s.CreateHousehold(ctx, m.ID, Household{Ref: "H1"}, []Person{{Ref: "P1", Relationship: "head", FirstName: "أحمد", FamilyName: "الحسيني", Sex: "male"}}); err != nil {
 		t.Fatal(err)

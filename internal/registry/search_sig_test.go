@@ -26,10 +26,7 @@ import (
 func TestSearchIsBruteForce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := actor.System(context.Background())
-		m, err := member.New(d).Create(ctx, member.Member{Code: "JO", NameAR: "الأردن", NameEN: "Jordan", Currency: "JOD", Timezone: "Asia/Amman", CallingCode: "962"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := jordan(t, d)
 		s := New(d)
 		r := rand.New(rand.NewPCG(5, 6))
 		male := []string{"محمد", "أحمد", "محمود", "علي", "حسن", "حسين", "عبد الله", "عمر", "خالد", "يوسف"}
@@ -191,10 +188,7 @@ func TestEstimateFromStatistics(t *testing.T) {
 	}
 	d := dbtest.Open(t, db.Postgres)
 	ctx := actor.System(context.Background())
-	m, err := member.New(d).Create(ctx, member.Member{Code: "JO", NameAR: "الأردن", NameEN: "Jordan", Currency: "JOD", Timezone: "Asia/Amman", CallingCode: "962"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := jordan(t, d)
 	s := New(d)
 	for h := range 30 {
 		ps := []Person{{Ref: fmt.Sprintf("P%d", h), Relationship: "head", FirstName: "محمد", FatherName: "علي", FamilyName: "النجار", Sex: "male"}}
@@ -212,4 +206,14 @@ func TestEstimateFromStatistics(t *testing.T) {
 	if n, y := s.estimate(ctx, []string{"محمد"}), s.estimate(ctx, []string{"يوسف"}); n != 20 || y != 10 {
 		t.Errorf("after ANALYZE: محمد %d, يوسف %d; want 20 and 10", n, y)
 	}
+}
+
+// jordan creates member JO on d, for a registry test of its own.
+func jordan(t *testing.T, d *db.DB) member.Member {
+	t.Helper()
+	m, err := member.New(d).Create(actor.System(context.Background()), member.Member{Code: "JO", NameAR: "الأردن", NameEN: "Jordan", Currency: "JOD", Timezone: "Asia/Amman", CallingCode: "962"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
