@@ -28,7 +28,7 @@ var owners = map[string]string{
 	"users": "auth", "sessions": "auth", "api_tokens": "auth", "auth_secrets": "auth", "approvals": "auth", "role_grants": "auth",
 	"audit_records": "audit", "audit_checkpoints": "audit",
 	"print_files": "printer",
-	"households":  "registry", "persons": "registry", "registry_change_requests": "registry", "person_names": "registry", "registry_history": "registry",
+	"households":  "registry", "persons": "registry", "registry_change_requests": "registry", "person_names": "registry", "person_tokens": "registry", "registry_history": "registry",
 	"registry_imports": "registry", "registry_merges": "registry",
 	"fund_public_journal": "fund", "fund_public_rollups": "fund", "fund_public_balances": "fund", // internal/fund/transparency
 	"ledger_accounts": "ledger", "ledger_entries": "ledger", "ledger_lines": "ledger",

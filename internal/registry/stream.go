@@ -376,6 +376,20 @@ func (s *Service) EachPerson(ctx context.Context, memberID int64, fn func(p Pers
 	return nil
 }
 
+// CountPersons returns how many persons member memberID has (records
+// merged into another one left out): what EachPerson and EachPersonKey
+// read.
+func (s *Service) CountPersons(ctx context.Context, memberID int64) (int, error) {
+	if err := requireRead(ctx, memberID); err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM persons WHERE member_id = ? AND merged_into IS NULL`, memberID).Scan(&n); err != nil {
+		return 0, errs.Wrapf(err, "registry: count persons")
+	}
+	return n, nil
+}
+
 // PersonKey is what duplicate detection reads of a person: its reference,
 // its household's, its names, sex, birth date, national ID and phone, as
 // stored. Each field is only valid during the call it is passed to.

@@ -71,9 +71,7 @@ func Registry(ctx context.Context, d *db.DB, member int64, progress func(n int))
 
 // Count returns how many persons Registry and Each read.
 func Count(ctx context.Context, d *db.DB, member int64) (int, error) {
-	var n int
-	err := d.QueryRow(ctx, `SELECT COUNT(*) FROM persons WHERE member_id = ? AND merged_into IS NULL`, member).Scan(&n)
-	return n, err
+	return registry.New(d).CountPersons(ctx, member)
 }
 
 // Each calls fn with every person of member as Registry reads them, one at
