@@ -137,7 +137,8 @@ type Index struct {
 	slots   [nSlots]slotIndex
 	dropped int
 	cmp     *comparer
-	scorer  *scorer // nil until a model is set
+	scorer  *scorer   // nil until a model is set
+	start   time.Time // when the build began: a run's times count from it
 }
 
 // ErrNoModel is returned by Check on an index without a model.
@@ -159,13 +160,14 @@ func Build(ctx context.Context, records []Record, opts Options) (*Index, error) 
 // build prepares the records feed gives, about hint of them; records is
 // kept unless the index is lean.
 func build(ctx context.Context, hint int, feed func(fn func(*Record) error) error, records []Record, opts Options) (*Index, error) {
+	start := time.Now()
 	opts.defaults(hint)
 	if opts.Model != nil {
 		if err := opts.Model.check(); err != nil {
 			return nil, err
 		}
 	}
-	ix := &Index{opts: opts, names: newNames(), ids: make([]int64, 0, hint), recs: make([]rec, 0, hint)}
+	ix := &Index{opts: opts, names: newNames(), ids: make([]int64, 0, hint), recs: make([]rec, 0, hint), start: start}
 	if !opts.Lean {
 		ix.records = records
 	} else {
@@ -295,12 +297,11 @@ func (ix *Index) Model() *Model {
 // Run finds the duplicates among records: blocking, comparison, weights,
 // classification and clustering, on all cores.
 func Run(ctx context.Context, records []Record, opts Options) (*Result, error) {
-	start := time.Now()
 	ix, err := Build(ctx, records, opts)
 	if err != nil {
 		return nil, err
 	}
-	return ix.run(ctx, start)
+	return ix.run(ctx)
 }
 
 // RunEach is Run over the records feed gives one at a time (calling its
@@ -308,17 +309,17 @@ func Run(ctx context.Context, records []Record, opts Options) (*Result, error) {
 // (0 if unknown): a lean run (Options.Lean) that never holds the records
 // together, for a registry of millions.
 func RunEach(ctx context.Context, hint int, feed func(fn func(*Record) error) error, opts Options) (*Result, error) {
-	start := time.Now()
 	opts.Lean = true
 	ix, err := build(ctx, hint, feed, nil, opts)
 	if err != nil {
 		return nil, err
 	}
-	return ix.run(ctx, start)
+	return ix.run(ctx)
 }
 
 // run finds the duplicates among the index's records.
-func (ix *Index) run(ctx context.Context, start time.Time) (*Result, error) {
+func (ix *Index) run(ctx context.Context) (*Result, error) {
+	start := ix.start
 	n := ix.Len()
 	opts := ix.opts
 	res := &Result{Index: ix, Stats: Stats{Records: n, DroppedBlocks: ix.dropped,
