@@ -538,11 +538,7 @@ func (ix *Index) candidates(ctx context.Context, keep bool) ([][]candidate, [nSl
 func (ix *Index) scoreAgain(ctx context.Context) ([]Pair, error) {
 	parts := make([][]Pair, ix.opts.Workers)
 	err := ix.eachPair(ctx, "score", func(w, _ int, a, b uint32, v Vector) {
-		ra, rb := &ix.recs[a], &ix.recs[b]
-		wt := ix.scorer.score(ra, rb, v)
-		if class, veto := ix.scorer.classify(ra, rb, v, wt); class != Unlikely {
-			parts[w] = append(parts[w], Pair{A: int(a), B: int(b), Vector: v, Weight: wt, Class: class, Veto: veto})
-		}
+		parts[w] = ix.keepPair(parts[w], a, b, v)
 	})
 	if err != nil {
 		return nil, err
@@ -556,15 +552,21 @@ func (ix *Index) scorePairs(cands [][]candidate) []Pair {
 	each(ix.opts.Workers, len(cands), func(w int) {
 		// w is a chunk; each hands the chunks out to the workers.
 		for _, c := range cands[w] {
-			a, b := &ix.recs[c.a], &ix.recs[c.b]
-			wt := ix.scorer.score(a, b, c.v)
-			class, veto := ix.scorer.classify(a, b, c.v, wt)
-			if class != Unlikely {
-				parts[w] = append(parts[w], Pair{A: int(c.a), B: int(c.b), Vector: c.v, Weight: wt, Class: class, Veto: veto})
-			}
+			parts[w] = ix.keepPair(parts[w], c.a, c.b, c.v)
 		}
 	})
 	return sortPairs(slices.Concat(parts...))
+}
+
+// keepPair weighs and classifies the pair a, b compared as v, and appends
+// it to kept if it is Possible or Likely.
+func (ix *Index) keepPair(kept []Pair, a, b uint32, v Vector) []Pair {
+	ra, rb := &ix.recs[a], &ix.recs[b]
+	wt := ix.scorer.score(ra, rb, v)
+	if class, veto := ix.scorer.classify(ra, rb, v, wt); class != Unlikely {
+		kept = append(kept, Pair{A: int(a), B: int(b), Vector: v, Weight: wt, Class: class, Veto: veto})
+	}
+	return kept
 }
 
 // sortPairs orders pairs by weight, highest first, then by records.

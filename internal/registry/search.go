@@ -2,7 +2,9 @@ package registry
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"math"
 	"slices"
 	"strconv"
@@ -353,9 +355,9 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 		if order == "c.person_id" || order == "c.id" || order == "t.person_id" || order == "p.id" {
 			tiebreak = ""
 		}
-		sql := `SELECT ` + personCols + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
+		stmt := `SELECT ` + personCols + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
 			` ORDER BY ` + order + dir + tiebreak + ` LIMIT ? OFFSET ?`
-		page, err := s.searchPage(ctx, sql, append(append(slices.Clone(fromArgs), args...), q.Limit+1, q.Offset), q)
+		page, err := s.searchPage(ctx, stmt, append(append(slices.Clone(fromArgs), args...), q.Limit+1, q.Offset), q)
 		if err != nil || page.More || retry == nil {
 			return page, err
 		}
@@ -365,11 +367,11 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 }
 
 // searchPage runs a search statement.
-func (s *Service) searchPage(ctx context.Context, sql string, args []any, q Query) (Page, error) {
+func (s *Service) searchPage(ctx context.Context, stmt string, args []any, q Query) (Page, error) {
 	if searchHook != nil {
-		searchHook(sql, args)
+		searchHook(stmt, args)
 	}
-	rows, err := s.db.QueryPlanned(ctx, sql, args...)
+	rows, err := s.db.QueryPlanned(ctx, stmt, args...)
 	if err != nil {
 		return Page{}, errs.Wrapf(err, "registry: search")
 	}
@@ -482,7 +484,7 @@ type countCache struct {
 	mu sync.Mutex
 	m  map[countKey]keptCount
 	// The planner's most common tokens with their estimated postings,
-	// read at commonAt (PostgreSQL only).
+	// read at mcvAt (PostgreSQL only).
 	mcv   map[string]int
 	mcvAt time.Time
 }
@@ -505,15 +507,20 @@ func (c *countCache) common(ctx context.Context, d *db.DB, now time.Time) map[st
 		COALESCE(array_to_json(s.most_common_freqs)::text, '[]'), c.reltuples::float8
 		FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = to_regnamespace(s.schemaname)
 		WHERE s.schemaname = current_schema() AND s.tablename = 'person_names' AND s.attname = 'token'`).Scan(&vals, &freqs, &rows)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		// A search cancelled mid-read, a lost connection: no estimate
+		// now, and the statistics are read again by the next search.
+		return nil
+	}
 	var vs []string
 	var fs []float64
 	if err == nil && json.Unmarshal([]byte(vals), &vs) == nil && json.Unmarshal([]byte(freqs), &fs) == nil && len(vs) == len(fs) {
 		for i, v := range vs {
-			m[v] = int(math.Round(float64(fs[i]) * rows))
+			m[v] = int(math.Round(fs[i] * rows))
 		}
 	}
-	// No statistics (none yet, or not readable) is no estimate: every
-	// word is counted, as on SQLite.
+	// No statistics (no ANALYZE yet) is no estimate: every word is
+	// counted, as on SQLite, until they are read again.
 	c.mcv, c.mcvAt = m, now
 	return m
 }
